@@ -1,0 +1,90 @@
+/**
+ * Stable error codes for every failure a caller can cause.
+ *
+ * The contract API sends only `error.message` back to the peer, and the client sees it as
+ * `chaincode response 500, <message>`. So the code travels at the very start of the message,
+ * `CODE: detail`, where the gateway and any client can read it with {@link parseErrorCode} without
+ * depending on the wording of the detail. Codes are never renamed or reused; add new ones at the end.
+ *
+ * Failures a programmer causes (a bad value given to the codec, an impossible state) are assertions, not codes.
+ */
+
+/** Every stable error code, in one place. */
+export const ErrorCode = {
+  /** The caller's identity (MSP, role attribute, enterprise) may not do this. */
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  /** The thing named by the arguments is not on the ledger. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** An argument is malformed or out of range. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** The thing exists, but its current state does not allow this step. */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** The thing to be created is already on the ledger. A client retrying its own create may treat this as success. */
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** A failure the caller caused, with a stable code at the start of its message. */
+export class ChaincodeError extends Error {
+  /** The stable code; also the first word of `message`. */
+  readonly code: ErrorCode;
+  /** The human-readable part of the message, after `CODE: `. */
+  readonly detail: string;
+
+  /**
+   * @param code the stable code
+   * @param detail what went wrong, for a person; may name the offending value
+   */
+  constructor(code: ErrorCode, detail: string) {
+    super(`${code}: ${detail}`);
+    // Keeps `instanceof ChaincodeError` true when this file is compiled to ES5 (ts-node's default target in
+    // the tap run), where extending Error otherwise loses the subclass prototype.
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'ChaincodeError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** The caller's identity may not perform this operation. */
+export function newAccessDenied(detail: string): ChaincodeError {
+  return new ChaincodeError(ErrorCode.ACCESS_DENIED, detail);
+}
+
+/** The named thing is not on the ledger. */
+export function newNotFound(detail: string): ChaincodeError {
+  return new ChaincodeError(ErrorCode.NOT_FOUND, detail);
+}
+
+/** An argument is malformed or out of range. */
+export function newInvalidArgument(detail: string): ChaincodeError {
+  return new ChaincodeError(ErrorCode.INVALID_ARGUMENT, detail);
+}
+
+/** The thing's current state does not allow this step. */
+export function newInvalidTransition(detail: string): ChaincodeError {
+  return new ChaincodeError(ErrorCode.INVALID_TRANSITION, detail);
+}
+
+/** The thing to be created already exists. */
+export function newAlreadyExists(detail: string): ChaincodeError {
+  return new ChaincodeError(ErrorCode.ALREADY_EXISTS, detail);
+}
+
+/**
+ * Reads the stable code from the start of an error message, wherever the message came from: a
+ * {@link ChaincodeError}, or the text a client got back after `chaincode response 500, `.
+ *
+ * @param message an error message, optionally still carrying the peer's `chaincode response <status>, ` prefix
+ * @returns the code, or undefined when the message does not start with a known code
+ */
+export function parseErrorCode(message: string): ErrorCode | undefined {
+  const withoutPeerPrefix = message.replace(/^chaincode response \d+, /, '');
+  const match = /^([A-Z][A-Z_]*): /.exec(withoutPeerPrefix);
+  const candidate = match?.[1];
+  return candidate !== undefined && KNOWN_CODES.has(candidate) ? (candidate as ErrorCode) : undefined;
+}

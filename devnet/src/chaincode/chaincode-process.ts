@@ -1,0 +1,94 @@
+/**
+ * Starts a chaincode-as-a-service server as a child process on a free loopback port (the official
+ * `fabric-chaincode-node server` CLI for contract modules, or a low-level shim script), logs its output to a
+ * file, and restarts it with bounded backoff if it dies while the dev peer runs.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+/** How a chaincode server is run. */
+export type ChaincodeLaunch = { kind: 'contract'; modulePath: string } | { kind: 'script'; script: string };
+
+/** Most restarts of a crashed chaincode server before the dev peer gives up on it. */
+export const MAX_RESTARTS = 5;
+
+/** A free TCP port on loopback. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A supervised chaincode server process. */
+export class ChaincodeProcess {
+  #child: ChildProcess | undefined;
+  #stopping = false;
+  #restarts = 0;
+
+  private constructor(
+    readonly name: string,
+    readonly address: string,
+    private readonly launch: ChaincodeLaunch,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logFile: string,
+  ) {}
+
+  /** Starts the server; `mspId` becomes CORE_PEER_LOCALMSPID (a CCaaS chaincode gets no env from the peer). */
+  static async start(name: string, launch: ChaincodeLaunch, mspId: string, logDir: string): Promise<ChaincodeProcess> {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const ccid = `${name}:devnet`;
+    const env = { ...process.env, CORE_PEER_LOCALMSPID: mspId, CHAINCODE_SERVER_ADDRESS: address, CHAINCODE_ID: ccid };
+    mkdirSync(logDir, { recursive: true });
+    const p = new ChaincodeProcess(name, address, launch, env, join(logDir, `chaincode-${name}.log`));
+    p.#spawn();
+    return p;
+  }
+
+  #spawn(): void {
+    const host = join(__dirname, 'chaincode-host.js');
+    const args =
+      this.launch.kind === 'contract'
+        ? ['contract', `--chaincode-address=${this.address}`, `--chaincode-id=${this.env.CHAINCODE_ID}`, `--module-path=${this.launch.modulePath}`]
+        : ['script', this.launch.script];
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = fork(host, args, {
+      cwd: this.launch.kind === 'contract' ? this.launch.modulePath : dirname(this.launch.script),
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    child.on('exit', () => {
+      this.#child = undefined;
+      if (this.#stopping || this.#restarts >= MAX_RESTARTS) return;
+      this.#restarts++;
+      setTimeout(() => this.#spawn(), 200 * 2 ** this.#restarts).unref();
+    });
+    this.#child = child;
+  }
+
+  /** Stops the server. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const child = this.#child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}

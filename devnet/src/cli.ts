@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * `npm run devnet -- --data <dir>`: runs the dev peer until SIGINT/SIGTERM. Prints one line
+ * `DEVNET READY {"endpoint":...,"connectionProfile":...}` when it accepts clients.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
+
+const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls]
+  [--chaincode name=<module dir>]... [--chaincode-script name=<server.js>]... [--chaincode-address name=<host:port>]...
+  [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]`;
+
+function fail(message: string): never {
+  process.stderr.write(`devnet: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) fail(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
+  return n;
+}
+
+function pairs(values: string[] | undefined, flag: string): [string, string][] {
+  return (values ?? []).map((v) => {
+    const i = v.indexOf('=');
+    if (i <= 0 || i === v.length - 1) fail(`--${flag} takes name=value, got "${v}"`);
+    return [v.slice(0, i), v.slice(i + 1)];
+  });
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        data: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        channel: { type: 'string' },
+        'no-tls': { type: 'boolean' },
+        chaincode: { type: 'string', multiple: true },
+        'chaincode-script': { type: 'string', multiple: true },
+        'chaincode-address': { type: 'string', multiple: true },
+        collection: { type: 'string', multiple: true },
+        'batch-size': { type: 'string' },
+        'batch-timeout-ms': { type: 'string' },
+        'execute-timeout-ms': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (!v.data) fail('--data <dir> is required');
+  const collections = new Map<string, string[]>();
+  for (const c of v.collection ?? []) {
+    const [cc, name] = c.split(':');
+    if (!cc || !name) fail(`--collection takes <chaincode>:<collection>, got "${c}"`);
+    collections.set(cc, [...(collections.get(cc) ?? []), name]);
+  }
+  const chaincodes: ChaincodeSpec[] = [
+    ...pairs(v.chaincode, 'chaincode').map(([name, dir]): ChaincodeSpec => ({ name, kind: 'contract', modulePath: resolve(dir) })),
+    ...pairs(v['chaincode-script'], 'chaincode-script').map(([name, script]): ChaincodeSpec => ({ name, kind: 'script', script: resolve(script) })),
+    ...pairs(v['chaincode-address'], 'chaincode-address').map(([name, address]): ChaincodeSpec => ({ name, kind: 'external', address })),
+  ].map((s) => ({ ...s, collections: collections.get(s.name) ?? [] }));
+  const devnet = await startDevnet({
+    dataDir: v.data,
+    host: v.host,
+    port: positiveInt('port', v.port, 7051, true),
+    channelId: v.channel,
+    tls: !v['no-tls'],
+    chaincodes: chaincodes.length > 0 ? chaincodes : [DEFAULT_CHAINCODE],
+    batch: {
+      maxMessageCount: positiveInt('batch-size', v['batch-size'], 10),
+      batchTimeoutMs: positiveInt('batch-timeout-ms', v['batch-timeout-ms'], 200),
+    },
+    executeTimeoutMs: positiveInt('execute-timeout-ms', v['execute-timeout-ms'], 30_000),
+    log: (line) => process.stderr.write(`devnet: ${line}\n`),
+  });
+  process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, connectionProfile: devnet.profilePath })}\n`);
+  const shutdown = (signal: string) => {
+    process.stderr.write(`devnet: ${signal}, shutting down\n`);
+    devnet.close().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`devnet: shutdown failed: ${err}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`devnet: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,203 @@
+/**
+ * The dev network in one process: a single-channel Fabric peer (Gateway service, endorser, committer,
+ * ledger) with its ordering service, driving chaincode-as-a-service servers over the chaincode protocol.
+ * `startDevnet` brings it up from a data directory (generating crypto material and the genesis block on
+ * first use) and writes `<data>/connection.json` so that any Fabric client can connect.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { gateway } from '@hyperledger/fabric-protos';
+import { newConfigEnvelope, parseConfigEnvelope } from './channel-config';
+import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID, PEER_MSP_ID, IdentityFiles } from './crypto-material';
+import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
+import { ChannelMsp, serializeIdentity } from './msp';
+import { Ledger } from './ledger/ledger';
+import { ParsedTx } from './ledger/tx-parse';
+import { ChaincodeConnection } from './chaincode/chaincode-connection';
+import { ChaincodeLaunch, ChaincodeProcess } from './chaincode/chaincode-process';
+import { ChaincodeDefinition, Endorser } from './peer/endorser';
+import { BatchSettings, Orderer } from './peer/orderer';
+import { newGatewayService } from './peer/gateway-service';
+
+/** A chaincode to deploy on the dev network. */
+export type ChaincodeSpec = { name: string; version?: string; collections?: string[] } & (ChaincodeLaunch | { kind: 'external'; address: string });
+
+/** Options of the dev network. */
+export interface DevnetOptions {
+  dataDir: string;
+  host?: string;
+  /** gRPC port; 0 picks a free one. */
+  port?: number;
+  channelId?: string;
+  chaincodes?: ChaincodeSpec[];
+  batch?: Partial<BatchSettings>;
+  /** How long a chaincode may take for one transaction. */
+  executeTimeoutMs?: number;
+  tls?: boolean;
+  log?: (line: string) => void;
+}
+
+/** What connection.json holds. */
+export interface ConnectionProfile {
+  peerEndpoint: string;
+  peerHostAlias: string;
+  tlsCACertPath?: string;
+  channel: string;
+  chaincode: string;
+  chaincodes: string[];
+  peerMspId: string;
+  identities: Record<string, IdentityFiles>;
+}
+
+/** A running dev network. */
+export interface Devnet {
+  endpoint: string;
+  profile: ConnectionProfile;
+  profilePath: string;
+  ledger: Ledger;
+  close(): Promise<void>;
+}
+
+/** Repository root, from devnet/dist or devnet/src. */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/** The project's chaincode, deployed when no chaincode is named. */
+export const DEFAULT_CHAINCODE: ChaincodeSpec = {
+  name: 'traceability',
+  kind: 'contract',
+  modulePath: join(REPO_ROOT, 'chaincode'),
+  collections: ['buyerDetails'],
+};
+
+/** Tries to reach a chaincode server that is still starting, a bounded number of times. */
+async function connectWithRetry(conn: ChaincodeConnection, attempts = 50, delayMs = 200): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await conn.ready();
+      return;
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/** Starts the dev network. */
+export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir);
+  const host = options.host ?? '127.0.0.1';
+  const channelId = options.channelId ?? 'mychannel';
+  const tls = options.tls ?? true;
+  await mkdir(dataDir, { recursive: true });
+  const crypto = await loadOrCreateCryptoMaterial(dataDir, undefined, [host, 'localhost']);
+
+  // Channel MSP comes from the genesis block, so the trust roots are the ledger's, not a side file's.
+  const genesis = () =>
+    newConfigEnvelope(
+      {
+        channelId,
+        applicationOrgs: crypto.orgs.map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
+        ordererOrgs: [{ mspId: crypto.ordererOrg.mspId, rootCertsPem: [crypto.ordererOrg.caCertPem] }],
+      },
+      Date.now(),
+    );
+  let msp: ChannelMsp | undefined;
+  const endorsementCheck = (tx: ParsedTx): boolean => {
+    if (!msp || !tx.endorsed) return false;
+    return tx.endorsed.endorsements.some((e) => {
+      try {
+        const member = msp!.deserialize(e.endorser);
+        return member.ou === 'peer' && msp!.verify(member, Buffer.concat([tx.endorsed!.proposalResponsePayload, e.endorser]), e.signature);
+      } catch {
+        return false;
+      }
+    });
+  };
+  const ledger = await Ledger.open(join(dataDir, 'ledger'), genesis, endorsementCheck);
+  if (ledger.truncatedBytes > 0) log(`ledger: dropped a torn tail of ${ledger.truncatedBytes} bytes left by a crash`);
+  const config = parseConfigEnvelope(ledger.genesisEnvelope);
+  if (config.channelId !== channelId) {
+    throw new Error(`data directory holds channel ${config.channelId}, not ${channelId}`);
+  }
+  msp = new ChannelMsp([...config.applicationOrgs, ...config.ordererOrgs]);
+  const appMsp = new ChannelMsp(config.applicationOrgs);
+
+  const processes: ChaincodeProcess[] = [];
+  const definitions = new Map<string, ChaincodeDefinition>();
+  const specs = options.chaincodes ?? [DEFAULT_CHAINCODE];
+  for (const spec of specs) {
+    let address: string;
+    if (spec.kind === 'external') {
+      address = spec.address;
+    } else {
+      const proc = await ChaincodeProcess.start(spec.name, spec, PEER_MSP_ID, join(dataDir, 'logs'));
+      processes.push(proc);
+      address = proc.address;
+    }
+    const connection = new ChaincodeConnection(spec.name, address);
+    definitions.set(spec.name, { name: spec.name, version: spec.version ?? '1.0', connection, collections: spec.collections ?? [] });
+  }
+  await Promise.all([...definitions.values()].map((d) => connectWithRetry(d.connection)));
+
+  const peerSigner = {
+    mspId: PEER_MSP_ID,
+    serialized: serializeIdentity(PEER_MSP_ID, crypto.peer.certPem),
+    key: privateKeyFromPem(crypto.peer.keyPem),
+  };
+  const ordererKey = privateKeyFromPem(crypto.orderer.keyPem);
+  const blockSigner = { creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem), sign: (m: Uint8Array) => signLowS(ordererKey, m) };
+  const endorser = new Endorser(channelId, appMsp, ledger, definitions, peerSigner, options.executeTimeoutMs ?? 30_000);
+  const orderer = new Orderer(
+    ledger,
+    { maxMessageCount: options.batch?.maxMessageCount ?? 10, batchTimeoutMs: options.batch?.batchTimeoutMs ?? 200 },
+    blockSigner,
+    (err) => log(`commit failed: ${(err as Error).stack ?? err}`),
+  );
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 });
+  const creds = tls
+    ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(crypto.tls.keyPem), cert_chain: Buffer.from(crypto.tls.certPem) }], false)
+    : grpc.ServerCredentials.createInsecure();
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync(`${host}:${options.port ?? 7051}`, creds, (err, p) => (err ? rej(err) : res(p))),
+  );
+  const endpoint = `${host}:${port}`;
+  server.addService(
+    gateway.GatewayService as unknown as grpc.ServiceDefinition,
+    newGatewayService({ channelId, peerAddress: endpoint, peerMspId: PEER_MSP_ID, msp: appMsp, ledger, endorser, orderer }),
+  );
+
+  const profile: ConnectionProfile = {
+    peerEndpoint: endpoint,
+    peerHostAlias: 'peer0.customs.devnet',
+    ...(tls ? { tlsCACertPath: crypto.tls.caCertPath } : {}),
+    channel: channelId,
+    chaincode: specs[0]?.name ?? '',
+    chaincodes: specs.map((s) => s.name),
+    peerMspId: PEER_MSP_ID,
+    identities: crypto.identities,
+  };
+  const profilePath = join(dataDir, 'connection.json');
+  await writeFile(profilePath, JSON.stringify(profile, null, 2));
+  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'})`);
+
+  let closed = false;
+  return {
+    endpoint,
+    profile,
+    profilePath,
+    ledger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await orderer.stop();
+      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      server.forceShutdown();
+      for (const d of definitions.values()) d.connection.close();
+      await ledger.close();
+      await Promise.all(processes.map((p) => p.stop()));
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** The dev Fabric network: programmatic entry points. */
+export { startDevnet, DEFAULT_CHAINCODE, REPO_ROOT } from './devnet';
+export type { Devnet, DevnetOptions, ChaincodeSpec, ConnectionProfile } from './devnet';
+export { TxCode } from './ledger/ledger';

@@ -1,4 +1,4 @@
 // Public entry point of @hainan/testkit.
 export * from './services';
 // devnet helpers (start a dev peer, connect the official client) are exported here as well:
-// export * from './devnet';
+export * from './devnet';

@@ -83,7 +83,7 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
   };
 
   return {
-    async Evaluate(call: grpc.ServerUnaryCall<Msg<typeof gateway.EvaluateRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    async evaluate(call: grpc.ServerUnaryCall<Msg<typeof gateway.EvaluateRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
       try {
         const up = unpack(call.request.getProposedTransaction());
         if ('code' in up) return callback(up);
@@ -114,7 +114,7 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       }
     },
 
-    async Endorse(call: grpc.ServerUnaryCall<Msg<typeof gateway.EndorseRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    async endorse(call: grpc.ServerUnaryCall<Msg<typeof gateway.EndorseRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
       try {
         const up = unpack(call.request.getProposedTransaction());
         if ('code' in up) return callback(up);
@@ -141,7 +141,7 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       }
     },
 
-    Submit(call: grpc.ServerUnaryCall<Msg<typeof gateway.SubmitRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    submit(call: grpc.ServerUnaryCall<Msg<typeof gateway.SubmitRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
       try {
         const env = call.request.getPreparedTransaction();
         if (!env || env.getSignature_asU8().length === 0) {
@@ -180,7 +180,7 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       }
     },
 
-    CommitStatus(call: grpc.ServerUnaryCall<Msg<typeof gateway.SignedCommitStatusRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    commitStatus(call: grpc.ServerUnaryCall<Msg<typeof gateway.SignedCommitStatusRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
       let req: Msg<typeof gateway.CommitStatusRequest>;
       try {
         req = gateway.CommitStatusRequest.deserializeBinary(call.request.getRequest_asU8());
@@ -225,7 +225,7 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       call.on('cancelled', cleanup);
     },
 
-    async ChaincodeEvents(call: grpc.ServerWritableStream<Msg<typeof gateway.SignedChaincodeEventsRequest>, unknown>) {
+    async chaincodeEvents(call: grpc.ServerWritableStream<Msg<typeof gateway.SignedChaincodeEventsRequest>, unknown>) {
       let cancelled = false;
       let wake: (() => void) | undefined;
       const unsubscribe = ledger.onCommit(() => wake?.());

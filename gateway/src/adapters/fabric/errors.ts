@@ -94,6 +94,9 @@ export class LedgerError extends Error {
 
     constructor(properties: Readonly<LedgerErrorProperties>) {
         super(properties.message);
+        // Restores the prototype chain when this file is compiled to ES5 (tap's ts-node run of the tests does that),
+        // where `instanceof LedgerError` would otherwise be false and nothing would be retried.
+        Object.setPrototypeOf(this, new.target.prototype);
         this.name = 'LedgerError';
         this.code = properties.code;
         this.kind = properties.kind;

@@ -1,6 +1,6 @@
 // Proves the adapter turns each failure a real Fabric 2.5 peer produces into the right stable code, kind and retryability (chaincode CODE prefix, MVCC conflict, orderer outage, timeouts, refused identity, unknown outcome).
 // How: builds the client's own error objects the way fabric-gateway does (grpc-js ServiceError with grpc-status-details-bin -> newGatewayError -> EndorseError/SubmitError/CommitStatusError, newCommitError) with the texts recorded from a real peer, then maps them.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitStatusError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
 import { newCommitError } from '@hyperledger/fabric-gateway/dist/commiterror';
@@ -47,7 +47,7 @@ const commitStatusError = (code: GrpcStatus, details: string): CommitStatusError
     new CommitStatusError(Object.assign(newGatewayError(serviceError(code, details)), { transactionId: TX_ID }));
 const commitError = (code: 9 | 10 | 11 | 12) => newCommitError({ blockNumber: 76n, code, successful: false, transactionId: TX_ID });
 
-function expectMapped(t: Tap.Test, err: unknown, expected: Partial<LedgerError>, label: string): LedgerError {
+function expectMapped(t: Test, err: unknown, expected: Partial<LedgerError>, label: string): LedgerError {
     const mapped = toLedgerError(err);
     t.ok(mapped instanceof LedgerError, `${label}: is a LedgerError`);
     t.match(

@@ -195,7 +195,8 @@ export class LedgerClient {
             return;
         }
         this.#closed = true;
-        for (const stream of [...this.#openStreams]) {
+        // Array.from, not spread: spreading a Set silently yields [] when compiled for ES5 (as tap's ts-node does).
+        for (const stream of Array.from(this.#openStreams)) {
             stream.close();
         }
         this.#onClose?.();

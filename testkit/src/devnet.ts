@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, Gateway, hash, Identity, Signer, signers } from '@hyperledger/fabric-gateway';
+import type { ConnectionProfile } from '@hainan/devnet';
 
 /** Repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -18,16 +19,7 @@ export const PROBE_CHAINCODE_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'probe-c
 export const PROBE_RAW_CHAINCODE_SCRIPT = join(REPO_ROOT, 'tests', 'fixtures', 'probe-raw-chaincode', 'server.js');
 
 /** connection.json as the dev peer writes it. */
-export interface DevnetProfile {
-  peerEndpoint: string;
-  peerHostAlias: string;
-  tlsCACertPath?: string;
-  channel: string;
-  chaincode: string;
-  chaincodes: string[];
-  peerMspId: string;
-  identities: Record<string, { mspId: string; certPath: string; keyPath: string }>;
-}
+export type DevnetProfile = ConnectionProfile;
 
 /** A dev peer running as a child process. */
 export interface DevnetProcess {

@@ -290,19 +290,3 @@ t.test('determinism: the same proposal endorsed twice yields byte-identical read
   t.ok(rwsetOf(r1.getBytes()).equals(rwsetOf(r2.getBytes())), 'identical range-read set');
   t.ok(rwsetOf(r1.getBytes()).length > 20 * 10, 'the range read set records the keys read');
 });
-  const a = await proposal.endorse().catch(() => undefined);
-  if (a) {
-    const b = await proposal.endorse();
-    t.ok(rwsetOf(a.getBytes()).equals(rwsetOf(b.getBytes())), 'identical chaincode action (rwset, events, response)');
-  } else {
-    const p2 = c.newProposal('PutBatch', { arguments: ['det2', '50'] });
-    const x = await p2.endorse();
-    const y = await p2.endorse();
-    t.ok(rwsetOf(x.getBytes()).equals(rwsetOf(y.getBytes())), 'identical chaincode action (rwset, events, response)');
-    const q = c.newProposal('RangeAll', { arguments: ['det-', 'det.'] });
-    const r1 = await q.endorse();
-    const r2 = await q.endorse();
-    t.ok(rwsetOf(r1.getBytes()).equals(rwsetOf(r2.getBytes())), 'identical range-read set');
-    t.ok(rwsetOf(r1.getBytes()).length > 20 * 10, 'the range read set records the keys read');
-  }
-});

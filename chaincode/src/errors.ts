@@ -21,6 +21,44 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** The thing to be created is already on the ledger. A client retrying its own create may treat this as success. */
   ALREADY_EXISTS: 'ALREADY_EXISTS',
+  /** The caller's enterprise does not hold the item it tries to move. */
+  NOT_HOLDER: 'NOT_HOLDER',
+  /** Customs holds the item; only release or seizure may touch it. */
+  ITEM_HELD: 'ITEM_HELD',
+  /** Goods were received at a location they were not shipped to, or by an enterprise they were not shipped to. */
+  WRONG_RECEIPT: 'WRONG_RECEIPT',
+  /** The event falls into an account period the enterprise has closed. */
+  PERIOD_CLOSED: 'PERIOD_CLOSED',
+  /** The enterprise named (or the caller's enterprise) is not registered by customs. */
+  UNKNOWN_ENTERPRISE: 'UNKNOWN_ENTERPRISE',
+  /** Mail shipment of a sold item before the buyer's departure is confirmed. */
+  DEPARTURE_NOT_CONFIRMED: 'DEPARTURE_NOT_CONFIRMED',
+  /** Buyer details (transient data) are missing from a sale. */
+  BUYER_DETAILS_REQUIRED: 'BUYER_DETAILS_REQUIRED',
+  /** No rule set (ledger or default) is in force at the event time. */
+  NO_RULES_IN_FORCE: 'NO_RULES_IN_FORCE',
+  /** A duty-free purchase exceeds a per-purchase limit (cosmetics pieces, mobile phones, alcohol ml). */
+  PURCHASE_LIMIT_EXCEEDED: 'PURCHASE_LIMIT_EXCEEDED',
+  /** The buyer is younger than the minimum duty-free buyer age in force on the purchase day. */
+  BUYER_TOO_YOUNG: 'BUYER_TOO_YOUNG',
+  /** A duty-free purchase without a ticket off the island departing at or after the sale. */
+  NO_DEPARTURE_TICKET: 'NO_DEPARTURE_TICKET',
+  /** The chosen pick-up mode is not allowed for this sale (price, category, or no off-island mail address). */
+  PICKUP_MODE_NOT_ALLOWED: 'PICKUP_MODE_NOT_ALLOWED',
+  /** Guarantee pick-up without a guarantee covering the import tax. */
+  GUARANTEE_REQUIRED: 'GUARANTEE_REQUIRED',
+  /** The person is barred from duty-free purchases (overstayed a pick-up departure window) until the ban ends. */
+  PERSON_BARRED: 'PERSON_BARRED',
+  /** The port named is not a second-line port in the rules in force. */
+  UNKNOWN_PORT: 'UNKNOWN_PORT',
+  /** The enterprise's credit class may not use batch exit. */
+  BATCH_EXIT_NOT_ALLOWED: 'BATCH_EXIT_NOT_ALLOWED',
+  /** Batch exit is suspended: a month's consolidated declaration is past its due date. */
+  BATCH_EXIT_SUSPENDED: 'BATCH_EXIT_SUSPENDED',
+  /** A consolidated exit declaration would include batches of two calendar years. */
+  DECLARATION_SPANS_YEARS: 'DECLARATION_SPANS_YEARS',
+  /** A consolidated exit declaration includes batches from a month other than its own. */
+  DECLARATION_PERIOD_INVALID: 'DECLARATION_PERIOD_INVALID',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -1,0 +1,99 @@
+/**
+ * The `account` contract: one enterprise, one account. Balances by (GTIN, regime, location) as of a time,
+ * movements page by page, and period close, which freezes a month with a snapshot hash so that no event can be
+ * back-dated into it.
+ */
+import { createHash } from 'node:crypto';
+import { Info, Returns, Transaction } from 'fabric-contract-api';
+import { newAccessDenied, newAlreadyExists, newInvalidArgument } from '../errors';
+import { encode, encodeToString } from '../ledger-codec';
+import { isValidMonth, monthAfter, parseInstant } from '../domain/time';
+import type { Movement, MovementRecord, PeriodRecord } from '../domain/records';
+import { int, optStr, parseRequest, str, USCC } from '../domain/validate';
+import { KeyType } from '../ledger/keys';
+import { LedgerContract } from '../ledger/ledger-contract';
+import { isCustoms, loadEnterprise } from '../ledger/access';
+import { emit } from '../ledger/posting';
+import type { TraceContext } from '../ledger/trace-context';
+
+/** Largest page of movements. */
+export const MOVEMENTS_PAGE_MAX = 1_000;
+
+/** Only customs or the enterprise itself may read or close its account. */
+async function requireAccountAccess(ctx: TraceContext, enterprise: string): Promise<void> {
+  const ent = await loadEnterprise(ctx, enterprise);
+  if (isCustoms(ctx)) return;
+  if (ctx.caller.enterpriseId !== ent.id || ctx.caller.mspId !== ent.mspId) {
+    throw newAccessDenied(`only customs or enterprise ${ent.id} may use its account`);
+  }
+}
+
+/** Sums movements into balances per line, dropping zero lines, in line order. */
+export function balancesOf(movements: readonly Movement[]): Movement[] {
+  const lines = new Map<string, Movement>();
+  for (const m of movements) {
+    const k = `${m.gtin}\u0000${m.regime}\u0000${m.location}`;
+    const line = lines.get(k);
+    if (line) line.qty += m.qty;
+    else lines.set(k, { enterprise: m.enterprise, gtin: m.gtin, regime: m.regime, location: m.location, qty: m.qty });
+  }
+  return [...lines.entries()]
+    .filter(([, m]) => m.qty !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, m]) => m);
+}
+
+@Info({ title: 'account', description: 'One enterprise, one account: balances, movements, period close' })
+export class AccountContract extends LedgerContract {
+  constructor() {
+    super('account');
+  }
+
+  /** Balances of an enterprise's book, as of `asOf` (event time; default now). */
+  @Transaction(false)
+  @Returns('string')
+  async GetBalances(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = parseRequest(requestJson);
+    const enterprise = str(f, 'enterprise', { pattern: USCC });
+    await requireAccountAccess(ctx, enterprise);
+    const asOfRaw = optStr(f, 'asOf', { maxLength: 40 });
+    const asOfMs = asOfRaw ? parseInstant(asOfRaw) : ctx.txMs;
+    const all = await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise]);
+    const balances = balancesOf(all.map((e) => e.value).filter((m) => parseInstant(m.eventTime) <= asOfMs));
+    return encodeToString({ enterprise, asOf: new Date(asOfMs).toISOString(), balances });
+  }
+
+  /** One page of an enterprise's movements, in key order (line, then transaction). */
+  @Transaction(false)
+  @Returns('string')
+  async GetMovements(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = parseRequest(requestJson);
+    const enterprise = str(f, 'enterprise', { pattern: USCC });
+    await requireAccountAccess(ctx, enterprise);
+    const pageSize = int(f, 'pageSize', 1, MOVEMENTS_PAGE_MAX);
+    const bookmark = typeof f.bookmark === 'string' ? f.bookmark : '';
+    const page = await ctx.store.page<MovementRecord>(KeyType.movement, [enterprise], pageSize, bookmark);
+    return encodeToString({ movements: page.entries.map((e) => e.value), bookmark: page.bookmark });
+  }
+
+  /** Closes a finished month: freezes the balances at its end under a snapshot hash. */
+  @Transaction()
+  @Returns('string')
+  async ClosePeriod(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = parseRequest(requestJson);
+    const enterprise = str(f, 'enterprise', { pattern: USCC });
+    await requireAccountAccess(ctx, enterprise);
+    const period = str(f, 'period', { maxLength: 7 });
+    if (!isValidMonth(period)) throw newInvalidArgument(`period must be yyyy-mm, got ${period}`);
+    const periodEndMs = parseInstant(`${monthAfter(period)}-01T00:00:00+08:00`);
+    if (ctx.txMs < periodEndMs) throw newInvalidArgument(`period ${period} has not ended yet`);
+    if (await ctx.store.get(KeyType.period, [enterprise, period])) throw newAlreadyExists(`period ${period} of ${enterprise} is already closed`);
+    const all = await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise]);
+    const balances = balancesOf(all.map((e) => e.value).filter((m) => m.period <= period));
+    const snapshotHash = createHash('sha256').update(encode({ enterprise, period, balances })).digest('hex');
+    const record: PeriodRecord = { enterprise, period, closedAt: ctx.txTime, closedBy: ctx.caller.id, snapshotHash, balances };
+    await ctx.store.put(KeyType.period, [enterprise, period], record);
+    await emit(ctx, { type: 'PERIOD_CLOSE', eventTime: ctx.txTime, items: [], movements: [], records: { period: record } });
+    return encodeToString(record);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The `customs` contract: what only customs may do. Register enterprises, classify enterprise and person
+ * credit (with reason categories; automatic removal is computed from ledger time), record regulator ratings,
+ * set effective-dated rules, hold / release / seize goods, and commit and reveal inspection seeds.
+ */
+import { Info, Returns, Transaction } from 'fabric-contract-api';
+import { newAlreadyExists, newInvalidArgument, newNotFound } from '../errors';
+import { encodeToString } from '../ledger-codec';
+import { MovementBatch, next } from '../domain/lifecycle';
+import { validateRuleSet, type CreditClass } from '../domain/rules';
+import type { KeyAttentionReason, PersonClass } from '../domain/credit';
+import { verifyReveal } from '../domain/inspection';
+import { parseInstant } from '../domain/time';
+import { locationId } from '../domain/epcis';
+import { ENTERPRISE_ROLES, TERMINAL_STATUSES, type EnterpriseRecord, type EnterpriseRole, type ItemRecord, type PersonRecord, type SeedRecord } from '../domain/records';
+import { bool, list, oneOf, optStr, parseRequest, PERSON_CODE, REF, str, TRACE_CODE, unique, USCC } from '../domain/validate';
+import { parseSgtin } from '../domain/gs1';
+import { KeyType } from '../ledger/keys';
+import { LedgerContract } from '../ledger/ledger-contract';
+import { loadEnterprise, requireCustoms } from '../ledger/access';
+import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, loadItem, postMovements, saveItems } from '../ledger/posting';
+import type { TraceContext } from '../ledger/trace-context';
+
+const CLASSES: readonly CreditClass[] = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTENTION'];
+const REASONS: readonly KeyAttentionReason[] = ['REGULATOR_LOWEST_RATING', 'SMUGGLING_PENALTY', 'SERIOUS_DISHONESTY', 'OTHER'];
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function itemIdOf(v: unknown, i: number): string {
+  if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code`);
+  return v;
+}
+
+@Info({ title: 'customs', description: 'Customs supervision: enterprises, credit, rules, holds, inspection seeds' })
+export class CustomsContract extends LedgerContract {
+  constructor() {
+    super('customs');
+  }
+
+  /** Registers an enterprise (unified social credit code) with its MSP and trade roles. */
+  @Transaction()
+  @Returns('string')
+  async RegisterEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'register enterprises');
+    const f = parseRequest(requestJson);
+    const id = str(f, 'id', { pattern: USCC });
+    if (await ctx.store.get(KeyType.enterprise, [id])) throw newAlreadyExists(`enterprise ${id} is already registered`);
+    const roles = list(f, 'roles', ENTERPRISE_ROLES.length, (v, i) => {
+      if (typeof v !== 'string' || !ENTERPRISE_ROLES.includes(v as EnterpriseRole)) throw newInvalidArgument(`roles[${i}] must be one of ${ENTERPRISE_ROLES.join(', ')}`);
+      return v as EnterpriseRole;
+    });
+    unique(roles, 'role');
+    const record: EnterpriseRecord = {
+      id,
+      name: str(f, 'name', { maxLength: 200 }),
+      mspId: str(f, 'mspId', { pattern: /^[A-Za-z0-9.-]{1,64}$/ }),
+      roles: [...roles].sort(),
+      registeredAt: ctx.txTime,
+      credit: { class: 'WHITELIST', history: [] },
+    };
+    await ctx.store.put(KeyType.enterprise, [id], record);
+    await emit(ctx, { type: 'ENTERPRISE', eventTime: ctx.txTime, items: [], movements: [], records: { enterprise: record } });
+    return encodeToString(record);
+  }
+
+  /** Sets an enterprise's credit class with a reason category; re-listing a listed enterprise restarts its clock. */
+  @Transaction()
+  @Returns('string')
+  async ClassifyEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'classify enterprise credit');
+    const f = parseRequest(requestJson);
+    const { iso: at } = eventTimeOf(ctx, f);
+    const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
+    const cls = oneOf(f, 'class', CLASSES);
+    const reason = cls === 'KEY_ATTENTION' ? oneOf(f, 'reason', REASONS) : undefined;
+    const credit = { ...ent.credit };
+    credit.class = cls;
+    if (cls === 'KEY_ATTENTION') {
+      credit.reason = reason!;
+      credit.listedAtIso = at;
+      if (reason === 'REGULATOR_LOWEST_RATING') credit.regulatorRatingLowest = true;
+    } else {
+      delete credit.reason;
+      delete credit.listedAtIso;
+      delete credit.regulatorRatingLowest;
+    }
+    credit.history = [...credit.history, { class: cls, ...(reason ? { reason } : {}), atIso: at, by: ctx.caller.id }];
+    const record: EnterpriseRecord = { ...ent, credit };
+    await ctx.store.put(KeyType.enterprise, [ent.id], record);
+    await emit(ctx, { type: 'CREDIT', eventTime: at, items: [], movements: [], records: { enterprise: record } });
+    return encodeToString(record);
+  }
+
+  /** Records whether an industry regulator still rates the enterprise at its lowest level. */
+  @Transaction()
+  @Returns('string')
+  async RecordRegulatorRating(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'record regulator ratings');
+    const f = parseRequest(requestJson);
+    const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
+    const record: EnterpriseRecord = { ...ent, credit: { ...ent.credit, regulatorRatingLowest: bool(f, 'lowest') } };
+    await ctx.store.put(KeyType.enterprise, [ent.id], record);
+    await emit(ctx, { type: 'CREDIT', eventTime: ctx.txTime, items: [], movements: [], records: { enterprise: record } });
+    return encodeToString(record);
+  }
+
+  /** Sets a person's class (whitelist / key attention). */
+  @Transaction()
+  @Returns('string')
+  async ClassifyPerson(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'classify persons');
+    const f = parseRequest(requestJson);
+    const { iso: at } = eventTimeOf(ctx, f);
+    const personCode = str(f, 'personCode', { pattern: PERSON_CODE });
+    const cls = oneOf<PersonClass>(f, 'class', ['WHITELIST', 'KEY_ATTENTION']);
+    const reason = optStr(f, 'reason', { maxLength: 200 });
+    const person = (await ctx.store.get<PersonRecord>(KeyType.person, [personCode])) ?? { personCode, departureObligations: [], departures: [] };
+    const history = [...(person.credit?.history ?? []), { class: cls, atIso: at, by: ctx.caller.id, ...(reason ? { reason } : {}) }];
+    person.credit = { class: cls, history, ...(cls === 'KEY_ATTENTION' ? { listedAtIso: at } : {}), ...(reason ? { reason } : {}) };
+    await ctx.store.put(KeyType.person, [personCode], person);
+    await emit(ctx, { type: 'PERSON_CREDIT', eventTime: at, items: [], movements: [], records: { person } });
+    return encodeToString(person);
+  }
+
+  /** Puts an effective-dated rule set on the ledger; each event is judged by the set in force at its event time. */
+  @Transaction()
+  @Returns('string')
+  async SetRules(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'set rules');
+    const rules = validateRuleSet(parseRequest(requestJson));
+    const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
+    await ctx.store.put(KeyType.rules, [key], rules);
+    await emit(ctx, { type: 'RULES', eventTime: ctx.txTime, items: [], movements: [], records: { rules } });
+    return encodeToString(rules);
+  }
+
+  /** Holds items (any state but the end states); held items can only be released or seized. */
+  @Transaction()
+  @Returns('string')
+  async Hold(ctx: TraceContext, requestJson: string): Promise<string> {
+    return this.#supervise(ctx, requestJson, 'HOLD');
+  }
+
+  /** Releases held items. */
+  @Transaction()
+  @Returns('string')
+  async Release(ctx: TraceContext, requestJson: string): Promise<string> {
+    return this.#supervise(ctx, requestJson, 'RELEASE');
+  }
+
+  /** Seizes held items; they leave their holder's book. */
+  @Transaction()
+  @Returns('string')
+  async Seize(ctx: TraceContext, requestJson: string): Promise<string> {
+    return this.#supervise(ctx, requestJson, 'SEIZURE');
+  }
+
+  async #supervise(ctx: TraceContext, requestJson: string, kind: 'HOLD' | 'RELEASE' | 'SEIZURE'): Promise<string> {
+    requireCustoms(ctx, kind === 'HOLD' ? 'hold goods' : kind === 'RELEASE' ? 'release goods' : 'seize goods');
+    const f = parseRequest(requestJson);
+    const { iso: eventTime } = eventTimeOf(ctx, f);
+    const reason = kind === 'RELEASE' ? optStr(f, 'reason', { maxLength: 200 }) ?? 'released' : str(f, 'reason', { maxLength: 200 });
+    const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
+    const batch = new MovementBatch();
+    const items: ItemRecord[] = [];
+    for (const id of ids) {
+      const item = await loadItem(ctx, id);
+      if (TERMINAL_STATUSES.includes(item.status)) throw newInvalidArgument(`${item.sgtin} is ${item.status}: its chain has ended`);
+      let after: ItemRecord;
+      if (kind === 'HOLD') {
+        if (item.hold) throw newInvalidArgument(`${item.sgtin} is already held since ${item.hold.heldAt}`);
+        after = next(item, { hold: { reason, heldAt: eventTime, by: ctx.caller.id } }, eventTime, ctx.txId);
+      } else {
+        if (!item.hold) throw newInvalidArgument(`${item.sgtin} is not held`);
+        const { hold: _released, ...rest } = item;
+        after = next(rest as ItemRecord, kind === 'SEIZURE' ? { status: 'SEIZED' } : {}, eventTime, ctx.txId);
+      }
+      batch.add(item, after);
+      items.push(after);
+    }
+    unique(items.map((i) => i.sgtin), 'item');
+    await saveItems(ctx, items);
+    const movements = await postMovements(ctx, batch, kind, eventTime);
+    await emit(ctx, {
+      type: kind,
+      eventTime,
+      items,
+      movements,
+      epcis: [
+        {
+          type: 'ObjectEvent',
+          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+          action: 'OBSERVE',
+          epcList: items.map((i) => i.sgtin),
+          bizStep: kind === 'RELEASE' ? 'inspecting' : 'holding',
+          disposition: kind === 'HOLD' ? 'non_sellable_other' : kind === 'SEIZURE' ? 'unavailable' : 'active',
+          bizLocation: { id: locationId(items[0]!.location) },
+          'hn:reason': reason,
+        },
+      ],
+    });
+    return encodeToString({ txId: ctx.txId, items: items.length, movements });
+  }
+
+  /** Commits in advance the hash of the seed that will select exits for inspection in [validFrom, validTo). */
+  @Transaction()
+  @Returns('string')
+  async CommitInspectionSeed(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'commit inspection seeds');
+    const f = parseRequest(requestJson);
+    const seedId = str(f, 'seedId', { pattern: REF });
+    if (await ctx.store.get(KeyType.seed, [seedId])) throw newAlreadyExists(`seed ${seedId} already committed`);
+    const validFrom = new Date(parseInstant(str(f, 'validFrom'))).toISOString();
+    const validTo = new Date(parseInstant(str(f, 'validTo'))).toISOString();
+    if (validTo <= validFrom) throw newInvalidArgument('validTo must be after validFrom');
+    if (validFrom < ctx.txTime) throw newInvalidArgument('a seed must be committed before the period it covers starts');
+    const record: SeedRecord = { seedId, commitment: str(f, 'commitment', { pattern: HEX64 }), validFrom, validTo, committedAt: ctx.txTime };
+    await ctx.store.put(KeyType.seed, [seedId], record);
+    await emit(ctx, { type: 'SEED_COMMIT', eventTime: ctx.txTime, items: [], movements: [], records: { seed: record } });
+    return encodeToString(record);
+  }
+
+  /** Reveals a seed after its period ends, so anyone can re-check every selection it made. */
+  @Transaction()
+  @Returns('string')
+  async RevealInspectionSeed(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'reveal inspection seeds');
+    const f = parseRequest(requestJson);
+    const seedId = str(f, 'seedId', { pattern: REF });
+    const record = await ctx.store.get<SeedRecord>(KeyType.seed, [seedId]);
+    if (!record) throw newNotFound(`seed ${seedId} was never committed`);
+    if (record.seed) throw newAlreadyExists(`seed ${seedId} is already revealed`);
+    if (ctx.txTime < record.validTo) throw newInvalidArgument(`seed ${seedId} covers exits until ${record.validTo}; reveal it after that`);
+    const seed = str(f, 'seed', { pattern: /^[0-9a-f]{32,128}$/ });
+    if (!verifyReveal(record.commitment, seed)) throw newInvalidArgument(`seed does not match the commitment of ${seedId}`);
+    const revealed: SeedRecord = { ...record, seed, revealedAt: ctx.txTime };
+    await ctx.store.put(KeyType.seed, [seedId], revealed);
+    await emit(ctx, { type: 'SEED_REVEAL', eventTime: ctx.txTime, items: [], movements: [], records: { seed: revealed } });
+    return encodeToString(revealed);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The `query` contract: provenance and lookups. An item by SGTIN or 16-digit code, its full history (tx id,
+ * timestamp, the item as it was, and the EPCIS events of each transaction), a person's quota use (customs and
+ * operators only), enterprises with their effective credit class, rules in force, and inspection selections
+ * that anyone can re-check once customs reveals the seed.
+ */
+import { Info, Returns, Transaction } from 'fabric-contract-api';
+import { newAccessDenied, newNotFound } from '../errors';
+import { decode, encodeToString } from '../ledger-codec';
+import { timestampToIso } from '../tx-time';
+import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
+import { isSelected, selectionDraw } from '../domain/inspection';
+import { shanghaiYear } from '../domain/time';
+import type { EpcisEvent } from '../domain/epcis';
+import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
+import { int, optStr, parseRequest, PERSON_CODE, REF, str, USCC } from '../domain/validate';
+import { KeyType } from '../ledger/keys';
+import { LedgerContract } from '../ledger/ledger-contract';
+import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
+import { ledgerRuleSets, resolveSgtin, rulesAt } from '../ledger/posting';
+import { banUntil, quotaUsedFen } from './sale-contract';
+import type { TraceContext } from '../ledger/trace-context';
+
+/** Most versions of an item one history call returns. */
+export const HISTORY_ENTRIES_MAX = 1_000;
+
+/** One version of an item with the events of the transaction that wrote it. */
+export interface HistoryEntry {
+  txId: string;
+  timestamp: string;
+  item: ItemRecord | null;
+  events: EpcisEvent[];
+}
+
+@Info({ title: 'query', description: 'Provenance and lookups' })
+export class QueryContract extends LedgerContract {
+  constructor() {
+    super('query');
+  }
+
+  /** Customs sees every item; an enterprise sees items it holds or held. */
+  async #readableItem(ctx: TraceContext, id: string): Promise<{ item: ItemRecord; history: HistoryEntry[] }> {
+    const sgtin = await resolveSgtin(ctx, id);
+    const key = ctx.store.key(KeyType.item, [sgtin]);
+    const iterator = await ctx.stub.getHistoryForKey(key);
+    const history: HistoryEntry[] = [];
+    try {
+      for (let r = await iterator.next(); !r.done && history.length < HISTORY_ENTRIES_MAX; r = await iterator.next()) {
+        const m = r.value;
+        const events = (await ctx.store.scan<EpcisEvent>(KeyType.event, [m.txId])).map((e) => e.value);
+        history.push({ txId: m.txId, timestamp: timestampToIso(m.timestamp), item: m.isDelete ? null : decode<ItemRecord>(m.value), events });
+      }
+    } finally {
+      await iterator.close();
+    }
+    history.reverse(); // oldest first: the chain as it happened
+    const current = history[history.length - 1]?.item;
+    if (!current) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
+    if (!isCustoms(ctx)) {
+      const ent = await requireEnterprise(ctx, undefined, 'read items');
+      if (!history.some((h) => h.item?.holder === ent.id || h.item?.transit?.to === ent.id)) {
+        throw newAccessDenied(`enterprise ${ent.id} never held item ${sgtin}`);
+      }
+    }
+    return { item: current, history };
+  }
+
+  /** The item as it is now. */
+  @Transaction(false)
+  @Returns('string')
+  async GetItem(ctx: TraceContext, requestJson: string): Promise<string> {
+    const { item } = await this.#readableItem(ctx, str(parseRequest(requestJson), 'id', { maxLength: 120 }));
+    return encodeToString(item);
+  }
+
+  /** The item's whole chain, oldest first. */
+  @Transaction(false)
+  @Returns('string')
+  async GetItemHistory(ctx: TraceContext, requestJson: string): Promise<string> {
+    const { item, history } = await this.#readableItem(ctx, str(parseRequest(requestJson), 'id', { maxLength: 120 }));
+    return encodeToString({ item, history });
+  }
+
+  /** A person's duty-free quota use in a year (customs and duty-free operators only). */
+  @Transaction(false)
+  @Returns('string')
+  async GetPersonQuota(ctx: TraceContext, requestJson: string): Promise<string> {
+    if (!isCustoms(ctx)) await requireEnterprise(ctx, 'operator', 'read person quotas');
+    const f = parseRequest(requestJson);
+    const personCode = str(f, 'personCode', { pattern: PERSON_CODE });
+    const year = f.year === undefined ? shanghaiYear(ctx.txTime) : int(f, 'year', 2000, 2200);
+    const rules = await rulesAt(ctx, ctx.txTime);
+    const used = await quotaUsedFen(ctx, personCode, year);
+    const person = await ctx.store.get<PersonRecord>(KeyType.person, [personCode]);
+    const banned = banUntil(rules, person, ctx.txTime);
+    return encodeToString({
+      personCode,
+      year,
+      quotaFen: rules.annualQuotaFen,
+      usedFen: used,
+      remainingFen: Math.max(0, rules.annualQuotaFen - used),
+      class: effectivePersonClass(rules, person?.credit, ctx.txTime),
+      ...(banned ? { bannedUntil: banned } : {}),
+      departureObligations: person?.departureObligations ?? [],
+    });
+  }
+
+  /** An enterprise with its credit class in effect now. */
+  @Transaction(false)
+  @Returns('string')
+  async GetEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
+    const ent: EnterpriseRecord = await loadEnterprise(ctx, str(parseRequest(requestJson), 'id', { pattern: USCC }));
+    const rules = await rulesAt(ctx, ctx.txTime);
+    return encodeToString({ ...ent, effectiveClass: effectiveEnterpriseClass(rules, ent.credit, ctx.txTime) });
+  }
+
+  /** The rules in force at a time (default now) and every rule set customs put on the ledger. */
+  @Transaction(false)
+  @Returns('string')
+  async GetRules(ctx: TraceContext, requestJson: string): Promise<string> {
+    const at = optStr(parseRequest(requestJson), 'at', { maxLength: 40 }) ?? ctx.txTime;
+    return encodeToString({ at, inForce: await rulesAt(ctx, at), ledgerSets: await ledgerRuleSets(ctx) });
+  }
+
+  /** A record by type and id: sale, exit, declaration, processing, stocktake or seed. */
+  @Transaction(false)
+  @Returns('string')
+  async GetRecord(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = parseRequest(requestJson);
+    const types = { sale: KeyType.sale, exit: KeyType.exit, declaration: KeyType.declaration, processing: KeyType.processing, stocktake: KeyType.stocktake, seed: KeyType.seed } as const;
+    const type = str(f, 'type', { pattern: /^(sale|exit|declaration|processing|stocktake|seed)$/ }) as keyof typeof types;
+    const id = str(f, 'id', { pattern: REF });
+    const record = await ctx.store.get<Record<string, unknown>>(types[type], [id]);
+    if (!record) throw newNotFound(`${type} ${id} is not on the ledger`);
+    const owner = record.enterprise ?? record.operator ?? record.processor;
+    if (!isCustoms(ctx) && type !== 'seed' && owner !== ctx.caller.enterpriseId) throw newAccessDenied(`only customs or the owner may read ${type} ${id}`);
+    return encodeToString(record);
+  }
+
+  /** Whether an exit was selected for inspection, checkable by anyone once the seed is revealed. */
+  @Transaction(false)
+  @Returns('string')
+  async GetInspection(ctx: TraceContext, requestJson: string): Promise<string> {
+    const releaseListNo = str(parseRequest(requestJson), 'releaseListNo', { pattern: REF });
+    const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [releaseListNo]);
+    if (!exit) throw newNotFound(`release list ${releaseListNo} is not on the ledger`);
+    if (!isCustoms(ctx) && exit.enterprise !== ctx.caller.enterpriseId) throw newAccessDenied(`only customs or ${exit.enterprise} may read this exit`);
+    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
+    const base = { releaseListNo, txId: exit.txId, creditClass: exit.creditClass, rateBp: exit.inspection.rateBp, seedId: exit.inspection.seedId ?? null };
+    if (!seed?.seed) return encodeToString({ ...base, status: seed ? 'PENDING_REVEAL' : 'NO_SEED', commitment: seed?.commitment ?? null });
+    return encodeToString({ ...base, status: 'VERIFIABLE', commitment: seed.commitment, seed: seed.seed, draw: selectionDraw(seed.seed, exit.txId), selected: isSelected(seed.seed, exit.txId, exit.inspection.rateBp) });
+  }
+}

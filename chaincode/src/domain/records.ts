@@ -1,0 +1,198 @@
+/**
+ * The shapes the chaincode keeps on the ledger: items (one goods, one chain), enterprises and their credit,
+ * persons (one person, one code), account movements (one enterprise, one account), periods, sales, exits,
+ * declarations, stocktakes and inspection seeds. Plain data only; money is integer fen, times ISO-8601.
+ */
+import type { CreditRecord, KeyAttentionReason, PersonClass } from './credit';
+import type { PickupMode, ProductCategory } from './sale-rules';
+
+/** Customs regime of an item. PROCESSED: produced on the island by processing. */
+export type Regime = 'ZERO_TARIFF' | 'BONDED' | 'DUTY_PAID' | 'PROCESSED';
+export const REGIMES: readonly Regime[] = ['ZERO_TARIFF', 'BONDED', 'DUTY_PAID', 'PROCESSED'];
+
+/** Where an item is in its life. HELD is an overlay (`hold`), not a status, so the book keeps counting it. */
+export type ItemStatus =
+  | 'IN_STOCK'
+  | 'IN_TRANSIT'
+  | 'TRANSFORMED'
+  | 'SOLD'
+  | 'PICKED_UP'
+  | 'MAILED'
+  | 'EXITED'
+  | 'DESTROYED'
+  | 'RETURNED_ABROAD'
+  | 'SEIZED';
+
+/** Statuses after which nothing but queries may touch an item. */
+export const TERMINAL_STATUSES: readonly ItemStatus[] = ['TRANSFORMED', 'PICKED_UP', 'MAILED', 'EXITED', 'DESTROYED', 'RETURNED_ABROAD', 'SEIZED'];
+
+/** Product facts declared once per entry batch and carried by each item. */
+export interface ProductFacts {
+  gtin: string;
+  hsCode: string;
+  category: ProductCategory;
+  /** Volume per unit in millilitres (alcohol), else absent. */
+  volumeMl?: number;
+}
+
+/** One serialized item. */
+export interface ItemRecord {
+  sgtin: string;
+  product: ProductFacts;
+  regime: Regime;
+  /** Declared customs value (entry) or output value (processing), fen. */
+  valueFen: number;
+  /** Value of the imported materials embodied in the item, fen (entry: its declared value). */
+  importedMaterialsFen: number;
+  /** Processing record that produced the item, usable as an upstream cumulative code. */
+  cumulativeCode?: string;
+  /** The 16-digit traceability code associated with the item, if any. */
+  traceCode?: string;
+  status: ItemStatus;
+  /** Enterprise (unified social credit code) that holds the item. */
+  holder: string;
+  /** GLN or SGLN URI of where the item is (or was last). */
+  location: string;
+  transit?: { shipmentId: string; to: string; toLocation: string; from: string; fromLocation: string };
+  hold?: { reason: string; heldAt: string; by: string };
+  sale?: { saleId: string; personCode: string; pickupMode: PickupMode; unitPriceFen: number; soldAt: string };
+  exit?: { releaseListNo: string; port: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; exitedAt: string };
+  entry: { declarationNo: string; enteredAt: string; enteredBy: string };
+  /** Event time of the last event that touched the item. */
+  lastEventTime: string;
+  lastTxId: string;
+}
+
+/** Enterprise roles in the trade. */
+export type EnterpriseRole = 'importer' | 'processor' | 'logistics' | 'operator';
+export const ENTERPRISE_ROLES: readonly EnterpriseRole[] = ['importer', 'processor', 'logistics', 'operator'];
+
+/** An enterprise registered by customs. */
+export interface EnterpriseRecord {
+  id: string;
+  name: string;
+  mspId: string;
+  roles: EnterpriseRole[];
+  registeredAt: string;
+  credit: CreditRecord;
+}
+
+/** A person code (keyed hash) and what the ledger knows about it. */
+export interface PersonRecord {
+  personCode: string;
+  credit?: { class: PersonClass; listedAtIso?: string; reason?: string; history: { class: PersonClass; atIso: string; by: string; reason?: string }[] };
+  /** Sales under buy-now-pick-up or guarantee pick-up that oblige the person to depart by a date. */
+  departureObligations: { saleId: string; saleTime: string; mustDepartBy: string }[];
+  /** Confirmed departures off the island. */
+  departures: { departedAt: string; port?: string; ref?: string }[];
+}
+
+/** Net change of one account line caused by one transaction. */
+export interface Movement {
+  enterprise: string;
+  gtin: string;
+  regime: Regime;
+  location: string;
+  qty: number;
+}
+
+/** A movement as stored (unique key per transaction and line). */
+export interface MovementRecord extends Movement {
+  txId: string;
+  eventType: string;
+  eventTime: string;
+  /** Asia/Shanghai month of the event time, `yyyy-mm`: the account period it belongs to. */
+  period: string;
+}
+
+/** A closed account period. */
+export interface PeriodRecord {
+  enterprise: string;
+  period: string;
+  closedAt: string;
+  closedBy: string;
+  snapshotHash: string;
+  balances: Movement[];
+}
+
+/** A duty-free sale. */
+export interface SaleRecord {
+  saleId: string;
+  operator: string;
+  personCode: string;
+  location: string;
+  pickupMode: PickupMode;
+  lines: { sgtin: string; unitPriceFen: number; category: ProductCategory }[];
+  totalFen: number;
+  dutyFreeFen: number;
+  taxableFen: number;
+  quotaYear: number;
+  mustDepartBy?: string;
+  soldAt: string;
+  txId: string;
+}
+
+/** A second-line exit (one release list). */
+export interface ExitRecord {
+  releaseListNo: string;
+  enterprise: string;
+  port: string;
+  batch: boolean;
+  period: string;
+  items: { sgtin: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; regime: Regime }[];
+  creditClass: string;
+  inspection: { seedId?: string; rateBp: number };
+  declarationNo?: string;
+  exitedAt: string;
+  txId: string;
+}
+
+/** A consolidated monthly declaration of batch exits. */
+export interface DeclarationRecord {
+  declarationNo: string;
+  enterprise: string;
+  period: string;
+  releaseLists: string[];
+  declaredAt: string;
+  txId: string;
+}
+
+/** A processing (transformation) record; its id serves as the cumulative code of its outputs. */
+export interface ProcessingRecord {
+  processingId: string;
+  processor: string;
+  location: string;
+  inputs: string[];
+  outputs: string[];
+  importedMaterialsFen: number;
+  outputValueFen: number;
+  valueAddedBp: number;
+  usedCumulativeCode: boolean;
+  processedAt: string;
+  txId: string;
+}
+
+/** A stocktake attestation. */
+export interface StocktakeRecord {
+  stocktakeId: string;
+  enterprise: string;
+  location: string;
+  counts: { matched: number; missing: number; unexpected: number };
+  merkleRoot: string;
+  deviceIds: string[];
+  closedAt: string;
+  txId: string;
+}
+
+/** An inspection seed commitment (and later its reveal). */
+export interface SeedRecord {
+  seedId: string;
+  commitment: string;
+  validFrom: string;
+  validTo: string;
+  committedAt: string;
+  seed?: string;
+  revealedAt?: string;
+}
+
+export type { KeyAttentionReason };

@@ -1,0 +1,29 @@
+/**
+ * Base class of the traceability contracts: sets up the context before each transaction and emits the
+ * transaction's single chaincode event after it (Fabric keeps only the last event set per transaction).
+ */
+import { Contract } from 'fabric-contract-api';
+import { callerOf } from '../caller';
+import { encode } from '../ledger-codec';
+import { timestampToIso } from '../tx-time';
+import { LEDGER_EVENT_NAME, TraceContext } from './trace-context';
+import { LedgerStore } from './store';
+
+export abstract class LedgerContract extends Contract {
+  override createContext(): TraceContext {
+    return new TraceContext();
+  }
+
+  override async beforeTransaction(ctx: TraceContext): Promise<void> {
+    ctx.store = new LedgerStore(ctx.stub);
+    ctx.caller = callerOf(ctx);
+    ctx.txId = ctx.stub.getTxID();
+    ctx.txTime = timestampToIso(ctx.stub.getTxTimestamp());
+    ctx.txMs = Date.parse(ctx.txTime);
+    ctx.ledgerEvent = undefined;
+  }
+
+  override async afterTransaction(ctx: TraceContext): Promise<void> {
+    if (ctx.ledgerEvent) ctx.stub.setEvent(LEDGER_EVENT_NAME, encode(ctx.ledgerEvent));
+  }
+}

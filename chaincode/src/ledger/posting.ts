@@ -1,0 +1,107 @@
+/**
+ * What every state-changing transaction does around its decision: read the event time and the rules in force
+ * at it, resolve item ids, post account movements (refusing closed periods), write items, and record the
+ * transaction's EPCIS event and chaincode event.
+ */
+import { ChaincodeError, ErrorCode, newInvalidArgument, newNotFound } from '../errors';
+import { parseInstant, shanghaiMonth } from '../domain/time';
+import { ruleSetAt, RuleSet } from '../domain/rules';
+import { parseSgtin } from '../domain/gs1';
+import { eventIdOf, type EpcisEvent } from '../domain/epcis';
+import type { ItemRecord, MovementRecord, PeriodRecord } from '../domain/records';
+import { MovementBatch } from '../domain/lifecycle';
+import { Fields, TRACE_CODE } from '../domain/validate';
+import { KeyType } from './keys';
+import type { LedgerEventPayload, TraceContext } from './trace-context';
+
+/** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...). */
+export const BATCH_ITEMS_MAX = 1_000;
+/** How far an event time may lie after the transaction time (clock skew of handhelds and gateways). */
+export const EVENT_TIME_SKEW_MS_MAX = 5 * 60_000;
+
+/** The event time of a request (`eventTime`, defaulting to the transaction time), not in the future. */
+export function eventTimeOf(ctx: TraceContext, f: Fields): { iso: string; ms: number } {
+  const raw = f.eventTime;
+  if (raw === undefined || raw === null) return { iso: ctx.txTime, ms: ctx.txMs };
+  if (typeof raw !== 'string') throw newInvalidArgument('eventTime must be an ISO-8601 date-time with offset');
+  const ms = parseInstant(raw);
+  if (ms > ctx.txMs + EVENT_TIME_SKEW_MS_MAX) throw newInvalidArgument(`eventTime ${raw} is in the future`);
+  return { iso: new Date(ms).toISOString(), ms };
+}
+
+/** Rule sets customs put on the ledger, in key (effective date) order. */
+export async function ledgerRuleSets(ctx: TraceContext): Promise<RuleSet[]> {
+  return (await ctx.store.scan<RuleSet>(KeyType.rules, [])).map((e) => e.value);
+}
+
+/** The rules in force at an event time. */
+export async function rulesAt(ctx: TraceContext, eventTimeIso: string): Promise<RuleSet> {
+  return ruleSetAt(await ledgerRuleSets(ctx), eventTimeIso);
+}
+
+/** Resolves an item id (SGTIN URN or 16-digit traceability code) to its SGTIN. */
+export async function resolveSgtin(ctx: TraceContext, id: string): Promise<string> {
+  if (TRACE_CODE.test(id)) {
+    const sgtin = await ctx.store.get<string>(KeyType.traceCode, [id]);
+    if (!sgtin) throw newNotFound(`no item is associated with traceability code ${id}`);
+    return sgtin;
+  }
+  if (!parseSgtin(id)) throw newInvalidArgument(`item id must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** Loads an item by id (undefined when absent). */
+export async function findItem(ctx: TraceContext, id: string): Promise<ItemRecord | undefined> {
+  return ctx.store.get<ItemRecord>(KeyType.item, [await resolveSgtin(ctx, id)]);
+}
+
+/** Loads an item by id or refuses with NOT_FOUND. */
+export async function loadItem(ctx: TraceContext, id: string): Promise<ItemRecord> {
+  const item = await findItem(ctx, id);
+  if (!item) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
+  return item;
+}
+
+/** Writes items. */
+export async function saveItems(ctx: TraceContext, items: readonly ItemRecord[]): Promise<void> {
+  for (const item of items) await ctx.store.put(KeyType.item, [item.sgtin], item);
+}
+
+/**
+ * Posts net account movements as unique append-only keys, after checking that no touched enterprise has closed
+ * the period of the event time.
+ */
+export async function postMovements(ctx: TraceContext, batch: MovementBatch, eventType: string, eventTimeIso: string): Promise<MovementRecord[]> {
+  const movements = batch.movements();
+  const period = shanghaiMonth(eventTimeIso);
+  const checked = new Set<string>();
+  for (const m of movements) {
+    if (checked.has(m.enterprise)) continue;
+    checked.add(m.enterprise);
+    const closed = await ctx.store.get<PeriodRecord>(KeyType.period, [m.enterprise, period]);
+    if (closed) {
+      throw new ChaincodeError(ErrorCode.PERIOD_CLOSED, `enterprise ${m.enterprise} closed period ${period} at ${closed.closedAt}; event time ${eventTimeIso} falls into it`);
+    }
+  }
+  const records: MovementRecord[] = movements.map((m) => ({ ...m, txId: ctx.txId, eventType, eventTime: eventTimeIso, period }));
+  for (const r of records) await ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r);
+  return records;
+}
+
+/** Records the transaction's EPCIS event (if any) and sets its chaincode event. */
+export async function emit(ctx: TraceContext, payload: Omit<LedgerEventPayload, 'txId' | 'recordTime' | 'actor'>): Promise<LedgerEventPayload> {
+  const full: LedgerEventPayload = {
+    txId: ctx.txId,
+    recordTime: ctx.txTime,
+    actor: { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId },
+    ...payload,
+  };
+  for (const [i, e] of (full.epcis ?? []).entries()) await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
+  ctx.ledgerEvent = full;
+  return full;
+}
+
+/** Common EPCIS fields of a transaction's event. */
+export function epcisBase(ctx: TraceContext, eventTimeIso: string, eventId?: string): Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'> {
+  return { eventID: eventId ?? eventIdOf(ctx.txId), eventTime: eventTimeIso, eventTimeZoneOffset: '+08:00', recordTime: ctx.txTime };
+}

@@ -1,0 +1,66 @@
+/**
+ * Typed access to the world state through the one codec. Writes are also kept in a per-transaction overlay,
+ * because Fabric has no read-your-own-writes and a batch transaction must see what it already changed.
+ */
+import type { ChaincodeStub } from 'fabric-shim-api';
+import { decode, encode } from '../ledger-codec';
+import { newInvalidArgument } from '../errors';
+
+/** Most entries a single scan may return, so no query can exhaust the peer or the endorser. */
+export const SCAN_LIMIT = 100_000;
+
+/** World-state access for one transaction. */
+export class LedgerStore {
+  readonly #overlay = new Map<string, Uint8Array | null>();
+
+  constructor(private readonly stub: ChaincodeStub) {}
+
+  key(type: string, attrs: readonly string[]): string {
+    return this.stub.createCompositeKey(type, [...attrs]);
+  }
+
+  async get<T>(type: string, attrs: readonly string[]): Promise<T | undefined> {
+    const k = this.key(type, attrs);
+    const local = this.#overlay.get(k);
+    if (local !== undefined) return local === null ? undefined : decode<T>(local);
+    const bytes = await this.stub.getState(k);
+    return bytes.length === 0 ? undefined : decode<T>(bytes);
+  }
+
+  async put(type: string, attrs: readonly string[], value: unknown): Promise<void> {
+    const k = this.key(type, attrs);
+    const bytes = encode(value);
+    this.#overlay.set(k, bytes);
+    await this.stub.putState(k, bytes);
+  }
+
+  /** All entries under a partial composite key, in key order; refuses more than `limit`. */
+  async scan<T>(type: string, partial: readonly string[], limit = SCAN_LIMIT): Promise<{ attrs: string[]; value: T }[]> {
+    const out: { attrs: string[]; value: T }[] = [];
+    const iterator = await this.stub.getStateByPartialCompositeKey(type, [...partial]);
+    try {
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        if (out.length >= limit) throw newInvalidArgument(`query matches more than ${limit} entries; narrow it`);
+        const { attributes } = this.stub.splitCompositeKey(r.value.key);
+        out.push({ attrs: attributes, value: decode<T>(r.value.value) });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  /** One page under a partial composite key (read-only transactions only: Fabric forbids writes after it). */
+  async page<T>(type: string, partial: readonly string[], pageSize: number, bookmark: string): Promise<{ entries: { attrs: string[]; value: T }[]; bookmark: string }> {
+    const { iterator, metadata } = await this.stub.getStateByPartialCompositeKeyWithPagination(type, [...partial], pageSize, bookmark);
+    const entries: { attrs: string[]; value: T }[] = [];
+    try {
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        entries.push({ attrs: this.stub.splitCompositeKey(r.value.key).attributes, value: decode<T>(r.value.value) });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return { entries, bookmark: metadata?.bookmark ?? '' };
+  }
+}

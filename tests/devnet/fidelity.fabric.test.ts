@@ -225,7 +225,7 @@ t.test('client identity and transaction time as the chaincode sees them', async 
   try {
     const op = json(await opGw.getNetwork(dn.profile.channel).getContract('probe').evaluateTransaction('Identity'));
     t.equal(op.mspId, 'OperatorMSP');
-    t.equal(op.attributes.enterpriseId, '91460000MA5TOPR001');
+    t.equal(op.attributes.enterpriseId, '91460000MA5TDF000D');
   } finally {
     opGw.close();
     opGw.grpcClient.close();

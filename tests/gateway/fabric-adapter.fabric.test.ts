@@ -35,7 +35,7 @@ t.test('the chaincode sees the caller the adapter signs for', async (t) => {
   const ping = await system.evaluate<{ callerMspId: string; attributes: { role: string; enterpriseId: string } }>('Ping');
   t.equal(ping?.callerMspId, 'OperatorMSP');
   t.equal(ping?.attributes.role, 'operator');
-  t.equal(ping?.attributes.enterpriseId, '91460000MA5TOPR001');
+  t.equal(ping?.attributes.enterpriseId, '91460000MA5TDF000D');
 });
 
 t.test('commission, read and history of an item; a duplicate maps to the chaincode error code', async (t) => {

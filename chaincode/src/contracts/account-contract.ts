@@ -14,7 +14,8 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise } from '../ledger/access';
 import { emit } from '../ledger/posting';
-import type { TraceContext } from '../ledger/trace-context';
+// A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
+import { TraceContext } from '../ledger/trace-context';
 
 /** Largest page of movements. */
 export const MOVEMENTS_PAGE_MAX = 1_000;

@@ -19,7 +19,8 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, loadItem, postMovements, saveItems } from '../ledger/posting';
-import type { TraceContext } from '../ledger/trace-context';
+// A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
+import { TraceContext } from '../ledger/trace-context';
 
 const CLASSES: readonly CreditClass[] = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTENTION'];
 const REASONS: readonly KeyAttentionReason[] = ['REGULATOR_LOWEST_RATING', 'SMUGGLING_PENALTY', 'SERIOUS_DISHONESTY', 'OTHER'];

@@ -20,7 +20,8 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
 import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, findItem, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
-import type { TraceContext } from '../ledger/trace-context';
+// A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
+import { TraceContext } from '../ledger/trace-context';
 
 const CATEGORIES: readonly ProductCategory[] = ['COSMETICS', 'MOBILE_PHONE', 'ALCOHOL', 'JEWELLERY', 'WATCH', 'ELECTRONICS', 'CLOTHING', 'FOOD', 'OTHER'];
 const HEX64 = /^[0-9a-f]{64}$/;

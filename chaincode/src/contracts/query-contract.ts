@@ -19,7 +19,8 @@ import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { ledgerRuleSets, resolveSgtin, rulesAt } from '../ledger/posting';
 import { banUntil, quotaUsedFen } from './sale-contract';
-import type { TraceContext } from '../ledger/trace-context';
+// A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
+import { TraceContext } from '../ledger/trace-context';
 
 /** Most versions of an item one history call returns. */
 export const HISTORY_ENTRIES_MAX = 1_000;

@@ -20,7 +20,8 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, requireEnterprise } from '../ledger/access';
 import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
-import type { TraceContext } from '../ledger/trace-context';
+// A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
+import { TraceContext } from '../ledger/trace-context';
 
 /** Private data collection for buyer details (customs and operators only). */
 export const BUYER_COLLECTION = 'buyerDetails';

@@ -166,18 +166,22 @@ export function checkConsolidation(rules: RuleSet, months: string[], declaration
   if (!Array.isArray(months) || months.length === 0) {
     throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `the declaration for ${declarationMonth} consolidates no batches`);
   }
-  const years = new Set<string>([declarationMonth.slice(0, 4)]);
+  // Plain arrays rather than spreading a Set: the tap run compiles to a pre-ES2015 target without
+  // downlevelIteration, where `[...set]` is silently empty.
+  const years = [declarationMonth.slice(0, 4)];
   for (const month of months) {
     checkMonth(month, 'batch month');
-    years.add(month.slice(0, 4));
+    if (!years.includes(month.slice(0, 4))) {
+      years.push(month.slice(0, 4));
+    }
   }
-  if (years.size > 1) {
+  if (years.length > 1) {
     throw new ChaincodeError(
       ErrorCode.DECLARATION_SPANS_YEARS,
-      `a declaration may not span calendar years; it covers ${[...years].sort().join(' and ')}`,
+      `a declaration may not span calendar years; it covers ${years.sort().join(' and ')}`,
     );
   }
-  const stray = [...new Set(months)].filter((month) => month !== declarationMonth).sort();
+  const stray = months.filter((month, index) => month !== declarationMonth && months.indexOf(month) === index).sort();
   if (stray.length > 0) {
     throw new ChaincodeError(
       ErrorCode.DECLARATION_PERIOD_INVALID,

@@ -113,7 +113,10 @@ function checkLines(lines: unknown): SaleLine[] {
     throw invalid(`lines must list 1-${SALE_LINES_MAX} items`);
   }
   const seen = new Set<string>();
-  for (const [index, line] of (lines as SaleLine[]).entries()) {
+  // An index loop, not `for..of` over `.entries()`: the tap run compiles to a pre-ES2015 target without
+  // downlevelIteration, where iterating an iterator silently runs zero times and would skip every check.
+  for (let index = 0; index < lines.length; index++) {
+    const line = (lines as SaleLine[])[index] as SaleLine;
     const where = `lines[${index}]`;
     if (typeof line !== 'object' || line === null || typeof line.sgtin !== 'string' || parseSgtin(line.sgtin) === undefined) {
       throw invalid(`${where}.sgtin must be an SGTIN URI urn:epc:id:sgtin:..., got ${JSON.stringify(line?.sgtin)}`);

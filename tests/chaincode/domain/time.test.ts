@@ -1,6 +1,6 @@
 // Proves chaincode time rules read ISO-8601 instants strictly and do Asia/Shanghai calendar arithmetic (years, ages, months) right at the boundaries.
 // How: literal instants around midnight, year ends and 29 February, plus a cross-check of the integer calendar against Date's UTC getters shifted by +8 h.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
 import {
   addDaysMs,
@@ -16,13 +16,13 @@ import {
   toShanghaiIso,
 } from '../../../chaincode/src/domain/time';
 
-function throwsCode(t: Tap.Test, fn: () => unknown, code: ErrorCode, label?: string): void {
+function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): void {
   try {
     fn();
     t.fail(`expected ${code}${label === undefined ? '' : ` for ${label}`}`);
   } catch (error) {
     t.ok(error instanceof ChaincodeError, `${label ?? code}: a ChaincodeError`);
-    t.equal((error as ChaincodeError).code, code, label);
+    t.equal((error as ChaincodeError).code, code, label ?? code);
     t.ok((error as Error).message.startsWith(`${code}: `), `${label ?? code}: message starts with the code`);
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * Projection checkpoints in PostgreSQL: where each chain-event projection resumes. Save the checkpoint with the
+ * same {@link Queryable} (transaction) as the projected rows, so both commit or neither does.
+ */
+import type { Queryable } from './pool';
+
+/** Position of a projection in the chain: block number, and the last transaction applied in that block. */
+export interface ProjectionCheckpoint {
+    readonly name: string;
+    readonly blockNumber: bigint;
+    readonly transactionId: string | null;
+}
+
+interface CheckpointRow {
+    name: string;
+    block_number: string; // bigint arrives as text from pg
+    tx_id: string | null;
+}
+
+/** Repository of projection checkpoints. */
+export interface CheckpointRepository {
+    get(name: string): Promise<ProjectionCheckpoint | undefined>;
+    save(checkpoint: ProjectionCheckpoint): Promise<void>;
+}
+
+/**
+ * Create the repository.
+ *
+ * @param db - Pool or transaction (use the projection's transaction for `save`).
+ * @returns The repository.
+ */
+export function newCheckpointRepository(db: Queryable): CheckpointRepository {
+    return {
+        async get(name) {
+            const { rows } = await db.query<CheckpointRow>(
+                `SELECT name, block_number::text AS block_number, tx_id FROM projection_checkpoint WHERE name = $1`,
+                [name],
+            );
+            const row = rows[0];
+            return row ? { name: row.name, blockNumber: BigInt(row.block_number), transactionId: row.tx_id } : undefined;
+        },
+        async save(checkpoint) {
+            await db.query(
+                `INSERT INTO projection_checkpoint (name, block_number, tx_id, updated_at) VALUES ($1, $2, $3, now())
+                 ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, tx_id = EXCLUDED.tx_id,
+                   updated_at = now()`,
+                [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId],
+            );
+        },
+    };
+}

@@ -1,0 +1,17 @@
+/**
+ * Public surface of the PostgreSQL adapter, the one place in the gateway that imports `pg` and `postgrator`.
+ */
+export { createPool, withTransaction, DEFAULT_POOL_SETTINGS, type DbPool, type PooledClient, type PoolSettings, type Queryable } from './pool';
+export { migrate, migrationsDirectory, SCHEMA_VERSION_TABLE, type MigrationResult } from './migrate';
+export {
+    newApiKeysRepository,
+    BOOTSTRAP_KEY_ID,
+    BOOTSTRAP_KEY_LABEL,
+    type ApiKey,
+    type ApiKeysRepository,
+    type NewApiKey,
+} from './api-keys-repository';
+export { newEnterprisesRepository, type EnterprisesRepository, type NewEnterprise } from './enterprises-repository';
+export { newIdempotencyRepository, type IdempotencyClaim, type IdempotencyRepository } from './idempotency-repository';
+export { newCheckpointRepository, type CheckpointRepository, type ProjectionCheckpoint } from './checkpoint-repository';
+export { newCapturesRepository, type Capture, type CaptureStatus, type CapturesRepository } from './captures-repository';

@@ -1,0 +1,217 @@
+/**
+ * Every error code the HTTP API can answer with, in one place (after fastify's `lib/errors.js`), and the one error
+ * type routes and plugins throw: {@link ProblemError}, rendered as an RFC 9457 `application/problem+json` body by
+ * the problem-details plugin.
+ *
+ * Codes are stable: never renamed or reused; add new ones at the end. Chaincode codes (e.g. `INVALID_TRANSITION`)
+ * and Fabric adapter codes (e.g. `LEDGER_CONFLICT`) pass through unchanged as `code`; {@link problemFromLedgerError}
+ * picks their HTTP status.
+ */
+import { LedgerError } from './adapters/fabric';
+
+/** What the client sees for one code: HTTP status and a short, fixed title (RFC 9457 `title`). */
+export interface ErrorSpec {
+    readonly status: number;
+    readonly title: string;
+}
+
+/** The gateway's own error codes. */
+export const ErrorCodes = {
+    /** The request does not match the route's schema; `errors` lists what ajv found. */
+    VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+    /** The body is not parseable (bad JSON, empty JSON body). */
+    BAD_REQUEST: { status: 400, title: 'Bad request' },
+    /** No or an unknown, malformed or revoked API key. */
+    UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+    /** The key's role may not call this route. */
+    FORBIDDEN_ROLE: { status: 403, title: 'Role not allowed' },
+    /** The key belongs to another enterprise than the resource. */
+    FORBIDDEN_TENANT: { status: 403, title: 'Resource belongs to another enterprise' },
+    /** The gateway holds no Fabric identity that may sign for the caller's organisation. */
+    LEDGER_IDENTITY_MISSING: { status: 403, title: 'No ledger identity for this organisation' },
+    /** No such route, or no such resource. */
+    NOT_FOUND: { status: 404, title: 'Not found' },
+    /** The route exists but not with this method. */
+    METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+    /** The resource to create already exists. */
+    ALREADY_EXISTS: { status: 409, title: 'Already exists' },
+    /** A request with the same Idempotency-Key is still being processed. */
+    IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'Request with this Idempotency-Key in progress' },
+    /** The body is larger than the gateway accepts. */
+    PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+    /** The Content-Type is not one the route accepts. */
+    UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+    /** The request is well-formed but a rule refuses it (a reference to something unknown, a role not granted). */
+    UNPROCESSABLE: { status: 422, title: 'Request refused by a business rule' },
+    /** The Idempotency-Key was already used for a different request. */
+    IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
+    /** Too many requests for this API key in the current window; see Retry-After. */
+    RATE_LIMITED: { status: 429, title: 'Too many requests' },
+    /** A bug or an unexpected failure; the detail is in the server log under the request id. */
+    INTERNAL: { status: 500, title: 'Internal server error' },
+    /** The ledger failed in a way that is not the caller's doing. */
+    LEDGER_FAILURE: { status: 502, title: 'Ledger failure' },
+    /** A dependency (ledger, database, queue) is down or busy; retry after Retry-After. */
+    UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+    /** Not every dependency the gateway needs is reachable; `checks` names them. */
+    NOT_READY: { status: 503, title: 'Not ready' },
+    /** A ledger call ran out of time; the transaction may or may not commit. */
+    LEDGER_TIMEOUT: { status: 504, title: 'Ledger timed out' },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** One of the gateway's own codes. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** RFC 9457 base URI for `type`: one URN per code, stable and not dereferenced. */
+export const PROBLEM_TYPE_PREFIX = 'urn:hainan-trace:problem:';
+
+/** Retry-After, in seconds, suggested for a ledger conflict or outage that outlived the adapter's own retries. */
+export const LEDGER_RETRY_AFTER_S = 2;
+
+/** Construction options of {@link ProblemError}. */
+export interface ProblemOptions {
+    /** Extension members of the problem body, e.g. `errors` or `checks`. Keys must not clash with the standard ones. */
+    extensions?: Readonly<Record<string, unknown>>;
+    /** Response headers, e.g. `Retry-After`. */
+    headers?: Readonly<Record<string, string>>;
+    /** The error behind this one, for logs only. */
+    cause?: unknown;
+}
+
+/** An error that becomes one problem+json response. `detail` is shown to the client unless the status is 5xx. */
+export class ProblemError extends Error {
+    /** Stable code: a gateway {@link ErrorCode}, a chaincode code or a Fabric adapter code. */
+    readonly code: string;
+    /** HTTP status. */
+    readonly statusCode: number;
+    /** RFC 9457 `title`: fixed per code. */
+    readonly title: string;
+    /** RFC 9457 extension members. */
+    readonly extensions: Readonly<Record<string, unknown>>;
+    /** Response headers. */
+    readonly headers: Readonly<Record<string, string>>;
+    override readonly cause: unknown;
+
+    constructor(code: string, spec: ErrorSpec, detail: string, options: Readonly<ProblemOptions> = {}) {
+        super(detail);
+        // Keeps `instanceof` working when this file is compiled to ES5 (tap's ts-node run of the tests).
+        Object.setPrototypeOf(this, new.target.prototype);
+        this.name = 'ProblemError';
+        this.code = code;
+        this.statusCode = spec.status;
+        this.title = spec.title;
+        this.extensions = options.extensions ?? {};
+        this.headers = options.headers ?? {};
+        this.cause = options.cause;
+    }
+}
+
+/**
+ * Create a {@link ProblemError} for one of the gateway's own codes.
+ *
+ * @param code - The stable code; its status and title come from {@link ErrorCodes}.
+ * @param detail - Human-readable explanation of this occurrence.
+ * @param options - Extensions, headers, cause.
+ * @returns The error, ready to throw.
+ */
+export function newProblem(code: ErrorCode, detail: string, options: Readonly<ProblemOptions> = {}): ProblemError {
+    return new ProblemError(code, ErrorCodes[code], detail, options);
+}
+
+/** HTTP status of a chaincode refusal, by chaincode code; any other chaincode code is a rule refusal (422). */
+const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
+    ACCESS_DENIED: 403,
+    NOT_FOUND: 404,
+    INVALID_TRANSITION: 409,
+    ALREADY_EXISTS: 409,
+    ITEM_HELD: 409,
+    INVALID_ARGUMENT: 422,
+};
+
+/** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */
+const CHAINCODE_RULE_REFUSAL_STATUS = 422;
+
+/**
+ * Map a {@link LedgerError} from the Fabric adapter to a problem, keeping its code.
+ *
+ * - a coded chaincode refusal: 403 / 404 / 409 / 422 by code (see {@link CHAINCODE_STATUS}); the chaincode's text is
+ *   the detail, because the chaincode wrote it for the caller;
+ * - a chaincode failure without a code (`CHAINCODE_ERROR`): 500, a bug;
+ * - a conflict or transient outage that outlived the adapter's retries: 503 with Retry-After;
+ * - a timeout or an unknown outcome: 504 (resubmit with the same client-generated id: the chaincode treats
+ *   `ALREADY_EXISTS` on retry as success);
+ * - our identity refused, a misconfiguration, anything else: 500 / 502, text hidden.
+ *
+ * @param err - The adapter's error.
+ * @returns The problem to throw.
+ */
+export function problemFromLedgerError(err: LedgerError): ProblemError {
+    const options = { cause: err, extensions: err.transactionId ? { transactionId: err.transactionId } : {} };
+    switch (err.kind) {
+        case 'chaincode': {
+            if (err.code === 'CHAINCODE_ERROR') {
+                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+            }
+            const status = CHAINCODE_STATUS[err.code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
+            return new ProblemError(err.code, { status, title: titleForChaincodeStatus(status) }, err.message, options);
+        }
+        case 'conflict':
+        case 'transient':
+            return new ProblemError(err.code, ErrorCodes.UNAVAILABLE, err.message, {
+                ...options,
+                headers: { 'retry-after': String(LEDGER_RETRY_AFTER_S) },
+            });
+        case 'outcome-unknown':
+            return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
+        case 'identity':
+            return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+        case 'ledger':
+            if (err.code === 'LEDGER_TIMEOUT') {
+                return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
+            }
+            if (err.code === 'LEDGER_MISCONFIGURED' || err.code === 'LEDGER_BAD_RESULT' || err.code === 'LEDGER_CLOSED') {
+                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+            }
+            return new ProblemError(err.code, ErrorCodes.LEDGER_FAILURE, err.message, options);
+    }
+}
+
+function titleForChaincodeStatus(status: number): string {
+    switch (status) {
+        case 403:
+            return 'Refused by the ledger: access denied';
+        case 404:
+            return 'Not found on the ledger';
+        case 409:
+            return 'Conflicts with the ledger state';
+        default:
+            return 'Refused by a ledger rule';
+    }
+}
+
+/** Code for a fastify client error (4xx) that the gateway did not raise itself, by status. */
+const CLIENT_ERROR_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+    400: 'BAD_REQUEST',
+    404: 'NOT_FOUND',
+    405: 'METHOD_NOT_ALLOWED',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    429: 'RATE_LIMITED',
+};
+
+/**
+ * The problem for a framework 4xx error (bad JSON, wrong content type, body too large). Its message was written
+ * by fastify for the client and is safe to show.
+ *
+ * @param statusCode - The framework's 4xx status.
+ * @param message - The framework's message.
+ * @returns The problem.
+ */
+export function problemFromClientError(statusCode: number, message: string): ProblemError {
+    const code = CLIENT_ERROR_CODE_BY_STATUS[statusCode];
+    if (code !== undefined) {
+        return newProblem(code, message);
+    }
+    return new ProblemError('BAD_REQUEST', { status: statusCode, title: 'Bad request' }, message);
+}
+

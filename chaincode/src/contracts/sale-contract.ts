@@ -14,7 +14,7 @@ import { parseInstant, shanghaiYear } from '../domain/time';
 import type { RuleSet } from '../domain/rules';
 import { BizTxType, locationId, personId } from '../domain/epcis';
 import type { ItemRecord, PersonRecord, SaleRecord } from '../domain/records';
-import { bool, Fields, int, list, obj, oneOf, optInt, optStr, parseRequest, PERSON_CODE, REF, str, TRACE_CODE, unique } from '../domain/validate';
+import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, parseRequest, PERSON_CODE, REF, str, TRACE_CODE, unique } from '../domain/validate';
 import { parseSgtin } from '../domain/gs1';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
@@ -86,7 +86,7 @@ export class SaleContract extends LedgerContract {
     const personCode = str(f, 'personCode', { pattern: PERSON_CODE });
     const location = str(f, 'location', { maxLength: 80 });
     const pickupMode = oneOf(f, 'pickupMode', PICKUP_MODES);
-    const dep = f.departure === undefined ? undefined : obj(f, 'departure');
+    const dep = optObj(f, 'departure');
     const departure = dep && {
       mode: oneOf(dep, 'mode', ['FLIGHT', 'TRAIN', 'SHIP'] as const),
       ticketRef: str(dep, 'ticketRef', { maxLength: 64 }),

@@ -98,7 +98,10 @@ export interface BatchExitState {
 
 function checkMonth(month: string, what: string): void {
   if (!isValidMonth(month)) {
-    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `${what} ${JSON.stringify(month) ?? String(month)} is not a month of the form yyyy-mm`);
+    throw new ChaincodeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${what} ${JSON.stringify(month) ?? String(month)} is not a month of the form yyyy-mm`,
+    );
   }
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Decorates the app with what routes depend on: repositories over the pool, the ledger clients, the job queue and
+ * the ports the lead's domain routes plug into. Routes read them as `fastify.repositories`, `fastify.ledgers`,
+ * `fastify.jobQueue`, `fastify.ports`; tests pass recording implementations of the ports.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+    newApiKeysRepository,
+    newCapturesRepository,
+    newCheckpointRepository,
+    newEnterprisesRepository,
+    newIdempotencyRepository,
+    type ApiKeysRepository,
+    type CapturesRepository,
+    type CheckpointRepository,
+    type DbPool,
+    type EnterprisesRepository,
+    type IdempotencyRepository,
+} from '../adapters/pg';
+import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
+
+/** Repositories over the pool (for a transaction, build them over its client with the `new*Repository` factories). */
+export interface Repositories {
+    readonly apiKeys: ApiKeysRepository;
+    readonly enterprises: EnterprisesRepository;
+    readonly idempotency: IdempotencyRepository;
+    readonly captures: CapturesRepository;
+    readonly checkpoints: CheckpointRepository;
+}
+
+/** Ports whose implementation the composition root chooses. */
+export interface Ports {
+    readonly registerEnterpriseOnLedger: RegisterEnterpriseOnLedger;
+}
+
+declare module 'fastify' {
+    interface FastifyInstance {
+        /** The PostgreSQL pool (owned by the process, not the app). */
+        db: DbPool;
+        repositories: Repositories;
+        /** Ledger clients, one per organisation: `fastify.ledgers.forCaller(request.principal, 'item')`. */
+        ledgers: LedgerClients;
+        jobQueue: JobQueue;
+        ports: Ports;
+    }
+}
+
+/** What the composition root hands to the app. */
+export interface DependenciesOptions {
+    db: DbPool;
+    ledgers: LedgerClients;
+    jobQueue: JobQueue;
+    ports: Ports;
+}
+
+async function dependencies(fastify: FastifyInstance, options: DependenciesOptions): Promise<void> {
+    fastify.decorate('db', options.db);
+    fastify.decorate('repositories', {
+        apiKeys: newApiKeysRepository(options.db),
+        enterprises: newEnterprisesRepository(options.db),
+        idempotency: newIdempotencyRepository(options.db),
+        captures: newCapturesRepository(options.db),
+        checkpoints: newCheckpointRepository(options.db),
+    } satisfies Repositories);
+    fastify.decorate('ledgers', options.ledgers);
+    fastify.decorate('jobQueue', options.jobQueue);
+    fastify.decorate('ports', options.ports);
+}
+
+/** The dependencies plugin. */
+export default fp(dependencies, { name: 'dependencies', fastify: '5.x' });

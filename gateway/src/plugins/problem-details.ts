@@ -1,0 +1,122 @@
+/**
+ * Renders every error as RFC 9457 `application/problem+json` (type, title, status, detail, instance, plus `code`
+ * and `requestId`), including schema validation failures (400 `VALIDATION_FAILED` with the ajv errors), unknown
+ * routes (404 `NOT_FOUND`) and ledger errors (by chaincode or adapter code). The text of a 5xx is logged with the
+ * request id and replaced by a generic detail: it may hold internals (peer addresses, SQL, stack traces).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { LedgerError } from '../adapters/fabric';
+import {
+    PROBLEM_TYPE_PREFIX,
+    ProblemError,
+    newProblem,
+    problemFromClientError,
+    problemFromLedgerError,
+} from '../errors';
+
+/** The media type of every error response. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** Most validation errors listed in one response (the rest are counted). */
+export const MAX_VALIDATION_ERRORS_LISTED = 50;
+
+/** One schema violation as listed in a `VALIDATION_FAILED` problem. */
+export interface ValidationIssue {
+    /** Where: `body`, `params`, `querystring` or `headers`, then a JSON pointer into it. */
+    readonly in: string;
+    readonly instancePath: string;
+    readonly keyword: string;
+    readonly message: string;
+    readonly params: unknown;
+}
+
+interface AjvIssue {
+    instancePath?: string;
+    keyword?: string;
+    message?: string;
+    params?: unknown;
+}
+
+/**
+ * Turn anything thrown during a request into a {@link ProblemError}.
+ *
+ * @param error - What was thrown.
+ * @returns The problem; an unknown error becomes `INTERNAL`.
+ */
+export function toProblem(error: unknown): ProblemError {
+    if (error instanceof ProblemError) {
+        return error;
+    }
+    if (error instanceof LedgerError) {
+        return problemFromLedgerError(error);
+    }
+    const fastifyError = error as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
+    if (Array.isArray(fastifyError.validation)) {
+        const where = fastifyError.validationContext ?? 'request';
+        const issues: ValidationIssue[] = fastifyError.validation.slice(0, MAX_VALIDATION_ERRORS_LISTED).map((issue) => ({
+            in: where,
+            instancePath: issue.instancePath ?? '',
+            keyword: issue.keyword ?? 'unknown',
+            message: issue.message ?? 'is invalid',
+            params: issue.params ?? {},
+        }));
+        const count = fastifyError.validation.length;
+        const detail = issues
+            .slice(0, 3)
+            .map((issue) => `${issue.in}${issue.instancePath} ${issue.message}`)
+            .join('; ');
+        return newProblem('VALIDATION_FAILED', count > 3 ? `${detail}; and ${count - 3} more` : detail, {
+            extensions: { errors: issues, ...(count > issues.length ? { errorsOmitted: count - issues.length } : {}) },
+        });
+    }
+    const statusCode = fastifyError.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+        return problemFromClientError(statusCode, fastifyError.message ?? 'bad request');
+    }
+    return newProblem('INTERNAL', 'internal error', { cause: error });
+}
+
+/**
+ * Send `problem` as the response.
+ *
+ * @param request - For the request id and the `instance` member.
+ * @param reply - Where to send it.
+ * @param problem - The problem.
+ * @returns The reply.
+ */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError): FastifyReply {
+    const hidden = problem.statusCode >= 500;
+    const detail = hidden
+        ? `${problem.title}. The error was logged with request id ${request.id}.`
+        : problem.message;
+    const body: Record<string, unknown> = {
+        ...problem.extensions,
+        type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,
+        title: problem.title,
+        status: problem.statusCode,
+        detail,
+        instance: request.url,
+        code: problem.code,
+        requestId: request.id,
+    };
+    return reply.code(problem.statusCode).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+async function problemDetails(fastify: FastifyInstance): Promise<void> {
+    fastify.setErrorHandler((error: unknown, request, reply) => {
+        const problem = toProblem(error);
+        if (problem.statusCode >= 500) {
+            request.log.error({ err: error, code: problem.code }, 'request failed');
+        } else {
+            request.log.info({ code: problem.code, status: problem.statusCode }, 'request refused');
+        }
+        return sendProblem(request, reply, problem);
+    });
+    fastify.setNotFoundHandler((request, reply) =>
+        sendProblem(request, reply, newProblem('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    );
+}
+
+/** The problem-details plugin: error and not-found handlers for the whole app. */
+export default fp(problemDetails, { name: 'problem-details', fastify: '5.x' });

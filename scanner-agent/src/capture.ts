@@ -1,0 +1,202 @@
+/**
+ * The capture file format written by `scanner-agent record` and read by `--replay`: a text file, one raw
+ * report per line, easy to read, diff and generate.
+ *
+ * ```
+ * # scanner-agent capture v1
+ * # layout: hid-pos
+ * # device: hid 0c2e:0b8f /dev/hidraw3
+ * # started: 2026-11-25T10:00:00.000Z
+ * 0 0238…
+ * 12 0238…
+ * ```
+ *
+ * - line 1 is exactly `# scanner-agent capture v1`;
+ * - header lines `# key: value` follow; `layout` (one of the supported layouts) is required, `device` and
+ *   `started` (ISO-8601, the wall-clock time of offset 0) are informational; other `#` lines are comments;
+ * - each data line is `<offset ms> <hex>`: a non-negative integer number of milliseconds since the start
+ *   (non-decreasing), one space, and the report's bytes in hex exactly as the transport delivered them (a
+ *   HID report with its report ID first, a serial chunk, a text line's bytes without its line ending);
+ * - blank lines are ignored. A malformed data line (for example the last line of a capture whose recorder
+ *   was killed) is reported by the reader and skipped, not fatal.
+ */
+import { closeSync, createReadStream, fsyncSync, openSync, writeSync } from 'node:fs';
+import { LayoutName, isLayoutName } from './decoders/layouts';
+import { newAgentError } from './errors';
+
+/** First line of every capture. */
+export const CAPTURE_MAGIC = '# scanner-agent capture v1';
+/** Longest line accepted (a 64-byte HID report is 130 characters; a serial chunk may be a few KiB). */
+export const CAPTURE_LINE_CHARS_MAX = 256 * 1024;
+/** Header lines read before the first data line. */
+const HEADER_LINES_MAX = 64;
+
+/** The header of a capture. */
+export interface CaptureHeader {
+  readonly layout: LayoutName;
+  readonly device: string;
+  /** ISO-8601 wall-clock time of offset 0. */
+  readonly started: string;
+}
+
+/** One data line. */
+export interface CaptureEntry {
+  readonly offsetMs: number;
+  readonly bytes: Buffer;
+}
+
+/** @returns the header block of a capture, ending with a newline */
+export function formatCaptureHeader(header: CaptureHeader): string {
+  return `${CAPTURE_MAGIC}\n# layout: ${header.layout}\n# device: ${header.device.replace(/[\r\n]/g, ' ')}\n# started: ${header.started}\n`;
+}
+
+/** @returns one data line, ending with a newline */
+export function formatCaptureLine(offsetMs: number, bytes: Uint8Array): string {
+  return `${Math.max(0, Math.round(offsetMs))} ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}\n`;
+}
+
+const DATA_LINE = /^(\d{1,15}) ([0-9a-fA-F]*)$/;
+
+/**
+ * @param line a data line without its newline
+ * @returns the entry, or undefined if the line is malformed
+ */
+export function parseCaptureLine(line: string): CaptureEntry | undefined {
+  const m = DATA_LINE.exec(line);
+  if (m === null || (m[2] ?? '').length % 2 !== 0) return undefined;
+  return { offsetMs: Number(m[1]), bytes: Buffer.from(m[2] ?? '', 'hex') };
+}
+
+/** Appends reports to a capture file. */
+export class CaptureWriter {
+  private readonly fd: number;
+  private readonly startMs: number;
+  private lastOffsetMs = 0;
+
+  /**
+   * Creates the file (refusing to overwrite one) and writes the header.
+   *
+   * @param path where to write
+   * @param header layout and device; `started` is the wall-clock time of offset 0
+   */
+  constructor(path: string, header: CaptureHeader) {
+    try {
+      this.fd = openSync(path, 'wx');
+    } catch (err) {
+      throw newAgentError('CONFIG_INVALID', `cannot create capture file ${path}: ${(err as Error).message}`, 'choose a new file name with --out');
+    }
+    this.startMs = Date.parse(header.started);
+    writeSync(this.fd, formatCaptureHeader(header));
+  }
+
+  /** Appends one report; offsets never go backwards even if the clock does. */
+  write(atMs: number, bytes: Uint8Array): void {
+    this.lastOffsetMs = Math.max(this.lastOffsetMs, atMs - this.startMs);
+    writeSync(this.fd, formatCaptureLine(this.lastOffsetMs, bytes));
+  }
+
+  /** Flushes to disk and closes. */
+  close(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+}
+
+/** What the reader hands out: the header first, then entries or malformed lines. */
+export type CaptureEvent =
+  | { readonly kind: 'entries'; readonly entries: readonly CaptureEntry[] }
+  | { readonly kind: 'malformed'; readonly lineNumber: number; readonly line: string };
+
+/**
+ * Reads a capture file in streaming fashion (bounded memory).
+ *
+ * @returns the header, and an iterator of entry batches (one per chunk of the file) and malformed lines
+ * @throws AgentError CAPTURE_INVALID if the file is missing or its header is not a capture header
+ */
+export async function openCapture(path: string): Promise<{ header: CaptureHeader; events: AsyncGenerator<CaptureEvent> }> {
+  const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: 64 * 1024 });
+  const chunks = splitLines(stream, path);
+  const fields = new Map<string, string>();
+  let first: string | undefined;
+  let lineNumber = 0;
+  let rest: string[] = [];
+  try {
+    header: for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) break;
+      const lines = next.value;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] ?? '';
+        lineNumber++;
+        if (lineNumber === 1) {
+          first = line;
+          if (line !== CAPTURE_MAGIC) break header;
+          continue;
+        }
+        if (line.startsWith('#') && lineNumber <= HEADER_LINES_MAX) {
+          const m = /^#\s*([a-z-]+):\s*(.*)$/.exec(line);
+          if (m !== null) fields.set(m[1] ?? '', m[2] ?? '');
+          continue;
+        }
+        if (line.trim().length === 0) continue;
+        rest = lines.slice(i);
+        lineNumber--;
+        break header;
+      }
+    }
+  } catch (err) {
+    await chunks.return(undefined);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw newAgentError('CAPTURE_INVALID', `no capture file at ${path}`, 'check the path given to --replay');
+    throw err;
+  }
+  const layout = fields.get('layout') ?? '';
+  if (first !== CAPTURE_MAGIC || !isLayoutName(layout)) {
+    await chunks.return(undefined);
+    throw newAgentError('CAPTURE_INVALID', `${path} is not a scanner-agent capture (${first !== CAPTURE_MAGIC ? 'first line is not the capture magic' : `unknown layout "${layout}"`})`, `a capture starts with "${CAPTURE_MAGIC}" and a "# layout:" line`);
+  }
+  const header: CaptureHeader = { layout, device: fields.get('device') ?? 'unknown', started: fields.get('started') ?? new Date(0).toISOString() };
+  return { header, events: entries(chunks, rest, lineNumber) };
+}
+
+async function* entries(chunks: AsyncGenerator<string[]>, firstLines: string[], linesBefore: number): AsyncGenerator<CaptureEvent> {
+  let lineNumber = linesBefore;
+  async function* all(): AsyncGenerator<string[]> {
+    if (firstLines.length > 0) yield firstLines;
+    yield* chunks;
+  }
+  for await (const lines of all()) {
+    let batch: CaptureEntry[] = [];
+    for (const line of lines) {
+      lineNumber++;
+      if (line.length === 0 || line.startsWith('#')) continue;
+      const entry = parseCaptureLine(line);
+      if (entry !== undefined) {
+        batch.push(entry);
+        continue;
+      }
+      if (batch.length > 0) yield { kind: 'entries', entries: batch };
+      batch = [];
+      yield { kind: 'malformed', lineNumber, line: line.slice(0, 80) };
+    }
+    if (batch.length > 0) yield { kind: 'entries', entries: batch };
+  }
+}
+
+/** Splits a text stream into lines (LF or CRLF), handing them out one array per chunk. */
+async function* splitLines(stream: AsyncIterable<string | Buffer>, path: string): AsyncGenerator<string[]> {
+  let partial = '';
+  for await (const chunk of stream) {
+    const text = partial + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
+    const lines: string[] = [];
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      lines.push(text.slice(from, end));
+      from = nl + 1;
+    }
+    partial = text.slice(from);
+    if (partial.length > CAPTURE_LINE_CHARS_MAX) throw newAgentError('CAPTURE_INVALID', `${path} has a line longer than ${CAPTURE_LINE_CHARS_MAX} characters`, 'is this a capture file?');
+    if (lines.length > 0) yield lines;
+  }
+  if (partial.length > 0) yield [partial];
+}

@@ -46,6 +46,8 @@ npm run build --silent
 # (d) tests; exit with tap's status (the EXIT trap still stops the services)
 step "tap $*"
 status=0
-npx --no-install tap "$@" || status=$?
+# tap's TypeScript plugin does not hand tsconfig.tap.json to ts-node on its own; without it tests compile
+# to ES5, where loops over Sets and Maps silently run zero times (tests/infra/compile-target.test.ts).
+TS_NODE_PROJECT="$PWD/tsconfig.tap.json" npx --no-install tap "$@" || status=$?
 step "tap exited $status after $((SECONDS - start))s"
 exit "$status"

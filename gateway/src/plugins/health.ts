@@ -58,12 +58,12 @@ const ReadyBody = Type.Object({
 async function health(fastify: FastifyInstance, options: HealthOptions): Promise<void> {
     fastify.get(
         '/healthz',
-        { schema: { tags: ['operability'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+        { schema: { tags: ['operability'], summary: 'The process is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
         async () => ({ status: 'ok' as const }),
     );
     fastify.get(
         '/readyz',
-        { schema: { tags: ['operability'], summary: 'Ledger, database and queue are reachable', response: { 200: ReadyBody } } },
+        { schema: { tags: ['operability'], summary: 'Ledger, database and queue are reachable', security: [], response: { 200: ReadyBody } } },
         async (request) => {
             const results = await runChecks(options.checks, options.timeoutMs);
             const down = results.filter((result) => !result.ok);

@@ -1,0 +1,78 @@
+/**
+ * The gateway as a Fastify plugin (fastify/demo style): external plugins, then app plugins, then routes. It owns
+ * nothing: the process (server.ts) or a test builds the pool, queue and ledger clients and passes them in, and
+ * closes them after the app. It never branches on NODE_ENV; behaviour differences come in through the options.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { DbPool } from './adapters/pg';
+import type { JobQueue, LedgerClients, ReadinessCheck } from './ports';
+import dependencies, { type Ports } from './plugins/dependencies';
+import health from './plugins/health';
+import metrics from './plugins/metrics';
+import problemDetails from './plugins/problem-details';
+import openApi from './plugins/swagger';
+import v1 from './routes';
+import { newValidatorCompiler } from './validation';
+
+/** What the app needs from its host. */
+export interface AppOptions {
+    db: DbPool;
+    jobQueue: JobQueue;
+    ledgers: LedgerClients;
+    ports: Ports;
+    /** Dependencies `/readyz` checks. */
+    readinessChecks: readonly ReadinessCheck[];
+    /** Time each readiness check may take, in milliseconds. */
+    readinessTimeoutMs: number;
+    /** MSP that signs for customs keys. */
+    customsMspId: string;
+    /** Requests per window and per API key. */
+    rateLimitMax: number;
+    rateLimitWindowMs: number;
+}
+
+/** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
+export const BODY_LIMIT_BYTES = 1_048_576;
+
+/**
+ * Options for the `fastify()` factory that the app relies on; pass them (plus a logger) when creating the instance.
+ */
+export const FASTIFY_OPTIONS = Object.freeze({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Request ids: honour a caller's X-Request-Id (bounded by the header size limit) for tracing across services.
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    // Client timeouts: a slow client cannot hold a connection forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+});
+
+async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+    fastify.setValidatorCompiler(newValidatorCompiler());
+
+    // External plugins.
+    await fastify.register(openApi);
+
+    // App plugins.
+    await fastify.register(problemDetails);
+    await fastify.register(dependencies, {
+        db: options.db,
+        jobQueue: options.jobQueue,
+        ledgers: options.ledgers,
+        ports: options.ports,
+    });
+    await fastify.register(metrics, { jobQueue: options.jobQueue });
+    await fastify.register(health, { checks: options.readinessChecks, timeoutMs: options.readinessTimeoutMs });
+
+    // Routes.
+    await fastify.register(v1, {
+        prefix: '/v1',
+        customsMspId: options.customsMspId,
+        rateLimitMax: options.rateLimitMax,
+        rateLimitWindowMs: options.rateLimitWindowMs,
+    });
+}
+
+/** The app plugin: `fastify(FASTIFY_OPTIONS).register(app, options)`. */
+export default fp(gatewayApp, { name: 'hainan-gateway', fastify: '5.x' });

@@ -1,0 +1,119 @@
+/**
+ * The enterprise directory: customs registers enterprises (gateway row + ledger registration through the
+ * `registerEnterpriseOnLedger` port, in one database transaction) and issues their API keys; an enterprise may read
+ * its own entry.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { LedgerError } from '../../adapters/fabric';
+import { newApiKeysRepository, newEnterprisesRepository, withTransaction } from '../../adapters/pg';
+import { apiKeyDigest, generateApiKey } from '../../domain/api-key';
+import type { Enterprise } from '../../domain/principal';
+import { newProblem } from '../../errors';
+import { assertTenant, requireRole } from '../../plugins/auth';
+import { Problem, authenticatedErrors } from '../schemas';
+import { CreateEnterpriseBody, CreateKeyBody, CreatedKeyResponse, EnterpriseParams, EnterpriseResponse } from './schema';
+
+function toResponse(enterprise: Enterprise) {
+    return {
+        id: enterprise.id,
+        name: enterprise.name,
+        roles: [...enterprise.roles],
+        mspId: enterprise.mspId,
+        createdAt: enterprise.createdAt.toISOString(),
+    };
+}
+
+/** Routes under `/v1/enterprises`. */
+const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+    fastify.post(
+        '/enterprises',
+        {
+            preHandler: requireRole('customs'),
+            schema: {
+                tags: ['enterprises'],
+                summary: 'Register an enterprise (customs)',
+                body: CreateEnterpriseBody,
+                response: { 201: EnterpriseResponse, 409: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request, reply) => {
+            const { id, name, roles, mspId } = request.body;
+            const enterprise = await withTransaction(fastify.db, async (tx) => {
+                const inserted = await newEnterprisesRepository(tx).insert({ id, name, roles, mspId });
+                if (!inserted) {
+                    throw newProblem('ALREADY_EXISTS', `enterprise ${id} is already registered`);
+                }
+                try {
+                    await fastify.ports.registerEnterpriseOnLedger({ caller: request.principal, enterprise: inserted });
+                } catch (err: unknown) {
+                    // Registered on the ledger by an earlier attempt whose database commit failed: same outcome.
+                    if (!(err instanceof LedgerError && err.code === 'ALREADY_EXISTS')) {
+                        throw err;
+                    }
+                }
+                return inserted;
+            });
+            return reply.code(201).header('location', `/v1/enterprises/${enterprise.id}`).send(toResponse(enterprise));
+        },
+    );
+
+    fastify.get(
+        '/enterprises/:id',
+        {
+            schema: {
+                tags: ['enterprises'],
+                summary: 'Read an enterprise (customs, or the enterprise itself)',
+                params: EnterpriseParams,
+                response: { 200: EnterpriseResponse, 404: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request) => {
+            assertTenant(request.principal, request.params.id);
+            const enterprise = await fastify.repositories.enterprises.findById(request.params.id);
+            if (!enterprise) {
+                throw newProblem('NOT_FOUND', `no enterprise ${request.params.id}`);
+            }
+            return toResponse(enterprise);
+        },
+    );
+
+    fastify.post(
+        '/enterprises/:id/keys',
+        {
+            preHandler: requireRole('customs'),
+            schema: {
+                tags: ['enterprises'],
+                summary: 'Issue an API key to an enterprise (customs); the key is shown once',
+                params: EnterpriseParams,
+                body: CreateKeyBody,
+                response: { 201: CreatedKeyResponse, 404: Problem, 422: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request, reply) => {
+            const enterprise = await fastify.repositories.enterprises.findById(request.params.id);
+            if (!enterprise) {
+                throw newProblem('NOT_FOUND', `no enterprise ${request.params.id}`);
+            }
+            const { role, label } = request.body;
+            if (!enterprise.roles.includes(role)) {
+                throw newProblem('UNPROCESSABLE', `enterprise ${enterprise.id} is not granted role ${role} (roles: ${enterprise.roles.join(', ')})`);
+            }
+            const key = generateApiKey();
+            const stored = await newApiKeysRepository(fastify.db).insert({
+                id: randomUUID(),
+                digest: apiKeyDigest(key),
+                role,
+                enterpriseId: enterprise.id,
+                label,
+            });
+            request.log.info({ keyId: stored.id, enterpriseId: enterprise.id, role }, 'api key issued');
+            return reply
+                .code(201)
+                .header('cache-control', 'no-store')
+                .send({ id: stored.id, key, role, enterpriseId: enterprise.id, label, createdAt: stored.createdAt.toISOString() });
+        },
+    );
+};
+
+export default enterprisesRoutes;

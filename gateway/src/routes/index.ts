@@ -1,0 +1,28 @@
+/**
+ * The authenticated API under `/v1`: auth hook, per-key rate limit, then one plugin per resource. Domain routes
+ * (provenance, captures, stocktakes, accounts) are registered here the same way.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import auth from '../plugins/auth';
+import rateLimit from '../plugins/rate-limit';
+import enterprisesRoutes from './enterprises';
+import keysRoutes from './keys';
+import meRoutes from './me';
+
+/** Options of the `/v1` scope. */
+export interface V1Options {
+    customsMspId: string;
+    rateLimitMax: number;
+    rateLimitWindowMs: number;
+}
+
+/** The `/v1` scope: register with `{ prefix: '/v1' }`. */
+const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
+    await fastify.register(auth, { customsMspId: options.customsMspId });
+    await fastify.register(rateLimit, { max: options.rateLimitMax, windowMs: options.rateLimitWindowMs });
+    await fastify.register(meRoutes);
+    await fastify.register(enterprisesRoutes);
+    await fastify.register(keysRoutes);
+};
+
+export default v1;

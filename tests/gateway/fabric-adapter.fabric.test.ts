@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { openLedgerClient, LedgerError } from '../../gateway/src/adapters/fabric';
 import { DEFAULT_CHAINCODE } from '../../devnet/src/devnet';
 import { DevnetProcess, PROBE_CHAINCODE_DIR, startDevnetProcess } from '../../testkit/src/devnet';
+import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 
 let dn: DevnetProcess;
 t.before(async () => {
   const cc = DEFAULT_CHAINCODE as { name: string; modulePath: string };
-  dn = await startDevnetProcess({ args: ['--chaincode', `${cc.name}=${cc.modulePath}`, '--chaincode', `probe=${PROBE_CHAINCODE_DIR}`] });
+  dn = await startDevnetProcess({ args: ['--chaincode', `${cc.name}=${cc.modulePath}`, '--chaincode', `probe=${PROBE_CHAINCODE_DIR}`, '--collection', `${cc.name}:buyerDetails`] });
 });
 t.teardown(() => dn?.stop());
 
@@ -38,17 +39,24 @@ t.test('the chaincode sees the caller the adapter signs for', async (t) => {
   t.equal(ping?.attributes.enterpriseId, '91460000MA5TDF000D');
 });
 
-t.test('commission, read and history of an item; a duplicate maps to the chaincode error code', async (t) => {
-  const items = clientFor('enterprise1', 'traceability', 'item');
-  t.teardown(() => items.close());
-  const sgtin = 'urn:epc:id:sgtin:0614141.812345.6789';
-  await items.submit('Commission', [sgtin, '80614141123458', '6901234567892']);
-  const item = await items.evaluate<{ sgtin: string }>('Read', [sgtin]);
+t.test('entry, read and history of an item; a duplicate maps to the chaincode error code', async (t) => {
+  const customs = new TraceClient(dn);
+  t.teardown(() => customs.close());
+  await registerDevnetEnterprises(customs);
+  const goods = clientFor('enterprise1', 'traceability', 'goods');
+  const query = clientFor('enterprise1', 'traceability', 'query');
+  t.teardown(() => (goods.close(), query.close()));
+  const p = product(42);
+  const sgtin = p.sgtin('6789');
+  const request = JSON.stringify({ declarationNo: 'D-ADAPTER', location: gln(1), regime: 'BONDED', product: { gtin: p.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 12_345, items: [sgtin] });
+  await goods.submit('Enter', [request]);
+  const item = await query.evaluate<{ sgtin: string; holder: string }>('GetItem', [JSON.stringify({ id: sgtin })]);
   t.equal(item?.sgtin, sgtin);
-  const history = await items.evaluate<{ txId: string }[]>('History', [sgtin]);
-  t.equal(history?.length, 1);
-  t.match(history?.[0]?.txId, /^[0-9a-f]{64}$/);
-  const dup = await items.submit('Commission', [sgtin, '80614141123458', '6901234567892']).catch((e) => e);
+  t.equal(item?.holder, ENTERPRISES.importer.id);
+  const history = await query.evaluate<{ history: { txId: string }[] }>('GetItemHistory', [JSON.stringify({ id: sgtin })]);
+  t.equal(history?.history.length, 1);
+  t.match(history?.history[0]?.txId, /^[0-9a-f]{64}$/);
+  const dup = await goods.submit('Enter', [request]).catch((e) => e);
   t.ok(dup instanceof LedgerError);
   t.equal(dup.code, 'ALREADY_EXISTS', 'the stable code the chaincode put at the start of its message');
   t.equal(dup.retryable, false);

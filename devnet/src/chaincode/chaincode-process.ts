@@ -47,7 +47,15 @@ export class ChaincodeProcess {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     const ccid = `${name}:devnet`;
-    const env = { ...process.env, CORE_PEER_LOCALMSPID: mspId, CHAINCODE_SERVER_ADDRESS: address, CHAINCODE_ID: ccid };
+    // fabric-shim logs every transaction at info level through winston; warning keeps the log useful and the
+    // chaincode's CPU for the chaincode (override with CORE_CHAINCODE_LOGGING_LEVEL).
+    const env = {
+      CORE_CHAINCODE_LOGGING_LEVEL: 'warning',
+      ...process.env,
+      CORE_PEER_LOCALMSPID: mspId,
+      CHAINCODE_SERVER_ADDRESS: address,
+      CHAINCODE_ID: ccid,
+    };
     mkdirSync(logDir, { recursive: true });
     const p = new ChaincodeProcess(name, address, launch, env, join(logDir, `chaincode-${name}.log`));
     p.#spawn();

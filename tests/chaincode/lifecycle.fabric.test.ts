@@ -141,6 +141,13 @@ t.test('period close freezes a month: a back-dated event into it is refused', as
   t.equal(again.code, 'ALREADY_EXISTS');
   const future = await TraceClient.refused(c.submit(importer.identity, 'account:ClosePeriod', { enterprise: importer.id, period: '2030-01' }));
   t.equal(future.code, 'INVALID_ARGUMENT', 'a month that has not ended cannot be closed');
+  const october = await c.evaluate<{ movements: { period: string; qty: number }[]; bookmark: string }>(importer.identity, 'account:GetMovements', { enterprise: importer.id, period: '2026-10', pageSize: 10 });
+  t.same(october.movements.map((m) => [m.period, m.qty]), [['2026-10', 1]], 'movements of one period');
+  const page1 = await c.evaluate<{ movements: unknown[]; bookmark: string }>(importer.identity, 'account:GetMovements', { enterprise: importer.id, pageSize: 2 });
+  t.equal(page1.movements.length, 2);
+  t.not(page1.bookmark, '', 'more movements follow');
+  const page2 = await c.evaluate<{ movements: unknown[] }>(importer.identity, 'account:GetMovements', { enterprise: importer.id, pageSize: 2, bookmark: page1.bookmark });
+  t.notSame(page2.movements[0], page1.movements[0], 'the next page continues after the bookmark');
   const other = await TraceClient.refused(c.submit(operator.identity, 'account:ClosePeriod', { enterprise: importer.id, period: '2026-08' }));
   t.equal(other.code, 'ACCESS_DENIED', 'an enterprise closes only its own book');
 });

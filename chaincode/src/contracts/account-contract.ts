@@ -64,7 +64,10 @@ export class AccountContract extends LedgerContract {
     return encodeToString({ enterprise, asOf: new Date(asOfMs).toISOString(), balances });
   }
 
-  /** One page of an enterprise's movements, in key order (line, then transaction). */
+  /**
+   * One page of an enterprise's movements in key order (line, then transaction); with `period` (yyyy-mm) only the
+   * movements whose event time falls into that Asia/Shanghai month.
+   */
   @Transaction(false)
   @Returns('string')
   async GetMovements(ctx: TraceContext, requestJson: string): Promise<string> {
@@ -73,8 +76,19 @@ export class AccountContract extends LedgerContract {
     await requireAccountAccess(ctx, enterprise);
     const pageSize = int(f, 'pageSize', 1, MOVEMENTS_PAGE_MAX);
     const bookmark = typeof f.bookmark === 'string' ? f.bookmark : '';
-    const page = await ctx.store.page<MovementRecord>(KeyType.movement, [enterprise], pageSize, bookmark);
-    return encodeToString({ movements: page.entries.map((e) => e.value), bookmark: page.bookmark });
+    const period = optStr(f, 'period', { maxLength: 7 });
+    if (period === undefined) {
+      const page = await ctx.store.page<MovementRecord>(KeyType.movement, [enterprise], pageSize, bookmark);
+      return encodeToString({ movements: page.entries.map((e) => e.value), bookmark: page.bookmark });
+    }
+    if (!isValidMonth(period)) throw newInvalidArgument(`period must be yyyy-mm, got ${period}`);
+    // The period is not part of the key, so filter a bounded scan; the bookmark is the next entry's key.
+    const all = (await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise])).filter((e) => e.value.period === period);
+    const keys = all.map((e) => e.attrs.join('\u0000'));
+    const start = bookmark === '' ? 0 : keys.findIndex((k) => k >= bookmark);
+    const from = start < 0 ? all.length : start;
+    const slice = all.slice(from, from + pageSize);
+    return encodeToString({ movements: slice.map((e) => e.value), bookmark: keys[from + pageSize] ?? '' });
   }
 
   /** Closes a finished month: freezes the balances at its end under a snapshot hash. */

@@ -21,6 +21,8 @@ export interface AppOptions {
     jobQueue: JobQueue;
     ledgers: LedgerClients;
     ports: Ports;
+    /** HMAC key of person codes (`PERSON_CODE_SECRET`). */
+    personCodeSecret: string;
     /** Dependencies `/readyz` checks. */
     readinessChecks: readonly ReadinessCheck[];
     /** Time each readiness check may take, in milliseconds. */
@@ -42,7 +44,6 @@ export const FASTIFY_OPTIONS = Object.freeze({
     bodyLimit: BODY_LIMIT_BYTES,
     // Request ids: honour a caller's X-Request-Id (bounded by the header size limit) for tracing across services.
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     // Client timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 60_000,
     requestTimeout: 120_000,
@@ -61,6 +62,7 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
         jobQueue: options.jobQueue,
         ledgers: options.ledgers,
         ports: options.ports,
+        personCodeSecret: options.personCodeSecret,
     });
     await fastify.register(metrics, { jobQueue: options.jobQueue });
     await fastify.register(health, { checks: options.readinessChecks, timeoutMs: options.readinessTimeoutMs });

@@ -103,11 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         try {
             parsed = new URL(raw);
         } catch {
-            problems.push(`${name}: must be a URL (${protocols.join(' or ')}//...)`);
+            problems.push(`${name}: must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
             return undefined;
         }
         if (!protocols.includes(parsed.protocol)) {
-            problems.push(`${name}: must start with ${protocols.join(' or ')}//, got ${parsed.protocol}//`);
+            problems.push(`${name}: must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
             return undefined;
         }
         return raw;

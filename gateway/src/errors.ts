@@ -49,6 +49,8 @@ export const ErrorCodes = {
     RATE_LIMITED: { status: 429, title: 'Too many requests' },
     /** A bug or an unexpected failure; the detail is in the server log under the request id. */
     INTERNAL: { status: 500, title: 'Internal server error' },
+    /** The route's ledger transaction is not wired into this gateway build yet. */
+    NOT_IMPLEMENTED: { status: 501, title: 'Not implemented' },
     /** The ledger failed in a way that is not the caller's doing. */
     LEDGER_FAILURE: { status: 502, title: 'Ledger failure' },
     /** A dependency (ledger, database, queue) is down or busy; retry after Retry-After. */
@@ -76,6 +78,11 @@ export interface ProblemOptions {
     headers?: Readonly<Record<string, string>>;
     /** The error behind this one, for logs only. */
     cause?: unknown;
+    /**
+     * Show `detail` to the client even for a 5xx. Only for details the gateway wrote itself for the client (e.g.
+     * which dependency is down); never for texts that come from a library, a driver or the peer.
+     */
+    expose?: boolean;
 }
 
 /** An error that becomes one problem+json response. `detail` is shown to the client unless the status is 5xx. */
@@ -90,6 +97,8 @@ export class ProblemError extends Error {
     readonly extensions: Readonly<Record<string, unknown>>;
     /** Response headers. */
     readonly headers: Readonly<Record<string, string>>;
+    /** Whether `detail` may be shown to the client (always for 4xx; for 5xx only when the gateway wrote it). */
+    readonly expose: boolean;
     override readonly cause: unknown;
 
     constructor(code: string, spec: ErrorSpec, detail: string, options: Readonly<ProblemOptions> = {}) {
@@ -102,6 +111,7 @@ export class ProblemError extends Error {
         this.title = spec.title;
         this.extensions = options.extensions ?? {};
         this.headers = options.headers ?? {};
+        this.expose = options.expose ?? spec.status < 500;
         this.cause = options.cause;
     }
 }

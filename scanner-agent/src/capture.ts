@@ -23,6 +23,7 @@
 import { closeSync, createReadStream, fsyncSync, openSync, writeSync } from 'node:fs';
 import { LayoutName, isLayoutName } from './decoders/layouts';
 import { newAgentError } from './errors';
+import { RawReport } from './reads';
 
 /** First line of every capture. */
 export const CAPTURE_MAGIC = '# scanner-agent capture v1';
@@ -39,8 +40,8 @@ export interface CaptureHeader {
   readonly started: string;
 }
 
-/** One data line. */
-export interface CaptureEntry {
+/** One data line; also a {@link RawReport} (`atMs` = start time + offset), so a replay hands it on as is. */
+export interface CaptureEntry extends RawReport {
   readonly offsetMs: number;
   readonly bytes: Buffer;
 }
@@ -55,16 +56,30 @@ export function formatCaptureLine(offsetMs: number, bytes: Uint8Array): string {
   return `${Math.max(0, Math.round(offsetMs))} ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}\n`;
 }
 
-const DATA_LINE = /^(\d{1,15}) ([0-9a-fA-F]*)$/;
+/** Longest offset field (ms): 15 digits is over 30,000 years. */
+const OFFSET_DIGITS_MAX = 15;
 
 /**
+ * Parses a data line (hand-written rather than a regex: this runs once per replayed report).
+ *
  * @param line a data line without its newline
+ * @param startedMs wall-clock time of offset 0
  * @returns the entry, or undefined if the line is malformed
  */
-export function parseCaptureLine(line: string): CaptureEntry | undefined {
-  const m = DATA_LINE.exec(line);
-  if (m === null || (m[2] ?? '').length % 2 !== 0) return undefined;
-  return { offsetMs: Number(m[1]), bytes: Buffer.from(m[2] ?? '', 'hex') };
+export function parseCaptureLine(line: string, startedMs = 0): CaptureEntry | undefined {
+  const space = line.indexOf(' ');
+  if (space < 1 || space > OFFSET_DIGITS_MAX) return undefined;
+  let offsetMs = 0;
+  for (let i = 0; i < space; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    offsetMs = offsetMs * 10 + d;
+  }
+  const hexChars = line.length - space - 1;
+  if (hexChars % 2 !== 0) return undefined;
+  const bytes = Buffer.from(line.slice(space + 1), 'hex');
+  if (bytes.length * 2 !== hexChars) return undefined; // Buffer.from stops at the first non-hex character
+  return { offsetMs, atMs: startedMs + offsetMs, bytes };
 }
 
 /** Appends reports to a capture file. */
@@ -155,10 +170,10 @@ export async function openCapture(path: string): Promise<{ header: CaptureHeader
     throw newAgentError('CAPTURE_INVALID', `${path} is not a scanner-agent capture (${first !== CAPTURE_MAGIC ? 'first line is not the capture magic' : `unknown layout "${layout}"`})`, `a capture starts with "${CAPTURE_MAGIC}" and a "# layout:" line`);
   }
   const header: CaptureHeader = { layout, device: fields.get('device') ?? 'unknown', started: fields.get('started') ?? new Date(0).toISOString() };
-  return { header, events: entries(chunks, rest, lineNumber) };
+  return { header, events: entries(chunks, rest, lineNumber, Date.parse(header.started) || 0) };
 }
 
-async function* entries(chunks: AsyncGenerator<string[]>, firstLines: string[], linesBefore: number): AsyncGenerator<CaptureEvent> {
+async function* entries(chunks: AsyncGenerator<string[]>, firstLines: string[], linesBefore: number, startedMs: number): AsyncGenerator<CaptureEvent> {
   let lineNumber = linesBefore;
   async function* all(): AsyncGenerator<string[]> {
     if (firstLines.length > 0) yield firstLines;
@@ -169,7 +184,7 @@ async function* entries(chunks: AsyncGenerator<string[]>, firstLines: string[], 
     for (const line of lines) {
       lineNumber++;
       if (line.length === 0 || line.startsWith('#')) continue;
-      const entry = parseCaptureLine(line);
+      const entry = parseCaptureLine(line, startedMs);
       if (entry !== undefined) {
         batch.push(entry);
         continue;

@@ -48,6 +48,9 @@ export class AgentError extends Error {
     readonly hint?: string,
   ) {
     super(`${code}: ${detail}`);
+    // Keeps `instanceof` and the prototype's members working even where TypeScript is compiled to ES5
+    // (subclasses of Error lose their prototype there), e.g. a test runner with a different tsconfig.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'AgentError';
   }
 }

@@ -23,6 +23,11 @@ export interface ItemRead {
   readonly key: string;
   /** What is sent to the gateway: an SGTIN URN, a GS1 Digital Link URI, or the 16-digit code. */
   readonly upload: string;
+  /**
+   * Set when this decoder already handed out the very same read (same EPC) earlier in the session, so the
+   * session can skip its dedup lookup: an RFID counter reports each tag many times a second.
+   */
+  readonly repeat?: true;
 }
 
 /** A read the agent could not turn into an item. */
@@ -53,13 +58,13 @@ export function undecodable(reason: string, raw: string | Uint8Array): Undecodab
   return { kind: 'undecodable', reason, raw: text.length > RAW_PREVIEW_CHARS_MAX ? `${text.slice(0, RAW_PREVIEW_CHARS_MAX)}…` : text };
 }
 
-/** Renders control characters visibly (GS as `<GS>`, others as `\xNN`) so a preview never garbles a terminal. */
+/** Renders GS as `<GS>` and other control or non-ASCII bytes as `\xNN`, so a preview never garbles a terminal. */
 export function printable(text: string): string {
   let out = '';
   for (let i = 0; i < text.length && out.length <= RAW_PREVIEW_CHARS_MAX; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x1d) out += '<GS>';
-    else if (c < 0x20 || c === 0x7f || (c > 0x7e && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x20 || c > 0x7e) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else out += text[i];
   }
   return out;

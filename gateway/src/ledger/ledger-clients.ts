@@ -129,7 +129,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
             }
             closed = true;
             // Event streams first (inside each client), then the gateways, then the shared connection.
-            for (const client of clients.values()) {
+            for (const client of Array.from(clients.values())) {
                 client.close();
             }
             for (const entry of entries) {

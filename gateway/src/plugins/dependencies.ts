@@ -18,6 +18,7 @@ import {
     type EnterprisesRepository,
     type IdempotencyRepository,
 } from '../adapters/pg';
+import { newPersonCoder, type PersonCoder } from '../domain/person-code';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
 
 /** Repositories over the pool (for a transaction, build them over its client with the `new*Repository` factories). */
@@ -43,6 +44,8 @@ declare module 'fastify' {
         ledgers: LedgerClients;
         jobQueue: JobQueue;
         ports: Ports;
+        /** One person, one code: `fastify.personCodes.codeFor('PASSPORT', 'E12345678')`. */
+        personCodes: PersonCoder;
     }
 }
 
@@ -52,6 +55,8 @@ export interface DependenciesOptions {
     ledgers: LedgerClients;
     jobQueue: JobQueue;
     ports: Ports;
+    /** HMAC key of person codes. */
+    personCodeSecret: string;
 }
 
 async function dependencies(fastify: FastifyInstance, options: DependenciesOptions): Promise<void> {
@@ -66,6 +71,7 @@ async function dependencies(fastify: FastifyInstance, options: DependenciesOptio
     fastify.decorate('ledgers', options.ledgers);
     fastify.decorate('jobQueue', options.jobQueue);
     fastify.decorate('ports', options.ports);
+    fastify.decorate('personCodes', newPersonCoder(options.personCodeSecret));
 }
 
 /** The dependencies plugin. */

@@ -71,6 +71,7 @@ async function health(fastify: FastifyInstance, options: HealthOptions): Promise
                 request.log.warn({ down }, 'not ready');
                 throw newProblem('NOT_READY', `not reachable: ${down.map((result) => result.name).join(', ')}`, {
                     extensions: { checks: results.map(({ name, ok }) => ({ name, ok })) },
+                    expose: true,
                 });
             }
             return { status: 'ready' as const, checks: results.map(({ name, ok }) => ({ name, ok })) };

@@ -2,7 +2,8 @@
  * Renders every error as RFC 9457 `application/problem+json` (type, title, status, detail, instance, plus `code`
  * and `requestId`), including schema validation failures (400 `VALIDATION_FAILED` with the ajv errors), unknown
  * routes (404 `NOT_FOUND`) and ledger errors (by chaincode or adapter code). The text of a 5xx is logged with the
- * request id and replaced by a generic detail: it may hold internals (peer addresses, SQL, stack traces).
+ * request id and replaced by a generic detail, since it may hold internals (peer addresses, SQL, stack traces),
+ * unless the gateway wrote it for the client (`expose`, e.g. which dependency `/readyz` found down).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -74,7 +75,42 @@ export function toProblem(error: unknown): ProblemError {
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
         return problemFromClientError(statusCode, fastifyError.message ?? 'bad request');
     }
+    if (isDependencyUnavailable(error)) {
+        return newProblem('UNAVAILABLE', 'the database or the queue is unreachable; retry later', {
+            cause: error,
+            expose: true,
+            headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_S) },
+        });
+    }
     return newProblem('INTERNAL', 'internal error', { cause: error });
+}
+
+/** Retry-After, in seconds, when the database or Redis is unreachable (a restart takes a few seconds). */
+export const DEPENDENCY_RETRY_AFTER_S = 5;
+
+/** Socket error codes of a server that is down or restarting. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * Whether `error` says that PostgreSQL or Redis is unreachable (not that a query is wrong): a socket error, a
+ * PostgreSQL connection-exception or operator-intervention SQLSTATE (classes 08 and 57P), the pool's connect
+ * timeout, or ioredis giving up on a command while reconnecting. Judged by shape, so no driver is imported here.
+ *
+ * @param error - What a route threw.
+ * @returns True for "retry later" failures.
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+    if (!(error instanceof Error)) {
+        return false;
+    }
+    const code = (error as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code))) {
+        return true;
+    }
+    return (
+        error.name === 'MaxRetriesPerRequestError' ||
+        /^Connection terminated|timeout exceeded when trying to connect|Connection is closed/.test(error.message)
+    );
 }
 
 /**
@@ -86,10 +122,9 @@ export function toProblem(error: unknown): ProblemError {
  * @returns The reply.
  */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError): FastifyReply {
-    const hidden = problem.statusCode >= 500;
-    const detail = hidden
-        ? `${problem.title}. The error was logged with request id ${request.id}.`
-        : problem.message;
+    const detail = problem.expose
+        ? problem.message
+        : `${problem.title}. The error was logged with request id ${request.id}.`;
     const body: Record<string, unknown> = {
         ...problem.extensions,
         type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import auth from '../plugins/auth';
+import idempotency from '../plugins/idempotency';
 import rateLimit from '../plugins/rate-limit';
 import enterprisesRoutes from './enterprises';
 import keysRoutes from './keys';
@@ -20,6 +21,7 @@ export interface V1Options {
 const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(auth, { customsMspId: options.customsMspId });
     await fastify.register(rateLimit, { max: options.rateLimitMax, windowMs: options.rateLimitWindowMs });
+    await fastify.register(idempotency);
     await fastify.register(meRoutes);
     await fastify.register(enterprisesRoutes);
     await fastify.register(keysRoutes);

@@ -36,3 +36,14 @@ export const EnterpriseId = Type.String({
     description: 'Unified social credit code (GB 32100-2015), check character verified',
     examples: ['91350100M000100Y43'],
 });
+
+/** Headers of routes that honour `Idempotency-Key` (see plugins/idempotency.ts). */
+export const IdempotencyHeaders = Type.Object({
+    'idempotency-key': Type.Optional(
+        Type.String({
+            minLength: 1,
+            maxLength: 200,
+            description: 'Client-chosen key: a repeat of the same request with it gets the first response, without running again',
+        }),
+    ),
+});

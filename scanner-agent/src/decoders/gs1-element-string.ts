@@ -153,7 +153,8 @@ export function parseBracketedElementString(text: string): ElementStringResult {
   if (!isBracketedElementString(text)) return fail('gs1-bracketed-syntax');
   const ais = new Map<string, string>();
   let fields = 0;
-  for (const m of text.matchAll(BRACKETED_FIELD)) {
+  const field = new RegExp(BRACKETED_FIELD.source, 'g');
+  for (let m = field.exec(text); m !== null; m = field.exec(text)) {
     if (++fields > AIS_MAX) return fail('gs1-too-many-fields');
     const [, ai = '', value = ''] = m;
     if (aiDigits(ai.slice(0, 2)) !== ai.length) return fail('gs1-unknown-ai');

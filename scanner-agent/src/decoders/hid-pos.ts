@@ -44,6 +44,8 @@ export class HidPosDecoder implements ReportDecoder {
   private parts: Buffer[] = [];
   private partsBytes = 0;
   private aim = '';
+  /** After an overlong barcode, skip its remaining reports. */
+  private discarding = false;
 
   /** @param epc shared EPC decoder (a barcode may carry an EPC in hex) */
   constructor(private readonly epc: EpcReadDecoder = new EpcReadDecoder()) {}
@@ -56,6 +58,11 @@ export class HidPosDecoder implements ReportDecoder {
     if (report.length < HID_POS_REPORT_BYTES) {
       this.reset();
       sink(undecodable('hid-pos-truncated-report', report));
+      return;
+    }
+    const more = ((report[FLAGS_OFFSET] ?? 0) & MORE_DATA_FOLLOWS) !== 0;
+    if (this.discarding) {
+      this.discarding = more;
       return;
     }
     const length = report[LENGTH_OFFSET] ?? 0;
@@ -73,10 +80,11 @@ export class HidPosDecoder implements ReportDecoder {
     if (this.partsBytes > BARCODE_BYTES_MAX) {
       const head = Buffer.concat(this.parts).subarray(0, 64);
       this.reset();
+      this.discarding = more;
       sink(undecodable('barcode-too-long', head));
       return;
     }
-    if (((report[FLAGS_OFFSET] ?? 0) & MORE_DATA_FOLLOWS) !== 0) return;
+    if (more) return;
     const text = this.aim + Buffer.concat(this.parts).toString('latin1');
     this.reset();
     sink(decodeTextRead(text, this.epc));
@@ -85,6 +93,7 @@ export class HidPosDecoder implements ReportDecoder {
   end(sink: ReadSink): void {
     if (this.parts.length > 0) sink(undecodable('hid-pos-incomplete', this.aim + Buffer.concat(this.parts).toString('latin1')));
     this.reset();
+    this.discarding = false;
   }
 
   private reset(): void {

@@ -43,13 +43,20 @@ const PC_BYTES = 2;
 const CRC_BYTES = 2;
 const PC_TOGGLE_BIT = 0x0100;
 
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let n = 0; n < 256; n++) {
+    let crc = n << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[n] = crc;
+  }
+  return table;
+})();
+
 /** Gen2 CRC-16 (CRC-CCITT, polynomial 0x1021, preset 0xFFFF, ones' complement of the result). */
 export function gen2Crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffff;
-  for (let i = start; i < end; i++) {
-    crc ^= (bytes[i] ?? 0) << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
   return ~crc & 0xffff;
 }
 

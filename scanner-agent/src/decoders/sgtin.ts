@@ -21,7 +21,7 @@
  * Not supported (reported as undecodable with their own reason): the TDS 2.0 "+AIDC" schemes SGTIN+ (header
  * 0xF7) and DSGTIN+ (0xFB), and every non-SGTIN scheme (SSCC, SGLN, GRAI, ...): they do not name a trade item.
  */
-import tds from 'epc-tds';
+import { tds } from './epc-tds';
 import { escapeEpcUriSerial, gtinOfSgtinParts, isValidSerial } from './gs1';
 
 /** The result of decoding one EPC. */

@@ -40,6 +40,7 @@ export class TslAsciiDecoder implements ReportDecoder {
   private onLine(line: string): void {
     const m = EPC_LINE.exec(line);
     if (m !== null) this.sink(this.epc.decodeHex(m[1] ?? ''));
+    else if (line.startsWith('EP:')) this.sink(undecodable('epc-not-hex', line));
     else if (RESPONSE_LINE.test(line)) this.ignored++;
     else this.sink(undecodable('tsl-unrecognised-line', line));
   }

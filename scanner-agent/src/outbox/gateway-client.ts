@@ -81,6 +81,7 @@ export class GatewayError extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(`gateway ${failure}: ${detail}`);
+    Object.setPrototypeOf(this, new.target.prototype); // see AgentError: keeps instanceof working when compiled to ES5
     this.name = 'GatewayError';
   }
 

@@ -26,7 +26,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { newAgentError } from '../errors';
 import { crc32 } from './crc32';
 
@@ -120,6 +120,9 @@ function appendDurably(path: string, content: string): void {
   }
 }
 
+/** Spool directories this process has open (a lock file naming our own pid may be a previous life's). */
+const OPEN_IN_THIS_PROCESS = new Set<string>();
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -198,7 +201,7 @@ export class Spool {
    * @throws AgentError SPOOL_LOCKED if a live agent uses it, SPOOL_CORRUPT if it is damaged beyond a torn tail
    */
   static open(dir: string, limits: Partial<SpoolLimits> = {}): Spool {
-    return new Spool(dir, limits);
+    return new Spool(resolve(dir), limits);
   }
 
   /** @returns the batch id of a record: `{spoolId}-{segment}-{offset}` */
@@ -367,12 +370,16 @@ export class Spool {
   }
 
   private lock(): void {
+    if (OPEN_IN_THIS_PROCESS.has(this.dir)) {
+      throw newAgentError('SPOOL_LOCKED', `the spool at ${this.dir} is already open in this process`, 'open each spool once');
+    }
     const path = join(this.dir, 'lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(path, 'wx');
         writeSync(fd, String(process.pid));
         closeSync(fd);
+        OPEN_IN_THIS_PROCESS.add(this.dir);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -387,6 +394,7 @@ export class Spool {
   }
 
   private unlock(): void {
+    OPEN_IN_THIS_PROCESS.delete(this.dir);
     try {
       const path = join(this.dir, 'lock');
       if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
@@ -496,7 +504,7 @@ export class Spool {
         bySession.set(batch.stocktakeId, list);
         offset = end;
       }
-      for (const [stocktakeId, reads] of bySession) {
+      for (const [stocktakeId, reads] of Array.from(bySession)) {
         if (reads.length > 0) appendDurably(this.seenPath(stocktakeId), `${reads.join('\n')}\n`);
       }
       unlinkSync(path);

@@ -132,7 +132,7 @@ export class Uploader {
   }
 
   private notify(): void {
-    for (const done of [...this.waiters]) {
+    for (const done of Array.from(this.waiters)) {
       this.waiters.delete(done);
       done();
     }

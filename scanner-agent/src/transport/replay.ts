@@ -36,7 +36,6 @@ class ReplayTransport implements Transport {
   }
 
   async *reports(): AsyncGenerator<readonly RawReport[]> {
-    const startedMs = Date.parse(this.header.started) || 0;
     const wallStartMs = Date.now();
     try {
       for await (const event of this.events) {
@@ -45,20 +44,22 @@ class ReplayTransport implements Transport {
           this.options.onMalformedLine?.(event.lineNumber, event.line);
           continue;
         }
+        if (this.options.speed === 0) {
+          yield event.entries; // entries are RawReports already
+          continue;
+        }
         let batch: RawReport[] = [];
         for (const entry of event.entries) {
-          if (this.options.speed > 0) {
-            const dueMs = wallStartMs + entry.offsetMs / this.options.speed;
-            while (!this.closed && Date.now() < dueMs) {
-              if (batch.length > 0) {
-                yield batch;
-                batch = [];
-              }
-              await this.sleep(Math.min(WAIT_SLICE_MS, dueMs - Date.now()));
+          const dueMs = wallStartMs + entry.offsetMs / this.options.speed;
+          while (!this.closed && Date.now() < dueMs) {
+            if (batch.length > 0) {
+              yield batch;
+              batch = [];
             }
-            if (this.closed) return;
+            await this.sleep(Math.min(WAIT_SLICE_MS, dueMs - Date.now()));
           }
-          batch.push({ atMs: startedMs + entry.offsetMs, bytes: entry.bytes });
+          if (this.closed) return;
+          batch.push(entry);
         }
         if (batch.length > 0) yield batch;
       }

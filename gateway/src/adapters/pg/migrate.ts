@@ -3,7 +3,7 @@
  * advisory lock so that two gateways starting together do not both apply the same migration.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Client } from 'pg';
 import Postgrator from 'postgrator';
 
@@ -69,7 +69,7 @@ export async function migrate(connectionString: string, targetVersion?: number):
         const fromVersion = await postgrator.getDatabaseVersion();
         const target = targetVersion ?? (await postgrator.getMaxVersion());
         const applied = await postgrator.migrate(String(target));
-        return { fromVersion, toVersion: target, applied: applied.map((migration) => migration.filename) };
+        return { fromVersion, toVersion: target, applied: applied.map((migration) => basename(migration.filename)) };
     } finally {
         await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
         await client.end().catch(() => undefined);

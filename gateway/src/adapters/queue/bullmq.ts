@@ -1,6 +1,6 @@
 /**
  * The {@link JobQueue} port on BullMQ (Redis): the job id is the caller's idempotency key, so adding it again is a
- * no-op while BullMQ holds the job; retries use BullMQ's exponential backoff with bounded attempts; a
+ * no-op while BullMQ holds the job; retries use an exponential backoff capped at a maximum, with bounded attempts; a
  * {@link PermanentJobError} becomes an `UnrecoverableError`, which fails the job at once (BullMQ's failed set is the
  * port's `parked` state, with the reason). `close()` lets running jobs finish (`worker.close()`), bounded in time.
  */
@@ -79,13 +79,19 @@ function reconnectDelayMs(times: number): number {
     return Math.min(RECONNECT_DELAY_MAX_MS, 100 * 2 ** Math.min(times, 10));
 }
 
+/** The BullMQ queue: `close()` drains, then `disconnect()` releases the Redis connections (shutdown order). */
+export interface BullmqJobQueue extends JobQueue {
+    /** Quit the Redis connections; call after `close()`. Idempotent. */
+    disconnect(): Promise<void>;
+}
+
 /**
  * Create the BullMQ job queue. Connections open lazily and reconnect by themselves after a Redis restart.
  *
  * @param options - Redis URL, retry policy, lock and retention settings.
  * @returns The queue; `close()` it before the process exits.
  */
-export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): JobQueue {
+export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): BullmqJobQueue {
     const retry: JobRetryPolicy = { ...DEFAULT_JOB_RETRY_POLICY, ...options.retry };
     assertJobRetryPolicy(retry);
     const prefix = options.prefix ?? 'hainan';
@@ -102,6 +108,7 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): JobQueue 
     const queues = new Map<string, Queue>();
     const workers = new Map<string, Worker>();
     let closed = false;
+    let disconnected = false;
 
     const queueFor = (name: string): Queue => {
         let queue = queues.get(name);
@@ -176,11 +183,13 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): JobQueue 
         },
 
         async getJob(name, jobId) {
-            const job = await queueFor(name).getJob(toBullmqJobId(jobId));
-            if (!job) {
+            // State first, then the job: a job read before its state could lack the failedReason of that state.
+            const queue = queueFor(name);
+            const bullState = await queue.getJobState(toBullmqJobId(jobId));
+            const job = await queue.getJob(toBullmqJobId(jobId));
+            if (!job || bullState === 'unknown') {
                 return undefined;
             }
-            const bullState = await job.getState();
             const state = toJobState(bullState);
             const status = { id: jobId, state, attempts: job.attemptsStarted };
             return job.failedReason ? { ...status, reason: job.failedReason } : status;
@@ -198,7 +207,7 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): JobQueue 
         },
 
         queueNames() {
-            return [...queues.keys()];
+            return Array.from(queues.keys());
         },
 
         async ping() {
@@ -210,8 +219,15 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): JobQueue 
                 return;
             }
             closed = true;
-            await Promise.all([...workers.values()].map((worker) => closeWorker(worker, closeTimeoutMs)));
-            await Promise.all([...queues.values()].map((queue) => queue.close().catch((err: unknown) => onError(err, 'closing queue'))));
+            await Promise.all(Array.from(workers.values()).map((worker) => closeWorker(worker, closeTimeoutMs)));
+            await Promise.all(Array.from(queues.values()).map((queue) => queue.close().catch((err: unknown) => onError(err, 'closing queue'))));
+        },
+
+        async disconnect() {
+            if (disconnected) {
+                return;
+            }
+            disconnected = true;
             await Promise.all(
                 [producer, ...workerConnections].map((connection) =>
                     connection.quit().then(

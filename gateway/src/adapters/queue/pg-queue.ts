@@ -161,7 +161,7 @@ export function newPgQueue(options: Readonly<PgQueueOptions>): JobQueue {
         },
 
         queueNames() {
-            return [...names];
+            return Array.from(names);
         },
 
         async ping() {
@@ -193,6 +193,7 @@ class PgWorker {
     readonly #handler: JobHandler;
     readonly #settings: PgWorkerSettings;
     readonly #running = new Set<Promise<void>>();
+    readonly #heartbeats = new Set<NodeJS.Timeout>();
     #closing = false;
     #loop: Promise<void> | undefined;
     #wake: (() => void) | undefined;
@@ -216,8 +217,13 @@ class PgWorker {
         const timeout = new Promise<void>((resolve) => {
             timer = setTimeout(resolve, timeoutMs);
         });
-        await Promise.race([Promise.allSettled([...this.#running]), timeout]);
+        await Promise.race([Promise.allSettled(Array.from(this.#running)), timeout]);
         clearTimeout(timer);
+        // Handlers still running are abandoned: stop renewing their leases so that another worker can take over.
+        for (const heartbeat of Array.from(this.#heartbeats)) {
+            clearInterval(heartbeat);
+        }
+        this.#heartbeats.clear();
     }
 
     /** The polling loop; it runs until {@link close} (one claim query per round, at most CLAIM_BATCH_MAX jobs). */
@@ -293,10 +299,15 @@ class PgWorker {
                 [this.queue, row.id, leaseMs, row.lock_token],
             ).catch((err: unknown) => onError(err, `renewing the lease of ${this.queue}/${row.id}`));
         }, Math.max(1, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)));
+        this.#heartbeats.add(heartbeat);
+        const stopHeartbeat = (): void => {
+            clearInterval(heartbeat);
+            this.#heartbeats.delete(heartbeat);
+        };
         try {
             await this.#handler({ queue: this.queue, id: row.id, data: row.data, attempt: row.attempts });
         } catch (err: unknown) {
-            clearInterval(heartbeat);
+            stopHeartbeat();
             const reason = describe(err);
             const permanent = err instanceof PermanentJobError;
             if (permanent || row.attempts >= row.max_attempts) {
@@ -307,7 +318,7 @@ class PgWorker {
             }
             return;
         }
-        clearInterval(heartbeat);
+        stopHeartbeat();
         await this.#finish(row, 'completed', null, 0);
     }
 

@@ -11,7 +11,7 @@ import { apiKeyDigest, generateApiKey } from '../../domain/api-key';
 import type { Enterprise } from '../../domain/principal';
 import { newProblem } from '../../errors';
 import { assertTenant, requireRole } from '../../plugins/auth';
-import { Problem, authenticatedErrors } from '../schemas';
+import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import { CreateEnterpriseBody, CreateKeyBody, CreatedKeyResponse, EnterpriseParams, EnterpriseResponse } from './schema';
 
 function toResponse(enterprise: Enterprise) {
@@ -30,11 +30,13 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         '/enterprises',
         {
             preHandler: requireRole('customs'),
+            config: { idempotent: true },
             schema: {
                 tags: ['enterprises'],
-                summary: 'Register an enterprise (customs)',
+                summary: 'Register an enterprise (customs); honours Idempotency-Key',
+                headers: IdempotencyHeaders,
                 body: CreateEnterpriseBody,
-                response: { 201: EnterpriseResponse, 409: Problem, ...authenticatedErrors },
+                response: { 201: EnterpriseResponse, 409: Problem, 422: Problem, ...authenticatedErrors },
             },
         },
         async (request, reply) => {

@@ -1,0 +1,109 @@
+/**
+ * The gateway process: configuration (fail fast, every bad variable listed), pino logs, the embedded default for
+ * whatever is not configured, migrations, the bootstrap customs key, the app, and a graceful shutdown
+ * (close-with-grace) that stops HTTP, drains the queue, then closes Fabric, Redis and PostgreSQL in that order.
+ *
+ * Run: `node gateway/dist/server.js` (the root `npm start`).
+ */
+import closeWithGrace from 'close-with-grace';
+import fastify from 'fastify';
+import pino from 'pino';
+import { createPool, migrate, newApiKeysRepository } from './adapters/pg';
+import { newBullmqQueue } from './adapters/queue/bullmq';
+import { newPgQueue } from './adapters/queue/pg-queue';
+import app, { FASTIFY_OPTIONS } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { apiKeyDigest, generateApiKey } from './domain/api-key';
+import { provideInfrastructure } from './embedded';
+import { newLedgerClients } from './ledger/ledger-clients';
+import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
+import type { JobQueue, ReadinessCheck } from './ports';
+
+async function main(): Promise<void> {
+    let config: Config;
+    try {
+        config = loadConfig();
+    } catch (err: unknown) {
+        if (err instanceof ConfigError) {
+            process.stderr.write(`gateway: ${err.message}\n`);
+            process.exit(2);
+        }
+        throw err;
+    }
+    const logger = pino({ level: config.logLevel, base: { service: 'hainan-gateway' } });
+
+    const infra = await provideInfrastructure(config, {
+        info: (message) => logger.info(message),
+        debug: (message) => logger.debug(message),
+    });
+    const migration = await migrate(infra.databaseUrl);
+    logger.info({ ...migration }, 'database schema up to date');
+
+    const pool = createPool({
+        connectionString: infra.databaseUrl,
+        onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+    });
+
+    // The bootstrap customs key: from the environment, or generated for this run in the embedded default.
+    const bootstrapKey = config.bootstrapCustomsKey ?? (infra.embedded.postgres ? generateApiKey() : undefined);
+    if (bootstrapKey !== undefined) {
+        await newApiKeysRepository(pool).upsertBootstrap(apiKeyDigest(bootstrapKey));
+    }
+
+    const ledgers = newLedgerClients({ settings: infra.ledgerSettings, customsMspId: config.customsMspId });
+    const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
+    const bullmq = config.redisUrl ? newBullmqQueue({ redisUrl: config.redisUrl, onError: onQueueError }) : undefined;
+    const jobQueue: JobQueue = bullmq ?? newPgQueue({ pool, onError: onQueueError });
+
+    const readinessChecks: ReadinessCheck[] = [
+        { name: 'ledger', check: () => ledgers.ping() },
+        { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
+        { name: 'queue', check: () => jobQueue.ping() },
+    ];
+
+    const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
+    await server.register(app, {
+        db: pool,
+        jobQueue,
+        ledgers,
+        ports: { registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers) },
+        personCodeSecret: infra.personCodeSecret,
+        readinessChecks,
+        readinessTimeoutMs: config.readinessTimeoutMs,
+        customsMspId: config.customsMspId,
+        rateLimitMax: config.rateLimitMax,
+        rateLimitWindowMs: config.rateLimitWindowMs,
+    });
+
+    closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
+        if (err) {
+            logger.error({ err }, 'shutting down after an error');
+        } else {
+            logger.info({ signal }, 'shutting down');
+        }
+        await server.close(); // no new requests; in-flight ones finish
+        await jobQueue.close(); // running jobs finish (bounded), no new ones start
+        ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
+        await infra.stopDevnet();
+        await bullmq?.disconnect(); // Redis
+        await pool.end(); // PostgreSQL
+        await infra.stopPostgres();
+        logger.info('stopped');
+    });
+
+    const address = await server.listen({ port: config.port, host: config.host });
+    logger.info(
+        { address, database: infra.embedded.postgres ? 'embedded' : 'external', queue: bullmq ? 'bullmq' : 'postgres', ledger: infra.embedded.devnet ? 'devnet' : 'external' },
+        'gateway ready',
+    );
+    if (bootstrapKey !== undefined && config.bootstrapCustomsKey === undefined) {
+        // Printed, not logged: it is a credential for the person at the terminal, valid until the next start.
+        process.stdout.write(`\nGATEWAY READY ${address}\nBootstrap customs API key (this run only): ${bootstrapKey}\n` +
+            `  curl -H 'Authorization: Bearer ${bootstrapKey}' ${address}/v1/me\n  API docs: ${address}/docs\n\n`);
+    }
+}
+
+main().catch((err: unknown) => {
+    process.stderr.write(`gateway: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+});

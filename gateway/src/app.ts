@@ -13,6 +13,7 @@ import metrics from './plugins/metrics';
 import problemDetails from './plugins/problem-details';
 import openApi from './plugins/swagger';
 import v1 from './routes';
+import type { StocktakeBook } from './stocktake/book';
 import { newValidatorCompiler } from './validation';
 
 /** What the app needs from its host. */
@@ -32,6 +33,8 @@ export interface AppOptions {
     /** Requests per window and per API key. */
     rateLimitMax: number;
     rateLimitWindowMs: number;
+    /** The book stocktakes reconcile against; defaults to the projection's `items` table in `db`. */
+    stocktakeBook?: StocktakeBook;
 }
 
 /** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
@@ -73,6 +76,7 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
         customsMspId: options.customsMspId,
         rateLimitMax: options.rateLimitMax,
         rateLimitWindowMs: options.rateLimitWindowMs,
+        ...(options.stocktakeBook ? { stocktakeBook: options.stocktakeBook } : {}),
     });
 }
 

@@ -59,6 +59,10 @@ export const ErrorCodes = {
     NOT_READY: { status: 503, title: 'Not ready' },
     /** A ledger call ran out of time; the transaction may or may not commit. */
     LEDGER_TIMEOUT: { status: 504, title: 'Ledger timed out' },
+    /** An item id is none of: SGTIN URN, SGTIN EPC hex, GS1 Digital Link with GTIN and serial, 16-digit code. */
+    INVALID_ITEM_ID: { status: 400, title: 'Not an item identifier' },
+    /** A `nextPageToken` that this gateway did not issue. */
+    INVALID_PAGE_TOKEN: { status: 400, title: 'Invalid page token' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

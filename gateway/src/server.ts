@@ -18,6 +18,9 @@ import { provideInfrastructure } from './embedded';
 import { newLedgerClients } from './ledger/ledger-clients';
 import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
 import type { JobQueue, ReadinessCheck } from './ports';
+import { newProjectionFollower } from './projection/follower';
+import { openProjectionLedgerClient } from './projection/ledger-source';
+import { registerProjectionMetrics } from './projection/metrics';
 
 async function main(): Promise<void> {
     let config: Config;
@@ -75,6 +78,15 @@ async function main(): Promise<void> {
         rateLimitWindowMs: config.rateLimitWindowMs,
     });
 
+    // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
+    const projectionLedger = openProjectionLedgerClient(infra.ledgerSettings, config.customsMspId);
+    const projection = newProjectionFollower({
+        pool,
+        openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
+        log: logger.child({ component: 'projection' }),
+    });
+    registerProjectionMetrics(server.metrics, projection);
+
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
         if (err) {
             logger.error({ err }, 'shutting down after an error');
@@ -83,6 +95,8 @@ async function main(): Promise<void> {
         }
         await server.close(); // no new requests; in-flight ones finish
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
+        await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
+        projectionLedger.close();
         ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
         await infra.stopDevnet();
         await bullmq?.disconnect(); // Redis
@@ -92,6 +106,7 @@ async function main(): Promise<void> {
     });
 
     const address = await server.listen({ port: config.port, host: config.host });
+    projection.start();
     logger.info(
         { address, database: infra.embedded.postgres ? 'embedded' : 'external', queue: bullmq ? 'bullmq' : 'postgres', ledger: infra.embedded.devnet ? 'devnet' : 'external' },
         'gateway ready',

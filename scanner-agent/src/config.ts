@@ -93,7 +93,7 @@ export function defaultSpoolDir(env: NodeJS.ProcessEnv): string {
 /** @returns true for a 13-digit GLN with its check digit, or an SGLN pure-identity URI */
 export function isValidLocation(location: string): boolean {
   if (/^\d{13}$/.test(location)) return gs1CheckDigit(location.slice(0, 12)) === location.charCodeAt(12) - 48;
-  const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.([!-~]{1,60})$/.exec(location);
+  const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.([!-~]{1,20})$/.exec(location); // extension: AI 254, X..20
   return m !== null && (m[1] ?? '').length + (m[2] ?? '').length === 12;
 }
 
@@ -165,7 +165,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Age
     if (isLayoutName(v.layout)) layout = v.layout;
     else problems.push(`--layout must be one of ${LAYOUTS.join(', ')} (got "${v.layout}")`);
   }
-  if (!/^[!-~]{1,128}$/.test(deviceId)) problems.push('device id (--device-id or SCANNER_DEVICE_ID) must be 1-128 printable characters without spaces');
+  if (!/^[!-~]{1,100}$/.test(deviceId)) problems.push('device id (--device-id or SCANNER_DEVICE_ID) must be 1-100 printable characters without spaces (the gateway\'s limit)');
 
   const counting = command === 'count' || (command === 'replay' && (v.stocktake !== undefined || v.location !== undefined));
   if (counting) {

@@ -5,7 +5,13 @@ import { Client } from 'pg';
 import { migrate } from '../../gateway/src/adapters/pg';
 import { createEmptyDatabase } from './helpers/database';
 
-const TABLES = ['api_keys', 'captures', 'enterprises', 'idempotency_records', 'projection_checkpoint', 'queue_jobs'];
+/** Every migration in db/migrations (do + undo pairs). */
+const MIGRATIONS = 11;
+const TABLES = [
+    'account_movements', 'api_keys', 'captures', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
+    'items', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
+    'stocktakes',
+];
 
 async function tablesIn(url: string): Promise<string[]> {
     const client = new Client({ connectionString: url });
@@ -25,15 +31,15 @@ t.test('up, up again, down to 0, down again, up again', async (t) => {
 
     const first = await migrate(url);
     t.equal(first.fromVersion, 0);
-    t.equal(first.toVersion, 6);
-    t.equal(first.applied.length, 6, 'every migration ran once');
+    t.equal(first.toVersion, MIGRATIONS);
+    t.equal(first.applied.length, MIGRATIONS, 'every migration ran once');
     t.same(await tablesIn(url), TABLES);
 
     const second = await migrate(url);
-    t.same(second, { fromVersion: 6, toVersion: 6, applied: [] }, 'running up again does nothing');
+    t.same(second, { fromVersion: MIGRATIONS, toVersion: MIGRATIONS, applied: [] }, 'running up again does nothing');
 
     const down = await migrate(url, 0);
-    t.equal(down.applied.length, 6, 'every undo ran');
+    t.equal(down.applied.length, MIGRATIONS, 'every undo ran');
     t.ok(down.applied.every((file) => file.includes('.undo.')));
     t.same(await tablesIn(url), [], 'all tables gone');
 
@@ -41,13 +47,13 @@ t.test('up, up again, down to 0, down again, up again', async (t) => {
     t.same(downAgain.applied, [], 'running down again does nothing');
 
     const up = await migrate(url);
-    t.equal(up.applied.length, 6, 'the schema comes back');
+    t.equal(up.applied.length, MIGRATIONS, 'the schema comes back');
     t.same(await tablesIn(url), TABLES);
 });
 
 t.test('two migrations started at once apply each migration once', async (t) => {
     const url = await createEmptyDatabase(t);
     const [a, b] = await Promise.all([migrate(url), migrate(url)]);
-    t.equal(a.applied.length + b.applied.length, 6, 'the advisory lock serialised them');
+    t.equal(a.applied.length + b.applied.length, MIGRATIONS, 'the advisory lock serialised them');
     t.same(await tablesIn(url), TABLES);
 });

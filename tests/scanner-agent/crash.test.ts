@@ -21,9 +21,14 @@ interface Agent {
 }
 
 function startAgent(fake: FakeGateway, args: string[]): Agent {
-  const child = spawn(process.execPath, ['-r', TS_NODE, CLI, ...args, '--json'], {
+  // The CLI runs from source through ts-node's require hook. It is started with -e rather than as the
+  // main script because tap's process tracking adds ESM loader hooks to child node processes, and those
+  // would load a .ts main script as ESM.
+  const env: NodeJS.ProcessEnv = { ...process.env, SCANNER_GATEWAY_URL: fake.url, SCANNER_API_KEY: fake.apiKey, TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'), TS_NODE_TRANSPILE_ONLY: '1' };
+  const launch = `require(${JSON.stringify(TS_NODE)}); require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
+  const child = spawn(process.execPath, ['-e', launch, ...args, '--json'], {
     cwd: ROOT,
-    env: { ...process.env, SCANNER_GATEWAY_URL: fake.url, SCANNER_API_KEY: fake.apiKey, TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'), TS_NODE_TRANSPILE_ONLY: '1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -70,7 +75,10 @@ t.test('killed while the gateway holds the first upload (applied, never acknowle
   const id = fake.open('6901234567892');
   const held = fake.holdNextReads();
   const first = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir]);
-  const { batchId, release } = await held;
+  const died = first.exited.then((code) => {
+    throw new Error(`agent exited (${code}) before uploading: ${first.stderr()}`);
+  });
+  const { batchId, release } = await Promise.race([held, died]);
   first.child.kill('SIGKILL');
   t.equal(await first.exited, null, 'killed');
   release();
@@ -91,7 +99,12 @@ t.test('killed mid-read while the gateway is down, restarted with it up: exactly
   fake.mode = 'down';
   // Recorded speed x2: the 10,000 reads take about 2.5 s, so the kill lands while reading.
   const first = startAgent(fake, ['count', '--replay', capture, '--speed', '2', '--stocktake', id, '--spool-dir', spoolDir]);
-  await first.progress((p) => p.reads > 0 && p.spooledBatches > 0);
+  await Promise.race([
+    first.progress((p) => p.reads > 0 && p.spooledBatches > 0),
+    first.exited.then((code) => {
+      throw new Error(`agent exited (${code}) before the kill: ${first.stderr()}`);
+    }),
+  ]);
   first.child.kill('SIGKILL');
   await first.exited;
   t.ok(fake.refused > 0, 'the agent had tried to upload while the gateway was down');

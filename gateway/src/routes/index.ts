@@ -7,14 +7,20 @@ import auth from '../plugins/auth';
 import idempotency from '../plugins/idempotency';
 import rateLimit from '../plugins/rate-limit';
 import enterprisesRoutes from './enterprises';
+import eventsRoutes from './events';
+import itemsRoutes from './items';
 import keysRoutes from './keys';
 import meRoutes from './me';
+import stocktakesRoutes from './stocktakes';
+import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
 export interface V1Options {
     customsMspId: string;
     rateLimitMax: number;
     rateLimitWindowMs: number;
+    /** The book stocktakes reconcile against; defaults to the projection's `items` table. */
+    stocktakeBook?: StocktakeBook;
 }
 
 /** The `/v1` scope: register with `{ prefix: '/v1' }`. */
@@ -25,6 +31,9 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(meRoutes);
     await fastify.register(enterprisesRoutes);
     await fastify.register(keysRoutes);
+    await fastify.register(itemsRoutes);
+    await fastify.register(eventsRoutes);
+    await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
 };
 
 export default v1;

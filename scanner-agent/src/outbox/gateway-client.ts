@@ -222,9 +222,11 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
     },
     async getStocktake(stocktakeId) {
       const path = `/v1/stocktakes/${encodeURIComponent(stocktakeId)}`;
-      const body = (await call('GET', path, undefined, [200])) as Partial<StocktakeStatus>;
-      if (!isString(body.id) || !isString(body.status) || !isCount(body.uniqueItems)) throw broken(path, 'id, status and uniqueItems');
-      return body as StocktakeStatus;
+      const body = (await call('GET', path, undefined, [200])) as Partial<StocktakeStatus> & { counts?: { uniqueItems?: unknown } };
+      // The contract puts uniqueItems at the top; the gateway as built nests it in `counts`: accept both.
+      const uniqueItems = body.uniqueItems ?? body.counts?.uniqueItems;
+      if (!isString(body.id) || !isString(body.status) || !isCount(uniqueItems)) throw broken(path, 'id, status and uniqueItems');
+      return { ...body, id: body.id, status: body.status, uniqueItems } as StocktakeStatus;
     },
   };
 }

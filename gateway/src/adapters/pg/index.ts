@@ -16,3 +16,32 @@ export { newIdempotencyRepository, type IdempotencyClaim, type IdempotencyReposi
 export { newCheckpointRepository, type CheckpointRepository, type ProjectionCheckpoint } from './checkpoint-repository';
 export { newCapturesRepository, type Capture, type CaptureStatus, type CapturesRepository } from './captures-repository';
 export { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from './embedded-postgres';
+export {
+    newProjectionRepository,
+    PROJECTION_TABLES,
+    type EpcisEventFilter,
+    type EpcisEventKey,
+    type EpcisEventRow,
+    type ItemEventRow,
+    type ItemRow,
+    type ProjectedEpcisEvent,
+    type ProjectedItem,
+    type ProjectedItemEvent,
+    type ProjectedMovement,
+    type ProjectedParty,
+    type ProjectedTransaction,
+    type ProjectionBatch,
+    type ProjectionRepository,
+    type TransactionRow,
+} from './projection-repository';
+export {
+    newStocktakeRepository,
+    newPgStocktakeBook,
+    type BatchResponse,
+    type NewBatch,
+    type RecordBatchResult,
+    type Stocktake,
+    type StocktakeReport,
+    type StocktakeRepository,
+    type StocktakeStatus,
+} from './stocktake-repository';

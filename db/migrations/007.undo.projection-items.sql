@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS item_parties;
+DROP TABLE IF EXISTS items;

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS account_movements;
+DROP TABLE IF EXISTS epcis_events;

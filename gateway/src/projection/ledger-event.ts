@@ -1,0 +1,205 @@
+/**
+ * Turns the chaincode's `LedgerEvent` payloads (chaincode/src/ledger/trace-context.ts) into projection rows. Pure:
+ * no database, no Fabric. The shapes below are the minimal local view of the chaincode's records that the
+ * projection reads (kysely style: the gateway does not import the chaincode's types).
+ */
+import type {
+    ProjectedEpcisEvent,
+    ProjectedItem,
+    ProjectedItemEvent,
+    ProjectedMovement,
+    ProjectedParty,
+    ProjectedTransaction,
+    ProjectionBatch,
+} from '../adapters/pg';
+import { sha256Hex } from './canonical-json';
+
+/** The chaincode event name of every state-changing transaction. */
+export const LEDGER_EVENT_NAME = 'LedgerEvent';
+
+/** The parts of an ItemRecord the projection reads; the whole record is kept as JSON. */
+export interface LedgerItem {
+    sgtin: string;
+    product: { gtin: string };
+    regime: string;
+    traceCode?: string;
+    status: string;
+    holder: string;
+    location: string;
+    transit?: { to: string };
+    hold?: unknown;
+    lastEventTime: string;
+    lastTxId: string;
+}
+
+/** The parts of an EPCIS 2.0 event the projection indexes. */
+export interface LedgerEpcisEvent {
+    eventID: string;
+    eventTime: string;
+    bizStep?: string;
+    bizLocation?: { id: string };
+    epcList?: string[];
+    inputEPCList?: string[];
+    outputEPCList?: string[];
+    childEPCs?: string[];
+    [member: string]: unknown;
+}
+
+/** A MovementRecord. */
+export interface LedgerMovement {
+    enterprise: string;
+    gtin: string;
+    regime: string;
+    location: string;
+    qty: number;
+    txId: string;
+    eventType: string;
+    eventTime: string;
+    period: string;
+}
+
+/** The `LedgerEvent` payload. */
+export interface LedgerEventPayload {
+    txId: string;
+    type: string;
+    eventTime: string;
+    recordTime: string;
+    actor: { mspId: string; enterpriseId: string | null };
+    items: LedgerItem[];
+    movements: LedgerMovement[];
+    epcis?: LedgerEpcisEvent[];
+    records?: Record<string, unknown>;
+}
+
+/** One delivered chaincode event with its place in the chain. */
+export interface PositionedEvent {
+    readonly blockNumber: bigint;
+    /** Position among the chaincode events of the block. */
+    readonly txSeq: number;
+    readonly transactionId: string;
+    readonly payload: Uint8Array;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode and check a payload. A payload that is not a LedgerEvent is a chaincode bug, not a user error.
+ *
+ * @param event - The delivered event.
+ * @returns The payload.
+ * @throws Error when the bytes are not a LedgerEvent of this transaction.
+ */
+export function decodeLedgerEvent(event: PositionedEvent): LedgerEventPayload {
+    const payload = JSON.parse(utf8.decode(event.payload)) as LedgerEventPayload;
+    if (
+        typeof payload !== 'object' || payload === null || payload.txId !== event.transactionId ||
+        typeof payload.type !== 'string' || !Array.isArray(payload.items) || !Array.isArray(payload.movements)
+    ) {
+        throw new Error(`chaincode event of transaction ${event.transactionId} in block ${event.blockNumber} is not a LedgerEvent`);
+    }
+    return payload;
+}
+
+/** The EPCs an EPCIS event names (objects, inputs, outputs, children). */
+export function epcsOf(event: LedgerEpcisEvent): string[] {
+    const all = [...(event.epcList ?? []), ...(event.inputEPCList ?? []), ...(event.outputEPCList ?? []), ...(event.childEPCs ?? [])];
+    return Array.from(new Set(all));
+}
+
+/**
+ * Project events (in chain order) into one batch: later events win for item rows.
+ *
+ * @param events - Delivered events with their decoded payloads, in chain order.
+ * @returns The rows to write.
+ */
+export function projectEvents(events: readonly { position: PositionedEvent; payload: LedgerEventPayload }[]): ProjectionBatch {
+    const transactions: ProjectedTransaction[] = [];
+    const items = new Map<string, ProjectedItem>();
+    const itemEvents: ProjectedItemEvent[] = [];
+    const epcisEvents: ProjectedEpcisEvent[] = [];
+    const movements = new Map<string, ProjectedMovement>();
+    const parties = new Map<string, ProjectedParty>();
+
+    for (const { position, payload } of events) {
+        const { blockNumber, txSeq } = position;
+        transactions.push({
+            txId: payload.txId,
+            blockNumber,
+            txSeq,
+            type: payload.type,
+            eventTime: payload.eventTime,
+            recordTime: payload.recordTime,
+            actor: payload.actor,
+            payloadSha256: sha256Hex(position.payload),
+            payload,
+        });
+        const epcis = payload.epcis ?? [];
+        const epcsByEvent = epcis.map(epcsOf);
+        epcis.forEach((event, eventSeq) => {
+            epcisEvents.push({
+                eventId: event.eventID,
+                txId: payload.txId,
+                blockNumber,
+                txSeq,
+                eventSeq,
+                eventTime: event.eventTime,
+                bizStep: event.bizStep ?? null,
+                bizLocation: event.bizLocation?.id ?? null,
+                epcs: epcsByEvent[eventSeq] ?? [],
+                event,
+            });
+        });
+        for (const item of payload.items) {
+            items.set(item.sgtin, {
+                sgtin: item.sgtin,
+                traceCode: item.traceCode ?? null,
+                gtin: item.product.gtin,
+                status: item.status,
+                holder: item.holder,
+                location: item.location,
+                regime: item.regime,
+                held: item.hold !== undefined,
+                lastTxId: payload.txId,
+                lastBlock: blockNumber,
+                lastTxSeq: txSeq,
+                lastEventTime: item.lastEventTime,
+                record: item,
+            });
+            itemEvents.push({
+                sgtin: item.sgtin,
+                txId: payload.txId,
+                blockNumber,
+                txSeq,
+                eventTime: payload.eventTime,
+                recordTime: payload.recordTime,
+                type: payload.type,
+                epcis: epcis.filter((_event, i) => epcsByEvent[i]?.includes(item.sgtin)),
+                item,
+            });
+            for (const enterprise of [item.holder, item.transit?.to]) {
+                if (enterprise !== undefined) parties.set(`${item.sgtin}\u0000${enterprise}`, { sgtin: item.sgtin, enterprise });
+            }
+        }
+        for (const m of payload.movements) {
+            movements.set([m.enterprise, m.gtin, m.regime, m.location, m.txId].join('\u0000'), {
+                enterprise: m.enterprise,
+                gtin: m.gtin,
+                regime: m.regime,
+                location: m.location,
+                txId: m.txId,
+                qty: m.qty,
+                eventType: m.eventType,
+                eventTime: m.eventTime,
+                period: m.period,
+            });
+        }
+    }
+    return {
+        transactions,
+        items: Array.from(items.values()),
+        itemEvents,
+        epcisEvents,
+        movements: Array.from(movements.values()),
+        parties: Array.from(parties.values()),
+    };
+}

@@ -2,7 +2,7 @@
 // How: startEmbeddedPostgres() in a temporary folder, first in a child process that is SIGKILLed, then in this process on the same folder.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -37,7 +37,7 @@ t.test('start, migrate, crash (SIGKILL) and start again with the data kept', asy
     const firstUrl = await waitFor('the embedded server to start', () => /PG READY (\S+)/.exec(stdout)?.[1], 600);
 
     const migrated = await migrate(firstUrl);
-    t.equal(migrated.toVersion, 6, 'the gateway schema applies');
+    t.equal(migrated.toVersion, readdirSync(join(__dirname, '..', '..', 'db', 'migrations')).filter((f) => f.includes('.do.')).length, 'the gateway schema applies');
     await query(firstUrl, `INSERT INTO enterprises (id, name, roles, msp_id) VALUES ('91350100M000100Y43', 'A', '{operator}', 'OperatorMSP')`);
 
     child.kill('SIGKILL');

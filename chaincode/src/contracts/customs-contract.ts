@@ -13,8 +13,7 @@ import { verifyReveal } from '../domain/inspection';
 import { parseInstant } from '../domain/time';
 import { locationId } from '../domain/epcis';
 import { ENTERPRISE_ROLES, TERMINAL_STATUSES, type EnterpriseRecord, type EnterpriseRole, type ItemRecord, type PersonRecord, type SeedRecord } from '../domain/records';
-import { bool, list, oneOf, optStr, parseRequest, PERSON_CODE, REF, str, TRACE_CODE, unique, USCC } from '../domain/validate';
-import { parseSgtin } from '../domain/gs1';
+import { bool, list, oneOf, optStr, parseRequest, PERSON_CODE, itemIdOf, REF, str, unique, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
@@ -26,10 +25,6 @@ const CLASSES: readonly CreditClass[] = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTEN
 const REASONS: readonly KeyAttentionReason[] = ['REGULATOR_LOWEST_RATING', 'SMUGGLING_PENALTY', 'SERIOUS_DISHONESTY', 'OTHER'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
-function itemIdOf(v: unknown, i: number): string {
-  if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code`);
-  return v;
-}
 
 @Info({ title: 'customs', description: 'Customs supervision: enterprises, credit, rules, holds, inspection seeds' })
 export class CustomsContract extends LedgerContract {

@@ -11,7 +11,7 @@ import { gtinOfSgtin, isValidGtin14, isValidLocation, parseSgtin } from '../doma
 import { BizTxType, EpcisEvent, locationId, partyId, traceCodeId } from '../domain/epcis';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from '../domain/lifecycle';
 import type { DeclarationRecord, ExitRecord, ItemRecord, ProcessingRecord, ProductFacts, Regime, StocktakeRecord, SeedRecord } from '../domain/records';
-import { bool, Fields, HS_CODE, int, list, obj, oneOf, optInt, optObj, optStr, parseRequest, REF, str, TRACE_CODE, unique } from '../domain/validate';
+import { bool, Fields, HS_CODE, int, list, obj, oneOf, optInt, optObj, optStr, parseRequest, itemIdOf, REF, str, TRACE_CODE, unique } from '../domain/validate';
 import { shanghaiMonth } from '../domain/time';
 import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAddedBp } from '../domain/exit-rules';
 import { effectiveEnterpriseClass } from '../domain/credit';
@@ -31,12 +31,6 @@ function sgtinOf(v: unknown, i: number): string {
   return v;
 }
 
-function itemIdOf(v: unknown, i: number): string {
-  if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) {
-    throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
 
 function locationOf(f: Fields, name: string): string {
   const loc = str(f, name, { maxLength: 80 });

@@ -14,8 +14,7 @@ import { parseInstant, shanghaiYear } from '../domain/time';
 import type { RuleSet } from '../domain/rules';
 import { BizTxType, locationId, personId } from '../domain/epcis';
 import type { ItemRecord, PersonRecord, SaleRecord } from '../domain/records';
-import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, parseRequest, PERSON_CODE, REF, str, TRACE_CODE, unique } from '../domain/validate';
-import { parseSgtin } from '../domain/gs1';
+import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, parseRequest, PERSON_CODE, itemIdOf, REF, str, unique } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, requireEnterprise } from '../ledger/access';
@@ -30,10 +29,6 @@ export const PERSON_HISTORY_MAX = 200;
 
 const PICKUP_MODES: readonly PickupMode[] = ['DEPARTURE_PICKUP', 'MAIL', 'BUY_NOW_PICKUP', 'GUARANTEE_PICKUP'];
 
-function itemIdOf(v: unknown, i: number): string {
-  if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code`);
-  return v;
-}
 
 /** `{ [name]: value }` when value is defined, else `{}` (the codec and exactOptionalPropertyTypes want no undefined fields). */
 function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {

@@ -3,6 +3,7 @@
  * read its fields with types and bounds, refusing anything else with INVALID_ARGUMENT naming the field.
  */
 import { newInvalidArgument } from '../errors';
+import { parseSgtin } from './gs1';
 
 /** A parsed request object. */
 export type Fields = Record<string, unknown>;
@@ -102,3 +103,11 @@ export const REF = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/;
 export const PERSON_CODE = /^[0-9a-f]{64}$/;
 /** HS code: 6 to 10 digits. */
 export const HS_CODE = /^\d{6,10}$/;
+
+/** Reads one entry of an `items` list: an SGTIN URN or a 16-digit traceability code. */
+export function itemIdOf(v: unknown, i: number): string {
+  if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) {
+    throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}

@@ -50,7 +50,6 @@ export const ErrorCodes = {
     /** A bug or an unexpected failure; the detail is in the server log under the request id. */
     INTERNAL: { status: 500, title: 'Internal server error' },
     /** The route's ledger transaction is not wired into this gateway build yet. */
-    NOT_IMPLEMENTED: { status: 501, title: 'Not implemented' },
     /** The ledger failed in a way that is not the caller's doing. */
     LEDGER_FAILURE: { status: 502, title: 'Ledger failure' },
     /** A dependency (ledger, database, queue) is down or busy; retry after Retry-After. */

@@ -1,7 +1,7 @@
 // Proves second-line exit rules decide exactly at their boundaries: 30.00% value added, the ten ports, batch exit by credit class and declaration due date, one month per declaration.
 // How: literal amounts one fen either side of 30%, instants one ms either side of the 25th's end, and December/January batch sets, with the default rules.
-import t, { type Test } from 'tap';
-import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
+import t from 'tap';
+import { ErrorCode } from '../../../chaincode/src/errors';
 import { ruleSetAt } from '../../../chaincode/src/domain/rules';
 import {
   checkBatchExit,
@@ -11,19 +11,8 @@ import {
   isTariffExempt,
   valueAddedBp,
 } from '../../../chaincode/src/domain/exit-rules';
+import { throwsCode } from './helpers/throws-code';
 
-function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): string {
-  try {
-    fn();
-    t.fail(`expected ${code}${label === undefined ? '' : ` for ${label}`}`);
-    return '';
-  } catch (error) {
-    t.ok(error instanceof ChaincodeError, `${label ?? code}: a ChaincodeError`);
-    t.equal((error as ChaincodeError).code, code, label ?? code);
-    t.ok((error as Error).message.startsWith(`${code}: `), `${label ?? code}: message starts with the code`);
-    return (error as Error).message;
-  }
-}
 
 const rules = ruleSetAt([], '2026-01-15T00:00:00+08:00');
 

@@ -1,21 +1,10 @@
 // Proves each event is judged by the rule set in force at its own time (defaults until customs writes its own) and that SetRules accepts only complete, sane rule sets.
 // How: looks up rules at instants around 2025-11-01 and around ledger sets' start times, and feeds validateRuleSet the defaults and literal broken variants.
-import t, { type Test } from 'tap';
-import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
+import t from 'tap';
+import { ErrorCode } from '../../../chaincode/src/errors';
 import { DEFAULT_RULE_SETS, type RuleSet, ruleSetAt, validateRuleSet } from '../../../chaincode/src/domain/rules';
+import { throwsCode } from './helpers/throws-code';
 
-function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): string {
-  try {
-    fn();
-    t.fail(`expected ${code}${label === undefined ? '' : ` for ${label}`}`);
-    return '';
-  } catch (error) {
-    t.ok(error instanceof ChaincodeError, `${label ?? code}: a ChaincodeError`);
-    t.equal((error as ChaincodeError).code, code, label ?? code);
-    t.ok((error as Error).message.startsWith(`${code}: `), `${label ?? code}: message starts with the code`);
-    return (error as Error).message;
-  }
-}
 
 function defaults(index: number): RuleSet {
   const set = DEFAULT_RULE_SETS[index];

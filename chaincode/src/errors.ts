@@ -59,6 +59,11 @@ export const ErrorCode = {
   DECLARATION_SPANS_YEARS: 'DECLARATION_SPANS_YEARS',
   /** A consolidated exit declaration includes batches from a month other than its own. */
   DECLARATION_PERIOD_INVALID: 'DECLARATION_PERIOD_INVALID',
+  /**
+   * A transaction carried a `submissionId` that an earlier committed transaction already carried: the client's
+   * retry of something that is already on the ledger. The detail names the earlier transaction; treat as success.
+   */
+  DUPLICATE_SUBMISSION: 'DUPLICATE_SUBMISSION',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -138,6 +138,8 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
     INVALID_TRANSITION: 409,
     ALREADY_EXISTS: 409,
     ITEM_HELD: 409,
+    // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
+    DUPLICATE_SUBMISSION: 409,
     INVALID_ARGUMENT: 422,
 };
 

@@ -84,6 +84,21 @@ t.test('shipment and receipt: only the holder ships; only the receiver at the sh
   t.match(item, { holder: operator.id, location: L2, status: 'IN_STOCK' });
 });
 
+t.test('a submission id commits once: the retry is told which transaction already carried it', async (t) => {
+  const items = await enter(2);
+  const request = { shipmentId: 'S-sub', toEnterprise: operator.id, toLocation: L2, items, submissionId: 'capture-chunk-1' };
+  const first = await c.submit<{ txId: string }>(importer.identity, 'goods:Ship', request);
+  const retry = await TraceClient.refused(c.submit(importer.identity, 'goods:Ship', request));
+  t.equal(retry.code, 'DUPLICATE_SUBMISSION', 'a retry after a lost answer is not mistaken for a new shipment');
+  t.match(retry.message, first.txId, 'the refusal names the transaction that committed it');
+  const other = await TraceClient.refused(c.submit(importer.identity, 'goods:Enter', { declarationNo: 'D-sub', location: L1, regime: 'BONDED', product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 1, items: [PERFUME.sgtin('sub-x')], submissionId: 'capture-chunk-1' }));
+  t.equal(other.code, 'DUPLICATE_SUBMISSION', 'ids are unique across transaction types');
+  const item = await c.evaluate<{ status: string }>('customs-admin', 'query:GetItem', { id: items[0] });
+  t.equal(item.status, 'IN_TRANSIT');
+  const bad = await TraceClient.refused(c.submit(importer.identity, 'goods:Enter', { declarationNo: 'D-sub2', location: L1, regime: 'BONDED', product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 1, items: [PERFUME.sgtin('sub-y')], submissionId: 'has space' }));
+  t.equal(bad.code, 'INVALID_ARGUMENT');
+});
+
 t.test('invalid transitions: exit without entry, sold twice, exit of a sold item; access by role', async (t) => {
   const ghost = await TraceClient.refused(c.submit(importer.identity, 'goods:Exit', { releaseListNo: 'R-ghost', port: 'HAIKOU_PORT', items: [{ id: PERFUME.sgtin('never'), exitValueFen: 1 }] }));
   t.equal(ghost.code, 'NOT_FOUND', 'exit without entry');

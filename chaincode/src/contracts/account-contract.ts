@@ -13,7 +13,7 @@ import { int, optStr, parseRequest, str, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise } from '../ledger/access';
-import { emit } from '../ledger/posting';
+import { emit, parseSubmission } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -95,7 +95,7 @@ export class AccountContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async ClosePeriod(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const enterprise = str(f, 'enterprise', { pattern: USCC });
     await requireAccountAccess(ctx, enterprise);
     const period = str(f, 'period', { maxLength: 7 });

@@ -13,11 +13,11 @@ import { verifyReveal } from '../domain/inspection';
 import { parseInstant } from '../domain/time';
 import { locationId } from '../domain/epcis';
 import { ENTERPRISE_ROLES, TERMINAL_STATUSES, type EnterpriseRecord, type EnterpriseRole, type ItemRecord, type PersonRecord, type SeedRecord } from '../domain/records';
-import { bool, list, oneOf, optStr, parseRequest, PERSON_CODE, itemIdOf, REF, str, unique, USCC } from '../domain/validate';
+import { bool, list, oneOf, optStr, PERSON_CODE, itemIdOf, REF, str, unique, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, loadItem, postMovements, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItem, postMovements, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -37,7 +37,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async RegisterEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'register enterprises');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const id = str(f, 'id', { pattern: USCC });
     if (await ctx.store.get(KeyType.enterprise, [id])) throw newAlreadyExists(`enterprise ${id} is already registered`);
     const roles = list(f, 'roles', ENTERPRISE_ROLES.length, (v, i) => {
@@ -63,7 +63,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async ClassifyEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'classify enterprise credit');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const { iso: at } = eventTimeOf(ctx, f);
     const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
     const cls = oneOf(f, 'class', CLASSES);
@@ -91,7 +91,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async RecordRegulatorRating(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'record regulator ratings');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
     const record: EnterpriseRecord = { ...ent, credit: { ...ent.credit, regulatorRatingLowest: bool(f, 'lowest') } };
     await ctx.store.put(KeyType.enterprise, [ent.id], record);
@@ -104,7 +104,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async ClassifyPerson(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'classify persons');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const { iso: at } = eventTimeOf(ctx, f);
     const personCode = str(f, 'personCode', { pattern: PERSON_CODE });
     const cls = oneOf<PersonClass>(f, 'class', ['WHITELIST', 'KEY_ATTENTION']);
@@ -122,7 +122,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async SetRules(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'set rules');
-    const rules = validateRuleSet(parseRequest(requestJson));
+    const rules = validateRuleSet(await parseSubmission(ctx, requestJson));
     const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
     await ctx.store.put(KeyType.rules, [key], rules);
     await emit(ctx, { type: 'RULES', eventTime: ctx.txTime, items: [], movements: [], records: { rules } });
@@ -152,7 +152,7 @@ export class CustomsContract extends LedgerContract {
 
   async #supervise(ctx: TraceContext, requestJson: string, kind: 'HOLD' | 'RELEASE' | 'SEIZURE'): Promise<string> {
     requireCustoms(ctx, kind === 'HOLD' ? 'hold goods' : kind === 'RELEASE' ? 'release goods' : 'seize goods');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const reason = kind === 'RELEASE' ? optStr(f, 'reason', { maxLength: 200 }) ?? 'released' : str(f, 'reason', { maxLength: 200 });
     const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
@@ -202,7 +202,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async CommitInspectionSeed(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'commit inspection seeds');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const seedId = str(f, 'seedId', { pattern: REF });
     if (await ctx.store.get(KeyType.seed, [seedId])) throw newAlreadyExists(`seed ${seedId} already committed`);
     const validFrom = new Date(parseInstant(str(f, 'validFrom'))).toISOString();
@@ -220,7 +220,7 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async RevealInspectionSeed(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'reveal inspection seeds');
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const seedId = str(f, 'seedId', { pattern: REF });
     const record = await ctx.store.get<SeedRecord>(KeyType.seed, [seedId]);
     if (!record) throw newNotFound(`seed ${seedId} was never committed`);

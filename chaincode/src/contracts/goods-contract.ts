@@ -11,7 +11,7 @@ import { gtinOfSgtin, isValidGtin14, isValidLocation, parseSgtin } from '../doma
 import { BizTxType, EpcisEvent, locationId, partyId, traceCodeId } from '../domain/epcis';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from '../domain/lifecycle';
 import type { DeclarationRecord, ExitRecord, ItemRecord, ProcessingRecord, ProductFacts, Regime, StocktakeRecord, SeedRecord } from '../domain/records';
-import { bool, Fields, HS_CODE, int, list, obj, oneOf, optInt, optObj, optStr, parseRequest, itemIdOf, REF, str, TRACE_CODE, unique } from '../domain/validate';
+import { bool, Fields, HS_CODE, int, list, obj, oneOf, optInt, optObj, optStr, itemIdOf, REF, str, TRACE_CODE, unique } from '../domain/validate';
 import { shanghaiMonth } from '../domain/time';
 import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAddedBp } from '../domain/exit-rules';
 import { effectiveEnterpriseClass } from '../domain/credit';
@@ -19,7 +19,7 @@ import type { ProductCategory } from '../domain/sale-rules';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, findItem, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, findItem, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -76,7 +76,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Enter(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'declare first-line entry');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const declarationNo = str(f, 'declarationNo', { pattern: REF });
@@ -145,7 +145,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Associate(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'associate traceability codes');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const pairs = list(f, 'pairs', BATCH_ITEMS_MAX, (v, i) => {
@@ -181,7 +181,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Ship(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'ship goods');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const shipmentId = str(f, 'shipmentId', { pattern: REF });
@@ -235,7 +235,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Receive(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'receive goods');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const shipmentId = str(f, 'shipmentId', { pattern: REF });
@@ -282,7 +282,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Process(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, 'processor', 'process goods');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const processingId = str(f, 'processingId', { pattern: REF });
@@ -379,7 +379,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Exit(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'declare second-line exit');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const rules = await rulesAt(ctx, eventTime);
@@ -462,7 +462,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Declare(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'declare batch exits');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const rules = await rulesAt(ctx, eventTime);
@@ -508,7 +508,7 @@ export class GoodsContract extends LedgerContract {
   }
 
   async #endOfLife(ctx: TraceContext, requestJson: string, status: 'DESTROYED' | 'RETURNED_ABROAD', type: string, bizStep: string, disposition: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, type.toLowerCase());
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const reference = str(f, 'reference', { pattern: REF });
@@ -542,7 +542,7 @@ export class GoodsContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async AttestStocktake(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'attest a stocktake');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const stocktakeId = str(f, 'stocktakeId', { pattern: REF });

@@ -14,11 +14,11 @@ import { parseInstant, shanghaiYear } from '../domain/time';
 import type { RuleSet } from '../domain/rules';
 import { BizTxType, locationId, personId } from '../domain/epcis';
 import type { ItemRecord, PersonRecord, SaleRecord } from '../domain/records';
-import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, parseRequest, PERSON_CODE, itemIdOf, REF, str, unique } from '../domain/validate';
+import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, PERSON_CODE, itemIdOf, REF, str, unique } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, requireEnterprise } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, epcisBase, eventTimeOf, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -72,7 +72,7 @@ export class SaleContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async Sell(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, 'operator', 'sell duty-free goods');
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const rules = await rulesAt(ctx, eventTime);
@@ -203,7 +203,7 @@ export class SaleContract extends LedgerContract {
   }
 
   async #handOver(ctx: TraceContext, requestJson: string, kind: 'PICKUP' | 'MAIL'): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, 'operator', kind === 'MAIL' ? 'mail sold goods' : 'hand over sold goods');
     const { iso: eventTime, ms } = eventTimeOf(ctx, f);
     const reference = str(f, 'reference', { pattern: REF });
@@ -256,7 +256,7 @@ export class SaleContract extends LedgerContract {
   @Transaction()
   @Returns('string')
   async ConfirmDeparture(ctx: TraceContext, requestJson: string): Promise<string> {
-    const f = parseRequest(requestJson);
+    const f = await parseSubmission(ctx, requestJson);
     if (!isCustoms(ctx)) {
       const ent = await requireEnterprise(ctx, 'operator', 'confirm departures').catch(() => undefined);
       if (!ent) throw newAccessDenied('only customs or a duty-free operator may confirm a departure');

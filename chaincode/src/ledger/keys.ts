@@ -20,4 +20,5 @@ export const KeyType = {
   rules: 'rules', // [effectiveFrom epoch ms, zero-padded]
   seed: 'seed', // [seedId]
   event: 'evt', // [txId, index] -> EPCIS events of the transaction
+  submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
 } as const;

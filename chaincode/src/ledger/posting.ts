@@ -10,7 +10,7 @@ import { parseSgtin } from '../domain/gs1';
 import { eventIdOf, type EpcisEvent } from '../domain/epcis';
 import type { ItemRecord, MovementRecord, PeriodRecord } from '../domain/records';
 import { MovementBatch } from '../domain/lifecycle';
-import { Fields, TRACE_CODE } from '../domain/validate';
+import { Fields, optStr, parseRequest, TRACE_CODE } from '../domain/validate';
 import { KeyType } from './keys';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
@@ -18,6 +18,27 @@ import type { LedgerEventPayload, TraceContext } from './trace-context';
 export const BATCH_ITEMS_MAX = 1_000;
 /** How far an event time may lie after the transaction time (clock skew of handhelds and gateways). */
 export const EVENT_TIME_SKEW_MS_MAX = 5 * 60_000;
+
+/** What a submission id may look like: a client's idempotency key, at most 200 visible ASCII characters. */
+const SUBMISSION_ID = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Parses the JSON request of a state-changing transaction and claims its optional `submissionId`: the client's
+ * idempotency key (the gateway sends its capture chunk ids and Idempotency-Keys). A second transaction with the
+ * same id is refused with DUPLICATE_SUBMISSION naming the first, before any other check, so that a client retrying
+ * after a lost answer learns that its transaction is already on the ledger instead of seeing NOT_HOLDER or
+ * ALREADY_EXISTS from its own earlier success. One key per id: no shared key, no MVCC hot spot.
+ */
+export async function parseSubmission(ctx: TraceContext, json: string): Promise<Fields> {
+  const f = parseRequest(json);
+  const submissionId = optStr(f, 'submissionId', { pattern: SUBMISSION_ID });
+  if (submissionId !== undefined) {
+    const prior = await ctx.store.get<{ txId: string }>(KeyType.submission, [submissionId]);
+    if (prior) throw new ChaincodeError(ErrorCode.DUPLICATE_SUBMISSION, `submission ${submissionId} was committed in transaction ${prior.txId}`);
+    await ctx.store.put(KeyType.submission, [submissionId], { txId: ctx.txId });
+  }
+  return f;
+}
 
 /** The event time of a request (`eventTime`, defaulting to the transaction time), not in the future. */
 export function eventTimeOf(ctx: TraceContext, f: Fields): { iso: string; ms: number } {

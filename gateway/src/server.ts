@@ -12,8 +12,10 @@ import { createPool, migrate, newApiKeysRepository } from './adapters/pg';
 import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
 import app, { FASTIFY_OPTIONS } from './app';
+import { ProjectionReadCache } from './cache/read-cache';
 import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
+import { CAPTURE_QUEUE, newCaptureJobHandler, sweepUnfinishedCaptures, type CaptureJob } from './capture/processor';
 import { provideInfrastructure } from './embedded';
 import { newLedgerClients } from './ledger/ledger-clients';
 import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
@@ -21,6 +23,9 @@ import type { JobQueue, ReadinessCheck } from './ports';
 import { newProjectionFollower } from './projection/follower';
 import { openProjectionLedgerClient } from './projection/ledger-source';
 import { registerProjectionMetrics } from './projection/metrics';
+
+/** Capture jobs handled at once by this process (each submits up to 4 chunks of a wave side by side). */
+const CAPTURE_JOBS_IN_PARALLEL = 4;
 
 async function main(): Promise<void> {
     let config: Config;
@@ -64,6 +69,10 @@ async function main(): Promise<void> {
         { name: 'queue', check: () => jobQueue.ping() },
     ];
 
+    // Provenance read cache: the projection follower below (the only writer of the projection in this process)
+    // invalidates it after each batch it commits.
+    const readCache = new ProjectionReadCache();
+
     const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
     await server.register(app, {
         db: pool,
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
         customsMspId: config.customsMspId,
         rateLimitMax: config.rateLimitMax,
         rateLimitWindowMs: config.rateLimitWindowMs,
+        readCache,
     });
 
     // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
         pool,
         openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
         log: logger.child({ component: 'projection' }),
+        onCommitted: (sgtins) => readCache.invalidate(sgtins),
     });
     registerProjectionMetrics(server.metrics, projection);
 
@@ -104,6 +115,14 @@ async function main(): Promise<void> {
         await infra.stopPostgres();
         logger.info('stopped');
     });
+
+    // Capture jobs: submitted to the chain as the capture's sender. Captures whose enqueue a crash may have lost are
+    // re-enqueued (idempotent by capture id) before new work arrives.
+    jobQueue.process<CaptureJob>(CAPTURE_QUEUE, newCaptureJobHandler({ captures: server.repositories.captures, ledgers }), {
+        concurrency: CAPTURE_JOBS_IN_PARALLEL,
+    });
+    const swept = await sweepUnfinishedCaptures(server.repositories.captures, jobQueue);
+    if (swept > 0) logger.info({ swept }, 'unfinished captures re-enqueued');
 
     const address = await server.listen({ port: config.port, host: config.host });
     projection.start();

@@ -1,77 +1,211 @@
 /**
- * Scanner captures outbox in PostgreSQL (skeleton for issue 5's capture routes): a capture is stored before any
- * ledger work and its status follows the queue job that submits it.
+ * The capture outbox in PostgreSQL: captures, the events each owns, and the chunks (chaincode transactions) they were
+ * grouped into. A capture is written whole in one transaction before the client hears 202, so a crash after that
+ * loses nothing; the queue job then works through the pending chunks.
  */
-import type { Queryable } from './pool';
+import type { DbPool, Queryable } from './pool';
+import { withTransaction } from './pool';
 
 /** Life of a capture. */
-export type CaptureStatus = 'received' | 'submitted' | 'committed' | 'rejected';
+export type CaptureState = 'accepted' | 'processing' | 'done' | 'parked';
+
+/** Who sent a capture (the ledger identity its chunks are signed with). */
+export interface CaptureOwner {
+    readonly mspId: string;
+    readonly enterpriseId: string | null;
+    readonly apiKeyId: string;
+}
+
+/** A capture to store. */
+export interface NewCapture {
+    readonly id: string;
+    readonly owner: CaptureOwner;
+    /** Event ids in document order (duplicates within the document already removed). */
+    readonly eventIds: readonly string[];
+    readonly itemCount: number;
+    /** GTINs declared by the capture's entry events. */
+    readonly declaredGtins: readonly string[];
+    /**
+     * Build the chunks from the events this capture owns (an event already owned by an earlier capture is left out:
+     * re-posting an event changes nothing).
+     */
+    readonly chunksFor: (ownedSeqs: ReadonlySet<number>) => readonly NewChunk[];
+}
+
+/** A chunk to store. */
+export interface NewChunk {
+    readonly seq: number;
+    readonly wave: number;
+    readonly fn: string;
+    readonly request: Readonly<Record<string, unknown>>;
+    readonly itemCount: number;
+    readonly eventSeqs: readonly number[];
+}
+
+/** A stored chunk. */
+export interface ChunkRow extends NewChunk {
+    readonly state: 'pending' | 'committed' | 'refused';
+    readonly txId: string | null;
+    readonly errorCode: string | null;
+    readonly error: string | null;
+}
 
 /** A stored capture. */
-export interface Capture {
+export interface CaptureRow {
     readonly id: string;
-    readonly status: CaptureStatus;
+    readonly owner: CaptureOwner;
+    readonly state: CaptureState;
     readonly receivedAt: Date;
-    readonly document: unknown;
-    readonly errors: unknown;
-}
-
-interface CaptureRow {
-    id: string;
-    status: string;
-    received_at: Date;
-    document: unknown;
-    errors: unknown;
-}
-
-function toCapture(row: CaptureRow): Capture {
-    return {
-        id: row.id,
-        status: row.status as CaptureStatus, // the table's CHECK constraint admits only these
-        receivedAt: row.received_at,
-        document: row.document,
-        errors: row.errors,
-    };
+    readonly updatedAt: Date;
+    readonly eventCount: number;
+    readonly itemCount: number;
+    readonly duplicates: readonly { eventID: string; captureId: string }[];
+    readonly parkReason: string | null;
 }
 
 /** Repository of captures. */
 export interface CapturesRepository {
-    /** Store a capture (idempotent by client-generated id); returns the stored one, new or existing. */
-    insert(id: string, document: unknown): Promise<Capture>;
-    findById(id: string): Promise<Capture | undefined>;
-    setStatus(id: string, status: CaptureStatus, errors?: unknown): Promise<void>;
+    /**
+     * Store a capture with its events and chunks, unless a capture with that id exists (a re-posted document).
+     *
+     * @returns Whether it was created.
+     */
+    insert(capture: NewCapture): Promise<{ created: boolean }>;
+    find(id: string): Promise<CaptureRow | undefined>;
+    /** Event ids of a capture, in order. */
+    eventIds(id: string): Promise<string[]>;
+    chunks(id: string): Promise<ChunkRow[]>;
+    /** GTINs out of `gtins` that an accepted entry or the projection knows. */
+    knownGtins(gtins: readonly string[]): Promise<Set<string>>;
+    markChunk(id: string, seq: number, outcome: { state: 'committed'; txId: string } | { state: 'refused'; code: string; message: string }): Promise<void>;
+    setState(id: string, state: CaptureState, parkReason?: string): Promise<void>;
+    /** Captures not finished (accepted or processing), oldest first, at most `limit`: the startup sweep re-enqueues them. */
+    unfinished(limit: number): Promise<string[]>;
+}
+
+interface CaptureDbRow {
+    id: string;
+    msp_id: string;
+    enterprise_id: string | null;
+    api_key_id: string;
+    state: CaptureState;
+    received_at: Date;
+    updated_at: Date;
+    event_count: number;
+    item_count: number;
+    duplicates: { eventID: string; captureId: string }[];
+    park_reason: string | null;
 }
 
 /**
  * Create the repository.
  *
- * @param db - Pool or transaction.
- * @returns The repository.
+ * @param pool - The pool (inserts run in their own transaction).
  */
-export function newCapturesRepository(db: Queryable): CapturesRepository {
-    const select = `SELECT id, status, received_at, document, errors FROM captures WHERE id = $1`;
+export function newCapturesRepository(pool: DbPool): CapturesRepository {
+    const db: Queryable = pool;
     return {
-        async insert(id, document) {
-            await db.query(`INSERT INTO captures (id, document) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [
-                id,
-                JSON.stringify(document),
-            ]);
-            const { rows } = await db.query<CaptureRow>(select, [id]);
-            if (!rows[0]) {
-                throw new Error(`capture ${id} vanished right after insert`);
+        async insert(capture) {
+            return withTransaction(pool, async (tx) => {
+                const inserted = await tx.query(
+                    `INSERT INTO captures (id, msp_id, enterprise_id, api_key_id, event_count, item_count)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+                    [capture.id, capture.owner.mspId, capture.owner.enterpriseId, capture.owner.apiKeyId, capture.eventIds.length, capture.itemCount],
+                );
+                if (inserted.rowCount === 0) return { created: false };
+                const owned = await tx.query<{ seq: number }>(
+                    `INSERT INTO capture_events (event_id, capture_id, seq)
+                     SELECT e, $1, (n - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n)
+                     ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
+                    [capture.id, capture.eventIds],
+                );
+                const ownedSeqs = new Set(owned.rows.map((r) => r.seq));
+                if (ownedSeqs.size < capture.eventIds.length) {
+                    const others = capture.eventIds.filter((_, seq) => !ownedSeqs.has(seq));
+                    const { rows } = await tx.query<{ event_id: string; capture_id: string }>(
+                        `SELECT event_id, capture_id FROM capture_events WHERE event_id = ANY($1::text[])`,
+                        [others],
+                    );
+                    await tx.query(`UPDATE captures SET duplicates = $2 WHERE id = $1`, [
+                        capture.id,
+                        JSON.stringify(rows.map((r) => ({ eventID: r.event_id, captureId: r.capture_id }))),
+                    ]);
+                }
+                const chunks = capture.chunksFor(ownedSeqs);
+                if (chunks.length > 0) {
+                    await tx.query(
+                        `INSERT INTO capture_chunks (capture_id, seq, wave, fn, request, item_count, event_seqs)
+                         SELECT $1, c.seq, c.wave, c.fn, c.request, c.item_count, ARRAY(SELECT jsonb_array_elements_text(c.event_seqs)::int)
+                         FROM jsonb_to_recordset($2::jsonb) AS c(seq int, wave int, fn text, request jsonb, item_count int, event_seqs jsonb)`,
+                        [
+                            capture.id,
+                            JSON.stringify(chunks.map((c) => ({ seq: c.seq, wave: c.wave, fn: c.fn, request: c.request, item_count: c.itemCount, event_seqs: c.eventSeqs }))),
+                        ],
+                    );
+                } else {
+                    await tx.query(`UPDATE captures SET state = 'done', updated_at = now() WHERE id = $1`, [capture.id]);
+                }
+                if (capture.declaredGtins.length > 0) {
+                    await tx.query(`INSERT INTO known_gtins (gtin) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [capture.declaredGtins]);
+                }
+                return { created: true };
+            });
+        },
+        async find(id) {
+            const { rows } = await db.query<CaptureDbRow>(`SELECT * FROM captures WHERE id = $1`, [id]);
+            const r = rows[0];
+            if (!r) return undefined;
+            return {
+                id: r.id,
+                owner: { mspId: r.msp_id, enterpriseId: r.enterprise_id, apiKeyId: r.api_key_id },
+                state: r.state,
+                receivedAt: r.received_at,
+                updatedAt: r.updated_at,
+                eventCount: r.event_count,
+                itemCount: r.item_count,
+                duplicates: r.duplicates,
+                parkReason: r.park_reason,
+            };
+        },
+        async eventIds(id) {
+            const { rows } = await db.query<{ event_id: string }>(`SELECT event_id FROM capture_events WHERE capture_id = $1 ORDER BY seq`, [id]);
+            return rows.map((r) => r.event_id);
+        },
+        async chunks(id) {
+            const { rows } = await db.query<{
+                seq: number; wave: number; fn: string; request: Record<string, unknown>; item_count: number; event_seqs: number[];
+                state: ChunkRow['state']; tx_id: string | null; error_code: string | null; error: string | null;
+            }>(`SELECT seq, wave, fn, request, item_count, event_seqs, state, tx_id, error_code, error FROM capture_chunks WHERE capture_id = $1 ORDER BY seq`, [id]);
+            return rows.map((r) => ({
+                seq: r.seq, wave: r.wave, fn: r.fn, request: r.request, itemCount: r.item_count, eventSeqs: r.event_seqs,
+                state: r.state, txId: r.tx_id, errorCode: r.error_code, error: r.error,
+            }));
+        },
+        async knownGtins(gtins) {
+            if (gtins.length === 0) return new Set();
+            const { rows } = await db.query<{ gtin: string }>(
+                `SELECT gtin FROM known_gtins WHERE gtin = ANY($1::text[])
+                 UNION SELECT g FROM unnest($1::text[]) AS g WHERE EXISTS (SELECT 1 FROM items WHERE items.gtin = g)`,
+                [gtins],
+            );
+            return new Set(rows.map((r) => r.gtin));
+        },
+        async markChunk(id, seq, outcome) {
+            if (outcome.state === 'committed') {
+                await db.query(`UPDATE capture_chunks SET state = 'committed', tx_id = $3 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.txId]);
+            } else {
+                await db.query(`UPDATE capture_chunks SET state = 'refused', error_code = $3, error = $4 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.code, outcome.message.slice(0, 2000)]);
             }
-            return toCapture(rows[0]);
         },
-        async findById(id) {
-            const { rows } = await db.query<CaptureRow>(select, [id]);
-            return rows[0] ? toCapture(rows[0]) : undefined;
+        async setState(id, state, parkReason) {
+            await db.query(`UPDATE captures SET state = $2, park_reason = $3, updated_at = now() WHERE id = $1`, [id, state, parkReason ?? null]);
         },
-        async setStatus(id, status, errors) {
-            await db.query(`UPDATE captures SET status = $2, errors = $3 WHERE id = $1`, [
-                id,
-                status,
-                errors === undefined ? null : JSON.stringify(errors),
-            ]);
+        async unfinished(limit) {
+            const { rows } = await db.query<{ id: string }>(
+                `SELECT id FROM captures WHERE state IN ('accepted', 'processing') ORDER BY received_at LIMIT $1`,
+                [limit],
+            );
+            return rows.map((r) => r.id);
         },
     };
 }

@@ -14,7 +14,16 @@ export {
 export { newEnterprisesRepository, type EnterprisesRepository, type NewEnterprise } from './enterprises-repository';
 export { newIdempotencyRepository, type IdempotencyClaim, type IdempotencyRepository } from './idempotency-repository';
 export { newCheckpointRepository, type CheckpointRepository, type ProjectionCheckpoint } from './checkpoint-repository';
-export { newCapturesRepository, type Capture, type CaptureStatus, type CapturesRepository } from './captures-repository';
+export {
+    newCapturesRepository,
+    type CaptureOwner,
+    type CaptureRow,
+    type CaptureState,
+    type CapturesRepository,
+    type ChunkRow,
+    type NewCapture,
+    type NewChunk,
+} from './captures-repository';
 export { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from './embedded-postgres';
 export {
     newProjectionRepository,
@@ -45,3 +54,19 @@ export {
     type StocktakeRepository,
     type StocktakeStatus,
 } from './stocktake-repository';
+export {
+    newAccountRepository,
+    type AccountLine,
+    type AccountMovement,
+    type AccountRepository,
+    type AccountSnapshot,
+    type ClosedPeriod,
+    type LineSelector,
+    type MovementFilter,
+    type MovementKey,
+    type NewReconciliation,
+    type ProjectedTransactionSummary,
+    type ProjectionPosition,
+    type SelectedMovements,
+    type StoredReconciliation,
+} from './account-repository';

@@ -1,0 +1,135 @@
+/**
+ * Accepting a capture: validate the document against the EPCIS 2.0 schema, give every event its id (its own
+ * `eventID` or the canonical event hash), map each event to its ledger step, refuse the whole document when any event
+ * cannot be recorded (so a client fixes it in one round trip and nothing half-accepted lingers), then store the
+ * capture, its events and its chunks in one database transaction. The capture id is derived from the sender and the
+ * event ids, so posting the same document again finds the same capture and changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { CapturesRepository } from '../adapters/pg';
+import type { Principal } from '../domain/principal';
+import { newProblem, type ErrorCode } from '../errors';
+import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
+import { epcisSchemaViolations } from './epcis-schema';
+import { canonicalEventId } from './event-hash';
+import { isRefusal, mapEvent } from './event-mapping';
+
+/** Most events in one capture document. */
+export const MAX_EVENTS_PER_CAPTURE = 10_000;
+/** Most items (EPCs) in one capture document. */
+export const MAX_ITEMS_PER_CAPTURE = 100_000;
+/** Most per-event errors listed in a refusal. */
+export const MAX_EVENT_ERRORS_LISTED = 100;
+
+/** One refused event in a problem's `errors`. */
+export interface EventError {
+    readonly index: number;
+    readonly eventID: string;
+    readonly code: string;
+    readonly message: string;
+}
+
+/** The outcome of a capture. */
+export interface AcceptedCapture {
+    readonly captureId: string;
+    /** False when the same document was captured before (nothing changed). */
+    readonly created: boolean;
+    readonly eventCount: number;
+}
+
+type Fields = Record<string, unknown>;
+
+/** A UUID (version 8, RFC 9562 "custom") made of a SHA-256: deterministic and unguessable without the inputs. */
+function uuidOf(digestHex: string): string {
+    const h = digestHex;
+    const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function refuseEvents(errors: readonly EventError[], total: number): never {
+    const first = errors[0]!;
+    const code = first.code as ErrorCode;
+    throw newProblem(code, `${total} event(s) cannot be captured; the first, #${first.index} (${first.eventID}): ${first.message}`, {
+        extensions: { errors: errors.slice(0, MAX_EVENT_ERRORS_LISTED), ...(total > MAX_EVENT_ERRORS_LISTED ? { errorsOmitted: total - MAX_EVENT_ERRORS_LISTED } : {}) },
+    });
+}
+
+/**
+ * Validate, map and store one capture document.
+ *
+ * @param captures - The capture repository.
+ * @param principal - Who sends it (its organisation signs the chunks).
+ * @param document - The parsed body.
+ * @throws ProblemError EPCIS_SCHEMA_INVALID, CAPTURE_TOO_LARGE, EPCIS_EVENT_UNSUPPORTED, EPCIS_EVENT_INCOMPLETE,
+ *   INVALID_EPC, UNKNOWN_GTIN
+ */
+export async function acceptCapture(captures: CapturesRepository, principal: Principal, document: unknown): Promise<AcceptedCapture> {
+    const violations = epcisSchemaViolations(document);
+    if (violations.length > 0) {
+        throw newProblem('EPCIS_SCHEMA_INVALID', `the document does not match the EPCIS 2.0 schema: ${violations[0]!.pointer} ${violations[0]!.message}`, {
+            extensions: { errors: violations },
+        });
+    }
+    const doc = document as Fields;
+    if (doc.type !== 'EPCISDocument') {
+        throw newProblem('EPCIS_SCHEMA_INVALID', `capture takes an EPCISDocument, not ${String(doc.type)}`);
+    }
+    const events = ((doc.epcisBody as Fields).eventList as Fields[]) ?? [];
+    if (events.length === 0) throw newProblem('EPCIS_SCHEMA_INVALID', 'the document holds no events');
+    if (events.length > MAX_EVENTS_PER_CAPTURE) {
+        throw newProblem('CAPTURE_TOO_LARGE', `${events.length} events in one document; at most ${MAX_EVENTS_PER_CAPTURE}`);
+    }
+
+    const errors: EventError[] = [];
+    const steps: CapturedStep[] = [];
+    const seen = new Set<string>();
+    let itemCount = 0;
+    for (const [index, event] of events.entries()) {
+        const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event);
+        if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
+        seen.add(eventID);
+        const step = mapEvent(event);
+        if (isRefusal(step)) {
+            errors.push({ index, eventID, code: step.code, message: step.message });
+            continue;
+        }
+        if (!step.divisible && step.items.length > MAX_ITEMS_PER_TRANSACTION) {
+            errors.push({ index, eventID, code: 'CAPTURE_TOO_LARGE', message: `${step.fn} of ${step.items.length} items is one transaction on the chain; at most ${MAX_ITEMS_PER_TRANSACTION}` });
+            continue;
+        }
+        itemCount += step.items.length;
+        steps.push({ seq: steps.length, eventId: eventID, step });
+    }
+    if (itemCount > MAX_ITEMS_PER_CAPTURE) {
+        throw newProblem('CAPTURE_TOO_LARGE', `${itemCount} items in one document; at most ${MAX_ITEMS_PER_CAPTURE}`);
+    }
+
+    // Items moved must be of a GTIN that an entry declared: this document's, an accepted capture's, or the chain's.
+    const declared = new Set(steps.filter((s) => s.step.fn === 'goods:Enter').flatMap((s) => s.step.gtins));
+    const moved = [...new Set(steps.filter((s) => s.step.fn !== 'goods:Enter').flatMap((s) => s.step.gtins))].filter((g) => !declared.has(g));
+    if (moved.length > 0) {
+        const known = await captures.knownGtins(moved);
+        for (const { seq, eventId, step } of steps) {
+            const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
+            if (unknown.length > 0) {
+                errors.push({ index: events.findIndex((e, i) => i >= seq && (e.eventID ?? canonicalEventId(e)) === eventId), eventID: eventId, code: 'UNKNOWN_GTIN', message: `no entry declared GTIN ${unknown.join(', ')}` });
+            }
+        }
+    }
+    if (errors.length > 0) refuseEvents(errors.sort((a, b) => a.index - b.index), errors.length);
+
+    const eventIds = steps.map((s) => s.eventId);
+    const owner = { mspId: principal.mspId, enterpriseId: principal.enterpriseId, apiKeyId: principal.keyId };
+    const captureId = uuidOf(
+        createHash('sha256').update(`${owner.mspId}\n${owner.enterpriseId ?? ''}\n`).update(eventIds.join('\n')).digest('hex'),
+    );
+    const { created } = await captures.insert({
+        id: captureId,
+        owner,
+        eventIds,
+        itemCount,
+        declaredGtins: [...declared],
+        chunksFor: (owned) => chunkSteps(steps.filter((s) => owned.has(s.seq))),
+    });
+    return { captureId, created, eventCount: eventIds.length };
+}

@@ -1,0 +1,108 @@
+/**
+ * Grouping of captured events into chaincode transactions: consecutive events asking for the same step with the same
+ * header (transaction, time, place, ...) are merged up to {@link MAX_ITEMS_PER_TRANSACTION} items; a larger event is
+ * split. Chunks are numbered into waves: the chunks of one wave touch disjoint items and may be submitted side by
+ * side; a chunk touching an item of the current wave (an entry then a shipment of the same goods) starts the next
+ * wave, so that the chain sees the steps in document order. Pure: no I/O.
+ */
+import type { StepRequest } from './event-mapping';
+
+/** The chaincode's bound on items per transaction. */
+export const MAX_ITEMS_PER_TRANSACTION = 1_000;
+
+/** One captured event, ready to be grouped. */
+export interface CapturedStep {
+    /** Position of the event in its capture. */
+    readonly seq: number;
+    readonly eventId: string;
+    readonly step: StepRequest;
+}
+
+/** One chaincode transaction to submit. */
+export interface Chunk {
+    readonly seq: number;
+    readonly wave: number;
+    readonly fn: StepRequest['fn'];
+    /** The request without `submissionId` (added at submit time from the capture id and chunk seq). */
+    readonly request: Record<string, unknown>;
+    readonly itemCount: number;
+    readonly eventSeqs: readonly number[];
+}
+
+const TRACE_CODE = /^\d{16}$/;
+
+function headerKey(step: StepRequest): string {
+    return `${step.fn}\n${JSON.stringify(step.header)}`;
+}
+
+/**
+ * Group steps into chunks.
+ *
+ * @param steps - In document order (duplicates already removed).
+ * @param maxItems - Items per transaction (tests use small values).
+ */
+export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MAX_ITEMS_PER_TRANSACTION): Chunk[] {
+    interface Open {
+        fn: StepRequest['fn'];
+        header: Readonly<Record<string, unknown>>;
+        key: string;
+        items: unknown[];
+        sgtins: string[];
+        eventSeqs: number[];
+        /** Set when the chunk is exactly one whole event (its id becomes the chain's EPCIS eventID). */
+        soleEventId: string | undefined;
+        mergeable: boolean;
+    }
+    const drafts: Open[] = [];
+    let open: Open | undefined;
+    for (const { seq, eventId, step } of steps) {
+        const key = headerKey(step);
+        const fits = open !== undefined && open.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems;
+        if (fits && open) {
+            open.items.push(...step.items);
+            open.sgtins.push(...step.sgtins);
+            open.eventSeqs.push(seq);
+            open.soleEventId = undefined;
+            continue;
+        }
+        for (let from = 0; from < step.items.length; from += maxItems) {
+            const whole = from === 0 && step.items.length <= maxItems;
+            open = {
+                fn: step.fn,
+                header: step.header,
+                key,
+                items: step.items.slice(from, from + maxItems),
+                sgtins: step.sgtins.slice(from, from + maxItems),
+                eventSeqs: [seq],
+                soleEventId: whole ? eventId : undefined,
+                mergeable: whole && step.divisible,
+            };
+            drafts.push(open);
+        }
+    }
+
+    const chunks: Chunk[] = [];
+    let wave = 0;
+    let waveItems = new Set<string>();
+    for (const [seq, draft] of drafts.entries()) {
+        // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
+        const barrier = draft.fn === 'goods:Associate' || draft.sgtins.some((s) => TRACE_CODE.test(s));
+        const overlaps = barrier || draft.sgtins.some((s) => waveItems.has(s));
+        if (seq > 0 && (overlaps || waveItems.has('\u0000barrier'))) {
+            wave += 1;
+            waveItems = new Set<string>();
+        }
+        for (const s of draft.sgtins) waveItems.add(s);
+        if (barrier) waveItems.add('\u0000barrier');
+        const itemsField = draft.fn === 'goods:Associate' ? 'pairs' : 'items';
+        chunks.push({
+            seq,
+            wave,
+            fn: draft.fn,
+            request: { ...draft.header, ...(draft.soleEventId ? { eventId: draft.soleEventId } : {}), [itemsField]: draft.items },
+            itemCount: draft.items.length,
+            eventSeqs: draft.eventSeqs,
+        });
+    }
+    return chunks;
+}

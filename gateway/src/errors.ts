@@ -62,6 +62,18 @@ export const ErrorCodes = {
     INVALID_ITEM_ID: { status: 400, title: 'Not an item identifier' },
     /** A `nextPageToken` that this gateway did not issue. */
     INVALID_PAGE_TOKEN: { status: 400, title: 'Invalid page token' },
+    /** A capture document is not EPCIS 2.0 by the standard's JSON schema; `errors` lists where and why. */
+    EPCIS_SCHEMA_INVALID: { status: 400, title: 'Not a valid EPCIS 2.0 document' },
+    /** A captured event asks for no ledger step this gateway records (see the capture mapping). */
+    EPCIS_EVENT_UNSUPPORTED: { status: 422, title: 'EPCIS event not supported' },
+    /** A captured event lacks a field its ledger step needs (declaration, shipment, location, ...). */
+    EPCIS_EVENT_INCOMPLETE: { status: 422, title: 'EPCIS event incomplete' },
+    /** An EPC is not an SGTIN (URN or EPC hex) with a valid GTIN, nor a 16-digit traceability code. */
+    INVALID_EPC: { status: 422, title: 'Invalid EPC' },
+    /** Items of a GTIN that no entry declared (neither on the ledger nor in an accepted capture). */
+    UNKNOWN_GTIN: { status: 422, title: 'Unknown GTIN' },
+    /** A capture or one of its events exceeds a size limit (events, items, items of an indivisible event). */
+    CAPTURE_TOO_LARGE: { status: 413, title: 'Capture too large' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */
@@ -138,6 +150,9 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
     INVALID_TRANSITION: 409,
     ALREADY_EXISTS: 409,
     ITEM_HELD: 409,
+    // The item is held by another enterprise, or was shipped to another receiver or location: the ledger state says no.
+    NOT_HOLDER: 409,
+    WRONG_RECEIPT: 409,
     // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
     DUPLICATE_SUBMISSION: 409,
     INVALID_ARGUMENT: 422,

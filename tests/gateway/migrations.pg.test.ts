@@ -2,14 +2,15 @@
 // How: postgrator via the pg adapter's migrate() on a private empty database, checking the version table and the tables.
 import t from 'tap';
 import { Client } from 'pg';
-import { migrate } from '../../gateway/src/adapters/pg';
+import { readdirSync } from 'node:fs';
+import { migrate, migrationsDirectory } from '../../gateway/src/adapters/pg';
 import { createEmptyDatabase } from './helpers/database';
 
 /** Every migration in db/migrations (do + undo pairs). */
-const MIGRATIONS = 11;
+const MIGRATIONS = readdirSync(migrationsDirectory()).filter((file) => /^\d+\.do\..+\.sql$/.test(file)).length;
 const TABLES = [
-    'account_movements', 'api_keys', 'captures', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
-    'items', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
+    'account_movements', 'account_reconciliations', 'api_keys', 'capture_chunks', 'capture_events', 'captures', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
+    'items', 'known_gtins', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
     'stocktakes',
 ];
 

@@ -6,12 +6,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import auth from '../plugins/auth';
 import idempotency from '../plugins/idempotency';
 import rateLimit from '../plugins/rate-limit';
+import accountsRoutes from './accounts';
+import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
 import eventsRoutes from './events';
 import itemsRoutes from './items';
 import keysRoutes from './keys';
 import meRoutes from './me';
+import personsRoutes from './persons';
 import stocktakesRoutes from './stocktakes';
+import stepsRoutes from './steps';
 import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
@@ -33,7 +37,11 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(keysRoutes);
     await fastify.register(itemsRoutes);
     await fastify.register(eventsRoutes);
+    await fastify.register(captureRoutes);
     await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
+    await fastify.register(accountsRoutes);
+    await fastify.register(personsRoutes);
+    await fastify.register(stepsRoutes);
 };
 
 export default v1;

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS ledger_transactions_period_close_idx;
+DROP TABLE IF EXISTS account_reconciliations;

@@ -1,0 +1,357 @@
+/**
+ * One enterprise, one account, read from the projection: balances as of a time, movements in chain order, the
+ * movements behind chosen book lines, closed periods (from the projected PERIOD_CLOSE transactions) and the
+ * projection position an answer reflects; plus the stored reconciliations (migration 012).
+ *
+ * Reads that must agree with each other (balances, the events behind them, the position) run in one
+ * {@link AccountRepository.snapshot}: a read-only REPEATABLE READ transaction, so the projection follower committing
+ * a batch in between cannot make a balance disagree with its events or its position.
+ */
+import { withTransaction, type DbPool, type Queryable } from './pool';
+
+/** One line of the book: the balance of (GTIN, regime, location). */
+export interface AccountLine {
+    readonly gtin: string;
+    readonly regime: string;
+    readonly location: string;
+    readonly quantity: number;
+}
+
+/** Where the projection stood: the last block (and transaction in it) whose events it applied. */
+export interface ProjectionPosition {
+    readonly blockNumber: bigint;
+    readonly txId: string | null;
+    readonly updatedAt: Date;
+}
+
+/** A closed account period as the chain's PERIOD_CLOSE transaction recorded it. */
+export interface ClosedPeriod {
+    readonly period: string;
+    readonly closedAt: string;
+    readonly closedBy: string;
+    readonly snapshotHash: string;
+    readonly txId: string;
+    readonly blockNumber: bigint;
+}
+
+/** Position of one movement in chain order: the keyset of movement pages. */
+export interface MovementKey {
+    readonly blockNumber: bigint;
+    readonly txSeq: number;
+    readonly gtin: string;
+    readonly regime: string;
+    readonly location: string;
+}
+
+/** One movement: the net change of one book line by one transaction. */
+export interface AccountMovement extends MovementKey {
+    readonly txId: string;
+    readonly qty: number;
+    readonly eventType: string;
+    readonly eventTime: Date;
+    readonly period: string;
+}
+
+/** Filter of {@link AccountRepository.movements}. */
+export interface MovementFilter {
+    readonly enterprise: string;
+    readonly gtin?: string;
+    /** Event time at or after (inclusive), ISO-8601. */
+    readonly from?: string;
+    /** Event time before (exclusive), ISO-8601. */
+    readonly to?: string;
+    /** Resume after this movement. */
+    readonly after?: MovementKey;
+    readonly limit: number;
+}
+
+/** A set of book lines: one GTIN, and one regime and/or location or all of them (null). */
+export interface LineSelector {
+    readonly gtin: string;
+    readonly regime: string | null;
+    readonly location: string | null;
+}
+
+/** The movements behind one {@link LineSelector}: the latest ones (shown in chain order) and how many there are. */
+export interface SelectedMovements {
+    readonly movements: AccountMovement[];
+    readonly total: number;
+}
+
+/** Reads inside one consistent snapshot. */
+export interface AccountSnapshot {
+    /** The projection's position, or undefined when it has applied nothing yet. */
+    position(checkpointName: string): Promise<ProjectionPosition | undefined>;
+    /** Non-zero balances from movements with event time <= `asOf`, in line order, at most `limit` lines. */
+    balances(enterprise: string, asOf: Date, limit: number): Promise<AccountLine[]>;
+    /** The enterprise's closed periods, oldest first, at most `limit`. */
+    closedPeriods(enterprise: string, limit: number): Promise<ClosedPeriod[]>;
+    /**
+     * For each selector, the latest `perSelectorMax` movements with event time <= `asOf` (in chain order) and their
+     * number. Index-aligned with `selectors`; the selectors must not overlap.
+     */
+    movementsOfLines(enterprise: string, asOf: Date, selectors: readonly LineSelector[], perSelectorMax: number): Promise<SelectedMovements[]>;
+}
+
+/** A projected transaction, as far as the period-close route needs it. */
+export interface ProjectedTransactionSummary {
+    readonly txId: string;
+    readonly type: string;
+    readonly blockNumber: bigint;
+    /** `records.period` of the payload (a PERIOD_CLOSE's period record), if any. */
+    readonly periodRecord: Record<string, unknown> | null;
+}
+
+/** A reconciliation to store. */
+export interface NewReconciliation {
+    readonly id: string;
+    readonly enterprise: string;
+    readonly asOf: Date;
+    readonly position: ProjectionPosition | undefined;
+    readonly createdByKey: string;
+    readonly erpLines: number;
+    readonly variances: number;
+    /** The answer as returned to the client (without `createdAt`, which the row supplies). */
+    readonly result: Record<string, unknown>;
+}
+
+/** A stored reconciliation. */
+export interface StoredReconciliation {
+    readonly id: string;
+    readonly enterprise: string;
+    readonly createdAt: Date;
+    readonly result: Record<string, unknown>;
+}
+
+/** Repository of the account projection and reconciliations. */
+export interface AccountRepository {
+    /** Run `fn` over one read-only, repeatable-read snapshot. */
+    snapshot<T>(fn: (snapshot: AccountSnapshot) => Promise<T>): Promise<T>;
+    /** Movements of an enterprise in chain order (block, position in block, line), at most `limit`. */
+    movements(filter: MovementFilter): Promise<AccountMovement[]>;
+    /** A projected transaction by id, or undefined when the projection has not applied it (yet). */
+    findTransaction(txId: string): Promise<ProjectedTransactionSummary | undefined>;
+    insertReconciliation(reconciliation: NewReconciliation): Promise<StoredReconciliation>;
+    findReconciliation(id: string): Promise<StoredReconciliation | undefined>;
+}
+
+interface MovementDbRow {
+    tx_id: string;
+    block_number: string;
+    tx_seq: number;
+    gtin: string;
+    regime: string;
+    location: string;
+    qty: number;
+    event_type: string;
+    event_time: Date;
+    period: string;
+}
+
+function toMovement(row: MovementDbRow): AccountMovement {
+    return {
+        txId: row.tx_id,
+        blockNumber: BigInt(row.block_number),
+        txSeq: row.tx_seq,
+        gtin: row.gtin,
+        regime: row.regime,
+        location: row.location,
+        qty: row.qty,
+        eventType: row.event_type,
+        eventTime: row.event_time,
+        period: row.period,
+    };
+}
+
+/** Movement columns joined with their transaction's chain position (aliases m and t). */
+const MOVEMENT_COLUMNS = `m.tx_id, t.block_number::text AS block_number, t.tx_seq, m.gtin, m.regime, m.location, m.qty,
+                          m.event_type, m.event_time, m.period`;
+
+/**
+ * Chain order of movements. Lines inside one transaction are ordered by byte order ("C" collation), the order the
+ * chaincode uses for its keys, whatever the database's default collation.
+ */
+const CHAIN_ORDER = `t.block_number, t.tx_seq, m.gtin COLLATE "C", m.regime COLLATE "C", m.location COLLATE "C"`;
+
+function newSnapshot(db: Queryable): AccountSnapshot {
+    return {
+        async position(checkpointName) {
+            const { rows } = await db.query<{ block_number: string; tx_id: string | null; updated_at: Date }>(
+                `SELECT block_number::text AS block_number, tx_id, updated_at FROM projection_checkpoint WHERE name = $1`,
+                [checkpointName],
+            );
+            const row = rows[0];
+            return row ? { blockNumber: BigInt(row.block_number), txId: row.tx_id, updatedAt: row.updated_at } : undefined;
+        },
+
+        async balances(enterprise, asOf, limit) {
+            const { rows } = await db.query<{ gtin: string; regime: string; location: string; quantity: string }>(
+                `SELECT gtin, regime, location, sum(qty)::text AS quantity FROM account_movements
+                 WHERE enterprise = $1 AND event_time <= $2
+                 GROUP BY gtin, regime, location HAVING sum(qty) <> 0
+                 ORDER BY gtin COLLATE "C", regime COLLATE "C", location COLLATE "C" LIMIT $3`,
+                [enterprise, asOf, limit],
+            );
+            return rows.map((row) => ({ gtin: row.gtin, regime: row.regime, location: row.location, quantity: Number(row.quantity) }));
+        },
+
+        async closedPeriods(enterprise, limit) {
+            const { rows } = await db.query<{ tx_id: string; block_number: string; record: Record<string, unknown> }>(
+                `SELECT tx_id, block_number::text AS block_number, payload #> '{records,period}' AS record FROM ledger_transactions
+                 WHERE type = 'PERIOD_CLOSE' AND payload #>> '{records,period,enterprise}' = $1
+                 ORDER BY payload #>> '{records,period,period}' COLLATE "C" LIMIT $2`,
+                [enterprise, limit],
+            );
+            return rows.map((row) => ({
+                period: String(row.record.period),
+                closedAt: String(row.record.closedAt),
+                closedBy: String(row.record.closedBy),
+                snapshotHash: String(row.record.snapshotHash),
+                txId: row.tx_id,
+                blockNumber: BigInt(row.block_number),
+            }));
+        },
+
+        async movementsOfLines(enterprise, asOf, selectors, perSelectorMax) {
+            if (selectors.length === 0) {
+                return [];
+            }
+            const { rows } = await db.query<MovementDbRow & { idx: number; total: string }>(
+                `WITH sel AS (
+                     SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS s(idx, gtin, regime, location)
+                 ), hits AS (
+                     SELECT s.idx, ${MOVEMENT_COLUMNS},
+                            row_number() OVER (PARTITION BY s.idx ORDER BY t.block_number DESC, t.tx_seq DESC,
+                                               m.gtin COLLATE "C" DESC, m.regime COLLATE "C" DESC, m.location COLLATE "C" DESC) AS rn,
+                            count(*) OVER (PARTITION BY s.idx) AS total
+                     FROM sel s
+                     JOIN account_movements m ON m.enterprise = $1 AND m.gtin = s.gtin
+                          AND (s.regime IS NULL OR m.regime = s.regime) AND (s.location IS NULL OR m.location = s.location)
+                          AND m.event_time <= $6
+                     JOIN ledger_transactions t ON t.tx_id = m.tx_id
+                 )
+                 SELECT idx, total::text AS total, tx_id, block_number, tx_seq, gtin, regime, location, qty, event_type, event_time, period
+                 FROM hits WHERE rn <= $7
+                 ORDER BY idx, block_number::bigint, tx_seq, gtin COLLATE "C", regime COLLATE "C", location COLLATE "C"`,
+                [
+                    enterprise,
+                    selectors.map((_selector, i) => i),
+                    selectors.map((s) => s.gtin),
+                    selectors.map((s) => s.regime),
+                    selectors.map((s) => s.location),
+                    asOf,
+                    perSelectorMax,
+                ],
+            );
+            const out = selectors.map(() => ({ movements: [] as AccountMovement[], total: 0 }));
+            for (const row of rows) {
+                const slot = out[row.idx];
+                if (slot === undefined) {
+                    throw new Error(`movementsOfLines: selector index ${row.idx} out of range`); // the SQL returns only given indexes
+                }
+                slot.movements.push(toMovement(row));
+                slot.total = Number(row.total);
+            }
+            return out;
+        },
+    };
+}
+
+interface ReconciliationDbRow {
+    id: string;
+    enterprise: string;
+    created_at: Date;
+    result: Record<string, unknown>;
+}
+
+function toReconciliation(row: ReconciliationDbRow): StoredReconciliation {
+    return { id: row.id, enterprise: row.enterprise, createdAt: row.created_at, result: row.result };
+}
+
+/**
+ * Create the repository.
+ *
+ * @param db - The pool (snapshots run their own transaction).
+ * @returns The repository.
+ */
+export function newAccountRepository(db: DbPool): AccountRepository {
+    return {
+        async snapshot(fn) {
+            return withTransaction(db, async (tx) => {
+                // Must be the transaction's first statement: every later read sees the same committed state.
+                await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+                return fn(newSnapshot(tx));
+            });
+        },
+
+        async movements(filter) {
+            const where: string[] = [];
+            const values: unknown[] = [];
+            const param = (value: unknown): string => {
+                values.push(value);
+                return `$${values.length}`;
+            };
+            where.push(`m.enterprise = ${param(filter.enterprise)}`);
+            if (filter.gtin !== undefined) where.push(`m.gtin = ${param(filter.gtin)}`);
+            if (filter.from !== undefined) where.push(`m.event_time >= ${param(filter.from)}::timestamptz`);
+            if (filter.to !== undefined) where.push(`m.event_time < ${param(filter.to)}::timestamptz`);
+            if (filter.after !== undefined) {
+                const a = filter.after;
+                where.push(
+                    `(t.block_number, t.tx_seq, m.gtin COLLATE "C", m.regime COLLATE "C", m.location COLLATE "C") > ` +
+                        `(${param(a.blockNumber.toString())}::bigint, ${param(a.txSeq)}::int, ${param(a.gtin)}::text COLLATE "C", ` +
+                        `${param(a.regime)}::text COLLATE "C", ${param(a.location)}::text COLLATE "C")`,
+                );
+            }
+            const { rows } = await db.query<MovementDbRow>(
+                `SELECT ${MOVEMENT_COLUMNS} FROM account_movements m JOIN ledger_transactions t ON t.tx_id = m.tx_id
+                 WHERE ${where.join(' AND ')} ORDER BY ${CHAIN_ORDER} LIMIT ${param(filter.limit)}`,
+                values,
+            );
+            return rows.map(toMovement);
+        },
+
+        async findTransaction(txId) {
+            const { rows } = await db.query<{ tx_id: string; type: string; block_number: string; period: Record<string, unknown> | null }>(
+                `SELECT tx_id, type, block_number::text AS block_number, payload #> '{records,period}' AS period
+                 FROM ledger_transactions WHERE tx_id = $1`,
+                [txId],
+            );
+            const row = rows[0];
+            if (!row) {
+                return undefined;
+            }
+            const periodRecord = row.period !== null && typeof row.period === 'object' && !Array.isArray(row.period) ? row.period : null;
+            return { txId: row.tx_id, type: row.type, blockNumber: BigInt(row.block_number), periodRecord };
+        },
+
+        async insertReconciliation(r) {
+            const { rows } = await db.query<ReconciliationDbRow>(
+                `INSERT INTO account_reconciliations (id, enterprise, as_of, projection_block, projection_tx_id, created_by_key, erp_lines,
+                                                      variances, result)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 RETURNING id, enterprise, created_at, result`,
+                [
+                    r.id,
+                    r.enterprise,
+                    r.asOf,
+                    r.position?.blockNumber.toString() ?? null,
+                    r.position?.txId ?? null,
+                    r.createdByKey,
+                    r.erpLines,
+                    r.variances,
+                    JSON.stringify(r.result),
+                ],
+            );
+            return toReconciliation(rows[0]!);
+        },
+
+        async findReconciliation(id) {
+            const { rows } = await db.query<ReconciliationDbRow>(
+                `SELECT id, enterprise, created_at, result FROM account_reconciliations WHERE id = $1`,
+                [id],
+            );
+            return rows[0] ? toReconciliation(rows[0]) : undefined;
+        },
+    };
+}

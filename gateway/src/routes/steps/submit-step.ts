@@ -1,0 +1,193 @@
+/**
+ * "Submit this chaincode step for this request", in one place: every customs step route (entry, shipment, sale,
+ * hold, ...) is one chaincode transaction, signed as the caller's organisation, whose JSON request is the validated
+ * body plus a `submissionId` derived from the request's `Idempotency-Key`.
+ *
+ * Two layers of idempotency meet here. The idempotency plugin replays a stored answer for a repeated key; the
+ * chaincode claims the submission id once per ledger, so when the gateway died after the commit and before it
+ * stored its answer, the repeat reaches the chain and is refused with `DUPLICATE_SUBMISSION` naming the first
+ * transaction. That refusal means "already done" and is answered as a success: 200 `{ txId, duplicate: true }`.
+ */
+import { createHash } from 'node:crypto';
+import type { Static, TSchema } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LedgerError } from '../../adapters/fabric';
+import type { Role } from '../../domain/principal';
+import { newProblem, type ProblemError } from '../../errors';
+import { requireRole } from '../../plugins/auth';
+import type { FastifyTypebox } from './schema';
+import { DuplicateResponse, IdempotencyHeaders, stepErrors } from './schema';
+
+/** The chaincode contracts the step routes submit to. */
+export type StepContract = 'goods' | 'sale' | 'customs';
+
+/** Prefix of the submission ids the gateway derives from `Idempotency-Key` (capture chunk ids use their own). */
+export const SUBMISSION_ID_PREFIX = 'idem:';
+
+/** Hex characters of SHA-256 kept in a submission id: 160 bits, far beyond any collision a client could cause. */
+export const SUBMISSION_ID_HASH_CHARS = 40;
+
+/** The chaincode's refusal of a second transaction with a submission id, and the txId it names. */
+const DUPLICATE_SUBMISSION_CODE = 'DUPLICATE_SUBMISSION';
+const FIRST_TX_ID = /committed in transaction ([0-9A-Za-z]+)\s*$/;
+
+/**
+ * The chaincode `submissionId` for an `Idempotency-Key`, scoped to the API key as the idempotency plugin scopes its
+ * records: two keys (or two clients) using the same `Idempotency-Key` never collide on the ledger. Hashed so that the
+ * id is visible ASCII of a fixed length (the chaincode accepts 1..200) whatever the client's key looks like.
+ *
+ * @param keyId - Id of the caller's API key.
+ * @param idempotencyKey - The request's `Idempotency-Key`.
+ * @returns `idem:` followed by 40 lower-case hex digits.
+ */
+export function submissionIdFor(keyId: string, idempotencyKey: string): string {
+    const digest = createHash('sha256').update(`${keyId}:${idempotencyKey}`, 'utf8').digest('hex');
+    return SUBMISSION_ID_PREFIX + digest.slice(0, SUBMISSION_ID_HASH_CHARS);
+}
+
+/**
+ * The first transaction of a `DUPLICATE_SUBMISSION` refusal, or undefined for any other error.
+ *
+ * @param err - What the ledger client threw.
+ * @returns The txId the chaincode names (`submission <id> was committed in transaction <txId>`).
+ */
+export function duplicateOf(err: unknown): string | undefined {
+    if (!(err instanceof LedgerError) || err.code !== DUPLICATE_SUBMISSION_CODE) {
+        return undefined;
+    }
+    return FIRST_TX_ID.exec(err.message)?.[1];
+}
+
+/** One chaincode transaction to submit for a request. */
+export interface StepCall {
+    readonly contract: StepContract;
+    /** Transaction name, e.g. `Enter`. */
+    readonly transaction: string;
+    /** The chaincode's JSON request, without `submissionId` (added here). */
+    readonly request: Readonly<Record<string, unknown>>;
+    /** Private inputs by name, each sent as JSON in the transient map and never written to a block. */
+    readonly transient?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Submit one step as the caller's organisation and answer: 201 with the chaincode's result, or 200
+ * `{ txId, duplicate: true }` when the request's idempotency key is already on the ledger. Every other ledger
+ * failure propagates as a `LedgerError` (the problem-details plugin maps it).
+ *
+ * @param request - The request (its principal signs; its claimed Idempotency-Key becomes the submission id).
+ * @param reply - Where to answer.
+ * @param call - What to submit.
+ * @returns The reply.
+ */
+export async function submitStep(request: FastifyRequest, reply: FastifyReply, call: StepCall): Promise<FastifyReply> {
+    const claim = request.idempotencyClaim;
+    const submissionId = claim === null ? undefined : submissionIdFor(claim.scope, claim.key);
+    const body = JSON.stringify(submissionId === undefined ? call.request : { ...call.request, submissionId });
+    const transientData =
+        call.transient === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(call.transient).map(([name, value]) => [name, JSON.stringify(value)]));
+    const ledger = request.server.ledgers.forCaller(request.principal, call.contract);
+    try {
+        const result = await ledger.submit<unknown>(call.transaction, [body], transientData === undefined ? {} : { transientData });
+        return reply.code(201).send(result ?? {});
+    } catch (err: unknown) {
+        const firstTxId = duplicateOf(err);
+        if (firstTxId === undefined) {
+            throw err;
+        }
+        request.log.info({ submissionId, txId: firstTxId }, 'step already on the ledger; answered as done');
+        return reply.code(200).send({ txId: firstTxId, duplicate: true });
+    }
+}
+
+/** A GS1 identifier whose check digit the schema cannot verify: `[JSON pointer into the body, value, kind]`. */
+export type Gs1Check = readonly [instancePath: string, value: string | undefined, kind: 'gtin' | 'location'];
+
+/** GS1 mod-10: weights 3, 1, 3, ... from the right of the digits before the check digit. */
+function gs1CheckDigitOk(digits: string): boolean {
+    let sum = 0;
+    for (let i = digits.length - 2, weight = 3; i >= 0; i--, weight = 4 - weight) {
+        sum += (digits.charCodeAt(i) - 48) * weight;
+    }
+    return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
+}
+
+/**
+ * A `VALIDATION_FAILED` problem shaped like the validator's, for rules a JSON schema cannot say.
+ *
+ * @param issues - `[JSON pointer into the body, keyword, message]` of each violation.
+ * @returns The problem to throw.
+ */
+export function newBodyValidationProblem(issues: readonly (readonly [string, string, string])[]): ProblemError {
+    return newProblem('VALIDATION_FAILED', issues.map(([path, , message]) => `body${path} ${message}`).join('; '), {
+        extensions: { errors: issues.map(([instancePath, keyword, message]) => ({ in: 'body', instancePath, keyword, message, params: {} })) },
+    });
+}
+
+/**
+ * Refuse GTINs and GLNs with a wrong check digit before they reach the chain (which would refuse them too, later
+ * and as a rule refusal). SGLN URNs carry no check digit and pass.
+ *
+ * @param checks - The identifiers of the body.
+ * @throws ProblemError `VALIDATION_FAILED` listing every bad one.
+ */
+export function assertGs1CheckDigits(checks: readonly Gs1Check[]): void {
+    const bad = checks.filter(([, value, kind]) => value !== undefined && (kind === 'gtin' || /^\d{13}$/.test(value)) && !gs1CheckDigitOk(value));
+    if (bad.length > 0) {
+        const what = (kind: Gs1Check[2]) => (kind === 'gtin' ? 'GTIN-14' : 'GLN');
+        throw newBodyValidationProblem(bad.map(([path, , kind]) => [path, 'gs1CheckDigit', `must be a ${what(kind)} with a valid check digit`]));
+    }
+}
+
+/** What a step route does besides submitting: its URL, who may call it, its schemas and how it builds the call. */
+export interface StepRoute<B extends TSchema, P extends TSchema> {
+    readonly url: string;
+    readonly tag: string;
+    readonly summary: string;
+    /** Gateway roles allowed; the chaincode still decides for each enterprise and item. */
+    readonly roles: readonly Role[];
+    readonly params?: P;
+    readonly body: B;
+    /** The chaincode's result (201). */
+    readonly result: TSchema;
+    readonly contract: StepContract;
+    readonly transaction: string;
+    /** GTINs and GLNs of the body whose check digits to verify. */
+    readonly gs1?: (body: Static<B>) => readonly Gs1Check[];
+    /** The chaincode request (and transient data); the body as it is when omitted. */
+    readonly build?: (body: Static<B>, params: Static<P>, request: FastifyRequest) => Omit<StepCall, 'contract' | 'transaction'>;
+}
+
+/**
+ * Register `POST <url>`: role guard, Idempotency-Key (plugin replay + chaincode submission id), body schema, GS1
+ * check digits, one chaincode transaction.
+ *
+ * @param fastify - The plugin's instance.
+ * @param route - The route.
+ */
+export function postStep<B extends TSchema, P extends TSchema>(fastify: FastifyTypebox, route: StepRoute<B, P>): void {
+    fastify.post(
+        route.url,
+        {
+            preHandler: requireRole(...route.roles),
+            config: { idempotent: true },
+            schema: {
+                tags: [route.tag],
+                summary: `${route.summary} (${route.roles.join(', ')}); chaincode ${route.contract}:${route.transaction}; honours Idempotency-Key`,
+                headers: IdempotencyHeaders,
+                ...(route.params === undefined ? {} : { params: route.params }),
+                body: route.body,
+                response: { 201: route.result, 200: DuplicateResponse, ...stepErrors },
+            },
+        },
+        async (request, reply) => {
+            const body = request.body as Static<B>;
+            if (route.gs1) {
+                assertGs1CheckDigits(route.gs1(body));
+            }
+            const built = route.build ? route.build(body, request.params as Static<P>, request) : { request: body as Record<string, unknown> };
+            return submitStep(request, reply, { contract: route.contract, transaction: route.transaction, ...built });
+        },
+    );
+}

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createPool } from '../../gateway/src/adapters/pg';
+import { createPool, type DbPool } from '../../gateway/src/adapters/pg';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
 import { newProjectionFollower, type ProjectionFollower } from '../../gateway/src/projection/follower';
@@ -47,7 +47,8 @@ let dn: DevnetProcess;
 let chain: TraceClient;
 let app: FastifyInstance;
 let follower: ProjectionFollower;
-let keys: { customs: string; importer: string; importer2: string; importer3: string; operator: string; processor: string };
+let db: DbPool;
+let keys: { customs: string; importer: string; importer2: string; operator: string; processor: string };
 let submitted = 0;
 
 async function submit(identity: string, fn: string, request: unknown): Promise<void> {
@@ -102,10 +103,10 @@ t.before(async () => {
   const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
   const built = await buildTestApp(t, { databaseUrl, ledgers });
   app = built.app;
-  keys = { customs: built.customsKey, importer: '', importer2: '', importer3: '', operator: '', processor: '' };
+  db = built.db;
+  keys = { customs: built.customsKey, importer: '', importer2: '', operator: '', processor: '' };
   keys.importer = await newKey(importer.id, 'Importer', 'enterprise', importer.mspId);
   keys.importer2 = await newKey(importer.id, 'Importer', 'enterprise', importer.mspId, false);
-  keys.importer3 = await newKey(importer.id, 'Importer', 'enterprise', importer.mspId, false);
   keys.operator = await newKey(operator.id, 'Operator', 'operator', operator.mspId);
   keys.processor = await newKey(processor.id, 'Processor', 'enterprise', processor.mspId);
 
@@ -300,14 +301,22 @@ t.test('period close: Idempotency-Key is the chain submission id; a back-dated e
   t.same(book.closedPeriods.map((p) => [p.period, p.snapshotHash]), [[CLOSED, closed.snapshotHash]], 'the closed period shows on the account');
   const closeTx = book.closedPeriods[0]!.txId;
 
-  // Another key of the same enterprise, same Idempotency-Key: the gateway has no stored answer for that key, so the
-  // chain sees the submission id again and names the first transaction; the gateway answers success.
-  const retried = await close(CLOSED, keys.importer2, 'close-key-1');
+  // Another key of the same enterprise with the same Idempotency-Key is another client's request: submission ids are
+  // scoped by API key, so it is not mistaken for the first client's retry.
+  const otherClient = await close(CLOSED, keys.importer2, 'close-key-1');
+  t.equal(otherClient.statusCode, 409, 'a second client\'s key does not collide with the first client\'s');
+  t.equal((otherClient.json() as { code: string }).code, 'ALREADY_EXISTS');
+
+  // The lost answer: the close committed but the gateway died before storing its response. The retry with the same
+  // key reaches the chain again, which names the first transaction; the gateway answers success.
+  await db.query(`DELETE FROM idempotency_records WHERE key = 'close-key-1'`);
+  const retried = await close(CLOSED, keys.importer, 'close-key-1');
   t.equal(retried.statusCode, 200, retried.body);
   t.match(retried.json(), { enterprise: importer.id, period: CLOSED, duplicateSubmission: true, txId: closeTx, snapshotHash: closed.snapshotHash });
 
-  // A third key, so that the gateway's idempotency store has nothing for it: the chain names the close of CLOSED.
-  const reused = await close(EARLIER, keys.importer3, 'close-key-1');
+  // The same key for another period, with no stored answer: the transaction the chain names closed another period.
+  await db.query(`DELETE FROM idempotency_records WHERE key = 'close-key-1'`);
+  const reused = await close(EARLIER, keys.importer, 'close-key-1');
   t.equal(reused.statusCode, 422, 'the same key for another period: the transaction the chain names closed another');
   t.equal((reused.json() as { code: string }).code, 'IDEMPOTENCY_KEY_REUSED');
 

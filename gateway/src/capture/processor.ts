@@ -8,6 +8,7 @@
  */
 import { LedgerError } from '../adapters/fabric/errors';
 import type { CapturesRepository, ChunkRow } from '../adapters/pg';
+import { duplicateOf } from '../ledger/submission';
 import type { JobHandler, JobQueue, LedgerClients } from '../ports';
 
 /** Queue of capture jobs (job id = capture id). */
@@ -37,8 +38,6 @@ export function submissionIdOf(captureId: string, seq: number): string {
     return `cap:${captureId}:${seq}`;
 }
 
-const FIRST_TX = /transaction ([0-9a-f]{64})/;
-
 /**
  * Create the job handler.
  *
@@ -61,8 +60,9 @@ export function newCaptureJobHandler(deps: CaptureProcessorDeps): JobHandler<Cap
                 const result = await ledger.submit<{ txId?: string }>(fn, [request]);
                 await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: result?.txId ?? '' });
             } catch (err) {
-                if (err instanceof LedgerError && err.code === 'DUPLICATE_SUBMISSION') {
-                    await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: FIRST_TX.exec(err.message)?.[1] ?? '' });
+                const firstTxId = duplicateOf(err);
+                if (firstTxId !== undefined) {
+                    await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: firstTxId });
                 } else if (err instanceof LedgerError && err.kind === 'chaincode') {
                     await deps.captures.markChunk(captureId, chunk.seq, { state: 'refused', code: err.code, message: err.message });
                 } else {

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { LedgerError } from '../../adapters/fabric';
 import { newAccountRepository, type AccountMovement, type ProjectionPosition } from '../../adapters/pg';
 import { newProblem } from '../../errors';
+import { duplicateOf, submissionIdFor } from '../../ledger/submission';
 import { assertTenant } from '../../plugins/auth';
 import { IDEMPOTENCY_KEY_HEADER } from '../../plugins/idempotency';
 import { PROJECTION_NAME } from '../../projection/follower';
@@ -52,9 +52,6 @@ interface PeriodRecord {
     snapshotHash: string;
     balances: { gtin: string; regime: string; location: string; qty: number }[];
 }
-
-/** Text of the chaincode's DUPLICATE_SUBMISSION detail that names the first transaction. */
-const DUPLICATE_TX_PATTERN = /committed in transaction (\S+)$/;
 
 /** A preHandler: the `:id` enterprise must be the caller's own, unless the caller is customs. */
 async function tenantOfPath(request: FastifyRequest): Promise<void> {
@@ -296,8 +293,8 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             const { id: enterprise, period } = request.params;
             await assertKnown(request, enterprise);
             const header = request.headers[IDEMPOTENCY_KEY_HEADER];
-            // The idempotency plugin has checked the key's shape; the chaincode accepts the same (1..200 visible ASCII).
-            const submissionId = typeof header === 'string' ? header : undefined;
+            // Scoped to the API key like the idempotency plugin's records: two clients' keys never collide on the chain.
+            const submissionId = typeof header === 'string' ? submissionIdFor(request.principal.keyId, header) : undefined;
             const ledger = fastify.ledgers.forCaller(request.principal, 'account');
             try {
                 const record = await ledger.submit<PeriodRecord>('ClosePeriod', [
@@ -308,10 +305,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 }
                 return { enterprise, period, duplicateSubmission: false, ...toPeriodFields(record) };
             } catch (err: unknown) {
-                if (!(err instanceof LedgerError && err.code === 'DUPLICATE_SUBMISSION' && submissionId !== undefined)) {
-                    throw err;
-                }
-                const txId = DUPLICATE_TX_PATTERN.exec(err.message)?.[1];
+                const txId = submissionId === undefined ? undefined : duplicateOf(err);
                 if (txId === undefined) {
                     throw err;
                 }
@@ -320,7 +314,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 const earlier = await accounts.findTransaction(txId);
                 const record = earlier?.periodRecord as PeriodRecord | null | undefined;
                 if (earlier !== undefined && !(earlier.type === 'PERIOD_CLOSE' && record?.enterprise === enterprise && record.period === period)) {
-                    throw newProblem('IDEMPOTENCY_KEY_REUSED', `${IDEMPOTENCY_KEY_HEADER} ${submissionId} was used on the chain by transaction ${txId} for a different request`);
+                    throw newProblem('IDEMPOTENCY_KEY_REUSED', `${IDEMPOTENCY_KEY_HEADER} ${String(header)} was used on the chain by transaction ${txId} for a different request`);
                 }
                 request.log.info({ enterprise, period, txId }, 'period close already committed under this Idempotency-Key');
                 return { enterprise, period, duplicateSubmission: true, txId, ...(record ? toPeriodFields(record) : {}) };

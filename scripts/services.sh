@@ -6,6 +6,7 @@
 #   scripts/services.sh restart-pg        stop + start the same Postgres, data kept
 #   scripts/services.sh restart-redis     stop + start the same Redis, data kept (SHUTDOWN SAVE -> dump.rdb)
 #   scripts/services.sh status            show what runs and the env file
+#   scripts/services.sh browser           install Debian's chromium (+ a CJK font) if absent, for tests/console
 #
 # Servers listen on 127.0.0.1 only, on non-default ports (55432 / 56379, or the next free one) so they
 # never clash with a system postgres/redis. State lives in $HAINAN_SERVICES_DIR (default ./tmp/services);
@@ -145,5 +146,13 @@ case "$cmd" in
     if redis_running; then echo "redis: running on 127.0.0.1:$(redis_port)"; else echo "redis: stopped"; fi
     [ -f "$STATE/env" ] && cat "$STATE/env"
     ;;
-  *) die "usage: $0 up [pg] [redis] | down | restart-pg | restart-redis | status" ;;
+  browser) # the browser tests drive Debian's chromium (a test tool's own browser download does not work here); the
+           # font lets the Chinese views render their characters
+    pkgs=()
+    [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+    [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || pkgs+=(fonts-wqy-microhei)
+    if [ ${#pkgs[@]} -gt 0 ]; then apt_install "${pkgs[@]}"; fi
+    log "browser: /usr/bin/chromium"
+    ;;
+  *) die "usage: $0 up [pg] [redis] | down | restart-pg | restart-redis | status | browser" ;;
 esac

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: install deps, provision throw-away PostgreSQL + Redis, build, run tap, tear down.
+# `npm test`: install deps, provision throw-away PostgreSQL + Redis (and chromium for the console tests), build, run
+# tap, tear down.
 # Works on a fresh Debian box (CI) and on a dev machine; safe to re-run. Extra args go to tap:
 #   npm test -- tests/devnet
 # Set DATABASE_URL / REDIS_URL yourself to test against existing servers instead of provisioning them.
@@ -37,6 +38,14 @@ if [ ${#want[@]} -gt 0 ]; then
   # shellcheck source=/dev/null
   source "${HAINAN_SERVICES_DIR:-tmp/services}/env" # exports DATABASE_URL / REDIS_URL, HAINAN_SERVICES_DIR, HAINAN_{PG,REDIS}_MANAGED
   step "services ready in $((SECONDS - t0))s: ${DATABASE_URL:-} ${REDIS_URL:-}"
+fi
+
+# (b2) the browser of the console tests (tests/console): Debian's chromium, installed with apt-get when absent
+if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  step "chromium present"
+else
+  step "installing chromium"
+  bash scripts/services.sh browser
 fi
 
 # (c) build

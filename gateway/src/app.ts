@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DbPool } from './adapters/pg';
+import type { ProjectionReadCache } from './cache/read-cache';
 import type { JobQueue, LedgerClients, ReadinessCheck } from './ports';
+import webConsole from './plugins/console';
 import dependencies, { type Ports } from './plugins/dependencies';
 import health from './plugins/health';
 import metrics from './plugins/metrics';
@@ -35,6 +37,13 @@ export interface AppOptions {
     rateLimitWindowMs: number;
     /** The book stocktakes reconcile against; defaults to the projection's `items` table in `db`. */
     stocktakeBook?: StocktakeBook;
+    /** How long an active API key is reused without a database lookup, in milliseconds; default 5 s, 0 for none. */
+    apiKeyCacheTtlMs?: number;
+    /**
+     * Cache of provenance reads. Pass one only together with its invalidation: the projection follower writing
+     * into `db` in this process must call `readCache.invalidate(sgtins)` after each commit (`onCommitted`).
+     */
+    readCache?: ProjectionReadCache;
 }
 
 /** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
@@ -66,9 +75,12 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
         ledgers: options.ledgers,
         ports: options.ports,
         personCodeSecret: options.personCodeSecret,
+        ...(options.apiKeyCacheTtlMs === undefined ? {} : { apiKeyCacheTtlMs: options.apiKeyCacheTtlMs }),
+        ...(options.readCache === undefined ? {} : { readCache: options.readCache }),
     });
     await fastify.register(metrics, { jobQueue: options.jobQueue });
     await fastify.register(health, { checks: options.readinessChecks, timeoutMs: options.readinessTimeoutMs });
+    await fastify.register(webConsole); // the web console at /console/ (public files; it signs in with an API key)
 
     // Routes.
     await fastify.register(v1, {

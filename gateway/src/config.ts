@@ -40,6 +40,8 @@ export interface Config {
     readonly databaseUrl: string | undefined;
     /** Unset: queue jobs in PostgreSQL. */
     readonly redisUrl: string | undefined;
+    /** Key prefix of the BullMQ queues in Redis (`QUEUE_PREFIX`, default `hainan`): several deployments, one Redis. */
+    readonly queuePrefix: string;
     readonly ledger: LedgerSource;
     /** MSP that signs for customs keys. */
     readonly customsMspId: string;
@@ -121,6 +123,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     }
     const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
     const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+    const queuePrefix = read('QUEUE_PREFIX') ?? 'hainan';
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(queuePrefix)) {
+        problems.push(`QUEUE_PREFIX: 1 to 40 letters, digits, '_' or '-', got ${JSON.stringify(queuePrefix)}`);
+    }
     const customsMspId = read('CUSTOMS_MSP_ID') ?? 'CustomsMSP';
 
     const bootstrapCustomsKey = read('BOOTSTRAP_CUSTOMS_KEY');
@@ -143,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         logLevel,
         databaseUrl,
         redisUrl,
+        queuePrefix,
         ledger,
         customsMspId,
         bootstrapCustomsKey,

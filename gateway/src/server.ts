@@ -60,7 +60,15 @@ async function main(): Promise<void> {
 
     const ledgers = newLedgerClients({ settings: infra.ledgerSettings, customsMspId: config.customsMspId });
     const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
-    const bullmq = config.redisUrl ? newBullmqQueue({ redisUrl: config.redisUrl, onError: onQueueError }) : undefined;
+    const bullmq = config.redisUrl ? newBullmqQueue({
+              redisUrl: config.redisUrl,
+              prefix: config.queuePrefix,
+              // A job whose worker died is taken up again after ~15 s instead of BullMQ's ~60 s; running jobs renew
+              // their lock every 5 s, so a long chunk submission is never mistaken for a dead one.
+              lockDurationMs: 10_000,
+              stalledIntervalMs: 5_000,
+              onError: onQueueError,
+          }) : undefined;
     const jobQueue: JobQueue = bullmq ?? newPgQueue({ pool, onError: onQueueError });
 
     const readinessChecks: ReadinessCheck[] = [

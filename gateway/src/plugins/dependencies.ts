@@ -18,6 +18,8 @@ import {
     type EnterprisesRepository,
     type IdempotencyRepository,
 } from '../adapters/pg';
+import { withApiKeyCache } from '../cache/api-key-cache';
+import type { ProjectionReadCache } from '../cache/read-cache';
 import { newPersonCoder, type PersonCoder } from '../domain/person-code';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
 
@@ -46,6 +48,8 @@ declare module 'fastify' {
         ports: Ports;
         /** One person, one code: `fastify.personCodes.codeFor('PASSPORT', 'E12345678')`. */
         personCodes: PersonCoder;
+        /** The projection read cache, when the host wires one (and its invalidation by the projection follower). */
+        readCache: ProjectionReadCache | undefined;
     }
 }
 
@@ -57,12 +61,16 @@ export interface DependenciesOptions {
     ports: Ports;
     /** HMAC key of person codes. */
     personCodeSecret: string;
+    /** How long an active API key is reused without a lookup, in milliseconds (0: every request looks it up). */
+    apiKeyCacheTtlMs?: number;
+    /** Projection read cache; the host must invalidate it from its projection follower (`onCommitted`). */
+    readCache?: ProjectionReadCache;
 }
 
 async function dependencies(fastify: FastifyInstance, options: DependenciesOptions): Promise<void> {
     fastify.decorate('db', options.db);
     fastify.decorate('repositories', {
-        apiKeys: newApiKeysRepository(options.db),
+        apiKeys: withApiKeyCache(newApiKeysRepository(options.db), options.apiKeyCacheTtlMs === undefined ? {} : { ttlMs: options.apiKeyCacheTtlMs }),
         enterprises: newEnterprisesRepository(options.db),
         idempotency: newIdempotencyRepository(options.db),
         captures: newCapturesRepository(options.db),
@@ -72,6 +80,7 @@ async function dependencies(fastify: FastifyInstance, options: DependenciesOptio
     fastify.decorate('jobQueue', options.jobQueue);
     fastify.decorate('ports', options.ports);
     fastify.decorate('personCodes', newPersonCoder(options.personCodeSecret));
+    fastify.decorate('readCache', options.readCache);
 }
 
 /** The dependencies plugin. */

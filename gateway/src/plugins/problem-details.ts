@@ -109,7 +109,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
     }
     return (
         error.name === 'MaxRetriesPerRequestError' ||
-        /^Connection terminated|timeout exceeded when trying to connect|Connection is closed/.test(error.message)
+        /^Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Client was closed and is not queryable/.test(error.message)
     );
 }
 

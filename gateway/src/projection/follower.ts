@@ -58,6 +58,12 @@ export interface FollowerOptions {
      * batch back. For tests that simulate a crash between batches.
      */
     beforeCommit?: (tx: Queryable, events: readonly PositionedEvent[]) => Promise<void>;
+    /**
+     * Called when each batch's transaction has ended, with the SGTINs whose rows it wrote, so that read caches drop
+     * them (`readCache.invalidate(sgtins)`) before any later read. Also called when the transaction failed (a
+     * COMMIT whose answer was lost may still have happened; forgetting too much is harmless). It must not throw.
+     */
+    onCommitted?: (sgtins: readonly string[]) => void;
 }
 
 /** What the follower reports about itself. */
@@ -135,11 +141,16 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
     async function writeBatch(batch: readonly DecodedEvent[]): Promise<void> {
         const last = batch[batch.length - 1]?.position;
         if (!last) return;
-        await withTransaction(pool, async (tx) => {
-            await newProjectionRepository(tx).applyBatch(projectEvents(batch));
-            await options.beforeCommit?.(tx, batch.map((event) => event.position));
-            await newCheckpointRepository(tx).save({ name, blockNumber: last.blockNumber, transactionId: last.transactionId });
-        });
+        const rows = projectEvents(batch);
+        try {
+            await withTransaction(pool, async (tx) => {
+                await newProjectionRepository(tx).applyBatch(rows);
+                await options.beforeCommit?.(tx, batch.map((event) => event.position));
+                await newCheckpointRepository(tx).save({ name, blockNumber: last.blockNumber, transactionId: last.transactionId });
+            });
+        } finally {
+            options.onCommitted?.(rows.items.map((item) => item.sgtin));
+        }
         status = { ...status, lastBlock: last.blockNumber, lastTxId: last.transactionId, eventsApplied: status.eventsApplied + batch.length };
         lastActivityMs = Date.now();
     }

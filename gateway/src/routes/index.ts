@@ -11,10 +11,12 @@ import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
 import eventsRoutes from './events';
 import itemsRoutes from './items';
+import itemAnomaliesRoutes from './items/anomalies';
 import keysRoutes from './keys';
 import meRoutes from './me';
 import personsRoutes from './persons';
 import stocktakesRoutes from './stocktakes';
+import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
 import type { StocktakeBook } from '../stocktake/book';
 
@@ -36,9 +38,11 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(enterprisesRoutes);
     await fastify.register(keysRoutes);
     await fastify.register(itemsRoutes);
+    await fastify.register(itemAnomaliesRoutes);
     await fastify.register(eventsRoutes);
     await fastify.register(captureRoutes);
     await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
+    await fastify.register(streamTokensRoutes);
     await fastify.register(accountsRoutes);
     await fastify.register(personsRoutes);
     await fastify.register(stepsRoutes);

@@ -1,7 +1,17 @@
 /**
  * Public surface of the PostgreSQL adapter, the one place in the gateway that imports `pg` and `postgrator`.
  */
-export { createPool, withTransaction, DEFAULT_POOL_SETTINGS, type DbPool, type PooledClient, type PoolSettings, type Queryable } from './pool';
+export {
+    createPool,
+    withTransaction,
+    queryPrepared,
+    DEFAULT_POOL_SETTINGS,
+    type DbPool,
+    type PooledClient,
+    type PoolSettings,
+    type PreparedStatement,
+    type Queryable,
+} from './pool';
 export { migrate, migrationsDirectory, SCHEMA_VERSION_TABLE, type MigrationResult } from './migrate';
 export {
     newApiKeysRepository,
@@ -70,3 +80,4 @@ export {
     type SelectedMovements,
     type StoredReconciliation,
 } from './account-repository';
+export { newAnomaliesRepository, type AnomaliesRepository, type RefusedStep, type StocktakeMiss } from './anomalies-repository';

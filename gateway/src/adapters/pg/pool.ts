@@ -2,7 +2,7 @@
  * The PostgreSQL connection pool and the minimal query interface the repositories take (kysely-style: repositories
  * depend on {@link Queryable}, not on the driver's types, so a pool, a pooled client or a transaction all fit).
  */
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 
 /** A row-returning SQL query runner: a pool, a checked-out client, or a transaction's client. */
 export interface Queryable {
@@ -69,6 +69,12 @@ export function createPool(settings: Readonly<PoolSettings>): DbPool {
     // Without a listener, an idle connection dropped by the server (restart, failover) crashes the process.
     const onIdleError = settings.onIdleError ?? (() => undefined);
     pool.on('error', (err: Error) => onIdleError(err));
+    // A connection that dies while checked out (between the queries of a transaction, say) emits 'error' on its
+    // client, where the pool listens no more: give every client a listener too. The caller's next query on it
+    // rejects, and withTransaction releases it as broken, so nothing is lost by not crashing here.
+    pool.on('connect', (client) => {
+        client.on('error', (err: Error) => onIdleError(err));
+    });
     return pool as unknown as DbPool;
 }
 
@@ -95,4 +101,31 @@ export async function withTransaction<T>(pool: DbPool, fn: (tx: Queryable) => Pr
         );
         throw err;
     }
+}
+
+/** A statement run as a named prepared statement: PostgreSQL parses and plans it once per connection. */
+export interface PreparedStatement {
+    /** Unique per statement text in the whole process (pg keys prepared statements by name per connection). */
+    readonly name: string;
+    readonly text: string;
+}
+
+/**
+ * Run a hot read as a prepared statement (saves PostgreSQL the parse and plan of every execution). A Queryable that
+ * is not a pg pool or client (a test double) gets the plain text query.
+ *
+ * @param db - Pool, pooled client or transaction.
+ * @param statement - Name and SQL; list columns explicitly (a cached plan must keep its result type).
+ * @param values - Parameters.
+ * @returns The rows.
+ */
+export function queryPrepared<R extends object = Record<string, unknown>>(
+    db: Queryable,
+    statement: PreparedStatement,
+    values: readonly unknown[],
+): Promise<{ rows: R[]; rowCount: number | null }> {
+    if (db instanceof Pool || db instanceof Client) {
+        return db.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] });
+    }
+    return db.query<R>(statement.text, values);
 }

@@ -6,7 +6,7 @@
  *
  * Call {@link ProjectionRepository.applyBatch} with the same {@link Queryable} (transaction) as the checkpoint save.
  */
-import type { Queryable } from './pool';
+import { queryPrepared, type PreparedStatement, type Queryable } from './pool';
 
 /** One `LedgerEvent` (one valid transaction) as projected. */
 export interface ProjectedTransaction {
@@ -184,6 +184,8 @@ export interface ProjectionRepository {
     isParty(sgtin: string, enterprise: string): Promise<boolean>;
     /** The item's history in chain order, at most `limit` entries. */
     history(sgtin: string, limit: number): Promise<ItemEventRow[]>;
+    /** {@link findItem} and {@link history} in one round trip (one statement, so one snapshot). */
+    findItemWithHistory(sgtin: string, limit: number): Promise<{ item: ItemRow; history: ItemEventRow[] } | undefined>;
     /** Transactions with their payloads, by id, in chain order. */
     transactions(txIds: readonly string[]): Promise<TransactionRow[]>;
     /** EPCIS events in chain order. */
@@ -336,18 +338,13 @@ export function newProjectionRepository(db: Queryable): ProjectionRepository {
         },
 
         async findItem(sgtin) {
-            const { rows } = await db.query<ItemDbRow>(
-                `SELECT sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id,
-                        last_block::text AS last_block, last_event_time, record
-                 FROM items WHERE sgtin = $1`,
-                [sgtin],
-            );
+            const { rows } = await queryPrepared<ItemDbRow>(db, FIND_ITEM, [sgtin]);
             const row = rows[0];
             return row ? toItemRow(row) : undefined;
         },
 
         async findSgtinByTraceCode(code) {
-            const { rows } = await db.query<{ sgtin: string }>(`SELECT sgtin FROM items WHERE trace_code = $1`, [code]);
+            const { rows } = await queryPrepared<{ sgtin: string }>(db, FIND_SGTIN_BY_TRACE_CODE, [code]);
             return rows[0]?.sgtin;
         },
 
@@ -361,18 +358,12 @@ export function newProjectionRepository(db: Queryable): ProjectionRepository {
         },
 
         async isParty(sgtin, enterprise) {
-            const { rows } = await db.query(`SELECT 1 FROM item_parties WHERE sgtin = $1 AND enterprise = $2`, [sgtin, enterprise]);
+            const { rows } = await queryPrepared(db, IS_PARTY, [sgtin, enterprise]);
             return rows.length > 0;
         },
 
         async history(sgtin, limit) {
-            const { rows } = await db.query<ItemEventDbRow>(
-                `SELECT e.tx_id, e.block_number::text AS block_number, e.tx_seq, e.type, e.event_time, e.record_time, e.epcis,
-                        e.item, t.payload_sha256, t.actor
-                 FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
-                 WHERE e.sgtin = $1 ORDER BY e.block_number, e.tx_seq LIMIT $2`,
-                [sgtin, limit],
-            );
+            const { rows } = await queryPrepared<ItemEventDbRow>(db, HISTORY, [sgtin, limit]);
             return rows.map((row) => ({
                 txId: row.tx_id,
                 blockNumber: BigInt(row.block_number),
@@ -385,6 +376,29 @@ export function newProjectionRepository(db: Queryable): ProjectionRepository {
                 payloadSha256: row.payload_sha256,
                 actor: row.actor,
             }));
+        },
+
+        async findItemWithHistory(sgtin, limit) {
+            const { rows } = await queryPrepared<ItemDbRow & { history: string }>(db, ITEM_WITH_HISTORY, [sgtin, limit]);
+            const row = rows[0];
+            if (!row) return undefined;
+            // Each entry: [tx_id, block_number (text), tx_seq, type, event_time, record_time, epcis, item, payload_sha256, actor].
+            const entries = JSON.parse(row.history) as [string, string, number, string, string, string, unknown[], Record<string, unknown>, string, unknown][];
+            return {
+                item: toItemRow(row),
+                history: entries.map(([txId, blockNumber, txSeq, type, eventTime, recordTime, epcis, item, payloadSha256, actor]) => ({
+                    txId,
+                    blockNumber: BigInt(blockNumber),
+                    txSeq,
+                    type,
+                    eventTime: new Date(eventTime),
+                    recordTime: new Date(recordTime),
+                    epcis,
+                    item,
+                    payloadSha256,
+                    actor,
+                })),
+            };
         },
 
         async transactions(txIds) {
@@ -433,6 +447,43 @@ export function newProjectionRepository(db: Queryable): ProjectionRepository {
         },
     };
 }
+
+// The provenance reads, as prepared statements (each is planned once per connection).
+const FIND_ITEM: PreparedStatement = {
+    name: 'projection.findItem',
+    text: `SELECT sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id,
+                  last_block::text AS last_block, last_event_time, record
+           FROM items WHERE sgtin = $1`,
+};
+const FIND_SGTIN_BY_TRACE_CODE: PreparedStatement = {
+    name: 'projection.findSgtinByTraceCode',
+    text: `SELECT sgtin FROM items WHERE trace_code = $1`,
+};
+const IS_PARTY: PreparedStatement = {
+    name: 'projection.isParty',
+    text: `SELECT 1 AS party FROM item_parties WHERE sgtin = $1 AND enterprise = $2`,
+};
+const HISTORY: PreparedStatement = {
+    name: 'projection.history',
+    text: `SELECT e.tx_id, e.block_number::text AS block_number, e.tx_seq, e.type, e.event_time, e.record_time, e.epcis,
+                  e.item, t.payload_sha256, t.actor
+           FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
+           WHERE e.sgtin = $1 ORDER BY e.block_number, e.tx_seq LIMIT $2`,
+};
+const ITEM_WITH_HISTORY: PreparedStatement = {
+    name: 'projection.findItemWithHistory',
+    // The history as one JSON array (timestamps in ISO 8601 with offset): one row, whatever the history's length.
+    text: `SELECT i.sgtin, i.trace_code, i.gtin, i.status, i.holder, i.location, i.regime, i.held, i.last_tx_id,
+                  i.last_block::text AS last_block, i.last_event_time, i.record,
+                  (SELECT coalesce(json_agg(json_build_array(h.tx_id, h.block_number::text, h.tx_seq, h.type, h.event_time,
+                                                            h.record_time, h.epcis, h.item, h.payload_sha256, h.actor)
+                                            ORDER BY h.block_number, h.tx_seq), '[]')::text
+                   FROM (SELECT e.tx_id, e.block_number, e.tx_seq, e.type, e.event_time, e.record_time, e.epcis, e.item,
+                                t.payload_sha256, t.actor
+                         FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
+                         WHERE e.sgtin = i.sgtin ORDER BY e.block_number, e.tx_seq LIMIT $2) h) AS history
+           FROM items i WHERE i.sgtin = $1`,
+};
 
 interface ItemDbRow {
     sgtin: string;

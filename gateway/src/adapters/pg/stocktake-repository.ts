@@ -87,6 +87,12 @@ export interface StocktakeReport {
 export interface StocktakeRepository {
     insert(input: { id: string; enterpriseId: string; location: string; deviceIds: readonly string[] }): Promise<Stocktake>;
     findById(id: string): Promise<Stocktake | undefined>;
+    /**
+     * The newest stocktakes first, of one enterprise or (null) of all.
+     *
+     * @param limit - Most rows returned.
+     */
+    list(filter: { enterpriseId: string | null; status?: StocktakeStatus }, limit: number): Promise<Stocktake[]>;
     /** Record a batch in one transaction (see {@link RecordBatchResult}); a known batch id changes nothing. */
     recordBatch(batch: NewBatch): Promise<RecordBatchResult>;
     /**
@@ -156,6 +162,15 @@ export function newStocktakeRepository(db: DbPool): StocktakeRepository {
         async findById(id) {
             const { rows } = await db.query<StocktakeRow>(`SELECT ${COLUMNS} FROM stocktakes WHERE id = $1`, [id]);
             return rows[0] ? toStocktake(rows[0]) : undefined;
+        },
+        async list({ enterpriseId, status }, limit) {
+            const { rows } = await db.query<StocktakeRow>(
+                `SELECT ${COLUMNS} FROM stocktakes
+                  WHERE ($1::text IS NULL OR enterprise_id = $1) AND ($2::text IS NULL OR status = $2)
+                  ORDER BY created_at DESC, id LIMIT $3`,
+                [enterpriseId, status ?? null, limit],
+            );
+            return rows.map(toStocktake);
         },
         async recordBatch(batch) {
             return withTransaction(db, async (tx): Promise<RecordBatchResult> => {

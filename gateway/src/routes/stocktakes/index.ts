@@ -3,10 +3,11 @@
  * per session, idempotent by batch id), the close reconciles the counted set against the book and anchors the
  * Merkle root of the counted set on the chain (`goods:AttestStocktake`), and anyone holding the report can get an
  * inclusion proof of one item that checks against that root. Only the stocktake's enterprise (and customs, for
- * reading) may see it.
+ * reading) may see it. `GET /stocktakes/{id}/stream` pushes the running counts as batches arrive and the report at the
+ * close (server-sent events, see stream.ts); `GET /stocktakes` lists them, `GET /stocktakes/{id}/report` reads a report.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LedgerError } from '../../adapters/fabric';
 import { newPgStocktakeBook, newStocktakeRepository, type Stocktake, type StocktakeReport } from '../../adapters/pg';
 import { newProblem } from '../../errors';
@@ -14,24 +15,31 @@ import { assertTenant, requireRole } from '../../plugins/auth';
 import type { StocktakeBook } from '../../stocktake/book';
 import { newStocktakeClosed, newStocktakeOpen } from '../../stocktake/errors';
 import { buildMerkleTree, MERKLE_ALGORITHM } from '../../stocktake/merkle';
+import { StocktakeLive } from '../../stocktake/live';
 import { newReadDecoder } from '../../stocktake/read-decoder';
 import { READS_PER_BATCH_MAX, STOCKTAKE_ITEMS_MAX, reconcile, resolveBatch } from '../../stocktake/reconcile';
 import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import {
     BatchResponse,
     CreateStocktakeBody,
+    ListQuery,
+    ListResponse,
     ProofParams,
     ProofResponse,
     ReadsBody,
     ReportResponse,
     StocktakeParams,
     StocktakeResponse,
+    StreamQuery,
 } from './schema';
+import { DEFAULT_STREAM_LIMITS, EventStreams, serveStocktakeStream, streamedReport, type StreamLimits } from './stream';
 
 /** Options of the stocktake routes. */
 export interface StocktakeRoutesOptions {
     /** The book; defaults to the projection's `items` table in the app's database. */
     book?: StocktakeBook;
+    /** Bounds of the event streams (defaults: {@link DEFAULT_STREAM_LIMITS}). */
+    streamLimits?: Partial<StreamLimits>;
 }
 
 /** How a verifier checks a proof, sent with each one. */
@@ -81,6 +89,21 @@ function indexOf(sorted: readonly string[], id: string): number {
 const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = async (fastify, options) => {
     const repository = newStocktakeRepository(fastify.db);
     const book = options.book ?? newPgStocktakeBook(fastify.db);
+    const live = new StocktakeLive();
+    const streams = new EventStreams({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
+    // Before the server waits for its connections to end: an event stream would never end on its own.
+    fastify.addHook('preClose', async () => streams.endAll());
+
+    /** Tell the stocktake's watchers its new totals (only when someone watches: one more read of a row). */
+    async function publishTotals(id: string, log: { warn(obj: object, msg: string): void }): Promise<void> {
+        if (!live.watched(id)) return;
+        try {
+            const now = await repository.findById(id);
+            if (now) live.publishTotals(id, now);
+        } catch (err: unknown) {
+            log.warn({ err, stocktakeId: id }, 'live stocktake totals not published');
+        }
+    }
 
     async function load(id: string, principal: Parameters<typeof assertTenant>[0]): Promise<Stocktake> {
         const stocktake = await repository.findById(id);
@@ -116,6 +139,85 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 deviceIds: request.body.deviceIds ?? [],
             });
             return reply.code(201).header('location', `/v1/stocktakes/${stocktake.id}`).send(toResponse(stocktake));
+        },
+    );
+
+    fastify.get(
+        '/stocktakes',
+        {
+            schema: {
+                tags: ['stocktakes'],
+                summary: 'Stocktakes, newest first: the caller\'s enterprise\'s (customs: every enterprise\'s)',
+                querystring: ListQuery,
+                response: { 200: ListResponse, ...authenticatedErrors },
+            },
+        },
+        async (request) => {
+            const { principal } = request;
+            const enterpriseId = principal.role === 'customs' ? null : principal.enterpriseId;
+            if (principal.role !== 'customs' && enterpriseId === null) {
+                throw new Error('an operator or enterprise key without an enterprise'); // the schema forbids it
+            }
+            const rows = await repository.list(
+                { enterpriseId, ...(request.query.status === undefined ? {} : { status: request.query.status }) },
+                request.query.limit ?? 20,
+            );
+            return { stocktakes: rows.map((row) => toResponse(row)) };
+        },
+    );
+
+    fastify.get(
+        '/stocktakes/:id/report',
+        {
+            schema: {
+                tags: ['stocktakes'],
+                summary: 'The report of a closed stocktake (its enterprise, or customs); 409 while it is open',
+                params: StocktakeParams,
+                response: { 200: ReportResponse, 404: Problem, 409: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request) => {
+            const stocktake = await load(request.params.id, request.principal);
+            const report = await repository.findReport(stocktake.id);
+            if (!report) {
+                throw newStocktakeOpen(stocktake.id);
+            }
+            return report;
+        },
+    );
+
+    fastify.get(
+        '/stocktakes/:id/stream',
+        {
+            config: { streamTokenAuth: true },
+            schema: {
+                tags: ['stocktakes'],
+                summary:
+                    'Server-sent events of a stocktake: counts (at once and after each batch), heartbeat, report at the close. ' +
+                    'Authorization header, or ?access_token= from POST /v1/stream-tokens',
+                params: StocktakeParams,
+                querystring: StreamQuery,
+                produces: ['text/event-stream'],
+                response: {
+                    200: Type.String({ description: 'text/event-stream: events counts, heartbeat, report, end; data is one line of JSON' }),
+                    404: Problem,
+                    ...authenticatedErrors,
+                },
+            },
+        },
+        async (request, reply) => {
+            await serveStocktakeStream(
+                streams,
+                {
+                    live,
+                    load: (id, req) => load(id, req.principal),
+                    findById: (id) => repository.findById(id),
+                    findReport: (id) => repository.findReport(id),
+                },
+                request.params.id,
+                request,
+                reply,
+            );
         },
     );
 
@@ -172,6 +274,8 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             });
             switch (result.kind) {
                 case 'recorded':
+                    // Not awaited: the counter's acknowledgement does not wait for the live view.
+                    void publishTotals(stocktake.id, request.log);
                     return result.response;
                 case 'duplicate':
                     if (!result.sameReads) {
@@ -242,7 +346,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 }
                 txId = requireTxId(record);
             }
-            return repository.saveReport({
+            const saved = await repository.saveReport({
                 id: stocktake.id,
                 enterprise: stocktake.enterpriseId,
                 location: stocktake.location,
@@ -253,6 +357,8 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 txId,
                 closedAt: new Date().toISOString(),
             });
+            live.publishClosed(stocktake.id, streamedReport(saved));
+            return saved;
         },
     );
 

@@ -108,3 +108,25 @@ export const ProofResponse = Type.Object({
     txId: Type.String(),
     verification: Type.String(),
 });
+
+/** Query of `GET /v1/stocktakes`. */
+export const ListQuery = Type.Object(
+    {
+        status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closing'), Type.Literal('closed')])),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    },
+    { additionalProperties: false },
+);
+
+/** `GET /v1/stocktakes`. */
+export const ListResponse = Type.Object({ stocktakes: Type.Array(StocktakeResponse, { description: 'Newest first' }) });
+
+/** Query of `GET /v1/stocktakes/{id}/stream`. */
+export const StreamQuery = Type.Object(
+    {
+        access_token: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: 'A stream token from POST /v1/stream-tokens, for clients that cannot send Authorization' }),
+        ),
+    },
+    { additionalProperties: false },
+);

@@ -47,7 +47,7 @@ async function freePort(): Promise<number> {
 
 t.test('kill -9 of the gateway, Redis and PostgreSQL restarts: every capture committed once', { skip }, async (t) => {
   const started = Date.now();
-  const mark = (what: string) => console.error(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const mark = (what: string) => t.comment(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const dn: DevnetProcess = await startDevnetProcess();
   t.teardown(() => dn.stop());
   const chain = new TraceClient(dn);
@@ -225,20 +225,7 @@ t.test('kill -9 of the gateway, Redis and PostgreSQL restarts: every capture com
   const rebuildWarnings: string[] = [];
   const note = (o: unknown, m?: string) => void rebuildWarnings.push(`${m ?? ''} ${o instanceof Object && 'err' in o ? String((o as { err: unknown }).err) : JSON.stringify(o)}`);
   await rebuildProjection({ pool: rebuilt, openEvents: (from, checkpoint) => source.chaincodeEvents(from, checkpoint), idleMs: 5_000, log: { info: note, warn: note, error: note, debug: () => undefined } as never });
-  console.error(rebuildWarnings.join('\n'));
-  {
-    const diag = await source.chaincodeEvents(0n);
-    const it = diag[Symbol.asyncIterator]();
-    let n = 0; let lastBlock = 0n; const blocks = new Set<bigint>();
-    for (;;) {
-      const r = await Promise.race([it.next(), new Promise<'t'>((res) => setTimeout(() => res('t'), 4000))]);
-      if (r === 't' || r.done) break;
-      n++; lastBlock = r.value.blockNumber; blocks.add(r.value.blockNumber);
-    }
-    diag.close();
-    const { rows } = await live.query(`SELECT max(block_number) AS b, count(*) AS n FROM ledger_transactions`);
-    console.error(`DIAG stream events ${n}, last block ${lastBlock}, blocks ${blocks.size}; live projection max block ${rows[0].b}, txs ${rows[0].n}`);
-  }
+  t.same(rebuildWarnings, [], 'the rebuild ran without a failed batch');
   const { rows: rebuiltEvents } = await rebuilt.query<{ sgtin: string; tx_id: string; type: string }>(
     `SELECT sgtin, tx_id, type FROM item_events WHERE sgtin LIKE $1 ORDER BY sgtin, block_number, tx_seq`, [`urn:epc:id:sgtin:6901234.000401.%`]);
   mark('rebuilt');

@@ -121,6 +121,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
     let stream: LedgerEventStream | undefined;
     let wakeSleep: (() => void) | undefined;
     let lastActivityMs = Date.now();
+    let writing = false;
     let status: {
         lastBlock: bigint | undefined;
         lastTxId: string | undefined;
@@ -142,6 +143,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
         const last = batch[batch.length - 1]?.position;
         if (!last) return;
         const rows = projectEvents(batch);
+        writing = true;
         try {
             await withTransaction(pool, async (tx) => {
                 await newProjectionRepository(tx).applyBatch(rows);
@@ -149,6 +151,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
                 await newCheckpointRepository(tx).save({ name, blockNumber: last.blockNumber, transactionId: last.transactionId });
             });
         } finally {
+            writing = false;
             options.onCommitted?.(rows.items.map((item) => item.sgtin));
         }
         status = { ...status, lastBlock: last.blockNumber, lastTxId: last.transactionId, eventsApplied: status.eventsApplied + batch.length };
@@ -199,6 +202,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
                     throw new Error('the peer ended the chaincode event stream');
                 }
                 const event = result.value;
+                lastActivityMs = Date.now(); // an event read is activity too (waitUntilIdle)
                 if (event.eventName !== LEDGER_EVENT_NAME) continue; // not ours to project
                 if (event.blockNumber !== currentBlock) {
                     currentBlock = event.blockNumber;
@@ -261,7 +265,9 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
             const deadline = Date.now() + maxWaitMs;
             lastActivityMs = Date.now();
             // Bounded by maxWaitMs: one check per idleMs / 4 at most.
-            while (Date.now() - lastActivityMs < idleMs) {
+            // Idle = no event read and no batch written for idleMs, and no batch being written now (a large batch on a
+            // busy database may take longer than idleMs).
+            while (writing || Date.now() - lastActivityMs < idleMs) {
                 if (Date.now() > deadline) throw new Error(`projection still busy after ${maxWaitMs} ms`);
                 await new Promise((resolve) => setTimeout(resolve, Math.max(10, idleMs / 4)));
             }

@@ -92,7 +92,7 @@ function ledgerEvent(type: string, items: (tx: string) => LedgerItem[]): LedgerE
         actor: { mspId: 'EnterpriseMSP', enterpriseId: IMPORTER },
         items: listed,
         movements: [],
-        epcis: [{ eventID: `urn:uuid:${tx.slice(0, 8)}-0000-5000-8000-000000000000`, eventTime: '2025-01-01T00:00:00.000Z', bizStep: type.toLowerCase(), epcList: listed.map((i) => i.sgtin) }],
+        epcis: [{ eventID: `urn:uuid:00000000-0000-5000-8000-${tx.slice(-12)}`, eventTime: '2025-01-01T00:00:00.000Z', bizStep: type.toLowerCase(), epcList: listed.map((i) => i.sgtin) }],
     };
 }
 

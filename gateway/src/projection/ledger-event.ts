@@ -135,6 +135,7 @@ export function projectEvents(events: readonly { position: PositionedEvent; payl
         });
         const epcis = payload.epcis ?? [];
         const epcsByEvent = epcis.map(epcsOf);
+        const namedBy = epcsByEvent.map((epcs) => new Set(epcs));
         epcis.forEach((event, eventSeq) => {
             epcisEvents.push({
                 eventId: event.eventID,
@@ -173,7 +174,9 @@ export function projectEvents(events: readonly { position: PositionedEvent; payl
                 eventTime: payload.eventTime,
                 recordTime: payload.recordTime,
                 type: payload.type,
-                epcis: epcis.filter((_event, i) => epcsByEvent[i]?.includes(item.sgtin)),
+                // Positions of the transaction's EPCIS events that name the item, not copies of them: an event of a
+                // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
+                epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
                 item,
             });
             for (const enterprise of [item.holder, item.transit?.to]) {

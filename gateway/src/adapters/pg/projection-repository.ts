@@ -49,8 +49,8 @@ export interface ProjectedItemEvent {
     readonly eventTime: string;
     readonly recordTime: string;
     readonly type: string;
-    /** The transaction's EPCIS events that name the item. */
-    readonly epcis: readonly unknown[];
+    /** Positions (`epcis_events.event_seq`) of the transaction's EPCIS events that name the item. */
+    readonly epcis: readonly number[];
     /** The item after the transaction. */
     readonly item: unknown;
 }
@@ -465,7 +465,13 @@ const IS_PARTY: PreparedStatement = {
 };
 const HISTORY: PreparedStatement = {
     name: 'projection.history',
-    text: `SELECT e.tx_id, e.block_number::text AS block_number, e.tx_seq, e.type, e.event_time, e.record_time, e.epcis,
+    // item_events.epcis holds the positions of the transaction's EPCIS events that name the item (rows projected
+    // before that change hold the events themselves); the events are read from epcis_events, stored once per tx.
+    text: `SELECT e.tx_id, e.block_number::text AS block_number, e.tx_seq, e.type, e.event_time, e.record_time,
+                  CASE WHEN jsonb_typeof(e.epcis -> 0) = 'number'
+                       THEN (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
+                             WHERE x.tx_id = e.tx_id AND x.event_seq IN (SELECT jsonb_array_elements_text(e.epcis)::int))
+                       ELSE e.epcis END AS epcis,
                   e.item, t.payload_sha256, t.actor
            FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
            WHERE e.sgtin = $1 ORDER BY e.block_number, e.tx_seq LIMIT $2`,
@@ -478,7 +484,11 @@ const ITEM_WITH_HISTORY: PreparedStatement = {
                   (SELECT coalesce(json_agg(json_build_array(h.tx_id, h.block_number::text, h.tx_seq, h.type, h.event_time,
                                                             h.record_time, h.epcis, h.item, h.payload_sha256, h.actor)
                                             ORDER BY h.block_number, h.tx_seq), '[]')::text
-                   FROM (SELECT e.tx_id, e.block_number, e.tx_seq, e.type, e.event_time, e.record_time, e.epcis, e.item,
+                   FROM (SELECT e.tx_id, e.block_number, e.tx_seq, e.type, e.event_time, e.record_time,
+                                CASE WHEN jsonb_typeof(e.epcis -> 0) = 'number'
+                       THEN (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
+                             WHERE x.tx_id = e.tx_id AND x.event_seq IN (SELECT jsonb_array_elements_text(e.epcis)::int))
+                       ELSE e.epcis END AS epcis, e.item,
                                 t.payload_sha256, t.actor
                          FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
                          WHERE e.sgtin = i.sgtin ORDER BY e.block_number, e.tx_seq LIMIT $2) h) AS history

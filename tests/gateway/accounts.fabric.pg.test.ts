@@ -3,16 +3,16 @@
 import t from 'tap';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createPool, type DbPool } from '../../gateway/src/adapters/pg';
+import type { DbPool } from '../../gateway/src/adapters/pg';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
-import { newProjectionFollower, type ProjectionFollower } from '../../gateway/src/projection/follower';
-import { openProjectionLedgerClient } from '../../gateway/src/projection/ledger-source';
+import type { ProjectionFollower } from '../../gateway/src/projection/follower';
 import { diffAccount } from '../../gateway/src/routes/accounts/reconcile';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
 import { createMigratedDatabase } from './helpers/database';
+import { startProjection } from './helpers/projection';
 import { waitFor } from './helpers/wait';
 
 const { operator, importer, processor } = ENTERPRISES;
@@ -110,16 +110,8 @@ t.before(async () => {
   keys.operator = await newKey(operator.id, 'Operator', 'operator', operator.mspId);
   keys.processor = await newKey(processor.id, 'Processor', 'enterprise', processor.mspId);
 
-  const client = openProjectionLedgerClient(settings!, 'CustomsMSP');
-  const pool = createPool({ connectionString: databaseUrl });
-  follower = newProjectionFollower({ pool, openEvents: (from, checkpoint) => client.chaincodeEvents(from, checkpoint) });
-  follower.start();
-  t.teardown(async () => {
-    await follower.stop();
-    client.close();
-    await pool.end();
-    ledgers.close();
-  });
+  t.teardown(() => ledgers.close());
+  follower = startProjection(t, settings!, databaseUrl);
   await caughtUp();
 });
 t.teardown(async () => {

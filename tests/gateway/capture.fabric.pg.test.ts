@@ -7,12 +7,9 @@
 import t from 'tap';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createPool } from '../../gateway/src/adapters/pg';
 import { CAPTURE_QUEUE, newCaptureJobHandler, type CaptureJob } from '../../gateway/src/capture/processor';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
-import { newProjectionFollower } from '../../gateway/src/projection/follower';
-import { openProjectionLedgerClient } from '../../gateway/src/projection/ledger-source';
 import type { DbPool } from '../../gateway/src/adapters/pg';
 import type { JobHandler } from '../../gateway/src/ports';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
@@ -20,6 +17,7 @@ import { entryEvent, epcisDocument, shippingEvent } from '../../testkit/src/epci
 import { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
 import { createMigratedDatabase } from './helpers/database';
+import { startProjection } from './helpers/projection';
 import { waitFor } from './helpers/wait';
 
 const { operator, importer } = ENTERPRISES;
@@ -77,16 +75,8 @@ t.before(async () => {
   handler = newCaptureJobHandler({ captures: app.repositories.captures, ledgers });
   built.jobQueue.process(CAPTURE_QUEUE, handler, { concurrency: 2 });
 
-  const client = openProjectionLedgerClient(settings!, 'CustomsMSP');
-  const pool = createPool({ connectionString: databaseUrl });
-  const follower = newProjectionFollower({ pool, openEvents: (from, checkpoint) => client.chaincodeEvents(from, checkpoint) });
-  follower.start();
-  t.teardown(async () => {
-    await follower.stop();
-    client.close();
-    await pool.end();
-    ledgers.close();
-  });
+  t.teardown(() => ledgers.close());
+  startProjection(t, settings!, databaseUrl);
 });
 t.teardown(async () => {
   chain?.close();

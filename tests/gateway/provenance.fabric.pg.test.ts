@@ -5,9 +5,6 @@ import { join } from 'node:path';
 import * as epcTdsModule from 'epc-tds';
 import type { FastifyInstance } from 'fastify';
 import { HN_NAMESPACE as CHAINCODE_HN_NAMESPACE } from '../../chaincode/src/domain/epcis';
-import { createPool } from '../../gateway/src/adapters/pg';
-import { newProjectionFollower } from '../../gateway/src/projection/follower';
-import { openProjectionLedgerClient } from '../../gateway/src/projection/ledger-source';
 import { HN_NAMESPACE } from '../../gateway/src/projection/epcis-document';
 import { sha256Hex } from '../../gateway/src/projection/canonical-json';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
@@ -15,6 +12,7 @@ import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet
 import { ENTERPRISES, gln, personCode, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
 import { createMigratedDatabase } from './helpers/database';
+import { startProjection } from './helpers/projection';
 import { waitFor } from './helpers/wait';
 
 type Tds = typeof epcTdsModule.default;
@@ -77,15 +75,7 @@ t.before(async () => {
   keys.processor = await newKey(processor.id, 'Processor', 'enterprise', processor.mspId);
 
   const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
-  const client = openProjectionLedgerClient(settings!, 'CustomsMSP');
-  const pool = createPool({ connectionString: databaseUrl });
-  const follower = newProjectionFollower({ pool, openEvents: (from, checkpoint) => client.chaincodeEvents(from, checkpoint) });
-  follower.start();
-  t.teardown(async () => {
-    await follower.stop();
-    client.close();
-    await pool.end();
-  });
+  const follower = startProjection(t, settings!, databaseUrl);
   await waitFor('the projection to catch up', () => follower.status().eventsApplied === submitted);
 });
 t.teardown(async () => {

@@ -82,6 +82,8 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
 
     const errors: EventError[] = [];
     const steps: CapturedStep[] = [];
+    /** Position in the document of each step's event (steps skip duplicates and refused events). */
+    const documentIndex: number[] = [];
     const seen = new Set<string>();
     let itemCount = 0;
     for (const [index, event] of events.entries()) {
@@ -98,6 +100,7 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
             continue;
         }
         itemCount += step.items.length;
+        documentIndex.push(index);
         steps.push({ seq: steps.length, eventId: eventID, step });
     }
     if (itemCount > MAX_ITEMS_PER_CAPTURE) {
@@ -112,7 +115,7 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
         for (const { seq, eventId, step } of steps) {
             const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
             if (unknown.length > 0) {
-                errors.push({ index: events.findIndex((e, i) => i >= seq && (e.eventID ?? canonicalEventId(e)) === eventId), eventID: eventId, code: 'UNKNOWN_GTIN', message: `no entry declared GTIN ${unknown.join(', ')}` });
+                errors.push({ index: documentIndex[seq]!, eventID: eventId, code: 'UNKNOWN_GTIN', message: `no entry declared GTIN ${unknown.join(', ')}` });
             }
         }
     }

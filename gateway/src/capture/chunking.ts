@@ -84,16 +84,16 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
     const chunks: Chunk[] = [];
     let wave = 0;
     let waveItems = new Set<string>();
+    let waveIsBarrier = false;
     for (const [seq, draft] of drafts.entries()) {
         // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
         const barrier = draft.fn === 'goods:Associate' || draft.sgtins.some((s) => TRACE_CODE.test(s));
-        const overlaps = barrier || draft.sgtins.some((s) => waveItems.has(s));
-        if (seq > 0 && (overlaps || waveItems.has('\u0000barrier'))) {
+        if (seq > 0 && (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)))) {
             wave += 1;
             waveItems = new Set<string>();
         }
         for (const s of draft.sgtins) waveItems.add(s);
-        if (barrier) waveItems.add('\u0000barrier');
+        waveIsBarrier = barrier;
         const itemsField = draft.fn === 'goods:Associate' ? 'pairs' : 'items';
         chunks.push({
             seq,

@@ -10,6 +10,7 @@
  * elements are hashed generically (sorted), which is stable but may differ from the reference for sensor events.
  */
 import { createHash } from 'node:crypto';
+import { glnOf, gs1CheckDigit, sgtinParts } from '../domain/gs1';
 
 const CBV = 'https://ref.gs1.org/cbv/';
 
@@ -57,36 +58,19 @@ const OLD_URN: readonly (readonly [string, string])[] = [
     ['urn:epcglobal:cbv:er:', `${CBV}ER-`],
 ];
 
-function checkDigit(digits: string): string {
-    let sum = 0;
-    for (let i = 0; i < digits.length; i++) {
-        sum += (digits.charCodeAt(digits.length - 1 - i) - 48) * (i % 2 === 0 ? 3 : 1);
-    }
-    return String((10 - (sum % 10)) % 10);
-}
-
 /** EPC pure-identity URNs (SGTIN, SSCC, SGLN, GRAI, PGLN) as GS1 Digital Link URIs; anything else unchanged. */
 export function epcUrnToDigitalLink(value: string): string {
-    let m = /^urn:epc:id:sgtin:(\d+)\.(\d+)\.(.+)$/.exec(value);
-    if (m && m[1]!.length + m[2]!.length === 13) {
-        const body = `${m[2]!.slice(0, 1)}${m[1]}${m[2]!.slice(1)}`;
-        return `https://id.gs1.org/01/${body}${checkDigit(body)}/21/${m[3]}`;
-    }
-    m = /^urn:epc:id:sscc:(\d+)\.(\d+)$/.exec(value);
+    const sgtin = sgtinParts(value);
+    if (sgtin) return `https://id.gs1.org/01/${sgtin.gtin}/21/${sgtin.serial}`;
+    let m = /^urn:epc:id:sscc:(\d+)\.(\d+)$/.exec(value);
     if (m && m[1]!.length + m[2]!.length === 17) {
         const body = `${m[2]!.slice(0, 1)}${m[1]}${m[2]!.slice(1)}`;
-        return `https://id.gs1.org/00/${body}${checkDigit(body)}`;
+        return `https://id.gs1.org/00/${body}${gs1CheckDigit(body)}`;
     }
     m = /^urn:epc:id:sgln:(\d+)\.(\d*)\.(.+)$/.exec(value);
-    if (m && m[1]!.length + m[2]!.length === 12) {
-        const body = `${m[1]}${m[2]}`;
-        return `https://id.gs1.org/414/${body}${checkDigit(body)}${m[3] === '0' ? '' : `/254/${m[3]}`}`;
-    }
+    if (m && m[1]!.length + m[2]!.length === 12) return `https://id.gs1.org/414/${glnOf(m[1]!, m[2]!)}${m[3] === '0' ? '' : `/254/${m[3]}`}`;
     m = /^urn:epc:id:pgln:(\d+)\.(\d*)$/.exec(value);
-    if (m && m[1]!.length + m[2]!.length === 12) {
-        const body = `${m[1]}${m[2]}`;
-        return `https://id.gs1.org/417/${body}${checkDigit(body)}`;
-    }
+    if (m && m[1]!.length + m[2]!.length === 12) return `https://id.gs1.org/417/${glnOf(m[1]!, m[2]!)}`;
     return value;
 }
 

@@ -15,6 +15,7 @@
  *
  * Anything else is refused with its reason, before anything is queued.
  */
+import { glnOf, sgtinParts } from '../domain/gs1';
 import { parseItemId } from '../routes/items/item-id';
 
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */
@@ -40,7 +41,6 @@ export interface EventRefusal {
 }
 
 const HN = 'hn:';
-const SGTIN_URN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.([\x21-\x7e]{1,20})$/;
 const TRACE_CODE_PARENT = /(?:^|\/tcode\/)(\d{16})$/;
 const PARTY = /(?:^|\/party\/)([0-9A-HJ-NPQRTUWXY]{18})$/;
 
@@ -56,20 +56,9 @@ function refuse(code: EventRefusal['code'], message: string): never {
     throw new Refused({ code, message });
 }
 
-function checkDigitOk(digits: string): boolean {
-    let sum = 0;
-    for (let i = digits.length - 2, w = 3; i >= 0; i--, w = 4 - w) sum += (digits.charCodeAt(i) - 48) * w;
-    return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
-}
-
 /** GTIN-14 of an SGTIN URN (indicator digit first), or undefined when the URN is not a valid SGTIN. */
 export function gtinOfSgtin(urn: string): string | undefined {
-    const m = SGTIN_URN.exec(urn);
-    if (!m || m[1]!.length + m[2]!.length !== 13) return undefined;
-    const body = `${m[2]!.slice(0, 1)}${m[1]}${m[2]!.slice(1)}`;
-    let sum = 0;
-    for (let i = body.length - 1, w = 3; i >= 0; i--, w = 4 - w) sum += (body.charCodeAt(i) - 48) * w;
-    return `${body}${(10 - (sum % 10)) % 10}`;
+    return sgtinParts(urn)?.gtin;
 }
 
 /** Items of an event: SGTIN URNs, SGTIN EPC hex or 16-digit codes (a Digital Link lacks the company prefix split). */
@@ -104,11 +93,7 @@ function required<T>(value: T | undefined, what: string): T {
 export function locationOf(id: unknown): string | undefined {
     if (typeof id !== 'string') return undefined;
     const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.0$/.exec(id);
-    if (m && m[1]!.length + m[2]!.length === 12) {
-        const body = `${m[1]}${m[2]}`;
-        for (let d = 0; d <= 9; d++) if (checkDigitOk(`${body}${d}`)) return `${body}${d}`;
-    }
-    return id;
+    return (m && glnOf(m[1]!, m[2]!)) || id;
 }
 
 function sourceDest(list: unknown, type: string, key: 'source' | 'destination'): string | undefined {

@@ -9,17 +9,16 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createPool } from '../../../gateway/src/adapters/pg';
 import { CAPTURE_QUEUE, newCaptureJobHandler } from '../../../gateway/src/capture/processor';
 import { newLedgerClients } from '../../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../../gateway/src/ledger/ledger-settings';
 import { CONSOLE_DIR } from '../../../gateway/src/plugins/console';
-import { newProjectionFollower, type ProjectionFollower } from '../../../gateway/src/projection/follower';
-import { openProjectionLedgerClient } from '../../../gateway/src/projection/ledger-source';
+import type { ProjectionFollower } from '../../../gateway/src/projection/follower';
 import { REPO_ROOT, startDevnetProcess, type DevnetProcess } from '../../../testkit/src/devnet';
 import { ENTERPRISES, registerDevnetEnterprises, TraceClient } from '../../../testkit/src/trace';
 import { bearer, buildTestApp } from '../../gateway/helpers/app';
 import { createMigratedDatabase, type Teardown } from '../../gateway/helpers/database';
+import { startProjection } from '../../gateway/helpers/projection';
 import { waitFor } from '../../gateway/helpers/wait';
 
 /** Debian's chromium (scripts/services.sh browser installs it); a test tool's own browser download does not work here. */
@@ -84,15 +83,7 @@ export async function startConsoleWorld(t: Teardown): Promise<ConsoleWorld> {
     // Captures are submitted by queue jobs, as in the gateway process.
     built.jobQueue.process(CAPTURE_QUEUE, newCaptureJobHandler({ captures: app.repositories.captures, ledgers }), { concurrency: 2 });
 
-    const projectionLedger = openProjectionLedgerClient(settings, 'CustomsMSP');
-    const pool = createPool({ connectionString: databaseUrl });
-    const follower = newProjectionFollower({ pool, openEvents: (from, checkpoint) => projectionLedger.chaincodeEvents(from, checkpoint) });
-    follower.start();
-    t.teardown(async () => {
-        await follower.stop();
-        projectionLedger.close();
-        await pool.end();
-    });
+    const follower = startProjection(t, settings, databaseUrl);
 
     async function api(method: string, path: string, key: string, body?: unknown) {
         const res = await fetch(`${address}${path}`, {

@@ -5,6 +5,7 @@
  * looked up by GTIN and serial), or a 16-digit traceability code.
  */
 import * as epcTdsModule from 'epc-tds';
+import { hasValidGs1CheckDigit } from '../../domain/gs1';
 
 type Tds = typeof epcTdsModule.default;
 // epc-tds publishes its API as `module.exports` and as `default`; which one a default import sees depends on interop.
@@ -24,15 +25,6 @@ const TRACE_CODE = /^\d{16}$/;
 /** SGTIN-96 (header 0x30, 24 hex digits) or SGTIN-198 (header 0x36, 50 or 52 hex digits). */
 const SGTIN_HEX = /^(30[0-9a-f]{22}|36[0-9a-f]{48}(?:[0-9a-f]{2})?)$/i;
 const DIGITAL_LINK_PATH = /\/01\/(\d{14})\/21\/([^/?#]{1,60})(?:\/|$)/;
-
-/** GS1 mod-10 check digit of the digits before it. */
-function gs1CheckDigitOk(digits: string): boolean {
-    let sum = 0;
-    for (let i = digits.length - 2; i >= 0; i--) {
-        sum += (digits.charCodeAt(i) - 48) * ((digits.length - 2 - i) % 2 === 0 ? 3 : 1);
-    }
-    return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
-}
 
 /**
  * Parse an item id.
@@ -62,7 +54,7 @@ export function parseItemId(id: string): ItemRef | undefined {
         const match = DIGITAL_LINK_PATH.exec(url.pathname);
         const gtin = match?.[1];
         const rawSerial = match?.[2];
-        if (gtin === undefined || rawSerial === undefined || !gs1CheckDigitOk(gtin)) return undefined;
+        if (gtin === undefined || rawSerial === undefined || !hasValidGs1CheckDigit(gtin)) return undefined;
         let serial: string;
         try {
             serial = decodeURIComponent(rawSerial);

@@ -16,6 +16,7 @@ import { requireRole } from '../../plugins/auth';
 import type { FastifyTypebox } from './schema';
 import { DuplicateResponse, IdempotencyHeaders, stepErrors } from './schema';
 import { duplicateOf, submissionIdFor } from '../../ledger/submission';
+import { hasValidGs1CheckDigit } from '../../domain/gs1';
 
 /** The chaincode contracts the step routes submit to. */
 export type StepContract = 'goods' | 'sale' | 'customs';
@@ -68,15 +69,6 @@ export async function submitStep(request: FastifyRequest, reply: FastifyReply, c
 /** A GS1 identifier whose check digit the schema cannot verify: `[JSON pointer into the body, value, kind]`. */
 export type Gs1Check = readonly [instancePath: string, value: string | undefined, kind: 'gtin' | 'location'];
 
-/** GS1 mod-10: weights 3, 1, 3, ... from the right of the digits before the check digit. */
-function gs1CheckDigitOk(digits: string): boolean {
-    let sum = 0;
-    for (let i = digits.length - 2, weight = 3; i >= 0; i--, weight = 4 - weight) {
-        sum += (digits.charCodeAt(i) - 48) * weight;
-    }
-    return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
-}
-
 /**
  * A `VALIDATION_FAILED` problem shaped like the validator's, for rules a JSON schema cannot say.
  *
@@ -97,7 +89,7 @@ export function newBodyValidationProblem(issues: readonly (readonly [string, str
  * @throws ProblemError `VALIDATION_FAILED` listing every bad one.
  */
 export function assertGs1CheckDigits(checks: readonly Gs1Check[]): void {
-    const bad = checks.filter(([, value, kind]) => value !== undefined && (kind === 'gtin' || /^\d{13}$/.test(value)) && !gs1CheckDigitOk(value));
+    const bad = checks.filter(([, value, kind]) => value !== undefined && (kind === 'gtin' || /^\d{13}$/.test(value)) && !hasValidGs1CheckDigit(value));
     if (bad.length > 0) {
         const what = (kind: Gs1Check[2]) => (kind === 'gtin' ? 'GTIN-14' : 'GLN');
         throw newBodyValidationProblem(bad.map(([path, , kind]) => [path, 'gs1CheckDigit', `must be a ${what(kind)} with a valid check digit`]));

@@ -213,6 +213,7 @@ export class CountSession {
 
   private onRead(read: Read): void {
     this.reads++;
+    if (read.kind === 'repeat') return;
     if (read.kind === 'undecodable') {
       this.undecodableCount++;
       this.byReason.set(read.reason, (this.byReason.get(read.reason) ?? 0) + 1);
@@ -220,7 +221,7 @@ export class CountSession {
       this.lastUndecodable = read;
       return;
     }
-    if (read.repeat === true || this.seen.has(read.key)) return;
+    if (this.seen.has(read.key)) return;
     if (this.seen.size >= this.sessionItemsMax) {
       if (this.fatal === undefined) {
         this.fatal = newAgentError('SESSION_TOO_LARGE', `more than ${this.sessionItemsMax} distinct items in one session`, 'split the location into several stocktakes');

@@ -23,12 +23,19 @@ export interface ItemRead {
   readonly key: string;
   /** What is sent to the gateway: an SGTIN URN, a GS1 Digital Link URI, or the 16-digit code. */
   readonly upload: string;
-  /**
-   * Set when this decoder already handed out the very same read (same EPC) earlier in the session, so the
-   * session can skip its dedup lookup: an RFID counter reports each tag many times a second.
-   */
-  readonly repeat?: true;
 }
+
+/**
+ * A read of an EPC this decoder already handed out as an item earlier in the session: one more read to
+ * count, nothing new to deduplicate. An RFID counter reports each tag many times a second, so this is the
+ * common case; it is one shared constant, so handling it touches no per-item memory.
+ */
+export interface RepeatRead {
+  readonly kind: 'repeat';
+}
+
+/** The one {@link RepeatRead}. */
+export const REPEAT_READ: RepeatRead = Object.freeze({ kind: 'repeat' });
 
 /** A read the agent could not turn into an item. */
 export interface UndecodableRead {
@@ -40,7 +47,7 @@ export interface UndecodableRead {
 }
 
 /** What a decoder produces. */
-export type Read = ItemRead | UndecodableRead;
+export type Read = ItemRead | RepeatRead | UndecodableRead;
 
 /** Receives reads as a decoder produces them (a callback keeps the hot path allocation-free). */
 export type ReadSink = (read: Read) => void;

@@ -17,7 +17,7 @@ const TEST_KEY = '0180614141123458216789';
 function decode(decoder: ReportDecoder, reports: readonly (number[] | Uint8Array)[]): string[] {
   const out: string[] = [];
   const sink = (r: Read): void => {
-    out.push(r.kind === 'item' ? `item ${r.upload}${r.repeat ? ' (repeat)' : ''}` : `undecodable ${r.reason}`);
+    out.push(r.kind === 'item' ? `item ${r.upload}` : r.kind === 'repeat' ? 'repeat' : `undecodable ${r.reason}`);
   };
   for (const r of reports) decoder.push(r instanceof Uint8Array ? r : Uint8Array.from(r), sink);
   decoder.end(sink);
@@ -77,7 +77,7 @@ t.test('M100: the test vector frame, alone, split at every byte, and joined with
   for (let cut = 1; cut < TEST_FRAME.length; cut++) {
     t.same(decode(new M100Decoder(), [TEST_FRAME.slice(0, cut), TEST_FRAME.slice(cut)]), [`item ${TEST_URN}`], `split after byte ${cut}`);
   }
-  t.same(decode(new M100Decoder(), [[...TEST_FRAME, ...TEST_FRAME, ...TEST_FRAME]]), [`item ${TEST_URN}`, `item ${TEST_URN} (repeat)`, `item ${TEST_URN} (repeat)`], 'three frames in one chunk');
+  t.same(decode(new M100Decoder(), [[...TEST_FRAME, ...TEST_FRAME, ...TEST_FRAME]]), [`item ${TEST_URN}`, 'repeat', 'repeat'], 'three frames in one chunk');
 });
 
 t.test('M100: garbage, bad checksum, bad CRC, truncation, toggle bit, non-inventory frames', async (t) => {
@@ -128,7 +128,7 @@ t.test('CP2110: report ID = number of UART bytes; frames cross report boundaries
 t.test('TSL ASCII: EP: lines are reads, other responses are ignored, the rest is undecodable', async (t) => {
   const text = 'CS: .iv\r\nEP: 3074257BF7194E4000001A85\r\nRI: -55\r\nEP: 30ZZ\r\nhello\r\nOK:\r\nEP: 3074257BF7194E4000001A85';
   const d = new TslAsciiDecoder();
-  t.same(decode(d, [ascii(text.slice(0, 17)), ascii(text.slice(17))]), [`item ${TEST_URN}`, 'undecodable epc-not-hex', 'undecodable tsl-unrecognised-line', `item ${TEST_URN} (repeat)`]);
+  t.same(decode(d, [ascii(text.slice(0, 17)), ascii(text.slice(17))]), [`item ${TEST_URN}`, 'undecodable epc-not-hex', 'undecodable tsl-unrecognised-line', 'repeat']);
   t.equal(d.ignored, 3, 'CS:, RI:, OK:');
 });
 

@@ -4,6 +4,8 @@ import t from 'tap';
 import { tds } from '../../scanner-agent/src/decoders/epc-tds';
 import { decodeEpcHex, decodeSgtin198Serial } from '../../scanner-agent/src/decoders/sgtin';
 import { EpcReadDecoder } from '../../scanner-agent/src/decoders/epc-read';
+import { EpcBytesMemo } from '../../scanner-agent/src/decoders/epc-bytes-memo';
+import { REPEAT_READ } from '../../scanner-agent/src/reads';
 
 function urnOf(hex: string): string {
   const r = decodeEpcHex(hex);
@@ -92,9 +94,63 @@ t.test('the EPC memo hands out the first sighting once, then repeats', async (t)
   const first = epc.decodeHex('3074257bf7194e4000001a85');
   const again = epc.decodeHex('3074257bf7194e4000001a85');
   t.same(first, { kind: 'item', key: '0180614141123458216789', upload: 'urn:epc:id:sgtin:0614141.812345.6789' });
-  t.same(again, { ...first, repeat: true });
+  t.equal(again, REPEAT_READ);
   const bad1 = epc.decodeHex('3174257BF7194E4000001A85');
   const bad2 = epc.decodeHex('3174257BF7194E4000001A85');
   t.equal(bad1.kind, 'undecodable');
   t.equal(bad2.kind, 'undecodable', 'undecodable reads are never marked as repeats');
+});
+
+t.test('EPC bytes: the first sighting is an item, later ones repeats, wherever the bytes sit in a buffer', async (t) => {
+  const epc = new EpcReadDecoder();
+  const tag = Buffer.from('3074257bf7194e4000001a85', 'hex');
+  const inFrame = Buffer.concat([Buffer.from([0xbb, 0x02, 0x22]), tag, Buffer.from([0x7e])]);
+  t.same(epc.decodeBytes(tag, 0, 12), { kind: 'item', key: '0180614141123458216789', upload: 'urn:epc:id:sgtin:0614141.812345.6789' });
+  t.equal(epc.decodeBytes(inFrame, 3, 15), REPEAT_READ, 'same bytes at another offset of another buffer');
+  t.equal(epc.decodeBytes(Uint8Array.from(tag), 0, 12), REPEAT_READ, 'a plain Uint8Array too');
+  const other = Buffer.from(tag);
+  other[11] = 0x86; // serial 6790
+  t.same(epc.decodeBytes(other, 0, 12), { kind: 'item', key: '0180614141123458216790', upload: 'urn:epc:id:sgtin:0614141.812345.6790' }, 'one bit apart is another item');
+  const short = tag.subarray(0, 11); // same leading bytes, shorter: must not hit the 12-byte entry
+  t.same(epc.decodeBytes(short, 0, 11), { kind: 'undecodable', reason: 'epc-length', raw: '3074257BF7194E4000001A' });
+  t.equal(epc.decodeBytes(short, 0, 11).kind, 'undecodable', 'undecodable bytes are counted every time');
+  const sgtin198 = new tds.Sgtin198().setFilter(1).setPartition(5).setCompanyPrefix(614141).setItemReference(712345).setSerial('32a/b').toHexString();
+  const long = Buffer.from(sgtin198, 'hex');
+  t.equal(epc.decodeBytes(long, 0, long.length).kind, 'item', 'SGTIN-198 (too long for the bytes memo) still decodes');
+  t.equal(epc.decodeBytes(long, 0, long.length), REPEAT_READ, 'and repeats through the hex memo');
+});
+
+t.test('a decoder without repeats (as the gateway uses) names the item on every read', async (t) => {
+  const epc = new EpcReadDecoder({ repeats: false });
+  const item = { kind: 'item', key: '0180614141123458216789', upload: 'urn:epc:id:sgtin:0614141.812345.6789' };
+  t.same(epc.decodeHex('3074257bf7194e4000001a85'), item);
+  t.same(epc.decodeHex('3074257bf7194e4000001a85'), item);
+  const tag = Buffer.from('3074257bf7194e4000001a85', 'hex');
+  t.same(epc.decodeBytes(tag, 0, 12), item);
+  t.same(epc.decodeBytes(tag, 0, 12), item);
+});
+
+t.test('the bytes memo stays bounded and correct when full and under collisions', async (t) => {
+  const memo = new EpcBytesMemo(1000);
+  const key = (i: number): Buffer => {
+    const b = Buffer.alloc(12);
+    b.writeUInt32BE(0x30742570, 0);
+    b.writeUInt32BE(i, 8);
+    return b;
+  };
+  const items = Array.from({ length: 1000 }, (_, i) => ({ kind: 'item' as const, key: `k${i}`, upload: `u${i}` }));
+  for (let i = 0; i < 1000; i++) memo.set(key(i), 0, 12, i % 2 === 0 ? REPEAT_READ : items[i]!);
+  t.equal(memo.size, 1000);
+  let wrong = 0;
+  for (let i = 0; i < 1000; i++) if (memo.get(key(i), 0, 12) !== (i % 2 === 0 ? REPEAT_READ : items[i])) wrong++;
+  t.equal(wrong, 0, 'every key finds its own value');
+  t.equal(memo.get(key(5000), 0, 12), undefined, 'an unknown key misses');
+  memo.set(key(1), 0, 12, REPEAT_READ);
+  t.equal(memo.get(key(1), 0, 12), REPEAT_READ, 'a value can be replaced');
+  t.equal(memo.size, 1000, 'replacing does not grow it');
+  memo.set(key(1000), 0, 12, items[3]!);
+  t.equal(memo.size, 1, 'full: cleared, then the new key stored');
+  t.equal(memo.get(key(0), 0, 12), undefined, 'old keys are gone after the clear');
+  t.equal(memo.get(key(1000), 0, 12), items[3]);
+  t.ok(EpcBytesMemo.keys(16) && !EpcBytesMemo.keys(17) && !EpcBytesMemo.keys(0), 'keys 1-16 bytes');
 });

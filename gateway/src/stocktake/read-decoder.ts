@@ -65,12 +65,15 @@ export interface ReadDecoder {
  * @returns The decoder.
  */
 export function newReadDecoder(): ReadDecoder {
-    const epc = new EpcReadDecoder();
+    const epc = new EpcReadDecoder({ repeats: false }); // every read must say what it names
     return {
         decode(read) {
             const result = decodeTextRead(read, epc);
             if (result.kind === 'undecodable') {
                 return { kind: 'undecodable', reason: result.reason };
+            }
+            if (result.kind === 'repeat') {
+                throw new Error('unreachable: the decoder is built without repeats');
             }
             if (result.upload.startsWith(SGTIN_URN_PREFIX)) {
                 return { kind: 'sgtin', sgtin: result.upload };

@@ -51,10 +51,10 @@ export class Cp2110M100Decoder implements ReportDecoder {
     if (report.length < 1 + count) {
       // The bytes that did arrive still go to the frame parser, which reports the broken frame.
       sink(undecodable('cp2110-truncated-report', report));
-      this.frames.push(report.subarray(1), sink);
+      this.frames.push(report, sink, 1);
       return;
     }
-    this.frames.push(report.subarray(1, 1 + count), sink);
+    this.frames.push(report, sink, 1, 1 + count);
   }
 
   end(sink: ReadSink): void {

@@ -90,11 +90,18 @@ export class M100FrameParser {
     private readonly onError: (reason: string, bytes: Uint8Array) => void,
   ) {}
 
-  /** Appends bytes and parses every complete frame. */
-  push(chunk: Uint8Array): void {
-    for (let at = 0; at < chunk.length; ) {
-      if (this.start > 0) {
-        this.buf.copy(this.buf, 0, this.start, this.end);
+  /**
+   * Appends `chunk[from, to)` and parses every complete frame. Ranges instead of subarrays: a handheld sends
+   * hundreds of thousands of small reports a minute, and each subarray is an allocation.
+   */
+  push(chunk: Uint8Array, from = 0, to = chunk.length): void {
+    const buf = this.buf;
+    for (let at = from; at < to; ) {
+      if (this.start === this.end) {
+        this.start = 0; // everything parsed: nothing to move
+        this.end = 0;
+      } else if (this.start > 0) {
+        buf.copy(buf, 0, this.start, this.end);
         this.end -= this.start;
         this.start = 0;
       }
@@ -104,8 +111,8 @@ export class M100FrameParser {
         this.fail('m100-buffer-overflow', this.end);
         continue;
       }
-      const take = Math.min(room, chunk.length - at);
-      this.buf.set(chunk.subarray(at, at + take), this.end);
+      const take = Math.min(room, to - at);
+      for (let i = 0; i < take; i++) buf[this.end + i] = chunk[at + i]!; // reports are small: a loop beats a native copy
       this.end += take;
       at += take;
       this.parse(false);
@@ -177,9 +184,9 @@ export class M100Decoder implements ReportDecoder {
     );
   }
 
-  push(report: Uint8Array, sink: ReadSink): void {
+  push(report: Uint8Array, sink: ReadSink, from = 0, to = report.length): void {
     this.sink = sink;
-    this.parser.push(report);
+    this.parser.push(report, from, to);
   }
 
   end(sink: ReadSink): void {

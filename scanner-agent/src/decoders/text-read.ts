@@ -83,7 +83,7 @@ export function decodeTextRead(text: string, epc: EpcReadDecoder): Read {
   if (EPC_HEX.test(data)) {
     const read = epc.decodeHex(data);
     // Keep the text as typed in the preview, the reason from the EPC decoder.
-    return read.kind === 'item' ? read : undecodable(read.reason, text);
+    return read.kind === 'undecodable' ? undecodable(read.reason, text) : read;
   }
   if (isBracketedElementString(data)) return fromElementString(parseBracketedElementString(data), text);
   if (BARE_ELEMENT_STRING.test(data)) return fromElementString(parseElementString(data.startsWith(GS) ? data.slice(1) : data), text);

@@ -12,6 +12,9 @@
  */
 'use strict';
 const { randomBytes, randomUUID } = require('node:crypto');
+const { execFileSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { Client } = require('pg');
@@ -43,6 +46,40 @@ const POSTS_IN_FLIGHT = Number(values['posts-in-flight']);
 const TOTAL = DOCS * EVENTS * PER_EVENT;
 const { importer } = ENTERPRISES;
 
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU time (user + system, ms) of the processes whose command line matches `pattern`, from /proc. */
+function cpuMsOf(pids) {
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    } catch { /* the process ended: its time is lost, which only understates */ }
+  }
+  return ms;
+}
+function pidsOf(pattern) {
+  try { return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').map(Number).filter((n) => n !== process.pid); } catch { return []; }
+}
+
+/** Where the CPU goes during the chain run: this process (gateway + queue worker + projection), the dev peer, the chaincode, PostgreSQL, Redis. */
+function cpuSnapshot(devnetPid) {
+  const chaincode = pidsOf('chaincode-host');
+  return {
+    gateway: process.cpuUsage(),
+    devnet: cpuMsOf([devnetPid]),
+    chaincode: cpuMsOf(chaincode),
+    postgres: cpuMsOf(pidsOf('postgres')),
+    redis: cpuMsOf(pidsOf('redis-server')),
+  };
+}
+function cpuPerItem(a, b, items) {
+  const us = (ms) => Math.round((ms * 1000) / items);
+  const gatewayMs = (b.gateway.user + b.gateway.system - a.gateway.user - a.gateway.system) / 1000;
+  return { gateway: us(gatewayMs), devPeer: us(b.devnet - a.devnet), chaincode: us(b.chaincode - a.chaincode), postgres: us(b.postgres - a.postgres), redis: us(b.redis - a.redis) };
+}
+
 async function admin(url, sql) {
   const c = new Client({ connectionString: url });
   await c.connect();
@@ -59,7 +96,7 @@ async function waitUntil(what, probe, maxMs = 600_000) {
 }
 
 /** One pipeline run; `ledgers` decides whether the chain is real. Returns timings. */
-async function run(label, { ledgers, withProjection, settings, itemRef }) {
+async function run(label, { ledgers, withProjection, settings, itemRef, devnetPid }) {
   const base = process.env.DATABASE_URL;
   const name = `bench_ingest_${randomBytes(4).toString('hex')}`;
   await admin(base, `CREATE DATABASE ${name}`);
@@ -95,6 +132,7 @@ async function run(label, { ledgers, withProjection, settings, itemRef }) {
     entryEvent({ items: Array.from({ length: PER_EVENT }, (_, i) => P.sgtin(`${label}${d}.${e}.${i}`)), declarationNo: `B-${d}-${e}`, location: 1 })))));
   const address = await instance.listen({ port: 0, host: '127.0.0.1' });
 
+  const cpu0 = cpuSnapshot(devnetPid);
   const t0 = process.hrtime.bigint();
   const queue = [...bodies];
   await Promise.all(Array.from({ length: POSTS_IN_FLIGHT }, async () => {
@@ -112,6 +150,7 @@ async function run(label, { ledgers, withProjection, settings, itemRef }) {
     await waitUntil('items visible', async () => Number((await db.query(`SELECT count(*) AS n FROM items WHERE gtin = $1`, [P.gtin])).rows[0].n) === TOTAL);
     visible = process.hrtime.bigint();
   }
+  const cpu = cpuPerItem(cpu0, cpuSnapshot(devnetPid), TOTAL);
   const chunks = await db.query(`SELECT state, count(*) AS n FROM capture_chunks GROUP BY state`);
   const txs = withProjection ? Number((await db.query(`SELECT count(*) AS n FROM ledger_transactions WHERE type = 'ENTRY'`)).rows[0].n) : undefined;
   await follower?.stop();
@@ -122,7 +161,7 @@ async function run(label, { ledgers, withProjection, settings, itemRef }) {
   await db.end();
   await admin(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   const s = (a, b) => Number(b - a) / 1e9;
-  return { acceptS: s(t0, accepted), doneS: s(t0, done), visibleS: s(t0, visible), chunks: Object.fromEntries(chunks.rows.map((r) => [r.state, Number(r.n)])), txs };
+  return { cpu, acceptS: s(t0, accepted), doneS: s(t0, done), visibleS: s(t0, visible), chunks: Object.fromEntries(chunks.rows.map((r) => [r.state, Number(r.n)])), txs };
 }
 
 (async () => {
@@ -135,19 +174,23 @@ async function run(label, { ledgers, withProjection, settings, itemRef }) {
     chain.close();
     const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
     const ledgers = newLedgerClients({ settings, customsMspId: 'CustomsMSP' });
-    const real = await run('r', { ledgers, withProjection: true, settings, itemRef: 601 });
+    const real = await run('r', { ledgers, withProjection: true, settings, itemRef: 601, devnetPid: dn.child.pid });
     ledgers.close();
     const noop = {
       forCaller: () => ({ evaluate: async () => undefined, submit: async () => ({ txId: randomBytes(32).toString('hex') }) }),
       ping: async () => {}, close: () => {},
     };
-    const none = await run('n', { ledgers: noop, withProjection: false, settings, itemRef: 602 });
+    const none = await run('n', { ledgers: noop, withProjection: false, settings, itemRef: 602, devnetPid: dn.child.pid });
     const rate = (sec) => Math.round(TOTAL / sec);
     console.log(`chain:  accepted in ${real.acceptS.toFixed(2)} s, all captures committed at ${real.doneS.toFixed(2)} s, all items in the projection at ${real.visibleS.toFixed(2)} s`);
     console.log(`        ${rate(real.visibleS)} items/s accept -> visible; chunks ${JSON.stringify(real.chunks)}; ENTRY transactions projected ${real.txs} (MVCC invalidations: ${real.chunks.committed - real.txs === 0 ? 'none' : 'some'})`);
+    const c = real.cpu;
+    console.log(`        CPU per item (µs): gateway + queue worker + projection ${c.gateway}, dev peer ${c.devPeer}, chaincode ${c.chaincode}, PostgreSQL ${c.postgres}, Redis ${c.redis}; total ${c.gateway + c.devPeer + c.chaincode + c.postgres + c.redis} (${os.cpus().length} cores)`);
+    const n = none.cpu;
+    console.log(`no-op:  CPU per item (µs): gateway + queue worker ${n.gateway}, PostgreSQL ${n.postgres}, Redis ${n.redis}`);
     console.log(`no-op:  accepted in ${none.acceptS.toFixed(2)} s, all captures done at ${none.doneS.toFixed(2)} s = ${rate(none.doneS)} items/s`);
     console.log(`ratio chain / no-op: ${(rate(real.visibleS) / rate(none.doneS)).toFixed(2)}`);
-    console.log(JSON.stringify({ bench: 'ingest', items: TOTAL, chainItemsPerS: rate(real.visibleS), noopItemsPerS: rate(none.doneS), ratio: Number((rate(real.visibleS) / rate(none.doneS)).toFixed(2)), chunks: real.chunks, txs: real.txs }));
+    console.log(JSON.stringify({ bench: 'ingest', items: TOTAL, chainItemsPerS: rate(real.visibleS), noopItemsPerS: rate(none.doneS), ratio: Number((rate(real.visibleS) / rate(none.doneS)).toFixed(2)), chunks: real.chunks, txs: real.txs, cpuUsPerItem: real.cpu, noopCpuUsPerItem: none.cpu }));
   } finally {
     await dn.stop();
   }

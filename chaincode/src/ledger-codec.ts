@@ -89,6 +89,52 @@ function write(value: unknown, path: string, depth: number): string {
   }
 }
 
+/** Thrown by {@link writeFast} when a value has no single JSON form; {@link write} then names where. */
+const NO_JSON_FORM = Symbol('no JSON form');
+
+/**
+ * The same encoding as {@link write} without building a path string for every node: values are encoded on
+ * every ledger write and event (thousands of item records per transaction), and the path is only needed for
+ * the error message, so on a refusal the caller re-runs {@link write} to produce it.
+ */
+function writeFast(value: unknown, depth: number): string {
+  if (depth > MAX_DEPTH) throw NO_JSON_FORM;
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw NO_JSON_FORM;
+      return String(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const element: unknown = value[i];
+          if (element === undefined) throw NO_JSON_FORM;
+          out += (i === 0 ? '' : ',') + writeFast(element, depth + 1);
+        }
+        return `${out}]`;
+      }
+      if (!isPlainObject(value)) throw NO_JSON_FORM;
+      const record = value as Record<string, unknown>;
+      let out = '{';
+      let first = true;
+      for (const key of Object.keys(record).sort()) {
+        const child = record[key];
+        if (child === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${writeFast(child, depth + 1)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw NO_JSON_FORM;
+  }
+}
+
 /**
  * Encodes a value as canonical JSON text (sorted keys, integers only).
  *
@@ -97,7 +143,12 @@ function write(value: unknown, path: string, depth: number): string {
  * @throws AssertionError if the value contains something with no single exact JSON form
  */
 export function encodeToString(value: unknown): string {
-  return write(value, '$', 0);
+  try {
+    return writeFast(value, 0);
+  } catch (err) {
+    if (err !== NO_JSON_FORM) throw err;
+    return write(value, '$', 0); // throws, naming the offending path
+  }
 }
 
 /**

@@ -56,7 +56,9 @@ export function probeChaincodeArgs(): string[] {
 export async function startDevnetProcess(options: StartOptions = {}): Promise<DevnetProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'devnet-')));
   const cli = join(REPO_ROOT, 'devnet', 'dist', 'cli.js');
-  const child = spawn(process.execPath, [cli, '--data', dataDir, '--port', '0', ...(options.args ?? [])], {
+  // DEVNET_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the dev peer process.
+  const nodeArgs = process.env.DEVNET_NODE_ARGS?.split(' ').filter((a) => a.length > 0) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, cli, '--data', dataDir, '--port', '0', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -17,7 +17,7 @@ import { bool, list, oneOf, optStr, PERSON_CODE, itemIdOf, REF, str, unique, USC
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItem, postMovements, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItems, postMovements, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -158,8 +158,7 @@ export class CustomsContract extends LedgerContract {
     const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
     const batch = new MovementBatch();
     const items: ItemRecord[] = [];
-    for (const id of ids) {
-      const item = await loadItem(ctx, id);
+    for (const item of await loadItems(ctx, ids)) {
       if (TERMINAL_STATUSES.includes(item.status)) throw newInvalidArgument(`${item.sgtin} is ${item.status}: its chain has ended`);
       let after: ItemRecord;
       if (kind === 'HOLD') {

@@ -19,7 +19,7 @@ import type { ProductCategory } from '../domain/sale-rules';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, findItem, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, findItem, findItems, loadItem, loadItems, postMovements, rulesAt, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -48,8 +48,7 @@ function productOf(f: Fields, name: string): ProductFacts {
 
 /** Loads items for a step, refusing duplicates and unknown ids. */
 async function loadAll(ctx: TraceContext, ids: string[]): Promise<ItemRecord[]> {
-  const items: ItemRecord[] = [];
-  for (const id of ids) items.push(await loadItem(ctx, id));
+  const items = await loadItems(ctx, ids);
   unique(items.map((i) => i.sgtin), 'item');
   return items;
 }
@@ -92,7 +91,10 @@ export class GoodsContract extends LedgerContract {
     for (const sgtin of sgtins) {
       const gtin = gtinOfSgtin(parseSgtin(sgtin)!);
       if (gtin !== product.gtin) throw newInvalidArgument(`${sgtin} encodes GTIN ${gtin}, not the declared product ${product.gtin}`);
-      if (await findItem(ctx, sgtin)) throw newAlreadyExists(`item ${sgtin} already entered`);
+    }
+    const existing = await findItems(ctx, sgtins);
+    for (const [i, sgtin] of sgtins.entries()) {
+      if (existing[i]) throw newAlreadyExists(`item ${sgtin} already entered`);
       const code = codes[sgtin];
       if (code !== undefined) await this.#claimCode(ctx, code, sgtin);
       const item: ItemRecord = {

@@ -18,7 +18,7 @@ import { bool, Fields, int, list, oneOf, optInt, optObj, optStr, PERSON_CODE, it
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, requireEnterprise } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItem, postMovements, rulesAt, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItems, postMovements, rulesAt, saveItems } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -101,8 +101,7 @@ export class SaleContract extends LedgerContract {
     }
     const buyerBirthDate = str(buyer, 'birthDate', { pattern: /^\d{4}-\d{2}-\d{2}$/ });
 
-    const items: ItemRecord[] = [];
-    for (const l of lines) items.push(await loadItem(ctx, l.id));
+    const items = await loadItems(ctx, lines.map((l) => l.id));
     unique(items.map((i) => i.sgtin), 'item');
     for (const item of items) {
       requireNotHeld(item, 'sale');
@@ -208,8 +207,7 @@ export class SaleContract extends LedgerContract {
     const { iso: eventTime, ms } = eventTimeOf(ctx, f);
     const reference = str(f, 'reference', { pattern: REF });
     const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
-    const items: ItemRecord[] = [];
-    for (const id of ids) items.push(await loadItem(ctx, id));
+    const items = await loadItems(ctx, ids);
     unique(items.map((i) => i.sgtin), 'item');
     const persons = new Map<string, PersonRecord | undefined>();
     const done: ItemRecord[] = [];

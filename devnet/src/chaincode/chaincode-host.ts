@@ -7,6 +7,8 @@
 import { resolve } from 'node:path';
 
 process.on('disconnect', () => process.exit(0));
+// An orderly exit on SIGTERM (the dev peer's stop), so exit hooks such as --cpu-prof still run.
+process.on('SIGTERM', () => process.exit(0));
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'contract') {

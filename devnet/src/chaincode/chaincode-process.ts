@@ -72,6 +72,8 @@ export class ChaincodeProcess {
     const child = fork(host, args, {
       cwd: this.launch.kind === 'contract' ? this.launch.modulePath : dirname(this.launch.script),
       env: this.env,
+      // DEVNET_CHAINCODE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the chaincode process.
+      execArgv: process.env.DEVNET_CHAINCODE_NODE_ARGS?.split(' ').filter((a) => a.length > 0) ?? process.execArgv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     child.stdout?.pipe(log);

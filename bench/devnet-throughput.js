@@ -6,6 +6,8 @@
  *   npm run build && node bench/devnet-throughput.js [--seconds 15] [--concurrency 32] [--batch-items 250]
  */
 'use strict';
+const { execFileSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
 const tk = require('../testkit/dist/devnet.js');
 
@@ -19,6 +21,25 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const BATCH_ITEMS = Number(values['batch-items']);
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+function procCpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0; // ended
+  }
+}
+
+/** CPU ms (user + system) of this process (the client), the dev peer and its chaincode processes, from /proc. */
+function cpuMs(devnetPid) {
+  let chaincode = [];
+  try { chaincode = execFileSync('pgrep', ['-P', String(devnetPid)]).toString().trim().split('\n').map(Number); } catch { /* none */ }
+  const own = process.cpuUsage();
+  return { client: (own.user + own.system) / 1000, devPeer: procCpuMs(devnetPid), chaincode: chaincode.reduce((sum, pid) => sum + procCpuMs(pid), 0) };
+}
 
 async function run(contract, makeArgs, fn) {
   const deadline = Date.now() + SECONDS * 1000;
@@ -49,11 +70,15 @@ async function run(contract, makeArgs, fn) {
   try {
     await contract.submitTransaction('Put', 'warmup', '1');
     const single = await run(contract, (i) => [`single-${i}`, `v${i}`], 'Put');
+    const cpu0 = cpuMs(dn.child.pid);
     const batched = await run(contract, (i) => [`batch-${i}`, String(BATCH_ITEMS)], 'PutBatch');
+    const cpu1 = cpuMs(dn.child.pid);
+    const perKey = (part) => ((cpu1[part] - cpu0[part]) * 1000) / (batched.committed * BATCH_ITEMS);
+    const cpuUsPerKey = perKey('client') + perKey('devPeer') + perKey('chaincode');
     const itemsPerSecond = batched.perSecond * BATCH_ITEMS;
     console.log(`single-key submits: ${single.perSecond.toFixed(0)} tx/s committed (${single.committed} VALID, ${single.invalid} invalid, ${single.seconds.toFixed(1)} s, ${CONCURRENCY} in flight)`);
-    console.log(`batched submits:    ${batched.perSecond.toFixed(1)} tx/s x ${BATCH_ITEMS} items = ${itemsPerSecond.toFixed(0)} items/s committed (${batched.invalid} invalid)`);
-    console.log(JSON.stringify({ bench: 'devnet-throughput', txPerSecond: Math.round(single.perSecond), itemsPerSecond: Math.round(itemsPerSecond), batchItems: BATCH_ITEMS, concurrency: CONCURRENCY, seconds: SECONDS }));
+    console.log(`batched submits:    ${batched.perSecond.toFixed(1)} tx/s x ${BATCH_ITEMS} items = ${itemsPerSecond.toFixed(0)} items/s committed (${batched.invalid} invalid); CPU per key written ${cpuUsPerKey.toFixed(0)} µs (client ${perKey('client').toFixed(0)}, dev peer ${perKey('devPeer').toFixed(0)}, chaincode ${perKey('chaincode').toFixed(0)})`);
+    console.log(JSON.stringify({ bench: 'devnet-throughput', txPerSecond: Math.round(single.perSecond), itemsPerSecond: Math.round(itemsPerSecond), batchItems: BATCH_ITEMS, concurrency: CONCURRENCY, seconds: SECONDS, cpuUsPerKey: Math.round(cpuUsPerKey) }));
   } finally {
     gw.close();
     gw.grpcClient.close();

@@ -53,14 +53,16 @@ export class EpcBytesMemo {
     const w3 = word(bytes, start + 12, end);
     const tag = end - start + 1;
     const keys = this.keys;
-    for (let slot = hash(tag, w0, w1, w2, w3) & this.mask; ; slot = (slot + 1) & this.mask) {
+    // Bounded by the table size; the load factor <= 1/2 means an empty slot ends the probe long before.
+    for (let slot = hash(tag, w0, w1, w2, w3) & this.mask, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
       const at = slot * SLOT_WORDS;
       const t = keys[at]!;
-      if (t === 0) return undefined; // load factor <= 1/2, so an empty slot always ends the probe
+      if (t === 0) return undefined;
       if ((t & LENGTH_MASK) === tag && keys[at + 1] === w0 && keys[at + 2] === w1 && keys[at + 3] === w2 && keys[at + 4] === w3) {
         return (t & REPEAT_FLAG) !== 0 ? REPEAT_READ : this.values[slot];
       }
     }
+    return undefined;
   }
 
   /** Remembers `read` for `bytes[start..end)`; a new key arriving when the memo is full clears it first. */
@@ -72,7 +74,7 @@ export class EpcBytesMemo {
     const tag = end - start + 1;
     const keys = this.keys;
     const home = hash(tag, w0, w1, w2, w3) & this.mask;
-    for (let slot = home; ; slot = (slot + 1) & this.mask) {
+    for (let slot = home, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
       let at = slot * SLOT_WORDS;
       const t = keys[at]!;
       const stored = read === REPEAT_READ ? tag | REPEAT_FLAG : tag;
@@ -97,6 +99,7 @@ export class EpcBytesMemo {
         return;
       }
     }
+    throw new Error('EpcBytesMemo: no free slot (the load factor bound was broken)');
   }
 
   clear(): void {

@@ -179,7 +179,7 @@ t.test('history: every step with tx id, time and its EPCIS event; one chaincode 
   t.teardown(() => (gw.close(), gw.grpcClient.close()));
   const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('traceability', { startBlock: 0n });
   const byTx = new Map<string, number>();
-  let shipPayload: { type: string; items: { sgtin: string; status: string }[]; movements: { qty: number }[] } | undefined;
+  let shipPayload: { v: number; type: string; itemGroups: { record: { status: string; sgtin?: string }; sgtins: string[] }[]; items?: unknown; movements: { qty: number }[] } | undefined;
   for await (const e of events) {
     byTx.set(e.transactionId, (byTx.get(e.transactionId) ?? 0) + 1);
     t.equal(e.eventName, 'LedgerEvent');
@@ -189,6 +189,8 @@ t.test('history: every step with tx id, time and its EPCIS event; one chaincode 
   events.close();
   t.ok([...byTx.values()].every((n) => n === 1), 'one event per transaction');
   t.equal(shipPayload?.type, 'SHIPMENT');
-  t.same(shipPayload?.items.map((i) => [i.sgtin, i.status]), [[a, 'IN_TRANSIT']]);
+  t.equal(shipPayload?.v, 2, 'payload version 2: items travel grouped');
+  t.equal(shipPayload?.items, undefined, 'no whole-item list beside the groups');
+  t.same(shipPayload?.itemGroups.map((g) => [g.sgtins, g.record.status, g.record.sgtin]), [[[a], 'IN_TRANSIT', undefined]]);
   t.same(shipPayload?.movements.map((m) => m.qty), [-1]);
 });

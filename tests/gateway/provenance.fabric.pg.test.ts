@@ -135,13 +135,14 @@ t.test('dossier: per transaction its block, tx id and the event payload whose SH
   const ledger = await chain.evaluate<{ history: { txId: string }[] }>('customs-admin', 'query:GetItemHistory', { id: SOLD });
   const res = await get(`/v1/items/${TRACE_CODE}/dossier`, keys.operator);
   t.equal(res.statusCode, 200, res.body);
-  const dossier = res.json() as { subject: { sgtin: string }; transactions: { txId: string; blockNumber: string; chaincodeEvent: { payloadSha256: string; payload: { txId: string; items: { sgtin: string }[] } } }[] };
+  const dossier = res.json() as { subject: { sgtin: string }; transactions: { txId: string; blockNumber: string; chaincodeEvent: { payloadSha256: string; payload: { txId: string; v: number; itemGroups: { sgtins: string[] }[] } } }[] };
   t.equal(dossier.subject.sgtin, SOLD);
   t.same(dossier.transactions.map((tx) => tx.txId), ledger.history.map((h) => h.txId));
   for (const tx of dossier.transactions) {
     t.equal(sha256Hex({ json: tx.chaincodeEvent.payload }), tx.chaincodeEvent.payloadSha256, `${tx.txId}: canonical payload hashes to the peer-delivered bytes' hash`);
     t.equal(tx.chaincodeEvent.payload.txId, tx.txId);
-    t.ok(tx.chaincodeEvent.payload.items.some((i) => i.sgtin === SOLD));
+    t.equal(tx.chaincodeEvent.payload.v, 2);
+    t.ok(tx.chaincodeEvent.payload.itemGroups.some((g) => g.sgtins.includes(SOLD)), 'the payload names the item');
   }
 });
 

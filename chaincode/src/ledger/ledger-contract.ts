@@ -6,7 +6,8 @@ import { Contract } from 'fabric-contract-api';
 import { callerOf } from '../caller';
 import { encode } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
-import { LEDGER_EVENT_NAME, TraceContext } from './trace-context';
+import { groupItems } from './item-groups';
+import { LEDGER_EVENT_NAME, LEDGER_EVENT_VERSION, TraceContext } from './trace-context';
 import { LedgerStore } from './store';
 
 export abstract class LedgerContract extends Contract {
@@ -24,6 +25,9 @@ export abstract class LedgerContract extends Contract {
   }
 
   override async afterTransaction(ctx: TraceContext): Promise<void> {
-    if (ctx.ledgerEvent) ctx.stub.setEvent(LEDGER_EVENT_NAME, encode(ctx.ledgerEvent));
+    if (!ctx.ledgerEvent) return;
+    // On the chain the items travel grouped (item-groups.ts); `items` stays the in-chaincode view.
+    const { items, ...rest } = ctx.ledgerEvent;
+    ctx.stub.setEvent(LEDGER_EVENT_NAME, encode({ ...rest, v: LEDGER_EVENT_VERSION, itemGroups: groupItems(items) }));
   }
 }

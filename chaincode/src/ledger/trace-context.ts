@@ -10,6 +10,11 @@ import { LedgerStore } from './store';
 
 /** Name of the one chaincode event every state-changing transaction emits. */
 export const LEDGER_EVENT_NAME = 'LedgerEvent';
+/**
+ * Version of the event payload on the chain. 2: items travel as `itemGroups` (item-groups.ts) instead of
+ * `items`; a payload without `v` is version 1 and lists `items` whole. Followers read both.
+ */
+export const LEDGER_EVENT_VERSION = 2;
 
 /** Payload of the chaincode event: everything a follower needs to update its projection. */
 export interface LedgerEventPayload {

@@ -17,7 +17,7 @@ import {
 } from '../adapters/pg';
 import type { LedgerChaincodeEvent, LedgerCheckpoint, LedgerEventStream } from '../adapters/fabric';
 import { toLedgerCheckpoint } from '../ledger/checkpoint';
-import { LEDGER_EVENT_NAME, decodeLedgerEvent, projectEvents, type LedgerEventPayload, type PositionedEvent } from './ledger-event';
+import { LEDGER_EVENT_NAME, decodeLedgerEvent, itemCountOf, projectEvents, type LedgerEventPayload, type PositionedEvent } from './ledger-event';
 
 /** Name of the projection's row in `projection_checkpoint`. */
 export const PROJECTION_NAME = 'ledger';
@@ -216,7 +216,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
                 };
                 const payload = decodeLedgerEvent(position);
                 batch.push({ position, payload });
-                batchItems += Math.max(1, payload.items.length);
+                batchItems += Math.max(1, itemCountOf(payload));
                 if (batch.length >= batchMaxEvents || batchItems >= batchMaxItems) await flush();
             }
             // Stopping: what was read is written, so a clean stop loses no work (a crash would redo it).

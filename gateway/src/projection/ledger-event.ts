@@ -58,14 +58,25 @@ export interface LedgerMovement {
     period: string;
 }
 
-/** The `LedgerEvent` payload. */
+/** Items equal apart from their SGTIN, as payload version 2 carries them (chaincode/src/ledger/item-groups.ts). */
+export interface LedgerItemGroup {
+    record: Omit<LedgerItem, 'sgtin'> & Record<string, unknown>;
+    sgtins: string[];
+}
+
+/** The `LedgerEvent` payload, as it is on the chain (the projection keeps it byte-for-byte verifiable). */
 export interface LedgerEventPayload {
+    /** Absent: version 1, with `items`. 2: with `itemGroups`. */
+    v?: number;
     txId: string;
     type: string;
     eventTime: string;
     recordTime: string;
     actor: { mspId: string; enterpriseId: string | null };
-    items: LedgerItem[];
+    /** Version 1: every item the transaction changed, as it now is. */
+    items?: LedgerItem[];
+    /** Version 2: the same items, grouped; see {@link itemsOf}. */
+    itemGroups?: LedgerItemGroup[];
     movements: LedgerMovement[];
     epcis?: LedgerEpcisEvent[];
     records?: Record<string, unknown>;
@@ -93,11 +104,33 @@ export function decodeLedgerEvent(event: PositionedEvent): LedgerEventPayload {
     const payload = JSON.parse(utf8.decode(event.payload)) as LedgerEventPayload;
     if (
         typeof payload !== 'object' || payload === null || payload.txId !== event.transactionId ||
-        typeof payload.type !== 'string' || !Array.isArray(payload.items) || !Array.isArray(payload.movements)
+        typeof payload.type !== 'string' || !Array.isArray(payload.movements) ||
+        !(payload.v === 2 ? Array.isArray(payload.itemGroups) && payload.itemGroups.every(isItemGroup) : Array.isArray(payload.items))
     ) {
         throw new Error(`chaincode event of transaction ${event.transactionId} in block ${event.blockNumber} is not a LedgerEvent`);
     }
     return payload;
+}
+
+function isItemGroup(g: unknown): boolean {
+    const group = g as Partial<LedgerItemGroup> | null;
+    return typeof group === 'object' && group !== null && typeof group.record === 'object' && group.record !== null && Array.isArray(group.sgtins);
+}
+
+/**
+ * Every item a payload names, as it now is, whichever version the payload is.
+ *
+ * @param payload - A decoded payload.
+ * @returns The items, in the order the chaincode listed them (group by group for version 2).
+ */
+export function itemsOf(payload: LedgerEventPayload): LedgerItem[] {
+    if (payload.itemGroups === undefined) return payload.items ?? [];
+    return payload.itemGroups.flatMap((g) => g.sgtins.map((sgtin) => ({ ...g.record, sgtin }) as LedgerItem));
+}
+
+/** How many items a payload names (without expanding groups). */
+export function itemCountOf(payload: LedgerEventPayload): number {
+    return payload.itemGroups === undefined ? (payload.items?.length ?? 0) : payload.itemGroups.reduce((n, g) => n + g.sgtins.length, 0);
 }
 
 /** The EPCs an EPCIS event names (objects, inputs, outputs, children). */
@@ -150,7 +183,7 @@ export function projectEvents(events: readonly { position: PositionedEvent; payl
                 event,
             });
         });
-        for (const item of payload.items) {
+        for (const item of itemsOf(payload)) {
             items.set(item.sgtin, {
                 sgtin: item.sgtin,
                 traceCode: item.traceCode ?? null,

@@ -323,7 +323,8 @@ const itemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 })),
                 verification: [
                     'For each transaction, encode chaincodeEvent.payload as canonical JSON and check its SHA-256 equals payloadSha256.',
-                    'Check payload.txId equals txId and that the item in payload.items matches the history, oldest first.',
+                    'Check payload.txId equals txId and that the item matches the history, oldest first: in payload.items, or, when payload.v is 2, ' +
+                        'in payload.itemGroups (each group is one record, without sgtin, shared by the items in its sgtins list).',
                     'On the chain: the block numbered blockNumber holds a VALID transaction txId whose chaincode event is ' +
                         `${LEDGER_EVENT_NAME} with exactly these payload bytes (fetch the block from a peer, or replay the ` +
                         'chaincode events of that block, and compare the hash).',

@@ -144,7 +144,7 @@ async function main() {
     const gatewayChild = start(['--serve'], { BENCH_SERVE: JSON.stringify({ databaseUrl, logLevel: values['log-level'], readCache: true }) });
     children.push(gatewayChild);
     const gateway = await addressOf(gatewayChild);
-    // Warm the cache: every id once (twice, to be sure the second answer is the cached one), keeping the bodies.
+    // Warm the cache: every id twice (the cache admits an item on its second read), keeping the bodies.
     const bodies = [];
     for (const path of paths) {
       await fetch(gateway + path, { headers }).then((res) => res.arrayBuffer());

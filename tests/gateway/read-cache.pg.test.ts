@@ -171,12 +171,39 @@ t.test('a provenance read after a projection commit sees the new state, though t
     const dossier = await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}/dossier`, headers: customs });
     t.equal(dossier.json().transactions.length, 2, 'and the dossier');
 
-    // An item the batch did not touch keeps its cache entry.
+    // An item the batch did not touch keeps its cache entry (read twice: the second read admits it).
+    await h.app.inject({ method: 'GET', url: `/v1/items/${OTHER}`, headers: customs });
     await h.app.inject({ method: 'GET', url: `/v1/items/${OTHER}`, headers: customs });
     await h.db.query(`UPDATE items SET status = 'CHANGED_BEHIND_THE_CACHE' WHERE sgtin = $1`, [OTHER]);
     await h.commit(ledgerEvent('RECEIPT', (tx) => [item(SGTIN, { status: 'IN_STOCK', holder: OPERATOR, location: L2 }, tx)]));
     t.equal((await h.app.inject({ method: 'GET', url: `/v1/items/${OTHER}`, headers: customs })).json().status, 'IN_STOCK', 'untouched item still cached');
     t.equal((await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}`, headers: customs })).json().holder, OPERATOR);
+});
+
+t.test('admission: an item read once is not kept (one-read items would only churn the cache); its second read is', async (t) => {
+    const h = await harness(t);
+    const customs = bearer(h.customsKey);
+    await h.commit(ledgerEvent('ENTRY', (tx) => [item(SGTIN, { status: 'IN_STOCK', holder: IMPORTER, location: L1 }, tx)]));
+    const read = async () => (await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}/history`, headers: customs })).json().item.status as string;
+
+    t.equal(await read(), 'IN_STOCK', 'first read: from the database');
+    t.equal(h.cache.stats().entries, 0, 'and not kept');
+    t.ok(h.cache.stats().notAdmitted > 0, 'counted as not admitted');
+    await h.db.query(`UPDATE items SET status = 'CHANGED_BEHIND_THE_CACHE' WHERE sgtin = $1`, [SGTIN]);
+    t.equal(await read(), 'CHANGED_BEHIND_THE_CACHE', 'second read: from the database again (proof nothing was cached)');
+    t.equal(h.cache.stats().entries, 1, 'and now kept');
+    await h.db.query(`UPDATE items SET status = 'CHANGED_AGAIN' WHERE sgtin = $1`, [SGTIN]);
+    t.equal(await read(), 'CHANGED_BEHIND_THE_CACHE', 'third read: served from the cache');
+
+    const everyRead = new ProjectionReadCache({ admission: 'every-read' });
+    t.ok(everyRead.set(OTHER, 'item', { status: 'X' }, 10, everyRead.epoch()), "'every-read' keeps a first fill");
+    const secondRead = new ProjectionReadCache();
+    t.notOk(secondRead.set(OTHER, 'item', { status: 'X' }, 10, secondRead.epoch()), 'the default refuses a fill with no read noted');
+    secondRead.noteRead(OTHER);
+    t.notOk(secondRead.set(OTHER, 'item', { status: 'X' }, 10, secondRead.epoch()), 'and one after a first read');
+    secondRead.noteRead(OTHER);
+    t.ok(secondRead.set(OTHER, 'item', { status: 'X' }, 10, secondRead.epoch()), 'but keeps one after a second read');
+    t.ok(secondRead.set(OTHER, 'history', [], 10, secondRead.epoch()), 'and every slot of the item once it is in');
 });
 
 t.test('the one-round-trip read of an item and its history equals the two separate reads', async (t) => {
@@ -240,7 +267,7 @@ t.test('party rights: a refused enterprise may read once a commit makes it a par
 });
 
 t.test('a database read that raced a projection commit is not cached', async (t) => {
-    const cache = new ProjectionReadCache();
+    const cache = new ProjectionReadCache({ admission: 'every-read' });
     // The commit's invalidation lands while the read is in flight: the value read may predate the commit.
     const raced = await readThrough(cache, SGTIN, 'item', async () => {
         cache.invalidate([SGTIN]);
@@ -263,7 +290,7 @@ t.test('a database read that raced a projection commit is not cached', async (t)
 
 t.test('the cache is bounded in bytes and age', async (t) => {
     let now = 0;
-    const cache = new ProjectionReadCache({ maxBytes: 1_000, maxAgeMs: 100, now: () => now });
+    const cache = new ProjectionReadCache({ maxBytes: 1_000, maxAgeMs: 100, now: () => now, admission: 'every-read' });
     for (let i = 0; i < 10; i++) cache.set(`s${i}`, 'body', 'x'.repeat(100), 100, cache.epoch());
     t.ok(cache.stats().bytes <= 1_000, 'within budget');
     t.equal(cache.get('s0', 'body'), undefined, 'least recently used dropped');

@@ -54,6 +54,7 @@ export interface ProvenanceReads {
 export async function readableItem(reads: ProvenanceReads, request: FastifyRequest, id: string): Promise<ItemRow> {
     const { projection, cache } = reads;
     const sgtin = await sgtinNamed(projection, id);
+    if (sgtin !== undefined) cache?.noteRead(sgtin);
     const item = sgtin === undefined ? undefined : await readThrough(cache, sgtin, 'item', () => projection.findItem(sgtin), itemBytes);
     if (!item) {
         throw notFound(id);
@@ -128,6 +129,7 @@ async function readableItemWithHistory(
     const { projection, cache } = reads;
     const sgtin = await sgtinNamed(projection, id);
     if (sgtin === undefined) throw notFound(id);
+    cache?.noteRead(sgtin);
     const cachedItem = cache?.get<ItemRow>(sgtin, 'item');
     if (cachedItem !== undefined) {
         await assertReadable(reads, request, cachedItem);

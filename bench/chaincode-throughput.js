@@ -6,25 +6,20 @@
  *   npm run build && node bench/chaincode-throughput.js [--batches 24] [--items 1000] [--concurrency 4]
  */
 'use strict';
-const { readFileSync } = require('node:fs');
-const { execFileSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const tk = require('../testkit/dist/index.js');
+const { cpuMsOf, pgrep } = require('./proc-cpu.js');
 
 const { values } = parseArgs({ options: { batches: { type: 'string', default: '24' }, items: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '4' } } });
 const BATCHES = Number(values.batches);
 const ITEMS = Number(values.items);
 const CONCURRENCY = Number(values.concurrency);
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
 function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND; // utime + stime
+  return cpuMsOf([pid]);
 }
 
 function chaincodePid(devnetPid) {
-  const out = execFileSync('pgrep', ['-P', String(devnetPid), '-f', 'chaincode-host']).toString().trim().split('\n');
-  return Number(out[0]);
+  return pgrep('-P', String(devnetPid), '-f', 'chaincode-host')[0];
 }
 
 async function phase(name, work) {

@@ -6,10 +6,9 @@
  *   npm run build && node bench/devnet-throughput.js [--seconds 15] [--concurrency 32] [--batch-items 250]
  */
 'use strict';
-const { execFileSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
 const tk = require('../testkit/dist/devnet.js');
+const { cpuMsOf, ownCpuMs, pgrep } = require('./proc-cpu.js');
 
 const { values } = parseArgs({
   options: {
@@ -22,23 +21,9 @@ const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const BATCH_ITEMS = Number(values['batch-items']);
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-function procCpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0; // ended
-  }
-}
-
-/** CPU ms (user + system) of this process (the client), the dev peer and its chaincode processes, from /proc. */
+/** CPU ms (user + system) of this process (the client), the dev peer and its chaincode processes. */
 function cpuMs(devnetPid) {
-  let chaincode = [];
-  try { chaincode = execFileSync('pgrep', ['-P', String(devnetPid)]).toString().trim().split('\n').map(Number); } catch { /* none */ }
-  const own = process.cpuUsage();
-  return { client: (own.user + own.system) / 1000, devPeer: procCpuMs(devnetPid), chaincode: chaincode.reduce((sum, pid) => sum + procCpuMs(pid), 0) };
+  return { client: ownCpuMs(), devPeer: cpuMsOf([devnetPid]), chaincode: cpuMsOf(pgrep('-P', String(devnetPid))) };
 }
 
 async function run(contract, makeArgs, fn) {

@@ -12,8 +12,6 @@
  */
 'use strict';
 const { randomBytes, randomUUID } = require('node:crypto');
-const { execFileSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -30,6 +28,7 @@ const { newLedgerClients } = require('../gateway/dist/ledger/ledger-clients.js')
 const { newProjectionFollower } = require('../gateway/dist/projection/follower.js');
 const { openProjectionLedgerClient } = require('../gateway/dist/projection/ledger-source.js');
 const { startDevnetProcess } = require('../testkit/dist/devnet.js');
+const { cpuMsOf, pgrep } = require('./proc-cpu.js');
 const { entryEvent, epcisDocument } = require('../testkit/dist/epcis.js');
 const { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } = require('../testkit/dist/trace.js');
 
@@ -46,22 +45,7 @@ const POSTS_IN_FLIGHT = Number(values['posts-in-flight']);
 const TOTAL = DOCS * EVENTS * PER_EVENT;
 const { importer } = ENTERPRISES;
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** CPU time (user + system, ms) of the processes whose command line matches `pattern`, from /proc. */
-function cpuMsOf(pids) {
-  let ms = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    } catch { /* the process ended: its time is lost, which only understates */ }
-  }
-  return ms;
-}
-function pidsOf(pattern) {
-  try { return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').map(Number).filter((n) => n !== process.pid); } catch { return []; }
-}
+const pidsOf = (pattern) => pgrep('-f', pattern);
 
 /** Where the CPU goes during the chain run: this process (gateway + queue worker + projection), the dev peer, the chaincode, PostgreSQL, Redis. */
 function cpuSnapshot(devnetPid) {

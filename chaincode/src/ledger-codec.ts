@@ -38,9 +38,20 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function write(value: unknown, path: string, depth: number): string {
-  if (depth > MAX_DEPTH) {
-    fail(path, `nesting deeper than ${MAX_DEPTH} levels (cycle?)`);
+/**
+ * Where the encoder is: object keys and array indexes from the root. Kept as a stack of raw segments, not a
+ * string per node, because values are encoded on every ledger write and event (thousands of item records per
+ * transaction) and the path is only needed for an error message. Its length is the nesting depth.
+ */
+type Path = (string | number)[];
+
+function pathText(path: Path): string {
+  return `$${path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}`;
+}
+
+function write(value: unknown, path: Path): string {
+  if (path.length > MAX_DEPTH) {
+    fail(pathText(path), `nesting deeper than ${MAX_DEPTH} levels (cycle?)`);
   }
   switch (typeof value) {
     case 'string':
@@ -49,7 +60,7 @@ function write(value: unknown, path: string, depth: number): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isSafeInteger(value)) {
-        fail(path, `${String(value)} is not a safe integer (amounts are integer fen; no floats, NaN or Infinity)`);
+        fail(pathText(path), `${String(value)} is not a safe integer (amounts are integer fen; no floats, NaN or Infinity)`);
       }
       // String(-0) is "0", so -0 and 0 encode alike.
       return String(value);
@@ -58,80 +69,41 @@ function write(value: unknown, path: string, depth: number): string {
         return 'null';
       }
       if (Array.isArray(value)) {
-        const parts: string[] = [];
-        value.forEach((element: unknown, index) => {
+        let out = '[';
+        for (let index = 0; index < value.length; index++) {
+          const element: unknown = value[index];
+          path.push(index);
           if (element === undefined) {
-            fail(`${path}[${index}]`, 'undefined inside an array has no JSON form');
+            fail(pathText(path), 'undefined inside an array has no JSON form');
           }
-          parts.push(write(element, `${path}[${index}]`, depth + 1));
-        });
-        return `[${parts.join(',')}]`;
+          out += (index === 0 ? '' : ',') + write(element, path);
+          path.pop();
+        }
+        return `${out}]`;
       }
       if (!isPlainObject(value)) {
         const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        fail(path, `${name} is not a plain object; convert it to plain data first`);
+        fail(pathText(path), `${name} is not a plain object; convert it to plain data first`);
       }
       const record = value as Record<string, unknown>;
-      const parts: string[] = [];
+      let out = '{';
+      let first = true;
       for (const key of Object.keys(record).sort()) {
         const child = record[key];
         // An absent optional field: skip it, as JSON.stringify would, so {a: undefined} equals {}.
         if (child === undefined) {
           continue;
         }
-        parts.push(`${JSON.stringify(key)}:${write(child, `${path}.${key}`, depth + 1)}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
-    default:
-      // undefined, bigint, function, symbol
-      return fail(path, `${typeof value} has no JSON form`);
-  }
-}
-
-/** Thrown by {@link writeFast} when a value has no single JSON form; {@link write} then names where. */
-const NO_JSON_FORM = Symbol('no JSON form');
-
-/**
- * The same encoding as {@link write} without building a path string for every node: values are encoded on
- * every ledger write and event (thousands of item records per transaction), and the path is only needed for
- * the error message, so on a refusal the caller re-runs {@link write} to produce it.
- */
-function writeFast(value: unknown, depth: number): string {
-  if (depth > MAX_DEPTH) throw NO_JSON_FORM;
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isSafeInteger(value)) throw NO_JSON_FORM;
-      return String(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          const element: unknown = value[i];
-          if (element === undefined) throw NO_JSON_FORM;
-          out += (i === 0 ? '' : ',') + writeFast(element, depth + 1);
-        }
-        return `${out}]`;
-      }
-      if (!isPlainObject(value)) throw NO_JSON_FORM;
-      const record = value as Record<string, unknown>;
-      let out = '{';
-      let first = true;
-      for (const key of Object.keys(record).sort()) {
-        const child = record[key];
-        if (child === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${writeFast(child, depth + 1)}`;
+        path.push(key);
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${write(child, path)}`;
+        path.pop();
         first = false;
       }
       return `${out}}`;
     }
     default:
-      throw NO_JSON_FORM;
+      // undefined, bigint, function, symbol
+      return fail(pathText(path), `${typeof value} has no JSON form`);
   }
 }
 
@@ -143,12 +115,7 @@ function writeFast(value: unknown, depth: number): string {
  * @throws AssertionError if the value contains something with no single exact JSON form
  */
 export function encodeToString(value: unknown): string {
-  try {
-    return writeFast(value, 0);
-  } catch (err) {
-    if (err !== NO_JSON_FORM) throw err;
-    return write(value, '$', 0); // throws, naming the offending path
-  }
+  return write(value, []);
 }
 
 /**

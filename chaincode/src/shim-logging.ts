@@ -21,20 +21,20 @@ interface WinstonLike {
 /** The shim loggers on the per-message path (names as the shim's files register them). */
 const HOT_LOGGERS = ['lib/handler.js', 'lib/stub.js', 'lib/iterators.js', 'lib/chaincode.js', 'contracts-spi/chaincodefromcontract.js'];
 const QUIETED_LEVELS = ['debug', 'info'];
-const QUIETED = Symbol.for('hainan.quietedShimLogger');
+const quieted = new WeakSet<object>();
 
 /** Wraps the hot shim loggers (idempotent). */
 export function quietDisabledShimLogLevels(): void {
   for (const name of HOT_LOGGERS) {
     const logger = shimLogger.getLogger(name);
-    if (logger[QUIETED as unknown as string] === true) continue;
+    if (quieted.has(logger)) continue;
     for (const level of QUIETED_LEVELS) {
       const original = logger[level];
       if (typeof original !== 'function') continue;
-      logger[level] = function quieted(this: WinstonLike, ...args: unknown[]): unknown {
+      logger[level] = function logIfEnabled(this: WinstonLike, ...args: unknown[]): unknown {
         return logger.isLevelEnabled(level) ? (original as (...a: unknown[]) => unknown).apply(this, args) : this;
       };
     }
-    logger[QUIETED as unknown as string] = true;
+    quieted.add(logger);
   }
 }

@@ -1,61 +1,12 @@
 // Proves `kill -9` of the agent at any moment loses nothing and counts nothing twice: killed while the gateway holds an upload, and killed mid-read while the gateway is down, a restart still lands exactly the 8,000 items of 10,000 reads, each applied once.
 // How: the real CLI spawned as a child process (ts-node) on a replay file against the node:http fake gateway, SIGKILLed at a moment the test picks by events (a held request, a progress line), then restarted on the same spool.
 import t from 'tap';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stocktakeCapture } from '../../scanner-agent/src/tools/make-fixture';
-import { FakeGateway, startFakeGateway } from './helpers/fake-gateway';
-
-const ROOT = resolve(__dirname, '..', '..');
-const CLI = join(ROOT, 'scanner-agent', 'src', 'cli.ts');
-const TS_NODE = require.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only', { paths: [ROOT] });
-
-interface Agent {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  /** Resolves with the first `--json` progress line that satisfies `test`. */
-  progress(test: (p: { reads: number; spooledBatches: number }) => boolean): Promise<void>;
-  stderr(): string;
-}
-
-function startAgent(fake: FakeGateway, args: string[]): Agent {
-  // The CLI runs from source through ts-node's require hook. It is started with -e rather than as the
-  // main script because tap's process tracking adds ESM loader hooks to child node processes, and those
-  // would load a .ts main script as ESM.
-  const env: NodeJS.ProcessEnv = { ...process.env, SCANNER_GATEWAY_URL: fake.url, SCANNER_API_KEY: fake.apiKey, TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'), TS_NODE_TRANSPILE_ONLY: '1' };
-  const launch = `require(${JSON.stringify(TS_NODE)}); require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
-  const child = spawn(process.execPath, ['-e', launch, ...args, '--json'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  const watchers: { test: (p: { reads: number; spooledBatches: number }) => boolean; resolve: () => void }[] = [];
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    const lines = out.split('\n');
-    out = lines.pop() ?? '';
-    for (const line of lines) {
-      const msg = JSON.parse(line) as { type: string; reads: number; spooledBatches: number };
-      if (msg.type !== 'progress') continue;
-      for (const w of watchers.splice(0)) {
-        if (w.test(msg)) w.resolve();
-        else watchers.push(w);
-      }
-    }
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    exited,
-    progress: (test) => new Promise<void>((r) => watchers.push({ test, resolve: r })),
-    stderr: () => err,
-  };
-}
+import { startAgent } from './helpers/agent-process';
+import { startFakeGateway } from './helpers/fake-gateway';
 
 async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ fake: FakeGateway; capture: string; spoolDir: string; urns: string[] }> {
   const fake = await startFakeGateway();

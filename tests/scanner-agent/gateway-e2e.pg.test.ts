@@ -4,42 +4,17 @@
 // How: the gateway app on a real port over a real PostgreSQL (a second app instance on the same port and database
 // plays the gateway coming back); the real CLI as a child process on a replay file and a spool directory.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { stocktakeCapture } from '../../scanner-agent/src/tools/make-fixture';
 import { bearer, buildTestApp } from '../gateway/helpers/app';
 import { createMigratedDatabase } from '../gateway/helpers/database';
+import { startAgent } from './helpers/agent-process';
 
-const ROOT = resolve(__dirname, '..', '..');
-const CLI = join(ROOT, 'scanner-agent', 'src', 'cli.ts');
-const TS_NODE = require.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only', { paths: [ROOT] });
 const OPERATOR = { id: '91460000MA5TDF000D', mspId: 'OperatorMSP' };
 const SHOP = '6901234000023';
-
-function startAgent(url: string, key: string, args: string[]): { child: ChildProcess; exited: Promise<number | null>; progressed: Promise<void>; stderr: () => string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, SCANNER_GATEWAY_URL: url, SCANNER_API_KEY: key, TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'), TS_NODE_TRANSPILE_ONLY: '1' };
-  // Started with -e (not as the main script): tap's process tracking would load a .ts main script as ESM.
-  const launch = `require(${JSON.stringify(TS_NODE)}); require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
-  const child = spawn(process.execPath, ['-e', launch, ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const progressed = new Promise<void>((resolveProgress) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const line of lines) {
-        const msg = JSON.parse(line) as { type: string; reads: number; spooledBatches: number };
-        if (msg.type === 'progress' && msg.reads > 0 && msg.spooledBatches > 0) resolveProgress();
-      }
-    });
-  });
-  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), progressed, stderr: () => err };
-}
 
 async function world(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
   const databaseUrl = await createMigratedDatabase(t);
@@ -72,7 +47,7 @@ t.test('10,000 reads of 8,000 items through the real gateway: the stocktake hold
   t.equal(w.reads, 10_000);
   const gw = await w.start();
   const { key, id } = await openStocktake(gw.app, gw.customsKey);
-  const agent = startAgent(gw.url, key, ['count', '--replay', w.capture, '--stocktake', id, '--spool-dir', w.spoolDir]);
+  const agent = startAgent({ url: gw.url, apiKey: key }, ['count', '--replay', w.capture, '--stocktake', id, '--spool-dir', w.spoolDir]);
   t.equal(await agent.exited, 0, agent.stderr());
   const st = await counted(gw.app, key, id);
   t.equal(st.counts.uniqueItems, 8_000, 'exactly 8,000 distinct items');
@@ -87,15 +62,15 @@ t.test('gateway down for the first part, agent killed once: restarted, exactly 8
   const port = Number(new URL(first.url).port);
   await first.app.close(); // the gateway goes down
 
-  const agent = startAgent(first.url, key, ['count', '--replay', w.capture, '--speed', '2', '--stocktake', id, '--spool-dir', w.spoolDir]);
-  await Promise.race([agent.progressed, agent.exited.then((code) => { throw new Error(`agent exited (${code}) before the kill: ${agent.stderr()}`); })]);
+  const agent = startAgent({ url: first.url, apiKey: key }, ['count', '--replay', w.capture, '--speed', '2', '--stocktake', id, '--spool-dir', w.spoolDir]);
+  await Promise.race([agent.progress((p) => p.reads > 0 && p.spooledBatches > 0), agent.exited.then((code) => { throw new Error(`agent exited (${code}) before the kill: ${agent.stderr()}`); })]);
   agent.child.kill('SIGKILL');
   t.equal(await agent.exited, null, 'agent killed while its reads waited in the spool');
 
   const back = await w.start(port); // the gateway comes back, same database
   const before = await counted(back.app, key, id);
   t.equal(before.counts.uniqueItems, 0, 'nothing reached the gateway while it was down');
-  const again = startAgent(back.url, key, ['count', '--replay', w.capture, '--stocktake', id, '--spool-dir', w.spoolDir]);
+  const again = startAgent({ url: back.url, apiKey: key }, ['count', '--replay', w.capture, '--stocktake', id, '--spool-dir', w.spoolDir]);
   t.equal(await again.exited, 0, again.stderr());
   const after = await counted(back.app, key, id);
   t.equal(after.counts.uniqueItems, 8_000, 'exactly 8,000 distinct items, none counted twice');

@@ -26,6 +26,11 @@ export class EpcBytesMemo {
   private readonly keys: Int32Array;
   private readonly values: (Read | undefined)[];
   private entries = 0;
+  // The key's words, left by slotOf for set (fields, not a returned tuple: no allocation per lookup).
+  private w0 = 0;
+  private w1 = 0;
+  private w2 = 0;
+  private w3 = 0;
 
   /** @param entriesMax most entries held; the table has at least twice as many slots, so probes stay short */
   constructor(private readonly entriesMax: number) {
@@ -47,57 +52,47 @@ export class EpcBytesMemo {
 
   /** The remembered read for `bytes[start..end)`, if any (`end - start` must pass {@link EpcBytesMemo.keys}). */
   get(bytes: Uint8Array, start: number, end: number): Read | undefined {
-    const w0 = word(bytes, start, end);
-    const w1 = word(bytes, start + 4, end);
-    const w2 = word(bytes, start + 8, end);
-    const w3 = word(bytes, start + 12, end);
+    const slot = this.slotOf(bytes, start, end);
+    const t = this.keys[slot * SLOT_WORDS]!;
+    if (t === 0) return undefined;
+    return (t & REPEAT_FLAG) !== 0 ? REPEAT_READ : this.values[slot];
+  }
+
+  /** Remembers `read` for `bytes[start..end)`; a new key arriving when the memo is full clears it first. */
+  set(bytes: Uint8Array, start: number, end: number, read: Read): void {
+    let slot = this.slotOf(bytes, start, end);
+    let at = slot * SLOT_WORDS;
+    const keys = this.keys;
+    if (keys[at] === 0) {
+      if (this.entries >= this.entriesMax) {
+        this.clear(); // a new key and no room: start over (the scratch key words are still this key's)
+        slot = this.slotOf(bytes, start, end);
+        at = slot * SLOT_WORDS;
+      }
+      keys[at + 1] = this.w0;
+      keys[at + 2] = this.w1;
+      keys[at + 3] = this.w2;
+      keys[at + 4] = this.w3;
+      this.entries++;
+    }
+    keys[at] = read === REPEAT_READ ? (end - start + 1) | REPEAT_FLAG : end - start + 1;
+    this.values[slot] = read === REPEAT_READ ? undefined : read;
+  }
+
+  /** The slot holding the key `bytes[start..end)`, or the empty slot where it would go. */
+  private slotOf(bytes: Uint8Array, start: number, end: number): number {
+    const w0 = (this.w0 = word(bytes, start, end));
+    const w1 = (this.w1 = word(bytes, start + 4, end));
+    const w2 = (this.w2 = word(bytes, start + 8, end));
+    const w3 = (this.w3 = word(bytes, start + 12, end));
     const tag = end - start + 1;
     const keys = this.keys;
     // Bounded by the table size; the load factor <= 1/2 means an empty slot ends the probe long before.
     for (let slot = hash(tag, w0, w1, w2, w3) & this.mask, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
       const at = slot * SLOT_WORDS;
       const t = keys[at]!;
-      if (t === 0) return undefined;
-      if ((t & LENGTH_MASK) === tag && keys[at + 1] === w0 && keys[at + 2] === w1 && keys[at + 3] === w2 && keys[at + 4] === w3) {
-        return (t & REPEAT_FLAG) !== 0 ? REPEAT_READ : this.values[slot];
-      }
-    }
-    return undefined;
-  }
-
-  /** Remembers `read` for `bytes[start..end)`; a new key arriving when the memo is full clears it first. */
-  set(bytes: Uint8Array, start: number, end: number, read: Read): void {
-    const w0 = word(bytes, start, end);
-    const w1 = word(bytes, start + 4, end);
-    const w2 = word(bytes, start + 8, end);
-    const w3 = word(bytes, start + 12, end);
-    const tag = end - start + 1;
-    const keys = this.keys;
-    const home = hash(tag, w0, w1, w2, w3) & this.mask;
-    for (let slot = home, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
-      let at = slot * SLOT_WORDS;
-      const t = keys[at]!;
-      const stored = read === REPEAT_READ ? tag | REPEAT_FLAG : tag;
-      if (t === 0) {
-        if (this.entries >= this.entriesMax) {
-          this.clear(); // a new key and no room: start over; in the empty table the key's home slot is free
-          slot = home;
-          at = slot * SLOT_WORDS;
-        }
-        keys[at] = stored;
-        keys[at + 1] = w0;
-        keys[at + 2] = w1;
-        keys[at + 3] = w2;
-        keys[at + 4] = w3;
-        this.values[slot] = read === REPEAT_READ ? undefined : read;
-        this.entries++;
-        return;
-      }
-      if ((t & LENGTH_MASK) === tag && keys[at + 1] === w0 && keys[at + 2] === w1 && keys[at + 3] === w2 && keys[at + 4] === w3) {
-        keys[at] = stored;
-        this.values[slot] = read === REPEAT_READ ? undefined : read;
-        return;
-      }
+      if (t === 0) return slot;
+      if ((t & LENGTH_MASK) === tag && keys[at + 1] === w0 && keys[at + 2] === w1 && keys[at + 3] === w2 && keys[at + 4] === w3) return slot;
     }
     throw new Error('EpcBytesMemo: no free slot (the load factor bound was broken)');
   }

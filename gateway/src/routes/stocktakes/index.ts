@@ -114,6 +114,16 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
         return stocktake;
     }
 
+    /** A stocktake the caller may read and its report, or `STOCKTAKE_OPEN` (409) while it has none. */
+    async function loadClosed(id: string, principal: Parameters<typeof assertTenant>[0]): Promise<{ stocktake: Stocktake; report: StocktakeReport }> {
+        const stocktake = await load(id, principal);
+        const report = await repository.findReport(stocktake.id);
+        if (!report) {
+            throw newStocktakeOpen(stocktake.id);
+        }
+        return { stocktake, report };
+    }
+
     fastify.post(
         '/stocktakes',
         {
@@ -177,11 +187,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const stocktake = await load(request.params.id, request.principal);
-            const report = await repository.findReport(stocktake.id);
-            if (!report) {
-                throw newStocktakeOpen(stocktake.id);
-            }
+            const { report } = await loadClosed(request.params.id, request.principal);
             return report;
         },
     );
@@ -373,11 +379,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const stocktake = await load(request.params.id, request.principal);
-            const report = await repository.findReport(stocktake.id);
-            if (!report) {
-                throw newStocktakeOpen(stocktake.id);
-            }
+            const { stocktake, report } = await loadClosed(request.params.id, request.principal);
             const leaves = sortedLeaves(await repository.countedIds(stocktake.id));
             // The same read may name the item in several ways (barcode: one SGTIN candidate per prefix length).
             const decoded = newReadDecoder().decode(request.params.epc);

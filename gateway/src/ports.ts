@@ -70,11 +70,17 @@ export interface QueueJob<T = unknown> {
     /** The idempotency key the job was enqueued with. */
     readonly id: string;
     readonly data: T;
-    /** Attempt number, starting at 1. */
+    /** Attempt number, starting at 1 (waits asked for with {@link RetryLaterError} do not count). */
     readonly attempt: number;
+    /** True when a failure of this attempt parks the job (its attempts are then used up). */
+    readonly lastAttempt: boolean;
 }
 
-/** Handles one job; resolving acknowledges it. Throw {@link PermanentJobError} for failures a retry cannot fix. */
+/**
+ * Handles one job; resolving acknowledges it. Throw {@link PermanentJobError} for failures a retry cannot fix, and
+ * {@link RetryLaterError} when the job cannot make progress until something outside it comes back (the ledger, the
+ * database): it runs again after the given wait without using one of its attempts.
+ */
 export type JobHandler<T = unknown> = (job: QueueJob<T>) => Promise<void>;
 
 /** Options of {@link JobQueue.process}. */
@@ -114,6 +120,13 @@ export interface JobQueue {
     enqueue(queue: string, jobId: string, data: unknown): Promise<void>;
     /** Start handling jobs of `queue` in this process. Call once per queue. */
     process<T>(queue: string, handler: JobHandler<T>, options: ProcessOptions): void;
+    /**
+     * Put a parked job back to waiting with its attempts reset (an operator fixed the cause, or a restart resumes
+     * unfinished work). A job in any other state, or unknown, is left alone.
+     *
+     * @returns Whether the job was parked and now waits again.
+     */
+    revive(queue: string, jobId: string): Promise<boolean>;
     /** Status of one job, or undefined when the queue does not hold it. */
     getJob(queue: string, jobId: string): Promise<JobStatus | undefined>;
     /** Jobs per state, for metrics. */
@@ -132,6 +145,23 @@ export class PermanentJobError extends Error {
         super(message);
         Object.setPrototypeOf(this, new.target.prototype);
         this.name = 'PermanentJobError';
+    }
+}
+
+/**
+ * Thrown by a {@link JobHandler} when the job cannot make progress now for a cause outside it (a dependency is
+ * unreachable): the queue runs it again after `delayMs` and does not count the attempt, so an outage of any length
+ * never uses up a job's attempts. The handler bounds the wait (capped backoff) and says why in `message`.
+ */
+export class RetryLaterError extends Error {
+    constructor(
+        message: string,
+        /** Wait before the next run, in milliseconds. */
+        readonly delayMs: number,
+    ) {
+        super(message);
+        Object.setPrototypeOf(this, new.target.prototype);
+        this.name = 'RetryLaterError';
     }
 }
 

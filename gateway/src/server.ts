@@ -15,7 +15,7 @@ import app, { FASTIFY_OPTIONS } from './app';
 import { ProjectionReadCache } from './cache/read-cache';
 import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
-import { CAPTURE_QUEUE, newCaptureJobHandler, sweepUnfinishedCaptures, type CaptureJob } from './capture/processor';
+import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
 import { provideInfrastructure } from './embedded';
 import { newLedgerClients } from './ledger/ledger-clients';
 import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
@@ -26,6 +26,12 @@ import { registerProjectionMetrics } from './projection/metrics';
 
 /** Capture jobs handled at once by this process (each submits up to 4 chunks of a wave side by side). */
 const CAPTURE_JOBS_IN_PARALLEL = 4;
+
+/** How often the stale-capture sweep runs, and how long a capture may go without progress before it looks. */
+const STALE_SWEEP_INTERVAL_MS = 60_000;
+const STALE_CAPTURE_MS = 120_000;
+/** The oldest unfinished captures looked at per stale sweep (a stuck capture is among the oldest). */
+const STALE_SWEEP_MAX_CAPTURES = 1_000;
 
 async function main(): Promise<void> {
     let config: Config;
@@ -106,12 +112,14 @@ async function main(): Promise<void> {
     });
     registerProjectionMetrics(server.metrics, projection);
 
+    let staleSweep: NodeJS.Timeout | undefined;
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
         if (err) {
             logger.error({ err }, 'shutting down after an error');
         } else {
             logger.info({ signal }, 'shutting down');
         }
+        clearInterval(staleSweep);
         await server.close(); // no new requests; in-flight ones finish
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
         await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
@@ -124,13 +132,33 @@ async function main(): Promise<void> {
         logger.info('stopped');
     });
 
-    // Capture jobs: submitted to the chain as the capture's sender. Captures whose enqueue a crash may have lost are
-    // re-enqueued (idempotent by capture id) before new work arrives.
-    jobQueue.process<CaptureJob>(CAPTURE_QUEUE, newCaptureJobHandler({ captures: server.repositories.captures, ledgers }), {
-        concurrency: CAPTURE_JOBS_IN_PARALLEL,
-    });
-    const swept = await sweepUnfinishedCaptures(server.repositories.captures, jobQueue);
-    if (swept > 0) logger.info({ swept }, 'unfinished captures re-enqueued');
+    // Capture jobs: submitted to the chain as the capture's sender; they wait out ledger outages (capture/processor.ts).
+    const captureLog = logger.child({ component: 'capture' });
+    jobQueue.process<CaptureJob>(
+        CAPTURE_QUEUE,
+        newCaptureJobHandler({ captures: server.repositories.captures, ledgers, log: (level, fields, message) => captureLog[level](fields, message) }),
+        { concurrency: CAPTURE_JOBS_IN_PARALLEL },
+    );
+    // A restart resumes every unfinished capture: one whose enqueue a crash lost is enqueued (idempotent by capture
+    // id), a parked one is revived (the restart may be the fix: an identity added to the connection profile).
+    const resumed = await resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'restart' });
+    if (resumed.enqueued + resumed.revived > 0) logger.info({ ...resumed }, 'unfinished captures resumed');
+    // While running: a capture that stopped moving because the queue lost or parked its job by itself (a worker
+    // that stalled during a Redis outage) is picked up again; the capture job's own parks are left to an operator.
+    let sweeping = false;
+    staleSweep = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'stale', staleMs: STALE_CAPTURE_MS, maxCaptures: STALE_SWEEP_MAX_CAPTURES })
+            .then((outcome) => {
+                if (outcome.enqueued + outcome.revived > 0) logger.warn({ ...outcome }, 'stalled captures resumed');
+            })
+            .catch((err: unknown) => logger.warn({ err }, 'stale capture sweep failed'))
+            .finally(() => {
+                sweeping = false;
+            });
+    }, STALE_SWEEP_INTERVAL_MS);
+    staleSweep.unref();
 
     const address = await server.listen({ port: config.port, host: config.host });
     projection.start();

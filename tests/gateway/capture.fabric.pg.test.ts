@@ -199,7 +199,7 @@ t.test('a chunk that committed before a crash is recognised on the ledger and ke
   // The crash: the transaction is on the ledger, but the gateway died before recording it.
   await db.query(`UPDATE capture_chunks SET state = 'pending', tx_id = NULL WHERE capture_id = $1`, [first.id]);
   await db.query(`UPDATE captures SET state = 'processing' WHERE id = $1`, [first.id]);
-  await handler({ queue: CAPTURE_QUEUE, id: first.id, data: { captureId: first.id }, attempt: 2 });
+  await handler({ queue: CAPTURE_QUEUE, id: first.id, data: { captureId: first.id }, attempt: 2, lastAttempt: false });
   const after = (await app.inject({ method: 'GET', url: res.headers.location as string, headers: bearer(keys.importer) })).json() as Status;
   t.same([after.state, after.outcome], ['done', 'committed']);
   t.equal(after.transactions[0]!.txId, txId, 'the retry names the transaction that committed the first time');

@@ -3,13 +3,21 @@
  * side, bounded), each signed as the organisation that sent the capture. Idempotent: a chunk carries
  * `submissionId = cap:<capture>:<seq>`, so a chunk that committed before a crash answers DUPLICATE_SUBMISSION on the
  * retry and is recorded as committed with the first transaction's id. A chaincode refusal is final for its chunk (the
- * capture's status shows it per event); a conflict or an unreachable ledger fails the attempt and the queue retries
- * with backoff, from the chunks still pending, until its attempts are used up and the job is parked.
+ * capture's status shows it per event).
+ *
+ * Accepted means committed: every other failure is sorted by what can fix it (capture/failure.ts):
+ * - the ledger or the database is unreachable, a conflict, an outcome unknown: the capture **waits** — the job asks
+ *   the queue to run it again after a capped backoff without using an attempt, for as long as the outage lasts, and
+ *   after a wait it probes the ledger (readiness) before submitting anything;
+ * - a cause no retry can fix (the gateway holds no identity for the sender's organisation, the peer refuses that
+ *   identity, the channel or chaincode is unknown): the capture is **parked** at once with the cause named, and
+ *   resumes when an operator retries it (`POST /v1/capture/{id}/retry`) or the gateway restarts after the fix;
+ * - anything else (a bug): ordinary attempts with backoff, then parked with the error.
  */
-import { LedgerError } from '../adapters/fabric/errors';
-import type { CapturesRepository, ChunkRow } from '../adapters/pg';
+import type { CapturesRepository, ChunkRow, UnfinishedCursor } from '../adapters/pg';
 import { duplicateOf } from '../ledger/submission';
-import type { JobHandler, JobQueue, LedgerClients } from '../ports';
+import { PermanentJobError, RetryLaterError, type JobHandler, type JobQueue, type LedgerClients } from '../ports';
+import { classifyCaptureFailure, waitDelayMs } from './failure';
 
 /** Queue of capture jobs (job id = capture id). */
 export const CAPTURE_QUEUE = 'captures';
@@ -17,8 +25,11 @@ export const CAPTURE_QUEUE = 'captures';
 /** Chunks of one wave submitted at once by one job. */
 export const DEFAULT_CHUNKS_IN_FLIGHT = 4;
 
-/** Most unfinished captures re-enqueued by one sweep. */
-export const SWEEP_LIMIT = 1_000;
+/** Captures read per page by the resume sweep. */
+export const SWEEP_PAGE_SIZE = 500;
+
+/** Wait when the database cannot record the wait (it is what is down). */
+const UNRECORDED_WAIT_MS = 5_000;
 
 /** Data of a capture job. */
 export interface CaptureJob {
@@ -31,6 +42,8 @@ export interface CaptureProcessorDeps {
     readonly ledgers: LedgerClients;
     /** Chunks of one wave in flight at once, 1..16. */
     readonly chunksInFlight?: number;
+    /** Told about each wait and each park (never thrown). */
+    readonly log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
 
 /** The chaincode submission id of a chunk. */
@@ -46,61 +59,177 @@ export function submissionIdOf(captureId: string, seq: number): string {
  */
 export function newCaptureJobHandler(deps: CaptureProcessorDeps): JobHandler<CaptureJob> {
     const inFlight = Math.min(Math.max(deps.chunksInFlight ?? DEFAULT_CHUNKS_IN_FLIGHT, 1), 16);
+    const log = deps.log ?? (() => undefined);
+
+    /** Record a wait (when the database answers) and hand the queue the delay. */
+    const waitFor = async (captureId: string, previousWaits: number, reason: string): Promise<RetryLaterError> => {
+        let waits = previousWaits + 1;
+        let delayMs = waitDelayMs(waits);
+        try {
+            waits = await deps.captures.recordWait(captureId, reason, new Date(Date.now() + delayMs));
+            delayMs = waitDelayMs(waits);
+        } catch {
+            // The database itself is down: the wait cannot be counted, so it is not allowed to stay short.
+            delayMs = Math.max(delayMs, UNRECORDED_WAIT_MS);
+        }
+        log('warn', { captureId, waits, delayMs, reason }, 'capture waits');
+        return new RetryLaterError(reason, delayMs);
+    };
+
     return async (job) => {
         const { captureId } = job.data;
-        const capture = await deps.captures.find(captureId);
-        if (!capture || capture.state === 'done') return;
-        if (capture.state === 'accepted') await deps.captures.setState(captureId, 'processing');
-
-        const submit = async (chunk: ChunkRow): Promise<void> => {
-            const [contractName, fn] = chunk.fn.split(':') as [string, string];
-            const ledger = deps.ledgers.forCaller({ mspId: capture.owner.mspId, enterpriseId: capture.owner.enterpriseId }, contractName);
-            const request = JSON.stringify({ ...chunk.request, submissionId: submissionIdOf(captureId, chunk.seq) });
-            try {
-                const result = await ledger.submit<{ txId?: string }>(fn, [request]);
-                await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: result?.txId ?? '' });
-            } catch (err) {
-                const firstTxId = duplicateOf(err);
-                if (firstTxId !== undefined) {
-                    await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: firstTxId });
-                } else if (err instanceof LedgerError && err.kind === 'chaincode') {
-                    await deps.captures.markChunk(captureId, chunk.seq, { state: 'refused', code: err.code, message: err.message });
-                } else {
-                    throw err;
+        let waits = 0;
+        try {
+            const capture = await deps.captures.find(captureId);
+            if (!capture || capture.state === 'done') return;
+            waits = capture.waits;
+            if (waits > 0) {
+                // Readiness, not attempts: after a wait, nothing is submitted until the ledger answers again.
+                try {
+                    await deps.ledgers.ping();
+                } catch (err) {
+                    throw await waitFor(captureId, waits, `ledger not ready: ${classifyCaptureFailure(err).reason}`);
                 }
+                await deps.captures.clearWaits(captureId);
+                waits = 0;
             }
-        };
-
-        const pending = (await deps.captures.chunks(captureId)).filter((c) => c.state === 'pending');
-        const waves = [...new Set(pending.map((c) => c.wave))].sort((a, b) => a - b);
-        for (const wave of waves) {
-            const queue = pending.filter((c) => c.wave === wave);
-            let failure: unknown;
-            const workers = Array.from({ length: Math.min(inFlight, queue.length) }, async () => {
-                for (let chunk = queue.shift(); chunk !== undefined && failure === undefined; chunk = queue.shift()) {
-                    try {
-                        await submit(chunk);
-                    } catch (err) {
-                        failure ??= err;
-                    }
-                }
-            });
-            await Promise.all(workers);
-            // A later wave may depend on this one: stop here and let the queue retry what is still pending.
-            if (failure !== undefined) throw failure;
+            if (capture.state !== 'processing') await deps.captures.setState(captureId, 'processing');
+            await submitPending(deps, captureId, capture.owner, inFlight);
+            await deps.captures.setState(captureId, 'done');
+        } catch (err) {
+            if (err instanceof RetryLaterError) throw err;
+            const failure = classifyCaptureFailure(err);
+            if (failure.kind === 'wait') throw await waitFor(captureId, waits, failure.reason);
+            if (failure.kind === 'park' || job.lastAttempt) {
+                const reason = failure.kind === 'park' ? failure.reason : `attempts used up (${job.attempt}): ${failure.reason}`;
+                await deps.captures.setState(captureId, 'parked', reason).catch(() => undefined);
+                log('warn', { captureId, reason }, 'capture parked');
+                throw new PermanentJobError(reason);
+            }
+            throw err;
         }
-        await deps.captures.setState(captureId, 'done');
     };
 }
 
+/** Submit the capture's pending chunks, wave by wave; the first failure of a wave stops the run (later waves may depend on it). */
+async function submitPending(
+    deps: CaptureProcessorDeps,
+    captureId: string,
+    owner: { mspId: string; enterpriseId: string | null },
+    inFlight: number,
+): Promise<void> {
+    const submit = async (chunk: ChunkRow): Promise<void> => {
+        const [contractName, fn] = chunk.fn.split(':') as [string, string];
+        const ledger = deps.ledgers.forCaller({ mspId: owner.mspId, enterpriseId: owner.enterpriseId }, contractName);
+        const request = JSON.stringify({ ...chunk.request, submissionId: submissionIdOf(captureId, chunk.seq) });
+        try {
+            const result = await ledger.submit<{ txId?: string }>(fn, [request]);
+            await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: result?.txId ?? '' });
+        } catch (err) {
+            const firstTxId = duplicateOf(err);
+            const failure = classifyCaptureFailure(err);
+            if (firstTxId !== undefined) {
+                await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: firstTxId });
+            } else if (failure.kind === 'refused') {
+                await deps.captures.markChunk(captureId, chunk.seq, { state: 'refused', code: failure.code, message: failure.reason });
+            } else {
+                throw err;
+            }
+        }
+    };
+
+    const pending = (await deps.captures.chunks(captureId)).filter((c) => c.state === 'pending');
+    const waves = [...new Set(pending.map((c) => c.wave))].sort((a, b) => a - b);
+    for (const wave of waves) {
+        const queue = pending.filter((c) => c.wave === wave);
+        let failure: unknown;
+        const workers = Array.from({ length: Math.min(inFlight, queue.length) }, async () => {
+            for (let chunk = queue.shift(); chunk !== undefined && failure === undefined; chunk = queue.shift()) {
+                try {
+                    await submit(chunk);
+                } catch (err) {
+                    failure ??= err;
+                }
+            }
+        });
+        await Promise.all(workers);
+        if (failure !== undefined) throw failure;
+    }
+}
+
+/** What one resume sweep did. */
+export interface SweepOutcome {
+    /** Unfinished captures looked at. */
+    readonly seen: number;
+    /** Captures whose job was missing and is queued again. */
+    readonly enqueued: number;
+    /** Captures whose parked job waits again. */
+    readonly revived: number;
+}
+
+/** Options of {@link resumeUnfinishedCaptures}. */
+export interface SweepOptions {
+    /**
+     * `restart` (at startup): every unfinished capture resumes, parked ones included — a restart is how a fix of the
+     * gateway's settings (an identity added to the connection profile) takes effect. `stale` (periodic): only captures
+     * that did not move for `staleMs` and whose job the queue lost or parked by itself (a stalled worker, not the
+     * capture job's decision, which sets the capture's own state to parked).
+     */
+    readonly mode: 'restart' | 'stale';
+    /** For `stale`: how long without progress, in milliseconds. */
+    readonly staleMs?: number;
+    /** Most captures looked at in one sweep (pages of {@link SWEEP_PAGE_SIZE}); default 100,000. */
+    readonly maxCaptures?: number;
+}
+
+/** Default bound of one sweep. */
+export const SWEEP_MAX_CAPTURES = 100_000;
+
 /**
- * Re-enqueue captures that are accepted or processing (their enqueue may have been lost in a crash between the
- * database commit and the queue write). Enqueue is idempotent by capture id, so a capture already queued is untouched.
+ * Resume unfinished captures: enqueue those whose job is gone (an enqueue lost in a crash between the database commit
+ * and the queue write, or a job the queue's retention removed) and revive those whose job is parked. Enqueue is
+ * idempotent by capture id, so a capture already queued is untouched.
  *
- * @returns How many were enqueued.
+ * @returns What was done.
  */
-export async function sweepUnfinishedCaptures(captures: CapturesRepository, jobQueue: JobQueue): Promise<number> {
-    const ids = await captures.unfinished(SWEEP_LIMIT);
-    for (const captureId of ids) await jobQueue.enqueue(CAPTURE_QUEUE, captureId, { captureId } satisfies CaptureJob);
-    return ids.length;
+export async function resumeUnfinishedCaptures(captures: CapturesRepository, jobQueue: JobQueue, options: SweepOptions): Promise<SweepOutcome> {
+    const maxCaptures = options.maxCaptures ?? SWEEP_MAX_CAPTURES;
+    const staleBefore = Date.now() - (options.staleMs ?? 0);
+    let seen = 0;
+    let enqueued = 0;
+    let revived = 0;
+    let after: UnfinishedCursor | undefined;
+    do {
+        const page = await captures.unfinished(Math.min(SWEEP_PAGE_SIZE, maxCaptures - seen), after);
+        for (const capture of page.captures) {
+            seen += 1;
+            if (options.mode === 'stale' && (capture.state === 'parked' || capture.updatedAt.getTime() > staleBefore)) continue;
+            const job = await jobQueue.getJob(CAPTURE_QUEUE, capture.id);
+            if (job === undefined) {
+                await jobQueue.enqueue(CAPTURE_QUEUE, capture.id, { captureId: capture.id } satisfies CaptureJob);
+                enqueued += 1;
+            } else if (job.state === 'parked' && (await jobQueue.revive(CAPTURE_QUEUE, capture.id))) {
+                revived += 1;
+            }
+        }
+        after = page.next;
+    } while (after !== undefined && seen < maxCaptures);
+    return { seen, enqueued, revived };
+}
+
+/**
+ * Put one parked capture back to work (an operator fixed the cause). A capture still in flight is left as it is.
+ *
+ * @returns Whether the capture was parked and is queued again.
+ */
+export async function retryCapture(captures: CapturesRepository, jobQueue: JobQueue, captureId: string): Promise<boolean> {
+    const job = await jobQueue.getJob(CAPTURE_QUEUE, captureId);
+    if (job === undefined) {
+        await jobQueue.enqueue(CAPTURE_QUEUE, captureId, { captureId } satisfies CaptureJob);
+        await captures.setState(captureId, 'processing');
+        return true;
+    }
+    if (job.state !== 'parked') return false;
+    await captures.setState(captureId, 'processing');
+    return jobQueue.revive(CAPTURE_QUEUE, captureId);
 }

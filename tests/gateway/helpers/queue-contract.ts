@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { createPool, type DbPool } from '../../../gateway/src/adapters/pg';
-import { PermanentJobError, type JobQueue, type QueueJob } from '../../../gateway/src/ports';
+import { PermanentJobError, RetryLaterError, type JobQueue, type QueueJob } from '../../../gateway/src/ports';
 import type { Teardown } from './database';
 import { waitFor } from './wait';
 
@@ -138,6 +138,64 @@ export function runQueueContract(t: Test, underTest: QueueUnderTest, databaseUrl
         t.equal(runs, 3, 'bounded: exactly maxAttempts runs');
         t.equal(parked.attempts, 3);
         t.match(parked.reason, /ledger timed out/);
+    });
+
+    t.test('a job that waits (RetryLaterError) runs again and again without using its attempts', async (t) => {
+        // maxAttempts 2, but 6 waits: an outage of any length must not park the job.
+        const queue = await underTest.make(t, { maxAttempts: 2 });
+        const name = uniqueQueueName('waits');
+        const seen: { attempt: number; lastAttempt: boolean; data: unknown }[] = [];
+        queue.process(name, async (job) => {
+            seen.push({ attempt: job.attempt, lastAttempt: job.lastAttempt, data: job.data });
+            if (seen.length <= 6) throw new RetryLaterError(`ledger unavailable (wait ${seen.length})`, 20);
+            await recordEffect(effects, job, 'parent');
+        }, { concurrency: 1 });
+        await queue.enqueue(name, 'job-w', { capture: 'c-1' });
+        await waitFor('the job to complete', async () => (await queue.getJob(name, 'job-w'))?.state === 'completed');
+        t.equal(seen.length, 7, 'six waits, then the run that succeeds');
+        t.same(seen.map((s) => s.attempt), [1, 1, 1, 1, 1, 1, 1], 'every run after a wait is still attempt 1');
+        t.ok(seen.every((s) => !s.lastAttempt), 'no run was the last attempt');
+        t.ok(seen.every((s) => JSON.stringify(s.data) === JSON.stringify({ capture: 'c-1' })), 'the handler sees the data as enqueued');
+        t.match(await queue.getJob(name, 'job-w'), { state: 'completed', attempts: 1 });
+        t.equal((await effectsOf(effects, name, 'job-w')).length, 1);
+    });
+
+    t.test('lastAttempt tells the handler that a failure now parks the job', async (t) => {
+        const queue = await underTest.make(t, { maxAttempts: 2 });
+        const name = uniqueQueueName('last');
+        const seen: [number, boolean][] = [];
+        queue.process(name, async (job) => {
+            seen.push([job.attempt, job.lastAttempt]);
+            throw new Error('boom');
+        }, { concurrency: 1 });
+        await queue.enqueue(name, 'job-l', {});
+        await waitFor('the job to be parked', async () => (await queue.getJob(name, 'job-l'))?.state === 'parked');
+        t.same(seen, [[1, false], [2, true]]);
+    });
+
+    t.test('revive puts a parked job back to waiting with fresh attempts; other states are left alone', async (t) => {
+        const queue = await underTest.make(t, { maxAttempts: 3 });
+        const name = uniqueQueueName('revive');
+        let fixed = false;
+        const attempts: number[] = [];
+        queue.process(name, async (job) => {
+            attempts.push(job.attempt);
+            if (!fixed) throw new PermanentJobError('LEDGER_IDENTITY_MISSING: no identity for EnterpriseMSP');
+            await recordEffect(effects, job, 'parent');
+        }, { concurrency: 1 });
+        t.equal(await queue.revive(name, 'job-r'), false, 'an unknown job is not revived');
+        await queue.enqueue(name, 'job-r', {});
+        const parked = await waitFor('the job to be parked', async () => {
+            const status = await queue.getJob(name, 'job-r');
+            return status?.state === 'parked' ? status : undefined;
+        });
+        t.match(parked.reason, /LEDGER_IDENTITY_MISSING/);
+        fixed = true;
+        t.equal(await queue.revive(name, 'job-r'), true, 'the parked job is revived');
+        await waitFor('the job to complete', async () => (await queue.getJob(name, 'job-r'))?.state === 'completed');
+        t.same(attempts, [1, 1], 'the revived run starts again at attempt 1');
+        t.equal(await queue.revive(name, 'job-r'), false, 'a completed job is not revived');
+        t.equal((await effectsOf(effects, name, 'job-r')).length, 1);
     });
 
     t.test('a worker killed mid-job: the job runs again and its effect happens exactly once', async (t) => {

@@ -6,6 +6,9 @@
 import type { DbPool, Queryable } from './pool';
 import { withTransaction } from './pool';
 
+/** Longest reason stored (a stack trace is not a reason). */
+const MAX_REASON_CHARS = 2_000;
+
 /** Life of a capture. */
 export type CaptureState = 'accepted' | 'processing' | 'done' | 'parked';
 
@@ -61,6 +64,25 @@ export interface CaptureRow {
     readonly itemCount: number;
     readonly duplicates: readonly { eventID: string; captureId: string }[];
     readonly parkReason: string | null;
+    /** Consecutive waits for the ledger (or the database) since the capture last made progress; 0 when not waiting. */
+    readonly waits: number;
+    /** What the capture waits for, while it waits. */
+    readonly waitReason: string | null;
+    readonly waitingSince: Date | null;
+    readonly retryAt: Date | null;
+}
+
+/** Where a page of unfinished captures ends: arrival time (as PostgreSQL's exact text, microseconds kept) and id. */
+export interface UnfinishedCursor {
+    readonly receivedAt: string;
+    readonly id: string;
+}
+
+/** A page of unfinished captures for the resume sweep: keyset by arrival. */
+export interface UnfinishedPage {
+    readonly captures: readonly { id: string; state: CaptureState; updatedAt: Date }[];
+    /** Pass back as `after` for the next page; undefined on the last page. */
+    readonly next: UnfinishedCursor | undefined;
 }
 
 /** Repository of captures. */
@@ -79,8 +101,19 @@ export interface CapturesRepository {
     knownGtins(gtins: readonly string[]): Promise<Set<string>>;
     markChunk(id: string, seq: number, outcome: { state: 'committed'; txId: string } | { state: 'refused'; code: string; message: string }): Promise<void>;
     setState(id: string, state: CaptureState, parkReason?: string): Promise<void>;
-    /** Captures not finished (accepted or processing), oldest first, at most `limit`: the startup sweep re-enqueues them. */
-    unfinished(limit: number): Promise<string[]>;
+    /**
+     * Record one more wait for something outside the capture (the ledger is unreachable, ...).
+     *
+     * @returns The number of consecutive waits, this one included (the job's backoff grows with it).
+     */
+    recordWait(id: string, reason: string, retryAt: Date): Promise<number>;
+    /** The capture makes progress again: forget its waits. */
+    clearWaits(id: string): Promise<void>;
+    /**
+     * Captures not finished (accepted, processing or parked), oldest first, `limit` at most per page, for the resume
+     * sweep.
+     */
+    unfinished(limit: number, after?: UnfinishedCursor): Promise<UnfinishedPage>;
 }
 
 interface CaptureDbRow {
@@ -95,6 +128,10 @@ interface CaptureDbRow {
     item_count: number;
     duplicates: { eventID: string; captureId: string }[];
     park_reason: string | null;
+    waits: number;
+    wait_reason: string | null;
+    waiting_since: Date | null;
+    retry_at: Date | null;
 }
 
 /**
@@ -165,6 +202,10 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
                 itemCount: r.item_count,
                 duplicates: r.duplicates,
                 parkReason: r.park_reason,
+                waits: r.waits,
+                waitReason: r.wait_reason,
+                waitingSince: r.waiting_since,
+                retryAt: r.retry_at,
             };
         },
         async eventIds(id) {
@@ -193,19 +234,53 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
         async markChunk(id, seq, outcome) {
             if (outcome.state === 'committed') {
                 await db.query(`UPDATE capture_chunks SET state = 'committed', tx_id = $3 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.txId]);
+                // Progress: the resume sweep leaves a capture alone while it moves.
+                await db.query(`UPDATE captures SET updated_at = now() WHERE id = $1`, [id]);
             } else {
                 await db.query(`UPDATE capture_chunks SET state = 'refused', error_code = $3, error = $4 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.code, outcome.message.slice(0, 2000)]);
             }
         },
         async setState(id, state, parkReason) {
-            await db.query(`UPDATE captures SET state = $2, park_reason = $3, updated_at = now() WHERE id = $1`, [id, state, parkReason ?? null]);
-        },
-        async unfinished(limit) {
-            const { rows } = await db.query<{ id: string }>(
-                `SELECT id FROM captures WHERE state IN ('accepted', 'processing') ORDER BY received_at LIMIT $1`,
-                [limit],
+            // A decision about the capture ends any wait; a parked capture keeps why it is parked.
+            await db.query(
+                `UPDATE captures SET state = $2, park_reason = $3, updated_at = now(),
+                        waits = CASE WHEN $2 = 'processing' THEN waits ELSE 0 END,
+                        wait_reason = CASE WHEN $2 = 'processing' THEN wait_reason END,
+                        waiting_since = CASE WHEN $2 = 'processing' THEN waiting_since END,
+                        retry_at = CASE WHEN $2 = 'processing' THEN retry_at END
+                 WHERE id = $1`,
+                [id, state, parkReason?.slice(0, MAX_REASON_CHARS) ?? null],
             );
-            return rows.map((r) => r.id);
+        },
+        async recordWait(id, reason, retryAt) {
+            const { rows } = await db.query<{ waits: number }>(
+                `UPDATE captures SET waits = waits + 1, wait_reason = $2, waiting_since = coalesce(waiting_since, now()),
+                        retry_at = $3, updated_at = now()
+                 WHERE id = $1 RETURNING waits`,
+                [id, reason.slice(0, MAX_REASON_CHARS), retryAt],
+            );
+            return rows[0]?.waits ?? 1;
+        },
+        async clearWaits(id) {
+            await db.query(
+                `UPDATE captures SET waits = 0, wait_reason = NULL, waiting_since = NULL, retry_at = NULL, updated_at = now()
+                 WHERE id = $1 AND waits > 0`,
+                [id],
+            );
+        },
+        async unfinished(limit, after) {
+            const { rows } = await db.query<{ id: string; state: CaptureState; updated_at: Date; received_at: string }>(
+                `SELECT id, state, updated_at, received_at::text AS received_at FROM captures
+                 WHERE state IN ('accepted', 'processing', 'parked')
+                   AND ($2::timestamptz IS NULL OR (received_at, id) > ($2::timestamptz, $3::uuid))
+                 ORDER BY received_at, id LIMIT $1`,
+                [limit, after?.receivedAt ?? null, after?.id ?? null],
+            );
+            const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+            return {
+                captures: rows.map((r) => ({ id: r.id, state: r.state, updatedAt: r.updated_at })),
+                next: last ? { receivedAt: last.received_at, id: last.id } : undefined,
+            };
         },
     };
 }

@@ -33,6 +33,8 @@ export {
     type ChunkRow,
     type NewCapture,
     type NewChunk,
+    type UnfinishedCursor,
+    type UnfinishedPage,
 } from './captures-repository';
 export { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from './embedded-postgres';
 export {

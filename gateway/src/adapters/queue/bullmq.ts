@@ -4,11 +4,12 @@
  * {@link PermanentJobError} becomes an `UnrecoverableError`, which fails the job at once (BullMQ's failed set is the
  * port's `parked` state, with the reason). `close()` lets running jobs finish (`worker.close()`), bounded in time.
  */
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
     MAX_QUEUE_CONCURRENCY,
     PermanentJobError,
+    RetryLaterError,
     type JobHandler,
     type JobQueue,
     type JobState,
@@ -153,17 +154,26 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): BullmqJob
             workerConnections.push(connection);
             const worker = new Worker(
                 name,
-                async (job: Job) => {
+                async (job: Job, token?: string) => {
                     try {
                         await handler({
                             queue: name,
                             id: fromBullmqJobId(job.id),
-                            data: job.data as T,
-                            attempt: job.attemptsStarted,
+                            data: jobData(job) as T,
+                            attempt: attemptsOf(job),
+                            // BullMQ parks a job when a failure makes attemptsMade (failed attempts) reach `attempts`.
+                            lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
                         });
                     } catch (err: unknown) {
                         if (err instanceof PermanentJobError) {
                             throw new UnrecoverableError(err.message);
+                        }
+                        if (err instanceof RetryLaterError) {
+                            // BullMQ's documented way to run a job later without counting a failed attempt; the
+                            // wait is counted in the job's data so that `attempt` leaves it out.
+                            await job.updateData(withWaits(job, waitsOf(job) + 1));
+                            await job.moveToDelayed(Date.now() + err.delayMs, token);
+                            throw new DelayedError(err.message);
                         }
                         throw err;
                     }
@@ -182,6 +192,16 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): BullmqJob
             workers.set(name, worker);
         },
 
+        async revive(name, jobId) {
+            const job = await queueFor(name).getJob(toBullmqJobId(jobId));
+            if (!job || !(await job.isFailed())) {
+                return false;
+            }
+            await job.updateData(withWaits(job, 0));
+            await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+            return true;
+        },
+
         async getJob(name, jobId) {
             // State first, then the job: a job read before its state could lack the failedReason of that state.
             const queue = queueFor(name);
@@ -191,7 +211,7 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): BullmqJob
                 return undefined;
             }
             const state = toJobState(bullState);
-            const status = { id: jobId, state, attempts: job.attemptsStarted };
+            const status = { id: jobId, state, attempts: attemptsOf(job) };
             return job.failedReason ? { ...status, reason: job.failedReason } : status;
         },
 
@@ -238,6 +258,37 @@ export function newBullmqQueue(options: Readonly<BullmqQueueOptions>): BullmqJob
             );
         },
     };
+}
+
+/**
+ * Waits ({@link RetryLaterError}) a job has had, kept in its data under a reserved key: BullMQ counts every start in
+ * `attemptsStarted`, a wait included, and the port's attempt number must leave waits out.
+ */
+const WAITS_KEY = '__waits';
+
+function waitsOf(job: Job): number {
+    const data = job.data as Record<string, unknown> | null;
+    const waits = typeof data === 'object' && data !== null ? data[WAITS_KEY] : undefined;
+    return typeof waits === 'number' ? waits : 0;
+}
+
+function withWaits(job: Job, waits: number): unknown {
+    const data = job.data as unknown;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return data; // only object data can carry it
+    return { ...(data as Record<string, unknown>), [WAITS_KEY]: waits };
+}
+
+/** The job's data as it was enqueued (without the wait counter). */
+function jobData(job: Job): unknown {
+    const data = job.data as unknown;
+    if (typeof data !== 'object' || data === null || !(WAITS_KEY in data)) return data;
+    const { [WAITS_KEY]: _waits, ...rest } = data as Record<string, unknown>;
+    return rest;
+}
+
+/** Attempts started, waits left out. */
+function attemptsOf(job: Job): number {
+    return Math.max(job.attemptsStarted - waitsOf(job), 0);
 }
 
 /** Let running jobs finish for up to `timeoutMs`, then force the worker closed (their locks expire; they rerun). */

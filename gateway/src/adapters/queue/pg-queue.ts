@@ -13,6 +13,7 @@ import type { DbPool } from '../pg';
 import {
     MAX_QUEUE_CONCURRENCY,
     PermanentJobError,
+    RetryLaterError,
     type JobHandler,
     type JobQueue,
     type JobState,
@@ -124,6 +125,16 @@ export function newPgQueue(options: Readonly<PgQueueOptions>): JobQueue {
             });
             workers.push(worker);
             worker.start();
+        },
+
+        async revive(queue, jobId) {
+            const { rowCount } = await pool.query(
+                `UPDATE queue_jobs SET state = 'waiting', attempts = 0, run_at = now(), finished_at = NULL,
+                        last_error = 'revived after: ' || coalesce(last_error, 'no reason')
+                 WHERE queue = $1 AND id = $2 AND state = 'parked'`,
+                [queue, jobId],
+            );
+            return rowCount === 1;
         },
 
         async getJob(queue, jobId) {
@@ -305,10 +316,15 @@ class PgWorker {
             this.#heartbeats.delete(heartbeat);
         };
         try {
-            await this.#handler({ queue: this.queue, id: row.id, data: row.data, attempt: row.attempts });
+            await this.#handler({ queue: this.queue, id: row.id, data: row.data, attempt: row.attempts, lastAttempt: row.attempts >= row.max_attempts });
         } catch (err: unknown) {
             stopHeartbeat();
             const reason = describe(err);
+            if (err instanceof RetryLaterError) {
+                // A wait for something outside the job: the attempt is given back.
+                await this.#finish(row, 'waiting', reason, err.delayMs, true);
+                return;
+            }
             const permanent = err instanceof PermanentJobError;
             if (permanent || row.attempts >= row.max_attempts) {
                 const why = permanent ? reason : `attempts used up (${row.attempts}): ${reason}`;
@@ -323,15 +339,16 @@ class PgWorker {
     }
 
     /** Record the outcome if this worker still holds the lease; a lost lease means another worker owns the job. */
-    async #finish(row: ClaimedRow, state: 'completed' | 'parked' | 'waiting', reason: string | null, delayMs: number): Promise<void> {
+    async #finish(row: ClaimedRow, state: 'completed' | 'parked' | 'waiting', reason: string | null, delayMs: number, refundAttempt = false): Promise<void> {
         try {
             await this.#settings.pool.query(
                 `UPDATE queue_jobs
                     SET state = $3, last_error = $4, locked_until = NULL, lock_token = NULL,
+                        attempts = CASE WHEN $7 THEN greatest(attempts - 1, 0) ELSE attempts END,
                         run_at = now() + make_interval(secs => $5::double precision / 1000),
                         finished_at = CASE WHEN $3 = 'waiting' THEN NULL ELSE now() END
                   WHERE queue = $1 AND id = $2 AND lock_token = $6::uuid`,
-                [this.queue, row.id, state, reason?.slice(0, MAX_REASON_LENGTH) ?? null, delayMs, row.lock_token],
+                [this.queue, row.id, state, reason?.slice(0, MAX_REASON_LENGTH) ?? null, delayMs, row.lock_token, refundAttempt],
             );
         } catch (err: unknown) {
             // The lease will expire and the job run again: handlers are idempotent.

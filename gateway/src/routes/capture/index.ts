@@ -7,11 +7,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ChunkRow } from '../../adapters/pg';
 import { acceptCapture } from '../../capture/accept';
-import { CAPTURE_QUEUE, type CaptureJob } from '../../capture/processor';
+import { CAPTURE_QUEUE, retryCapture, type CaptureJob } from '../../capture/processor';
 import { newProblem } from '../../errors';
 import { requireRole } from '../../plugins/auth';
 import { Problem, authenticatedErrors } from '../schemas';
-import { CaptureAccepted, CaptureBody, CaptureParams, CaptureStatus } from './schema';
+import { CaptureAccepted, CaptureBody, CaptureParams, CaptureRetried, CaptureStatus } from './schema';
 
 /** Largest capture body: 100,000 SGTIN URNs and their event envelopes fit. */
 export const CAPTURE_BODY_LIMIT_BYTES = 16 * 1_048_576;
@@ -117,7 +117,44 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 events: owned.map((seq) => ({ eventID: eventIds[seq]!, state: states[seq]!, txIds: txIds[seq]! })),
                 duplicates: [...capture.duplicates],
                 ...(parkReason !== undefined ? { parkReason } : {}),
+                ...(state !== 'done' && state !== 'parked' && capture.waits > 0 && capture.waitReason !== null
+                    ? {
+                          waiting: {
+                              reason: capture.waitReason,
+                              since: (capture.waitingSince ?? capture.updatedAt).toISOString(),
+                              waits: capture.waits,
+                              retryAt: capture.retryAt?.toISOString() ?? null,
+                          },
+                      }
+                    : {}),
             };
+        },
+    );
+
+    fastify.post(
+        '/capture/:id/retry',
+        {
+            preHandler: requireRole('customs', 'operator', 'enterprise'),
+            schema: {
+                tags: ['capture'],
+                summary: 'Retry a parked capture once its cause is fixed (customs, or the capture\'s sender)',
+                params: CaptureParams,
+                response: { 202: CaptureRetried, 404: Problem, 409: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request, reply) => {
+            const { id } = request.params;
+            const capture = await fastify.repositories.captures.find(id);
+            if (!capture) throw newProblem('NOT_FOUND', `no capture ${id}`);
+            const { principal } = request;
+            if (principal.role !== 'customs' && principal.enterpriseId !== capture.owner.enterpriseId) {
+                throw newProblem('FORBIDDEN_TENANT', `capture ${id} belongs to another enterprise`);
+            }
+            if (capture.state === 'done') throw newProblem('CAPTURE_FINISHED', `capture ${id} is done: every chunk is committed or refused; nothing to retry`);
+            const retried = await retryCapture(fastify.repositories.captures, fastify.jobQueue, id);
+            request.log.info({ captureId: id, retried }, 'capture retry requested');
+            const location = `/v1/capture/${id}`;
+            return reply.code(202).header('location', location).send({ id, retried, status: location });
         },
     );
 };

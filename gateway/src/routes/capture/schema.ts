@@ -39,5 +39,23 @@ export const CaptureStatus = Type.Object({
     errors: Type.Array(EventError),
     events: Type.Array(Type.Object({ eventID: Type.String(), state: Type.String(), txIds: Type.Array(Type.String()) })),
     duplicates: Type.Array(Type.Object({ eventID: Type.String(), captureId: Type.String() })),
-    parkReason: Type.Optional(Type.String()),
+    parkReason: Type.Optional(Type.String({ description: 'Why the capture is parked: a cause no retry fixes by itself; fix it, then POST .../retry' })),
+    waiting: Type.Optional(
+        Type.Object(
+            {
+                reason: Type.String({ description: 'What the capture waits for (the ledger or the database unreachable, ...)' }),
+                since: Type.String({ format: 'date-time' }),
+                waits: Type.Integer({ description: 'Consecutive waits; the wait between tries doubles up to 15 s' }),
+                retryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+            },
+            { description: 'Present while the capture waits out an outage: it resumes by itself, nothing is lost' },
+        ),
+    ),
+});
+
+/** Answer of `POST /v1/capture/{id}/retry`. */
+export const CaptureRetried = Type.Object({
+    id: Type.String({ format: 'uuid' }),
+    retried: Type.Boolean({ description: 'true: the parked capture is queued again; false: it was not parked (still in flight), nothing changed' }),
+    status: Type.String({ description: 'Where to follow it' }),
 });

@@ -5,46 +5,34 @@
  * state machine, post the book movements, write, and emit one event.
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  decodeAssociateRequest,
+  decodeEndOfLifeRequest,
+  decodeEnterRequest,
+  decodeExitRequest,
+  decodeReceiveRequest,
+  decodeShipRequest,
+  locationOf,
+  productOf,
+  sgtinOf,
+} from '@hainan/ledger-model';
 import { newAlreadyExists, newInvalidArgument, newNotFound, ChaincodeError, ErrorCode } from '../errors';
 import { encodeToString } from '../ledger-codec';
-import { gtinOfSgtin, isValidGtin14, isValidLocation, parseSgtin } from '../domain/gs1';
+import { gtinOfSgtin, parseSgtin } from '../domain/gs1';
 import { BizTxType, EpcisEvent, locationId, partyId, traceCodeId } from '../domain/epcis';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from '../domain/lifecycle';
-import type { DeclarationRecord, ExitRecord, ItemRecord, ProcessingRecord, ProductFacts, Regime, StocktakeRecord, SeedRecord } from '../domain/records';
-import { bool, Fields, HS_CODE, int, list, obj, oneOf, optInt, optObj, optStr, itemIdOf, REF, str, TRACE_CODE, unique } from '../domain/validate';
+import type { DeclarationRecord, ExitRecord, ItemRecord, ProcessingRecord, StocktakeRecord, SeedRecord } from '../domain/records';
+import { HEX64, int, itemIdOf, list, obj, optStr, REF, str, TRACE_CODE, unique } from '../domain/validate';
 import { shanghaiMonth } from '../domain/time';
 import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAddedBp } from '../domain/exit-rules';
 import { effectiveEnterpriseClass } from '../domain/credit';
-import type { ProductCategory } from '../domain/sale-rules';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, findItem, findItems, loadItem, loadItems, postMovements, rulesAt, saveItems } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, findItem, findItems, loadItem, loadItems, postMovements, rulesAt, saveItems, txClockOf } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
-const CATEGORIES: readonly ProductCategory[] = ['COSMETICS', 'MOBILE_PHONE', 'ALCOHOL', 'JEWELLERY', 'WATCH', 'ELECTRONICS', 'CLOTHING', 'FOOD', 'OTHER'];
-const HEX64 = /^[0-9a-f]{64}$/;
-
-function sgtinOf(v: unknown, i: number): string {
-  if (typeof v !== 'string' || !parseSgtin(v)) throw newInvalidArgument(`items[${i}] must be an SGTIN URN (urn:epc:id:sgtin:...), got ${JSON.stringify(v)}`);
-  return v;
-}
-
-
-function locationOf(f: Fields, name: string): string {
-  const loc = str(f, name, { maxLength: 80 });
-  if (!isValidLocation(loc)) throw newInvalidArgument(`${name} must be a GLN (13 digits, valid check digit) or an SGLN URN, got ${JSON.stringify(loc)}`);
-  return loc;
-}
-
-function productOf(f: Fields, name: string): ProductFacts {
-  const p = obj(f, name);
-  const gtin = str(p, 'gtin', { maxLength: 14 });
-  if (!isValidGtin14(gtin)) throw newInvalidArgument(`${name}.gtin must be a GTIN-14 with a valid check digit`);
-  const volumeMl = optInt(p, 'volumeMl', 1, 100_000);
-  return { gtin, hsCode: str(p, 'hsCode', { pattern: HS_CODE }), category: oneOf(p, 'category', CATEGORIES), ...(volumeMl === undefined ? {} : { volumeMl }) };
-}
 
 /** Loads items for a step, refusing duplicates and unknown ids. */
 async function loadAll(ctx: TraceContext, ids: string[]): Promise<ItemRecord[]> {
@@ -77,21 +65,12 @@ export class GoodsContract extends LedgerContract {
   async Enter(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'declare first-line entry');
-    const { iso: eventTime } = eventTimeOf(ctx, f);
-    const declarationNo = str(f, 'declarationNo', { pattern: REF });
-    const location = locationOf(f, 'location');
-    const regime = oneOf<Regime>(f, 'regime', ['ZERO_TARIFF', 'BONDED', 'DUTY_PAID']);
-    const product = productOf(f, 'product');
-    const unitValueFen = int(f, 'unitValueFen', 1);
-    const sgtins = list(f, 'items', BATCH_ITEMS_MAX, sgtinOf);
-    unique(sgtins, 'item');
-    const codes = optObj(f, 'traceCodes') ?? {};
+    // The request's rules are the ledger model's (the gateway checks captures with the same decoder).
+    const req = decodeEnterRequest(f, txClockOf(ctx));
+    const { eventTime: { iso: eventTime }, declarationNo, location, regime, product, unitValueFen, traceCodes: codes } = req;
+    const sgtins = [...req.items];
     const batch = new MovementBatch();
     const items: ItemRecord[] = [];
-    for (const sgtin of sgtins) {
-      const gtin = gtinOfSgtin(parseSgtin(sgtin)!);
-      if (gtin !== product.gtin) throw newInvalidArgument(`${sgtin} encodes GTIN ${gtin}, not the declared product ${product.gtin}`);
-    }
     const existing = await findItems(ctx, sgtins);
     for (const [i, sgtin] of sgtins.entries()) {
       if (existing[i]) throw newAlreadyExists(`item ${sgtin} already entered`);
@@ -118,7 +97,7 @@ export class GoodsContract extends LedgerContract {
     const movements = await postMovements(ctx, batch, 'ENTRY', eventTime);
     const epcis: EpcisEvent = {
       type: 'ObjectEvent',
-      ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+      ...epcisBase(ctx, eventTime, req.eventId),
       action: 'ADD',
       epcList: sgtins,
       bizStep: 'entering_exiting',
@@ -149,12 +128,10 @@ export class GoodsContract extends LedgerContract {
   async Associate(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'associate traceability codes');
-    const { iso: eventTime } = eventTimeOf(ctx, f);
-    const pairs = list(f, 'pairs', BATCH_ITEMS_MAX, (v, i) => {
-      const p = (typeof v === 'object' && v !== null ? v : {}) as Fields;
-      return { sgtin: sgtinOf(p.sgtin, i), code: str(p, 'code', { pattern: TRACE_CODE }) };
-    });
-    unique(pairs.map((p) => p.code), 'traceability code');
+    const {
+      eventTime: { iso: eventTime },
+      pairs,
+    } = decodeAssociateRequest(f, txClockOf(ctx));
     const items: ItemRecord[] = [];
     const epcis: EpcisEvent[] = [];
     for (const { sgtin, code } of pairs) {
@@ -185,11 +162,10 @@ export class GoodsContract extends LedgerContract {
   async Ship(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'ship goods');
-    const { iso: eventTime } = eventTimeOf(ctx, f);
-    const shipmentId = str(f, 'shipmentId', { pattern: REF });
-    const to = await loadEnterprise(ctx, str(f, 'toEnterprise', { maxLength: 18 }));
-    const toLocation = locationOf(f, 'toLocation');
-    const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
+    const req = decodeShipRequest(f, txClockOf(ctx));
+    const { eventTime: { iso: eventTime }, shipmentId, toLocation } = req;
+    const to = await loadEnterprise(ctx, req.toEnterprise);
+    const ids = [...req.items];
     const batch = new MovementBatch();
     const items = moveHeldItems(
       await loadAll(ctx, ids),
@@ -212,7 +188,7 @@ export class GoodsContract extends LedgerContract {
       epcis: [
         {
           type: 'ObjectEvent',
-          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+          ...epcisBase(ctx, eventTime, req.eventId),
           action: 'OBSERVE',
           epcList: items.map((i) => i.sgtin),
           bizStep: 'shipping',
@@ -239,10 +215,9 @@ export class GoodsContract extends LedgerContract {
   async Receive(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'receive goods');
-    const { iso: eventTime } = eventTimeOf(ctx, f);
-    const shipmentId = str(f, 'shipmentId', { pattern: REF });
-    const location = locationOf(f, 'location');
-    const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
+    const req = decodeReceiveRequest(f, txClockOf(ctx));
+    const { eventTime: { iso: eventTime }, shipmentId, location } = req;
+    const ids = [...req.items];
     const batch = new MovementBatch();
     const items = (await loadAll(ctx, ids)).map((item) => {
       requireNotHeld(item, 'receipt');
@@ -266,7 +241,7 @@ export class GoodsContract extends LedgerContract {
       epcis: [
         {
           type: 'ObjectEvent',
-          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+          ...epcisBase(ctx, eventTime, req.eventId),
           action: 'OBSERVE',
           epcList: items.map((i) => i.sgtin),
           bizStep: 'receiving',
@@ -383,17 +358,11 @@ export class GoodsContract extends LedgerContract {
   async Exit(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'declare second-line exit');
-    const { iso: eventTime } = eventTimeOf(ctx, f);
+    const req = decodeExitRequest(f, txClockOf(ctx));
+    const { eventTime: { iso: eventTime }, releaseListNo, port, batch: isBatch, lines } = req;
     const rules = await rulesAt(ctx, eventTime);
-    const releaseListNo = str(f, 'releaseListNo', { pattern: REF });
     if (await ctx.store.get(KeyType.exit, [releaseListNo])) throw newAlreadyExists(`release list ${releaseListNo} already used`);
-    const port = str(f, 'port', { maxLength: 40 });
     checkPort(rules, port);
-    const isBatch = bool(f, 'batch', false);
-    const lines = list(f, 'items', BATCH_ITEMS_MAX, (v, i) => {
-      const l = (typeof v === 'object' && v !== null ? v : {}) as Fields;
-      return { id: itemIdOf(l.id, i), exitValueFen: int(l, 'exitValueFen', 1) };
-    });
     const creditClass = effectiveEnterpriseClass(rules, ent.credit, eventTime);
     const period = shanghaiMonth(eventTime);
     if (isBatch) {
@@ -445,7 +414,7 @@ export class GoodsContract extends LedgerContract {
       epcis: [
         {
           type: 'ObjectEvent',
-          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+          ...epcisBase(ctx, eventTime, req.eventId),
           action: 'OBSERVE',
           epcList: after.map((i) => i.sgtin),
           bizStep: 'entering_exiting',
@@ -512,9 +481,9 @@ export class GoodsContract extends LedgerContract {
   async #endOfLife(ctx: TraceContext, requestJson: string, status: 'DESTROYED' | 'RETURNED_ABROAD', type: string, bizStep: string, disposition: string): Promise<string> {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, type.toLowerCase());
-    const { iso: eventTime } = eventTimeOf(ctx, f);
-    const reference = str(f, 'reference', { pattern: REF });
-    const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
+    const req = decodeEndOfLifeRequest(f, txClockOf(ctx));
+    const { eventTime: { iso: eventTime }, reference } = req;
+    const ids = [...req.items];
     const batch = new MovementBatch();
     const items = moveHeldItems(await loadAll(ctx, ids), ent.id, type.toLowerCase(), () => ({ status }), eventTime, ctx.txId, batch);
     await saveItems(ctx, items);
@@ -527,7 +496,7 @@ export class GoodsContract extends LedgerContract {
       epcis: [
         {
           type: 'ObjectEvent',
-          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
+          ...epcisBase(ctx, eventTime, req.eventId),
           action: 'DELETE',
           epcList: items.map((i) => i.sgtin),
           bizStep,

@@ -3,12 +3,13 @@
  * persons (one person, one code), account movements (one enterprise, one account), periods, sales, exits,
  * declarations, stocktakes and inspection seeds. Plain data only; money is integer fen, times ISO-8601.
  */
+import type { ProductFacts, Regime } from '@hainan/ledger-model';
 import type { CreditRecord, KeyAttentionReason, PersonClass } from './credit';
 import type { PickupMode, ProductCategory } from './sale-rules';
 
-/** Customs regime of an item. PROCESSED: produced on the island by processing. */
-export type Regime = 'ZERO_TARIFF' | 'BONDED' | 'DUTY_PAID' | 'PROCESSED';
-export const REGIMES: readonly Regime[] = ['ZERO_TARIFF', 'BONDED', 'DUTY_PAID', 'PROCESSED'];
+// Regimes and product facts are request vocabulary too (the gateway checks captures with them): defined once in
+// @hainan/ledger-model.
+export { REGIMES, type ProductFacts, type Regime } from '@hainan/ledger-model';
 
 /** Where an item is in its life. HELD is an overlay (`hold`), not a status, so the book keeps counting it. */
 export type ItemStatus =
@@ -25,15 +26,6 @@ export type ItemStatus =
 
 /** Statuses after which nothing but queries may touch an item. */
 export const TERMINAL_STATUSES: readonly ItemStatus[] = ['TRANSFORMED', 'PICKED_UP', 'MAILED', 'EXITED', 'DESTROYED', 'RETURNED_ABROAD', 'SEIZED'];
-
-/** Product facts declared once per entry batch and carried by each item. */
-export interface ProductFacts {
-  gtin: string;
-  hsCode: string;
-  category: ProductCategory;
-  /** Volume per unit in millilitres (alcohol), else absent. */
-  volumeMl?: number;
-}
 
 /** One serialized item. */
 export interface ItemRecord {

@@ -5,23 +5,15 @@
  * Pure: the contract reads the person's quota usage, ban and the rule set from the ledger, passes them in, and
  * writes what {@link checkSale} decides. The quota itself never refuses a sale; the part above it is taxable.
  */
+import { PRODUCT_CATEGORIES, type ProductCategory } from '@hainan/ledger-model';
 import { ChaincodeError, ErrorCode } from '../errors';
 import { parseSgtin } from './gs1';
 import { formatFen, requireFen } from './money';
 import type { RuleSet } from './rules';
 import { addDaysMs, addYearsMs, ageOn, parseInstant, shanghaiDate, toShanghaiIso } from './time';
 
-/** What a sold item is, as far as the per-purchase limits and pick-up lists care. */
-export type ProductCategory =
-  | 'COSMETICS'
-  | 'MOBILE_PHONE'
-  | 'ALCOHOL'
-  | 'JEWELLERY'
-  | 'WATCH'
-  | 'ELECTRONICS'
-  | 'CLOTHING'
-  | 'FOOD'
-  | 'OTHER';
+/** What a sold item is, as far as the per-purchase limits and pick-up lists care (one list, in @hainan/ledger-model). */
+export type { ProductCategory } from '@hainan/ledger-model';
 
 /**
  * How the buyer gets the goods: at the departure pick-up point, by mail off the island after departure, at once
@@ -86,17 +78,7 @@ const SALE_LINES_MAX = 500;
 /** Longest ticket reference we store (PNRs, train and ferry ticket numbers are far shorter). */
 const TICKET_REF_LENGTH_MAX = 64;
 
-const CATEGORIES: ReadonlySet<string> = new Set<ProductCategory>([
-  'COSMETICS',
-  'MOBILE_PHONE',
-  'ALCOHOL',
-  'JEWELLERY',
-  'WATCH',
-  'ELECTRONICS',
-  'CLOTHING',
-  'FOOD',
-  'OTHER',
-]);
+const CATEGORIES: ReadonlySet<string> = new Set<ProductCategory>(PRODUCT_CATEGORIES);
 const PICKUP_MODES: ReadonlySet<string> = new Set<PickupMode>(['DEPARTURE_PICKUP', 'MAIL', 'BUY_NOW_PICKUP', 'GUARANTEE_PICKUP']);
 const DEPARTURE_MODES: ReadonlySet<string> = new Set(['FLIGHT', 'TRAIN', 'SHIP']);
 

@@ -3,8 +3,9 @@
  * at it, resolve item ids, post account movements (refusing closed periods), write items, and record the
  * transaction's EPCIS event and chaincode event.
  */
+import { decodeEventTime, ITEMS_PER_TRANSACTION_MAX, type TxClock } from '@hainan/ledger-model';
 import { ChaincodeError, ErrorCode, newInvalidArgument, newNotFound } from '../errors';
-import { parseInstant, shanghaiMonth } from '../domain/time';
+import { shanghaiMonth } from '../domain/time';
 import { ruleSetAt, RuleSet } from '../domain/rules';
 import { parseSgtin } from '../domain/gs1';
 import { eventIdOf, type EpcisEvent } from '../domain/epcis';
@@ -14,10 +15,8 @@ import { Fields, optStr, parseRequest, TRACE_CODE } from '../domain/validate';
 import { KeyType } from './keys';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
-/** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...). */
-export const BATCH_ITEMS_MAX = 1_000;
-/** How far an event time may lie after the transaction time (clock skew of handhelds and gateways). */
-export const EVENT_TIME_SKEW_MS_MAX = 5 * 60_000;
+/** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...): one limit, in the ledger model. */
+export const BATCH_ITEMS_MAX = ITEMS_PER_TRANSACTION_MAX;
 
 /** What a submission id may look like: a client's idempotency key, at most 200 visible ASCII characters. */
 const SUBMISSION_ID = /^[\x21-\x7e]{1,200}$/;
@@ -40,14 +39,14 @@ export async function parseSubmission(ctx: TraceContext, json: string): Promise<
   return f;
 }
 
-/** The event time of a request (`eventTime`, defaulting to the transaction time), not in the future. */
+/** The event time of a request (`eventTime`, defaulting to the transaction time), not in the future (ledger-model rule). */
 export function eventTimeOf(ctx: TraceContext, f: Fields): { iso: string; ms: number } {
-  const raw = f.eventTime;
-  if (raw === undefined || raw === null) return { iso: ctx.txTime, ms: ctx.txMs };
-  if (typeof raw !== 'string') throw newInvalidArgument('eventTime must be an ISO-8601 date-time with offset');
-  const ms = parseInstant(raw);
-  if (ms > ctx.txMs + EVENT_TIME_SKEW_MS_MAX) throw newInvalidArgument(`eventTime ${raw} is in the future`);
-  return { iso: new Date(ms).toISOString(), ms };
+  return decodeEventTime(f, txClockOf(ctx));
+}
+
+/** The transaction's time as the request decoders of the ledger model take it. */
+export function txClockOf(ctx: TraceContext): TxClock {
+  return { ms: ctx.txMs, iso: ctx.txTime };
 }
 
 /** Rule sets customs put on the ledger, in key (effective date) order. */

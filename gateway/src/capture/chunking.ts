@@ -5,10 +5,11 @@
  * side; a chunk touching an item of the current wave (an entry then a shipment of the same goods) starts the next
  * wave, so that the chain sees the steps in document order. Pure: no I/O.
  */
+import { ITEMS_PER_TRANSACTION_MAX, TRACE_CODE } from '@hainan/ledger-model';
 import type { StepRequest } from './event-mapping';
 
-/** The chaincode's bound on items per transaction. */
-export const MAX_ITEMS_PER_TRANSACTION = 1_000;
+/** The chaincode's bound on items per transaction (the ledger model's limit). */
+export const MAX_ITEMS_PER_TRANSACTION = ITEMS_PER_TRANSACTION_MAX;
 
 /** One captured event, ready to be grouped. */
 export interface CapturedStep {
@@ -28,8 +29,6 @@ export interface Chunk {
     readonly itemCount: number;
     readonly eventSeqs: readonly number[];
 }
-
-const TRACE_CODE = /^\d{16}$/;
 
 function headerKey(step: StepRequest): string {
     return `${step.fn}\n${JSON.stringify(step.header)}`;

@@ -1,0 +1,13 @@
+/**
+ * @hainan/ledger-model: what the chaincode, the gateway and the agent must agree on, defined once. Dependency-free
+ * (Node built-ins only), so the chaincode can carry it onto a Fabric peer and the gateway can check requests with
+ * exactly the rules the chain applies.
+ */
+export * from './errors';
+export * from './enums';
+export * from './limits';
+export * from './patterns';
+export * from './gs1';
+export * from './time';
+export * from './fields';
+export * from './goods-requests';

@@ -14,12 +14,16 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 # Every workspace manifest must be present for `npm ci` to accept the root lockfile.
 COPY package.json package-lock.json tsconfig.base.json ./
+COPY packages/ledger-model/package.json packages/ledger-model/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/
 COPY gateway/package.json gateway/
 COPY scanner-agent/package.json scanner-agent/
 COPY testkit/package.json testkit/
 RUN npm ci --workspace chaincode --include-workspace-root --ignore-scripts
+# The chaincode's request rules live in the ledger-model workspace; `tsc -b` builds it first (project reference).
+COPY packages/ledger-model/tsconfig.json packages/ledger-model/
+COPY packages/ledger-model/src packages/ledger-model/src
 COPY chaincode/tsconfig.json chaincode/
 COPY chaincode/src chaincode/src
 RUN npx tsc -b chaincode
@@ -32,6 +36,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/ledger-model/package.json packages/ledger-model/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/
 COPY gateway/package.json gateway/
@@ -39,6 +44,8 @@ COPY scanner-agent/package.json scanner-agent/
 COPY testkit/package.json testkit/
 # Installs exactly the lockfile's versions (class-transformer stays at 0.4.0: 0.4.1 lacks classToPlain).
 RUN npm ci --workspace chaincode --omit=dev --ignore-scripts && npm cache clean --force
+# npm ci linked node_modules/@hainan/ledger-model to packages/ledger-model (a workspace dependency): give it its build.
+COPY --from=build /src/packages/ledger-model/dist packages/ledger-model/dist
 COPY --from=build /src/chaincode/dist chaincode/dist
 COPY deploy/chaincode-entrypoint.sh /usr/local/bin/chaincode-entrypoint
 

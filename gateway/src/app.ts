@@ -12,7 +12,8 @@ import webConsole from './plugins/console';
 import dependencies, { type Ports } from './plugins/dependencies';
 import health from './plugins/health';
 import metrics from './plugins/metrics';
-import problemDetails from './plugins/problem-details';
+import jsonBody from './plugins/json-body';
+import problemDetails, { clientErrorHandler, frameworkErrorHandler } from './plugins/problem-details';
 import openApi from './plugins/swagger';
 import v1 from './routes';
 import type { StocktakeBook } from './stocktake/book';
@@ -35,6 +36,9 @@ export interface AppOptions {
     /** Requests per window and per API key. */
     rateLimitMax: number;
     rateLimitWindowMs: number;
+    /** Failed authentications allowed per client address and window; default 30 a minute. */
+    authFailuresMax?: number;
+    authFailuresWindowMs?: number;
     /** The book stocktakes reconcile against; defaults to the projection's `items` table in `db`. */
     stocktakeBook?: StocktakeBook;
     /** How long an active API key is reused without a database lookup, in milliseconds; default 5 s, 0 for none. */
@@ -59,6 +63,9 @@ export const FASTIFY_OPTIONS = Object.freeze({
     // Client timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 60_000,
     requestTimeout: 120_000,
+    // fastify's and Node's own refusals as problem+json with a stable code, like every other error.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
 });
 
 async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promise<void> {
@@ -69,6 +76,7 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
 
     // App plugins.
     await fastify.register(problemDetails);
+    await fastify.register(jsonBody); // body and parameter limits, before any other work on them
     await fastify.register(dependencies, {
         db: options.db,
         jobQueue: options.jobQueue,
@@ -89,6 +97,8 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
         rateLimitMax: options.rateLimitMax,
         rateLimitWindowMs: options.rateLimitWindowMs,
         ...(options.stocktakeBook ? { stocktakeBook: options.stocktakeBook } : {}),
+        ...(options.authFailuresMax === undefined ? {} : { authFailuresMax: options.authFailuresMax }),
+        ...(options.authFailuresWindowMs === undefined ? {} : { authFailuresWindowMs: options.authFailuresWindowMs }),
     });
 }
 

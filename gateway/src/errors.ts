@@ -74,6 +74,32 @@ export const ErrorCodes = {
     UNKNOWN_GTIN: { status: 422, title: 'Unknown GTIN' },
     /** A capture or one of its events exceeds a size limit (events, items, items of an indivisible event). */
     CAPTURE_TOO_LARGE: { status: 413, title: 'Capture too large' },
+    /** The body's bytes are not UTF-8 (JSON on the wire must be). */
+    BODY_INVALID_UTF8: { status: 400, title: 'Body is not valid UTF-8' },
+    /**
+     * The body's shape exceeds a limit checked before any other work: nesting depth, array length, string length,
+     * keys per object or values in all; `limit`, `max` and `pointer` say which and where.
+     */
+    BODY_LIMIT_EXCEEDED: { status: 413, title: 'Body exceeds a structural limit' },
+    /**
+     * A string (body value or key, query or path parameter) holds a character the gateway cannot store: NUL or a lone
+     * UTF-16 surrogate; `in` and `pointer` say where.
+     */
+    UNSUPPORTED_CHARACTER: { status: 400, title: 'Unsupported character' },
+    /** The URL path is not valid percent-encoded UTF-8. */
+    INVALID_URL: { status: 400, title: 'Invalid URL' },
+    /** A path parameter is longer than the router accepts. */
+    URL_TOO_LONG: { status: 414, title: 'URL too long' },
+    /** The client did not send the whole request in time. */
+    REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+    /** The request's headers exceed the server's size limit. */
+    HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+    /** The request is not well-formed HTTP/1.1 (a bad header name or value, e.g. a NUL; a bad request line). */
+    MALFORMED_REQUEST: { status: 400, title: 'Malformed HTTP request' },
+    /** Too many failed authentications from this client address; see Retry-After. Checked before any key lookup. */
+    TOO_MANY_AUTH_FAILURES: { status: 429, title: 'Too many failed authentications' },
+    /** A value is nested deeper than a codec accepts (canonical JSON). */
+    NESTING_TOO_DEEP: { status: 422, title: 'Value nested too deep' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

@@ -168,7 +168,7 @@ t.test('an operator sees only items it held', async (t) => {
     await page.fill('#item-id', COUNTED);
     await page.press('#item-id', 'Enter');
     await page.locator('#provenance-results [role="alert"]').waitFor();
-    t.match(await page.locator('#provenance-results [role="alert"]').textContent(), /FORBIDDEN_TENANT/, 'an item it never held is refused');
+    t.match(await page.locator('#provenance-results [role="alert"]').textContent(), /NOT_FOUND/, 'an item it never held is refused as if it did not exist');
 });
 
 t.test('first view: time from navigation start to the first meaningful render', async (t) => {

@@ -150,14 +150,28 @@ t.test('access: customs any item; an enterprise or operator only items it held o
   t.equal((await get(`/v1/items/${encodeURIComponent(STAYED)}`, keys.importer)).statusCode, 200, 'the holder');
   t.equal((await get(`/v1/items/${encodeURIComponent(SOLD)}/history`, keys.importer)).statusCode, 200, 'a former holder');
   t.equal((await get(`/v1/items/${encodeURIComponent(SOLD)}`, keys.operator)).statusCode, 200, 'the receiver');
+  // An item the caller may not read gets the very answer of an item that does not exist: existence does not leak.
+  type Refusal = { code: string; detail: string; title: string; status: number };
+  const shape = (res: { json(): unknown }, id: string) => {
+    const { code, detail, title, status } = res.json() as Refusal;
+    return { code, detail: detail.split(id).join('<id>'), title, status };
+  };
+  const MISSING = PERFUME.sgtin(9999); // a valid SGTIN that no entry declared
   const stayed = await get(`/v1/items/${encodeURIComponent(STAYED)}`, keys.operator);
-  t.equal(stayed.statusCode, 403, 'an operator that never held it');
-  t.equal((stayed.json() as { code: string }).code, 'FORBIDDEN_TENANT');
+  const missing = await get(`/v1/items/${encodeURIComponent(MISSING)}`, keys.operator);
+  t.equal(missing.statusCode, 404, 'an item that does not exist');
+  t.equal(stayed.statusCode, 404, 'an operator that never held it: as if it did not exist');
+  t.same(shape(stayed, STAYED), shape(missing, MISSING), 'the same code, title and detail as a missing item');
+  t.equal((stayed.json() as Refusal).code, 'NOT_FOUND');
   for (const path of ['', '/history', '/dossier', '/history?format=epcis']) {
     const res = await get(`/v1/items/${encodeURIComponent(SOLD)}${path}`, keys.processor);
-    t.equal(res.statusCode, 403, `never held: ${path || 'item'}`);
-    t.equal((res.json() as { code: string }).code, 'FORBIDDEN_TENANT');
+    const none = await get(`/v1/items/${encodeURIComponent(MISSING)}${path}`, keys.processor);
+    t.equal(res.statusCode, 404, `never held: ${path || 'item'}`);
+    t.equal(none.statusCode, 404, `missing: ${path || 'item'}`);
+    t.same(shape(res, SOLD), shape(none, MISSING), `never held and missing answer alike: ${path || 'item'}`);
   }
+  const customs = await get(`/v1/items/${encodeURIComponent(MISSING)}`, keys.customs);
+  t.equal(customs.statusCode, 404, 'customs: a missing item is 404 as before');
 });
 
 t.test('GET /v1/events: filters, keyset pages, and what each caller may see', async (t) => {

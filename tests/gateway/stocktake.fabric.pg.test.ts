@@ -120,6 +120,7 @@ t.test('count, repeat, close, attest and prove a stocktake', async (t) => {
     const foreign = await app.inject({ method: 'GET', url, headers: bearer(processorKey) });
     t.equal(foreign.statusCode, 403);
     t.equal(foreign.json().code, 'FORBIDDEN_TENANT', 'another enterprise may not see it');
+    t.notOk(JSON.stringify(foreign.json()).includes(importer.id), 'and is not told whose it is');
     t.equal((await upload({ batchId: 'x', deviceId: 'h9', reads: [epcHex(1005)] }, processorKey)).json().code, 'FORBIDDEN_TENANT', 'nor count into it');
     t.equal((await app.inject({ method: 'GET', url, headers: bearer(customsKey) })).statusCode, 200, 'customs may');
     t.equal((await app.inject({ method: 'GET', url: `${url}/proof/${epcHex(1001)}`, headers: bearer(importerKey) })).statusCode, 409, 'no proof before the close');

@@ -10,6 +10,7 @@ import type { CapturesRepository } from '../adapters/pg';
 import type { Principal } from '../domain/principal';
 import { newProblem, type ErrorCode } from '../errors';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
+import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId } from './event-hash';
 import { isRefusal, mapEvent } from './event-mapping';
@@ -64,6 +65,7 @@ function refuseEvents(errors: readonly EventError[], total: number): never {
  *   INVALID_EPC, UNKNOWN_GTIN
  */
 export async function acceptCapture(captures: CapturesRepository, principal: Principal, document: unknown): Promise<AcceptedCapture> {
+    assertEpcisLimits(document); // list lengths first: the work below is bounded by them
     const violations = epcisSchemaViolations(document);
     if (violations.length > 0) {
         throw newProblem('EPCIS_SCHEMA_INVALID', `the document does not match the EPCIS 2.0 schema: ${violations[0]!.pointer} ${violations[0]!.message}`, {

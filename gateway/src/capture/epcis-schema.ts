@@ -11,11 +11,19 @@
  * them). Nothing else is relaxed: documents with a numeric `schemaVersion`, without `creationDate`, or with
  * a single object where the schema wants a list are refused (some of the standard's examples are, and the tests
  * name them).
+ *
+ * Bounded work (the document is untrusted and may be 16 MiB): ajv's `uniqueItems` compares every pair of members
+ * when they may be objects or `$ref`s (`@context`, `epcList`: a 100,001-string `@context` took a minute), so the
+ * schema's `uniqueItems` is replaced by an equivalent check that hashes each member's canonical JSON once. And ajv
+ * with `allErrors` concatenates the error list of every failing `$ref` into the caller's (40,000 bad
+ * `bizTransactionList` entries took 22 s), so a document is first validated stopping at the first error, and the
+ * full list (capped) is collected only when the document is small enough for that to be cheap.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { canonicalJson } from '../projection/canonical-json';
 
 /** Where the standard's schema lives, relative to this module (src/ and dist/ sit side by side). */
 const SCHEMA_PATH = join(__dirname, '..', '..', 'schemas', 'epcis', 'EPCIS-JSON-Schema.json');
@@ -31,19 +39,95 @@ export interface SchemaViolation {
     readonly message: string;
 }
 
-let validator: ValidateFunction | undefined;
+/**
+ * Documents of at most this many values get every schema error listed (capped at {@link MAX_SCHEMA_ERRORS});
+ * larger ones get the first. Collecting all errors of a document this size takes a few milliseconds at worst.
+ */
+export const FULL_REPORT_VALUES_MAX = 10_000;
+
+/** Stops at the first error: what every document is validated with. */
+let firstError: ValidateFunction | undefined;
+/** Collects all errors: only for documents of at most {@link FULL_REPORT_VALUES_MAX} values. */
+let allErrors: ValidateFunction | undefined;
+
+/** The keyword that stands in for the schema's `uniqueItems: true`. */
+const LINEAR_UNIQUE_ITEMS = 'linearUniqueItems';
+
+/** A key equal for two members exactly when ajv's deep equality says they are equal (JSON values). */
+function memberKey(value: unknown): string {
+    return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value)}`;
+}
+
+/** An ajv `validate` keyword: (keyword value, data) → valid; its errors in `errors`. */
+type KeywordCheck = ((schema: unknown, data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] };
+
+/** `uniqueItems` in linear time: one canonical key per member, in a Map. */
+const linearUniqueItems: KeywordCheck = (schema: unknown, data: unknown): boolean => {
+    if (schema !== true || !Array.isArray(data)) return true;
+    const seen = new Map<string, number>();
+    for (let j = 0; j < data.length; j++) {
+        const key = memberKey(data[j]);
+        const i = seen.get(key);
+        if (i !== undefined) {
+            linearUniqueItems.errors = [
+                { keyword: 'uniqueItems', message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)`, params: { i, j } },
+            ];
+            return false;
+        }
+        seen.set(key, j);
+    }
+    return true;
+};
+
+/**
+ * The schema with every `uniqueItems: true` replaced by {@link LINEAR_UNIQUE_ITEMS}. Walks the schema with its own
+ * stack (it is the standard's file, but the walk costs nothing to make safe).
+ */
+function withLinearUniqueItems(schema: unknown): unknown {
+    const stack: unknown[] = [schema];
+    while (stack.length > 0) {
+        const node = stack.pop();
+        if (typeof node !== 'object' || node === null) continue;
+        if (!Array.isArray(node)) {
+            const record = node as Record<string, unknown>;
+            if (record.uniqueItems === true) {
+                delete record.uniqueItems;
+                record[LINEAR_UNIQUE_ITEMS] = true;
+            }
+        }
+        for (const child of Object.values(node)) stack.push(child);
+    }
+    return schema;
+}
 
 /**
  * Compile the standard's schema.
  *
  * @param uri - `lenient` (what capture uses) or `strict` (ajv-formats' RFC 3986 check, for comparison in tests).
+ * @param collect - `all` errors, or stop at the `first`.
  */
-export function compileEpcisSchema(uri: 'lenient' | 'strict' = 'lenient'): ValidateFunction {
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+export function compileEpcisSchema(uri: 'lenient' | 'strict' = 'lenient', collect: 'all' | 'first' = 'all'): ValidateFunction {
+    const ajv = new Ajv({ allErrors: collect === 'all', strict: false, validateFormats: true });
     addFormats(ajv, uri === 'strict' ? ['date-time', 'uri'] : ['date-time']);
     if (uri === 'lenient') ajv.addFormat('uri', { type: 'string', validate: (value: string) => URI_OR_BLANK_NODE.test(value) });
-    const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as unknown;
+    ajv.addKeyword({ keyword: LINEAR_UNIQUE_ITEMS, type: 'array', schemaType: 'boolean', errors: true, validate: linearUniqueItems });
+    const schema = withLinearUniqueItems(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as unknown);
     return ajv.compile(schema as object);
+}
+
+/** Whether `value` holds at most `max` values (arrays, objects and scalars), counted without recursion. */
+function valuesAtMost(value: unknown, max: number): boolean {
+    const stack: unknown[] = [value];
+    let count = 0;
+    while (stack.length > 0) {
+        const node = stack.pop();
+        count += 1;
+        if (count > max) return false;
+        if (typeof node === 'object' && node !== null) {
+            for (const child of Object.values(node)) stack.push(child);
+        }
+    }
+    return true;
 }
 
 type Json = Record<string, unknown>;
@@ -85,9 +169,15 @@ function describe(error: ErrorObject): SchemaViolation {
  * @returns The violations (at most {@link MAX_SCHEMA_ERRORS}); empty when the document is valid.
  */
 export function epcisSchemaViolations(document: unknown): SchemaViolation[] {
-    validator ??= compileEpcisSchema();
-    if (validator(withoutJsonLdAliases(document))) return [];
-    const errors = validator.errors ?? [];
+    firstError ??= compileEpcisSchema('lenient', 'first');
+    const view = withoutJsonLdAliases(document);
+    if (firstError(view)) return [];
+    let errors = firstError.errors ?? [];
+    if (valuesAtMost(view, FULL_REPORT_VALUES_MAX)) {
+        allErrors ??= compileEpcisSchema('lenient', 'all');
+        allErrors(view);
+        errors = allErrors.errors ?? errors;
+    }
     // The schema's if/then branches repeat the underlying failure as "must match then schema": drop that noise.
     const useful = errors.filter((e) => e.keyword !== 'if');
     return (useful.length > 0 ? useful : errors).slice(0, MAX_SCHEMA_ERRORS).map(describe);

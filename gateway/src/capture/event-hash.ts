@@ -96,18 +96,46 @@ function sorted(values: string[]): string {
     return values.sort().join('');
 }
 
-/** Generic pre-hash of a value not in the prescribed order (user extensions, sensor data): keys and members sorted. */
-function generic(name: string, value: unknown): string {
-    if (value === null || value === undefined) return '';
-    if (Array.isArray(value)) {
-        const parts = value.map((v) => generic('', v)).filter((p) => p !== '');
-        return parts.length > 0 ? name + sorted(parts) : '';
+/** A list or object whose members are being pre-hashed: its name, its members, and the parts made so far. */
+interface GenericFrame {
+    readonly name: string;
+    readonly members: readonly (readonly [string, unknown])[];
+    next: number;
+    readonly parts: string[];
+}
+
+function genericFrame(name: string, value: object): GenericFrame {
+    const members = Array.isArray(value) ? value.map((v: unknown) => ['', v] as const) : Object.entries(value as Record<string, unknown>);
+    return { name, members, next: 0, parts: [] };
+}
+
+/**
+ * Generic pre-hash of a value not in the prescribed order (user extensions, sensor data): keys and members sorted,
+ * empty values left out; a list or object is its name followed by its sorted member parts. Walked with its own stack,
+ * so an extension nested thousands deep is hashed like any other, never a stack overflow.
+ */
+function generic(rootName: string, rootValue: unknown): string {
+    const leaf = (name: string, value: unknown): string => (value === null || value === undefined ? '' : `${name}=${normaliseValue(name, value)}`);
+    if (typeof rootValue !== 'object' || rootValue === null) return leaf(rootName, rootValue);
+    const stack: GenericFrame[] = [genericFrame(rootName, rootValue)];
+    for (;;) {
+        const frame = stack[stack.length - 1]!;
+        if (frame.next < frame.members.length) {
+            const [name, value] = frame.members[frame.next++]!;
+            if (typeof value === 'object' && value !== null) {
+                stack.push(genericFrame(name, value));
+            } else {
+                const part = leaf(name, value);
+                if (part !== '') frame.parts.push(part);
+            }
+            continue;
+        }
+        stack.pop();
+        const text = frame.parts.length > 0 ? frame.name + sorted(frame.parts) : '';
+        const parent = stack[stack.length - 1];
+        if (parent === undefined) return text;
+        if (text !== '') parent.parts.push(text);
     }
-    if (typeof value === 'object') {
-        const inner = sorted(Object.entries(value as Record<string, unknown>).map(([k, v]) => generic(k, v)).filter((p) => p !== ''));
-        return inner ? name + inner : '';
-    }
-    return `${name}=${normaliseValue(name, value)}`;
 }
 
 function field(event: Record<string, unknown>, name: string, kind: (typeof ORDER)[number][1]): string {

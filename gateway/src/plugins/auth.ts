@@ -1,7 +1,11 @@
 /**
  * API key authentication and authorisation: an `onRequest` hook that turns `Authorization: Bearer <key>` into
- * `request.principal` (401 `UNAUTHENTICATED` when missing, unknown or revoked), `requireRole(...)` as a preHandler
- * (403 `FORBIDDEN_ROLE`), and `assertTenant()` for enterprise-owned resources (403 `FORBIDDEN_TENANT`).
+ * `request.principal` (401 `UNAUTHENTICATED` when missing, unknown or revoked), `requireRole(...)` as a route's
+ * `onRequest` hook (403 `FORBIDDEN_ROLE`, before the body is parsed or validated: a caller that may not call a route
+ * learns nothing about its schema), and `assertTenant()` for enterprise-owned resources (403 `FORBIDDEN_TENANT`).
+ *
+ * Failed authentications are limited per client address, checked before the key lookup, so guessing keys costs the
+ * database nothing after the first few tries (429 `TOO_MANY_AUTH_FAILURES` with Retry-After).
  *
  * Register it in the scope of the authenticated routes (`/v1`); public routes (health, metrics, docs) live outside.
  *
@@ -9,12 +13,13 @@
  * without headers) also accept `?access_token=<stream token>`: a single-use ticket from `POST /v1/stream-tokens`,
  * bound to the key that asked for it and checked against that key's current state (domain/stream-token.ts).
  */
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiKeyDigest, parseBearerToken } from '../domain/api-key';
 import { mayAccessEnterprise, type Principal, type Role } from '../domain/principal';
+import { newFailureLimiter, type FailureLimiter } from '../domain/failure-limiter';
 import { newStreamTokens, type StreamTokens } from '../domain/stream-token';
-import { newProblem } from '../errors';
+import { ProblemError, newProblem } from '../errors';
 
 declare module 'fastify' {
     interface FastifyRequest {
@@ -38,15 +43,47 @@ const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="hainan-trace"' };
 export interface AuthOptions {
     /** MSP that signs for customs keys. */
     customsMspId: string;
+    /** Failed authentications allowed per client address and window; default {@link AUTH_FAILURES_MAX}. */
+    authFailuresMax?: number;
+    /** That window, in milliseconds; default {@link AUTH_FAILURES_WINDOW_MS}. */
+    authFailuresWindowMs?: number;
+}
+
+/** Failed authentications allowed per client address and minute, by default. */
+export const AUTH_FAILURES_MAX = 30;
+export const AUTH_FAILURES_WINDOW_MS = 60_000;
+/** Most client addresses whose failures are tracked (the least recently failing are forgotten first). */
+const AUTH_FAILURES_CLIENTS_MAX = 10_000;
+
+/** Refuse a client that failed too often, before any lookup; else nothing. */
+function assertMayTry(failures: FailureLimiter, request: FastifyRequest): void {
+    const waitMs = failures.blockedForMs(request.ip);
+    if (waitMs > 0) {
+        const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
+        throw newProblem('TOO_MANY_AUTH_FAILURES', `too many failed authentications from this address; retry in ${retryAfterS} s`, {
+            headers: { 'retry-after': String(retryAfterS) },
+        });
+    }
 }
 
 async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<void> {
     fastify.decorateRequest('principal', null as unknown as Principal);
     fastify.decorate('streamTokens', newStreamTokens());
+    const failures = newFailureLimiter({
+        max: options.authFailuresMax ?? AUTH_FAILURES_MAX,
+        windowMs: options.authFailuresWindowMs ?? AUTH_FAILURES_WINDOW_MS,
+        maxClients: AUTH_FAILURES_CLIENTS_MAX,
+    });
     fastify.addHook('onRequest', async (request) => {
         const token = parseBearerToken(request.headers.authorization);
         if (token === undefined && request.headers.authorization === undefined && request.routeOptions.config?.streamTokenAuth === true) {
-            request.principal = await principalOfStreamToken(fastify, request, options);
+            assertMayTry(failures, request);
+            try {
+                request.principal = await principalOfStreamToken(fastify, request, options);
+            } catch (error) {
+                if (error instanceof ProblemError && error.code === 'UNAUTHENTICATED') failures.fail(request.ip);
+                throw error;
+            }
             return;
         }
         if (token === undefined) {
@@ -54,8 +91,10 @@ async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<voi
                 headers: WWW_AUTHENTICATE,
             });
         }
+        assertMayTry(failures, request);
         const key = await fastify.repositories.apiKeys.findActiveByDigest(apiKeyDigest(token));
         if (!key) {
+            failures.fail(request.ip);
             throw newProblem('UNAUTHENTICATED', 'the API key is unknown or revoked', { headers: WWW_AUTHENTICATE });
         }
         const mspId = key.role === 'customs' ? options.customsMspId : key.mspId;
@@ -95,12 +134,14 @@ async function principalOfStreamToken(fastify: FastifyInstance, request: Fastify
 export default fp(auth, { name: 'auth', fastify: '5.x', dependencies: ['dependencies'] });
 
 /**
- * A preHandler that lets only the given roles through.
+ * A hook that lets only the given roles through. Use it as the route's `onRequest` hook: it runs after the auth hook
+ * of the scope and before the body is parsed and validated, so a role that may not call the route gets 403, never a
+ * 400 about a body it should not send.
  *
  * @param roles - Allowed roles.
- * @returns The hook, for a route's `preHandler`.
+ * @returns The hook, for a route's `onRequest`.
  */
-export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
+export function requireRole(...roles: Role[]): onRequestAsyncHookHandler {
     const allowed = new Set<Role>(roles);
     return async function requireRoleHook(this: FastifyInstance, request: FastifyRequest) {
         if (!allowed.has(request.principal.role)) {
@@ -118,6 +159,7 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
  */
 export function assertTenant(principal: Principal, enterpriseId: string): void {
     if (!mayAccessEnterprise(principal, enterpriseId)) {
-        throw newProblem('FORBIDDEN_TENANT', `this resource belongs to enterprise ${enterpriseId}, not to the caller's`);
+        // The owner is not named: who owns what is itself another tenant's information.
+        throw newProblem('FORBIDDEN_TENANT', "this resource belongs to another enterprise than the caller's");
     }
 }

@@ -5,6 +5,8 @@
  * request id and replaced by a generic detail, since it may hold internals (peer addresses, SQL, stack traces),
  * unless the gateway wrote it for the client (`expose`, e.g. which dependency `/readyz` found down).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LedgerError } from '../adapters/fabric';
@@ -75,6 +77,13 @@ export function toProblem(error: unknown): ProblemError {
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
         return problemFromClientError(statusCode, fastifyError.message ?? 'bad request');
     }
+    if (isUnstorableText(error)) {
+        // Input checks refuse these characters first; this catches any path they do not cover.
+        return newProblem('UNSUPPORTED_CHARACTER', 'a value holds a character the database cannot store (NUL or a lone surrogate)', {
+            cause: error,
+            extensions: { in: 'request' },
+        });
+    }
     if (isDependencyUnavailable(error)) {
         return newProblem('UNAVAILABLE', 'the database or the queue is unreachable; retry later', {
             cause: error,
@@ -83,6 +92,17 @@ export function toProblem(error: unknown): ProblemError {
         });
     }
     return newProblem('INTERNAL', 'internal error', { cause: error });
+}
+
+/**
+ * PostgreSQL SQLSTATEs of text it cannot store: `22P05` untranslatable character (a `\u0000` in JSON or text) and
+ * `22021` character not in repertoire.
+ */
+const UNSTORABLE_TEXT_CODES = new Set(['22P05', '22021']);
+
+function isUnstorableText(error: unknown): boolean {
+    const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+    return typeof code === 'string' && UNSTORABLE_TEXT_CODES.has(code);
 }
 
 /** Retry-After, in seconds, when the database or Redis is unreachable (a restart takes a few seconds). */
@@ -136,6 +156,74 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
         requestId: request.id,
     };
     return reply.code(problem.statusCode).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** The problem for an error fastify raises before routing (the `frameworkErrors` option). */
+function frameworkProblem(error: FastifyError): ProblemError {
+    switch (error.code) {
+        case 'FST_ERR_BAD_URL':
+            return newProblem('INVALID_URL', 'the URL path is not valid percent-encoded UTF-8');
+        case 'FST_ERR_MAX_PARAM_LENGTH':
+            return newProblem('URL_TOO_LONG', 'a path parameter is longer than the gateway accepts');
+        default:
+            return toProblem(error);
+    }
+}
+
+/**
+ * The `frameworkErrors` option of the fastify factory: errors raised before a route is found (a bad percent-encoding
+ * in the path, an overlong path parameter) as problem+json instead of fastify's own JSON.
+ *
+ * @param error - fastify's error.
+ * @param request - The request fastify built for it.
+ * @param reply - Its reply.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const problem = frameworkProblem(error);
+    request.log.info({ code: problem.code, status: problem.statusCode }, 'request refused');
+    void sendProblem(request, reply, problem);
+}
+
+/** What a client error at the socket level becomes, by Node's error code. */
+function socketProblem(code: string | undefined): ProblemError {
+    switch (code) {
+        case 'ERR_HTTP_REQUEST_TIMEOUT':
+            return newProblem('REQUEST_TIMEOUT', 'the request was not received in time');
+        case 'HPE_HEADER_OVERFLOW':
+            return newProblem('HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts');
+        default:
+            return newProblem('MALFORMED_REQUEST', 'the request is not well-formed HTTP/1.1 (request line, header name or value)');
+    }
+}
+
+/**
+ * The `clientErrorHandler` option of the fastify factory: a request Node's HTTP parser refused (a NUL in a header, a
+ * malformed request line, headers too large) or that timed out gets a problem+json answer on the raw socket, then
+ * the connection is closed, as Node and fastify do by default.
+ *
+ * @param error - Node's `clientError` (`code` is `HPE_*` or `ERR_HTTP_REQUEST_TIMEOUT`).
+ * @param socket - The client's socket.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+    // A reset connection has nobody left to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) {
+        return;
+    }
+    const problem = socketProblem(error.code);
+    const body = JSON.stringify({
+        type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,
+        title: problem.title,
+        status: problem.statusCode,
+        detail: problem.message,
+        code: problem.code,
+    });
+    if (socket.writable) {
+        socket.write(
+            `HTTP/1.1 ${problem.statusCode} ${STATUS_CODES[problem.statusCode] ?? 'Bad Request'}\r\n` +
+                `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+    }
+    socket.destroy(error);
 }
 
 async function problemDetails(fastify: FastifyInstance): Promise<void> {

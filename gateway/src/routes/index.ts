@@ -27,11 +27,18 @@ export interface V1Options {
     rateLimitWindowMs: number;
     /** The book stocktakes reconcile against; defaults to the projection's `items` table. */
     stocktakeBook?: StocktakeBook;
+    /** Failed authentications allowed per client address and window (plugins/auth.ts has the defaults). */
+    authFailuresMax?: number;
+    authFailuresWindowMs?: number;
 }
 
 /** The `/v1` scope: register with `{ prefix: '/v1' }`. */
 const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
-    await fastify.register(auth, { customsMspId: options.customsMspId });
+    await fastify.register(auth, {
+        customsMspId: options.customsMspId,
+        ...(options.authFailuresMax === undefined ? {} : { authFailuresMax: options.authFailuresMax }),
+        ...(options.authFailuresWindowMs === undefined ? {} : { authFailuresWindowMs: options.authFailuresWindowMs }),
+    });
     await fastify.register(rateLimit, { max: options.rateLimitMax, windowMs: options.rateLimitWindowMs });
     await fastify.register(idempotency);
     await fastify.register(meRoutes);

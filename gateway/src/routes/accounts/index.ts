@@ -53,7 +53,7 @@ interface PeriodRecord {
     balances: { gtin: string; regime: string; location: string; qty: number }[];
 }
 
-/** A preHandler: the `:id` enterprise must be the caller's own, unless the caller is customs. */
+/** An onRequest hook (before validation, like the role checks): the `:id` enterprise must be the caller's own, unless the caller is customs. */
 async function tenantOfPath(request: FastifyRequest): Promise<void> {
     assertTenant(request.principal, (request.params as { id: string }).id);
 }
@@ -102,7 +102,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.get(
         '/enterprises/:id/account',
         {
-            preHandler: tenantOfPath,
+            onRequest: tenantOfPath,
             schema: {
                 tags: ['accounts'],
                 summary: 'Balances by (GTIN, regime, location) as of a time, with closed periods and the projection position',
@@ -134,7 +134,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.get(
         '/enterprises/:id/account/movements',
         {
-            preHandler: tenantOfPath,
+            onRequest: tenantOfPath,
             schema: {
                 tags: ['accounts'],
                 summary: 'Movements of the account in chain order, page by page (keyset: pages never skip or repeat)',
@@ -171,7 +171,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/enterprises/:id/account/reconciliations',
         {
-            preHandler: tenantOfPath,
+            onRequest: tenantOfPath,
             bodyLimit: RECONCILIATION_BODY_LIMIT_BYTES,
             config: { idempotent: true },
             schema: {
@@ -257,7 +257,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.get(
         '/enterprises/:id/account/reconciliations/:rid',
         {
-            preHandler: tenantOfPath,
+            onRequest: tenantOfPath,
             schema: {
                 tags: ['accounts'],
                 summary: 'A stored reconciliation, as it was answered',
@@ -279,7 +279,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/enterprises/:id/account/periods/:period/close',
         {
-            preHandler: tenantOfPath,
+            onRequest: tenantOfPath,
             config: { idempotent: true },
             schema: {
                 tags: ['accounts'],

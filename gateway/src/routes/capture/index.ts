@@ -7,9 +7,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ChunkRow } from '../../adapters/pg';
 import { acceptCapture } from '../../capture/accept';
+import { CAPTURE_JSON_LIMITS } from '../../capture/epcis-limits';
 import { CAPTURE_QUEUE, retryCapture, type CaptureJob } from '../../capture/processor';
 import { newProblem } from '../../errors';
 import { requireRole } from '../../plugins/auth';
+import { jsonBodyParser } from '../../plugins/json-body';
 import { Problem, authenticatedErrors } from '../schemas';
 import { CaptureAccepted, CaptureBody, CaptureParams, CaptureRetried, CaptureStatus } from './schema';
 
@@ -42,13 +44,14 @@ function eventStates(eventIds: readonly string[], chunks: readonly ChunkRow[]) {
 
 const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // EPCIS 2.0 documents travel as JSON-LD; parse them like JSON.
-    fastify.addContentTypeParser('application/ld+json', { parseAs: 'string', bodyLimit: CAPTURE_BODY_LIMIT_BYTES }, fastify.getDefaultJsonParser('error', 'error'));
+    fastify.addContentTypeParser('application/ld+json', { parseAs: 'buffer', bodyLimit: CAPTURE_BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
 
     fastify.post(
         '/capture',
         {
             bodyLimit: CAPTURE_BODY_LIMIT_BYTES,
-            preHandler: requireRole('operator', 'enterprise'),
+            config: { jsonLimits: CAPTURE_JSON_LIMITS },
+            onRequest: requireRole('operator', 'enterprise'),
             schema: {
                 tags: ['capture'],
                 summary: 'Capture an EPCIS 2.0 document: 202, then follow Location',
@@ -134,7 +137,7 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/capture/:id/retry',
         {
-            preHandler: requireRole('customs', 'operator', 'enterprise'),
+            onRequest: requireRole('customs', 'operator', 'enterprise'),
             schema: {
                 tags: ['capture'],
                 summary: 'Retry a parked capture once its cause is fixed (customs, or the capture\'s sender)',

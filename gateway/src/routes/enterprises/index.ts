@@ -29,7 +29,7 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/enterprises',
         {
-            preHandler: requireRole('customs'),
+            onRequest: requireRole('customs'),
             config: { idempotent: true },
             schema: {
                 tags: ['enterprises'],
@@ -83,7 +83,7 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/enterprises/:id/keys',
         {
-            preHandler: requireRole('customs'),
+            onRequest: requireRole('customs'),
             schema: {
                 tags: ['enterprises'],
                 summary: 'Issue an API key to an enterprise (customs); the key is shown once',

@@ -49,7 +49,7 @@ export interface ProvenanceReads {
 /**
  * Find the item an id names and check the caller may read it.
  *
- * @throws ProblemError `INVALID_ITEM_ID`, `NOT_FOUND`, `FORBIDDEN_TENANT`
+ * @throws ProblemError `INVALID_ITEM_ID`, `NOT_FOUND` (also for an item the caller may not read)
  */
 export async function readableItem(reads: ProvenanceReads, request: FastifyRequest, id: string): Promise<ItemRow> {
     const { projection, cache } = reads;
@@ -59,7 +59,7 @@ export async function readableItem(reads: ProvenanceReads, request: FastifyReque
     if (!item) {
         throw notFound(id);
     }
-    await assertReadable(reads, request, item);
+    await assertReadable(reads, request, item, id);
     return item;
 }
 
@@ -80,15 +80,20 @@ function notFound(id: string) {
     return newProblem('NOT_FOUND', `no item ${id} on the ledger (as far as the projection has followed it)`);
 }
 
-/** `FORBIDDEN_TENANT` unless customs, or an enterprise that held the item or was sent it. */
-async function assertReadable(reads: ProvenanceReads, request: FastifyRequest, item: ItemRow): Promise<void> {
+/**
+ * `NOT_FOUND` unless customs, or an enterprise that held the item or was sent it: the very answer (status, code and
+ * detail) given for an item that does not exist, so an enterprise cannot learn which items exist by asking for them.
+ *
+ * @param id - The id as the caller wrote it (the detail repeats it, as for a missing item).
+ */
+async function assertReadable(reads: ProvenanceReads, request: FastifyRequest, item: ItemRow, id: string): Promise<void> {
     const { projection, cache } = reads;
     const { principal } = request;
     const enterpriseId = principal.enterpriseId;
     const isParty = async (enterprise: string) =>
         readThrough(cache, item.sgtin, `party:${enterprise}`, () => projection.isParty(item.sgtin, enterprise), () => 64);
     if (principal.role !== 'customs' && (enterpriseId === null || !(await isParty(enterpriseId)))) {
-        throw newProblem('FORBIDDEN_TENANT', `enterprise ${principal.enterpriseId ?? '(none)'} never held item ${item.sgtin}`);
+        throw notFound(id);
     }
 }
 
@@ -111,7 +116,7 @@ function bounded(rows: ItemEventRow[]): BoundedHistory {
  *
  * @param want - `rows`: the history rows (kept in the cache); `body:history`: the cached JSON body when there is one
  *   (then no history is read), else the rows (not kept: the caller caches the body it builds).
- * @throws ProblemError `INVALID_ITEM_ID`, `NOT_FOUND`, `FORBIDDEN_TENANT`
+ * @throws ProblemError `INVALID_ITEM_ID`, `NOT_FOUND` (also for an item the caller may not read)
  */
 async function readableItemWithHistory(reads: ProvenanceReads, request: FastifyRequest, id: string, want: 'rows'): Promise<WithHistory>;
 async function readableItemWithHistory(
@@ -132,7 +137,7 @@ async function readableItemWithHistory(
     cache?.noteRead(sgtin);
     const cachedItem = cache?.get<ItemRow>(sgtin, 'item');
     if (cachedItem !== undefined) {
-        await assertReadable(reads, request, cachedItem);
+        await assertReadable(reads, request, cachedItem, id);
         const body = want === 'body:history' ? cache?.get<string>(sgtin, 'body:history') : undefined;
         if (body !== undefined) return { item: cachedItem, body };
         return { item: cachedItem, history: await boundedHistory(reads, sgtin, want === 'rows') };
@@ -145,7 +150,7 @@ async function readableItemWithHistory(
         cache.set(sgtin, 'item', found.item, itemBytes(found.item), epoch);
         if (want === 'rows') cache.set(sgtin, 'history', history, historyBytes(history), epoch);
     }
-    await assertReadable(reads, request, found.item);
+    await assertReadable(reads, request, found.item, id);
     return { item: found.item, history };
 }
 

@@ -13,7 +13,7 @@ const keysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.delete(
         '/keys/:keyId',
         {
-            preHandler: requireRole('customs'),
+            onRequest: requireRole('customs'),
             schema: {
                 tags: ['keys'],
                 summary: 'Revoke an API key (customs); idempotent',

@@ -19,7 +19,7 @@ const personsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
         '/persons/codes',
         {
-            preHandler: requireRole('customs', 'operator'),
+            onRequest: requireRole('customs', 'operator'),
             schema: {
                 tags: ['persons'],
                 summary: 'The person code of an identity document (customs, operators); the number is never stored or logged',
@@ -42,7 +42,7 @@ const personsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.get(
         '/persons/:code/quota',
         {
-            preHandler: requireRole('customs', 'operator'),
+            onRequest: requireRole('customs', 'operator'),
             schema: {
                 tags: ['persons'],
                 summary: 'A person\'s duty-free quota use in a year, from the chain (customs, operators)',

@@ -126,7 +126,7 @@ export function postStep<B extends TSchema, P extends TSchema>(fastify: FastifyT
     fastify.post(
         route.url,
         {
-            preHandler: requireRole(...route.roles),
+            onRequest: requireRole(...route.roles),
             config: { idempotent: true },
             schema: {
                 tags: [route.tag],

@@ -127,7 +127,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
     fastify.post(
         '/stocktakes',
         {
-            preHandler: requireRole('operator', 'enterprise'),
+            onRequest: requireRole('operator', 'enterprise'),
             config: { idempotent: true },
             schema: {
                 tags: ['stocktakes'],
@@ -247,7 +247,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
     fastify.post(
         '/stocktakes/:id/reads',
         {
-            preHandler: requireRole('operator', 'enterprise'),
+            onRequest: requireRole('operator', 'enterprise'),
             schema: {
                 tags: ['stocktakes'],
                 summary: `Upload a batch of up to ${READS_PER_BATCH_MAX} reads; idempotent by batchId`,
@@ -301,7 +301,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
     fastify.post(
         '/stocktakes/:id/close',
         {
-            preHandler: requireRole('operator', 'enterprise'),
+            onRequest: requireRole('operator', 'enterprise'),
             schema: {
                 tags: ['stocktakes'],
                 summary: 'Close: reconcile against the book and attest the Merkle root on the chain; closing again answers the same report',

@@ -93,7 +93,8 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             const counts = { committed: count('committed'), refused: count('refused'), pending: count('pending'), duplicate: capture.duplicates.length };
             let state = capture.state;
             let parkReason = capture.parkReason ?? undefined;
-            if (state !== 'done') {
+            if (state !== 'done' && state !== 'parked') {
+                // The capture job names its own parks; a park by the queue itself (a lost worker) shows the queue's.
                 const job = await fastify.jobQueue.getJob(CAPTURE_QUEUE, id);
                 if (job?.state === 'parked') {
                     state = 'parked';

@@ -5,7 +5,8 @@
  * capture, others only their own enterprise's.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ChunkRow } from '../../adapters/pg';
+import type { CaptureRow, ChunkRow } from '../../adapters/pg';
+import type { Principal } from '../../domain/principal';
 import { acceptCapture } from '../../capture/accept';
 import { CAPTURE_JSON_LIMITS } from '../../capture/epcis-limits';
 import { CAPTURE_QUEUE, retryCapture, type CaptureJob } from '../../capture/processor';
@@ -43,6 +44,16 @@ function eventStates(eventIds: readonly string[], chunks: readonly ChunkRow[]) {
 }
 
 const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+    /** The capture, when the caller may see it: customs any, others their own enterprise's. */
+    const findOwnCapture = async (principal: Principal, id: string): Promise<CaptureRow> => {
+        const capture = await fastify.repositories.captures.find(id);
+        if (!capture) throw newProblem('NOT_FOUND', `no capture ${id}`);
+        if (principal.role !== 'customs' && principal.enterpriseId !== capture.owner.enterpriseId) {
+            throw newProblem('FORBIDDEN_TENANT', `capture ${id} belongs to another enterprise`);
+        }
+        return capture;
+    };
+
     // EPCIS 2.0 documents travel as JSON-LD; parse them like JSON.
     fastify.addContentTypeParser('application/ld+json', { parseAs: 'buffer', bodyLimit: CAPTURE_BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
 
@@ -80,12 +91,7 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         async (request) => {
             const { id } = request.params;
-            const capture = await fastify.repositories.captures.find(id);
-            if (!capture) throw newProblem('NOT_FOUND', `no capture ${id}`);
-            const { principal } = request;
-            if (principal.role !== 'customs' && principal.enterpriseId !== capture.owner.enterpriseId) {
-                throw newProblem('FORBIDDEN_TENANT', `capture ${id} belongs to another enterprise`);
-            }
+            const capture = await findOwnCapture(request.principal, id);
             const [eventIds, chunks] = await Promise.all([fastify.repositories.captures.eventIds(id), fastify.repositories.captures.chunks(id)]);
             const { states, txIds, errors, covered } = eventStates(eventIds, chunks);
             const owned = eventIds.map((_, seq) => seq).filter((seq) => covered.has(seq));
@@ -148,12 +154,7 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         async (request, reply) => {
             const { id } = request.params;
-            const capture = await fastify.repositories.captures.find(id);
-            if (!capture) throw newProblem('NOT_FOUND', `no capture ${id}`);
-            const { principal } = request;
-            if (principal.role !== 'customs' && principal.enterpriseId !== capture.owner.enterpriseId) {
-                throw newProblem('FORBIDDEN_TENANT', `capture ${id} belongs to another enterprise`);
-            }
+            const capture = await findOwnCapture(request.principal, id);
             if (capture.state === 'done') throw newProblem('CAPTURE_FINISHED', `capture ${id} is done: every chunk is committed or refused; nothing to retry`);
             const retried = await retryCapture(fastify.repositories.captures, fastify.jobQueue, id);
             request.log.info({ captureId: id, retried }, 'capture retry requested');

@@ -232,6 +232,20 @@ export function problemFromLedgerError(err: LedgerError): ProblemError {
     }
 }
 
+/**
+ * The problem for a chaincode code the gateway found itself before submitting (a request checked with the ledger
+ * model's rules, as the chaincode checks it): the status and title the chaincode's own refusal would get.
+ *
+ * @param code - The chaincode's stable code, e.g. `INVALID_ARGUMENT`.
+ * @param detail - What went wrong (the chaincode's words).
+ * @param options - Extensions, headers, cause.
+ * @returns The problem to throw.
+ */
+export function problemFromChaincodeCode(code: string, detail: string, options: Readonly<ProblemOptions> = {}): ProblemError {
+    const status = CHAINCODE_STATUS[code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
+    return new ProblemError(code, { status, title: titleForChaincodeStatus(status) }, detail, options);
+}
+
 function titleForChaincodeStatus(status: number): string {
     switch (status) {
         case 403:

@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import type { CapturesRepository } from '../adapters/pg';
 import type { Principal } from '../domain/principal';
-import { newProblem, type ErrorCode } from '../errors';
+import { ErrorCodes, newProblem, problemFromChaincodeCode, type ErrorCode } from '../errors';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId } from './event-hash';
 import { isRefusal, mapEvent } from './event-mapping';
+import { ledgerRuleRefusal } from './ledger-rules';
 
 /** Most events in one capture document. */
 export const MAX_EVENTS_PER_CAPTURE = 10_000;
@@ -49,10 +50,10 @@ function uuidOf(digestHex: string): string {
 
 function refuseEvents(errors: readonly EventError[], total: number): never {
     const first = errors[0]!;
-    const code = first.code as ErrorCode;
-    throw newProblem(code, `${total} event(s) cannot be captured; the first, #${first.index} (${first.eventID}): ${first.message}`, {
-        extensions: { errors: errors.slice(0, MAX_EVENT_ERRORS_LISTED), ...(total > MAX_EVENT_ERRORS_LISTED ? { errorsOmitted: total - MAX_EVENT_ERRORS_LISTED } : {}) },
-    });
+    const detail = `${total} event(s) cannot be captured; the first, #${first.index} (${first.eventID}): ${first.message}`;
+    const options = { extensions: { errors: errors.slice(0, MAX_EVENT_ERRORS_LISTED), ...(total > MAX_EVENT_ERRORS_LISTED ? { errorsOmitted: total - MAX_EVENT_ERRORS_LISTED } : {}) } };
+    // The first refusal names the problem: a gateway code, or the chain's code for a value its rules refuse.
+    throw Object.hasOwn(ErrorCodes, first.code) ? newProblem(first.code as ErrorCode, detail, options) : problemFromChaincodeCode(first.code, detail, options);
 }
 
 /**
@@ -62,7 +63,7 @@ function refuseEvents(errors: readonly EventError[], total: number): never {
  * @param principal - Who sends it (its organisation signs the chunks).
  * @param document - The parsed body.
  * @throws ProblemError EPCIS_SCHEMA_INVALID, CAPTURE_TOO_LARGE, EPCIS_EVENT_UNSUPPORTED, EPCIS_EVENT_INCOMPLETE,
- *   INVALID_EPC, UNKNOWN_GTIN
+ *   INVALID_EPC, UNKNOWN_GTIN, or the chain's code (INVALID_ARGUMENT, 422) for a value the chain's request rules refuse
  */
 export async function acceptCapture(captures: CapturesRepository, principal: Principal, document: unknown): Promise<AcceptedCapture> {
     assertEpcisLimits(document); // list lengths first: the work below is bounded by them
@@ -88,6 +89,8 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
     const documentIndex: number[] = [];
     const seen = new Set<string>();
     let itemCount = 0;
+    const now = Date.now();
+    const clock = { ms: now, iso: new Date(now).toISOString() };
     for (const [index, event] of events.entries()) {
         const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event);
         if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
@@ -99,6 +102,12 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
         }
         if (!step.divisible && step.items.length > MAX_ITEMS_PER_TRANSACTION) {
             errors.push({ index, eventID, code: 'CAPTURE_TOO_LARGE', message: `${step.fn} of ${step.items.length} items is one transaction on the chain; at most ${MAX_ITEMS_PER_TRANSACTION}` });
+            continue;
+        }
+        // What the chain's request rules refuse refuses the document now, not one transaction after others committed.
+        const refusal = ledgerRuleRefusal(step, eventID, clock);
+        if (refusal !== undefined) {
+            errors.push({ index, eventID, code: refusal.code, message: refusal.detail });
             continue;
         }
         itemCount += step.items.length;

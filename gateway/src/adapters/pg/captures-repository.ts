@@ -94,7 +94,10 @@ export interface CapturesRepository {
      */
     insert(capture: NewCapture): Promise<{ created: boolean }>;
     find(id: string): Promise<CaptureRow | undefined>;
-    /** Event ids of a capture, in order. */
+    /**
+     * Event ids of a capture, indexed by their position in the capture (`seq`). An event an earlier capture of the same
+     * owner already owns is not stored with this one: its position is a hole (it is listed in `duplicates`).
+     */
     eventIds(id: string): Promise<string[]>;
     chunks(id: string): Promise<ChunkRow[]>;
     /** GTINs out of `gtins` that an accepted entry or the projection knows. */
@@ -135,6 +138,14 @@ interface CaptureDbRow {
 }
 
 /**
+ * Whose events an event id is unique among: the owner's MSP and enterprise (none for customs), as the capture id is
+ * derived from them.
+ */
+export function ownerScope(owner: Pick<CaptureOwner, 'mspId' | 'enterpriseId'>): string {
+    return `${owner.mspId}\n${owner.enterpriseId ?? ''}`;
+}
+
+/**
  * Create the repository.
  *
  * @param pool - The pool (inserts run in their own transaction).
@@ -150,18 +161,21 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
                     [capture.id, capture.owner.mspId, capture.owner.enterpriseId, capture.owner.apiKeyId, capture.eventIds.length, capture.itemCount],
                 );
                 if (inserted.rowCount === 0) return { created: false };
+                // An event is a duplicate only of one its owner captured before: another tenant's event with the same
+                // eventID neither shadows this one nor is named to this owner (migration 016).
+                const scope = ownerScope(capture.owner);
                 const owned = await tx.query<{ seq: number }>(
-                    `INSERT INTO capture_events (event_id, capture_id, seq)
-                     SELECT e, $1, (n - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n)
-                     ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
-                    [capture.id, capture.eventIds],
+                    `INSERT INTO capture_events (owner_scope, event_id, capture_id, seq)
+                     SELECT $3, e, $1, (n - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n)
+                     ON CONFLICT (owner_scope, event_id) DO NOTHING RETURNING seq`,
+                    [capture.id, capture.eventIds, scope],
                 );
                 const ownedSeqs = new Set(owned.rows.map((r) => r.seq));
                 if (ownedSeqs.size < capture.eventIds.length) {
                     const others = capture.eventIds.filter((_, seq) => !ownedSeqs.has(seq));
                     const { rows } = await tx.query<{ event_id: string; capture_id: string }>(
-                        `SELECT event_id, capture_id FROM capture_events WHERE event_id = ANY($1::text[])`,
-                        [others],
+                        `SELECT event_id, capture_id FROM capture_events WHERE owner_scope = $2 AND event_id = ANY($1::text[])`,
+                        [others, scope],
                     );
                     await tx.query(`UPDATE captures SET duplicates = $2 WHERE id = $1`, [
                         capture.id,
@@ -209,8 +223,12 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
             };
         },
         async eventIds(id) {
-            const { rows } = await db.query<{ event_id: string }>(`SELECT event_id FROM capture_events WHERE capture_id = $1 ORDER BY seq`, [id]);
-            return rows.map((r) => r.event_id);
+            const { rows } = await db.query<{ event_id: string; seq: number }>(`SELECT event_id, seq FROM capture_events WHERE capture_id = $1 ORDER BY seq`, [id]);
+            // By position, not packed: chunks name their events by seq, and a document mixing new events with
+            // duplicates owns only some positions.
+            const ids: string[] = [];
+            for (const r of rows) ids[r.seq] = r.event_id;
+            return ids;
         },
         async chunks(id) {
             const { rows } = await db.query<{

@@ -282,7 +282,7 @@ export function newProjectionRepository(db: Queryable): ProjectionRepository {
                      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::int[], $6::timestamptz[], $7::text[],
                                  $8::text[], $9::jsonb[], $10::jsonb[])
                           AS u(event_id, tx_id, block_number, tx_seq, event_seq, event_time, biz_step, biz_location, epcs, event)
-                     ON CONFLICT (event_id) DO NOTHING`,
+                     ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING`,
                     [
                         epcisEvents.map((e) => e.eventId),
                         epcisEvents.map((e) => e.txId),

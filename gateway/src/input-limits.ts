@@ -53,27 +53,49 @@ function pointerToken(key: string | number): string {
     return typeof key === 'number' ? String(key) : key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** The path of a child: its parent's path and its own segment (the root has none). */
-function pathOf(parent: readonly (string | number)[] | undefined, segment: string | number): readonly (string | number)[] {
-    return parent === undefined ? [] : [...parent, segment];
-}
-
 interface Frame {
-    /** Path segments from the root to this container, for the pointer of a refusal. */
-    readonly path: readonly (string | number)[];
+    /** The container holding this one (none for the root), and this one's key or index in it. */
+    readonly parent: Frame | undefined;
+    readonly segment: string | number;
     readonly depth: number;
     readonly value: Record<string, unknown> | unknown[];
     readonly keys: readonly string[] | undefined;
     next: number;
 }
 
+/**
+ * The path of a value: its container's path and its own segment (the root has none). Built only for a refusal, by
+ * walking up the containers, so the walk itself keeps no per-value path (which would cost depth² for deep input).
+ */
+function pathOf(parent: Frame | undefined, segment: string | number | undefined): readonly (string | number)[] {
+    const path: (string | number)[] = segment === undefined ? [] : [segment];
+    for (let frame = parent; frame !== undefined && frame.parent !== undefined; frame = frame.parent) path.push(frame.segment);
+    return path.reverse();
+}
+
+/** Longest pointer shown in a refusal (a path of long keys can be long; the start says where). */
+const POINTER_SHOWN_MAX = 512;
+
+/** NUL and lone surrogates: what a refusal must not echo back. */
+const UNSUPPORTED_CHARACTERS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The JSON pointer of a path for a refusal: bounded, and without the characters being refused. */
+function pointerOf(path: readonly (string | number)[]): string {
+    let pointer = '';
+    for (const segment of path) {
+        pointer += `/${pointerToken(segment)}`;
+        if (pointer.length > POINTER_SHOWN_MAX) return `${pointer.slice(0, POINTER_SHOWN_MAX).replace(UNSUPPORTED_CHARACTERS, '\ufffd')}…`;
+    }
+    return pointer.replace(UNSUPPORTED_CHARACTERS, '\ufffd');
+}
+
 function refuseLimit(limit: JsonLimitName, max: number, path: readonly (string | number)[], what: string): ProblemError {
-    const pointer = path.map((segment) => `/${pointerToken(segment)}`).join('');
+    const pointer = pointerOf(path);
     return newProblem('BODY_LIMIT_EXCEEDED', `${what} at ${pointer || '/'}: at most ${max}`, { extensions: { limit, max, pointer } });
 }
 
 function refuseCharacter(path: readonly (string | number)[], where: 'body' | 'key'): ProblemError {
-    const pointer = path.map((segment) => `/${pointerToken(segment)}`).join('');
+    const pointer = pointerOf(path);
     const what = where === 'key' ? 'a key' : 'a string';
     return newProblem('UNSUPPORTED_CHARACTER', `${what} at ${pointer || '/'} holds a NUL character or a lone UTF-16 surrogate`, {
         extensions: { in: 'body', pointer },
@@ -93,8 +115,8 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): ProblemE
     let nodes = 0;
     const stack: Frame[] = [];
     // Visits one value: scalars are checked at once, containers pushed to be walked.
-    // `parent` and `segment` make the child's path; it is only built for containers and refusals.
-    const visit = (child: unknown, parent: readonly (string | number)[] | undefined, segment: string | number, depth: number): ProblemError | undefined => {
+    // `parent` and `segment` say where the value is; its path is only built for a refusal.
+    const visit = (child: unknown, parent: Frame | undefined, segment: string | number | undefined, depth: number): ProblemError | undefined => {
         nodes += 1;
         if (nodes > limits.maxNodes) return refuseLimit('nodes', limits.maxNodes, pathOf(parent, segment), 'too many values in the document');
         if (typeof child === 'string') {
@@ -106,7 +128,7 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): ProblemE
         if (depth + 1 > limits.maxDepth) return refuseLimit('depth', limits.maxDepth, pathOf(parent, segment), 'nesting too deep');
         if (Array.isArray(child)) {
             if (child.length > limits.maxArrayLength) return refuseLimit('arrayLength', limits.maxArrayLength, pathOf(parent, segment), `an array of ${child.length} values`);
-            stack.push({ path: pathOf(parent, segment), depth: depth + 1, value: child, keys: undefined, next: 0 });
+            stack.push({ parent, segment: segment ?? '', depth: depth + 1, value: child, keys: undefined, next: 0 });
             return undefined;
         }
         const keys = Object.keys(child);
@@ -115,10 +137,10 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): ProblemE
             if (key.length > limits.maxStringLength) return refuseLimit('stringLength', limits.maxStringLength, pathOf(parent, segment), `a key of ${key.length} characters`);
             if (hasUnsupportedCharacter(key)) return refuseCharacter([...pathOf(parent, segment), key], 'key');
         }
-        stack.push({ path: pathOf(parent, segment), depth: depth + 1, value: child as Record<string, unknown>, keys, next: 0 });
+        stack.push({ parent, segment: segment ?? '', depth: depth + 1, value: child as Record<string, unknown>, keys, next: 0 });
         return undefined;
     };
-    const rootProblem = visit(value, undefined, '', 0);
+    const rootProblem = visit(value, undefined, undefined, 0);
     if (rootProblem) return rootProblem;
     while (stack.length > 0) {
         const frame = stack[stack.length - 1]!;
@@ -131,7 +153,7 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): ProblemE
         const index = frame.next++;
         const segment: string | number = keys === undefined ? index : keys[index]!;
         const child = keys === undefined ? (frame.value as unknown[])[index] : (frame.value as Record<string, unknown>)[segment];
-        const problem = visit(child, frame.path, segment, frame.depth);
+        const problem = visit(child, frame, segment, frame.depth);
         if (problem) return problem;
     }
     return undefined;

@@ -232,6 +232,9 @@ t.test('step routes: validation, roles and the chaincode call', async (t) => {
             t.equal(denied.statusCode, 403, `a ${wrongKey} key is refused`);
             t.equal((denied.json() as { code: string }).code, 'FORBIDDEN_ROLE');
             t.equal(calls.length, before, 'and nothing reached the chain');
+            const deniedBad = await post(c.url, wrongKey, c.bad[0]![1]);
+            t.equal(deniedBad.statusCode, 403, `a ${wrongKey} key with a malformed body: the role is checked before the body`);
+            t.equal((deniedBad.json() as { code: string }).code, 'FORBIDDEN_ROLE');
 
             const res = await post(c.url, c.key, c.good);
             t.equal(res.statusCode, 201, res.body);

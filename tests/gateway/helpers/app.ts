@@ -2,7 +2,7 @@
  * Builds the gateway app for HTTP tests (fastify.inject): a migrated private database, the PostgreSQL queue, a
  * recording fake of the ledger ports, and a bootstrap customs key.
  */
-import fastify, { type FastifyInstance } from 'fastify';
+import fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import app, { FASTIFY_OPTIONS, type AppOptions } from '../../../gateway/src/app';
 import { createPool, newApiKeysRepository, type DbPool } from '../../../gateway/src/adapters/pg';
 import { newPgQueue } from '../../../gateway/src/adapters/queue/pg-queue';
@@ -54,7 +54,11 @@ export interface TestApp {
 }
 
 /** Options to override in {@link buildTestApp}. */
-export type TestAppOverrides = Partial<Omit<AppOptions, 'db' | 'jobQueue'>> & { databaseUrl?: string };
+export type TestAppOverrides = Partial<Omit<AppOptions, 'db' | 'jobQueue'>> & {
+    databaseUrl?: string;
+    /** Factory options over FASTIFY_OPTIONS (e.g. a short requestTimeout for a listening server). */
+    fastifyOptions?: Partial<FastifyServerOptions>;
+};
 
 /**
  * Build the app on a fresh database; everything is closed at teardown.
@@ -74,7 +78,8 @@ export async function buildTestApp(t: Teardown, overrides: TestAppOverrides = {}
         { name: 'database', check: async () => void (await db.query('SELECT 1')) },
         { name: 'queue', check: () => jobQueue.ping() },
     ];
-    const instance = fastify({ ...FASTIFY_OPTIONS, logger: false });
+    const { fastifyOptions, databaseUrl: _url, ...appOverrides } = overrides;
+    const instance = fastify({ ...FASTIFY_OPTIONS, logger: false, ...fastifyOptions });
     await instance.register(app, {
         db,
         jobQueue,
@@ -90,7 +95,7 @@ export async function buildTestApp(t: Teardown, overrides: TestAppOverrides = {}
         customsMspId: 'CustomsMSP',
         rateLimitMax: 1_000,
         rateLimitWindowMs: 60_000,
-        ...overrides,
+        ...appOverrides,
     });
     await instance.ready();
     t.teardown(async () => {

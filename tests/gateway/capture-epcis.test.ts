@@ -135,6 +135,10 @@ t.test('chunks: at most 1,000 items, equal neighbours merged, big events split, 
   const alone = chunkSteps([small[0]!]);
   t.equal(alone[0]!.request.eventId, 'e0', 'a chunk that is exactly one event carries its event id to the chain');
 
+  const overlapping = chunkSteps([small[0]!, { ...small[1]!, step: step('goods:Enter', [serials('s0-', 1)[0]!, ...serials('n', 5)], { declarationNo: 'D' }) }]);
+  t.same(overlapping.map((c) => [c.itemCount, c.eventSeqs, c.wave]), [[300, [0], 0], [6, [1], 1]],
+    'an event naming an item of the open chunk is not merged into it (the chain would refuse both): its own transaction, in a later wave');
+
   const differentHeader = chunkSteps([small[0]!, { ...small[1]!, step: step('goods:Enter', serials('x', 10), { declarationNo: 'OTHER' }) }]);
   t.equal(differentHeader.length, 2, 'different declarations are different transactions');
 

@@ -47,6 +47,8 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
         key: string;
         items: unknown[];
         sgtins: string[];
+        /** The chunk's SGTINs as a set, for the merge check. */
+        held: Set<string>;
         eventSeqs: number[];
         /** Set when the chunk is exactly one whole event (its id becomes the chain's EPCIS eventID). */
         soleEventId: string | undefined;
@@ -56,10 +58,14 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
     let open: Open | undefined;
     for (const { seq, eventId, step } of steps) {
         const key = headerKey(step);
-        const fits = open !== undefined && open.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems;
+        // Events naming an item the open chunk already holds are not merged: the chain refuses a transaction that lists
+        // an item twice, which would refuse both events where, apart, the first can commit.
+        const fits = open !== undefined && open.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems
+            && !step.sgtins.some((s) => open!.held.has(s));
         if (fits && open) {
             open.items.push(...step.items);
             open.sgtins.push(...step.sgtins);
+            for (const s of step.sgtins) open.held.add(s);
             open.eventSeqs.push(seq);
             open.soleEventId = undefined;
             continue;
@@ -72,6 +78,7 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
                 key,
                 items: step.items.slice(from, from + maxItems),
                 sgtins: step.sgtins.slice(from, from + maxItems),
+                held: new Set(step.sgtins.slice(from, from + maxItems)),
                 eventSeqs: [seq],
                 soleEventId: whole ? eventId : undefined,
                 mergeable: whole && step.divisible,

@@ -2,6 +2,7 @@
  * Builds the gateway app for HTTP tests (fastify.inject): a migrated private database, the PostgreSQL queue, a
  * recording fake of the ledger ports, and a bootstrap customs key.
  */
+import type { ServerOptions } from 'node:http';
 import fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import app, { FASTIFY_OPTIONS, type AppOptions } from '../../../gateway/src/app';
 import { createPool, newApiKeysRepository, type DbPool } from '../../../gateway/src/adapters/pg';
@@ -57,7 +58,7 @@ export interface TestApp {
 export type TestAppOverrides = Partial<Omit<AppOptions, 'db' | 'jobQueue'>> & {
     databaseUrl?: string;
     /** Factory options over FASTIFY_OPTIONS (e.g. a short requestTimeout for a listening server). */
-    fastifyOptions?: Partial<FastifyServerOptions>;
+    fastifyOptions?: Partial<FastifyServerOptions> & { http?: ServerOptions };
 };
 
 /**

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
 
-const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls]
+const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls] [--ca-port 0] [--no-ca]
   [--chaincode name=<module dir>]... [--chaincode-script name=<server.js>]... [--chaincode-address name=<host:port>]...
   [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]`;
 
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
         host: { type: 'string' },
         channel: { type: 'string' },
         'no-tls': { type: 'boolean' },
+        'ca-port': { type: 'string' },
+        'no-ca': { type: 'boolean' },
         chaincode: { type: 'string', multiple: true },
         'chaincode-script': { type: 'string', multiple: true },
         'chaincode-address': { type: 'string', multiple: true },
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     port: positiveInt('port', v.port, 7051, true),
     channelId: v.channel,
     tls: !v['no-tls'],
+    caPort: v['no-ca'] ? false : positiveInt('ca-port', v['ca-port'], 0, true),
     chaincodes: chaincodes.length > 0 ? chaincodes : [DEFAULT_CHAINCODE],
     batch: {
       maxMessageCount: positiveInt('batch-size', v['batch-size'], 10),
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
     executeTimeoutMs: positiveInt('execute-timeout-ms', v['execute-timeout-ms'], 30_000),
     log: (line) => process.stderr.write(`devnet: ${line}\n`),
   });
-  process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, connectionProfile: devnet.profilePath })}\n`);
+  process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, caUrl: devnet.caUrl, connectionProfile: devnet.profilePath })}\n`);
   const shutdown = (signal: string) => {
     process.stderr.write(`devnet: ${signal}, shutting down\n`);
     devnet.close().then(

@@ -5,6 +5,7 @@
  * first use) and writes `<data>/connection.json` so that any Fabric client can connect.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { startDevCas, DevCas, CertificateAuthorityProfile, OrganizationProfile } from './ca/dev-cas';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { gateway } from '@hyperledger/fabric-protos';
@@ -35,6 +36,11 @@ export interface DevnetOptions {
   /** How long a chaincode may take for one transaction. */
   executeTimeoutMs?: number;
   tls?: boolean;
+  /**
+   * Port of the dev Fabric CA server (one server, one CA per organisation); 0 (the default) picks a free one,
+   * `false` runs no CA.
+   */
+  caPort?: number | false;
   log?: (line: string) => void;
 }
 
@@ -48,11 +54,17 @@ export interface ConnectionProfile {
   chaincodes: string[];
   peerMspId: string;
   identities: Record<string, IdentityFiles>;
+  /** Each organisation and the CA that issues its identities (common connection profile spelling). */
+  organizations?: Record<string, OrganizationProfile>;
+  /** The dev Fabric CA, one entry per organisation CA: URL, CA name, TLS CA, bootstrap registrar. */
+  certificateAuthorities?: Record<string, CertificateAuthorityProfile>;
 }
 
 /** A running dev network. */
 export interface Devnet {
   endpoint: string;
+  /** URL of the dev Fabric CA server, when it runs. */
+  caUrl: string | undefined;
   profile: ConnectionProfile;
   profilePath: string;
   ledger: Ledger;
@@ -169,6 +181,18 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     newGatewayService({ channelId, peerAddress: endpoint, peerMspId: PEER_MSP_ID, msp: appMsp, ledger, endorser, orderer }),
   );
 
+  let cas: DevCas | undefined;
+  if (options.caPort !== false) {
+    cas = await startDevCas({
+      dataDir,
+      host,
+      port: options.caPort ?? 0,
+      orgs: crypto.orgs,
+      tls: tls ? { certPem: crypto.tls.certPem, keyPem: crypto.tls.keyPem, caCertPath: crypto.tls.caCertPath } : undefined,
+      log,
+    });
+  }
+
   const profile: ConnectionProfile = {
     peerEndpoint: endpoint,
     peerHostAlias: 'peer0.customs.devnet',
@@ -178,20 +202,24 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     chaincodes: specs.map((s) => s.name),
     peerMspId: PEER_MSP_ID,
     identities: crypto.identities,
+    ...(cas ? { organizations: cas.organizations, certificateAuthorities: cas.certificateAuthorities } : {}),
   };
   const profilePath = join(dataDir, 'connection.json');
   await writeFile(profilePath, JSON.stringify(profile, null, 2));
   log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'})`);
+  if (cas) log(`dev Fabric CA listening on ${cas.url} (CAs ${cas.caNames.join(', ')})`);
 
   let closed = false;
   return {
     endpoint,
+    caUrl: cas?.url,
     profile,
     profilePath,
     ledger,
     async close() {
       if (closed) return;
       closed = true;
+      await cas?.close();
       await orderer.stop();
       await new Promise<void>((r) => server.tryShutdown(() => r()));
       server.forceShutdown();

@@ -2,3 +2,5 @@
 export { startDevnet, DEFAULT_CHAINCODE, REPO_ROOT } from './devnet';
 export type { Devnet, DevnetOptions, ChaincodeSpec, ConnectionProfile } from './devnet';
 export { TxCode } from './ledger/ledger';
+export type { CertificateAuthorityProfile, OrganizationProfile } from './ca/dev-cas';
+export { BOOTSTRAP_ENROLLMENT_ID } from './ca/dev-cas';

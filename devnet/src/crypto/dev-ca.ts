@@ -79,16 +79,41 @@ export async function createOrgCa(orgDomain: string): Promise<CertAndKey> {
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
-/** Issues an identity certificate signed by the organisation CA. */
-export async function issueIdentity(ca: CertAndKey, spec: IdentitySpec): Promise<CertAndKey> {
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), EC_ALG, false, ['sign']);
-  const keys = await newKeyPair();
+/** What goes into a certificate signed by an organisation CA for a public key the CA did not make. */
+export interface CertificateSpec {
+  /** The subject's public key (from a CSR, or freshly generated). */
+  publicKey: CryptoKey | x509.PublicKey;
+  /** Subject as a DN string or @peculiar/x509 JSON name. */
+  subject: string | x509.JsonName;
+  /** Fabric CA style attributes, written as `{"attrs":{...}}` in extension 1.2.3.4.5.6.7.8.1. */
+  attrs?: Record<string, string>;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  tlsServer?: boolean;
+  /** Serial number as hex (even length, first byte below 0x80); random when absent. */
+  serialHex?: string;
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+/** The organisation CA's certificate and its signing key, imported once. */
+export async function importCaSigner(ca: CertAndKey): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+  const cert = new x509.X509Certificate(ca.certPem);
+  const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), EC_ALG, false, ['sign']);
+  return { cert, key };
+}
+
+/**
+ * Signs a certificate for `spec.publicKey` with the organisation CA: the extensions Fabric CA puts into an
+ * enrollment certificate (critical key usage and basic constraints, SKI, AKI, SAN, the attribute extension).
+ */
+export async function signCertificate(signer: { cert: x509.X509Certificate; key: CryptoKey }, spec: CertificateSpec): Promise<x509.X509Certificate> {
+  const publicKey = spec.publicKey instanceof x509.PublicKey ? await spec.publicKey.export() : spec.publicKey;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (spec.tlsServer ? x509.KeyUsageFlags.keyEncipherment : 0), true),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(signer.cert),
   ];
   if (spec.tlsServer) {
     extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]));
@@ -98,22 +123,35 @@ export async function issueIdentity(ca: CertAndKey, spec: IdentitySpec): Promise
     ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (altNames.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(altNames));
-  if (spec.attrs && Object.keys(spec.attrs).length > 0) {
-    // Fabric CA stores the attributes as raw JSON bytes in the extension value, not DER-wrapped.
+  if (spec.attrs !== undefined) {
+    // Fabric CA stores the attributes as raw JSON bytes in the extension value, not DER-wrapped. An empty set
+    // is still written (`{"attrs":{}}`) when it was asked for, as fabric-ca does for an empty attr_reqs list.
     const json = JSON.stringify({ attrs: spec.attrs });
     extensions.push(new x509.Extension(FABRIC_ATTRS_OID, false, new TextEncoder().encode(json)));
   }
-  const issuerName = caCert.subject;
-  const orgPart = issuerName.split(', ').filter((p) => !p.startsWith('CN=')).join(', ');
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `${orgPart.replace(/, O=[^,]*/, '')}, OU=${spec.ou}, CN=${spec.commonName}`,
-    issuer: issuerName,
-    publicKey: keys.publicKey,
-    signingKey: caKey,
+  const defaults = validity();
+  return x509.X509CertificateGenerator.create({
+    serialNumber: spec.serialHex ?? serial(),
+    subject: spec.subject,
+    issuer: signer.cert.subjectName,
+    publicKey,
+    signingKey: signer.key,
     signingAlgorithm: EC_ALG,
-    ...validity(),
+    notBefore: spec.notBefore ?? defaults.notBefore,
+    notAfter: spec.notAfter ?? defaults.notAfter,
     extensions,
+  });
+}
+
+/** Issues an identity certificate (and a new key pair) signed by the organisation CA. */
+export async function issueIdentity(ca: CertAndKey, spec: IdentitySpec): Promise<CertAndKey> {
+  const signer = await importCaSigner(ca);
+  const keys = await newKeyPair();
+  const orgPart = signer.cert.subject.split(', ').filter((p) => !p.startsWith('CN=')).join(', ');
+  const cert = await signCertificate(signer, {
+    ...spec,
+    publicKey: keys.publicKey,
+    subject: `${orgPart.replace(/, O=[^,]*/, '')}, OU=${spec.ou}, CN=${spec.commonName}`,
   });
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }

@@ -52,6 +52,10 @@ fi
 step "npm run build"
 npm run build --silent
 
+# (c2) the tests are type-checked like the code (tap's TypeScript plugin only transpiles them)
+step "type check of the tests"
+npx --no-install tsc -p tsconfig.tap.json --noEmit
+
 # (d) tests; exit with tap's status (the EXIT trap still stops the services)
 step "tap $*"
 status=0

@@ -188,7 +188,7 @@ t.test('the stream route: single-use stream tokens, never the API key; bounded p
     t.same(await Promise.all(more.map(async (m) => (await m.response).status)), [200, 200, 200], 'three more with the Authorization header');
     const fifth = await open('', { authorization: `Bearer ${world.keys.operator}` }).response;
     t.equal(fifth.status, 429, 'the fifth is refused');
-    t.equal((await fifth.json()).code, 'RATE_LIMITED');
+    t.equal(((await fifth.json()) as { code: string }).code, 'RATE_LIMITED');
     const customsStream = await open('', { authorization: `Bearer ${world.keys.customs}` }).response;
     t.equal(customsStream.status, 200, 'another key is not affected');
     more.forEach((m) => m.controller.abort());

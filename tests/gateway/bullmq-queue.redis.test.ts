@@ -47,7 +47,7 @@ runQueueContract(
 
 t.test('processing resumes after Redis restarts mid-run, with no duplicate effect', async (t) => {
     if (!redisManaged()) {
-        t.skip('REDIS_URL came from the environment: cannot restart that server');
+        t.skip('REDIS_URL came from the environment: cannot restart that server', () => undefined);
         return;
     }
     const effects = createPool({ connectionString: await sharedDatabase() });

@@ -56,7 +56,7 @@ t.test('entry, read and history of an item; a duplicate maps to the chaincode er
   const history = await query.evaluate<{ history: { txId: string }[] }>('GetItemHistory', [JSON.stringify({ id: sgtin })]);
   t.equal(history?.history.length, 1);
   t.match(history?.history[0]?.txId, /^[0-9a-f]{64}$/);
-  const dup = await goods.submit('Enter', [request]).catch((e) => e);
+  const dup = (await goods.submit('Enter', [request]).catch((e: unknown) => e)) as LedgerError;
   t.ok(dup instanceof LedgerError);
   t.equal(dup.code, 'ALREADY_EXISTS', 'the stable code the chaincode put at the start of its message');
   t.equal(dup.retryable, false);

@@ -43,7 +43,7 @@ runQueueContract(
 
 t.test('processing resumes after PostgreSQL restarts mid-run, with no duplicate effect', async (t) => {
     if (!postgresManaged()) {
-        t.skip('DATABASE_URL came from the environment: cannot restart that server');
+        t.skip('DATABASE_URL came from the environment: cannot restart that server', () => undefined);
         return;
     }
     const url = await sharedDatabase();

@@ -87,7 +87,7 @@ t.test('count, repeat, close, attest and prove a stocktake', async (t) => {
     const stocktake = opened.json() as { id: string; status: string; enterprise: string; location: string };
     t.match(stocktake, { status: 'open', enterprise: importer.id, location: L1 });
     const url = `/v1/stocktakes/${stocktake.id}`;
-    const upload = (payload: unknown, key = importerKey) => app.inject({ method: 'POST', url: `${url}/reads`, headers: bearer(key), payload });
+    const upload = (payload: object, key = importerKey) => app.inject({ method: 'POST', url: `${url}/reads`, headers: bearer(key), payload });
 
     const b1 = {
         batchId: 'b1',

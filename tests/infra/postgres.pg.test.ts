@@ -26,7 +26,7 @@ t.test('postgres is real and keeps data across a restart', async (t) => {
   t.equal(read.rows[0]?.note, note, 'row reads back');
 
   if (!postgresManaged()) {
-    t.skip('restart: DATABASE_URL came from the environment, not scripts/services.sh');
+    t.skip('restart: DATABASE_URL came from the environment, not scripts/services.sh', () => undefined);
     return;
   }
   const before = await client.query<{ started: Date }>('SELECT pg_postmaster_start_time() AS started');

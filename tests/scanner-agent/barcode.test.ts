@@ -17,7 +17,7 @@ function read(text: string): Read {
 }
 function reason(text: string): string {
   const r = read(text);
-  return r.kind === 'undecodable' ? r.reason : `item ${r.key}`;
+  return r.kind === 'undecodable' ? r.reason : r.kind === 'item' ? `item ${r.key}` : 'a repeat';
 }
 
 t.test('GS1 primitives', async (t) => {

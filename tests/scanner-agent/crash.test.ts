@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stocktakeCapture } from '../../scanner-agent/src/tools/make-fixture';
 import { startAgent } from './helpers/agent-process';
-import { startFakeGateway } from './helpers/fake-gateway';
+import { startFakeGateway, type FakeGateway } from './helpers/fake-gateway';
 
 async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ fake: FakeGateway; capture: string; spoolDir: string; urns: string[] }> {
   const fake = await startFakeGateway();

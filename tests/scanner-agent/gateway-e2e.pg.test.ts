@@ -3,7 +3,7 @@
 // killed once (SIGKILL) while its reads waited in the spool.
 // How: the gateway app on a real port over a real PostgreSQL (a second app instance on the same port and database
 // plays the gateway coming back); the real CLI as a child process on a replay file and a spool directory.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { startAgent } from './helpers/agent-process';
 const OPERATOR = { id: '91460000MA5TDF000D', mspId: 'OperatorMSP' };
 const SHOP = '6901234000023';
 
-async function world(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function world(t: Test) {
   const databaseUrl = await createMigratedDatabase(t);
   const dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

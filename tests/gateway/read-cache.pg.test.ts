@@ -259,8 +259,11 @@ t.test('party rights: a refused enterprise may read once a commit makes it a par
     const issued = await h.app.inject({ method: 'POST', url: `/v1/enterprises/${OPERATOR}/keys`, headers: customs, payload: { role: 'operator', label: 'till' } });
     const operatorKey = bearer((issued.json() as { key: string }).key);
     await h.commit(ledgerEvent('ENTRY', (tx) => [item(SGTIN, { status: 'IN_STOCK', holder: IMPORTER, location: L1 }, tx)]));
-    t.equal((await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}`, headers: operatorKey })).statusCode, 403);
-    t.equal((await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}`, headers: operatorKey })).statusCode, 403, 'the refusal is cached');
+    // Refused as if the item did not exist (404 NOT_FOUND): an enterprise does not learn which items exist.
+    const refused = await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}`, headers: operatorKey });
+    t.equal(refused.statusCode, 404);
+    t.equal((refused.json() as { code: string }).code, 'NOT_FOUND');
+    t.equal((await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}`, headers: operatorKey })).statusCode, 404, 'the refusal is cached');
     await h.commit(ledgerEvent('SHIPMENT', (tx) => [item(SGTIN, { status: 'IN_TRANSIT', holder: IMPORTER, location: L1, transit: { to: OPERATOR } }, tx)]));
     const now = await h.app.inject({ method: 'GET', url: `/v1/items/${SGTIN}/history`, headers: operatorKey });
     t.equal(now.statusCode, 200, 'the receiver of the shipment may read it right after the commit');

@@ -74,6 +74,8 @@ export const ErrorCodes = {
     UNKNOWN_GTIN: { status: 422, title: 'Unknown GTIN' },
     /** A capture or one of its events exceeds a size limit (events, items, items of an indivisible event). */
     CAPTURE_TOO_LARGE: { status: 413, title: 'Capture too large' },
+    /** A retry of a capture that is done (every chunk committed or refused): nothing to retry. */
+    CAPTURE_FINISHED: { status: 409, title: 'Capture already finished' },
     /** The body's bytes are not UTF-8 (JSON on the wire must be). */
     BODY_INVALID_UTF8: { status: 400, title: 'Body is not valid UTF-8' },
     /**

@@ -99,7 +99,7 @@ function hostileDocuments() {
     ['bizTransactionList of 100,000 entries', withEvent((_d, e) => { e.bizTransactionList = Array.from({ length: 100_000 }, (_, i) => ({ type: 'po', bizTransaction: `urn:hn:po:${i}` })); })],
     ['@context of 100,001 strings', withEvent((d) => { d['@context'] = Array.from({ length: 100_001 }, (_, i) => `https://example.com/context/${i}`); })],
     ['@context of 100,000 strings', withEvent((d) => { d['@context'] = Array.from({ length: 100_000 }, (_, i) => `https://example.com/context/${i}`); })],
-    ['a 16 MB document (330,000 entries)', withEvent((_d, e) => { e.bizTransactionList = Array.from({ length: 330_000 }, (_, i) => ({ type: 'po', bizTransaction: `urn:hn:po:${i}` })); })],
+    ['an 8 MB document (160,000 entries)', withEvent((_d, e) => { e.bizTransactionList = Array.from({ length: 160_000 }, (_, i) => ({ type: 'po', bizTransaction: `urn:hn:po:${i}` })); })],
     ['extension nested 3,000 deep', withEvent((_d, e) => { e['hn:deep'] = nested(3_000); })],
     ['NUL in a string', withEvent((_d, e) => { e.eventID = 'urn:uuid:\u0000'; })],
     ['string of 1,000,000 characters', withEvent((_d, e) => { e['hn:note'] = 'x'.repeat(1_000_000); })],

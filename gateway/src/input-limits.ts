@@ -89,7 +89,15 @@ function pointerOf(path: readonly (string | number)[]): string {
     return pointer.replace(UNSUPPORTED_CHARACTERS, '\ufffd');
 }
 
-function refuseLimit(limit: JsonLimitName, max: number, path: readonly (string | number)[], what: string): ProblemError {
+/**
+ * The refusal of a body over one of its limits.
+ *
+ * @param limit - Which limit.
+ * @param max - Its value.
+ * @param path - Where (JSON pointer segments).
+ * @param what - What was found, for the sentence.
+ */
+export function refuseLimit(limit: JsonLimitName, max: number, path: readonly (string | number)[], what: string): ProblemError {
     const pointer = pointerOf(path);
     return newProblem('BODY_LIMIT_EXCEEDED', `${what} at ${pointer || '/'}: at most ${max}`, { extensions: { limit, max, pointer } });
 }

@@ -233,9 +233,9 @@ t.test('revoke lists the certificates; gencrl returns a CRL signed by the org CA
     t.ok(serials.includes(serialOf(user.cert)) && serials.includes(serialOf(reenrolled)), 'both certificates of the identity');
     t.equal(serials.length, 3, 'every certificate ever issued to it');
     const again = await call('POST', '/api/v1/revoke', { serial: serialOf(user.cert), aki: a.body.result.RevokedCerts[0].AKI, caname: ca.caName }, admin);
-    t.same([again.status, again.body.errors[0].code], [404, 66]);
+    t.same([again.status, again.body.errors[0]!.code], [404, 66]);
     const ghost = await call('POST', '/api/v1/revoke', { id: 'ghost', caname: ca.caName }, admin);
-    t.same([ghost.status, ghost.body.errors[0].code], [404, 10]);
+    t.same([ghost.status, ghost.body.errors[0]!.code], [404, 10]);
     const g = await call('POST', '/api/v1/gencrl', { caname: ca.caName }, admin);
     t.equal(g.status, 200, g.text);
     const pem = Buffer.from(g.body.result.CRL, 'base64').toString('utf8');

@@ -2,7 +2,8 @@
  * Untrusted input checked before any work depends on it:
  *
  * - every JSON body (`application/json`, and `application/ld+json` where a route scope adds {@link jsonBodyParser})
- *   is read as bytes, refused unless UTF-8 (`BODY_INVALID_UTF8`), parsed with fastify's own parser (secure-json-parse:
+ *   is read as bytes, refused unless UTF-8 (`BODY_INVALID_UTF8`), its values counted on the bytes a slice at a time
+ *   (json-prescan.ts: a hostile body is refused before `JSON.parse` blocks on it), parsed with fastify's own parser (secure-json-parse:
  *   `__proto__` and `constructor.prototype` keys refused), then walked once against the route's structural limits
  *   (`BODY_LIMIT_EXCEEDED`, `UNSUPPORTED_CHARACTER`; see input-limits.ts). Routes that take larger documents raise
  *   the limits with `config: { jsonLimits }`;
@@ -13,7 +14,8 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { newProblem } from '../errors';
-import { DEFAULT_JSON_LIMITS, hasUnsupportedCharacter, jsonLimitViolation, type JsonLimits } from '../input-limits';
+import { DEFAULT_JSON_LIMITS, hasUnsupportedCharacter, jsonLimitViolation, refuseLimit, type JsonLimits } from '../input-limits';
+import { prescanJson } from '../json-prescan';
 
 declare module 'fastify' {
     interface FastifyContextConfig {
@@ -42,18 +44,30 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
             done(newProblem('BODY_INVALID_UTF8', 'the body is not valid UTF-8'), undefined);
             return;
         }
-        parse(request, body.toString('utf8'), (error, value: unknown) => {
-            if (error) {
-                done(error, undefined);
-                return;
-            }
-            const problem = jsonLimitViolation(value, limitsOf(request));
-            if (problem) {
-                done(problem, undefined);
-                return;
-            }
-            done(null, value);
-        });
+        const limits = limitsOf(request);
+        // Counted on the bytes first, a slice at a time: a hostile body is refused before JSON.parse holds the event
+        // loop for its whole length.
+        prescanJson(body, limits).then(
+            (violation) => {
+                if (violation) {
+                    done(refuseLimit(violation.limit, violation.max, violation.path, violation.what), undefined);
+                    return;
+                }
+                parse(request, body.toString('utf8'), (error, value: unknown) => {
+                    if (error) {
+                        done(error, undefined);
+                        return;
+                    }
+                    const problem = jsonLimitViolation(value, limits);
+                    if (problem) {
+                        done(problem, undefined);
+                        return;
+                    }
+                    done(null, value);
+                });
+            },
+            (err: unknown) => done(err as Error, undefined),
+        );
     };
 }
 

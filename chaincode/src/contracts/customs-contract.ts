@@ -1,7 +1,8 @@
 /**
  * The `customs` contract: what only customs may do. Register enterprises, classify enterprise and person
  * credit (with reason categories; automatic removal is computed from ledger time), record regulator ratings,
- * set effective-dated rules, hold / release / seize goods, and commit and reveal inspection seeds.
+ * set effective-dated rules, hold / release / seize goods, commit and reveal inspection seeds, and suspend and
+ * reinstate enterprises (the refusal itself is an access rule: ledger/access.ts).
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import { newAlreadyExists, newInvalidArgument, newNotFound } from '../errors';
@@ -11,6 +12,7 @@ import { validateRuleSet, type CreditClass } from '../domain/rules';
 import type { KeyAttentionReason, PersonClass } from '../domain/credit';
 import { verifyReveal } from '../domain/inspection';
 import { parseInstant } from '../domain/time';
+import { decideReinstatement, decideSuspension, type SuspensionRecord, type SuspensionTx } from '../domain/suspension';
 import { locationId } from '../domain/epcis';
 import { ENTERPRISE_ROLES, TERMINAL_STATUSES, type EnterpriseRecord, type EnterpriseRole, type ItemRecord, type PersonRecord, type SeedRecord } from '../domain/records';
 import { bool, list, oneOf, optStr, PERSON_CODE, itemIdOf, REF, str, unique, USCC } from '../domain/validate';
@@ -194,6 +196,46 @@ export class CustomsContract extends LedgerContract {
       ],
     });
     return encodeToString({ txId: ctx.txId, items: items.length, movements });
+  }
+
+  /**
+   * Suspends an enterprise from `effectiveAt` (default: now; at most 366 days ahead): from then on every transaction
+   * it submits as itself is refused with ENTERPRISE_SUSPENDED. Refused with ALREADY_SUSPENDED while a suspension
+   * stands, UNKNOWN_ENTERPRISE for an enterprise customs never registered.
+   */
+  @Transaction()
+  @Returns('string')
+  async SuspendEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'suspend enterprises');
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
+    const reason = str(f, 'reason', { maxLength: 200 });
+    const effectiveAt = optStr(f, 'effectiveAt', { maxLength: 40 });
+    const prev = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
+    return this.#commitSuspension(ctx, decideSuspension(prev, ent.id, reason, effectiveAt, this.#suspensionTx(ctx)), 'SUSPENSION');
+  }
+
+  /** Ends an enterprise's suspension (or cancels a scheduled one); refused with NOT_SUSPENDED otherwise. */
+  @Transaction()
+  @Returns('string')
+  async ReinstateEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'reinstate enterprises');
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
+    const reason = optStr(f, 'reason', { maxLength: 200 }) ?? 'reinstated';
+    const prev = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
+    return this.#commitSuspension(ctx, decideReinstatement(prev, ent.id, reason, this.#suspensionTx(ctx)), 'REINSTATEMENT');
+  }
+
+  #suspensionTx(ctx: TraceContext): SuspensionTx {
+    return { iso: ctx.txTime, ms: ctx.txMs, by: ctx.caller.id, txId: ctx.txId };
+  }
+
+  /** The one place a suspension decision is written: its key and the transaction's ledger event. */
+  async #commitSuspension(ctx: TraceContext, record: SuspensionRecord, type: 'SUSPENSION' | 'REINSTATEMENT'): Promise<string> {
+    await ctx.store.put(KeyType.suspension, [record.enterprise], record);
+    await emit(ctx, { type, eventTime: ctx.txTime, items: [], movements: [], records: { suspension: record } });
+    return encodeToString(record);
   }
 
   /** Commits in advance the hash of the seed that will select exits for inspection in [validFrom, validTo). */

@@ -10,6 +10,7 @@ import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
 import { isSelected, selectionDraw } from '../domain/inspection';
+import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import { shanghaiYear } from '../domain/time';
 import type { EpcisEvent } from '../domain/epcis';
 import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
@@ -106,13 +107,18 @@ export class QueryContract extends LedgerContract {
     });
   }
 
-  /** An enterprise with its credit class in effect now. */
+  /** An enterprise with its credit class in effect now and its suspension record, if customs ever suspended it. */
   @Transaction(false)
   @Returns('string')
   async GetEnterprise(ctx: TraceContext, requestJson: string): Promise<string> {
     const ent: EnterpriseRecord = await loadEnterprise(ctx, str(parseRequest(requestJson), 'id', { pattern: USCC }));
     const rules = await rulesAt(ctx, ctx.txTime);
-    return encodeToString({ ...ent, effectiveClass: effectiveEnterpriseClass(rules, ent.credit, ctx.txTime) });
+    const suspension = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
+    return encodeToString({
+      ...ent,
+      effectiveClass: effectiveEnterpriseClass(rules, ent.credit, ctx.txTime),
+      ...(suspension ? { suspension: { ...suspension, inEffect: suspensionInEffect(suspension, ctx.txMs) } } : {}),
+    });
   }
 
   /** The rules in force at a time (default now) and every rule set customs put on the ledger. */

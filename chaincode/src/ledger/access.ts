@@ -1,10 +1,12 @@
 /**
  * Access control from the caller's identity (MSP id + certificate attributes). Customs is the customs MSP with
  * role `customs`; an enterprise is a caller whose `enterpriseId` attribute names an enterprise customs
- * registered for the caller's MSP. Every denial has its code.
+ * registered for the caller's MSP. Every denial has its code. A caller whose enterprise customs suspended is refused
+ * before any contract looks at its request ({@link refuseSuspendedCaller}, run before every ledger transaction).
  */
 import { ChaincodeError, ErrorCode, newAccessDenied } from '../errors';
 import type { EnterpriseRecord, EnterpriseRole } from '../domain/records';
+import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import { KeyType } from './keys';
 import type { TraceContext } from './trace-context';
 
@@ -40,4 +42,20 @@ export async function requireEnterprise(ctx: TraceContext, role?: EnterpriseRole
   }
   if (role && !ent.roles.includes(role)) throw newAccessDenied(`only a registered ${role} may ${what}; ${id} is ${ent.roles.join(', ')}`);
   return ent;
+}
+
+/**
+ * Refuses every transaction a suspended enterprise makes as itself (ENTERPRISE_SUSPENDED): any caller other than
+ * customs whose certificate names an enterprise, whatever the contract or function, reads or writes. Run before
+ * every ledger transaction, so that no contract can forget it and a client that bypasses the gateway gains nothing.
+ * The read puts the suspension key in the transaction's read set: a transaction endorsed before a suspension but
+ * ordered after it fails validation (MVCC_READ_CONFLICT) instead of slipping through.
+ */
+export async function refuseSuspendedCaller(ctx: TraceContext): Promise<void> {
+  const id = ctx.caller.enterpriseId;
+  if (id === null || isCustoms(ctx)) return;
+  const suspension = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [id]);
+  if (suspensionInEffect(suspension, ctx.txMs)) {
+    throw new ChaincodeError(ErrorCode.ENTERPRISE_SUSPENDED, `enterprise ${id} is suspended by customs since ${suspension!.effectiveAt}: ${suspension!.reason}`);
+  }
 }

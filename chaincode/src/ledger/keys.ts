@@ -21,4 +21,5 @@ export const KeyType = {
   seed: 'seed', // [seedId]
   event: 'evt', // [txId, index] -> EPCIS events of the transaction
   submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
+  suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)
 } as const;

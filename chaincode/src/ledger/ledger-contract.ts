@@ -1,6 +1,7 @@
 /**
  * Base class of the traceability contracts: sets up the context before each transaction and emits the
- * transaction's single chaincode event after it (Fabric keeps only the last event set per transaction).
+ * transaction's single chaincode event after it (Fabric keeps only the last event set per transaction). Before any
+ * transaction, a suspended enterprise is refused (access.ts), in this one place for every contract.
  */
 import { Contract } from 'fabric-contract-api';
 import { callerOf } from '../caller';
@@ -9,6 +10,7 @@ import { timestampToIso } from '../tx-time';
 import { groupItems } from './item-groups';
 import { LEDGER_EVENT_NAME, LEDGER_EVENT_VERSION, TraceContext } from './trace-context';
 import { LedgerStore } from './store';
+import { refuseSuspendedCaller } from './access';
 
 export abstract class LedgerContract extends Contract {
   override createContext(): TraceContext {
@@ -22,6 +24,7 @@ export abstract class LedgerContract extends Contract {
     ctx.txTime = timestampToIso(ctx.stub.getTxTimestamp());
     ctx.txMs = Date.parse(ctx.txTime);
     ctx.ledgerEvent = undefined;
+    await refuseSuspendedCaller(ctx);
   }
 
   override async afterTransaction(ctx: TraceContext): Promise<void> {

@@ -64,6 +64,15 @@ export const ErrorCode = {
    * retry of something that is already on the ledger. The detail names the earlier transaction; treat as success.
    */
   DUPLICATE_SUBMISSION: 'DUPLICATE_SUBMISSION',
+  /**
+   * Customs suspended the caller's enterprise and the suspension is in effect: every transaction the enterprise
+   * submits as itself is refused until customs reinstates it.
+   */
+  ENTERPRISE_SUSPENDED: 'ENTERPRISE_SUSPENDED',
+  /** Customs tried to suspend an enterprise that is already suspended (in effect or scheduled). */
+  ALREADY_SUSPENDED: 'ALREADY_SUSPENDED',
+  /** Customs tried to reinstate an enterprise that is not suspended. */
+  NOT_SUSPENDED: 'NOT_SUSPENDED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

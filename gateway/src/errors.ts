@@ -102,6 +102,28 @@ export const ErrorCodes = {
     TOO_MANY_AUTH_FAILURES: { status: 429, title: 'Too many failed authentications' },
     /** A value is nested deeper than a codec accepts (canonical JSON). */
     NESTING_TOO_DEEP: { status: 422, title: 'Value nested too deep' },
+    /** Onboarding: the gateway has no certificate authority for this MSP (see README, "Identities"). */
+    UNKNOWN_MSP: { status: 422, title: 'No certificate authority for this MSP' },
+    /** Onboarding: the CSR is not a PEM PKCS#10 request with an ECDSA P-256 key, CN = the enterprise id, valid signature. */
+    CSR_REJECTED: { status: 422, title: 'Certificate signing request refused' },
+    /** Onboarding or renewal: the organisation's CA is unreachable or busy; nothing was stored, retry after Retry-After. */
+    CA_UNAVAILABLE: { status: 503, title: 'Certificate authority unavailable' },
+    /** The CA refused the gateway's registrar (wrong secret, or no right to register clients with these attributes). */
+    CA_REGISTRAR_NOT_AUTHORIZED: { status: 502, title: 'Certificate authority refused the registrar' },
+    /** The CA already has an identity with this enrollment id that the gateway cannot enroll (another secret or attributes). */
+    CA_IDENTITY_CONFLICT: { status: 409, title: 'Identity already registered at the certificate authority' },
+    /** The CA answered with another failure (misconfigured CA name, server error, unreadable answer). */
+    CA_FAILURE: { status: 502, title: 'Certificate authority failure' },
+    /** The enterprise keeps its own key (it enrolled with a CSR): the gateway cannot sign for it. */
+    LEDGER_IDENTITY_EXTERNAL: { status: 403, title: 'Enterprise signs with its own key' },
+    /** The enterprise's certificate has expired and was not renewed yet. */
+    LEDGER_IDENTITY_EXPIRED: { status: 403, title: 'Ledger identity expired' },
+    /** The enterprise's certificate was revoked. */
+    LEDGER_IDENTITY_REVOKED: { status: 403, title: 'Ledger identity revoked' },
+    /** The peer refused the enterprise's certificate (revoked by a CRL, or not trusted by the channel). */
+    LEDGER_IDENTITY_REFUSED: { status: 403, title: 'Ledger identity refused by the peer' },
+    /** A stored identity's key cannot be opened (its key-encryption key is not configured, or it is damaged). */
+    IDENTITY_KEY_UNAVAILABLE: { status: 500, title: 'Identity key unavailable' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

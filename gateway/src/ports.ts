@@ -44,6 +44,13 @@ export interface LedgerClients {
      * @throws ProblemError `LEDGER_IDENTITY_MISSING` when the gateway holds no identity for that organisation.
      */
     forCaller(caller: LedgerCaller, contractName?: string): LedgerContractPort;
+    /**
+     * Forget the caller's connected identity, so the next call reads the identity store again (after onboarding or a
+     * renewal in this process). Optional: registries without stored identities need not implement it.
+     */
+    evict?(caller: LedgerCaller): void;
+    /** Stored identities connected right now (the LRU's size), for metrics and the memory bench. */
+    activeIdentities?(): number;
     /** Reachability probe for readiness (`system:Ping` as the customs identity). */
     ping(): Promise<void>;
     /** Close every client, then the shared connection. */

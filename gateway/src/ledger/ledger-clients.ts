@@ -4,18 +4,26 @@
  * sees the real actor: a customs key signs as the customs identity, an enterprise key as its MSP's identity (the one
  * whose certificate carries the enterprise's `enterpriseId` attribute when there is one).
  *
+ * Enterprises onboarded through the API have their own identity in the identity store (`stored`): it is loaded
+ * when the enterprise first calls and its connected client kept in a bounded LRU (`maxActiveIdentities`), every one
+ * a `Gateway` over the same gRPC connection, so memory follows the active enterprises, not the registered ones. The
+ * profile's static identities serve customs, operators and deployments that configure identities by hand.
+ *
  * Composes the Fabric adapter's exports (connection, gateway, `LedgerClient`); it never imports @hyperledger/*.
  */
 import { readFileSync } from 'node:fs';
 import {
     LedgerClient,
+    LedgerError,
     connectGateway,
     newGrpcConnection,
     type GatewayDeadlines,
     type RetryOptions,
 } from '../adapters/fabric';
-import { newProblem } from '../errors';
-import type { LedgerCaller, LedgerClients, LedgerContractPort } from '../ports';
+import { newProblem, ProblemError } from '../errors';
+import { identityExpiredProblem, type LoadedIdentity, type StoredIdentitySource } from '../identity/identity-registry';
+import { LruMap } from '../identity/lru';
+import type { LedgerArgumentValue, LedgerCaller, LedgerClients, LedgerContractPort } from '../ports';
 import { readFabricCaAttributes } from './fabric-ca-attributes';
 import type { LedgerIdentityFiles, LedgerSettings } from './ledger-settings';
 
@@ -35,7 +43,18 @@ export interface LedgerClientsOptions {
     deadlines?: Partial<GatewayDeadlines>;
     /** Submit retry policy to override. */
     submitRetry?: Readonly<RetryOptions>;
+    /** Enterprises' own identities (onboarding); without it only the profile's identities sign. */
+    stored?: StoredIdentitySource;
+    /** Most stored identities connected at once (LRU); default {@link DEFAULT_MAX_ACTIVE_IDENTITIES}. */
+    maxActiveIdentities?: number;
+    /** How long a connected stored identity is used before the store is read again (a renewal by another process). */
+    storedIdentityTtlMs?: number;
 }
+
+/** Default size of the LRU of connected enterprise identities. */
+export const DEFAULT_MAX_ACTIVE_IDENTITIES = 1_000;
+/** Default time a connected stored identity is trusted without reading the store again. */
+export const DEFAULT_STORED_IDENTITY_TTL_MS = 10 * 60_000;
 
 interface IdentityEntry {
     readonly files: LedgerIdentityFiles;
@@ -78,6 +97,100 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
     const clients = new Map<string, LedgerClient>();
     let closed = false;
 
+    // Enterprises' own identities: a connected client per contract, or the static identity the store sent us back to.
+    type Resolved =
+        | { readonly kind: 'stored'; readonly identity: Omit<LoadedIdentity, 'keyPem'>; readonly gateway: ReturnType<typeof connectGateway>; readonly clients: Map<string, LedgerClient>; readonly loadedAt: number }
+        | { readonly kind: 'static'; readonly entry: IdentityEntry; readonly loadedAt: number };
+    const stored = options.stored;
+    const ttlMs = options.storedIdentityTtlMs ?? DEFAULT_STORED_IDENTITY_TTL_MS;
+    // Eviction drops the references only: Gateway.close() holds nothing, and a request still using an evicted client
+    // finishes with it (request clients open no event streams).
+    const active = new LruMap<string, Resolved>(options.maxActiveIdentities ?? DEFAULT_MAX_ACTIVE_IDENTITIES);
+    const loading = new Map<string, Promise<Resolved>>();
+    const callerKey = (caller: LedgerCaller) => `${caller.mspId}\u0000${caller.enterpriseId ?? ''}`;
+
+    const resolveStored = (caller: LedgerCaller): Promise<Resolved> => {
+        const key = callerKey(caller);
+        let pending = loading.get(key);
+        if (pending) return pending;
+        pending = (async (): Promise<Resolved> => {
+            const loaded = await (stored as StoredIdentitySource).load(caller);
+            if (!loaded) {
+                const entry = identityFor(caller);
+                if (!entry) throw missing(caller);
+                return { kind: 'static', entry, loadedAt: Date.now() };
+            }
+            try {
+                const gateway = connectGateway({
+                    client: grpcClient,
+                    identity: { mspId: loaded.mspId, certPem: loaded.certPem },
+                    keyPem: loaded.keyPem,
+                    ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+                });
+                const { keyPem: _key, ...identity } = loaded;
+                return { kind: 'stored', identity, gateway, clients: new Map(), loadedAt: Date.now() };
+            } finally {
+                loaded.keyPem.fill(0); // the signer holds a KeyObject; the PEM bytes are not kept
+            }
+        })();
+        loading.set(key, pending);
+        pending.then(
+            (resolved) => {
+                if (loading.get(key) === pending && !closed) active.set(key, resolved);
+            },
+            () => undefined,
+        ).finally(() => {
+            if (loading.get(key) === pending) loading.delete(key);
+        });
+        return pending;
+    };
+
+    const storedClient = (resolved: Extract<Resolved, { kind: 'stored' }>, key: string, contractName: string | undefined): LedgerContractPort => {
+        const { identity } = resolved;
+        if (identity.notAfter.getTime() <= Date.now()) {
+            active.delete(key);
+            throw identityExpiredProblem(identity.enterpriseId, identity.notAfter);
+        }
+        let client = resolved.clients.get(contractName ?? '');
+        if (!client) {
+            const network = resolved.gateway.getNetwork(settings.channel);
+            client = new LedgerClient({
+                contract: network.getContract(settings.chaincode, contractName),
+                network,
+                ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
+            });
+            resolved.clients.set(contractName ?? '', client);
+        }
+        const port = client;
+        // The peer refusing an enterprise's own certificate (revoked in the channel's CRL, or no longer trusted) is
+        // that enterprise's problem, not a gateway fault: a 403 with its code, and the store is read again next time.
+        const refused = (err: unknown): never => {
+            if (err instanceof LedgerError && err.kind === 'identity') {
+                active.delete(key);
+                throw newProblem('LEDGER_IDENTITY_REFUSED', `the peer refused the certificate of enterprise ${identity.enterpriseId}`, { cause: err });
+            }
+            throw err;
+        };
+        return {
+            evaluate: <T>(name: string, args?: readonly LedgerArgumentValue[]) => port.evaluate<T>(name, args).catch(refused),
+            submit: <T>(name: string, args?: readonly LedgerArgumentValue[], submitOptions?: Parameters<LedgerContractPort['submit']>[2]) =>
+                port.submit<T>(name, args, submitOptions).catch(refused),
+        };
+    };
+
+    const viaResolved = (resolved: Resolved, key: string, contractName: string | undefined): LedgerContractPort =>
+        resolved.kind === 'static' ? clientFor(resolved.entry, contractName) : storedClient(resolved, key, contractName);
+
+    /** A port that resolves the caller's stored identity on its first call. */
+    const lazyPort = (caller: LedgerCaller, key: string, contractName: string | undefined): LedgerContractPort => {
+        const port = async () => viaResolved(await resolveStored(caller), key, contractName);
+        return {
+            evaluate: async <T>(name: string, args?: readonly LedgerArgumentValue[]) => (await port()).evaluate<T>(name, args),
+            submit: async <T>(name: string, args?: readonly LedgerArgumentValue[], submitOptions?: Parameters<LedgerContractPort['submit']>[2]) =>
+                (await port()).submit<T>(name, args, submitOptions),
+        };
+    };
+
     const identityFor = (caller: LedgerCaller): IdentityEntry | undefined => {
         const sameMsp = entries.filter((entry) => entry.files.mspId === caller.mspId);
         return (
@@ -85,6 +198,14 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
             sameMsp.find((entry) => entry.enterpriseId === undefined)
         );
     };
+
+    const missing = (caller: LedgerCaller): ProblemError =>
+        newProblem(
+            'LEDGER_IDENTITY_MISSING',
+            `this gateway holds no Fabric identity for MSP ${caller.mspId}` +
+                (caller.enterpriseId ? ` (enterprise ${caller.enterpriseId})` : '') +
+                '; add one to the connection profile',
+        );
 
     const clientFor = (entry: IdentityEntry, contractName: string | undefined): LedgerClient => {
         const cacheKey = `${entry.files.name}\u0000${contractName ?? ''}`;
@@ -103,17 +224,24 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
 
     return {
         forCaller(caller, contractName): LedgerContractPort {
-            const entry = identityFor(caller);
-            if (!entry) {
-                throw newProblem(
-                    'LEDGER_IDENTITY_MISSING',
-                    `this gateway holds no Fabric identity for MSP ${caller.mspId}` +
-                        (caller.enterpriseId ? ` (enterprise ${caller.enterpriseId})` : '') +
-                        '; add one to the connection profile',
-                );
+            if (stored && caller.enterpriseId !== null && stored.servesMsp(caller.mspId)) {
+                const key = callerKey(caller);
+                const hit = active.get(key);
+                if (hit && Date.now() - hit.loadedAt < ttlMs) return viaResolved(hit, key, contractName);
+                return lazyPort(caller, key, contractName);
             }
+            const entry = identityFor(caller);
+            if (!entry) throw missing(caller);
             return clientFor(entry, contractName);
         },
+
+        evict(caller) {
+            const key = callerKey(caller);
+            active.delete(key);
+            loading.delete(key); // a load in flight is then not cached
+        },
+
+        activeIdentities: () => active.size,
 
         async ping() {
             const entry = identityFor({ mspId: customsMspId, enterpriseId: null }) ?? entries[0];
@@ -128,6 +256,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
                 return;
             }
             closed = true;
+            active.clear();
             // Event streams first (inside each client), then the gateways, then the shared connection.
             for (const client of Array.from(clients.values())) {
                 client.close();

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readProfileCas, type CaSettings } from '../identity/ca-settings';
 
 /** One signing identity: its name in the profile, MSP, and PEM files. */
 export interface LedgerIdentityFiles {
@@ -25,6 +26,8 @@ export interface LedgerSettings {
     readonly chaincode: string;
     /** Identities, in profile order (the first of an MSP is its default). */
     readonly identities: readonly LedgerIdentityFiles[];
+    /** Each organisation's Fabric CA and registrar, for onboarding; empty when identities are configured by hand. */
+    readonly certificateAuthorities?: readonly CaSettings[];
 }
 
 /** Most identities read from one profile. */
@@ -87,6 +90,7 @@ export function readConnectionProfile(path: string): { settings?: LedgerSettings
             if (!existsSync(file)) problems.push(`identities.${identity.name}: file ${file} does not exist`);
         }
     }
+    const certificateAuthorities = readProfileCas(record, base, problems);
     if (tlsCaCertPath !== undefined && !existsSync(absolute(base, tlsCaCertPath))) {
         problems.push(`tlsCACertPath: file ${absolute(base, tlsCaCertPath)} does not exist`);
     }
@@ -100,6 +104,7 @@ export function readConnectionProfile(path: string): { settings?: LedgerSettings
             channel,
             chaincode,
             identities,
+            ...(certificateAuthorities.length === 0 ? {} : { certificateAuthorities }),
             ...(hostAlias === undefined ? {} : { hostAlias }),
             ...(tlsCaCertPath === undefined ? {} : { tlsCaCertPath: absolute(base, tlsCaCertPath) }),
         },

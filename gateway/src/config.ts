@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MIN_BOOTSTRAP_KEY_LENGTH } from './domain/api-key';
+import { readIdentityConfig, type IdentityConfig } from './identity/identity-config';
 import { readConnectionProfile, type LedgerSettings } from './ledger/ledger-settings';
 
 /** Shortest accepted `PERSON_CODE_SECRET`, in characters: the HMAC key of every person code. */
@@ -58,6 +59,8 @@ export interface Config {
     readonly readinessTimeoutMs: number;
     /** How long shutdown may take before the process exits anyway. */
     readonly shutdownGraceMs: number;
+    /** Identities issued at onboarding: key-encryption keys, CAs from the environment, registry and renewal bounds. */
+    readonly identity: IdentityConfig;
 }
 
 /** Every problem found in the environment, one line per variable. */
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         dataDir: resolve(cwd, read('DATA_DIR') ?? 'data'),
         readinessTimeoutMs: integer('READINESS_TIMEOUT_MS', 2_000, 100, 60_000),
         shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 15_000, 1_000, 600_000),
+        identity: readIdentityConfig(read, integer, cwd, problems),
     };
     if (problems.length > 0) {
         throw new ConfigError(problems);

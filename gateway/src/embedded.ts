@@ -4,7 +4,8 @@
  * - no `DATABASE_URL`: an embedded PostgreSQL in `<data>/pg` (and, with no `REDIS_URL`, the queue runs on it too);
  * - no Fabric settings: the dev peer (`@hainan/devnet`) with the project's chaincode in `<data>/devnet`, whose
  *   `connection.json` then supplies the ledger settings;
- * - no `PERSON_CODE_SECRET` with the embedded database: one generated once into `<data>/person-code-secret`.
+ * - no `PERSON_CODE_SECRET` with the embedded database: one generated once into `<data>/person-code-secret`;
+ * - no `IDENTITY_KEY_ENCRYPTION_KEY`(`_FILE`): a key-encryption key made once into `<data>/identity-kek` (mode 0600).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { DEFAULT_CHAINCODE, startDevnet } from '@hainan/devnet';
 import { startEmbeddedPostgres } from './adapters/pg';
 import type { Config } from './config';
+import { parseKekList, readOrCreateKekFile } from './identity/key-vault';
 import { readConnectionProfile, type LedgerSettings } from './ledger/ledger-settings';
 
 /** gRPC port of the in-process dev peer: the one the README documents for `npm start`. */
@@ -29,6 +31,8 @@ export interface Infrastructure {
     readonly databaseUrl: string;
     readonly ledgerSettings: LedgerSettings;
     readonly personCodeSecret: string;
+    /** Key-encryption keys of stored identity keys (the first encrypts). */
+    readonly keyEncryptionKeys: readonly Buffer[];
     /** Which parts run in this process. */
     readonly embedded: { readonly postgres: boolean; readonly devnet: boolean };
     /** Stop the dev peer, if started here (after the ledger clients are closed). */
@@ -77,6 +81,7 @@ export async function provideInfrastructure(config: Config, log: EmbeddedLogger)
             databaseUrl: postgres?.url ?? (config.databaseUrl as string),
             ledgerSettings,
             personCodeSecret: config.personCodeSecret ?? (await readOrCreateSecret(join(config.dataDir, 'person-code-secret'))),
+            keyEncryptionKeys: config.identity.keyEncryptionKeys ?? parseKekList(await readOrCreateKekFile(join(config.dataDir, 'identity-kek'))).keks,
             embedded: { postgres: postgres !== undefined, devnet: devnet !== undefined },
             stopDevnet: async () => devnet?.close(),
             stopPostgres: async () => postgres?.stop(),

@@ -17,6 +17,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
 import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
 import { provideInfrastructure } from './embedded';
+import { newIdentityServices } from './identity/identity-services';
 import { newLedgerClients } from './ledger/ledger-clients';
 import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
 import type { JobQueue, ReadinessCheck } from './ports';
@@ -64,7 +65,21 @@ async function main(): Promise<void> {
         await newApiKeysRepository(pool).upsertBootstrap(apiKeyDigest(bootstrapKey));
     }
 
-    const ledgers = newLedgerClients({ settings: infra.ledgerSettings, customsMspId: config.customsMspId });
+    // Enterprises' own identities (issued at onboarding, keys sealed in PostgreSQL, connected lazily in a bounded LRU).
+    const identities = newIdentityServices({
+        db: pool,
+        profileCas: infra.ledgerSettings.certificateAuthorities ?? [],
+        config: config.identity,
+        keyEncryptionKeys: infra.keyEncryptionKeys,
+    });
+    const ledgers = newLedgerClients({
+        settings: infra.ledgerSettings,
+        customsMspId: config.customsMspId,
+        ...(identities.stored === undefined ? {} : { stored: identities.stored }),
+        maxActiveIdentities: config.identity.maxActive,
+    });
+    const identityLog = logger.child({ component: 'identity' });
+    const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
     const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
     const bullmq = config.redisUrl ? newBullmqQueue({
               redisUrl: config.redisUrl,
@@ -92,7 +107,10 @@ async function main(): Promise<void> {
         db: pool,
         jobQueue,
         ledgers,
-        ports: { registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers) },
+        ports: {
+            registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
+            ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
+        },
         personCodeSecret: infra.personCodeSecret,
         readinessChecks,
         readinessTimeoutMs: config.readinessTimeoutMs,
@@ -124,6 +142,7 @@ async function main(): Promise<void> {
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
         await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
         projectionLedger.close();
+        await renewal?.stop(); // a renewal in progress finishes (it holds a CA request, then one row update)
         ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
         await infra.stopDevnet();
         await bullmq?.disconnect(); // Redis
@@ -159,6 +178,8 @@ async function main(): Promise<void> {
             });
     }, STALE_SWEEP_INTERVAL_MS);
     staleSweep.unref();
+
+    renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
 
     const address = await server.listen({ port: config.port, host: config.host });
     projection.start();

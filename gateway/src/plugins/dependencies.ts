@@ -21,6 +21,7 @@ import {
 import { withApiKeyCache } from '../cache/api-key-cache';
 import type { ProjectionReadCache } from '../cache/read-cache';
 import { newPersonCoder, type PersonCoder } from '../domain/person-code';
+import type { IdentityOnboarding } from '../identity/onboarding';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
 
 /** Repositories over the pool (for a transaction, build them over its client with the `new*Repository` factories). */
@@ -35,6 +36,11 @@ export interface Repositories {
 /** Ports whose implementation the composition root chooses. */
 export interface Ports {
     readonly registerEnterpriseOnLedger: RegisterEnterpriseOnLedger;
+    /**
+     * Issues each new enterprise its X.509 identity with its organisation's CA (identity/onboarding.ts). Without it,
+     * registration issues no identity and enterprises sign with the profile's identities.
+     */
+    readonly identityOnboarding?: IdentityOnboarding;
 }
 
 declare module 'fastify' {

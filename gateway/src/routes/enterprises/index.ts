@@ -1,5 +1,6 @@
 /**
- * The enterprise directory: customs registers enterprises (gateway row + ledger registration through the
+ * The enterprise directory: customs registers enterprises (the X.509 identity issued by the organisation's CA
+ * through the `identityOnboarding` port, then gateway row + identity row + ledger registration through the
  * `registerEnterpriseOnLedger` port, in one database transaction) and issues their API keys; an enterprise may read
  * its own entry.
  */
@@ -10,6 +11,7 @@ import { newApiKeysRepository, newEnterprisesRepository, withTransaction } from 
 import { apiKeyDigest, generateApiKey } from '../../domain/api-key';
 import type { Enterprise } from '../../domain/principal';
 import { newProblem } from '../../errors';
+import { newIdentityStore } from '../../identity/identity-store';
 import { assertTenant, requireRole } from '../../plugins/auth';
 import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import { CreateEnterpriseBody, CreateKeyBody, CreatedKeyResponse, EnterpriseParams, EnterpriseResponse } from './schema';
@@ -33,19 +35,31 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             config: { idempotent: true },
             schema: {
                 tags: ['enterprises'],
-                summary: 'Register an enterprise (customs); honours Idempotency-Key',
+                summary: 'Register an enterprise (customs) and issue its X.509 identity with its organisation\'s CA; honours Idempotency-Key',
                 headers: IdempotencyHeaders,
                 body: CreateEnterpriseBody,
-                response: { 201: EnterpriseResponse, 409: Problem, 422: Problem, ...authenticatedErrors },
+                response: { 201: EnterpriseResponse, 409: Problem, 422: Problem, ...authenticatedErrors, 502: Problem, 503: Problem },
             },
         },
         async (request, reply) => {
-            const { id, name, roles, mspId } = request.body;
-            const enterprise = await withTransaction(fastify.db, async (tx) => {
+            const { id, name, roles, mspId, csr } = request.body;
+            const onboarding = fastify.ports.identityOnboarding;
+            if (csr !== undefined && !onboarding) {
+                throw newProblem('UNPROCESSABLE', 'this gateway issues no identities (no certificate authority configured): a csr cannot be enrolled');
+            }
+            // Checked before any CA work, so a duplicate costs the CA nothing (the insert below still settles a race).
+            if (await fastify.repositories.enterprises.findById(id)) {
+                throw newProblem('ALREADY_EXISTS', `enterprise ${id} is already registered`);
+            }
+            // The identity is issued before anything is stored: a CA that is down leaves no row behind (503, retry), and
+            // the retry finds the CA identity registered by the first attempt and enrolls it again (onboarding.ts).
+            const issued = onboarding ? await onboarding.issue({ id, mspId, roles }, csr) : undefined;
+            const { enterprise, identity } = await withTransaction(fastify.db, async (tx) => {
                 const inserted = await newEnterprisesRepository(tx).insert({ id, name, roles, mspId });
                 if (!inserted) {
                     throw newProblem('ALREADY_EXISTS', `enterprise ${id} is already registered`);
                 }
+                const stored = issued ? await newIdentityStore(tx).insert(issued) : undefined;
                 try {
                     await fastify.ports.registerEnterpriseOnLedger({ caller: request.principal, enterprise: inserted });
                 } catch (err: unknown) {
@@ -54,9 +68,21 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                         throw err;
                     }
                 }
-                return inserted;
+                return { enterprise: inserted, identity: stored };
             });
-            return reply.code(201).header('location', `/v1/enterprises/${enterprise.id}`).send(toResponse(enterprise));
+            if (identity) {
+                fastify.ledgers.evict?.({ mspId, enterpriseId: id });
+                request.log.info({ enterpriseId: id, mspId, identityKind: identity.kind, certSerial: identity.certSerial }, 'enterprise identity issued');
+            }
+            return reply
+                .code(201)
+                .header('location', `/v1/enterprises/${enterprise.id}`)
+                .send({
+                    ...toResponse(enterprise),
+                    ...(identity
+                        ? { identity: { kind: identity.kind, enrollmentId: identity.enrollmentId, certificate: identity.certPem, notAfter: identity.notAfter.toISOString() } }
+                        : {}),
+                });
         },
     );
 

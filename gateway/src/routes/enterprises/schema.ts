@@ -21,6 +21,15 @@ export const CreateEnterpriseBody = Type.Object(
             pattern: '^[A-Za-z0-9._-]+$',
             description: 'Fabric MSP whose identity signs the enterprise\'s transactions',
         }),
+        csr: Type.Optional(
+            Type.String({
+                minLength: 1,
+                maxLength: 16_384,
+                description:
+                    'Bring your own key: a PEM PKCS#10 CSR (ECDSA P-256, CN = the enterprise id). The gateway enrolls it and keeps only the ' +
+                    'certificate; without it the gateway makes the key and keeps it encrypted',
+            }),
+        ),
     },
     { additionalProperties: false },
 );
@@ -34,6 +43,16 @@ export const EnterpriseResponse = Type.Object({
     roles: Type.Array(Type.String()),
     mspId: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
+    identity: Type.Optional(
+        Type.Object({
+            kind: Type.Union([Type.Literal('managed'), Type.Literal('external')], {
+                description: '`managed`: the gateway holds the key (encrypted) and signs; `external`: the enterprise keeps it',
+            }),
+            enrollmentId: Type.String(),
+            certificate: Type.String({ description: 'The enrollment certificate (PEM), with the role and enterpriseId attributes' }),
+            notAfter: Type.String({ format: 'date-time' }),
+        }),
+    ),
 });
 
 /** Path parameters naming an enterprise. */

@@ -2,7 +2,8 @@
  * The channel configuration carried by the genesis block: one `Application` group per member
  * organisation (plus the orderer org) with its MSP value (FabricMSPConfig: name + root certs), the
  * structure a real channel's config block has. The dev peer reads its MSP from here on every start, so the
- * trust roots are part of the hash-chained ledger, not a side file.
+ * trust roots are part of the hash-chained ledger, not a side file. A later config block (a config update, e.g. a
+ * CRL added to an organisation's `revocation_list`) replaces it from its block on (config-update.ts).
  */
 import { common, msp } from '@hyperledger/fabric-protos';
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
@@ -11,6 +12,8 @@ import { OrgDefinition } from './msp';
 /** Channel configuration as the dev peer needs it. */
 export interface ChannelConfig {
   channelId: string;
+  /** Config sequence: 0 in the genesis block, +1 per config update. */
+  sequence?: number;
   applicationOrgs: OrgDefinition[];
   ordererOrgs: OrgDefinition[];
 }
@@ -19,6 +22,7 @@ function orgGroup(org: OrgDefinition): InstanceType<typeof common.ConfigGroup> {
   const fabricMsp = new msp.FabricMSPConfig();
   fabricMsp.setName(org.mspId);
   fabricMsp.setRootCertsList(org.rootCertsPem.map((pem) => Buffer.from(pem)));
+  fabricMsp.setRevocationListList((org.revocationListPem ?? []).map((pem) => Buffer.from(pem)));
   const mspConfig = new msp.MSPConfig();
   mspConfig.setType(0); // FABRIC
   mspConfig.setConfig(fabricMsp.serializeBinary());
@@ -38,14 +42,14 @@ function groupOf(orgs: OrgDefinition[]): InstanceType<typeof common.ConfigGroup>
   return g;
 }
 
-/** Builds the CONFIG envelope of the genesis block. */
+/** Builds the CONFIG envelope of the genesis block (or of a config update, with its sequence). */
 export function newConfigEnvelope(config: ChannelConfig, timestampMs: number): Uint8Array {
   const channelGroup = new common.ConfigGroup();
   channelGroup.getGroupsMap().set('Application', groupOf(config.applicationOrgs));
   channelGroup.getGroupsMap().set('Orderer', groupOf(config.ordererOrgs));
   channelGroup.setModPolicy('Admins');
   const cfg = new common.Config();
-  cfg.setSequence(0);
+  cfg.setSequence(config.sequence ?? 0);
   cfg.setChannelGroup(channelGroup);
   const cfgEnv = new common.ConfigEnvelope();
   cfgEnv.setConfig(cfg);
@@ -77,7 +81,12 @@ function orgsOf(group: InstanceType<typeof common.ConfigGroup> | undefined): Org
     if (!value) return;
     const mspConfig = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
     const fabricMsp = msp.FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
-    orgs.push({ mspId, rootCertsPem: fabricMsp.getRootCertsList_asU8().map((c: Uint8Array) => Buffer.from(c).toString('utf8')) });
+    const revocationListPem = fabricMsp.getRevocationListList_asU8().map((c: Uint8Array) => Buffer.from(c).toString('utf8'));
+    orgs.push({
+      mspId,
+      rootCertsPem: fabricMsp.getRootCertsList_asU8().map((c: Uint8Array) => Buffer.from(c).toString('utf8')),
+      ...(revocationListPem.length > 0 ? { revocationListPem } : {}),
+    });
   });
   return orgs;
 }
@@ -94,6 +103,7 @@ export function parseConfigEnvelope(envelopeBytes: Uint8Array): ChannelConfig {
   const groups = cfgEnv.getConfig()?.getChannelGroup()?.getGroupsMap();
   return {
     channelId: ch.getChannelId(),
+    sequence: cfgEnv.getConfig()?.getSequence() ?? 0,
     applicationOrgs: orgsOf(groups?.get('Application')),
     ordererOrgs: orgsOf(groups?.get('Orderer')),
   };

@@ -2,14 +2,25 @@
 /**
  * `npm run devnet -- --data <dir>`: runs the dev peer until SIGINT/SIGTERM. Prints one line
  * `DEVNET READY {"endpoint":...,"connectionProfile":...}` when it accepts clients.
+ *
+ * `npm run devnet -- add-crl --data <dir> --msp <mspId> --crl <file>`: with the dev peer stopped, commits a config
+ * block that adds the CRL to the organisation's MSP in the channel configuration (config-update.ts); the peer
+ * refuses the certificates it lists from its next start on. A running in-process network: Devnet.addRevocationList.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
+import { commitRevocationList, ConfigUpdateError } from './config-update';
+import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID } from './crypto-material';
+import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
+import { Ledger } from './ledger/ledger';
+import { serializeIdentity } from './msp';
 
 const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls] [--ca-port 0] [--no-ca]
   [--chaincode name=<module dir>]... [--chaincode-script name=<server.js>]... [--chaincode-address name=<host:port>]...
-  [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]`;
+  [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]
+       devnet add-crl --data <dir> --msp <mspId> --crl <file.pem>   (dev peer stopped)`;
 
 function fail(message: string): never {
   process.stderr.write(`devnet: ${message}\n${USAGE}\n`);
@@ -31,7 +42,34 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
   });
 }
 
+/** `add-crl`: one config block adding a CRL to an organisation's MSP, on a stopped peer's ledger. */
+async function addCrl(args: string[]): Promise<void> {
+  let v;
+  try {
+    v = parseArgs({ args, options: { data: { type: 'string' }, msp: { type: 'string' }, crl: { type: 'string' } } }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (!v.data || !v.msp || !v.crl) fail('add-crl needs --data, --msp and --crl');
+  const dataDir = resolve(v.data);
+  const crlPem = await readFile(resolve(v.crl), 'utf8');
+  const crypto = await loadOrCreateCryptoMaterial(dataDir);
+  const ordererKey = privateKeyFromPem(crypto.orderer.keyPem);
+  const signer = { creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem), sign: (m: Uint8Array) => signLowS(ordererKey, m) };
+  const ledger = await Ledger.open(join(dataDir, 'ledger'), () => fail(`${dataDir} holds no ledger`), () => false);
+  try {
+    const next = await commitRevocationList(ledger, signer, v.msp, crlPem);
+    process.stdout.write(`config block ${ledger.height - 1}: CRL added to ${v.msp} (config sequence ${next.sequence})\n`);
+  } catch (err) {
+    if (err instanceof ConfigUpdateError) fail(err.message);
+    throw err;
+  } finally {
+    await ledger.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'add-crl') return addCrl(process.argv.slice(3));
   let parsed;
   try {
     parsed = parseArgs({

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { gateway } from '@hyperledger/fabric-protos';
 import { newConfigEnvelope, parseConfigEnvelope } from './channel-config';
+import { commitRevocationList } from './config-update';
 import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID, PEER_MSP_ID, IdentityFiles } from './crypto-material';
 import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
 import { ChannelMsp, serializeIdentity } from './msp';
@@ -68,6 +69,12 @@ export interface Devnet {
   profile: ConnectionProfile;
   profilePath: string;
   ledger: Ledger;
+  /**
+   * Adds a CRL (PEM, e.g. from the dev CA's gencrl) to an application organisation's MSP by a config block, and
+   * applies it at once: from then on a certificate it lists is refused as a real peer refuses it. Throws
+   * ConfigUpdateError for an unknown MSP or a CRL not signed by the MSP's root.
+   */
+  addRevocationList(mspId: string, crlPem: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,12 +136,13 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
   const ledger = await Ledger.open(join(dataDir, 'ledger'), genesis, endorsementCheck);
   if (ledger.truncatedBytes > 0) log(`ledger: dropped a torn tail of ${ledger.truncatedBytes} bytes left by a crash`);
-  const config = parseConfigEnvelope(ledger.genesisEnvelope);
+  // The configuration in force is the newest config block's (a config update may have added CRLs since genesis).
+  const config = parseConfigEnvelope(ledger.configEnvelope);
   if (config.channelId !== channelId) {
     throw new Error(`data directory holds channel ${config.channelId}, not ${channelId}`);
   }
-  msp = new ChannelMsp([...config.applicationOrgs, ...config.ordererOrgs]);
-  const appMsp = new ChannelMsp(config.applicationOrgs);
+  msp = await ChannelMsp.create([...config.applicationOrgs, ...config.ordererOrgs]);
+  const appMsp = await ChannelMsp.create(config.applicationOrgs);
 
   const processes: ChaincodeProcess[] = [];
   const definitions = new Map<string, ChaincodeDefinition>();
@@ -216,6 +224,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     profile,
     profilePath,
     ledger,
+    async addRevocationList(mspId, crlPem) {
+      const next = await commitRevocationList(ledger, blockSigner, mspId, crlPem);
+      await appMsp.reconfigure(next.applicationOrgs);
+      await msp!.reconfigure([...next.applicationOrgs, ...next.ordererOrgs]);
+      log(`config block ${ledger.height - 1}: CRL added to ${mspId} (config sequence ${next.sequence})`);
+    },
     async close() {
       if (closed) return;
       closed = true;

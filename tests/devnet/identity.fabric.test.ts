@@ -1,12 +1,20 @@
-// Proves the dev peer checks identity like Fabric: a certificate from a self-made CA, an unknown MSP id, or a valid
-// certificate with the wrong signing key is refused, with the texts and codes a real peer gives, for every request kind.
-// How: forge identities with the dev CA code, connect the official client with them, and read the errors it raises.
+// Proves the dev peer checks identity like Fabric: a certificate from a self-made CA, an unknown MSP id, a valid
+// certificate with the wrong signing key, or a certificate revoked by a CRL in the channel's MSP configuration is
+// refused, with the texts and codes a real peer gives, for every request kind.
+// How: forge identities with the dev CA code (or enroll and revoke them at the dev Fabric CA), connect the official
+// client with them, and read the errors it raises.
 import t from 'tap';
+import { execFile } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FabricCaClient, newPemSigningIdentity } from '../../gateway/src/identity/fabric-ca-client';
+import { newKeyAndCsr } from '../../gateway/src/identity/enrollment-csr';
 import { connect, EndorseError, hash, signers } from '@hyperledger/fabric-gateway';
 import { createOrgCa, issueIdentity } from '../../devnet/src/crypto/dev-ca';
-import { DevnetProcess, newGrpcClient, probeChaincodeArgs, startDevnetProcess } from '../../testkit/src/devnet';
+import { DevnetProcess, newGrpcClient, probeChaincodeArgs, REPO_ROOT, startDevnetProcess } from '../../testkit/src/devnet';
 
 let dn: DevnetProcess;
 t.before(async () => {
@@ -79,4 +87,63 @@ t.test('an envelope whose signature does not match its creator is refused at sub
   const err = await forged.submit().catch((e) => e);
   t.equal(err.code, 10);
   t.match(err.details?.[0]?.message ?? '', /status=FORBIDDEN/);
+});
+
+// Fabric 2.5 (v2.5.6 source, not observed on a real peer: shared/fabric-peer-behaviour.md has no recording of this
+// case): msp/mspimplvalidate.go:136 fails Validate() with "The certificate has been revoked" for a serial listed by a
+// CRL in the MSP's revocation_list whose AKI is the issuing CA's SKI and which that CA signed; the endorser hides the
+// reason behind its generic text, core/endorser/msgvalidation.go:176-181 "access denied: channel [%s] creator org
+// [%s]", wrapped by core/endorser/endorser.go:261 "error validating proposal"; the Gateway passes it on as for a wrong
+// signing key (internal/pkg/gateway/evaluate.go:83, endorse.go:228). Events and commit status check the channel's
+// Readers policy (chaincodeevents.go:44, commitstatus.go:41), which a revoked identity cannot satisfy
+// (msp/mspimpl.go:501, MEMBER principals call Validate): PERMISSION_DENIED with the policy text.
+t.test('a certificate revoked at the dev CA and added to the channel MSP by a config block is refused (from source, not observed)', async (t) => {
+  const entry = dn.profile.certificateAuthorities!['ca.enterprise.devnet']!;
+  const ca = new FabricCaClient({ url: entry.url, caName: entry.caName, tlsCaCertPem: readFileSync(entry.tlsCACerts!.path) });
+  const bootKey = await newKeyAndCsr('admin');
+  const admin = newPemSigningIdentity((await ca.enroll({ enrollmentId: 'admin', secret: entry.registrar[0]!.enrollSecret, csrPem: bootKey.csrPem })).certPem, bootKey.privateKeyPem);
+  const { secret } = await ca.register(admin, { enrollmentId: 'crl-user', attrs: [{ name: 'role', value: 'enterprise', ecert: true }] });
+  const userKey = await newKeyAndCsr('crl-user');
+  const user = await ca.enroll({ enrollmentId: 'crl-user', secret, csrPem: userKey.csrPem });
+  const before = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
+  await before.contract.submitTransaction('Put', 'crl-user', 'before');
+  before.close();
+
+  const { crlPem } = await ca.revoke(admin, { enrollmentId: 'crl-user' }, { reason: 'keyCompromise', genCrl: true });
+  t.ok(crlPem, 'the CA returns its CRL');
+  const crlFile = join(dn.dataDir, 'enterprise.crl.pem');
+  await writeFile(crlFile, crlPem!);
+  const cli = join(REPO_ROOT, 'devnet', 'dist', 'cli.js');
+  const run = promisify(execFile);
+  await dn.stop();
+  const wrongOrg = await run(process.execPath, [cli, 'add-crl', '--data', dn.dataDir, '--msp', 'OperatorMSP', '--crl', crlFile]).catch((e) => e);
+  t.equal(wrongOrg.code, 2, 'a CRL not signed by the MSP root is refused');
+  t.match(wrongOrg.stderr, /the CRL is not issued and signed by a root CA of OperatorMSP/);
+  const added = await run(process.execPath, [cli, 'add-crl', '--data', dn.dataDir, '--msp', 'EnterpriseMSP', '--crl', crlFile]);
+  t.match(added.stdout, /config block \d+: CRL added to EnterpriseMSP \(config sequence 1\)/);
+  dn = await startDevnetProcess({ dataDir: dn.dataDir, args: probeChaincodeArgs() });
+
+  const { contract, gw, close } = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
+  t.teardown(close);
+  const text = `error validating proposal: access denied: channel [${dn.profile.channel}] creator org [EnterpriseMSP]`;
+  const ev = await contract.evaluateTransaction('Get', 'crl-user').catch((e) => e);
+  t.equal(ev.code, 9);
+  t.equal(ev.message, `9 FAILED_PRECONDITION: evaluate call to endorser returned error: ${text}`);
+  t.same(ev.details.map((d: { message: string }) => d.message), [text]);
+  const sub = await contract.submitTransaction('Put', 'crl-user', 'after').catch((e) => e);
+  t.ok(sub instanceof EndorseError);
+  t.equal(sub.code, 10);
+  t.equal(sub.message, '10 ABORTED: failed to endorse transaction, see attached details for more info');
+  t.equal(sub.details[0].message, text);
+  const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('probe', { startBlock: 0n });
+  const first = await events[Symbol.asyncIterator]().next().catch((e) => e);
+  t.equal(first.code, 7, 'events refused with PERMISSION_DENIED');
+  t.match(first.message, /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/);
+
+  // The rest of the organisation is untouched: another EnterpriseMSP certificate still reads and writes.
+  const files = dn.profile.identities['enterprise1']!;
+  const other = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), readFileSync(files.keyPath));
+  t.teardown(other.close);
+  t.equal(Buffer.from(await other.contract.evaluateTransaction('Get', 'crl-user')).toString(), 'before');
+  await other.contract.submitTransaction('Put', 'crl-user', 'by-enterprise1');
 });

@@ -67,6 +67,9 @@ export class Ledger {
   #height = 0;
   #lastHeaderHash: Buffer = Buffer.alloc(0);
   #genesisEnvelope: Uint8Array | undefined;
+  /** The newest CONFIG envelope and its block: the channel configuration in force. */
+  #configEnvelope: Uint8Array | undefined;
+  #lastConfigBlock = 0;
   #commitChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -101,6 +104,22 @@ export class Ledger {
   get genesisEnvelope(): Uint8Array {
     if (!this.#genesisEnvelope) throw new Error('ledger has no genesis block');
     return this.#genesisEnvelope;
+  }
+
+  /** The newest config envelope (genesis, or the last config update): the channel configuration in force. */
+  get configEnvelope(): Uint8Array {
+    if (!this.#configEnvelope) throw new Error('ledger has no config block');
+    return this.#configEnvelope;
+  }
+
+  /**
+   * Appends a config block (one CONFIG envelope, as an orderer cuts a config transaction into a block of its own),
+   * in order with the other commits. The caller has built and checked the new configuration.
+   */
+  commitConfig(configEnvelope: Uint8Array, signer: BlockSigner | undefined): Promise<CommittedBlock> {
+    const run = this.#commitChain.then(() => this.#append([configEnvelope], [TxCode.VALID], new Map(), signer));
+    this.#commitChain = run.catch(() => undefined);
+    return run;
   }
 
   txStatus(txId: string): TxStatus | undefined {
@@ -224,7 +243,8 @@ export class Ledger {
     if (signer) {
       const lastConfig = new common.OrdererBlockMetadata();
       const lc = new common.LastConfig();
-      lc.setIndex(0);
+      // The block's own number when it is a config block (#apply sets it after this), else the last config block.
+      lc.setIndex(isConfigBlock(envelopes) ? number : this.#lastConfigBlock);
       lastConfig.setLastConfig(lc);
       sigMeta.setValue(lastConfig.serializeBinary());
       const sh = new common.SignatureHeader();
@@ -278,6 +298,10 @@ export class Ledger {
       }
       if (number === 0 && txNum === 0) this.#genesisEnvelope = envBytes;
       if (!tx) return;
+      if (tx.headerType === common.HeaderType.CONFIG && code === TxCode.VALID) {
+        this.#configEnvelope = envBytes;
+        this.#lastConfigBlock = number;
+      }
       committed.txs.push({ txId: tx.txId, code });
       if (tx.txId !== '' && !this.#txIndex.has(tx.txId)) this.#txIndex.set(tx.txId, { blockNumber: number, txIndex: txNum, code });
       if (code !== TxCode.VALID || !tx.endorsed) return;
@@ -343,4 +367,14 @@ function decodeRecord(record: Buffer): { blockBytes: Buffer; pvt: Map<number, Ui
     offset += 8 + len;
   }
   return { blockBytes, pvt };
+}
+
+/** True when a block's only envelope is a CONFIG transaction. */
+function isConfigBlock(envelopes: Uint8Array[]): boolean {
+  if (envelopes.length !== 1) return false;
+  try {
+    return parseEnvelope(envelopes[0]!).headerType === common.HeaderType.CONFIG;
+  } catch {
+    return false;
+  }
 }

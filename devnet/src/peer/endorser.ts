@@ -113,9 +113,12 @@ export class Endorser {
       if (err instanceof IdentityRefusedError) return `access denied: channel [${this.channelId}] creator org unknown, creator is malformed`;
       throw err;
     }
-    if (!this.msp.verify(member, up.signed.getProposalBytes_asU8(), up.signed.getSignature_asU8())) {
-      return `access denied: channel [${this.channelId}] creator org [${member.mspId}]`;
-    }
+    // Fabric v2.5.6 core/endorser/msgvalidation.go (UnpackedProposal.Validate, lines 176-193): after deserializing,
+    // creator.Validate() (a revoked certificate: msp/mspimplvalidate.go line 136) and then the signature check both
+    // fail with the same generic text; the reason only goes to the peer's log.
+    const genericAuthError = `access denied: channel [${this.channelId}] creator org [${member.mspId}]`;
+    if (this.msp.validate(member) !== undefined) return genericAuthError;
+    if (!this.msp.verify(member, up.signed.getProposalBytes_asU8(), up.signed.getSignature_asU8())) return genericAuthError;
     return member;
   }
 

@@ -66,6 +66,8 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
   const checkSigned = (identity: Uint8Array, message: Uint8Array, signature: Uint8Array): Member | undefined => {
     try {
       const member = msp.deserialize(identity);
+      // A revoked signer satisfies no policy (Fabric drops identities whose Validate fails before evaluating it).
+      if (msp.validate(member) !== undefined) return undefined;
       return msp.verify(member, message, signature) ? member : undefined;
     } catch (err) {
       if (err instanceof IdentityRefusedError) return undefined;

@@ -124,6 +124,8 @@ export const ErrorCodes = {
     LEDGER_IDENTITY_REFUSED: { status: 403, title: 'Ledger identity refused by the peer' },
     /** A stored identity's key cannot be opened (its key-encryption key is not configured, or it is damaged). */
     IDENTITY_KEY_UNAVAILABLE: { status: 500, title: 'Identity key unavailable' },
+    /** Customs suspended the key's enterprise: its API keys are refused until it is reinstated (the chain refuses it too). */
+    ENTERPRISE_SUSPENDED: { status: 403, title: 'Enterprise suspended' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */
@@ -206,6 +208,10 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
     // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
     DUPLICATE_SUBMISSION: 409,
     INVALID_ARGUMENT: 422,
+    // Suspension (issue 13): the caller's enterprise is suspended; customs suspends twice or reinstates a non-suspended one.
+    ENTERPRISE_SUSPENDED: 403,
+    ALREADY_SUSPENDED: 409,
+    NOT_SUSPENDED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

@@ -5,6 +5,11 @@
  * Revocation: {@link ApiKeysRepository.revoke} through this wrapper (what `DELETE /v1/keys/{id}` calls) forgets the
  * key at once, so the next request with it is refused. A revocation by another process (another gateway replica,
  * SQL) takes effect within `ttlMs`. Unknown or revoked keys are never cached, so a key created anywhere works at once.
+ *
+ * Suspension: a suspension decided through this process calls {@link ApiKeysRepository.forgetEnterprise}, which drops
+ * the enterprise's keys at once; a key whose enterprise has a suspension scheduled ahead is cached no longer than
+ * until its effective time, so a scheduled suspension is not outlived by a cache entry. (A suspension decided by
+ * another gateway replica takes effect here within `ttlMs`.)
  */
 import { BOOTSTRAP_KEY_ID, type ApiKey, type ApiKeysRepository } from '../adapters/pg';
 
@@ -58,13 +63,20 @@ export function withApiKeyCache(repository: ApiKeysRepository, options: Readonly
             const revocationsBefore = revocations;
             const key = await repository.findActiveByDigest(digest);
             if (key !== undefined && revocationsBefore === revocations) {
-                byDigest.set(cacheKey, { key, expiresMs: now() + ttlMs });
+                const suspendedMs = key.suspendedFrom === null ? Number.POSITIVE_INFINITY : key.suspendedFrom.getTime();
+                byDigest.set(cacheKey, { key, expiresMs: Math.min(now() + ttlMs, suspendedMs) });
                 if (byDigest.size > maxKeys) {
                     const oldest = byDigest.keys().next();
                     if (!oldest.done) byDigest.delete(oldest.value);
                 }
             }
             return key;
+        },
+        forgetEnterprise(enterpriseId) {
+            revocations++; // a lookup in flight cannot cache the key it read before the change
+            for (const [digest, cached] of byDigest) {
+                if (cached.key.enterpriseId === enterpriseId) byDigest.delete(digest);
+            }
         },
         async revoke(id) {
             forget(id); // before: a lookup in flight cannot cache the key once the UPDATE is under way

@@ -97,6 +97,10 @@ async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<voi
             failures.fail(request.ip);
             throw newProblem('UNAUTHENTICATED', 'the API key is unknown or revoked', { headers: WWW_AUTHENTICATE });
         }
+        if (key.suspendedFrom !== null && key.suspendedFrom.getTime() <= Date.now()) {
+            // Not a failed authentication (the key is genuine): no failure counted, a code of its own.
+            throw newProblem('ENTERPRISE_SUSPENDED', `enterprise ${key.enterpriseId} is suspended by customs since ${key.suspendedFrom.toISOString()}; its API keys are refused until it is reinstated`);
+        }
         const mspId = key.role === 'customs' ? options.customsMspId : key.mspId;
         if (mspId === null) {
             throw new Error(`api key ${key.id} of role ${key.role} has no enterprise MSP`); // the schema forbids it

@@ -41,6 +41,12 @@ export interface Ports {
      * registration issues no identity and enterprises sign with the profile's identities.
      */
     readonly identityOnboarding?: IdentityOnboarding;
+    /**
+     * Revokes a suspended enterprise's certificate(s) at its organisation's CA (registrar from the profile): 'done',
+     * or 'none' when the gateway issued it no identity; throws when the CA cannot be reached (the suspension stays,
+     * the row stays `pending`). Unwired: every suspension's certificate revocation stays pending.
+     */
+    readonly revokeEnterpriseIdentity?: (enterpriseId: string) => Promise<'none' | 'done'>;
 }
 
 declare module 'fastify' {

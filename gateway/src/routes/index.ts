@@ -9,6 +9,7 @@ import rateLimit from '../plugins/rate-limit';
 import accountsRoutes from './accounts';
 import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
+import suspensionRoutes from './enterprises/suspension';
 import eventsRoutes from './events';
 import itemsRoutes from './items';
 import itemAnomaliesRoutes from './items/anomalies';
@@ -43,6 +44,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(idempotency);
     await fastify.register(meRoutes);
     await fastify.register(enterprisesRoutes);
+    await fastify.register(suspensionRoutes);
     await fastify.register(keysRoutes);
     await fastify.register(itemsRoutes);
     await fastify.register(itemAnomaliesRoutes);

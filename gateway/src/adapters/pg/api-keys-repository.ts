@@ -15,6 +15,11 @@ export interface ApiKey {
     readonly label: string;
     readonly createdAt: Date;
     readonly revokedAt: Date | null;
+    /**
+     * When customs suspended the key's enterprise, the suspension's effective time (possibly ahead); null when the
+     * enterprise is not suspended. From that time the key is refused (auth plugin: 403 ENTERPRISE_SUSPENDED).
+     */
+    readonly suspendedFrom: Date | null;
 }
 
 /** What {@link ApiKeysRepository.insert} stores. */
@@ -40,10 +45,12 @@ interface ApiKeyRow {
     label: string;
     created_at: Date;
     revoked_at: Date | null;
+    suspended_from: Date | null;
 }
 
-const SELECT_COLUMNS = `k.id, k.role, k.enterprise_id, e.msp_id, k.label, k.created_at, k.revoked_at
-    FROM api_keys k LEFT JOIN enterprises e ON e.id = k.enterprise_id`;
+const SELECT_COLUMNS = `k.id, k.role, k.enterprise_id, e.msp_id, k.label, k.created_at, k.revoked_at, s.effective_at AS suspended_from
+    FROM api_keys k LEFT JOIN enterprises e ON e.id = k.enterprise_id
+    LEFT JOIN enterprise_suspensions s ON s.enterprise_id = k.enterprise_id AND s.reinstated_at IS NULL`;
 
 function toApiKey(row: ApiKeyRow): ApiKey {
     return {
@@ -54,6 +61,7 @@ function toApiKey(row: ApiKeyRow): ApiKey {
         label: row.label,
         createdAt: row.created_at,
         revokedAt: row.revoked_at,
+        suspendedFrom: row.suspended_from,
     };
 }
 
@@ -65,6 +73,11 @@ export interface ApiKeysRepository {
     findById(id: string): Promise<ApiKey | undefined>;
     /** Mark revoked (idempotent: the first revocation time is kept); undefined when no such key. */
     revoke(id: string): Promise<ApiKey | undefined>;
+    /**
+     * Called after an enterprise's suspension or reinstatement changed in the database: a caching wrapper drops the
+     * enterprise's keys so the next request sees the change; the repository itself keeps nothing.
+     */
+    forgetEnterprise(enterpriseId: string): void;
     /**
      * Make `digest` the bootstrap customs key. A revocation survives restarts with the same key; a new key value
      * replaces the old one and is active.
@@ -105,6 +118,9 @@ export function newApiKeysRepository(db: Queryable): ApiKeysRepository {
         async revoke(id) {
             await db.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, [id]);
             return this.findById(id);
+        },
+        forgetEnterprise() {
+            // Nothing cached here: every lookup reads the suspension with the key.
         },
         async upsertBootstrap(digest) {
             await db.query(

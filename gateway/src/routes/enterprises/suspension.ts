@@ -1,0 +1,159 @@
+/**
+ * Suspension of an enterprise by customs (issue 13 Must 5): `POST /v1/enterprises/{id}/suspension` suspends it on
+ * the chain (customs:SuspendEnterprise — the chain's access rule refuses the enterprise whatever client it uses),
+ * then records the suspension here so that its API keys are refused at once (auth plugin, API-key cache dropped),
+ * then revokes its certificate at its organisation's CA when a revocation port is wired. `DELETE` reinstates.
+ *
+ * Order and retries: the chain first, because it is what binds; a failure after it (database, CA) leaves the chain's
+ * suspension standing, and the same request again completes the rest (the chain's ALREADY_SUSPENDED / NOT_SUSPENDED
+ * answer to a retry counts as done when the database does not have it yet). A CA that cannot be reached leaves
+ * `certRevocation: "pending"` on the row, visible in the answer, and the POST is retried by the caller (or a sweep).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import { LedgerError } from '../../adapters/fabric';
+import { newProblem } from '../../errors';
+import { requireRole } from '../../plugins/auth';
+import { Problem, authenticatedErrors } from '../schemas';
+import { EnterpriseParams } from './schema';
+
+/** Body of `POST /v1/enterprises/{id}/suspension`. */
+const SuspendBody = Type.Object(
+    {
+        reason: Type.String({ minLength: 1, maxLength: 200 }),
+        effectiveAt: Type.Optional(Type.String({ format: 'date-time', description: 'Default now; at most 366 days ahead' })),
+    },
+    { additionalProperties: false },
+);
+
+const SuspensionResponse = Type.Object({
+    enterpriseId: Type.String(),
+    status: Type.Union([Type.Literal('SUSPENDED'), Type.Literal('REINSTATED')]),
+    reason: Type.String(),
+    effectiveAt: Type.String({ format: 'date-time' }),
+    certRevocation: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
+    needsReenrollment: Type.Boolean(),
+});
+
+interface SuspensionRow {
+    enterprise_id: string;
+    reason: string;
+    effective_at: Date;
+    reinstated_at: Date | null;
+    cert_revocation: 'none' | 'pending' | 'done';
+    needs_reenrollment: boolean;
+}
+
+function toResponse(row: SuspensionRow) {
+    return {
+        enterpriseId: row.enterprise_id,
+        status: row.reinstated_at === null ? ('SUSPENDED' as const) : ('REINSTATED' as const),
+        reason: row.reason,
+        effectiveAt: row.effective_at.toISOString(),
+        certRevocation: row.cert_revocation,
+        needsReenrollment: row.needs_reenrollment,
+    };
+}
+
+const COLUMNS = 'enterprise_id, reason, effective_at, reinstated_at, cert_revocation, needs_reenrollment';
+
+/** Routes under `/v1/enterprises/{id}/suspension`. */
+const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+    fastify.post(
+        '/enterprises/:id/suspension',
+        {
+            onRequest: requireRole('customs'),
+            schema: {
+                tags: ['enterprises'],
+                summary: 'Suspend an enterprise (customs): refused on the chain, its API keys refused, its certificate revoked',
+                params: EnterpriseParams,
+                body: SuspendBody,
+                response: { 200: SuspensionResponse, 404: Problem, 409: Problem, 422: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request) => {
+            const { id } = request.params;
+            if (!(await fastify.repositories.enterprises.findById(id))) throw newProblem('NOT_FOUND', `no enterprise ${id}`);
+            const ledger = fastify.ledgers.forCaller(request.principal, 'customs');
+            let record: { reason: string; effectiveAt: string } | undefined;
+            try {
+                const body = { id, reason: request.body.reason, ...(request.body.effectiveAt ? { effectiveAt: request.body.effectiveAt } : {}) };
+                record = await ledger.submit<{ reason: string; effectiveAt: string }>('SuspendEnterprise', [JSON.stringify(body)]);
+            } catch (err) {
+                // A retry after a failure past the chain: the chain has it, the database may not.
+                if (!(err instanceof LedgerError && err.code === 'ALREADY_SUSPENDED')) throw err;
+                const standing = await fastify.db.query<SuspensionRow>(`SELECT ${COLUMNS} FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
+                if (standing.rows[0]) throw err;
+                const ent = await fastify.ledgers.forCaller(request.principal, 'query').evaluate<{ suspension?: { reason: string; effectiveAt: string } }>('GetEnterprise', [JSON.stringify({ id })]);
+                record = ent?.suspension;
+            }
+            if (record === undefined) throw new Error(`the chain returned no suspension record for ${id}`); // the contract always does
+            const { rows } = await fastify.db.query<SuspensionRow>(
+                `INSERT INTO enterprise_suspensions (enterprise_id, reason, effective_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (enterprise_id) DO UPDATE SET reason = EXCLUDED.reason, effective_at = EXCLUDED.effective_at,
+                   suspended_at = now(), reinstated_at = NULL, cert_revocation = 'pending', cert_revocation_error = NULL,
+                   revocation_attempts = 0, needs_reenrollment = false
+                 RETURNING ${COLUMNS}`,
+                [id, record.reason, new Date(record.effectiveAt)],
+            );
+            fastify.repositories.apiKeys.forgetEnterprise(id);
+            request.log.info({ enterpriseId: id, effectiveAt: record.effectiveAt }, 'enterprise suspended');
+            return toResponse(await revokeCertificate(rows[0]!));
+        },
+    );
+
+    /** Revokes the enterprise's certificate through the port when wired; a failure leaves the row pending. */
+    async function revokeCertificate(row: SuspensionRow): Promise<SuspensionRow> {
+        const revoke = fastify.ports.revokeEnterpriseIdentity;
+        if (revoke === undefined) return row; // no CA wired: stays pending, visible, until a revocation path exists
+        let outcome: 'none' | 'done' | undefined;
+        let error: string | null = null;
+        try {
+            outcome = await revoke(row.enterprise_id);
+        } catch (err) {
+            error = (err as Error).message.slice(0, 500);
+        }
+        const { rows } = await fastify.db.query<SuspensionRow>(
+            `UPDATE enterprise_suspensions SET cert_revocation = coalesce($2, cert_revocation), cert_revocation_error = $3,
+               revocation_attempts = revocation_attempts + 1
+             WHERE enterprise_id = $1 RETURNING ${COLUMNS}`,
+            [row.enterprise_id, outcome ?? null, error],
+        );
+        return rows[0] ?? row;
+    }
+
+    fastify.delete(
+        '/enterprises/:id/suspension',
+        {
+            onRequest: requireRole('customs'),
+            schema: {
+                tags: ['enterprises'],
+                summary: 'Reinstate a suspended enterprise (customs): its API keys work again; a revoked certificate needs a new enrollment',
+                params: EnterpriseParams,
+                response: { 200: SuspensionResponse, 404: Problem, 409: Problem, ...authenticatedErrors },
+            },
+        },
+        async (request) => {
+            const { id } = request.params;
+            if (!(await fastify.repositories.enterprises.findById(id))) throw newProblem('NOT_FOUND', `no enterprise ${id}`);
+            try {
+                await fastify.ledgers.forCaller(request.principal, 'customs').submit('ReinstateEnterprise', [JSON.stringify({ id })]);
+            } catch (err) {
+                if (!(err instanceof LedgerError && err.code === 'NOT_SUSPENDED')) throw err;
+                // Reinstated on the chain by an earlier attempt whose database step failed: finish it; else refuse.
+                const standing = await fastify.db.query(`SELECT 1 FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
+                if (standing.rowCount === 0) throw err;
+            }
+            const { rows } = await fastify.db.query<SuspensionRow>(
+                `UPDATE enterprise_suspensions SET reinstated_at = now(), needs_reenrollment = (cert_revocation = 'done')
+                 WHERE enterprise_id = $1 AND reinstated_at IS NULL RETURNING ${COLUMNS}`,
+                [id],
+            );
+            fastify.repositories.apiKeys.forgetEnterprise(id);
+            request.log.info({ enterpriseId: id }, 'enterprise reinstated');
+            return toResponse(rows[0]!);
+        },
+    );
+};
+
+export default suspensionRoutes;

@@ -8,7 +8,7 @@
  * It is made by @noble/curves — the library the official Fabric client's own private-key signer uses — with
  * RFC 6979 deterministic nonces, so a digest signed here gives byte for byte the signature that signer gives.
  */
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { p256 } from '@noble/curves/nist';
 
 /** Length of a SHA-256 digest, in bytes. */
@@ -60,5 +60,31 @@ export function signDigest(key: string | Buffer | KeyObject, digest: Uint8Array)
         return p256.sign(digest, scalar, { lowS: true, prehash: false }).toDERRawBytes();
     } finally {
         scalar.fill(0);
+    }
+}
+
+/** The uncompressed P-256 point of a public key (from a certificate or a key object); undefined for another curve. */
+function publicPoint(key: KeyObject): Uint8Array | undefined {
+    const jwk = key.export({ format: 'jwk' });
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return undefined;
+    return Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+}
+
+/**
+ * Whether `signature` is a valid Fabric signature of `digest` by the holder of `certificate`: ECDSA P-256 over the
+ * digest as given, DER, low-S — the check a peer makes, done by the gateway before it sends anything.
+ *
+ * @param certificate - PEM certificate (or its public key).
+ * @param digest - The 32-byte digest that was handed out.
+ * @param signature - What came back.
+ */
+export function verifyDigestSignature(certificate: string | Buffer | KeyObject, digest: Uint8Array, signature: Uint8Array): boolean {
+    if (digest.length !== DIGEST_BYTES || signature.length > 72) return false;
+    try {
+        const key = certificate instanceof KeyObject ? certificate : new X509Certificate(certificate).publicKey;
+        const point = publicPoint(key);
+        return point !== undefined && p256.verify(signature, digest, point, { prehash: false, lowS: true, format: 'der' });
+    } catch {
+        return false;
     }
 }

@@ -22,6 +22,7 @@ import { withApiKeyCache } from '../cache/api-key-cache';
 import type { ProjectionReadCache } from '../cache/read-cache';
 import { newPersonCoder, type PersonCoder } from '../domain/person-code';
 import type { IdentityOnboarding } from '../identity/onboarding';
+import type { ExternalSigning } from '../ledger/signing-sessions';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
 
 /** Repositories over the pool (for a transaction, build them over its client with the `new*Repository` factories). */
@@ -47,6 +48,12 @@ export interface Ports {
      * the row stays `pending`). Unwired: every suspension's certificate revocation stays pending.
      */
     readonly revokeEnterpriseIdentity?: (enterpriseId: string) => Promise<'none' | 'done'>;
+    /**
+     * Bring-your-own-key signing (ledger/signing-sessions.ts): an enterprise that keeps its key gets a signing session
+     * from the step routes instead of a submission. Without it, such an enterprise's steps answer
+     * LEDGER_IDENTITY_EXTERNAL.
+     */
+    readonly externalSigning?: ExternalSigning;
 }
 
 declare module 'fastify' {

@@ -16,6 +16,7 @@ import itemAnomaliesRoutes from './items/anomalies';
 import keysRoutes from './keys';
 import meRoutes from './me';
 import personsRoutes from './persons';
+import signingRoutes from './signing';
 import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
@@ -45,6 +46,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(meRoutes);
     await fastify.register(enterprisesRoutes);
     await fastify.register(suspensionRoutes);
+    await fastify.register(signingRoutes);
     await fastify.register(keysRoutes);
     await fastify.register(itemsRoutes);
     await fastify.register(itemAnomaliesRoutes);

@@ -52,3 +52,12 @@ export {
     type SubmitOptions,
 } from './ledger-client';
 export { openLedgerClient, type LedgerConnectionConfig } from './open-ledger-client';
+export {
+    newOfflineSigning,
+    type CertificateIdentity,
+    type CommitOutcome,
+    type EndorsedTransaction,
+    type OfflineSigning,
+    type OfflineSigningOptions,
+    type PreparedProposal,
+} from './offline-signing';

@@ -83,3 +83,10 @@ export {
     type StoredReconciliation,
 } from './account-repository';
 export { newAnomaliesRepository, type AnomaliesRepository, type RefusedStep, type StocktakeMiss } from './anomalies-repository';
+export {
+    newSigningSessionsRepository,
+    type NewSigningSession,
+    type SigningSession,
+    type SigningSessionsRepository,
+    type SigningState,
+} from './signing-sessions-repository';

@@ -11,10 +11,12 @@
 import type { Static, TSchema } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../domain/principal';
-import { newProblem, type ProblemError } from '../../errors';
+import { newProblem, ProblemError } from '../../errors';
+import { sessionUrl, startSigningSession } from '../../ledger/signing-sessions';
 import { requireRole } from '../../plugins/auth';
 import type { FastifyTypebox } from './schema';
 import { DuplicateResponse, IdempotencyHeaders, stepErrors } from './schema';
+import { SigningSessionView } from '../signing/schema';
 import { duplicateOf, submissionIdFor } from '../../ledger/submission';
 import { hasValidGs1CheckDigit } from '../../domain/gs1';
 
@@ -52,11 +54,22 @@ export async function submitStep(request: FastifyRequest, reply: FastifyReply, c
         call.transient === undefined
             ? undefined
             : Object.fromEntries(Object.entries(call.transient).map(([name, value]) => [name, JSON.stringify(value)]));
-    const ledger = request.server.ledgers.forCaller(request.principal, call.contract);
     try {
+        const ledger = request.server.ledgers.forCaller(request.principal, call.contract);
         const result = await ledger.submit<unknown>(call.transaction, [body], transientData === undefined ? {} : { transientData });
         return reply.code(201).send(result ?? {});
     } catch (err: unknown) {
+        const signing = request.server.ports.externalSigning;
+        if (err instanceof ProblemError && err.code === 'LEDGER_IDENTITY_EXTERNAL' && signing !== undefined) {
+            // The enterprise keeps its own key: it signs this transaction itself, through a signing session.
+            const session = await startSigningSession(signing, request.principal, {
+                contract: call.contract,
+                transaction: call.transaction,
+                args: [body],
+                ...(transientData === undefined ? {} : { transientData }),
+            });
+            return reply.code(202).header('location', sessionUrl(session.id)).send(session);
+        }
         const firstTxId = duplicateOf(err);
         if (firstTxId === undefined) {
             throw err;
@@ -134,7 +147,8 @@ export function postStep<B extends TSchema, P extends TSchema>(fastify: FastifyT
                 headers: IdempotencyHeaders,
                 ...(route.params === undefined ? {} : { params: route.params }),
                 body: route.body,
-                response: { 201: route.result, 200: DuplicateResponse, ...stepErrors },
+                // 202: the caller keeps its own key; it signs the transaction through the signing session.
+                response: { 201: route.result, 200: DuplicateResponse, 202: SigningSessionView, ...stepErrors },
             },
         },
         async (request, reply) => {

@@ -1,0 +1,138 @@
+/**
+ * Signing sessions of the bring-your-own-key flow (table `signing_sessions`, migration 019): what the gateway
+ * prepared for an enterprise to sign, and where the session is. A transition is written only from the state it
+ * leaves (`WHERE state = $from`), so two signatures posted at once advance a session once.
+ */
+import type { Queryable } from './pool';
+
+/** Where a session is. */
+export type SigningState = 'proposed' | 'endorsed' | 'committed' | 'failed';
+
+/** One session. */
+export interface SigningSession {
+    readonly id: string;
+    readonly apiKeyId: string;
+    readonly enterpriseId: string;
+    readonly mspId: string;
+    /** `contract:Transaction`. */
+    readonly fn: string;
+    readonly transactionId: string;
+    readonly state: SigningState;
+    readonly proposal: Buffer;
+    readonly proposalDigest: Buffer;
+    readonly endorsed: Buffer | undefined;
+    readonly endorsedDigest: Buffer | undefined;
+    readonly result: unknown;
+    readonly blockNumber: string | undefined;
+    readonly errorCode: string | undefined;
+    readonly error: string | undefined;
+    readonly createdAt: Date;
+    readonly expiresAt: Date;
+}
+
+/** A session to store. */
+export type NewSigningSession = Pick<SigningSession, 'id' | 'apiKeyId' | 'enterpriseId' | 'mspId' | 'fn' | 'transactionId' | 'proposal' | 'proposalDigest' | 'expiresAt'>;
+
+/** Sessions deleted per creation once long expired (keeps the table bounded without a job of its own). */
+const PURGE_BATCH = 100;
+
+/** How long an expired session is kept for a late status read. */
+const PURGE_AFTER = '1 day';
+
+/** Repository of signing sessions. */
+export interface SigningSessionsRepository {
+    insert(session: NewSigningSession): Promise<void>;
+    find(id: string): Promise<SigningSession | undefined>;
+    /** proposed → endorsed, with the chaincode's answer; false when the session was not `proposed` any more. */
+    markEndorsed(id: string, endorsed: Uint8Array, digest: Uint8Array, result: unknown): Promise<boolean>;
+    /** endorsed → committed; false when the session was not `endorsed` any more. */
+    markCommitted(id: string, blockNumber: bigint): Promise<boolean>;
+    /** proposed/endorsed → failed. */
+    markFailed(id: string, code: string, message: string): Promise<void>;
+}
+
+interface Row {
+    id: string;
+    api_key_id: string;
+    enterprise_id: string;
+    msp_id: string;
+    fn: string;
+    transaction_id: string;
+    state: SigningState;
+    proposal: Buffer;
+    proposal_digest: Buffer;
+    endorsed: Buffer | null;
+    endorsed_digest: Buffer | null;
+    result: unknown;
+    block_number: string | null;
+    error_code: string | null;
+    error: string | null;
+    created_at: Date;
+    expires_at: Date;
+}
+
+/**
+ * Create the repository.
+ *
+ * @param db - Pool.
+ */
+export function newSigningSessionsRepository(db: Queryable): SigningSessionsRepository {
+    return {
+        async insert(session) {
+            await db.query(
+                `DELETE FROM signing_sessions WHERE ctid IN (
+                     SELECT ctid FROM signing_sessions WHERE expires_at < now() - interval '${PURGE_AFTER}' LIMIT ${PURGE_BATCH})`,
+            );
+            await db.query(
+                `INSERT INTO signing_sessions (id, api_key_id, enterprise_id, msp_id, fn, transaction_id, state, proposal, proposal_digest, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $9)`,
+                [session.id, session.apiKeyId, session.enterpriseId, session.mspId, session.fn, session.transactionId, session.proposal, session.proposalDigest, session.expiresAt],
+            );
+        },
+        async find(id) {
+            const { rows } = await db.query<Row>(`SELECT *, block_number::text AS block_number FROM signing_sessions WHERE id = $1`, [id]);
+            const r = rows[0];
+            if (!r) return undefined;
+            return {
+                id: r.id,
+                apiKeyId: r.api_key_id,
+                enterpriseId: r.enterprise_id,
+                mspId: r.msp_id,
+                fn: r.fn,
+                transactionId: r.transaction_id,
+                state: r.state,
+                proposal: r.proposal,
+                proposalDigest: r.proposal_digest,
+                endorsed: r.endorsed ?? undefined,
+                endorsedDigest: r.endorsed_digest ?? undefined,
+                result: r.result,
+                blockNumber: r.block_number ?? undefined,
+                errorCode: r.error_code ?? undefined,
+                error: r.error ?? undefined,
+                createdAt: r.created_at,
+                expiresAt: r.expires_at,
+            };
+        },
+        async markEndorsed(id, endorsed, digest, result) {
+            const { rowCount } = await db.query(
+                `UPDATE signing_sessions SET state = 'endorsed', endorsed = $2, endorsed_digest = $3, result = $4, updated_at = now()
+                 WHERE id = $1 AND state = 'proposed'`,
+                [id, Buffer.from(endorsed), Buffer.from(digest), JSON.stringify(result ?? null)],
+            );
+            return rowCount === 1;
+        },
+        async markCommitted(id, blockNumber) {
+            const { rowCount } = await db.query(
+                `UPDATE signing_sessions SET state = 'committed', block_number = $2, updated_at = now() WHERE id = $1 AND state = 'endorsed'`,
+                [id, blockNumber.toString()],
+            );
+            return rowCount === 1;
+        },
+        async markFailed(id, code, message) {
+            await db.query(
+                `UPDATE signing_sessions SET state = 'failed', error_code = $2, error = $3, updated_at = now() WHERE id = $1 AND state IN ('proposed', 'endorsed')`,
+                [id, code, message.slice(0, 2_000)],
+            );
+        },
+    };
+}

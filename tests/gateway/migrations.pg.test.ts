@@ -9,7 +9,7 @@ import { createEmptyDatabase } from './helpers/database';
 /** Every migration in db/migrations (do + undo pairs). */
 const MIGRATIONS = readdirSync(migrationsDirectory()).filter((file) => /^\d+\.do\..+\.sql$/.test(file)).length;
 const TABLES = [
-    'account_movements', 'account_reconciliations', 'api_keys', 'capture_chunks', 'capture_events', 'captures', 'enterprise_suspensions', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
+    'account_movements', 'account_reconciliations', 'api_keys', 'capture_chunks', 'capture_events', 'captures', 'enterprise_identities', 'enterprise_suspensions', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
     'items', 'known_gtins', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
     'stocktakes',
 ];

@@ -126,6 +126,12 @@ export const ErrorCodes = {
     IDENTITY_KEY_UNAVAILABLE: { status: 500, title: 'Identity key unavailable' },
     /** Customs suspended the key's enterprise: its API keys are refused until it is reinstated (the chain refuses it too). */
     ENTERPRISE_SUSPENDED: { status: 403, title: 'Enterprise suspended' },
+    /** A bring-your-own-key signature does not verify against the enterprise's certificate for the digest handed out. */
+    SIGNATURE_INVALID: { status: 422, title: 'Signature does not verify' },
+    /** A signing session past its expiry: prepare the transaction again. */
+    SIGNING_SESSION_EXPIRED: { status: 410, title: 'Signing session expired' },
+    /** A signing session that already ended (committed or failed): nothing more to sign. */
+    SIGNING_SESSION_FINISHED: { status: 409, title: 'Signing session finished' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     });
     const identityLog = logger.child({ component: 'identity' });
     const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
+    // Suspension revokes the enterprise's certificate at its CA (routes/enterprises/suspension.ts).
+    const revokeEnterpriseIdentity = identities.revoker(ledgers);
     const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
     const bullmq = config.redisUrl ? newBullmqQueue({
               redisUrl: config.redisUrl,
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
         ports: {
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
+            ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
         },
         personCodeSecret: infra.personCodeSecret,
         readinessChecks,

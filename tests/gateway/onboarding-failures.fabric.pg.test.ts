@@ -166,3 +166,17 @@ t.test('expired and revoked identities are 403 with their code; the renewal roun
     stack.ledgers.evict?.(caller);
     t.match(await ping().then(() => undefined, (e: unknown) => e), { code: 'LEDGER_IDENTITY_REVOKED', statusCode: 403 });
 });
+
+t.test('revocation for a suspension: the CA revokes the certificate, the store marks it, the gateway stops signing; again is safe', async (t) => {
+    const id = usccFor(8);
+    t.equal((await register({ id, name: 'Suspended', roles: ['enterprise'], mspId: 'EnterpriseMSP' })).statusCode, 201);
+    const caller = { mspId: 'EnterpriseMSP', enterpriseId: id };
+    t.equal((await stack.ledgers.forCaller(caller, 'system').evaluate<Ping>('Ping'))?.attributes.enterpriseId, id);
+    const revoke = stack.identities.revoker(stack.ledgers);
+    if (!revoke) throw new Error('no revoker');
+    t.equal(await revoke(id), 'done');
+    t.equal(await revoke(id), 'done', 'idempotent');
+    t.equal(await revoke(usccFor(9)), 'none', 'an enterprise without an issued identity');
+    t.ok((await newIdentityStore(stack.db).findByEnterprise(id))?.revokedAt, 'marked revoked');
+    t.match(await stack.ledgers.forCaller(caller, 'system').evaluate('Ping').then(() => undefined, (e: unknown) => e), { code: 'LEDGER_IDENTITY_REVOKED', statusCode: 403 });
+});

@@ -12,13 +12,20 @@ import type { IdentityConfig } from './identity-config';
 import { newStoredIdentitySource, type StoredIdentitySource } from './identity-registry';
 import { newIdentityStore } from './identity-store';
 import { newKeyVault } from './key-vault';
-import { newIdentityOnboarding, type IdentityOnboarding } from './onboarding';
+import { FabricCaError, FabricCaErrorCode } from './fabric-ca-errors';
+import { newIdentityOnboarding, problemFromCaError, type IdentityOnboarding } from './onboarding';
 import { newIdentityRenewal, type IdentityRenewal, type IdentityRenewalOptions } from './renewal';
 
 /** The identity parts, present when at least one CA is configured. */
 export interface IdentityServices {
     readonly stored: StoredIdentitySource | undefined;
     readonly onboarding: IdentityOnboarding | undefined;
+    /**
+     * Revokes an enterprise's identity at its CA (every certificate of its enrollment id) and marks it revoked in the
+     * store, so the gateway stops signing with it: 'none' when the gateway issued it no identity. Throws a problem
+     * (CA_UNAVAILABLE, ...) when the CA cannot do it; calling it again is safe (already revoked counts as done).
+     */
+    revoker(ledgers: Pick<LedgerClients, 'evict'>): ((enterpriseId: string) => Promise<'none' | 'done'>) | undefined;
     /** The renewal loop over `ledgers` (not started), when there is a CA. */
     renewal(ledgers: Pick<LedgerClients, 'evict'>, log?: IdentityRenewalOptions['log']): IdentityRenewal | undefined;
 }
@@ -35,7 +42,7 @@ export function newIdentityServices(options: {
     keyEncryptionKeys: readonly Buffer[];
 }): IdentityServices {
     const cas = mergeCas(options.profileCas, options.config.certificateAuthorities);
-    if (cas.length === 0) return { stored: undefined, onboarding: undefined, renewal: () => undefined };
+    if (cas.length === 0) return { stored: undefined, onboarding: undefined, revoker: () => undefined, renewal: () => undefined };
     const vault = newKeyVault(options.keyEncryptionKeys);
     const store = newIdentityStore(options.db);
     const directory = newCaDirectory(cas);
@@ -43,6 +50,23 @@ export function newIdentityServices(options: {
     return {
         stored: newStoredIdentitySource({ store, vault, mspIds: directory.mspIds() }),
         onboarding,
+        revoker: (ledgers) => async (enterpriseId) => {
+            const identity = await store.findByEnterprise(enterpriseId);
+            if (!identity) return 'none';
+            const ca = directory.forMsp(identity.mspId);
+            if (ca && identity.revokedAt === undefined) {
+                try {
+                    await ca.client.revoke(await ca.registrar(), { enrollmentId: identity.enrollmentId }, { reason: 'cessationofoperation' });
+                } catch (err: unknown) {
+                    if (!(err instanceof FabricCaError && err.code === FabricCaErrorCode.alreadyRevoked)) {
+                        throw err instanceof FabricCaError ? problemFromCaError(err, identity.mspId, 'register') : err;
+                    }
+                }
+                await store.markRevoked(enterpriseId, new Date());
+            }
+            ledgers.evict?.({ mspId: identity.mspId, enterpriseId });
+            return 'done';
+        },
         renewal: (ledgers, log) =>
             newIdentityRenewal({
                 store,

@@ -8,7 +8,7 @@
 import closeWithGrace from 'close-with-grace';
 import fastify from 'fastify';
 import pino from 'pino';
-import { createPool, migrate, newApiKeysRepository } from './adapters/pg';
+import { createPool, migrate, newApiKeysRepository, newSigningSessionsRepository } from './adapters/pg';
 import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
 import app, { FASTIFY_OPTIONS } from './app';
@@ -113,6 +113,10 @@ async function main(): Promise<void> {
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
             ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
+            // Enterprises that keep their own key sign their steps through signing sessions (bring your own key).
+            ...(identities.external === undefined
+                ? {}
+                : { externalSigning: { offline: ledgers.offlineSigning(), identities: identities.external, sessions: newSigningSessionsRepository(pool) } }),
         },
         personCodeSecret: infra.personCodeSecret,
         readinessChecks,

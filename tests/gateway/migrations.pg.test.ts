@@ -10,7 +10,7 @@ import { createEmptyDatabase } from './helpers/database';
 const MIGRATIONS = readdirSync(migrationsDirectory()).filter((file) => /^\d+\.do\..+\.sql$/.test(file)).length;
 const TABLES = [
     'account_movements', 'account_reconciliations', 'api_keys', 'capture_chunks', 'capture_events', 'captures', 'enterprise_identities', 'enterprise_suspensions', 'enterprises', 'epcis_events', 'idempotency_records', 'item_events', 'item_parties',
-    'items', 'known_gtins', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
+    'items', 'known_gtins', 'ledger_transactions', 'projection_checkpoint', 'queue_jobs', 'signing_sessions', 'stocktake_batches', 'stocktake_reads', 'stocktake_reports',
     'stocktakes',
 ];
 

@@ -10,7 +10,10 @@ import { newCaDirectory } from './ca-directory';
 import { mergeCas, type CaSettings } from './ca-settings';
 import type { IdentityConfig } from './identity-config';
 import { newStoredIdentitySource, type StoredIdentitySource } from './identity-registry';
-import { newIdentityStore } from './identity-store';
+import { newIdentityStore, type IdentityStore } from './identity-store';
+import type { ExternalIdentities } from '../ledger/signing-sessions';
+import { newProblem } from '../errors';
+import { identityExpiredProblem } from './identity-registry';
 import { newKeyVault } from './key-vault';
 import { FabricCaError, FabricCaErrorCode } from './fabric-ca-errors';
 import { newIdentityOnboarding, problemFromCaError, type IdentityOnboarding } from './onboarding';
@@ -19,6 +22,8 @@ import { newIdentityRenewal, type IdentityRenewal, type IdentityRenewalOptions }
 /** The identity parts, present when at least one CA is configured. */
 export interface IdentityServices {
     readonly stored: StoredIdentitySource | undefined;
+    /** The certificates of enterprises that keep their own key (bring your own key), for signing sessions. */
+    readonly external: ExternalIdentities | undefined;
     readonly onboarding: IdentityOnboarding | undefined;
     /**
      * Revokes an enterprise's identity at its CA (every certificate of its enrollment id) and marks it revoked in the
@@ -42,13 +47,14 @@ export function newIdentityServices(options: {
     keyEncryptionKeys: readonly Buffer[];
 }): IdentityServices {
     const cas = mergeCas(options.profileCas, options.config.certificateAuthorities);
-    if (cas.length === 0) return { stored: undefined, onboarding: undefined, revoker: () => undefined, renewal: () => undefined };
+    if (cas.length === 0) return { stored: undefined, external: undefined, onboarding: undefined, revoker: () => undefined, renewal: () => undefined };
     const vault = newKeyVault(options.keyEncryptionKeys);
     const store = newIdentityStore(options.db);
     const directory = newCaDirectory(cas);
     const onboarding = newIdentityOnboarding({ cas: directory, vault });
     return {
         stored: newStoredIdentitySource({ store, vault, mspIds: directory.mspIds() }),
+        external: externalIdentitiesOf(store),
         onboarding,
         revoker: (ledgers) => async (enterpriseId) => {
             const identity = await store.findByEnterprise(enterpriseId);
@@ -78,5 +84,21 @@ export function newIdentityServices(options: {
                 maxPerRound: options.config.renewalsPerRound,
                 ...(log === undefined ? {} : { log }),
             }),
+    };
+}
+
+/** An enterprise's own certificate when it keeps its key and the certificate is live (not revoked, not expired). */
+function externalIdentitiesOf(store: IdentityStore): ExternalIdentities {
+    return {
+        async find(caller) {
+            if (caller.enterpriseId === null) return undefined;
+            const identity = await store.findByEnterprise(caller.enterpriseId);
+            if (!identity || identity.kind !== 'external' || identity.mspId !== caller.mspId) return undefined;
+            if (identity.revokedAt !== undefined) {
+                throw newProblem('LEDGER_IDENTITY_REVOKED', `the certificate of enterprise ${caller.enterpriseId} was revoked at ${identity.revokedAt.toISOString()}`);
+            }
+            if (identity.notAfter.getTime() <= Date.now()) throw identityExpiredProblem(caller.enterpriseId, identity.notAfter);
+            return { mspId: identity.mspId, certPem: identity.certPem };
+        },
     };
 }

@@ -17,7 +17,9 @@ import {
     LedgerError,
     connectGateway,
     newGrpcConnection,
+    newOfflineSigning,
     type GatewayDeadlines,
+    type OfflineSigning,
     type RetryOptions,
 } from '../adapters/fabric';
 import { newProblem, ProblemError } from '../errors';
@@ -51,6 +53,17 @@ export interface LedgerClientsOptions {
     storedIdentityTtlMs?: number;
 }
 
+/** The registry, plus the offline-signing flow over its connection (bring your own key). */
+export interface FabricLedgerClients extends LedgerClients {
+    /**
+     * Fabric's offline-signing flow over the shared connection, asking commit statuses as customs: for enterprises
+     * whose key the gateway never holds (ledger/signing-sessions.ts).
+     *
+     * @throws Error when the profile has no customs identity.
+     */
+    offlineSigning(): OfflineSigning;
+}
+
 /** Default size of the LRU of connected enterprise identities. */
 export const DEFAULT_MAX_ACTIVE_IDENTITIES = 1_000;
 /** Default time a connected stored identity is trusted without reading the store again. */
@@ -70,7 +83,7 @@ interface IdentityEntry {
  * @returns The registry; `close()` it at shutdown.
  * @throws Error on an unreadable file or a key that does not match its certificate.
  */
-export function newLedgerClients(options: Readonly<LedgerClientsOptions>): LedgerClients {
+export function newLedgerClients(options: Readonly<LedgerClientsOptions>): FabricLedgerClients {
     const { settings, customsMspId } = options;
     const grpcClient = newGrpcConnection({
         endpoint: settings.endpoint,
@@ -222,7 +235,23 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Ledge
         return client;
     };
 
+    let offline: OfflineSigning | undefined;
     return {
+        offlineSigning() {
+            if (offline) return offline;
+            const customs = identityFor({ mspId: customsMspId, enterpriseId: null });
+            if (!customs) throw new Error(`offline signing asks commit statuses as customs: the profile holds no identity of ${customsMspId}`);
+            offline = newOfflineSigning({
+                client: grpcClient,
+                channelName: settings.channel,
+                chaincodeName: settings.chaincode,
+                statusGateway: customs.gateway,
+                statusIdentity: { mspId: customs.files.mspId, certPem: readFileSync(customs.files.certPath) },
+                ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+            });
+            return offline;
+        },
+
         forCaller(caller, contractName): LedgerContractPort {
             if (stored && caller.enterpriseId !== null && stored.servesMsp(caller.mspId)) {
                 const key = callerKey(caller);

@@ -8,7 +8,8 @@
 import closeWithGrace from 'close-with-grace';
 import fastify from 'fastify';
 import pino from 'pino';
-import { createPool, migrate, newApiKeysRepository, newSigningSessionsRepository } from './adapters/pg';
+import { createPool, migrate, newApiKeysRepository, newCapturesRepository, newSigningSessionsRepository } from './adapters/pg';
+import type { ExternalSigning } from './ledger/signing-sessions';
 import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
 import app, { FASTIFY_OPTIONS } from './app';
@@ -78,6 +79,14 @@ async function main(): Promise<void> {
         ...(identities.stored === undefined ? {} : { stored: identities.stored }),
         maxActiveIdentities: config.identity.maxActive,
     });
+    // Bring your own key: the offline-signing flow, the enterprises' own certificates, the sessions, and the capture
+    // chunks a session commits.
+    const externalSigning: ExternalSigning | undefined = identities.external === undefined ? undefined : {
+        offline: ledgers.offlineSigning(),
+        identities: identities.external,
+        sessions: newSigningSessionsRepository(pool),
+        captures: newCapturesRepository(pool),
+    };
     const identityLog = logger.child({ component: 'identity' });
     const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
     // Suspension revokes the enterprise's certificate at its CA (routes/enterprises/suspension.ts).
@@ -113,10 +122,8 @@ async function main(): Promise<void> {
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
             ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
-            // Enterprises that keep their own key sign their steps through signing sessions (bring your own key).
-            ...(identities.external === undefined
-                ? {}
-                : { externalSigning: { offline: ledgers.offlineSigning(), identities: identities.external, sessions: newSigningSessionsRepository(pool) } }),
+            // Enterprises that keep their own key sign their steps and captures through signing sessions.
+            ...(externalSigning === undefined ? {} : { externalSigning }),
         },
         personCodeSecret: infra.personCodeSecret,
         readinessChecks,
@@ -162,7 +169,12 @@ async function main(): Promise<void> {
     const captureLog = logger.child({ component: 'capture' });
     jobQueue.process<CaptureJob>(
         CAPTURE_QUEUE,
-        newCaptureJobHandler({ captures: server.repositories.captures, ledgers, log: (level, fields, message) => captureLog[level](fields, message) }),
+        newCaptureJobHandler({
+            captures: server.repositories.captures,
+            ledgers,
+            log: (level, fields, message) => captureLog[level](fields, message),
+            ...(externalSigning === undefined ? {} : { externalSigning }),
+        }),
         { concurrency: CAPTURE_JOBS_IN_PARALLEL },
     );
     // A restart resumes every unfinished capture: one whose enqueue a crash lost is enqueued (idempotent by capture

@@ -2,7 +2,8 @@
 // registers with its CSR, then declares an entry and a shipment. Each step route answers 202 with a signing session;
 // the enterprise signs the proposal digest and the transaction digest with `hainan-sign` (the shipped command, and its
 // library), and the session ends committed with the chaincode's answer. The chain holds the items for the
-// enterprise; the gateway stored no key for it. A wrong signature on either digest is refused with
+// enterprise; the gateway stored no key for it. A capture from it waits for its signatures, one session per
+// transaction, wave by wave, and ends committed. A wrong signature on either digest is refused with
 // SIGNATURE_INVALID, a finished session cannot be signed again, and another enterprise cannot see the session.
 // How: the onboarding stack (a dev peer process with its Fabric CA, PostgreSQL, the app via fastify.inject).
 import t from 'tap';
@@ -10,11 +11,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CAPTURE_QUEUE, newCaptureJobHandler, type CaptureJob } from '../../gateway/src/capture/processor';
 import { newKeyAndCsr } from '../../gateway/src/identity/enrollment-csr';
 import { signDigest } from '../../packages/signer/src/index';
+import { entryEvent, epcisDocument, shippingEvent } from '../../testkit/src/epcis';
 import { gln, product, TraceClient } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
 import { startOnboardingStack, usccFor, type OnboardingStack } from './helpers/onboarding';
+import { waitFor } from './helpers/wait';
 
 const CLI = join(__dirname, '..', '..', 'packages', 'signer', 'dist', 'cli.js');
 const WINE = product(801);
@@ -141,4 +145,50 @@ t.test('a wrong signature on either digest is refused with SIGNATURE_INVALID, an
   t.match(badTx.json(), { code: 'SIGNATURE_INVALID', what: 'transaction' });
   const committed = (await post(endorsed.next, sign(own.privateKeyPem, endorsed.sign!.digest))).json() as Session;
   t.equal(committed.state, 'committed');
+});
+
+t.test('a capture from an enterprise that keeps its key: one signing session per transaction, wave by wave', async (t) => {
+  const id = usccFor(700_004);
+  const receiverId = usccFor(700_005);
+  const own = await newKeyAndCsr(id);
+  for (const [who, csr] of [[id, own.csrPem], [receiverId, undefined]] as const) {
+    const res = await stack.app.inject({ method: 'POST', url: '/v1/enterprises', headers: bearer(stack.customsKey), payload: { id: who, name: who, roles: ['enterprise'], mspId: 'EnterpriseMSP', ...(csr ? { csr } : {}) } });
+    t.equal(res.statusCode, 201, res.body);
+  }
+  const key = (await stack.app.inject({ method: 'POST', url: `/v1/enterprises/${id}/keys`, headers: bearer(stack.customsKey), payload: { role: 'enterprise', label: 'erp' } })).json().key as string;
+  // The capture worker, as the server runs it (with signing sessions for senders that keep their keys).
+  stack.app.jobQueue.process<CaptureJob>(CAPTURE_QUEUE, newCaptureJobHandler({ captures: stack.app.repositories.captures, ledgers: stack.ledgers, externalSigning: stack.app.ports.externalSigning! }), { concurrency: 1 });
+
+  const items = [WINE.sgtin('cap-1'), WINE.sgtin('cap-2')];
+  const doc = epcisDocument([
+    entryEvent({ items, declarationNo: 'BYOK-C-1', location: 1, hsCode: '220421', category: 'ALCOHOL', unitValueFen: 15_000 }),
+    shippingEvent({ items, shipmentId: 'BYOK-CS-1', toEnterprise: receiverId, toLocation: 2 }),
+  ]);
+  const accepted = await stack.app.inject({ method: 'POST', url: '/v1/capture', headers: bearer(key), payload: doc });
+  t.equal(accepted.statusCode, 202, accepted.body);
+  const location = accepted.headers.location as string;
+  const sign = (digest: string) => Buffer.from(signDigest(own.privateKeyPem, Buffer.from(digest, 'base64'))).toString('base64');
+
+  // Two waves (the shipment moves the entered items): each transaction waits for the sender's two signatures.
+  const signed: string[] = [];
+  for (const fn of ['goods:Enter', 'goods:Ship']) {
+    const waiting = await waitFor(`a signing session for ${fn}`, async () => {
+      const status = (await stack.app.inject({ method: 'GET', url: location, headers: bearer(key) })).json() as { state: string; waiting?: { reason: string }; transactions: { fn: string; signingSession?: string }[] };
+      if (status.state === 'parked') throw new Error(`parked: ${JSON.stringify(status)}`);
+      const tx = status.transactions.find((x) => x.fn === fn && x.signingSession !== undefined);
+      return tx ? { status, session: tx.signingSession! } : undefined;
+    }, 200, 100);
+    t.match(waiting.status.waiting?.reason ?? '', /signatures/, 'the capture says it waits for the sender\'s signatures');
+    const session = (await stack.app.inject({ method: 'GET', url: waiting.session, headers: bearer(key) })).json() as Session;
+    const endorsed = (await stack.app.inject({ method: 'POST', url: session.next, headers: bearer(key), payload: { signature: sign(session.sign!.digest) } })).json() as Session;
+    const committed = (await stack.app.inject({ method: 'POST', url: endorsed.next, headers: bearer(key), payload: { signature: sign(endorsed.sign!.digest) } })).json() as Session;
+    t.match(committed, { state: 'committed', fn });
+    signed.push(committed.transactionId);
+  }
+  const done = await waitFor('the capture to be done', async () => {
+    const status = (await stack.app.inject({ method: 'GET', url: location, headers: bearer(key) })).json() as { state: string; outcome: string; transactions: { txId: string | null }[] };
+    return status.state === 'done' ? status : undefined;
+  }, 200, 100);
+  t.equal(done.outcome, 'committed');
+  t.same(done.transactions.map((x) => x.txId), signed, 'each transaction is the one the sender signed');
 });

@@ -5,7 +5,7 @@
  * |---|---|---|
  * | `refused` | the chaincode refused the chunk with a code (a business rule) | the chunk is final: refused |
  * | `wait` | the ledger or the database is unreachable, a read conflict, a timeout, an outcome unknown, a cancelled call | waits with capped backoff, no attempt used, for as long as it lasts |
- * | `park` | no ledger identity for the sender's organisation, the peer refuses that identity, unknown channel or chaincode, a result the gateway cannot read | parked at once, the cause named, until an operator retries or a restart |
+ * | `park` | no usable ledger identity for the sender (missing, expired, revoked, refused by the peer, its key unavailable), unknown channel or chaincode, a result the gateway cannot read | parked at once, the cause named, until an operator retries or a restart |
  * | `fail` | anything else (a bug) | ordinary attempts with backoff, then parked with the error |
  *
  * Resubmitting after a timeout or an unknown outcome is safe here (it is not for an arbitrary client): every chunk
@@ -36,8 +36,19 @@ const WAITING_LEDGER_CODES: ReadonlySet<string> = new Set([
     'LEDGER_FAILURE',
 ]);
 
-/** Gateway problems that name a missing identity: parked until the connection profile has one. */
-const PARKING_PROBLEM_CODES: ReadonlySet<string> = new Set(['LEDGER_IDENTITY_MISSING']);
+/**
+ * Gateway problems about the sender's ledger identity: parked until it is fixed (an identity added to the profile,
+ * renewed, re-issued after a revocation, its key-encryption key configured, or signing sessions offered for an
+ * enterprise that keeps its key).
+ */
+const PARKING_PROBLEM_CODES: ReadonlySet<string> = new Set([
+    'LEDGER_IDENTITY_MISSING',
+    'LEDGER_IDENTITY_EXTERNAL',
+    'LEDGER_IDENTITY_EXPIRED',
+    'LEDGER_IDENTITY_REVOKED',
+    'LEDGER_IDENTITY_REFUSED',
+    'IDENTITY_KEY_UNAVAILABLE',
+]);
 
 /** Longest reason kept (the queue and the capture row store it). */
 const MAX_REASON_CHARS = 500;

@@ -14,7 +14,9 @@
  *   resumes when an operator retries it (`POST /v1/capture/{id}/retry`) or the gateway restarts after the fix;
  * - anything else (a bug): ordinary attempts with backoff, then parked with the error.
  */
-import type { CapturesRepository, ChunkRow, UnfinishedCursor } from '../adapters/pg';
+import type { CapturesRepository, ChunkRow, SigningSession, UnfinishedCursor } from '../adapters/pg';
+import { ProblemError } from '../errors';
+import { startSigningSession, type ExternalSigning } from '../ledger/signing-sessions';
 import { duplicateOf } from '../ledger/submission';
 import { PermanentJobError, RetryLaterError, type JobHandler, type JobQueue, type LedgerClients } from '../ports';
 import { classifyCaptureFailure, waitDelayMs } from './failure';
@@ -44,6 +46,23 @@ export interface CaptureProcessorDeps {
     readonly chunksInFlight?: number;
     /** Told about each wait and each park (never thrown). */
     readonly log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
+    /**
+     * Bring your own key: a capture whose sender keeps its key gets a signing session per chunk ready to go, and waits
+     * until the sender has signed them (ledger/signing-sessions.ts). Without it, such a capture parks with
+     * LEDGER_IDENTITY_EXTERNAL.
+     */
+    readonly externalSigning?: ExternalSigning;
+}
+
+/** How often a capture waiting for its sender's signatures looks again. */
+export const SIGNATURE_POLL_MS = 5_000;
+
+/** The chunks of a wave wait for their sender's signatures (bring your own key): not a failure, a wait. */
+class AwaitingSignatures extends Error {
+    constructor(readonly chunks: number) {
+        super(`waiting for the sender's signatures on ${chunks} transaction(s): see transactions[].signingSession`);
+        this.name = 'AwaitingSignatures';
+    }
 }
 
 /** The chaincode submission id of a chunk. */
@@ -98,6 +117,10 @@ export function newCaptureJobHandler(deps: CaptureProcessorDeps): JobHandler<Cap
             await deps.captures.setState(captureId, 'done');
         } catch (err) {
             if (err instanceof RetryLaterError) throw err;
+            if (err instanceof AwaitingSignatures) {
+                await deps.captures.recordWait(captureId, err.message, new Date(Date.now() + SIGNATURE_POLL_MS)).catch(() => undefined);
+                throw new RetryLaterError(err.message, SIGNATURE_POLL_MS);
+            }
             const failure = classifyCaptureFailure(err);
             if (failure.kind === 'wait') throw await waitFor(captureId, waits, failure.reason);
             if (failure.kind === 'park' || job.lastAttempt) {
@@ -111,21 +134,55 @@ export function newCaptureJobHandler(deps: CaptureProcessorDeps): JobHandler<Cap
     };
 }
 
+/**
+ * A chunk the sender signs itself: its newest session decides — committed (record it), still open (wait), or none,
+ * expired or failed for a cause a new proposal can fix (open a new one: the same submission id, so the chain commits
+ * the chunk once whatever happens to earlier sessions).
+ *
+ * @returns True when the chunk waits for a signature.
+ */
+async function throughSigningSession(
+    signing: ExternalSigning,
+    captures: CapturesRepository,
+    captureId: string,
+    owner: { mspId: string; enterpriseId: string | null; apiKeyId: string },
+    chunk: ChunkRow,
+    request: string,
+    latest: SigningSession | undefined,
+): Promise<boolean> {
+    if (latest?.state === 'committed') {
+        await captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: latest.transactionId });
+        return false;
+    }
+    if (latest !== undefined && (latest.state === 'proposed' || latest.state === 'endorsed') && latest.expiresAt.getTime() > Date.now()) return true;
+    const [contract, transaction] = chunk.fn.split(':') as [string, string];
+    await startSigningSession(signing, { keyId: owner.apiKeyId, enterpriseId: owner.enterpriseId, mspId: owner.mspId }, { contract, transaction, args: [request] }, { captureId, seq: chunk.seq });
+    return true;
+}
+
 /** Submit the capture's pending chunks, wave by wave; the first failure of a wave stops the run (later waves may depend on it). */
 async function submitPending(
     deps: CaptureProcessorDeps,
     captureId: string,
-    owner: { mspId: string; enterpriseId: string | null },
+    owner: { mspId: string; enterpriseId: string | null; apiKeyId: string },
     inFlight: number,
 ): Promise<void> {
+    let sessions: Promise<Map<number, SigningSession>> | undefined;
+    let awaiting = 0;
     const submit = async (chunk: ChunkRow): Promise<void> => {
         const [contractName, fn] = chunk.fn.split(':') as [string, string];
-        const ledger = deps.ledgers.forCaller({ mspId: owner.mspId, enterpriseId: owner.enterpriseId }, contractName);
         const request = JSON.stringify({ ...chunk.request, submissionId: submissionIdOf(captureId, chunk.seq) });
         try {
+            const ledger = deps.ledgers.forCaller({ mspId: owner.mspId, enterpriseId: owner.enterpriseId }, contractName);
             const result = await ledger.submit<{ txId?: string }>(fn, [request]);
             await deps.captures.markChunk(captureId, chunk.seq, { state: 'committed', txId: result?.txId ?? '' });
         } catch (err) {
+            const signing = deps.externalSigning;
+            if (err instanceof ProblemError && err.code === 'LEDGER_IDENTITY_EXTERNAL' && signing !== undefined) {
+                sessions ??= signing.sessions.latestOfCapture(captureId);
+                if (await throughSigningSession(signing, deps.captures, captureId, owner, chunk, request, (await sessions).get(chunk.seq))) awaiting += 1;
+                return;
+            }
             const firstTxId = duplicateOf(err);
             const failure = classifyCaptureFailure(err);
             if (firstTxId !== undefined) {
@@ -154,6 +211,7 @@ async function submitPending(
         });
         await Promise.all(workers);
         if (failure !== undefined) throw failure;
+        if (awaiting > 0) throw new AwaitingSignatures(awaiting);
     }
 }
 

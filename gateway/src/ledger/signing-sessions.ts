@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LedgerError, type CertificateIdentity, type OfflineSigning } from '../adapters/fabric';
-import type { SigningSession, SigningSessionsRepository } from '../adapters/pg';
+import type { CaptureChunkRef, CapturesRepository, SigningSession, SigningSessionsRepository } from '../adapters/pg';
 import type { Principal } from '../domain/principal';
 import { newProblem } from '../errors';
 import type { LedgerCaller } from '../ports';
@@ -34,6 +34,15 @@ export interface ExternalSigning {
     readonly offline: OfflineSigning;
     readonly identities: ExternalIdentities;
     readonly sessions: SigningSessionsRepository;
+    /** Where a session that signs a capture chunk records the chunk's outcome (absent: no capture sessions). */
+    readonly captures?: Pick<CapturesRepository, 'markChunk'>;
+}
+
+/** Who a session is for: the API key that asked and its enterprise. */
+export interface SessionOwner {
+    readonly keyId: string;
+    readonly enterpriseId: string | null;
+    readonly mspId: string;
 }
 
 /** A session as the API shows it. */
@@ -100,27 +109,29 @@ function resultOf(bytes: Uint8Array): unknown {
  * Prepare `call` for the caller to sign.
  *
  * @param signing - Offline flow, certificates, sessions.
- * @param principal - An enterprise that keeps its key.
+ * @param owner - An enterprise that keeps its key (the request's principal, or a capture's sender).
  * @param call - The transaction.
+ * @param chunk - The capture chunk the transaction is, when the capture job asks.
  * @returns The new session, with the proposal digest to sign.
  * @throws ProblemError LEDGER_IDENTITY_MISSING when the caller has no certificate of its own.
  */
-export async function startSigningSession(signing: ExternalSigning, principal: Principal, call: SessionCall): Promise<SigningSessionView> {
-    const identity = await signing.identities.find(principal);
-    if (identity === undefined || principal.enterpriseId === null) {
-        throw newProblem('LEDGER_IDENTITY_MISSING', `enterprise ${principal.enterpriseId ?? '(none)'} has no certificate of its own to sign with`);
+export async function startSigningSession(signing: ExternalSigning, owner: SessionOwner, call: SessionCall, chunk?: CaptureChunkRef): Promise<SigningSessionView> {
+    const identity = await signing.identities.find(owner);
+    if (identity === undefined || owner.enterpriseId === null) {
+        throw newProblem('LEDGER_IDENTITY_MISSING', `enterprise ${owner.enterpriseId ?? '(none)'} has no certificate of its own to sign with`);
     }
     const prepared = signing.offline.prepare(identity, call.contract, call.transaction, call.args, call.transientData);
     const session = {
         id: randomUUID(),
-        apiKeyId: principal.keyId,
-        enterpriseId: principal.enterpriseId,
+        apiKeyId: owner.keyId,
+        enterpriseId: owner.enterpriseId,
         mspId: identity.mspId,
         fn: `${call.contract}:${call.transaction}`,
         transactionId: prepared.transactionId,
         proposal: Buffer.from(prepared.bytes),
         proposalDigest: Buffer.from(prepared.digest),
         expiresAt: new Date(Date.now() + SIGNING_SESSION_TTL_MS),
+        chunk,
     };
     await signing.sessions.insert(session);
     return viewOf({ ...session, state: 'proposed', endorsed: undefined, endorsedDigest: undefined, result: undefined, blockNumber: undefined, errorCode: undefined, error: undefined, createdAt: new Date() });
@@ -167,6 +178,10 @@ export async function signSigningSession(signing: ExternalSigning, principal: Pr
         // A business refusal or an invalid transaction ends the session; an outage leaves it to be signed again.
         if (err instanceof LedgerError && (err.kind === 'chaincode' || err.kind === 'identity' || err.code === 'LEDGER_TRANSACTION_INVALID')) {
             await signing.sessions.markFailed(id, err.code, err.message);
+            // A chaincode refusal is final for a capture chunk too (anything else: the capture job opens a new session).
+            if (session.chunk && err.kind === 'chaincode' && signing.captures) {
+                await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, { state: 'refused', code: err.code, message: err.message });
+            }
         }
         throw err;
     };
@@ -184,6 +199,9 @@ export async function signSigningSession(signing: ExternalSigning, principal: Pr
         const outcome = await signing.offline.submit(identity, session.endorsed, signature).catch(failOn);
         if (outcome.successful) {
             await signing.sessions.markCommitted(id, outcome.blockNumber);
+            if (session.chunk && signing.captures) {
+                await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, { state: 'committed', txId: outcome.transactionId });
+            }
         } else {
             const code = outcome.code === 11 || outcome.code === 12 ? 'LEDGER_CONFLICT' : 'LEDGER_TRANSACTION_INVALID';
             await signing.sessions.markFailed(id, code, `transaction ${outcome.transactionId} was committed as invalid (validation code ${outcome.code}) in block ${outcome.blockNumber}; send the request again`);

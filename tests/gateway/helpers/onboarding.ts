@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createPool, newSigningSessionsRepository, type DbPool } from '../../../gateway/src/adapters/pg';
+import { createPool, newCapturesRepository, newSigningSessionsRepository, type DbPool } from '../../../gateway/src/adapters/pg';
 import { usccCheckCharacter } from '../../../gateway/src/domain/uscc';
 import type { CaSettings } from '../../../gateway/src/identity/ca-settings';
 import { newIdentityServices, type IdentityServices } from '../../../gateway/src/identity/identity-services';
@@ -90,7 +90,9 @@ export async function startOnboardingStack(
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             identityOnboarding: switchable,
             // As server.ts wires it: enterprises that keep their key sign through signing sessions.
-            ...(identities.external ? { externalSigning: { offline: ledgers.offlineSigning(), identities: identities.external, sessions: newSigningSessionsRepository(db) } } : {}),
+            ...(identities.external
+                ? { externalSigning: { offline: ledgers.offlineSigning(), identities: identities.external, sessions: newSigningSessionsRepository(db), captures: newCapturesRepository(db) } }
+                : {}),
         },
         rateLimitMax: 1_000_000,
         fastifyOptions: { logger: { level: 'debug', stream: { write: (line: string) => void logs.push(line) } } },

@@ -85,6 +85,7 @@ export {
 export { newAnomaliesRepository, type AnomaliesRepository, type RefusedStep, type StocktakeMiss } from './anomalies-repository';
 export {
     newSigningSessionsRepository,
+    type CaptureChunkRef,
     type NewSigningSession,
     type SigningSession,
     type SigningSessionsRepository,

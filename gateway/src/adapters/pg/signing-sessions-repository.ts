@@ -28,10 +28,18 @@ export interface SigningSession {
     readonly error: string | undefined;
     readonly createdAt: Date;
     readonly expiresAt: Date;
+    /** The capture chunk this session signs, when the capture job opened it. */
+    readonly chunk: CaptureChunkRef | undefined;
+}
+
+/** A chunk of a capture. */
+export interface CaptureChunkRef {
+    readonly captureId: string;
+    readonly seq: number;
 }
 
 /** A session to store. */
-export type NewSigningSession = Pick<SigningSession, 'id' | 'apiKeyId' | 'enterpriseId' | 'mspId' | 'fn' | 'transactionId' | 'proposal' | 'proposalDigest' | 'expiresAt'>;
+export type NewSigningSession = Pick<SigningSession, 'id' | 'apiKeyId' | 'enterpriseId' | 'mspId' | 'fn' | 'transactionId' | 'proposal' | 'proposalDigest' | 'expiresAt' | 'chunk'>;
 
 /** Sessions deleted per creation once long expired (keeps the table bounded without a job of its own). */
 const PURGE_BATCH = 100;
@@ -43,6 +51,8 @@ const PURGE_AFTER = '1 day';
 export interface SigningSessionsRepository {
     insert(session: NewSigningSession): Promise<void>;
     find(id: string): Promise<SigningSession | undefined>;
+    /** The newest session of each chunk of a capture, by chunk seq. */
+    latestOfCapture(captureId: string): Promise<Map<number, SigningSession>>;
     /** proposed → endorsed, with the chaincode's answer; false when the session was not `proposed` any more. */
     markEndorsed(id: string, endorsed: Uint8Array, digest: Uint8Array, result: unknown): Promise<boolean>;
     /** endorsed → committed; false when the session was not `endorsed` any more. */
@@ -69,6 +79,31 @@ interface Row {
     error: string | null;
     created_at: Date;
     expires_at: Date;
+    capture_id: string | null;
+    chunk_seq: number | null;
+}
+
+function toSession(r: Row): SigningSession {
+    return {
+        id: r.id,
+        apiKeyId: r.api_key_id,
+        enterpriseId: r.enterprise_id,
+        mspId: r.msp_id,
+        fn: r.fn,
+        transactionId: r.transaction_id,
+        state: r.state,
+        proposal: r.proposal,
+        proposalDigest: r.proposal_digest,
+        endorsed: r.endorsed ?? undefined,
+        endorsedDigest: r.endorsed_digest ?? undefined,
+        result: r.result,
+        blockNumber: r.block_number ?? undefined,
+        errorCode: r.error_code ?? undefined,
+        error: r.error ?? undefined,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        chunk: r.capture_id !== null && r.chunk_seq !== null ? { captureId: r.capture_id, seq: r.chunk_seq } : undefined,
+    };
 }
 
 /**
@@ -84,34 +119,23 @@ export function newSigningSessionsRepository(db: Queryable): SigningSessionsRepo
                      SELECT ctid FROM signing_sessions WHERE expires_at < now() - interval '${PURGE_AFTER}' LIMIT ${PURGE_BATCH})`,
             );
             await db.query(
-                `INSERT INTO signing_sessions (id, api_key_id, enterprise_id, msp_id, fn, transaction_id, state, proposal, proposal_digest, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $9)`,
-                [session.id, session.apiKeyId, session.enterpriseId, session.mspId, session.fn, session.transactionId, session.proposal, session.proposalDigest, session.expiresAt],
+                `INSERT INTO signing_sessions (id, api_key_id, enterprise_id, msp_id, fn, transaction_id, state, proposal, proposal_digest, expires_at, capture_id, chunk_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $9, $10, $11)`,
+                [session.id, session.apiKeyId, session.enterpriseId, session.mspId, session.fn, session.transactionId, session.proposal, session.proposalDigest, session.expiresAt,
+                    session.chunk?.captureId ?? null, session.chunk?.seq ?? null],
             );
         },
         async find(id) {
             const { rows } = await db.query<Row>(`SELECT *, block_number::text AS block_number FROM signing_sessions WHERE id = $1`, [id]);
-            const r = rows[0];
-            if (!r) return undefined;
-            return {
-                id: r.id,
-                apiKeyId: r.api_key_id,
-                enterpriseId: r.enterprise_id,
-                mspId: r.msp_id,
-                fn: r.fn,
-                transactionId: r.transaction_id,
-                state: r.state,
-                proposal: r.proposal,
-                proposalDigest: r.proposal_digest,
-                endorsed: r.endorsed ?? undefined,
-                endorsedDigest: r.endorsed_digest ?? undefined,
-                result: r.result,
-                blockNumber: r.block_number ?? undefined,
-                errorCode: r.error_code ?? undefined,
-                error: r.error ?? undefined,
-                createdAt: r.created_at,
-                expiresAt: r.expires_at,
-            };
+            return rows[0] ? toSession(rows[0]) : undefined;
+        },
+        async latestOfCapture(captureId) {
+            const { rows } = await db.query<Row>(
+                `SELECT DISTINCT ON (chunk_seq) *, block_number::text AS block_number FROM signing_sessions
+                 WHERE capture_id = $1 ORDER BY chunk_seq, created_at DESC`,
+                [captureId],
+            );
+            return new Map(rows.map((r) => [r.chunk_seq!, toSession(r)]));
         },
         async markEndorsed(id, endorsed, digest, result) {
             const { rowCount } = await db.query(

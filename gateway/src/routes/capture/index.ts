@@ -5,7 +5,8 @@
  * capture, others only their own enterprise's.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CaptureRow, ChunkRow } from '../../adapters/pg';
+import type { CaptureRow, ChunkRow, SigningSession } from '../../adapters/pg';
+import { sessionUrl } from '../../ledger/signing-sessions';
 import type { Principal } from '../../domain/principal';
 import { acceptCapture } from '../../capture/accept';
 import { CAPTURE_JSON_LIMITS } from '../../capture/epcis-limits';
@@ -96,7 +97,14 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         async (request) => {
             const { id } = request.params;
             const capture = await findOwnCapture(request.principal, id);
-            const [eventIds, chunks] = await Promise.all([fastify.repositories.captures.eventIds(id), fastify.repositories.captures.chunks(id)]);
+            const signing = fastify.ports.externalSigning;
+            const [eventIds, chunks, sessions] = await Promise.all([
+                fastify.repositories.captures.eventIds(id),
+                fastify.repositories.captures.chunks(id),
+                signing ? signing.sessions.latestOfCapture(id) : Promise.resolve(new Map<number, SigningSession>()),
+            ]);
+            // Sessions still waiting for the sender's signatures (bring your own key).
+            const openSessions = new Map([...sessions].filter(([, s]) => (s.state === 'proposed' || s.state === 'endorsed') && s.expiresAt.getTime() > Date.now()));
             const { states, txIds, errors, covered } = eventStates(eventIds, chunks);
             const owned = eventIds.map((_, seq) => seq).filter((seq) => covered.has(seq));
             const count = (s: EventState) => owned.filter((seq) => states[seq] === s).length;
@@ -126,7 +134,10 @@ const captureRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 eventCount: capture.eventCount,
                 itemCount: capture.itemCount,
                 counts,
-                transactions: chunks.map((c) => ({ seq: c.seq, fn: c.fn, items: c.itemCount, state: c.state, txId: c.txId })),
+                transactions: chunks.map((c) => {
+                    const session = c.state === 'pending' ? openSessions.get(c.seq) : undefined;
+                    return { seq: c.seq, fn: c.fn, items: c.itemCount, state: c.state, txId: c.txId, ...(session ? { signingSession: sessionUrl(session.id) } : {}) };
+                }),
                 errors,
                 events: owned.map((seq) => ({ eventID: eventIds[seq]!, state: states[seq]!, txIds: txIds[seq]! })),
                 duplicates: [...capture.duplicates],

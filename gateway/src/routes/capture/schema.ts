@@ -35,7 +35,16 @@ export const CaptureStatus = Type.Object({
     eventCount: Type.Integer(),
     itemCount: Type.Integer(),
     counts: Type.Object({ committed: Type.Integer(), refused: Type.Integer(), pending: Type.Integer(), duplicate: Type.Integer() }),
-    transactions: Type.Array(Type.Object({ seq: Type.Integer(), fn: Type.String(), items: Type.Integer(), state: Type.String(), txId: Type.Union([Type.String(), Type.Null()]) })),
+    transactions: Type.Array(
+        Type.Object({
+            seq: Type.Integer(),
+            fn: Type.String(),
+            items: Type.Integer(),
+            state: Type.String(),
+            txId: Type.Union([Type.String(), Type.Null()]),
+            signingSession: Type.Optional(Type.String({ description: 'A sender that keeps its own key signs this transaction here (GET it, sign its digest, post the signature)' })),
+        }),
+    ),
     errors: Type.Array(EventError),
     events: Type.Array(Type.Object({ eventID: Type.String(), state: Type.String(), txIds: Type.Array(Type.String()) })),
     duplicates: Type.Array(Type.Object({ eventID: Type.String(), captureId: Type.String() })),

@@ -3,3 +3,4 @@ export * from './services';
 // devnet helpers (start a dev peer, connect the official client) are exported here as well:
 export * from './devnet';
 export * from './trace';
+export * from './random';

@@ -7,6 +7,7 @@ import t from 'tap';
 import { common, gateway as gp, peer } from '@hyperledger/fabric-protos';
 import { connectGateway, startDevnetProcess, DevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, personCode, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import { seededRandom } from '../../testkit/src/random';
 
 const { operator, importer, processor } = ENTERPRISES;
 const ACTORS = [importer, operator, processor];
@@ -15,16 +16,6 @@ const PRODUCTS = [product(801), product(802), product(803)];
 const OUTPUT = product(804);
 const TRANSACTIONS = 420;
 
-/** Small deterministic PRNG (mulberry32) so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Local {
   sgtin: string;
@@ -49,7 +40,7 @@ t.teardown(async () => {
 
 t.test('after a randomized run, every book line equals the items the ledger places there', async (t) => {
   const seed = Number(process.env.BOOK_SEED ?? 20261125);
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const items: Local[] = [];
   let n = 0;

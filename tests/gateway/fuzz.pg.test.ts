@@ -12,6 +12,7 @@ import type { LedgerClients } from '../../gateway/src/ports';
 import { entryEvent, epcisDocument, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, gln, personCode, product } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
+import { seededRandom } from '../../testkit/src/random';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_412);
 const CAPTURE_CASES = 2_500;
@@ -20,17 +21,6 @@ const STEP_CASES = 2_500;
 const EVENT_FIELD_CASES = 1_000;
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
-/** mulberry32: small, fast and deterministic. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let x = a;
-        x = Math.imul(x ^ (x >>> 15), x | 1);
-        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-        return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-    };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Container = Json[] | { [key: string]: Json };
@@ -231,7 +221,7 @@ t.test(`fuzz: capture and step routes never answer 5xx (seed ${SEED})`, async (t
         enterprise: await newKey(ENTERPRISES.importer.id, 'enterprise', 'EnterpriseMSP'),
         operator: await newKey(ENTERPRISES.operator.id, 'operator', 'OperatorMSP'),
     };
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const captures = captureSeeds();
     const statuses = new Map<number, number>();
     const codes = new Map<string, number>();

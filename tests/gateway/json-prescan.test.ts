@@ -4,19 +4,10 @@
 import t from 'tap';
 import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from '../../gateway/src/input-limits';
 import { prescanJson } from '../../gateway/src/json-prescan';
+import { seededRandom } from '../../testkit/src/random';
 
 const tight: JsonLimits = { maxDepth: 4, maxArrayLength: 5, maxStringLength: 1_000, maxKeys: 4, maxNodes: 40 };
 
-/** A seeded PRNG (mulberry32), so a failure names a document that can be made again. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TRICKY = ['[', ']', '{', '}', ',', ':', '"', '\\', '\\"', 'a"b', 'x\\\\', '"]}', '汉字', ''];
 
@@ -40,7 +31,7 @@ t.test('the same verdict and place as the walk after parsing, on 3,000 random do
   let refused = 0;
   const mismatches: string[] = [];
   for (let seed = 1; seed <= 3_000; seed++) {
-    const value = randomValue(rng(seed), 0);
+    const value = randomValue(seededRandom(seed), 0);
     const body = Buffer.from(JSON.stringify(value), 'utf8');
     const walked = jsonLimitViolation(value, tight);
     const scanned = await prescanJson(body, tight, seed % 3 === 0 ? 7 : 512 * 1024);

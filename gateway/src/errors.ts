@@ -126,6 +126,12 @@ export const ErrorCodes = {
     IDENTITY_KEY_UNAVAILABLE: { status: 500, title: 'Identity key unavailable' },
     /** Customs suspended the key's enterprise: its API keys are refused until it is reinstated (the chain refuses it too). */
     ENTERPRISE_SUSPENDED: { status: 403, title: 'Enterprise suspended' },
+    /** A new identity for an enterprise still suspended: reinstate it first (`DELETE /v1/enterprises/{id}/suspension`). */
+    STILL_SUSPENDED: { status: 409, title: 'Enterprise still suspended' },
+    /** A re-issue for an enterprise whose certificate is not revoked: it has a working identity. */
+    IDENTITY_CURRENT: { status: 409, title: 'Identity not revoked' },
+    /** A re-issue for an enterprise that keeps its key: it must send a CSR whose common name is the given enrollment id. */
+    CSR_REQUIRED: { status: 422, title: 'Certificate signing request required' },
     /** A bring-your-own-key signature does not verify against the enterprise's certificate for the digest handed out. */
     SIGNATURE_INVALID: { status: 422, title: 'Signature does not verify' },
     /** A signing session past its expiry: prepare the transaction again. */

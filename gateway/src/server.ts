@@ -19,6 +19,7 @@ import { apiKeyDigest, generateApiKey } from './domain/api-key';
 import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
 import { provideInfrastructure } from './embedded';
 import { newIdentityServices } from './identity/identity-services';
+import { retryPendingRevocations } from './identity/suspension-revocations';
 import { newLedgerClients } from './ledger/ledger-clients';
 import { newRegisterEnterpriseOnLedger } from './ledger/register-enterprise';
 import type { JobQueue, ReadinessCheck } from './ports';
@@ -34,6 +35,12 @@ const STALE_SWEEP_INTERVAL_MS = 60_000;
 const STALE_CAPTURE_MS = 120_000;
 /** The oldest unfinished captures looked at per stale sweep (a stuck capture is among the oldest). */
 const STALE_SWEEP_MAX_CAPTURES = 1_000;
+
+/** How often pending certificate revocations of suspensions are retried, and how old one must be (the request may still be at it). */
+const REVOCATION_SWEEP_INTERVAL_MS = 60_000;
+const REVOCATION_SWEEP_MIN_AGE_MS = 30_000;
+/** Most pending revocations retried per round (each one CA request). */
+const REVOCATION_SWEEP_MAX = 50;
 
 async function main(): Promise<void> {
     let config: Config;
@@ -91,6 +98,8 @@ async function main(): Promise<void> {
     const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
     // Suspension revokes the enterprise's certificate at its CA (routes/enterprises/suspension.ts).
     const revokeEnterpriseIdentity = identities.revoker(ledgers);
+    // Reinstatement gives an enterprise whose certificate was revoked a new one (routes/enterprises/identity.ts too).
+    const reissueEnterpriseIdentity = identities.reissuer(ledgers);
     const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
     const bullmq = config.redisUrl ? newBullmqQueue({
               redisUrl: config.redisUrl,
@@ -122,6 +131,7 @@ async function main(): Promise<void> {
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
             ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
+            ...(reissueEnterpriseIdentity === undefined ? {} : { reissueEnterpriseIdentity }),
             // Enterprises that keep their own key sign their steps and captures through signing sessions.
             ...(externalSigning === undefined ? {} : { externalSigning }),
         },
@@ -145,6 +155,7 @@ async function main(): Promise<void> {
     registerProjectionMetrics(server.metrics, projection);
 
     let staleSweep: NodeJS.Timeout | undefined;
+    let revocationSweep: NodeJS.Timeout | undefined;
     closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
         if (err) {
             logger.error({ err }, 'shutting down after an error');
@@ -152,6 +163,7 @@ async function main(): Promise<void> {
             logger.info({ signal }, 'shutting down');
         }
         clearInterval(staleSweep);
+        clearInterval(revocationSweep);
         await server.close(); // no new requests; in-flight ones finish
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
         await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
@@ -197,6 +209,24 @@ async function main(): Promise<void> {
             });
     }, STALE_SWEEP_INTERVAL_MS);
     staleSweep.unref();
+
+    // A suspension whose certificate revocation found the CA down stays `pending` until a retry reaches it.
+    if (revokeEnterpriseIdentity !== undefined) {
+        let revoking = false;
+        revocationSweep = setInterval(() => {
+            if (revoking) return;
+            revoking = true;
+            retryPendingRevocations(pool, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
+                .then((round) => {
+                    if (round.tried > 0) identityLog[round.pending > 0 ? 'warn' : 'info']({ ...round }, 'pending certificate revocations retried');
+                })
+                .catch((err: unknown) => identityLog.warn({ err }, 'certificate revocation sweep failed'))
+                .finally(() => {
+                    revoking = false;
+                });
+        }, REVOCATION_SWEEP_INTERVAL_MS);
+        revocationSweep.unref();
+    }
 
     renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
 

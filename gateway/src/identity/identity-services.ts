@@ -10,14 +10,32 @@ import { newCaDirectory } from './ca-directory';
 import { mergeCas, type CaSettings } from './ca-settings';
 import type { IdentityConfig } from './identity-config';
 import { newStoredIdentitySource, type StoredIdentitySource } from './identity-registry';
-import { newIdentityStore, type IdentityStore } from './identity-store';
+import { newIdentityStore, type IdentityStore, type StoredIdentity } from './identity-store';
 import type { ExternalIdentities } from '../ledger/signing-sessions';
 import { newProblem } from '../errors';
 import { identityExpiredProblem } from './identity-registry';
 import { newKeyVault } from './key-vault';
 import { FabricCaError, FabricCaErrorCode } from './fabric-ca-errors';
-import { newIdentityOnboarding, problemFromCaError, type IdentityOnboarding } from './onboarding';
+import { newIdentityOnboarding, nextEnrollmentId, problemFromCaError, type EnterpriseToOnboard, type IdentityOnboarding } from './onboarding';
 import { newIdentityRenewal, type IdentityRenewal, type IdentityRenewalOptions } from './renewal';
+
+/**
+ * What a re-issue did: `none` — the gateway issued the enterprise no identity; `current` — its identity is not revoked
+ * (nothing to do); `reissued` — a new certificate (and, for a managed identity, a new sealed key) replaced the revoked
+ * one; `needs-csr` — the enterprise keeps its key, so it must send a CSR whose common name is `enrollmentId`.
+ */
+export type IdentityReissue =
+    | { readonly outcome: 'none' | 'current' }
+    | { readonly outcome: 'reissued'; readonly identity: StoredIdentity }
+    | { readonly outcome: 'needs-csr'; readonly enrollmentId: string };
+
+/**
+ * Re-issue the identity of an enterprise whose certificate was revoked.
+ *
+ * @param csrPem - The enterprise's CSR (it keeps its key; the identity becomes or stays `external`).
+ * @throws ProblemError CA_UNAVAILABLE and the other onboarding problems; CSR_REJECTED.
+ */
+export type ReissueEnterpriseIdentity = (enterprise: EnterpriseToOnboard, csrPem?: string) => Promise<IdentityReissue>;
 
 /** The identity parts, present when at least one CA is configured. */
 export interface IdentityServices {
@@ -31,6 +49,13 @@ export interface IdentityServices {
      * (CA_UNAVAILABLE, ...) when the CA cannot do it; calling it again is safe (already revoked counts as done).
      */
     revoker(ledgers: Pick<LedgerClients, 'evict'>): ((enterpriseId: string) => Promise<'none' | 'done'>) | undefined;
+    /**
+     * Re-issues a revoked identity under the next enrollment id (onboarding.ts `nextEnrollmentId`: Fabric CA never
+     * enrolls a revoked identity again), replacing the store's row, and evicts the enterprise's connected client.
+     * Safe to call again: a failed attempt leaves the revoked row, and the CA identity it registered is enrolled again
+     * with the same derived secret.
+     */
+    reissuer(ledgers: Pick<LedgerClients, 'evict'>): ReissueEnterpriseIdentity | undefined;
     /** The renewal loop over `ledgers` (not started), when there is a CA. */
     renewal(ledgers: Pick<LedgerClients, 'evict'>, log?: IdentityRenewalOptions['log']): IdentityRenewal | undefined;
 }
@@ -47,7 +72,7 @@ export function newIdentityServices(options: {
     keyEncryptionKeys: readonly Buffer[];
 }): IdentityServices {
     const cas = mergeCas(options.profileCas, options.config.certificateAuthorities);
-    if (cas.length === 0) return { stored: undefined, external: undefined, onboarding: undefined, revoker: () => undefined, renewal: () => undefined };
+    if (cas.length === 0) return { stored: undefined, external: undefined, onboarding: undefined, revoker: () => undefined, reissuer: () => undefined, renewal: () => undefined };
     const vault = newKeyVault(options.keyEncryptionKeys);
     const store = newIdentityStore(options.db);
     const directory = newCaDirectory(cas);
@@ -72,6 +97,17 @@ export function newIdentityServices(options: {
             }
             ledgers.evict?.({ mspId: identity.mspId, enterpriseId });
             return 'done';
+        },
+        reissuer: (ledgers) => async (enterprise, csrPem) => {
+            const identity = await store.findByEnterprise(enterprise.id);
+            if (!identity) return { outcome: 'none' };
+            if (identity.revokedAt === undefined) return { outcome: 'current' };
+            const enrollmentId = nextEnrollmentId(enterprise.id, identity.enrollmentId);
+            if (csrPem === undefined && identity.kind === 'external') return { outcome: 'needs-csr', enrollmentId };
+            const issued = await onboarding.issue({ ...enterprise, mspId: identity.mspId }, csrPem, { enrollmentId });
+            const replaced = await store.replaceRevoked(issued);
+            ledgers.evict?.({ mspId: identity.mspId, enterpriseId: enterprise.id });
+            return replaced ? { outcome: 'reissued', identity: replaced } : { outcome: 'current' };
         },
         renewal: (ledgers, log) =>
             newIdentityRenewal({

@@ -99,6 +99,12 @@ export interface IdentityStore {
     renew(id: string, version: number, renewal: IdentityRenewal): Promise<boolean>;
     /** Mark revoked (the CA revoked the certificate); false when there is no such live identity. */
     markRevoked(enterpriseId: string, at: Date): Promise<boolean>;
+    /**
+     * Replace a revoked identity by a new one (re-issue after reinstatement): the row takes the new id, enrollment
+     * id, kind, certificate and key, and is live again. Undefined when the enterprise's identity is not revoked (an
+     * earlier re-issue won; nothing changed).
+     */
+    replaceRevoked(identity: NewIdentity): Promise<StoredIdentity | undefined>;
 }
 
 /**
@@ -154,6 +160,29 @@ export function newIdentityStore(db: Queryable): IdentityStore {
                 [id, version, renewal.certPem, renewal.certSerial, renewal.notAfter, renewal.sealedKey.keyId, renewal.sealedKey.ciphertext],
             );
             return rowCount === 1;
+        },
+        async replaceRevoked(identity) {
+            const { rows } = await db.query<IdentityRow>(
+                `UPDATE enterprise_identities
+                 SET id = $2, msp_id = $3, enrollment_id = $4, ca_name = $5, kind = $6, cert_pem = $7, cert_serial = $8,
+                     not_after = $9, key_id = $10, key_ciphertext = $11, version = version + 1, revoked_at = NULL, renewed_at = now()
+                 WHERE enterprise_id = $1 AND revoked_at IS NOT NULL
+                 RETURNING ${COLUMNS}`,
+                [
+                    identity.enterpriseId,
+                    identity.id,
+                    identity.mspId,
+                    identity.enrollmentId,
+                    identity.caName,
+                    identity.kind,
+                    identity.certPem,
+                    identity.certSerial,
+                    identity.notAfter,
+                    identity.sealedKey?.keyId ?? null,
+                    identity.sealedKey?.ciphertext ?? null,
+                ],
+            );
+            return rows[0] ? toIdentity(rows[0]) : undefined;
         },
         async markRevoked(enterpriseId, at) {
             const { rowCount } = await db.query(

@@ -41,11 +41,13 @@ export interface IdentityOnboarding {
     /**
      * Register and enroll the enterprise's identity (nothing stored).
      *
-     * @param csrPem - The enterprise's CSR when it keeps its key.
+     * @param csrPem - The enterprise's CSR when it keeps its key (common name = the enrollment id).
+     * @param options - `enrollmentId`: another enrollment id than the enterprise id, for a re-issue after a revocation
+     *   (Fabric CA never enrolls a revoked identity again: see {@link nextEnrollmentId}).
      * @throws ProblemError UNKNOWN_MSP, CSR_REJECTED, CA_UNAVAILABLE (Retry-After), CA_REGISTRAR_NOT_AUTHORIZED,
      *   CA_IDENTITY_CONFLICT, CA_FAILURE.
      */
-    issue(enterprise: EnterpriseToOnboard, csrPem?: string): Promise<NewIdentity>;
+    issue(enterprise: EnterpriseToOnboard, csrPem?: string, options?: { enrollmentId?: string }): Promise<NewIdentity>;
     /**
      * Renew a managed identity before it expires: reenroll signed by its current certificate with a new key; when
      * that certificate can no longer authenticate (expired), enroll again with the derived secret.
@@ -87,6 +89,24 @@ export function problemFromCaError(err: FabricCaError, mspId: string, stage: 're
     }
 }
 
+/** Most re-issues of one enterprise (enrollment ids `<id>.1` .. `<id>.999`): a bound on the name, not a policy. */
+export const MAX_REISSUES = 999;
+
+/**
+ * The enrollment id of an enterprise's next identity after its current one (`current`) was revoked: `<id>.1` after
+ * `<id>`, `<id>.<n+1>` after `<id>.<n>`. Fabric CA revokes an identity for good (state -1: it can neither enroll nor
+ * reenroll, and fabric-ca-server has no request that restores it), so a reinstated enterprise gets a new enrollment id
+ * with the same attributes; the chaincode reads the `enterpriseId` attribute, never the enrollment id.
+ *
+ * @throws RangeError when `current` is not one of the enterprise's enrollment ids, or past {@link MAX_REISSUES}.
+ */
+export function nextEnrollmentId(enterpriseId: string, current: string): string {
+    if (current === enterpriseId) return `${enterpriseId}.1`;
+    const n = current.startsWith(`${enterpriseId}.`) ? Number(current.slice(enterpriseId.length + 1)) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n >= MAX_REISSUES) throw new RangeError(`cannot re-issue after enrollment id ${current} of enterprise ${enterpriseId}`);
+    return `${enterpriseId}.${n + 1}`;
+}
+
 /** Most KEK generations tried for a derived secret (each wrong secret counts toward the CA's lock-out of 10). */
 const MAX_SECRET_GENERATIONS = 3;
 
@@ -115,14 +135,14 @@ export function newIdentityOnboarding(options: { cas: CaDirectory; vault: KeyVau
     };
 
     /** Register with the derived secret; "already registered" (a retry, or a crash after register) is success. */
-    const register = async (ca: CaEntry, enterprise: EnterpriseToOnboard): Promise<'registered' | 'existing'> => {
+    const register = async (ca: CaEntry, enterprise: EnterpriseToOnboard, enrollmentId: string): Promise<'registered' | 'existing'> => {
         for (let attempt = 1; ; attempt++) {
             const registrar: CaSigningIdentity = await caCall(enterprise.mspId, 'registrar', () => ca.registrar());
             try {
                 await ca.client.register(registrar, {
-                    enrollmentId: enterprise.id,
+                    enrollmentId,
                     type: 'client',
-                    secret: vault.deriveSecret(secretLabel(ca, enterprise.id)) as string,
+                    secret: vault.deriveSecret(secretLabel(ca, enrollmentId)) as string,
                     attrs: [
                         { name: ROLE_ATTRIBUTE, value: roleAttributeFor(enterprise.roles), ecert: true },
                         { name: ENTERPRISE_ID_ATTRIBUTE, value: enterprise.id, ecert: true },
@@ -165,25 +185,26 @@ export function newIdentityOnboarding(options: { cas: CaDirectory; vault: KeyVau
     return {
         servesMsp: (mspId) => cas.forMsp(mspId) !== undefined,
 
-        async issue(enterprise, csrPem) {
+        async issue(enterprise, csrPem, options = {}) {
             const ca = caOf(enterprise.mspId);
+            const enrollmentId = options.enrollmentId ?? enterprise.id;
             if (csrPem !== undefined) {
-                await caCall(enterprise.mspId, 'enroll', () => checkCsr(csrPem, enterprise.id));
+                await caCall(enterprise.mspId, 'enroll', () => checkCsr(csrPem, enrollmentId));
             }
-            const registration = await register(ca, enterprise);
-            const own = csrPem === undefined ? await newKeyAndCsr(enterprise.id) : undefined;
-            const enrollment = await enroll(ca, enterprise.id, csrPem ?? (own as { csrPem: string }).csrPem, registration === 'existing' ? vault.generations : 1);
+            const registration = await register(ca, enterprise, enrollmentId);
+            const own = csrPem === undefined ? await newKeyAndCsr(enrollmentId) : undefined;
+            const enrollment = await enroll(ca, enrollmentId, csrPem ?? (own as { csrPem: string }).csrPem, registration === 'existing' ? vault.generations : 1);
             // An identity registered earlier by someone else could carry other attributes: never sign as another.
             const attrs = readFabricCaAttributes(enrollment.certPem);
             if (attrs[ENTERPRISE_ID_ATTRIBUTE] !== enterprise.id) {
-                throw newProblem('CA_IDENTITY_CONFLICT', `the certificate authority of ${enterprise.mspId} has identity ${enterprise.id} registered with other attributes; its administrator must remove it`);
+                throw newProblem('CA_IDENTITY_CONFLICT', `the certificate authority of ${enterprise.mspId} has identity ${enrollmentId} registered with other attributes; its administrator must remove it`);
             }
             const id = randomUUID();
             return {
                 id,
                 enterpriseId: enterprise.id,
                 mspId: enterprise.mspId,
-                enrollmentId: enterprise.id,
+                enrollmentId,
                 caName: ca.settings.caName,
                 kind: own ? 'managed' : 'external',
                 certPem: enrollment.certPem,

@@ -22,6 +22,7 @@ import { withApiKeyCache } from '../cache/api-key-cache';
 import type { ProjectionReadCache } from '../cache/read-cache';
 import { newPersonCoder, type PersonCoder } from '../domain/person-code';
 import type { IdentityOnboarding } from '../identity/onboarding';
+import type { ReissueEnterpriseIdentity } from '../identity/identity-services';
 import type { ExternalSigning } from '../ledger/signing-sessions';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
 
@@ -48,6 +49,12 @@ export interface Ports {
      * the row stays `pending`). Unwired: every suspension's certificate revocation stays pending.
      */
     readonly revokeEnterpriseIdentity?: (enterpriseId: string) => Promise<'none' | 'done'>;
+    /**
+     * Gives an enterprise whose certificate was revoked a new identity (reinstatement, `POST /v1/enterprises/{id}/identity`):
+     * a new enrollment id at its CA with the same attributes; a new key sealed in the store for a managed identity, the
+     * enterprise's CSR for an external one. Unwired: a reinstated enterprise keeps its revoked certificate.
+     */
+    readonly reissueEnterpriseIdentity?: ReissueEnterpriseIdentity;
     /**
      * Bring-your-own-key signing (ledger/signing-sessions.ts): an enterprise that keeps its key gets a signing session
      * from the step routes instead of a submission. Without it, such an enterprise's steps answer

@@ -9,6 +9,7 @@ import rateLimit from '../plugins/rate-limit';
 import accountsRoutes from './accounts';
 import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
+import enterpriseIdentityRoutes from './enterprises/identity';
 import suspensionRoutes from './enterprises/suspension';
 import eventsRoutes from './events';
 import itemsRoutes from './items';
@@ -46,6 +47,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(meRoutes);
     await fastify.register(enterprisesRoutes);
     await fastify.register(suspensionRoutes);
+    await fastify.register(enterpriseIdentityRoutes);
     await fastify.register(signingRoutes);
     await fastify.register(keysRoutes);
     await fastify.register(itemsRoutes);

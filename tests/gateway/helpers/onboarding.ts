@@ -13,7 +13,7 @@ import { usccCheckCharacter } from '../../../gateway/src/domain/uscc';
 import type { CaSettings } from '../../../gateway/src/identity/ca-settings';
 import { newIdentityServices, type IdentityServices } from '../../../gateway/src/identity/identity-services';
 import { newKeyVault, type KeyVault } from '../../../gateway/src/identity/key-vault';
-import type { IdentityOnboarding } from '../../../gateway/src/identity/onboarding';
+import type { EnterpriseToOnboard, IdentityOnboarding } from '../../../gateway/src/identity/onboarding';
 import { newLedgerClients } from '../../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile, type LedgerSettings } from '../../../gateway/src/ledger/ledger-settings';
 import { newRegisterEnterpriseOnLedger } from '../../../gateway/src/ledger/register-enterprise';
@@ -42,6 +42,8 @@ export interface OnboardingStack {
     logs: string[];
     /** Swap the onboarding the route uses (e.g. one with a weaker registrar). */
     setOnboarding(onboarding: IdentityOnboarding): void;
+    /** Swap the identity services behind the revocation and re-issue ports (e.g. ones reaching the CA through a relay). */
+    setIdentityServices(services: IdentityServices): void;
 }
 
 /**
@@ -79,9 +81,12 @@ export async function startOnboardingStack(
     let onboarding = identities.onboarding as IdentityOnboarding;
     const switchable: IdentityOnboarding = {
         servesMsp: (mspId) => onboarding.servesMsp(mspId),
-        issue: (enterprise, csr) => onboarding.issue(enterprise, csr),
+        issue: (enterprise, csr, issueOptions) => onboarding.issue(enterprise, csr, issueOptions),
         renew: (identity) => onboarding.renew(identity),
     };
+    // As server.ts wires them: suspension revokes the certificate, reinstatement re-issues one (switchable).
+    let revoke = identities.revoker(ledgers);
+    let reissue = identities.reissuer(ledgers);
     const logs: string[] = [];
     const { app, customsKey } = await buildTestApp(t, {
         databaseUrl,
@@ -89,6 +94,10 @@ export async function startOnboardingStack(
         ports: {
             registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
             identityOnboarding: switchable,
+            ...(revoke === undefined ? {} : { revokeEnterpriseIdentity: (enterpriseId: string) => (revoke as NonNullable<typeof revoke>)(enterpriseId) }),
+            ...(reissue === undefined
+                ? {}
+                : { reissueEnterpriseIdentity: (enterprise: EnterpriseToOnboard, csr?: string) => (reissue as NonNullable<typeof reissue>)(enterprise, csr) }),
             // As server.ts wires it: enterprises that keep their key sign through signing sessions.
             ...(identities.external
                 ? { externalSigning: { offline: ledgers.offlineSigning(), identities: identities.external, sessions: newSigningSessionsRepository(db), captures: newCapturesRepository(db) } }
@@ -111,6 +120,10 @@ export async function startOnboardingStack(
         logs,
         setOnboarding: (next) => {
             onboarding = next;
+        },
+        setIdentityServices: (next) => {
+            revoke = next.revoker(ledgers);
+            reissue = next.reissuer(ledgers);
         },
     };
 }

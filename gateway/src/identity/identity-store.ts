@@ -107,6 +107,23 @@ export interface IdentityStore {
     replaceRevoked(identity: NewIdentity): Promise<StoredIdentity | undefined>;
 }
 
+/** The columns of a new identity, in the order of the insert: id, enterprise, MSP, enrollment id, CA, kind, certificate, serial, end, sealed key. */
+function identityParams(identity: NewIdentity): unknown[] {
+    return [
+        identity.id,
+        identity.enterpriseId,
+        identity.mspId,
+        identity.enrollmentId,
+        identity.caName,
+        identity.kind,
+        identity.certPem,
+        identity.certSerial,
+        identity.notAfter,
+        identity.sealedKey?.keyId ?? null,
+        identity.sealedKey?.ciphertext ?? null,
+    ];
+}
+
 /**
  * Create the store.
  *
@@ -121,19 +138,7 @@ export function newIdentityStore(db: Queryable): IdentityStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                  ON CONFLICT (enterprise_id) DO NOTHING
                  RETURNING ${COLUMNS}`,
-                [
-                    identity.id,
-                    identity.enterpriseId,
-                    identity.mspId,
-                    identity.enrollmentId,
-                    identity.caName,
-                    identity.kind,
-                    identity.certPem,
-                    identity.certSerial,
-                    identity.notAfter,
-                    identity.sealedKey?.keyId ?? null,
-                    identity.sealedKey?.ciphertext ?? null,
-                ],
+                identityParams(identity),
             );
             return rows[0] ? toIdentity(rows[0]) : undefined;
         },
@@ -164,23 +169,11 @@ export function newIdentityStore(db: Queryable): IdentityStore {
         async replaceRevoked(identity) {
             const { rows } = await db.query<IdentityRow>(
                 `UPDATE enterprise_identities
-                 SET id = $2, msp_id = $3, enrollment_id = $4, ca_name = $5, kind = $6, cert_pem = $7, cert_serial = $8,
+                 SET id = $1, msp_id = $3, enrollment_id = $4, ca_name = $5, kind = $6, cert_pem = $7, cert_serial = $8,
                      not_after = $9, key_id = $10, key_ciphertext = $11, version = version + 1, revoked_at = NULL, renewed_at = now()
-                 WHERE enterprise_id = $1 AND revoked_at IS NOT NULL
+                 WHERE enterprise_id = $2 AND revoked_at IS NOT NULL
                  RETURNING ${COLUMNS}`,
-                [
-                    identity.enterpriseId,
-                    identity.id,
-                    identity.mspId,
-                    identity.enrollmentId,
-                    identity.caName,
-                    identity.kind,
-                    identity.certPem,
-                    identity.certSerial,
-                    identity.notAfter,
-                    identity.sealedKey?.keyId ?? null,
-                    identity.sealedKey?.ciphertext ?? null,
-                ],
+                identityParams(identity),
             );
             return rows[0] ? toIdentity(rows[0]) : undefined;
         },

@@ -158,6 +158,16 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
         return pending;
     };
 
+    /** A client of one contract of the chaincode, signing as `gateway`'s identity. */
+    const contractClient = (gateway: ReturnType<typeof connectGateway>, contractName: string | undefined): LedgerClient => {
+        const network = gateway.getNetwork(settings.channel);
+        return new LedgerClient({
+            contract: network.getContract(settings.chaincode, contractName),
+            network,
+            ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
+        });
+    };
+
     const storedClient = (resolved: Extract<Resolved, { kind: 'stored' }>, key: string, contractName: string | undefined): LedgerContractPort => {
         const { identity } = resolved;
         if (identity.notAfter.getTime() <= Date.now()) {
@@ -166,12 +176,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
         }
         let client = resolved.clients.get(contractName ?? '');
         if (!client) {
-            const network = resolved.gateway.getNetwork(settings.channel);
-            client = new LedgerClient({
-                contract: network.getContract(settings.chaincode, contractName),
-                network,
-                ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
-            });
+            client = contractClient(resolved.gateway, contractName);
             resolved.clients.set(contractName ?? '', client);
         }
         const port = client;
@@ -224,12 +229,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
         const cacheKey = `${entry.files.name}\u0000${contractName ?? ''}`;
         let client = clients.get(cacheKey);
         if (!client) {
-            const network = entry.gateway.getNetwork(settings.channel);
-            client = new LedgerClient({
-                contract: network.getContract(settings.chaincode, contractName),
-                network,
-                ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
-            });
+            client = contractClient(entry.gateway, contractName);
             clients.set(cacheKey, client);
         }
         return client;

@@ -176,7 +176,8 @@ t.test('a capture from an enterprise that keeps its key: one signing session per
       const status = (await stack.app.inject({ method: 'GET', url: location, headers: bearer(key) })).json() as { state: string; waiting?: { reason: string }; transactions: { fn: string; signingSession?: string }[] };
       if (status.state === 'parked') throw new Error(`parked: ${JSON.stringify(status)}`);
       const tx = status.transactions.find((x) => x.fn === fn && x.signingSession !== undefined);
-      return tx ? { status, session: tx.signingSession! } : undefined;
+      // The job opens the session, then records the wait: both are seen once the run has ended.
+      return tx && status.waiting !== undefined ? { status, session: tx.signingSession! } : undefined;
     }, 200, 100);
     t.match(waiting.status.waiting?.reason ?? '', /signatures/, 'the capture says it waits for the sender\'s signatures');
     const session = (await stack.app.inject({ method: 'GET', url: waiting.session, headers: bearer(key) })).json() as Session;

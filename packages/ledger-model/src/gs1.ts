@@ -13,18 +13,98 @@ export interface Sgtin {
   readonly serial: string;
 }
 
-/** Company prefix plus item reference always make 13 digits in an SGTIN. */
-const SGTIN_PREFIX_AND_ITEM_DIGITS = 13;
-/** Company prefix plus location reference always make 12 digits in an SGLN. */
-const SGLN_PREFIX_AND_LOCATION_DIGITS = 12;
 /**
- * Longest serial we accept. GS1 allows 20 characters; the EPC URI %-escapes some of them into three,
- * so the escaped form can be up to three times as long.
+ * Longest serial in an SGTIN (and extension in an SGLN) URN, in characters of the URN, as the ledger has accepted it
+ * from the start. GS1 allows 20 characters (AI 21, CSET 82); the EPC URI %-escapes seven of them into three
+ * characters (TDS Annex A), so the URN form of a GS1 serial can be up to 60 characters long. The ledger's rule is
+ * wider than GS1's (any printable ASCII, up to 60): items with such serials may already be on a chain, so every
+ * client accepts exactly this rule, and GS1's narrower one ({@link isGs1Serial}) is for what scanners produce.
  */
-const SERIAL_URI_LENGTH_MAX = 60;
+export const SERIAL_URI_LENGTH_MAX = 60;
+/** Longest GS1 serial number (AI 21 is X..20). */
+export const GS1_SERIAL_LENGTH_MAX = 20;
 
-const SGTIN_URI = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.([!-~]+)$/;
-const SGLN_URI = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.([!-~]+)$/;
+/** Company prefix (6-12 digits) and item reference (indicator digit first) together make 13 digits. */
+const SGTIN_PREFIX_AND_ITEM_REF = '(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d)';
+/** Company prefix (6-12 digits) and location reference together make 12 digits. */
+const SGLN_PREFIX_AND_LOCATION_REF = '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d|\\d{12}\\.)';
+/** The serial (or SGLN extension) as the URN carries it. */
+const URI_SERIAL = `[!-~]{1,${SERIAL_URI_LENGTH_MAX}}`;
+
+/**
+ * The one SGTIN pure-identity URN grammar of the ledger, as a regular-expression source without anchors, for
+ * clients that build their own patterns (JSON Schema `pattern`, alternations): `urn:epc:id:sgtin:` company prefix
+ * `.` item reference (13 digits together) `.` serial ({@link SERIAL_URI_LENGTH_MAX}).
+ */
+export const SGTIN_URN_SOURCE = `urn:epc:id:sgtin:${SGTIN_PREFIX_AND_ITEM_REF}\\.${URI_SERIAL}`;
+/** The SGLN pure-identity URN grammar (a location: company prefix and location reference make 12 digits). */
+export const SGLN_URN_SOURCE = `urn:epc:id:sgln:${SGLN_PREFIX_AND_LOCATION_REF}\\.${URI_SERIAL}`;
+/** A Hainan 16-digit traceability code, as a source without anchors. */
+export const TRACE_CODE_SOURCE = '\\d{16}';
+/** An item as transactions name an existing one: SGTIN URN or 16-digit traceability code, source without anchors. */
+export const ITEM_ID_SOURCE = `(?:${SGTIN_URN_SOURCE}|${TRACE_CODE_SOURCE})`;
+/** A location: 13-digit GLN (check digit checked by {@link isValidLocation}) or an SGLN URN, source without anchors. */
+export const LOCATION_SOURCE = `(?:\\d{13}|${SGLN_URN_SOURCE})`;
+
+/** {@link SGTIN_URN_SOURCE}, anchored. */
+export const SGTIN_URN = new RegExp(`^${SGTIN_URN_SOURCE}$`);
+/** {@link SGLN_URN_SOURCE}, anchored. */
+export const SGLN_URN = new RegExp(`^${SGLN_URN_SOURCE}$`);
+/** {@link ITEM_ID_SOURCE}, anchored. */
+export const ITEM_ID = new RegExp(`^${ITEM_ID_SOURCE}$`);
+/** Longest SGTIN URN the grammar admits (prefix, 13 digits, two dots, the longest serial). */
+export const SGTIN_URN_LENGTH_MAX = 'urn:epc:id:sgtin:'.length + 13 + 2 + SERIAL_URI_LENGTH_MAX;
+
+/**
+ * GS1 AI encodable character set 82 (GS1 General Specifications, Figure 7.11-1; TDS Annex A, Table A-1):
+ * `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`. 0x25..0x3F is one contiguous run.
+ */
+const CSET82_SERIAL = new RegExp(`^[!"%-?A-Z_a-z]{1,${GS1_SERIAL_LENGTH_MAX}}$`);
+/** TDS Annex A (Table A-1): the characters of CSET 82 that an EPC URI must %-escape. */
+const URI_ESCAPES: Readonly<Record<string, string>> = { '"': '%22', '%': '%25', '&': '%26', '/': '%2F', '<': '%3C', '>': '%3E', '?': '%3F' };
+const URI_UNESCAPES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(URI_ESCAPES).map(([raw, esc]) => [esc, raw]));
+
+/**
+ * @param serial an unescaped serial
+ * @returns true if it is a GS1 serial: 1-20 characters of CSET 82
+ */
+export function isGs1Serial(serial: string): boolean {
+  return CSET82_SERIAL.test(serial);
+}
+
+/**
+ * Escapes a serial for the EPC pure-identity URI (TDS Annex A, Table A-1).
+ *
+ * @param serial CSET 82 characters
+ * @returns the URI form, e.g. `32a/b` -> `32a%2Fb`
+ */
+export function escapeEpcUriSerial(serial: string): string {
+  let out = '';
+  for (const ch of serial) out += URI_ESCAPES[ch] ?? ch;
+  return out;
+}
+
+/**
+ * Reverses {@link escapeEpcUriSerial}; only the escapes of Table A-1 are legal in the URI.
+ *
+ * @returns the serial, or undefined if the URI form has an illegal escape or character or is not a GS1 serial
+ */
+export function unescapeEpcUriSerial(uriSerial: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < uriSerial.length; i++) {
+    const ch = uriSerial[i] ?? '';
+    if (ch === '%') {
+      const raw = URI_UNESCAPES[uriSerial.slice(i, i + 3).toUpperCase()];
+      if (raw === undefined) return undefined;
+      out += raw;
+      i += 2;
+    } else {
+      if (URI_ESCAPES[ch] !== undefined) return undefined; // must have been escaped
+      out += ch;
+    }
+  }
+  return isGs1Serial(out) ? out : undefined;
+}
 
 /**
  * Computes the GS1 mod-10 check digit for a string of digits (weights 3,1,3,... from the right).
@@ -41,7 +121,11 @@ export function gs1CheckDigit(digits: string): number {
   return (10 - (sum % 10)) % 10;
 }
 
-function hasValidCheckDigit(digits: string): boolean {
+/**
+ * @param digits a GS1 key with its check digit last (GTIN, GLN, SSCC...)
+ * @returns true if the last digit is the check digit of the ones before it
+ */
+export function hasValidGs1CheckDigit(digits: string): boolean {
   return gs1CheckDigit(digits.slice(0, -1)) === Number(digits.slice(-1));
 }
 
@@ -52,15 +136,13 @@ function hasValidCheckDigit(digits: string): boolean {
  * @returns the parts, or undefined if the URI is not a well-formed SGTIN
  */
 export function parseSgtin(uri: string): Sgtin | undefined {
-  const match = SGTIN_URI.exec(uri);
-  if (match === null) {
+  if (!SGTIN_URN.test(uri)) {
     return undefined;
   }
-  const [, companyPrefix = '', itemRef = '', serial = ''] = match;
-  if (companyPrefix.length + itemRef.length !== SGTIN_PREFIX_AND_ITEM_DIGITS || serial.length > SERIAL_URI_LENGTH_MAX) {
-    return undefined;
-  }
-  return { companyPrefix, itemRef, serial };
+  const rest = uri.slice('urn:epc:id:sgtin:'.length);
+  const dot1 = rest.indexOf('.');
+  const dot2 = rest.indexOf('.', dot1 + 1);
+  return { companyPrefix: rest.slice(0, dot1), itemRef: rest.slice(dot1 + 1, dot2), serial: rest.slice(dot2 + 1) };
 }
 
 /**
@@ -80,7 +162,7 @@ export function gtinOfSgtin(sgtin: Sgtin): string {
  * @returns true if it is 14 digits with a correct check digit
  */
 export function isValidGtin14(gtin: string): boolean {
-  return /^\d{14}$/.test(gtin) && hasValidCheckDigit(gtin);
+  return /^\d{14}$/.test(gtin) && hasValidGs1CheckDigit(gtin);
 }
 
 /**
@@ -91,12 +173,7 @@ export function isValidGtin14(gtin: string): boolean {
  */
 export function isValidLocation(location: string): boolean {
   if (/^\d{13}$/.test(location)) {
-    return hasValidCheckDigit(location);
+    return hasValidGs1CheckDigit(location);
   }
-  const match = SGLN_URI.exec(location);
-  if (match === null) {
-    return false;
-  }
-  const [, companyPrefix = '', locationRef = '', extension = ''] = match;
-  return companyPrefix.length + locationRef.length === SGLN_PREFIX_AND_LOCATION_DIGITS && extension.length <= SERIAL_URI_LENGTH_MAX;
+  return SGLN_URN.test(location);
 }

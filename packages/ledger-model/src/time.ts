@@ -18,13 +18,14 @@ const DAY_MS = 86_400_000;
 /** Asia/Shanghai offset from UTC: +08:00, fixed since 1991. */
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 /** Longest instant string we look at; the longest valid form (9 fraction digits, offset) is 35 characters. */
-const INSTANT_LENGTH_MAX = 40;
+export const INSTANT_LENGTH_MAX = 40;
 /** Largest UTC offset accepted (as `java.time.ZoneOffset`); real offsets stay within ±14:00. */
 const OFFSET_MINUTES_MAX = 18 * 60;
 
 // Full date-time only: a date alone or a time without an offset names no single instant. The fraction may carry
 // up to nanoseconds (as a protobuf Timestamp can); it is truncated to milliseconds like tx-time.ts does.
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+/** The syntax of an instant (its calendar and offset bounds are checked by {@link parseInstant}). */
+export const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

@@ -8,44 +8,32 @@
  * an input). An RFID tag does carry it (the partition value), so tag reads become URNs.
  */
 
+import {
+  escapeEpcUriSerial,
+  GS1_SERIAL_LENGTH_MAX,
+  gs1CheckDigit,
+  gtinOfSgtin,
+  isGs1Serial,
+  isValidGtin14,
+  parseSgtin,
+  unescapeEpcUriSerial,
+} from '@hainan/ledger-model';
+
+/**
+ * Check digits, the serial character set, the EPC URI escapes and the SGTIN grammar are the ledger's
+ * (@hainan/ledger-model), the same the chaincode and the gateway apply.
+ */
+export { escapeEpcUriSerial, gs1CheckDigit, isValidGtin14, unescapeEpcUriSerial };
+
 /** ASCII group separator: how scanners transmit FNC1 inside GS1 element strings. */
 export const GS = '\u001d';
 
 /** Longest GS1 serial number (AI 21 is X..20). */
-export const SERIAL_CHARS_MAX = 20;
-
-/**
- * GS1 AI encodable character set 82 (GS1 General Specifications, Figure 7.11-1; TDS Annex A, Table A-1):
- * `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`. 0x25..0x3F is one contiguous run.
- */
-const CSET82_SERIAL = /^[!"%-?A-Z_a-z]{1,20}$/;
-
-/** TDS Annex A (Table A-1): the characters of CSET 82 that an EPC URI must %-escape. */
-const URI_ESCAPES: Readonly<Record<string, string>> = { '"': '%22', '%': '%25', '&': '%26', '/': '%2F', '<': '%3C', '>': '%3E', '?': '%3F' };
-
-/**
- * GS1 mod-10 check digit (weights 3,1,3,… from the right).
- *
- * @param digits the identifier without its check digit (ASCII digits only)
- * @returns the check digit 0-9
- */
-export function gs1CheckDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    sum += i % 2 === 0 ? d * 3 : d;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
-/** @returns true if `gtin` is 14 digits ending in the right check digit */
-export function isValidGtin14(gtin: string): boolean {
-  return /^\d{14}$/.test(gtin) && gs1CheckDigit(gtin.slice(0, 13)) === gtin.charCodeAt(13) - 48;
-}
+export const SERIAL_CHARS_MAX = GS1_SERIAL_LENGTH_MAX;
 
 /** @returns true if `serial` is 1-20 characters of GS1 CSET 82 */
 export function isValidSerial(serial: string): boolean {
-  return CSET82_SERIAL.test(serial);
+  return isGs1Serial(serial);
 }
 
 /**
@@ -65,41 +53,6 @@ export function hainanKey(code: string): string {
 }
 
 /**
- * Escapes a serial for the EPC pure-identity URI (TDS Annex A, Table A-1).
- *
- * @param serial CSET 82 characters
- * @returns the URI form, e.g. `32a/b` -> `32a%2Fb`
- */
-export function escapeEpcUriSerial(serial: string): string {
-  let out = '';
-  for (const ch of serial) out += URI_ESCAPES[ch] ?? ch;
-  return out;
-}
-
-/**
- * Reverses {@link escapeEpcUriSerial}; only the escapes of Table A-1 are legal in the URI.
- *
- * @returns the serial, or undefined if the URI form has an illegal escape or character
- */
-export function unescapeEpcUriSerial(uriSerial: string): string | undefined {
-  let out = '';
-  for (let i = 0; i < uriSerial.length; i++) {
-    const ch = uriSerial[i] ?? '';
-    if (ch === '%') {
-      const esc = uriSerial.slice(i, i + 3).toUpperCase();
-      const raw = Object.keys(URI_ESCAPES).find((k) => URI_ESCAPES[k] === esc);
-      if (raw === undefined) return undefined;
-      out += raw;
-      i += 2;
-    } else {
-      if (URI_ESCAPES[ch] !== undefined) return undefined; // must have been escaped
-      out += ch;
-    }
-  }
-  return isValidSerial(out) ? out : undefined;
-}
-
-/**
  * Builds the GTIN-14 of an SGTIN from its URI parts (TDS §7.1: indicator digit, company prefix, rest of the
  * item reference, check digit).
  *
@@ -108,34 +61,44 @@ export function unescapeEpcUriSerial(uriSerial: string): string | undefined {
  * @returns the GTIN-14
  */
 export function gtinOfSgtinParts(companyPrefix: string, itemRef: string): string {
-  const body = itemRef.slice(0, 1) + companyPrefix + itemRef.slice(1);
-  return body + String(gs1CheckDigit(body));
+  return gtinOfSgtin({ companyPrefix, itemRef, serial: '' });
 }
 
 /** A parsed SGTIN pure-identity URI. */
 export interface SgtinUrn {
   readonly companyPrefix: string;
   readonly itemRef: string;
-  /** Unescaped serial. */
+  /**
+   * Unescaped serial. When the URN's serial is one the ledger accepts but that is no GS1 serial in EPC URI form
+   * (longer than 20 characters, characters outside CSET 82, a character left unescaped), the URN form as is.
+   */
   readonly serial: string;
   readonly gtin: string;
+  /** Present when `serial` is the URN form of a serial the ledger accepts but GS1 does not. */
+  readonly notGs1?: true;
 }
 
-const SGTIN_URN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.([!-~]{1,60})$/;
-
 /**
- * Parses `urn:epc:id:sgtin:CompanyPrefix.ItemRef.Serial` (TDS §6.3.1).
+ * Parses `urn:epc:id:sgtin:CompanyPrefix.ItemRef.Serial` (TDS §6.3.1) with the ledger's grammar: every URN the
+ * chain accepts is read, so a stocktake can count items whose serials are wider than GS1's (see SgtinUrn.serial).
  *
  * @returns the parts, or undefined if it is not a well-formed SGTIN URN
  */
 export function parseSgtinUrn(urn: string): SgtinUrn | undefined {
-  const m = SGTIN_URN.exec(urn);
-  if (m === null) return undefined;
-  const [, companyPrefix = '', itemRef = '', uriSerial = ''] = m;
-  if (companyPrefix.length + itemRef.length !== 13) return undefined;
-  const serial = unescapeEpcUriSerial(uriSerial);
-  if (serial === undefined) return undefined;
-  return { companyPrefix, itemRef, serial, gtin: gtinOfSgtinParts(companyPrefix, itemRef) };
+  const sgtin = parseSgtin(urn);
+  if (sgtin === undefined) return undefined;
+  const { companyPrefix, itemRef } = sgtin;
+  const gtin = gtinOfSgtin(sgtin);
+  const serial = unescapeEpcUriSerial(sgtin.serial);
+  return serial === undefined ? { companyPrefix, itemRef, serial: sgtin.serial, gtin, notGs1: true } : { companyPrefix, itemRef, serial, gtin };
+}
+
+/**
+ * The deduplication key of an SGTIN URN: {@link itemKey} of its GTIN and unescaped serial, so that a tag and a
+ * barcode of one item share it; a serial that is no GS1 serial gets a key of its own kind, which no barcode has.
+ */
+export function keyOfSgtinUrn(urn: SgtinUrn): string {
+  return urn.notGs1 === true ? `sgtin-uri:${urn.gtin}:${urn.serial}` : itemKey(urn.gtin, urn.serial);
 }
 
 /** Host the agent writes canonical Digital Link URIs with (any host is accepted when reading). */

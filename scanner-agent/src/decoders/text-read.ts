@@ -15,7 +15,7 @@
  */
 import { ItemRead, Read, undecodable } from '../reads';
 import { EpcReadDecoder } from './epc-read';
-import { GS, digitalLinkOf, hainanKey, itemKey, parseSgtinUrn } from './gs1';
+import { GS, digitalLinkOf, hainanKey, itemKey, keyOfSgtinUrn, parseSgtinUrn } from './gs1';
 import { ElementStringResult, isBracketedElementString, parseBracketedElementString, parseElementString } from './gs1-element-string';
 import { isHttpUri, parseDigitalLink } from './digital-link';
 import { isHainanCode } from './hainan-code';
@@ -71,7 +71,7 @@ export function decodeTextRead(text: string, epc: EpcReadDecoder): Read {
   }
   if (data.startsWith('urn:epc:id:sgtin:')) {
     const urn = parseSgtinUrn(data);
-    return urn === undefined ? undecodable('urn-invalid', text) : { kind: 'item', key: itemKey(urn.gtin, urn.serial), upload: data };
+    return urn === undefined ? undecodable('urn-invalid', text) : { kind: 'item', key: keyOfSgtinUrn(urn), upload: data };
   }
   if (data.startsWith('urn:epc:')) return undecodable('urn-not-sgtin', text);
   if (isHttpUri(data)) {

@@ -4,7 +4,7 @@
  * counted in a session. Pure.
  */
 import { parseDigitalLink } from './digital-link';
-import { hainanKey, itemKey, parseSgtinUrn } from './gs1';
+import { hainanKey, itemKey, keyOfSgtinUrn, parseSgtinUrn } from './gs1';
 import { isHainanCode } from './hainan-code';
 
 /**
@@ -15,7 +15,7 @@ export function keyOfUpload(upload: string): string | undefined {
   if (isHainanCode(upload)) return hainanKey(upload);
   if (upload.startsWith('urn:')) {
     const urn = parseSgtinUrn(upload);
-    return urn === undefined ? undefined : itemKey(urn.gtin, urn.serial);
+    return urn === undefined ? undefined : keyOfSgtinUrn(urn);
   }
   const link = parseDigitalLink(upload);
   return link.ok && link.serial !== undefined ? itemKey(link.gtin, link.serial) : undefined;

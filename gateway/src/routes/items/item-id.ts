@@ -2,10 +2,11 @@
  * The forms an item may be named by in a URL, turned into what the projection can look up: an SGTIN URN (as is), an
  * SGTIN EPC in hex (SGTIN-96 or SGTIN-198 tag memory, decoded with epc-tds), a GS1 Digital Link
  * `https://<any host>/01/<GTIN-14>/21/<serial>` (a GTIN-14 does not say how long its company prefix is, so it is
- * looked up by GTIN and serial), or a 16-digit traceability code.
+ * looked up by GTIN and serial), or a 16-digit traceability code. Whatever form it came in, an SGTIN is accepted by
+ * the ledger's one grammar (@hainan/ledger-model `SGTIN_URN`), so every item the chain accepted can be named here.
  */
 import * as epcTdsModule from 'epc-tds';
-import { hasValidGs1CheckDigit } from '../../domain/gs1';
+import { escapeEpcUriSerial, hasValidGs1CheckDigit, SERIAL_URI_LENGTH_MAX, SGTIN_URN, TRACE_CODE } from '@hainan/ledger-model';
 
 type Tds = typeof epcTdsModule.default;
 // epc-tds publishes its API as `module.exports` and as `default`; which one a default import sees depends on interop.
@@ -17,14 +18,15 @@ export type ItemRef =
     | { readonly kind: 'traceCode'; readonly code: string }
     | { readonly kind: 'gtinSerial'; readonly gtin: string; readonly serial: string };
 
-/** Longest item id accepted, in characters (a Digital Link with a 20-character serial is well below). */
+/** Longest item id accepted, in characters (a Digital Link with the longest serial is well below). */
 export const ITEM_ID_MAX_LENGTH = 300;
 
-const SGTIN_URN = /^urn:epc:id:sgtin:\d{6,12}\.\d{1,7}\.[\x21-\x7e]{1,20}$/;
-const TRACE_CODE = /^\d{16}$/;
 /** SGTIN-96 (header 0x30, 24 hex digits) or SGTIN-198 (header 0x36, 50 or 52 hex digits). */
 const SGTIN_HEX = /^(30[0-9a-f]{22}|36[0-9a-f]{48}(?:[0-9a-f]{2})?)$/i;
-const DIGITAL_LINK_PATH = /\/01\/(\d{14})\/21\/([^/?#]{1,60})(?:\/|$)/;
+/** GTIN-14 and serial of a Digital Link path; the serial is percent-encoded, up to three characters per character. */
+const DIGITAL_LINK_PATH = new RegExp(`/01/(\\d{14})/21/([^/?#]{1,${3 * SERIAL_URI_LENGTH_MAX}})(?:/|$)`);
+/** A Digital Link serial names the item whose SGTIN URN ends in its EPC URI form: printable ASCII, up to the ledger's limit. */
+const DIGITAL_LINK_SERIAL = /^[!-~]+$/;
 
 /**
  * Parse an item id.
@@ -39,7 +41,7 @@ export function parseItemId(id: string): ItemRef | undefined {
     if (SGTIN_HEX.test(id)) {
         try {
             const uri = tds.valueOf(id.toUpperCase()).toIdURI();
-            return typeof uri === 'string' && uri.startsWith('urn:epc:id:sgtin:') ? { kind: 'sgtin', sgtin: uri } : undefined;
+            return typeof uri === 'string' && SGTIN_URN.test(uri) ? { kind: 'sgtin', sgtin: uri } : undefined;
         } catch {
             return undefined;
         }
@@ -61,7 +63,9 @@ export function parseItemId(id: string): ItemRef | undefined {
         } catch {
             return undefined;
         }
-        return /^[\x21-\x7e]{1,20}$/.test(serial) ? { kind: 'gtinSerial', gtin, serial } : undefined;
+        return DIGITAL_LINK_SERIAL.test(serial) && escapeEpcUriSerial(serial).length <= SERIAL_URI_LENGTH_MAX
+            ? { kind: 'gtinSerial', gtin, serial }
+            : undefined;
     }
     return undefined;
 }

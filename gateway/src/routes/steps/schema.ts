@@ -6,6 +6,20 @@
  * judge of every rule that needs ledger state.
  */
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
+import {
+    HEX64,
+    HS_CODE,
+    INSTANT,
+    INSTANT_LENGTH_MAX,
+    ITEM_ID,
+    ITEMS_PER_TRANSACTION_MAX,
+    LOCATION_SOURCE,
+    PERSON_CODE,
+    REF,
+    SGTIN_URN,
+    SGTIN_URN_LENGTH_MAX,
+    TRACE_CODE,
+} from '@hainan/ledger-model';
 import { DOCUMENT_TYPE_PATTERN, MAX_DOCUMENT_NUMBER_LENGTH } from '../../domain/person-code';
 import { EnterpriseId, IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 
@@ -15,32 +29,25 @@ export { IdempotencyHeaders };
 export type FastifyTypebox = Parameters<FastifyPluginAsyncTypebox>[0];
 
 /** Most items (or lines, pairs, release lists) in one transaction, as the chaincode bounds them. */
-export const BATCH_ITEMS_MAX = 1_000;
+export const BATCH_ITEMS_MAX = ITEMS_PER_TRANSACTION_MAX;
 /** Most lines of one sale (the chaincode's sale rules bound a sale tighter than other batches). */
 export const SALE_LINES_MAX = 500;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Identifiers and values (patterns copied from chaincode/src/domain/{gs1,validate,time}.ts)
-
-/** Company prefix (6-12 digits) and item reference together make 13 digits. */
-const SGTIN_URN_SOURCE =
-    'urn:epc:id:sgtin:(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d)\\.[!-~]{1,60}';
-/** Company prefix (6-12 digits) and location reference together make 12 digits. */
-const SGLN_URN_SOURCE =
-    'urn:epc:id:sgln:(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d|\\d{12}\\.)\\.[!-~]{1,60}';
+// Identifiers and values: the patterns are @hainan/ledger-model's, the ones the chaincode applies
 
 /** An SGTIN pure-identity URN (new items: entry, processing outputs, associations). */
 export const Sgtin = Type.String({
-    maxLength: 120,
-    pattern: `^${SGTIN_URN_SOURCE}$`,
+    maxLength: SGTIN_URN_LENGTH_MAX,
+    pattern: SGTIN_URN.source,
     description: 'SGTIN pure-identity URN',
     examples: ['urn:epc:id:sgtin:0614141.812345.6789'],
 });
 
 /** An existing item: SGTIN URN or its 16-digit traceability code, as the chaincode accepts. */
 export const ItemId = Type.String({
-    maxLength: 120,
-    pattern: `^(?:${SGTIN_URN_SOURCE}|\\d{16})$`,
+    maxLength: SGTIN_URN_LENGTH_MAX,
+    pattern: ITEM_ID.source,
     description: 'SGTIN URN or 16-digit Hainan traceability code',
     examples: ['urn:epc:id:sgtin:0614141.812345.6789', '4600000000000017'],
 });
@@ -51,13 +58,13 @@ export const ItemIds = Type.Array(ItemId, { minItems: 1, maxItems: BATCH_ITEMS_M
 /** A GLN (13 digits; check digit verified by the handler) or an SGLN URN. */
 export const Location = Type.String({
     maxLength: 80,
-    pattern: `^(?:\\d{13}|${SGLN_URN_SOURCE})$`,
+    pattern: `^${LOCATION_SOURCE}$`,
     description: 'GLN (13 digits, valid check digit) or SGLN URN',
     examples: ['6901234000013'],
 });
 
 /** Document and reference numbers: declarations, release lists, shipments, sales, processings. */
-export const Ref = Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$', examples: ['D-2026-0001'] });
+export const Ref = Type.String({ maxLength: 64, pattern: REF.source, examples: ['D-2026-0001'] });
 
 /** A GTIN-14 (check digit verified by the handler). */
 export const Gtin = Type.String({ pattern: '^\\d{14}$', description: 'GTIN-14 with a valid check digit', examples: ['80614141123458'] });
@@ -70,13 +77,13 @@ export const FenOrZero = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INT
 /** ISO-8601 instant with offset, as the chaincode parses it. */
 export const Instant = Type.String({
     format: 'date-time',
-    maxLength: 40,
-    pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:\\d{2})$',
+    maxLength: INSTANT_LENGTH_MAX,
+    pattern: INSTANT.source,
     examples: ['2026-03-01T10:00:00+08:00'],
 });
 
 /** A person code: 64 lower-case hex digits (HMAC-SHA-256 of the identity document). */
-export const PersonCode = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Person code (one person, one code)' });
+export const PersonCode = Type.String({ pattern: PERSON_CODE.source, description: 'Person code (one person, one code)' });
 
 /** Port codes as the rules list them (e.g. `HAIKOU_MEILAN_AIRPORT`); the chaincode keeps at most 40 characters. */
 export const PortCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,39}$', examples: ['HAIKOU_XINHAIGANG'] });
@@ -90,7 +97,7 @@ export const ProductCategory = Type.Union(
 export const Product = Type.Object(
     {
         gtin: Gtin,
-        hsCode: Type.String({ pattern: '^\\d{6,10}$', description: 'HS code, 6-10 digits' }),
+        hsCode: Type.String({ pattern: HS_CODE.source, description: 'HS code, 6-10 digits' }),
         category: ProductCategory,
         volumeMl: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Volume of one item (alcohol)' })),
     },
@@ -120,7 +127,7 @@ export const EntryBody = body(
         unitValueFen: Fen,
         items: Type.Array(Sgtin, { minItems: 1, maxItems: BATCH_ITEMS_MAX, uniqueItems: true }),
         traceCodes: Type.Optional(
-            Type.Record(Type.String({ pattern: `^${SGTIN_URN_SOURCE}$` }), Type.String({ pattern: '^\\d{16}$' }), {
+            Type.Record(Type.String({ pattern: SGTIN_URN.source }), Type.String({ pattern: TRACE_CODE.source }), {
                 maxProperties: BATCH_ITEMS_MAX,
                 additionalProperties: false,
                 description: '16-digit traceability code per SGTIN of `items`',
@@ -134,7 +141,7 @@ export const EntryBody = body(
 /** `POST /v1/associations` → `goods:Associate`. */
 export const AssociationBody = body(
     {
-        pairs: Type.Array(Type.Object({ sgtin: Sgtin, code: Type.String({ pattern: '^\\d{16}$' }) }, { additionalProperties: false }), {
+        pairs: Type.Array(Type.Object({ sgtin: Sgtin, code: Type.String({ pattern: TRACE_CODE.source }) }, { additionalProperties: false }), {
             minItems: 1,
             maxItems: BATCH_ITEMS_MAX,
         }),
@@ -362,7 +369,7 @@ export const RulesQuery = Type.Object(
 export const SeedCommitBody = body(
     {
         seedId: Ref,
-        commitment: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 (hex) of the seed, committed before its window opens' }),
+        commitment: Type.String({ pattern: HEX64.source, description: 'SHA-256 (hex) of the seed, committed before its window opens' }),
         validFrom: Instant,
         validTo: Instant,
     },

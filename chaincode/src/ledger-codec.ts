@@ -1,5 +1,6 @@
 /**
- * The one place where ledger values become bytes and bytes become values.
+ * The one place where ledger values become bytes and bytes become values. The text is @hainan/ledger-model's
+ * canonical JSON (encodeCanonicalJson), the encoder the gateway reproduces the chaincode's bytes with.
  *
  * Every endorsing peer must produce byte-identical write sets, event payloads and results for the same
  * proposal, or the endorsements will not match. JSON.stringify keeps insertion order, so two code paths that
@@ -12,9 +13,10 @@
  * endorser because every endorser runs this file.
  */
 import { AssertionError } from 'node:assert';
+import { CANONICAL_JSON_MAX_DEPTH, encodeCanonicalJson } from '@hainan/ledger-model';
 
 /** How deeply objects may nest before we assume a cycle or a runaway structure. */
-export const MAX_DEPTH = 64;
+export const MAX_DEPTH = CANONICAL_JSON_MAX_DEPTH;
 
 /** A value the codec can encode: JSON without floats. */
 export type LedgerValue =
@@ -33,80 +35,6 @@ function fail(path: string, message: string): never {
   throw new AssertionError({ message: `ledger-codec: ${path}: ${message}` });
 }
 
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * Where the encoder is: object keys and array indexes from the root. Kept as a stack of raw segments, not a
- * string per node, because values are encoded on every ledger write and event (thousands of item records per
- * transaction) and the path is only needed for an error message. Its length is the nesting depth.
- */
-type Path = (string | number)[];
-
-function pathText(path: Path): string {
-  return `$${path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}`;
-}
-
-function write(value: unknown, path: Path): string {
-  if (path.length > MAX_DEPTH) {
-    fail(pathText(path), `nesting deeper than ${MAX_DEPTH} levels (cycle?)`);
-  }
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isSafeInteger(value)) {
-        fail(pathText(path), `${String(value)} is not a safe integer (amounts are integer fen; no floats, NaN or Infinity)`);
-      }
-      // String(-0) is "0", so -0 and 0 encode alike.
-      return String(value);
-    case 'object': {
-      if (value === null) {
-        return 'null';
-      }
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let index = 0; index < value.length; index++) {
-          const element: unknown = value[index];
-          path.push(index);
-          if (element === undefined) {
-            fail(pathText(path), 'undefined inside an array has no JSON form');
-          }
-          out += (index === 0 ? '' : ',') + write(element, path);
-          path.pop();
-        }
-        return `${out}]`;
-      }
-      if (!isPlainObject(value)) {
-        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        fail(pathText(path), `${name} is not a plain object; convert it to plain data first`);
-      }
-      const record = value as Record<string, unknown>;
-      let out = '{';
-      let first = true;
-      for (const key of Object.keys(record).sort()) {
-        const child = record[key];
-        // An absent optional field: skip it, as JSON.stringify would, so {a: undefined} equals {}.
-        if (child === undefined) {
-          continue;
-        }
-        path.push(key);
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${write(child, path)}`;
-        path.pop();
-        first = false;
-      }
-      return `${out}}`;
-    }
-    default:
-      // undefined, bigint, function, symbol
-      return fail(pathText(path), `${typeof value} has no JSON form`);
-  }
-}
-
 /**
  * Encodes a value as canonical JSON text (sorted keys, integers only).
  *
@@ -115,7 +43,7 @@ function write(value: unknown, path: Path): string {
  * @throws AssertionError if the value contains something with no single exact JSON form
  */
 export function encodeToString(value: unknown): string {
-  return write(value, []);
+  return encodeCanonicalJson(value);
 }
 
 /**

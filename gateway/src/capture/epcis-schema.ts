@@ -55,7 +55,8 @@ const LINEAR_UNIQUE_ITEMS = 'linearUniqueItems';
 
 /** A key equal for two members exactly when ajv's deep equality says they are equal (JSON values). */
 function memberKey(value: unknown): string {
-    return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value)}`;
+    // Members are parsed JSON and may hold any number (sensor values): keys, not ledger values, so not integers only.
+    return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value, { integersOnly: false })}`;
 }
 
 /** An ajv `validate` keyword: (keyword value, data) → valid; its errors in `errors`. */

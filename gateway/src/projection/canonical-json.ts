@@ -1,89 +1,35 @@
 /**
- * The chaincode's canonical JSON (chaincode/src/ledger-codec.ts: object keys sorted, no whitespace, integers only),
- * re-implemented for the gateway: a projected payload re-encoded here gives the very bytes the chaincode emitted, so
- * a dossier reader can recompute the SHA-256 of a chaincode event from the JSON alone.
+ * The chaincode's canonical JSON (@hainan/ledger-model `encodeCanonicalJson`, the encoder of chaincode/src/ledger-codec.ts:
+ * object keys sorted, no whitespace, safe integers only): a projected payload re-encoded here gives the very bytes the
+ * chaincode emitted, so a dossier reader can recompute the SHA-256 of a chaincode event from the JSON alone.
  */
 import { createHash } from 'node:crypto';
+import { CANONICAL_JSON_MAX_DEPTH, encodeCanonicalJson, NestingTooDeepError, type CanonicalJsonOptions } from '@hainan/ledger-model';
 import { newProblem } from '../errors';
 
 /** Deepest nesting accepted, as in the chaincode's codec. */
-export const CANONICAL_MAX_DEPTH = 64;
-
-/** A list or object being written: the parts of its members so far, and what is left of them. */
-interface Frame {
-    readonly open: '[' | '{';
-    readonly depth: number;
-    /** Members left, as [key prefix, value]; the prefix is `"key":` in an object and empty in an array. */
-    readonly members: readonly (readonly [string, unknown])[];
-    next: number;
-    readonly parts: string[];
-}
-
-function scalar(value: unknown): string {
-    if (value === null) return 'null';
-    switch (typeof value) {
-        case 'string':
-            return JSON.stringify(value);
-        case 'boolean':
-            return value ? 'true' : 'false';
-        case 'number':
-            return String(value);
-        default:
-            throw new Error(`canonical-json: ${typeof value} has no JSON form`);
-    }
-}
-
-function frameOf(value: object, depth: number): Frame {
-    if (depth > CANONICAL_MAX_DEPTH) {
-        // The chaincode's codec refuses the same depth: a coded refusal, not a crash, whoever calls this.
-        throw newProblem('NESTING_TOO_DEEP', `canonical-json: nesting deeper than ${CANONICAL_MAX_DEPTH} levels`, {
-            extensions: { max: CANONICAL_MAX_DEPTH },
-        });
-    }
-    if (Array.isArray(value)) {
-        return { open: '[', depth, members: value.map((element: unknown) => ['', element] as const), next: 0, parts: [] };
-    }
-    const record = value as Record<string, unknown>;
-    const members: (readonly [string, unknown])[] = [];
-    for (const key of Object.keys(record).sort()) {
-        if (record[key] !== undefined) members.push([`${JSON.stringify(key)}:`, record[key]]);
-    }
-    return { open: '{', depth, members, next: 0, parts: [] };
-}
-
-/** Writes `value` with its own stack: no JavaScript stack limit, only {@link CANONICAL_MAX_DEPTH}. */
-function write(value: unknown): string {
-    if (typeof value !== 'object' || value === null) return scalar(value);
-    const stack: Frame[] = [frameOf(value, 0)];
-    for (;;) {
-        const frame = stack[stack.length - 1]!;
-        if (frame.next < frame.members.length) {
-            const [prefix, child] = frame.members[frame.next++]!;
-            if (typeof child === 'object' && child !== null) {
-                const inner = frameOf(child, frame.depth + 1);
-                frame.parts.push(prefix); // the child's text is appended to this prefix when it is done
-                stack.push(inner);
-            } else {
-                frame.parts.push(prefix + scalar(child));
-            }
-            continue;
-        }
-        stack.pop();
-        const text = frame.open === '[' ? `[${frame.parts.join(',')}]` : `{${frame.parts.join(',')}}`;
-        const parent = stack[stack.length - 1];
-        if (parent === undefined) return text;
-        parent.parts[parent.parts.length - 1] += text;
-    }
-}
+export const CANONICAL_MAX_DEPTH = CANONICAL_JSON_MAX_DEPTH;
 
 /**
- * Encode a JSON value canonically.
+ * Encode a JSON value canonically, with the chaincode's own encoder.
  *
- * @param value - Plain JSON data.
+ * @param value - Plain JSON data (integers only, unless `options.integersOnly` is false).
+ * @param options - See @hainan/ledger-model `CanonicalJsonOptions`.
  * @returns The canonical text.
+ * @throws ProblemError `NESTING_TOO_DEEP` past {@link CANONICAL_MAX_DEPTH} levels (hostile input: a coded refusal,
+ *   never a stack overflow); AssertionError for a value with no single JSON form.
  */
-export function canonicalJson(value: unknown): string {
-    return write(value);
+export function canonicalJson(value: unknown, options?: CanonicalJsonOptions): string {
+    try {
+        return encodeCanonicalJson(value, options);
+    } catch (error) {
+        if (error instanceof NestingTooDeepError) {
+            throw newProblem('NESTING_TOO_DEEP', `canonical-json: nesting deeper than ${CANONICAL_MAX_DEPTH} levels`, {
+                extensions: { max: CANONICAL_MAX_DEPTH },
+            });
+        }
+        throw error;
+    }
 }
 
 /**

@@ -8,6 +8,7 @@ export * from './enums';
 export * from './limits';
 export * from './patterns';
 export * from './gs1';
+export * from './canonical-json';
 export * from './time';
 export * from './fields';
 export * from './goods-requests';

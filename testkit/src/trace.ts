@@ -4,6 +4,7 @@
  * parsed JSON result or the chaincode's stable error code.
  */
 import { createHash } from 'node:crypto';
+import { gs1CheckDigit } from '@hainan/ledger-model';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { connectGateway, DevnetProcess } from './devnet';
 
@@ -14,12 +15,8 @@ export const ENTERPRISES = {
   processor: { id: '91460000MA5TJG000B', identity: 'enterprise2', mspId: 'EnterpriseMSP', roles: ['processor'] },
 } as const;
 
-/** GS1 mod-10 check digit. */
-export function checkDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) sum += (digits.charCodeAt(digits.length - 1 - i) - 48) * (i % 2 === 0 ? 3 : 1);
-  return (10 - (sum % 10)) % 10;
-}
+/** GS1 mod-10 check digit (the ledger's, @hainan/ledger-model). */
+export const checkDigit = gs1CheckDigit;
 
 /** A 13-digit GLN under company prefix 6901234 with a valid check digit. */
 export function gln(locationRef: number): string {

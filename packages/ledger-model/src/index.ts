@@ -9,6 +9,7 @@ export * from './limits';
 export * from './patterns';
 export * from './gs1';
 export * from './canonical-json';
+export * from './backoff';
 export * from './time';
 export * from './fields';
 export * from './goods-requests';

@@ -10,6 +10,7 @@
  * the gateway refuses for good (a 4xx problem document with a code) is moved to the spool's rejected file
  * so it does not block the batches behind it.
  */
+import { fullJitterBackoffMs } from '@hainan/ledger-model';
 import { GatewayClient, GatewayError } from './gateway-client';
 import { Spool } from './spool';
 
@@ -52,8 +53,7 @@ export interface UploaderOptions {
  * @returns the full-jitter delay before retry number `attempt` (1-based)
  */
 export function fullJitterDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, RETRY_EXPONENT_MAX));
-  return Math.floor(random() * ceiling);
+  return fullJitterBackoffMs(Math.min(attempt, RETRY_EXPONENT_MAX), baseMs, maxMs, random);
 }
 
 /** The background upload loop. */

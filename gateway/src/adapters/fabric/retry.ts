@@ -8,6 +8,7 @@
  * Full jitter (delay = random(0, min(maxDelayMs, baseDelayMs × 2^(attempt-1)))) spreads out clients that lost the
  * same MVCC race, so they do not collide again in the next block.
  */
+import { fullJitterBackoffMs } from '@hainan/ledger-model';
 import { LedgerError } from './errors';
 
 /** Upper bound on `maxAttempts`, so that a configuration typo cannot turn into an unbounded retry loop. */
@@ -66,10 +67,7 @@ export const DEFAULT_SUBMIT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze(
  * @returns A wait in whole milliseconds, in [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))].
  */
 export function fullJitterDelayMs(attempt: number, policy: Readonly<RetryPolicy>, random: () => number): number {
-    const exponent = Math.min(attempt - 1, MAX_ATTEMPTS_LIMIT); // keeps 2^exponent finite
-    const capMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
-    const fraction = Math.min(Math.max(random(), 0), 1);
-    return Math.floor(fraction * capMs);
+    return fullJitterBackoffMs(Math.min(attempt - 1, MAX_ATTEMPTS_LIMIT), policy.baseDelayMs, policy.maxDelayMs, random);
 }
 
 /**

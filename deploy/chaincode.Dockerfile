@@ -15,6 +15,7 @@ WORKDIR /src
 # Every workspace manifest must be present for `npm ci` to accept the root lockfile.
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/ledger-model/package.json packages/ledger-model/
+COPY packages/epc-decoders/package.json packages/epc-decoders/
 COPY packages/signer/package.json packages/signer/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/
@@ -38,6 +39,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/ledger-model/package.json packages/ledger-model/
+COPY packages/epc-decoders/package.json packages/epc-decoders/
 COPY packages/signer/package.json packages/signer/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/

@@ -16,13 +16,13 @@
 import { CloseReport, GatewayClient, GatewayError } from './outbox/gateway-client';
 import { Spool } from './outbox/spool';
 import { Uploader, fullJitterDelayMs } from './outbox/uploader';
-import { keyOfUpload } from './decoders/upload-key';
-import { EpcReadDecoder } from './decoders/epc-read';
-import { newReportDecoder } from './decoders/layouts';
-import { ReportDecoder } from './decoders/report-decoder';
+import { keyOfUpload } from '@hainan/epc-decoders';
+import { EpcReadDecoder } from '@hainan/epc-decoders';
+import { newReportDecoder } from '@hainan/epc-decoders';
+import { ReportDecoder } from '@hainan/epc-decoders';
 import { AgentError, newAgentError } from './errors';
 import { CountProgress } from './progress';
-import { Read, ReadSink, UndecodableRead, undecodable } from './reads';
+import { Read, ReadSink, UndecodableRead, undecodable } from '@hainan/epc-decoders';
 import { Transport } from './transport/transport';
 
 /** Most reads per uploaded batch (the gateway's limit). */

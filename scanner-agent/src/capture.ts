@@ -21,9 +21,9 @@
  *   was killed) is reported by the reader and skipped, not fatal.
  */
 import { closeSync, createReadStream, fsyncSync, openSync, writeSync } from 'node:fs';
-import { LayoutName, isLayoutName } from './decoders/layouts';
+import { LayoutName, isLayoutName } from '@hainan/epc-decoders';
 import { newAgentError } from './errors';
-import { RawReport } from './reads';
+import { RawReport } from '@hainan/epc-decoders';
 
 /** First line of every capture. */
 export const CAPTURE_MAGIC = '# scanner-agent capture v1';

@@ -13,8 +13,8 @@
 import { CountSession } from './agent';
 import { CaptureWriter } from './capture';
 import { AgentConfig, loadConfig } from './config';
-import { EpcReadDecoder } from './decoders/epc-read';
-import { LAYOUT_INFO, LAYOUTS, newReportDecoder } from './decoders/layouts';
+import { EpcReadDecoder } from '@hainan/epc-decoders';
+import { LAYOUT_INFO, LAYOUTS, newReportDecoder } from '@hainan/epc-decoders';
 import { AgentError, EXIT, isAgentError, newAgentError } from './errors';
 import { newGatewayClient, GatewayClient, GatewayError } from './outbox/gateway-client';
 import { Spool } from './outbox/spool';
@@ -25,7 +25,7 @@ import { openReplayTransport } from './transport/replay';
 import { listSerialPorts, openSerialTransport } from './transport/serial';
 import { openStdinTransport } from './transport/stdin';
 import { Transport } from './transport/transport';
-import { Read } from './reads';
+import { Read } from '@hainan/epc-decoders';
 
 const USAGE = `scanner-agent: count stock with handheld RFID and barcode counters, upload each read exactly once
 

@@ -9,8 +9,8 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LAYOUTS, LayoutName, isLayoutName } from './decoders/layouts';
-import { gs1CheckDigit } from './decoders/gs1';
+import { LAYOUTS, LayoutName, isLayoutName } from '@hainan/epc-decoders';
+import { gs1CheckDigit } from '@hainan/epc-decoders';
 import { newConfigError } from './errors';
 import { HidSelector } from './transport/hid';
 

@@ -4,7 +4,7 @@
  * lines when the output is a file or pipe. The final summary and the stocktake report go to stdout.
  */
 import { CloseReport } from './outbox/gateway-client';
-import { printable } from './reads';
+import { printable } from '@hainan/epc-decoders';
 
 /** One progress snapshot (also the shape of each `--json` progress line, with `type: "progress"`). */
 export interface CountProgress {

@@ -2,7 +2,7 @@
 // How: headless Debian Chromium (playwright-core) against the gateway app listening on a real port, with a dev peer process, the projection follower and a real PostgreSQL; data made by chaincode transactions and gateway calls.
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
-import { tds } from '@hainan/scanner-agent/dist/decoders/epc-tds';
+import { tds } from '@hainan/epc-decoders';
 import { epcisDocument, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, gln, personCode, product } from '../../testkit/src/trace';
 import { waitFor } from '../gateway/helpers/wait';

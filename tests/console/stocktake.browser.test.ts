@@ -1,7 +1,7 @@
 // Proves the console's live stocktake in a real browser: an operator watches a replayed handheld recording fill an open stocktake (the unique count on screen climbs batch by batch, pushed by the server over SSE with no polling), closes it and sees matched / missing / unexpected with a chart, while a customs officer watching the same stocktake gets the report pushed; and that the stream route takes a single-use stream token (never the API key) and is bounded per key.
 // How: headless Debian Chromium (playwright-core) against the gateway app on a real port with a dev peer process, the projection follower and a real PostgreSQL; reads are posted over HTTP as a counter would; the stream route is also called with fetch.
 import t from 'tap';
-import { tds } from '@hainan/scanner-agent/dist/decoders/epc-tds';
+import { tds } from '@hainan/epc-decoders';
 import { ENTERPRISES, gln, product } from '../../testkit/src/trace';
 import { launchBrowser, lowContrast, newPage, screenshot, signIn, startConsoleWorld, type ConsoleWorld } from './helpers/console-world';
 

@@ -4,7 +4,7 @@
 // is rows inserted into the projection's `items` table; proofs are checked with the standalone verifyInclusion().
 import t from 'tap';
 import { join } from 'node:path';
-import { tds } from '@hainan/scanner-agent/dist/decoders/epc-tds';
+import { tds } from '@hainan/epc-decoders';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import { verifyInclusion } from '../../gateway/src/stocktake/merkle';

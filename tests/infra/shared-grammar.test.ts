@@ -12,8 +12,8 @@ import { sgtinParts } from '../../gateway/src/domain/gs1';
 import { parseItemId } from '../../gateway/src/routes/items/item-id';
 import { ItemId, Sgtin } from '../../gateway/src/routes/steps/schema';
 import { newReadDecoder } from '../../gateway/src/stocktake/read-decoder';
-import { parseSgtinUrn } from '../../scanner-agent/src/decoders/gs1';
-import { keyOfUpload } from '../../scanner-agent/src/decoders/upload-key';
+import { parseSgtinUrn } from '../../packages/epc-decoders/src/gs1';
+import { keyOfUpload } from '../../packages/epc-decoders/src/upload-key';
 
 const SERIAL_30 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
 const SGTIN_VECTORS = [

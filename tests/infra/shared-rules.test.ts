@@ -8,7 +8,7 @@ import { BATCH_ITEMS_MAX as chaincodeBatchMax } from '../../chaincode/src/ledger
 import { fullJitterDelayMs as gatewayJitter } from '../../gateway/src/adapters/fabric/retry';
 import { gs1CheckDigit as gatewayCheckDigit } from '../../gateway/src/domain/gs1';
 import { BATCH_ITEMS_MAX as stepsBatchMax } from '../../gateway/src/routes/steps/schema';
-import { gs1CheckDigit as agentCheckDigit } from '../../scanner-agent/src/decoders/gs1';
+import { gs1CheckDigit as agentCheckDigit } from '../../packages/epc-decoders/src/gs1';
 import { fullJitterDelayMs as agentJitter } from '../../scanner-agent/src/outbox/uploader';
 import { checkDigit as testkitCheckDigit } from '../../testkit/src/trace';
 

@@ -1,13 +1,13 @@
 // Proves barcode contents become the right item (or a stated reason): GS1 element strings with FNC1/GS and AIM identifiers, GS1 Digital Link on any host, Hainan 16-digit codes, URNs and EPC hex typed by a wedge.
 // How: literal barcode strings through the pure decoders, checking the dedup key and what is uploaded, and the reason for each refusal.
 import t from 'tap';
-import { EpcReadDecoder } from '../../scanner-agent/src/decoders/epc-read';
-import { GS, digitalLinkOf, escapeEpcUriSerial, gs1CheckDigit, isValidGtin14, parseSgtinUrn, unescapeEpcUriSerial } from '../../scanner-agent/src/decoders/gs1';
-import { parseBracketedElementString, parseElementString } from '../../scanner-agent/src/decoders/gs1-element-string';
-import { parseDigitalLink } from '../../scanner-agent/src/decoders/digital-link';
-import { decodeTextRead } from '../../scanner-agent/src/decoders/text-read';
-import { keyOfUpload } from '../../scanner-agent/src/decoders/upload-key';
-import { Read } from '../../scanner-agent/src/reads';
+import { EpcReadDecoder } from '../../packages/epc-decoders/src/epc-read';
+import { GS, digitalLinkOf, escapeEpcUriSerial, gs1CheckDigit, isValidGtin14, parseSgtinUrn, unescapeEpcUriSerial } from '../../packages/epc-decoders/src/gs1';
+import { parseBracketedElementString, parseElementString } from '../../packages/epc-decoders/src/gs1-element-string';
+import { parseDigitalLink } from '../../packages/epc-decoders/src/digital-link';
+import { decodeTextRead } from '../../packages/epc-decoders/src/text-read';
+import { keyOfUpload } from '../../packages/epc-decoders/src/upload-key';
+import { Read } from '../../packages/epc-decoders/src/reads';
 
 const TEST_ITEM_KEY = '0180614141123458216789';
 const TEST_ITEM_LINK = 'https://id.gs1.org/01/80614141123458/21/6789';

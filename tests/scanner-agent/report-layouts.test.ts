@@ -1,14 +1,14 @@
 // Proves each supported report layout (HID POS, CP2110+M100, M100 serial, TSL ASCII, text lines) turns raw device bytes into the right reads, and that garbage, truncated and corrupted reports become counted undecodable reads, never crashes.
 // How: literal byte arrays fed to each decoder, split and joined at every boundary, with frames cross-checked against bytes captured from real M100 modules.
 import t from 'tap';
-import { Cp2110M100Decoder, cp2110UartConfigReport, encodeCp2110Reports } from '../../scanner-agent/src/decoders/cp2110';
-import { EpcReadDecoder } from '../../scanner-agent/src/decoders/epc-read';
-import { HidPosDecoder, encodeHidPosReports } from '../../scanner-agent/src/decoders/hid-pos';
-import { LinesDecoder } from '../../scanner-agent/src/decoders/lines';
-import { M100Decoder, encodeM100TagNotification, gen2Crc16, m100StartInventoryCommand, m100StopInventoryCommand } from '../../scanner-agent/src/decoders/m100';
-import { ReportDecoder } from '../../scanner-agent/src/decoders/report-decoder';
-import { TslAsciiDecoder } from '../../scanner-agent/src/decoders/tsl-ascii';
-import { Read } from '../../scanner-agent/src/reads';
+import { Cp2110M100Decoder, cp2110UartConfigReport, encodeCp2110Reports } from '../../packages/epc-decoders/src/cp2110';
+import { EpcReadDecoder } from '../../packages/epc-decoders/src/epc-read';
+import { HidPosDecoder, encodeHidPosReports } from '../../packages/epc-decoders/src/hid-pos';
+import { LinesDecoder } from '../../packages/epc-decoders/src/lines';
+import { M100Decoder, encodeM100TagNotification, gen2Crc16, m100StartInventoryCommand, m100StopInventoryCommand } from '../../packages/epc-decoders/src/m100';
+import { ReportDecoder } from '../../packages/epc-decoders/src/report-decoder';
+import { TslAsciiDecoder } from '../../packages/epc-decoders/src/tsl-ascii';
+import { Read } from '../../packages/epc-decoders/src/reads';
 
 const TEST_URN = 'urn:epc:id:sgtin:0614141.812345.6789';
 const TEST_KEY = '0180614141123458216789';

@@ -1,11 +1,11 @@
 // Proves EPC hex from RFID tags becomes the right SGTIN URN (SGTIN-96 and SGTIN-198), and that invalid tags are refused with a reason, never guessed.
 // How: literal EPCs (the GS1 test vector, every partition, escaped SGTIN-198 serials, broken encodings), plus a check of what epc-tds alone gets wrong.
 import t from 'tap';
-import { tds } from '../../scanner-agent/src/decoders/epc-tds';
-import { decodeEpcHex, decodeSgtin198Serial } from '../../scanner-agent/src/decoders/sgtin';
-import { EpcReadDecoder } from '../../scanner-agent/src/decoders/epc-read';
-import { EpcBytesMemo } from '../../scanner-agent/src/decoders/epc-bytes-memo';
-import { REPEAT_READ } from '../../scanner-agent/src/reads';
+import { tds } from '../../packages/epc-decoders/src/epc-tds';
+import { decodeEpcHex, decodeSgtin198Serial } from '../../packages/epc-decoders/src/sgtin';
+import { EpcReadDecoder } from '../../packages/epc-decoders/src/epc-read';
+import { EpcBytesMemo } from '../../packages/epc-decoders/src/epc-bytes-memo';
+import { REPEAT_READ } from '../../packages/epc-decoders/src/reads';
 
 function urnOf(hex: string): string {
   const r = decodeEpcHex(hex);

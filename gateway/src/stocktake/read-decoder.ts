@@ -1,15 +1,13 @@
 /**
  * Turns the reads a counter uploads (EPC hex of SGTIN-96/198 tags, SGTIN URNs, GS1 element strings, GS1 Digital
- * Links, Hainan 16-digit codes) into item identities, using the scanner agent's decoders so that the agent and the
+ * Links, Hainan 16-digit codes) into item identities, using the scanner agent's decoders (@hainan/epc-decoders) so that the agent and the
  * gateway agree on every form. Pure apart from the decoders' memo.
  *
  * A tag (or URN) names its SGTIN directly. A barcode carries GTIN + serial but not the length of the GS1 Company
  * Prefix, so it cannot be turned into an SGTIN URN on its own (TDS §7.1): it yields the SGTIN URN candidates for
  * every prefix length (6..12), and the book says which one exists. A 16-digit code is looked up in the book too.
  */
-import { EpcReadDecoder } from '@hainan/scanner-agent/dist/decoders/epc-read';
-import { digitalLinkOf, escapeEpcUriSerial } from '@hainan/scanner-agent/dist/decoders/gs1';
-import { decodeTextRead } from '@hainan/scanner-agent/dist/decoders/text-read';
+import { decodeTextRead, digitalLinkOf, EpcReadDecoder, escapeEpcUriSerial } from '@hainan/epc-decoders';
 
 /** Prefix of an SGTIN pure-identity URN. */
 const SGTIN_URN_PREFIX = 'urn:epc:id:sgtin:';

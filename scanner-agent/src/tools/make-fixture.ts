@@ -10,13 +10,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tds } from '../decoders/epc-tds';
+import { tds } from '@hainan/epc-decoders';
 import { formatCaptureHeader, formatCaptureLine } from '../capture';
-import { encodeCp2110Reports } from '../decoders/cp2110';
-import { GS } from '../decoders/gs1';
-import { encodeHidPosReports } from '../decoders/hid-pos';
-import { LayoutName } from '../decoders/layouts';
-import { encodeM100Frame, encodeM100TagNotification } from '../decoders/m100';
+import { encodeCp2110Reports } from '@hainan/epc-decoders';
+import { GS } from '@hainan/epc-decoders';
+import { encodeHidPosReports } from '@hainan/epc-decoders';
+import { LayoutName } from '@hainan/epc-decoders';
+import { encodeM100Frame, encodeM100TagNotification } from '@hainan/epc-decoders';
 
 /** Start time written into generated captures. */
 export const FIXTURE_STARTED = '2026-01-01T00:00:00.000Z';

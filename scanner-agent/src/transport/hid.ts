@@ -8,10 +8,10 @@
  * keyboard-wedge scanners use the stdin transport.
  */
 import { newAgentError, AgentError } from '../errors';
-import { CP2110_PRODUCT_ID, CP2110_UART_ENABLE_REPORT, CP2110_VENDOR_ID, cp2110UartConfigReport, encodeCp2110Reports } from '../decoders/cp2110';
-import { LayoutName } from '../decoders/layouts';
-import { m100StartInventoryCommand, m100StopInventoryCommand } from '../decoders/m100';
-import { RawReport } from '../reads';
+import { CP2110_PRODUCT_ID, CP2110_UART_ENABLE_REPORT, CP2110_VENDOR_ID, cp2110UartConfigReport, encodeCp2110Reports } from '@hainan/epc-decoders';
+import { LayoutName } from '@hainan/epc-decoders';
+import { m100StartInventoryCommand, m100StopInventoryCommand } from '@hainan/epc-decoders';
+import { RawReport } from '@hainan/epc-decoders';
 import { ReportQueue } from './report-queue';
 import { Transport } from './transport';
 

@@ -3,8 +3,8 @@
  * possible (tests, benchmarks) or at the recorded speed, or any multiple of it (demos).
  */
 import { CaptureEvent, CaptureHeader, openCapture } from '../capture';
-import { LayoutName } from '../decoders/layouts';
-import { RawReport } from '../reads';
+import { LayoutName } from '@hainan/epc-decoders';
+import { RawReport } from '@hainan/epc-decoders';
 import { Transport } from './transport';
 
 /** Settings of {@link openReplayTransport}. */

@@ -3,7 +3,7 @@
  * {@link Transport} exposes. When it fills up the device is paused (node-hid and serialport both support
  * pause/resume), so memory stays bounded while the pipeline catches up.
  */
-import { RawReport } from '../reads';
+import { RawReport } from '@hainan/epc-decoders';
 
 /** Reports buffered before the device is paused. */
 export const REPORT_QUEUE_MAX = 10_000;

@@ -4,9 +4,9 @@
  * line per scan. `serialport` is loaded with a dynamic `require` so a missing native binding is explained.
  */
 import { newAgentError, AgentError } from '../errors';
-import { LayoutName } from '../decoders/layouts';
-import { m100StartInventoryCommand, m100StopInventoryCommand } from '../decoders/m100';
-import { RawReport } from '../reads';
+import { LayoutName } from '@hainan/epc-decoders';
+import { m100StartInventoryCommand, m100StopInventoryCommand } from '@hainan/epc-decoders';
+import { RawReport } from '@hainan/epc-decoders';
 import { ReportQueue } from './report-queue';
 import { Transport } from './transport';
 

@@ -5,8 +5,8 @@
  * scanner cannot type the GS that separates GS1 fields unless it is configured to send it (Ctrl+]) or the
  * bracketed `(01)…(21)…` form. node-hid cannot read keyboards (the OS owns them), hence this transport.
  */
-import { RawReport } from '../reads';
-import { LayoutName } from '../decoders/layouts';
+import { RawReport } from '@hainan/epc-decoders';
+import { LayoutName } from '@hainan/epc-decoders';
 import { ReportQueue } from './report-queue';
 import { Transport } from './transport';
 

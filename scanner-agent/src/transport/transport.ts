@@ -2,8 +2,8 @@
  * The one interface every transport implements (node-hid, serial port, stdin, capture replay): an async
  * iterable of raw reports with their arrival times, plus the layout that says how to decode them.
  */
-import { LayoutName } from '../decoders/layouts';
-import { RawReport } from '../reads';
+import { LayoutName } from '@hainan/epc-decoders';
+import { RawReport } from '@hainan/epc-decoders';
 
 /** A source of raw reports. */
 export interface Transport {

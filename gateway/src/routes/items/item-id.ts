@@ -5,12 +5,8 @@
  * looked up by GTIN and serial), or a 16-digit traceability code. Whatever form it came in, an SGTIN is accepted by
  * the ledger's one grammar (@hainan/ledger-model `SGTIN_URN`), so every item the chain accepted can be named here.
  */
-import * as epcTdsModule from 'epc-tds';
+import { tds } from '@hainan/epc-decoders';
 import { escapeEpcUriSerial, hasValidGs1CheckDigit, SERIAL_URI_LENGTH_MAX, SGTIN_URN, TRACE_CODE } from '@hainan/ledger-model';
-
-type Tds = typeof epcTdsModule.default;
-// epc-tds publishes its API as `module.exports` and as `default`; which one a default import sees depends on interop.
-const tds: Tds = (epcTdsModule as unknown as { default?: Tds }).default ?? (epcTdsModule as unknown as Tds);
 
 /** What an item id names. */
 export type ItemRef =

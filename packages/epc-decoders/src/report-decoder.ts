@@ -3,7 +3,7 @@
  * needed to reassemble a read that spans reports (a long barcode over several HID reports, an RFID frame
  * split across serial chunks), and that state is bounded.
  */
-import { ReadSink } from '../reads';
+import { ReadSink } from './reads';
 
 /** Bytes -> reads for one report layout. Never throws on bad input: bad input becomes undecodable reads. */
 export interface ReportDecoder {

@@ -21,7 +21,7 @@
  * Checksum and CRC were cross-checked against frames captured from real modules. A PC word with the toggle
  * bit (0x0100) set marks an ISO/IEC 15961 UII instead of a GS1 EPC.
  */
-import { ReadSink, undecodable } from '../reads';
+import { ReadSink, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { ReportDecoder } from './report-decoder';
 

@@ -2,7 +2,7 @@
  * Turns an EPC (bytes or hex) into a {@link Read}, with a bounded memo: an RFID counter reports each tag
  * many times a second, and the same EPC always decodes to the same read, so repeats cost one lookup.
  */
-import { REPEAT_READ, Read, undecodable } from '../reads';
+import { REPEAT_READ, Read, undecodable } from './reads';
 import { EpcBytesMemo } from './epc-bytes-memo';
 import { itemKey } from './gs1';
 import { decodeEpcHex } from './sgtin';

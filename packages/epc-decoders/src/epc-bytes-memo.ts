@@ -7,7 +7,7 @@
  * hash, and garbage; keyed by the bytes themselves (open addressing over a typed array, linear probing) a
  * repeat costs a few integer compares. Measured with bench/scanner-throughput.js (see the README).
  */
-import { REPEAT_READ, Read } from '../reads';
+import { REPEAT_READ, Read } from './reads';
 
 /** Longest EPC (bytes) the memo keys; longer ones (SGTIN-198) take the string-keyed path. */
 export const EPC_BYTES_MEMO_KEY_BYTES_MAX = 16;

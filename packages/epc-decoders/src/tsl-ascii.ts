@@ -5,7 +5,7 @@
  * `RI:` (RSSI), `PC:` and `CR:` lines, and ends with `OK:` or `ER: <code>`. Only `EP:` lines are reads; every
  * other well-formed line is counted as ignored. Pure apart from the bounded partial-line buffer.
  */
-import { ReadSink, undecodable } from '../reads';
+import { ReadSink, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { LineSplitter } from './lines';
 import { ReportDecoder } from './report-decoder';

@@ -13,7 +13,7 @@
  * configuration (feature report 0x50: baud rate u32 big-endian, parity, flow control, data bits, stop bits)
  * when it opens the device, see transport/hid.ts.
  */
-import { ReadSink, undecodable } from '../reads';
+import { ReadSink, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { M100Decoder } from './m100';
 import { ReportDecoder } from './report-decoder';

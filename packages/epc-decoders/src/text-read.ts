@@ -13,7 +13,7 @@
  * (`0180614141123458`, an element string holding only a GTIN, is read as a code, not as "GTIN, no serial").
  * The Hainan code has no published check digit, so any 16 digits are accepted.
  */
-import { ItemRead, Read, undecodable } from '../reads';
+import { ItemRead, Read, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { GS, digitalLinkOf, hainanKey, itemKey, keyOfSgtinUrn, parseSgtinUrn } from './gs1';
 import { ElementStringResult, isBracketedElementString, parseBracketedElementString, parseElementString } from './gs1-element-string';

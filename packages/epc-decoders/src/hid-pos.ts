@@ -18,7 +18,7 @@
  * The AIM identifier is taken from the first report of a barcode and prefixed to the data, which is then
  * decoded as text (see text-read.ts). FNC1 arrives as GS (0x1D) inside the data.
  */
-import { ReadSink, undecodable } from '../reads';
+import { ReadSink, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { ReportDecoder } from './report-decoder';
 import { decodeTextRead } from './text-read';

@@ -4,7 +4,7 @@
  * text (text-read.ts). Lines end with CR, LF or CRLF; empty lines are not reads. Pure apart from the bounded
  * partial-line buffer.
  */
-import { ReadSink, undecodable } from '../reads';
+import { ReadSink, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { ReportDecoder } from './report-decoder';
 import { decodeTextRead } from './text-read';

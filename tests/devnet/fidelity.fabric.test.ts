@@ -1,5 +1,5 @@
 // Proves the dev peer answers the unmodified @hyperledger/fabric-gateway client as a real Fabric 2.5 peer does
-// (shared/fabric-peer-behaviour.md): results, error classes, codes, texts, details, history, pagination, private data.
+// (docs/fabric-peer-behaviour.md): results, error classes, codes, texts, details, history, pagination, private data.
 // How: one dev peer process with the probe chaincodes; each subtest drives it through the official client over gRPC.
 import t from 'tap';
 import { CommitError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';

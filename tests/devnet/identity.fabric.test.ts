@@ -89,7 +89,7 @@ t.test('an envelope whose signature does not match its creator is refused at sub
   t.match(err.details?.[0]?.message ?? '', /status=FORBIDDEN/);
 });
 
-// Fabric 2.5 (v2.5.6 source, not observed on a real peer: shared/fabric-peer-behaviour.md has no recording of this
+// Fabric 2.5 (v2.5.6 source, not observed on a real peer: docs/fabric-peer-behaviour.md has no recording of this
 // case): msp/mspimplvalidate.go:136 fails Validate() with "The certificate has been revoked" for a serial listed by a
 // CRL in the MSP's revocation_list whose AKI is the issuing CA's SKI and which that CA signed; the endorser hides the
 // reason behind its generic text, core/endorser/msgvalidation.go:176-181 "access denied: channel [%s] creator org

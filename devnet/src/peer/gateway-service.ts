@@ -1,7 +1,7 @@
 /**
  * The peer's `gateway.Gateway` gRPC service — Evaluate, Endorse, Submit, CommitStatus, ChaincodeEvents —
  * answering an unmodified @hyperledger/fabric-gateway client with the codes, texts and error details a
- * Fabric 2.5 peer gives (see shared/fabric-peer-behaviour.md).
+ * Fabric 2.5 peer gives (see docs/fabric-peer-behaviour.md).
  */
 import * as grpc from '@grpc/grpc-js';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';

@@ -3,7 +3,7 @@
  *
  * The rest of the gateway branches on `code`, `kind` and `retryable` only; it never sees a gRPC status, a Fabric
  * validation code or a client error class. The shapes recognised here are those a real Fabric 2.5 peer produces
- * (see /work/shared/fabric-peer-behaviour.md):
+ * (see docs/fabric-peer-behaviour.md):
  * - chaincode failures arrive as a detail (or, on evaluate, also the message) `chaincode response <status>, <text>`;
  *   our chaincode starts `<text>` with a stable `CODE: ` prefix, which becomes the error code;
  * - `CommitError` carries the transaction validation code (11 MVCC_READ_CONFLICT, 12 PHANTOM_READ_CONFLICT, ...);

@@ -10,7 +10,7 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LAYOUTS, LayoutName, isLayoutName } from '@hainan/epc-decoders';
-import { gs1CheckDigit } from '@hainan/epc-decoders';
+import { isValidLocation } from '@hainan/ledger-model';
 import { newConfigError } from './errors';
 import { HidSelector } from './transport/hid';
 
@@ -90,12 +90,8 @@ export function defaultSpoolDir(env: NodeJS.ProcessEnv): string {
   return join(state, 'scanner-agent', 'spool');
 }
 
-/** @returns true for a 13-digit GLN with its check digit, or an SGLN pure-identity URI */
-export function isValidLocation(location: string): boolean {
-  if (/^\d{13}$/.test(location)) return gs1CheckDigit(location.slice(0, 12)) === location.charCodeAt(12) - 48;
-  const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.([!-~]{1,20})$/.exec(location); // extension: AI 254, X..20
-  return m !== null && (m[1] ?? '').length + (m[2] ?? '').length === 12;
-}
+/** A 13-digit GLN with its check digit, or an SGLN pure-identity URI: the ledger's rule (@hainan/ledger-model). */
+export { isValidLocation };
 
 /**
  * Parses a device selector: `auto`, `hid`, `hid:VVVV:PPPP` (hex), `hid:/dev/hidrawN`, `serial:/dev/ttyACM0`,

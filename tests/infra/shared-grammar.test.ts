@@ -6,11 +6,14 @@
 import t from 'tap';
 import Fastify from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
-import { ITEM_ID, SGTIN_URN, parseSgtin as modelParseSgtin } from '@hainan/ledger-model';
+import { ITEM_ID, isValidLocation, LOCATION_SOURCE, SGTIN_URN, parseSgtin as modelParseSgtin } from '@hainan/ledger-model';
 import { parseSgtin as chaincodeParseSgtin } from '../../chaincode/src/domain/gs1';
 import { sgtinParts } from '../../gateway/src/domain/gs1';
 import { parseItemId } from '../../gateway/src/routes/items/item-id';
-import { ItemId, Sgtin } from '../../gateway/src/routes/steps/schema';
+import { Location as AccountsLocation } from '../../gateway/src/routes/accounts/schema';
+import { ItemId, Location, Sgtin } from '../../gateway/src/routes/steps/schema';
+import { Location as StocktakeLocation } from '../../gateway/src/routes/stocktakes/schema';
+import { isValidLocation as agentIsValidLocation } from '../../scanner-agent/src/config';
 import { newReadDecoder } from '../../gateway/src/stocktake/read-decoder';
 import { parseSgtinUrn } from '../../packages/epc-decoders/src/gs1';
 import { keyOfUpload } from '../../packages/epc-decoders/src/upload-key';
@@ -42,6 +45,19 @@ const SGTIN_VECTORS = [
     'urn:epc:id:sgln:0614141.12345.0',
     '',
 ];
+const LOCATION_VECTORS = [
+    '6901234000013',
+    '6901234000012',
+    '690123400001',
+    'urn:epc:id:sgln:0614141.12345.0',
+    'urn:epc:id:sgln:061414112345..x',
+    `urn:epc:id:sgln:0614141.12345.${'e'.repeat(30)}`,
+    `urn:epc:id:sgln:0614141.12345.${'e'.repeat(60)}`,
+    `urn:epc:id:sgln:0614141.12345.${'e'.repeat(61)}`,
+    'urn:epc:id:sgln:0614141.1234.0',
+    'urn:epc:id:sgln:0614141.12345.',
+    'urn:epc:id:sgtin:0614141.812345.1',
+];
 const TRACE_CODE_VECTORS = ['4600000000000017', '460000000000001', '46000000000000170', '460000000000001a'];
 
 t.test('the model: the chain has always accepted up to 60 printable ASCII characters of serial, so the grammar does', async (t) => {
@@ -57,11 +73,21 @@ t.test('step-route schemas (compiled by Fastify\'s ajv, as the routes are) accep
         app.post(url, { schema: { body: Type.Object({ v: schema }) } }, async () => ({ ok: true }));
     route('/sgtin', Sgtin);
     route('/item-id', ItemId);
+    route('/location', Location);
+    route('/stocktake-location', StocktakeLocation);
+    route('/accounts-location', AccountsLocation);
     t.teardown(() => app.close());
     const accepts = async (url: string, v: string) => (await app.inject({ method: 'POST', url, payload: { v } })).statusCode === 200;
     for (const v of SGTIN_VECTORS) {
         t.equal(await accepts('/sgtin', v), SGTIN_URN.test(v), `Sgtin ${JSON.stringify(v)}`);
         t.equal(await accepts('/item-id', v), ITEM_ID.test(v), `ItemId ${JSON.stringify(v)}`);
+    }
+    const location = new RegExp(`^${LOCATION_SOURCE}$`);
+    for (const v of LOCATION_VECTORS) {
+        for (const url of ['/location', '/stocktake-location', '/accounts-location']) {
+            t.equal(await accepts(url, v), location.test(v), `${url} ${JSON.stringify(v)}`);
+        }
+        t.equal(agentIsValidLocation(v), isValidLocation(v), `agent location ${JSON.stringify(v)}`);
     }
     for (const v of TRACE_CODE_VECTORS) {
         t.equal(await accepts('/item-id', v), ITEM_ID.test(v), `ItemId ${v}`);

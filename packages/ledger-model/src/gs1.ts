@@ -54,6 +54,8 @@ export const SGLN_URN = new RegExp(`^${SGLN_URN_SOURCE}$`);
 export const ITEM_ID = new RegExp(`^${ITEM_ID_SOURCE}$`);
 /** Longest SGTIN URN the grammar admits (prefix, 13 digits, two dots, the longest serial). */
 export const SGTIN_URN_LENGTH_MAX = 'urn:epc:id:sgtin:'.length + 13 + 2 + SERIAL_URI_LENGTH_MAX;
+/** Longest location the grammar admits: an SGLN URN with the longest extension. */
+export const LOCATION_LENGTH_MAX = 'urn:epc:id:sgln:'.length + 12 + 2 + SERIAL_URI_LENGTH_MAX;
 
 /**
  * GS1 AI encodable character set 82 (GS1 General Specifications, Figure 7.11-1; TDS Annex A, Table A-1):

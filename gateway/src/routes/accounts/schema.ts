@@ -1,6 +1,7 @@
 /**
  * Schemas of the account routes (one enterprise, one account): balances, movements, reconciliations, period close.
  */
+import { LOCATION_LENGTH_MAX, LOCATION_SOURCE } from '@hainan/ledger-model';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { EnterpriseId } from '../schemas';
 
@@ -22,11 +23,11 @@ export const Gtin = Type.String({ pattern: '^[0-9]{14}$', minLength: 14, maxLeng
 /** A customs regime, as the chaincode books it. */
 export const Regime = Type.Union([Type.Literal('ZERO_TARIFF'), Type.Literal('BONDED'), Type.Literal('DUTY_PAID'), Type.Literal('PROCESSED')]);
 
-/** GLN (13 digits) or SGLN URN, as the chaincode accepts for a location. */
+/** GLN (13 digits) or SGLN URN, as the chaincode accepts for a location (@hainan/ledger-model's grammar). */
 export const Location = Type.String({
     minLength: 1,
-    maxLength: 80,
-    pattern: '^(?:\\d{13}|urn:epc:id:sgln:\\d{6,12}\\.\\d{0,6}\\.[!-~]{1,20})$',
+    maxLength: LOCATION_LENGTH_MAX,
+    pattern: `^${LOCATION_SOURCE}$`,
     description: 'GLN (13 digits) or SGLN URN',
     examples: ['6901234000013'],
 });

@@ -13,6 +13,7 @@ import {
     INSTANT_LENGTH_MAX,
     ITEM_ID,
     ITEMS_PER_TRANSACTION_MAX,
+    LOCATION_LENGTH_MAX,
     LOCATION_SOURCE,
     PERSON_CODE,
     REF,
@@ -57,7 +58,7 @@ export const ItemIds = Type.Array(ItemId, { minItems: 1, maxItems: BATCH_ITEMS_M
 
 /** A GLN (13 digits; check digit verified by the handler) or an SGLN URN. */
 export const Location = Type.String({
-    maxLength: 80,
+    maxLength: LOCATION_LENGTH_MAX,
     pattern: `^${LOCATION_SOURCE}$`,
     description: 'GLN (13 digits, valid check digit) or SGLN URN',
     examples: ['6901234000013'],

@@ -1,13 +1,14 @@
 /**
  * Schemas of the stocktake routes.
  */
+import { LOCATION_LENGTH_MAX, LOCATION_SOURCE } from '@hainan/ledger-model';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 
-/** GLN (13 digits) or SGLN URN, as the chaincode accepts for a location. */
-const Location = Type.String({
+/** GLN (13 digits) or SGLN URN, as the chaincode accepts for a location (@hainan/ledger-model's grammar). */
+export const Location = Type.String({
     minLength: 1,
-    maxLength: 80,
-    pattern: '^(?:\\d{13}|urn:epc:id:sgln:\\d{6,12}\\.\\d{0,6}\\.[!-~]{1,20})$',
+    maxLength: LOCATION_LENGTH_MAX,
+    pattern: `^${LOCATION_SOURCE}$`,
     description: 'GLN (13 digits) or SGLN URN of the counted location',
     examples: ['6901234000013'],
 });

@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as epcTdsModule from 'epc-tds';
 import { encodeToString } from '../../chaincode/src/ledger-codec';
-import { parseItemId } from '../../gateway/src/routes/items/item-id';
+import { parseItemId, serialLookupForms } from '../../gateway/src/routes/items/item-id';
 import { canonicalJson } from '../../gateway/src/projection/canonical-json';
 
 type Tds = typeof epcTdsModule.default;
@@ -29,4 +29,11 @@ t.test('refused forms', async (t) => {
 t.test('canonical JSON equals the chaincode codec', async (t) => {
   const value = { z: 1, a: [{ y: 'é"\\', b: null, c: true }], m: { k2: -5, k10: 'x', K: 0 }, 'ü': 'unicode key', '': 'empty' };
   t.equal(canonicalJson(value), encodeToString(value));
+});
+
+t.test('a Digital Link serial is looked up in its EPC URI form first, then as it is', async (t) => {
+  const ref = parseItemId('https://id.gs1.org/01/80614141123458/21/A%2FB%3F1');
+  t.match(ref, { kind: 'gtinSerial', serial: 'A/B?1' }, 'the Digital Link carries the serial unescaped');
+  t.same(serialLookupForms('A/B?1'), ['A%2FB%3F1', 'A/B?1'], 'the URN form (as the chain stores it) first');
+  t.same(serialLookupForms('plain-1'), ['plain-1'], 'a serial without reserved characters is looked up once');
 });

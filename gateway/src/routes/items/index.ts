@@ -16,7 +16,7 @@ import { newProblem } from '../../errors';
 import { LEDGER_EVENT_NAME } from '../../projection/ledger-event';
 import { newEpcisQueryDocument } from '../../projection/epcis-document';
 import { Problem, authenticatedErrors } from '../schemas';
-import { parseItemId } from './item-id';
+import { parseItemId, serialLookupForms } from './item-id';
 import { DossierResponse, EpcisQueryDocumentSchema, HistoryQuery, HistoryResponse, ItemParams, ItemResponse } from './schema';
 
 /** Content type of a pre-serialised JSON body (Fastify sends a string with a JSON type as it is). */
@@ -73,7 +73,16 @@ async function sgtinNamed(projection: ProjectionRepository, id: string): Promise
         ? ref.sgtin
         : ref.kind === 'traceCode'
           ? projection.findSgtinByTraceCode(ref.code)
-          : projection.findSgtinByGtinSerial(ref.gtin, ref.serial);
+          : findByGtinSerial(projection, ref.gtin, ref.serial);
+}
+
+/** The SGTIN of a Digital Link's GTIN + serial, trying each URN form of the serial. */
+async function findByGtinSerial(projection: ProjectionRepository, gtin: string, serial: string): Promise<string | undefined> {
+    for (const form of serialLookupForms(serial)) {
+        const sgtin = await projection.findSgtinByGtinSerial(gtin, form);
+        if (sgtin !== undefined) return sgtin;
+    }
+    return undefined;
 }
 
 function notFound(id: string) {

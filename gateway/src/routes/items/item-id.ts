@@ -65,3 +65,15 @@ export function parseItemId(id: string): ItemRef | undefined {
     }
     return undefined;
 }
+
+/**
+ * The serials to look a Digital Link's GTIN + serial up by, in the order to try: the EPC URI form first (an SGTIN URN
+ * on the chain escapes `"%&/<>?` as `%XX`, while a Digital Link carries the serial unescaped), then the serial as it
+ * is when escaping changed it (the chain's grammar also admits URNs written with those characters raw).
+ *
+ * @param serial - The Digital Link's serial, unescaped.
+ */
+export function serialLookupForms(serial: string): readonly string[] {
+    const escaped = escapeEpcUriSerial(serial);
+    return escaped === serial ? [serial] : [escaped, serial];
+}

@@ -10,19 +10,13 @@
 // How: the gateway app (fastify.inject) on a real PostgreSQL and its queue, real ledger clients to a dev peer process,
 // the capture job and the projection follower running as in the server (as tests/gateway/capture.fabric.pg.test.ts).
 import t from 'tap';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { CAPTURE_QUEUE, newCaptureJobHandler } from '../../gateway/src/capture/processor';
 import { isRefusal, mapEvent } from '../../gateway/src/capture/event-mapping';
-import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
-import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import type { DbPool } from '../../gateway/src/adapters/pg';
-import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { entryEvent, epcisDocument } from '../../testkit/src/epcis';
-import { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
-import { bearer, buildTestApp } from './helpers/app';
-import { createMigratedDatabase } from './helpers/database';
-import { startProjection } from './helpers/projection';
+import { ENTERPRISES, product, TraceClient } from '../../testkit/src/trace';
+import { bearer } from './helpers/app';
+import { startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
 
 // B and A: two enterprises of one MSP (the scope must tell them apart by enterprise, not only by organisation).
@@ -32,7 +26,6 @@ const A_GOODS = product(402);
 const REFUSED_GOODS = product(403);
 const SHARED_EVENT_ID = 'urn:uuid:0c4c6f0e-5b1d-4d7a-9a43-12a4e0000012';
 
-let dn: DevnetProcess;
 let chain: TraceClient;
 let app: FastifyInstance;
 let db: DbPool;
@@ -46,13 +39,6 @@ interface Status {
 }
 interface Problem { code: string; status: number; detail: string; errors: { index: number; eventID: string; code: string; message: string }[] }
 type EventsDoc = { epcisBody: { queryResults: { resultsBody: { eventList: { eventID: string; epcList?: string[] }[] } } } };
-
-async function newKey(id: string, name: string, mspId: string): Promise<string> {
-  const created = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: bearer(keys.customs), payload: { id, name, roles: ['enterprise'], mspId } });
-  if (created.statusCode !== 201) throw new Error(created.body);
-  const key = await app.inject({ method: 'POST', url: `/v1/enterprises/${id}/keys`, headers: bearer(keys.customs), payload: { role: 'enterprise', label: 'test' } });
-  return (key.json() as { key: string }).key;
-}
 
 async function capture(key: string, doc: unknown) {
   return app.inject({ method: 'POST', url: '/v1/capture', headers: { ...bearer(key), 'content-type': 'application/json' }, payload: JSON.stringify(doc) });
@@ -74,25 +60,11 @@ async function onChain(sgtin: string): Promise<{ status: string; holder: string 
 }
 
 t.before(async () => {
-  dn = await startDevnetProcess();
-  chain = new TraceClient(dn);
-  await registerDevnetEnterprises(chain);
-  const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
-  const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
-  const databaseUrl = await createMigratedDatabase(t);
-  const built = await buildTestApp(t, { databaseUrl, ledgers });
-  app = built.app;
-  db = built.db;
-  keys = { customs: built.customsKey, a: '', b: '' };
-  keys.b = await newKey(B.id, 'Enterprise B', B.mspId);
-  keys.a = await newKey(A.id, 'Enterprise A', A.mspId);
-  built.jobQueue.process(CAPTURE_QUEUE, newCaptureJobHandler({ captures: app.repositories.captures, ledgers }), { concurrency: 2 });
-  t.teardown(() => ledgers.close());
-  startProjection(t, settings!, databaseUrl);
-});
-t.teardown(async () => {
-  chain?.close();
-  await dn?.stop();
+  const stack = await startCaptureStack(t);
+  ({ chain, app, db } = stack);
+  keys = { customs: stack.customsKey, a: '', b: '' };
+  keys.b = await stack.newKey(B.id, 'Enterprise B', 'enterprise', B.mspId);
+  keys.a = await stack.newKey(A.id, 'Enterprise A', 'enterprise', A.mspId);
 });
 
 t.test('an eventID another tenant captured neither shadows nor reveals anything', async (t) => {

@@ -5,26 +5,20 @@
 // How: the gateway app (fastify.inject) on a real PostgreSQL and its queue, real ledger clients to a dev peer process,
 // the capture job and the projection follower running as in the server.
 import t from 'tap';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { CAPTURE_QUEUE, newCaptureJobHandler, type CaptureJob } from '../../gateway/src/capture/processor';
-import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
-import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
+import { CAPTURE_QUEUE, type CaptureJob } from '../../gateway/src/capture/processor';
 import type { DbPool } from '../../gateway/src/adapters/pg';
 import type { JobHandler } from '../../gateway/src/ports';
-import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { entryEvent, epcisDocument, shippingEvent } from '../../testkit/src/epcis';
-import { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
-import { bearer, buildTestApp } from './helpers/app';
-import { createMigratedDatabase } from './helpers/database';
-import { startProjection } from './helpers/projection';
+import { ENTERPRISES, product, type TraceClient } from '../../testkit/src/trace';
+import { bearer } from './helpers/app';
+import { startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
 
 const { operator, importer } = ENTERPRISES;
 const PERFUME = product(301);
 const WATCH = product(302);
 
-let dn: DevnetProcess;
 let chain: TraceClient;
 let app: FastifyInstance;
 let db: DbPool;
@@ -40,13 +34,6 @@ interface Status {
   duplicates: { eventID: string; captureId: string }[];
 }
 
-async function newKey(id: string, name: string, role: 'enterprise' | 'operator', mspId: string): Promise<string> {
-  const created = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: bearer(keys.customs), payload: { id, name, roles: [role], mspId } });
-  if (created.statusCode !== 201) throw new Error(created.body);
-  const key = await app.inject({ method: 'POST', url: `/v1/enterprises/${id}/keys`, headers: bearer(keys.customs), payload: { role, label: 'test' } });
-  return (key.json() as { key: string }).key;
-}
-
 async function capture(key: string, doc: unknown, contentType = 'application/json') {
   return app.inject({ method: 'POST', url: '/v1/capture', headers: { ...bearer(key), 'content-type': contentType }, payload: JSON.stringify(doc) });
 }
@@ -60,27 +47,11 @@ async function settled(location: string, key: string): Promise<Status> {
 }
 
 t.before(async () => {
-  dn = await startDevnetProcess();
-  chain = new TraceClient(dn);
-  await registerDevnetEnterprises(chain);
-  const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
-  const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
-  const databaseUrl = await createMigratedDatabase(t);
-  const built = await buildTestApp(t, { databaseUrl, ledgers });
-  app = built.app;
-  db = built.db;
-  keys = { customs: built.customsKey, importer: '', operator: '' };
-  keys.importer = await newKey(importer.id, 'Importer', 'enterprise', importer.mspId);
-  keys.operator = await newKey(operator.id, 'Operator', 'operator', operator.mspId);
-  handler = newCaptureJobHandler({ captures: app.repositories.captures, ledgers });
-  built.jobQueue.process(CAPTURE_QUEUE, handler, { concurrency: 2 });
-
-  t.teardown(() => ledgers.close());
-  startProjection(t, settings!, databaseUrl);
-});
-t.teardown(async () => {
-  chain?.close();
-  await dn?.stop();
+  const stack = await startCaptureStack(t);
+  ({ chain, app, db, handler } = stack);
+  keys = { customs: stack.customsKey, importer: '', operator: '' };
+  keys.importer = await stack.newKey(importer.id, 'Importer', 'enterprise', importer.mspId);
+  keys.operator = await stack.newKey(operator.id, 'Operator', 'operator', operator.mspId);
 });
 
 const ITEMS = Array.from({ length: 1_500 }, (_, i) => PERFUME.sgtin(`c${i}`));

@@ -3,7 +3,7 @@
 // proposal for its certificate, the enterprise signs the digest with `hainan-sign`'s library, the gateway endorses,
 // the enterprise signs the transaction digest, the gateway submits and reads the commit status with its own
 // identity. The chaincode sees the enterprise's own certificate as the creator, and its entry is on the chain.
-// A signature made over anything else is caught before it is sent (ledger/external-signing.ts), and the peer refuses a
+// A signature made over anything else is caught before it is sent (ledger/signing-sessions.ts), and the peer refuses a
 // proposal signed with another key.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { LedgerError } from '../../gateway/src/adapters/fabric/errors';
 import { newOfflineSigning } from '../../gateway/src/adapters/fabric/offline-signing';
 import { newKeyAndCsr } from '../../gateway/src/identity/enrollment-csr';
 import { FabricCaClient, newPemSigningIdentity } from '../../gateway/src/identity/fabric-ca-client';
-import { verifyDigestSignature } from '../../gateway/src/ledger/external-signing';
+import { verifyDigestSignature } from '../../packages/signer/src/index';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
 import { signDigest } from '../../packages/signer/src/index';
 import { startDevnetProcess } from '../../testkit/src/devnet';

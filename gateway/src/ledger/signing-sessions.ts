@@ -18,7 +18,8 @@ import type { CaptureChunkRef, CapturesRepository, SigningSession, SigningSessio
 import type { Principal } from '../domain/principal';
 import { newProblem } from '../errors';
 import type { LedgerCaller } from '../ports';
-import { verifyDigestSignature } from './external-signing';
+// Fabric's signature rule, shared with the command the enterprise signs with.
+import { verifyDigestSignature } from '@hainan/signer';
 
 /** How long a prepared transaction waits for its signatures. */
 export const SIGNING_SESSION_TTL_MS = 15 * 60_000;

@@ -7,7 +7,7 @@
  * The commit status is asked with the gateway's own identity (any reader of the channel may ask for any transaction's
  * status, on a real peer as on the dev peer), so the enterprise signs exactly two digests per transaction.
  * Failures are the adapter's {@link LedgerError}s; checking the enterprise's signatures before they are sent is the
- * caller's job (ledger/external-signing.ts), so that a wrong one gets a code of its own.
+ * caller's job (ledger/signing-sessions.ts, with @hainan/signer's rule), so that a wrong one gets a code of its own.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { connect, hash, type Gateway } from '@hyperledger/fabric-gateway';

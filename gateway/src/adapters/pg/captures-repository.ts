@@ -251,9 +251,12 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
         },
         async markChunk(id, seq, outcome) {
             if (outcome.state === 'committed') {
-                await db.query(`UPDATE capture_chunks SET state = 'committed', tx_id = $3 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.txId]);
-                // Progress: the resume sweep leaves a capture alone while it moves.
-                await db.query(`UPDATE captures SET updated_at = now() WHERE id = $1`, [id]);
+                // One statement: the chunk, and the capture's progress stamp (the resume sweep leaves a moving capture alone).
+                await db.query(
+                    `WITH chunk AS (UPDATE capture_chunks SET state = 'committed', tx_id = $3 WHERE capture_id = $1 AND seq = $2)
+                     UPDATE captures SET updated_at = now() WHERE id = $1`,
+                    [id, seq, outcome.txId],
+                );
             } else {
                 await db.query(`UPDATE capture_chunks SET state = 'refused', error_code = $3, error = $4 WHERE capture_id = $1 AND seq = $2`, [id, seq, outcome.code, outcome.message.slice(0, 2000)]);
             }

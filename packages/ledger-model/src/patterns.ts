@@ -15,3 +15,12 @@ export const PERSON_CODE = /^[0-9a-f]{64}$/;
 export const HS_CODE = /^\d{6,10}$/;
 /** Hex of a SHA-256 (Merkle roots). */
 export const HEX64 = /^[0-9a-f]{64}$/;
+/**
+ * Port codes as the sale rules list them (e.g. `HAIKOU_MEILAN_AIRPORT`): upper case, at most 40 characters, so that a
+ * port a rule set names is always a port a sale or an exit can name.
+ */
+export const PORT_CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
+/** An account period: one Asia/Shanghai calendar month, `yyyy-mm`. */
+export const PERIOD = /^\d{4}-(?:0[1-9]|1[0-2])$/;
+/** A calendar date, `yyyy-mm-dd` (birth dates; the day's validity is checked where it is parsed). */
+export const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -20,7 +20,7 @@
  * Every walk over the event is iterative, so an extension nested 100,000 deep is hashed, never a stack overflow.
  */
 import { createHash } from 'node:crypto';
-import { cbvUrnToWebUri, gs1DigitalLinkOf } from '@hainan/ledger-model';
+import { cbvTermUri, cbvUrnToWebUri, gs1DigitalLinkOf, type CbvVocabulary } from '@hainan/ledger-model';
 
 /** One element of the reference's tree: its name, its text, its children. */
 interface Node {
@@ -41,33 +41,14 @@ export interface EventHashContext {
     readonly namespaces: ReadonlyMap<string, string>;
     /** Every CBV / GS1 vocabulary URI the document uses, in full or as a bare word or CURIE. */
     readonly vocabulary: readonly string[];
+    /** Bare word → the one vocabulary URI ending in `-word` or `/word` (null: more than one), see {@link bareWordIndex}. */
+    readonly bareWords: ReadonlyMap<string, string | null>;
     /** Top-level event fields the document says to leave out of the hash (`<prefix>:ignoreFields`). */
     readonly ignoreFields: readonly string[];
 }
 
-/** The URIs CBV 2.0 / GS1 Web Vocabulary short names stand for in each field whose values are vocabulary words. */
-const VOCABULARY_TERMS: Readonly<Record<string, { readonly prefix: string; readonly terms: string }>> = {
-    bizStep: {
-        prefix: 'https://ref.gs1.org/cbv/BizStep-',
-        terms: 'accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting installing killing loading other packing picking receiving removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping',
-    },
-    disposition: {
-        prefix: 'https://ref.gs1.org/cbv/Disp-',
-        terms: 'active available completeness_verified completeness_inferred conformant container_closed container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown',
-    },
-    bizTransactionType: { prefix: 'https://ref.gs1.org/cbv/BTT-', terms: 'bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt' },
-    sourceDestType: { prefix: 'https://ref.gs1.org/cbv/SDT-', terms: 'owning_party possessing_party location' },
-    errorReason: { prefix: 'https://ref.gs1.org/cbv/ER-', terms: 'did_not_occur incorrect_data' },
-    component: { prefix: 'https://ref.gs1.org/cbv/Comp-', terms: 'x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude longitude altitude' },
-    measurementType: {
-        prefix: 'https://gs1.org/voc/',
-        terms: 'AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber',
-    },
-    sensorAlertType: { prefix: 'https://gs1.org/voc/', terms: 'ALARM_CONDITION ERROR_CONDITION' },
-};
-
 /** Which vocabulary a field's bare words come from; `type` depends on the list or object holding it. */
-const VOCABULARY_OF_FIELD: Readonly<Record<string, keyof typeof VOCABULARY_TERMS>> = {
+const VOCABULARY_OF_FIELD: Readonly<Record<string, CbvVocabulary>> = {
     bizStep: 'bizStep',
     disposition: 'disposition',
     set: 'disposition',
@@ -76,15 +57,12 @@ const VOCABULARY_OF_FIELD: Readonly<Record<string, keyof typeof VOCABULARY_TERMS
     component: 'component',
     exception: 'sensorAlertType',
 };
-const VOCABULARY_OF_TYPE_IN: Readonly<Record<string, keyof typeof VOCABULARY_TERMS>> = {
+const VOCABULARY_OF_TYPE_IN: Readonly<Record<string, CbvVocabulary>> = {
     bizTransactionList: 'bizTransactionType',
     sourceList: 'sourceDestType',
     destinationList: 'sourceDestType',
     sensorReport: 'measurementType',
 };
-const VOCABULARY_SETS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-    Object.entries(VOCABULARY_TERMS).map(([name, { terms }]) => [name, new Set(terms.split(' '))]),
-);
 /** Vocabulary URIs the reference takes part in bare-word expansion: CBV and GS1 Web Vocabulary. */
 const VOCABULARY_URI = /^https:\/\/(?:ref\.gs1\.org\/cbv|gs1\.org\/voc)/;
 /** Prefixes every EPCIS 2.0 document has from the standard context. */
@@ -95,8 +73,9 @@ const IGNORE_FIELDS_NAMESPACE = 'https://repository-x.example.com/';
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The expanded IRI of a vocabulary word, CURIE or IRI in `field` (JSON-LD `@type: @vocab`), or undefined. */
-function expandVocabulary(value: string, vocabulary: string | undefined, namespaces: ReadonlyMap<string, string>): string | undefined {
-    if (vocabulary !== undefined && VOCABULARY_SETS.get(vocabulary)?.has(value)) return VOCABULARY_TERMS[vocabulary]!.prefix + value;
+function expandVocabulary(value: string, vocabulary: CbvVocabulary | undefined, namespaces: ReadonlyMap<string, string>): string | undefined {
+    const term = vocabulary === undefined ? undefined : cbvTermUri(vocabulary, value);
+    if (term !== undefined) return term;
     const colon = value.indexOf(':');
     if (colon < 0) return undefined;
     const prefix = value.slice(0, colon);
@@ -156,19 +135,41 @@ export function eventHashContext(document: Record<string, unknown>): EventHashCo
     const body = isRecord(document.epcisBody) ? document.epcisBody : {};
     const ignored = isRecord(body.queryResults) ? body.queryResults[ignoreKey] : document[ignoreKey];
     const ignoreFields = Array.isArray(ignored) ? ignored.filter((f): f is string => typeof f === 'string') : [];
-    return { namespaces, vocabulary: [...vocabulary], ignoreFields };
+    return { namespaces, vocabulary: [...vocabulary], bareWords: bareWordIndex([...vocabulary]), ignoreFields };
+}
+
+/**
+ * Words with more separators (`-`, `/`) than this are never taken for bare vocabulary words. The reference tries
+ * every value against every vocabulary URI of the document; indexing the URIs' tails after their last few separators
+ * gives the same answers for any realistic word in one look-up, and keeps a hostile document's cost linear.
+ */
+const BARE_WORD_SEPARATORS_MAX = 3;
+const SEPARATOR = /[-/]/g;
+
+/**
+ * Every tail of the vocabulary URIs after one of their last {@link BARE_WORD_SEPARATORS_MAX} + 1 separators, to the
+ * URI it ends (null when two URIs end in it). A value matches a URI `…-value` or `…/value` exactly when it is the
+ * tail of that URI after its (n+1)-th last separator, n being the separators in the value.
+ */
+function bareWordIndex(vocabulary: readonly string[]): Map<string, string | null> {
+    const index = new Map<string, string | null>();
+    for (const uri of vocabulary) {
+        let end = uri.length;
+        for (let level = 0; level <= BARE_WORD_SEPARATORS_MAX; level++) {
+            const at = Math.max(uri.lastIndexOf('-', end - 1), uri.lastIndexOf('/', end - 1));
+            if (at < 0) break;
+            const tail = uri.slice(at + 1);
+            index.set(tail, index.has(tail) && index.get(tail) !== uri ? null : uri);
+            end = at;
+        }
+    }
+    return index;
 }
 
 /** A bare word as the one vocabulary URI of the document ending in `-word` or `/word`, else unchanged. */
 function expandBareWord(value: string, context: EventHashContext): string {
-    let match: string | undefined;
-    for (const uri of context.vocabulary) {
-        if (uri.endsWith(`-${value}`) || uri.endsWith(`/${value}`)) {
-            if (match !== undefined) return value; // ambiguous: the reference leaves it
-            match = uri;
-        }
-    }
-    return match ?? value;
+    if ((value.match(SEPARATOR)?.length ?? 0) > BARE_WORD_SEPARATORS_MAX) return value;
+    return context.bareWords.get(value) ?? value; // none, or ambiguous: the reference leaves it
 }
 
 /** `prefix:name` with a declared prefix as `{namespace}name` (keys) or `namespacename` (values). */

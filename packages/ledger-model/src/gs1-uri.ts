@@ -1,7 +1,7 @@
 /**
  * GS1 URI canonicalisation, one definition for the chaincode, the gateway and the agent: every way EPCIS names the
  * same GS1 key (EPC pure-identity URN, EPC tag URI, EPC class and id-pattern URNs, any GS1 Digital Link URI) to one
- * canonical GS1 Digital Link URI on id.gs1.org, and CBV 2.0 vocabulary (old URNs, bare short names) to its web URIs.
+ * canonical GS1 Digital Link URI on id.gs1.org, and CBV 2.0 vocabulary (CBV 1.x URNs, short names) to its web URIs.
  *
  * The Digital Link rules follow the reference implementation of the CBV 2.0 "EPCIS Event Hash ID"
  * (github.com/RalphTro/epcis-event-hash-generator, dl_normaliser): the most fine-grained identification level only
@@ -9,16 +9,7 @@
  * the EPC URN, because a Digital Link does not say how long the GS1 company prefix is, so it cannot be turned back
  * into a URN without a prefix-length table; the other direction needs nothing. Dependency-free.
  */
-
-/** GS1 standard check digit (GenSpecs 7.9.1) of the digits of a key without its check digit. */
-export function gs1CheckDigitOf(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const weight = (digits.length - i) % 2 === 1 ? 3 : 1; // rightmost digit weighs 3
-    sum += Number(digits[i]) * weight;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
+import { gs1CheckDigit } from './gs1';
 
 /** Characters GS1 Digital Link requires percent-encoded that EPC URNs may carry unencoded (DL standard table 7-1). */
 function percentEncode(text: string): string {
@@ -48,11 +39,11 @@ const variable = (char: string, total: number): string =>
 /** The GTIN (with check digit) from company prefix and item reference (indicator digit first). */
 function gtinOf(companyPrefix: string, itemRef: string): string {
   const body = itemRef.slice(0, 1) + companyPrefix + itemRef.slice(1);
-  return body + gs1CheckDigitOf(body);
+  return body + String(gs1CheckDigit(body));
 }
 
 const afterDot = (uri: string): string => uri.slice(uri.indexOf('.') + 1);
-const withCheck = (body: string): string => body + gs1CheckDigitOf(body);
+const withCheck = (body: string): string => body + String(gs1CheckDigit(body));
 const DL = 'https://id.gs1.org/';
 
 /** EPC URN forms, each to its Digital Link; `[company prefix, reference, rest]` come from splitting at the dots. */
@@ -179,7 +170,7 @@ function canonicalDigitalLink(input: string): string | undefined {
  * reference sees them: turn them into pure identities first ({@link epcTagUriToPureIdentity}).
  */
 export function gs1DigitalLinkOf(uri: string): string | undefined {
-  if (!uri.includes('.')) return undefined;
+  if (typeof uri !== 'string' || !uri.includes('.')) return undefined; // values come from JSON: be safe on any
   if (uri.startsWith('urn:epc:')) {
     for (const [rule, build] of URN_RULES) {
       if (rule.test(uri)) {
@@ -225,4 +216,39 @@ export function cbvUrnToWebUri(value: string): string {
   let text = value;
   for (const [urn, uri] of CBV_OLD_URNS) text = text.replaceAll(urn, uri);
   return text;
+}
+
+/**
+ * The short names of CBV 2.0 and GS1 Web Vocabulary (as the EPCIS 2.0 JSON-LD context defines them) and the web URI
+ * prefix each stands for, per vocabulary: `bizStep` "shipping" is https://ref.gs1.org/cbv/BizStep-shipping.
+ */
+const CBV_TERMS = {
+  bizStep: {
+    prefix: 'https://ref.gs1.org/cbv/BizStep-',
+    terms: 'accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting installing killing loading other packing picking receiving removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping',
+  },
+  disposition: {
+    prefix: 'https://ref.gs1.org/cbv/Disp-',
+    terms: 'active available completeness_verified completeness_inferred conformant container_closed container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown',
+  },
+  bizTransactionType: { prefix: 'https://ref.gs1.org/cbv/BTT-', terms: 'bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt' },
+  sourceDestType: { prefix: 'https://ref.gs1.org/cbv/SDT-', terms: 'owning_party possessing_party location' },
+  errorReason: { prefix: 'https://ref.gs1.org/cbv/ER-', terms: 'did_not_occur incorrect_data' },
+  component: { prefix: 'https://ref.gs1.org/cbv/Comp-', terms: 'x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude longitude altitude' },
+  measurementType: {
+    prefix: 'https://gs1.org/voc/',
+    terms: 'AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber',
+  },
+  sensorAlertType: { prefix: 'https://gs1.org/voc/', terms: 'ALARM_CONDITION ERROR_CONDITION' },
+} as const;
+
+/** A CBV / GS1 vocabulary with short names. */
+export type CbvVocabulary = keyof typeof CBV_TERMS;
+const CBV_TERM_SETS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries(CBV_TERMS).map(([name, { terms }]) => [name, new Set(terms.split(' '))]),
+);
+
+/** The web URI of a short name of a vocabulary (`cbvTermUri('disposition', 'in_transit')`), or undefined. */
+export function cbvTermUri(vocabulary: CbvVocabulary, term: string): string | undefined {
+  return CBV_TERM_SETS.get(vocabulary)?.has(term) ? CBV_TERMS[vocabulary].prefix + term : undefined;
 }

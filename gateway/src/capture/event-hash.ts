@@ -220,11 +220,13 @@ function jsonToTree(event: Record<string, unknown>, context: EventHashContext, i
     interface JsonItem {
         readonly value: unknown;
         readonly top: boolean;
+        /** The object's hashed members, found once when its children are listed. */
+        entries?: [string, unknown][];
     }
     const entriesOf = (item: JsonItem): [string, unknown][] =>
-        isRecord(item.value)
+        (item.entries ??= isRecord(item.value)
             ? Object.entries(item.value).filter(([k]) => !NEVER_HASHED.has(k) && !k.startsWith('@xmlns') && !(item.top && ignoreFields.includes(k)))
-            : [];
+            : []);
     return fold<JsonItem, Node>(
         { value: event, top: true },
         (item) => (Array.isArray(item.value) ? item.value.map((value) => ({ value, top: false })) : entriesOf(item).map(([, value]) => ({ value, top: false }))),
@@ -254,6 +256,7 @@ const PAIR_LISTS = new Set(['sourceList', 'destinationList', 'bizTransactionList
 /** The reference's JSON-to-XML model corrections: `xxxList` groups, `childEPCs`, `epc` and `quantityElement` names. */
 function correctStructure(root: Node): Node {
     const grouped = (node: Node): Child[] => {
+        if (!node.children.some((c) => !isPair(c) && (c.name === 'childEPCs' || c.name.endsWith('List')))) return node.children;
         const lists = new Map<string, Node[]>();
         const rest: Child[] = [];
         const childEpcs: Node[] = [];

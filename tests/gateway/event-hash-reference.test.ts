@@ -50,3 +50,25 @@ t.test('the id does not depend on JSON key order, eventID, recordTime or ignored
         t.equal(canonicalEventId({ ...event, 'hn:note': 'x' }, context, ['hn:note']), expected[i], `event ${i}: an ignored field takes no part`);
     });
 });
+
+t.test('an event alone hashes as in a document with the standard context; member names of Object are plain names', async (t) => {
+    const event = {
+        type: 'ObjectEvent',
+        eventTime: '2026-03-01T10:00:00.0004+08:00',
+        eventTimeZoneOffset: '+08:00',
+        epcList: ['urn:epc:tag:sgtin-96:3.0614141.812345.6789', 'urn:epc:id:sgtin:0614141.812345.6789'],
+        action: 'OBSERVE',
+        bizStep: 'receiving',
+        bizTransactionList: [{ type: 'constructor', bizTransaction: 'urn:epcglobal:cbv:bt:0614141073467:1152' }],
+        'hn:regime': 'BONDED',
+        toString: 'constructor:x',
+    };
+    const document = { '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'], type: 'EPCISDocument', epcisBody: { eventList: [event] } };
+    t.equal(canonicalEventId(event), canonicalEventId(event, eventHashContext(document)));
+    const preHash = eventPreHash(event);
+    t.match(preHash, /^eventType=ObjectEventeventTime=2026-03-01T02:00:00\.000Z/, 'UTC, sub-millisecond digits rounded');
+    t.match(preHash, 'action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-receiving', 'a CBV short name as its web URI');
+    t.match(preHash, 'epc=https://id.gs1.org/01/80614141123458/21/6789epc=urn:epc:tag:sgtin-96:3.0614141.812345.6789', 'pure identities as Digital Link; tag URIs as written, as in the reference');
+    t.match(preHash, 'type=constructor', 'a type named like an Object member is an unknown word');
+    t.match(preHash, 'toString=constructor:x', 'and so is a field');
+});

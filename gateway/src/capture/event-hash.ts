@@ -48,25 +48,28 @@ export interface EventHashContext {
 }
 
 /** Which vocabulary a field's bare words come from; `type` depends on the list or object holding it. */
-const VOCABULARY_OF_FIELD: Readonly<Record<string, CbvVocabulary>> = {
-    bizStep: 'bizStep',
-    disposition: 'disposition',
-    set: 'disposition',
-    unset: 'disposition',
-    reason: 'errorReason',
-    component: 'component',
-    exception: 'sensorAlertType',
-};
-const VOCABULARY_OF_TYPE_IN: Readonly<Record<string, CbvVocabulary>> = {
-    bizTransactionList: 'bizTransactionType',
-    sourceList: 'sourceDestType',
-    destinationList: 'sourceDestType',
-    sensorReport: 'measurementType',
-};
+const VOCABULARY_OF_FIELD: ReadonlyMap<string, CbvVocabulary> = new Map([
+    ['bizStep', 'bizStep'],
+    ['disposition', 'disposition'],
+    ['set', 'disposition'],
+    ['unset', 'disposition'],
+    ['reason', 'errorReason'],
+    ['component', 'component'],
+    ['exception', 'sensorAlertType'],
+]);
+const VOCABULARY_OF_TYPE_IN: ReadonlyMap<string, CbvVocabulary> = new Map([
+    ['bizTransactionList', 'bizTransactionType'],
+    ['sourceList', 'sourceDestType'],
+    ['destinationList', 'sourceDestType'],
+    ['sensorReport', 'measurementType'],
+]);
 /** Vocabulary URIs the reference takes part in bare-word expansion: CBV and GS1 Web Vocabulary. */
 const VOCABULARY_URI = /^https:\/\/(?:ref\.gs1\.org\/cbv|gs1\.org\/voc)/;
 /** Prefixes every EPCIS 2.0 document has from the standard context. */
-const STANDARD_PREFIXES: Readonly<Record<string, string>> = { cbv: 'https://ref.gs1.org/cbv/', gs1: 'https://gs1.org/voc/' };
+const STANDARD_PREFIXES: ReadonlyMap<string, string> = new Map([
+    ['cbv', 'https://ref.gs1.org/cbv/'],
+    ['gs1', 'https://gs1.org/voc/'],
+]);
 /** The namespace of the internal fields the reference's `ignoreFields` extension lives in. */
 const IGNORE_FIELDS_NAMESPACE = 'https://repository-x.example.com/';
 
@@ -79,7 +82,7 @@ function expandVocabulary(value: string, vocabulary: CbvVocabulary | undefined, 
     const colon = value.indexOf(':');
     if (colon < 0) return undefined;
     const prefix = value.slice(0, colon);
-    const namespace = STANDARD_PREFIXES[prefix] ?? namespaces.get(prefix);
+    const namespace = STANDARD_PREFIXES.get(prefix) ?? namespaces.get(prefix);
     return namespace !== undefined && !value.startsWith(`${prefix}://`) ? namespace + value.slice(colon + 1) : value;
 }
 
@@ -121,7 +124,7 @@ export function eventHashContext(document: Record<string, unknown>): EventHashCo
     }
     const vocabulary = new Set<string>();
     for (const [value, key, owner] of strings(document)) {
-        const field = key === 'type' ? VOCABULARY_OF_TYPE_IN[owner] : VOCABULARY_OF_FIELD[key];
+        const field = key === 'type' ? VOCABULARY_OF_TYPE_IN.get(owner) : VOCABULARY_OF_FIELD.get(key);
         const expanded = field !== undefined || key === 'type' ? expandVocabulary(value, field, namespaces) : value;
         if (expanded !== undefined && VOCABULARY_URI.test(expanded)) vocabulary.add(expanded);
     }
@@ -144,7 +147,6 @@ export function eventHashContext(document: Record<string, unknown>): EventHashCo
  * gives the same answers for any realistic word in one look-up, and keeps a hostile document's cost linear.
  */
 const BARE_WORD_SEPARATORS_MAX = 3;
-const SEPARATOR = /[-/]/g;
 
 /**
  * Every tail of the vocabulary URIs after one of their last {@link BARE_WORD_SEPARATORS_MAX} + 1 separators, to the
@@ -168,7 +170,9 @@ function bareWordIndex(vocabulary: readonly string[]): Map<string, string | null
 
 /** A bare word as the one vocabulary URI of the document ending in `-word` or `/word`, else unchanged. */
 function expandBareWord(value: string, context: EventHashContext): string {
-    if ((value.match(SEPARATOR)?.length ?? 0) > BARE_WORD_SEPARATORS_MAX) return value;
+    let separators = 0;
+    for (let i = 0; i < value.length && separators <= BARE_WORD_SEPARATORS_MAX; i++) if (value[i] === '-' || value[i] === '/') separators++;
+    if (separators > BARE_WORD_SEPARATORS_MAX) return value;
     return context.bareWords.get(value) ?? value; // none, or ambiguous: the reference leaves it
 }
 

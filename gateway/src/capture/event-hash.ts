@@ -18,6 +18,13 @@
  *   `bizTransactionList`, `sourceList`, `destinationList`, leftovers) follows the ordered part, sorted, except that
  *   the members of one business transaction, source or destination keep their JSON order.
  * Every walk over the event is iterative, so an extension nested 100,000 deep is hashed, never a stack overflow.
+ *
+ * Where the reference fails or depends on its process rather than the document, this module gives a stable id
+ * instead: an infinite number or a time whose milliseconds round up to 1000 stays as written (the reference drops
+ * the event); namespaces come from this document only (the reference's accumulate across documents in one process);
+ * vocabulary words are matched by index, so a value with more than three `-` or `/` is never a bare word (see
+ * {@link bareWordIndex}); strings under keys the EPCIS context does not define still count as vocabulary URIs.
+ * EPC tag URIs are hashed as written, as in the reference: the agent turns reads into pure identities first.
  */
 import { createHash } from 'node:crypto';
 import { cbvTermUri, cbvUrnToWebUri, gs1DigitalLinkOf, type CbvVocabulary } from '@hainan/ledger-model';

@@ -19,7 +19,8 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { ledgerRuleSets, resolveSgtin, rulesAt } from '../ledger/posting';
-import { banUntil, quotaUsedFen } from './sale-contract';
+import { banUntil } from '../domain/sale';
+import { quotaUsedFen } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 

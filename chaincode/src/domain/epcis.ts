@@ -66,3 +66,8 @@ export function personId(personCode: string): string {
 export function traceCodeId(code: string): string {
   return `${HN_NAMESPACE}tcode/${code}`;
 }
+
+/** Common EPCIS fields of a transaction's event: the client's event id, else one derived from the transaction. */
+export function epcisBase(tx: { id: string; iso: string }, eventTimeIso: string, eventId?: string): Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'> {
+  return { eventID: eventId ?? eventIdOf(tx.id), eventTime: eventTimeIso, eventTimeZoneOffset: HAINAN_TZ_OFFSET, recordTime: tx.iso };
+}

@@ -8,15 +8,10 @@ import type { EpcisEvent } from '../domain/epcis';
 import type { ItemRecord, MovementRecord } from '../domain/records';
 import { LedgerStore } from './store';
 
-/** Name of the one chaincode event every state-changing transaction emits. */
-export const LEDGER_EVENT_NAME = 'LedgerEvent';
 /**
- * Version of the event payload on the chain. 2: items travel as `itemGroups` (item-groups.ts) instead of
- * `items`; a payload without `v` is version 1 and lists `items` whole. Followers read both.
+ * Payload of the chaincode event as the chaincode builds it: everything a follower needs to update its projection.
+ * On the chain the items travel grouped (@hainan/ledger-model's LedgerEventPayload, version LEDGER_EVENT_VERSION).
  */
-export const LEDGER_EVENT_VERSION = 2;
-
-/** Payload of the chaincode event: everything a follower needs to update its projection. */
 export interface LedgerEventPayload {
   txId: string;
   /** Transaction type, e.g. ENTRY, SHIPMENT, SALE, EXIT, PERIOD_CLOSE. */

@@ -13,3 +13,4 @@ export * from './backoff';
 export * from './time';
 export * from './fields';
 export * from './goods-requests';
+export * from './ledger-event';

@@ -4,17 +4,26 @@
  * operators only), enterprises with their effective credit class, rules in force, and inspection selections
  * that anyone can re-check once customs reveals the seed.
  */
+import {
+  int,
+  newAccessDenied,
+  newNotFound,
+  optStr,
+  parseRequest,
+  PERSON_CODE,
+  REF,
+  shanghaiYear,
+  str,
+  USCC,
+} from '@hainan/ledger-model';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { newAccessDenied, newNotFound } from '../errors';
 import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
 import { isSelected, selectionDraw } from '../domain/inspection';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
-import { shanghaiYear } from '../domain/time';
 import type { EpcisEvent } from '../domain/epcis';
 import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
-import { int, optStr, parseRequest, PERSON_CODE, REF, str, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';

@@ -38,7 +38,7 @@ import {
 } from '@hainan/ledger-model';
 import { effectiveEnterpriseClass } from './credit';
 import { present, presentOne, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
-import { BizTxType, epcisBase, eventIdOf, locationId, partyId, traceCodeId, type EpcisEvent } from './epcis';
+import { BizTxType, epcisBase, eventIdOf, locationId, objectEvent, partyId, traceCodeId, type EpcisEvent } from './epcis';
 import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAddedBp } from './exit-rules';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from './lifecycle';
 import type { DeclarationRecord, EnterpriseRecord, ExitRecord, ItemRecord, ProcessingRecord, SeedRecord, StocktakeRecord } from './records';
@@ -115,11 +115,7 @@ export function decideEntry(req: EnterRequest, enterprise: string, existing: rea
     batch.add(undefined, item);
     return item;
   });
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, req.eventId),
-    action: 'ADD',
-    epcList: [...req.items],
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'ADD', [...req.items], {
     bizStep: 'entering_exiting',
     disposition: 'active',
     readPoint: { id: locationId(location) },
@@ -130,7 +126,7 @@ export function decideEntry(req: EnterRequest, enterprise: string, existing: rea
     'hn:regime': regime,
     'hn:unitValueFen': unitValueFen,
     'hn:hsCode': product.hsCode,
-  };
+  });
   return { type: 'ENTRY', eventTime, items, movements: batch.movements(), writes: claims.writes, epcis: [epcis] };
 }
 
@@ -168,11 +164,7 @@ export function decideShipment(req: ShipRequest, enterprise: string, to: string,
   const items = moveHeld(loaded, enterprise, 'shipment', (i) => ({ status: 'IN_TRANSIT', transit: transit(i) }), eventTime, tx, batch);
   if (to === enterprise && items.every((i) => i.location === toLocation)) throw newInvalidArgument('a shipment must change the enterprise or the location');
   const from = items[0]!.transit!.fromLocation;
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, req.eventId),
-    action: 'OBSERVE',
-    epcList: items.map((i) => i.sgtin),
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
     bizStep: 'shipping',
     disposition: 'in_transit',
     readPoint: { id: locationId(from) },
@@ -185,7 +177,7 @@ export function decideShipment(req: ShipRequest, enterprise: string, to: string,
       { type: 'owning_party', destination: partyId(to) },
       { type: 'location', destination: locationId(toLocation) },
     ],
-  };
+  });
   return { type: 'SHIPMENT', eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
@@ -205,17 +197,13 @@ export function decideReceipt(req: ReceiveRequest, enterprise: string, loaded: r
     batch.add(item, after);
     return after;
   });
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, req.eventId),
-    action: 'OBSERVE',
-    epcList: items.map((i) => i.sgtin),
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
     bizStep: 'receiving',
     disposition: 'in_progress',
     readPoint: { id: locationId(location) },
     bizLocation: { id: locationId(location) },
     bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:shipment:${shipmentId}` }],
-  };
+  });
   return { type: 'RECEIPT', eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
@@ -360,18 +348,14 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
   };
   const writes: RecordWrite[] = [{ type: KeyType.exit, attrs: [releaseListNo], value: record }];
   if (isBatch) writes.push({ type: KeyType.batchExit, attrs: [ent.id, period, releaseListNo], value: '' });
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, req.eventId),
-    action: 'OBSERVE',
-    epcList: after.map((i) => i.sgtin),
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', after.map((i) => i.sgtin), {
     bizStep: 'entering_exiting',
     disposition: 'in_transit',
     readPoint: { id: `urn:hn:port:${port}` },
     bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
     'hn:line': 'second',
     'hn:batch': isBatch,
-  };
+  });
   return { type: 'EXIT', eventTime, items: after, movements: batch.movements(), writes, records: { exit: record }, epcis: [epcis], record };
 }
 
@@ -409,16 +393,12 @@ export function decideEndOfLife(type: keyof typeof END_OF_LIFE, req: EndOfLifeRe
   const { eventTime: { iso: eventTime }, reference } = req;
   const batch = new MovementBatch();
   const items = moveHeld(loaded, enterprise, type.toLowerCase(), () => ({ status }), eventTime, tx, batch);
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, req.eventId),
-    action: 'DELETE',
-    epcList: items.map((i) => i.sgtin),
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'DELETE', items.map((i) => i.sgtin), {
     bizStep,
     disposition,
     bizLocation: { id: locationId(items[0]!.location) },
     bizTransactionList: [{ type: BizTxType.importDeclaration, bizTransaction: `urn:hn:ref:${reference}` }],
-  };
+  });
   return { type, eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
@@ -445,18 +425,14 @@ export function decodeStocktake(f: Fields, stocktakeId: string, enterprise: stri
 /** A closed stocktake: its record and an EPCIS stock-taking event over no EPCs (the Merkle root stands for them). */
 export function decideStocktake(record: StocktakeRecord, eventId: string | undefined, tx: Tx): Decision {
   const { closedAt: eventTime, location } = record;
-  const epcis: EpcisEvent = {
-    type: 'ObjectEvent',
-    ...epcisBase(tx, eventTime, eventId),
-    action: 'OBSERVE',
-    epcList: [],
+  const epcis = objectEvent(tx, eventTime, eventId, 'OBSERVE', [], {
     bizStep: 'stock_taking',
     bizLocation: { id: locationId(location) },
     readPoint: { id: locationId(location) },
     'hn:merkleRoot': record.merkleRoot,
     'hn:counts': record.counts,
     'hn:deviceIds': record.deviceIds,
-  };
+  });
   const writes = [{ type: KeyType.stocktake, attrs: [record.stocktakeId], value: record }];
   return { type: 'STOCKTAKE', eventTime, writes, records: { stocktake: record }, epcis: [epcis] };
 }

@@ -22,7 +22,7 @@ import {
   type Fields,
 } from '@hainan/ledger-model';
 import type { Decision, RecordWrite, Tx } from './decision';
-import { BizTxType, epcisBase, locationId, personId } from './epcis';
+import { BizTxType, epcisBase, locationId, objectEvent, personId } from './epcis';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from './lifecycle';
 import type { ItemRecord, PersonRecord, SaleRecord } from './records';
 import type { RuleSet } from './rules';
@@ -231,16 +231,12 @@ export function decideHandOver(kind: 'PICKUP' | 'MAIL', items: readonly ItemReco
     items: done,
     movements: [],
     epcis: [
-      {
-        type: 'ObjectEvent',
-        ...epcisBase(tx, at.iso, eventId),
-        action: 'OBSERVE',
-        epcList: done.map((i) => i.sgtin),
+      objectEvent(tx, at.iso, eventId, 'OBSERVE', done.map((i) => i.sgtin), {
         bizStep: kind === 'MAIL' ? 'shipping' : 'departing',
         disposition: kind === 'MAIL' ? 'in_transit' : 'retail_sold',
         bizLocation: { id: locationId(done[0]!.location) },
         bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:handover:${reference}` }],
-      },
+      }),
     ],
   };
 }

@@ -5,7 +5,7 @@
  */
 import { newInvalidArgument, unique } from '@hainan/ledger-model';
 import type { Decision, Tx } from './decision';
-import { epcisBase, locationId } from './epcis';
+import { locationId, objectEvent } from './epcis';
 import { MovementBatch, next } from './lifecycle';
 import { TERMINAL_STATUSES, type ItemRecord } from './records';
 
@@ -45,16 +45,12 @@ export function decideSupervision(req: SupervisionRequest, loaded: readonly Item
     items,
     movements: batch.movements(),
     epcis: [
-      {
-        type: 'ObjectEvent',
-        ...epcisBase(tx, eventTime, req.eventId),
-        action: 'OBSERVE',
-        epcList: items.map((i) => i.sgtin),
+      objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
         bizStep: kind === 'RELEASE' ? 'inspecting' : 'holding',
         disposition: kind === 'HOLD' ? 'non_sellable_other' : kind === 'SEIZURE' ? 'unavailable' : 'active',
         bizLocation: { id: locationId(items[0]!.location) },
         'hn:reason': reason,
-      },
+      }),
     ],
   };
 }

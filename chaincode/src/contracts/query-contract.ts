@@ -4,19 +4,8 @@
  * operators only), enterprises with their effective credit class, rules in force, and inspection selections
  * that anyone can re-check once customs reveals the seed.
  */
-import {
-  int,
-  newAccessDenied,
-  newNotFound,
-  optStr,
-  parseRequest,
-  PERSON_CODE,
-  REF,
-  shanghaiYear,
-  str,
-  USCC,
-} from '@hainan/ledger-model';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
+import { int, newAccessDenied, newNotFound, optStr, parseRequest, PERSON_CODE, REF, shanghaiYear, str, USCC } from '@hainan/ledger-model';
 import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
@@ -27,9 +16,8 @@ import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
-import { ledgerRuleSets, resolveSgtin, rulesAt } from '../ledger/posting';
+import { ledgerRuleSets, quotaUsedFen, resolveSgtin, rulesAt } from '../ledger/posting';
 import { banUntil } from '../domain/sale';
-import { quotaUsedFen } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 

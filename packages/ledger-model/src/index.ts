@@ -14,3 +14,4 @@ export * from './time';
 export * from './fields';
 export * from './goods-requests';
 export * from './gs1-uri';
+export * from './ledger-event';

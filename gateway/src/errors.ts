@@ -138,6 +138,10 @@ export const ErrorCodes = {
     SIGNING_SESSION_EXPIRED: { status: 410, title: 'Signing session expired' },
     /** A signing session that already ended (committed or failed): nothing more to sign. */
     SIGNING_SESSION_FINISHED: { status: 409, title: 'Signing session finished' },
+    /** A Digital Link's GTIN is on record with more than one company-prefix split: name the item by its SGTIN URN. */
+    GTIN_PREFIX_AMBIGUOUS: { status: 422, title: 'GTIN company prefix ambiguous' },
+    /** A GS1 key the ledger recognises but records no item for (SSCC, GRAI, GIAI, SGLN, a product class, ...). */
+    EPC_SCHEME_UNSUPPORTED: { status: 422, title: 'EPC scheme not recorded on the ledger' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import type { CapturesRepository } from '../adapters/pg';
 import type { Principal } from '../domain/principal';
 import { ErrorCodes, newProblem, problemFromChaincodeCode, type ErrorCode } from '../errors';
+import { parseSgtin } from '@hainan/ledger-model';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
+import { companyPrefixBook } from './company-prefixes';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId, eventHashContext } from './event-hash';
@@ -56,6 +58,16 @@ function refuseEvents(errors: readonly EventError[], total: number): never {
     throw Object.hasOwn(ErrorCodes, first.code) ? newProblem(first.code as ErrorCode, detail, options) : problemFromChaincodeCode(first.code, detail, options);
 }
 
+/** Company-prefix length of each GTIN the entries declare, as their first SGTIN URN splits it. */
+function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, number> {
+    const digits: Record<string, number> = {};
+    for (const { step } of steps) {
+        const first = step.fn === 'goods:Enter' ? parseSgtin(step.sgtins[0] ?? '') : undefined;
+        if (first !== undefined && step.gtins[0] !== undefined) digits[step.gtins[0]] ??= first.companyPrefix.length;
+    }
+    return digits;
+}
+
 /**
  * Validate, map and store one capture document.
  *
@@ -63,7 +75,7 @@ function refuseEvents(errors: readonly EventError[], total: number): never {
  * @param principal - Who sends it (its organisation signs the chunks).
  * @param document - The parsed body.
  * @throws ProblemError EPCIS_SCHEMA_INVALID, CAPTURE_TOO_LARGE, EPCIS_EVENT_UNSUPPORTED, EPCIS_EVENT_INCOMPLETE,
- *   INVALID_EPC, UNKNOWN_GTIN, or the chain's code (INVALID_ARGUMENT, 422) for a value the chain's request rules refuse
+ *   INVALID_EPC, UNKNOWN_GTIN, GTIN_PREFIX_AMBIGUOUS, EPC_SCHEME_UNSUPPORTED, or the chain's code (INVALID_ARGUMENT, 422) for a value the chain's request rules refuse
  */
 export async function acceptCapture(captures: CapturesRepository, principal: Principal, document: unknown): Promise<AcceptedCapture> {
     assertEpcisLimits(document); // list lengths first: the work below is bounded by them
@@ -92,11 +104,13 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
     const now = Date.now();
     const clock = { ms: now, iso: new Date(now).toISOString() };
     const hashContext = eventHashContext(doc); // the document's namespaces and vocabulary take part in each event's hash
+    // Items named by Digital Link become SGTIN URNs through the company-prefix length on record for their GTIN.
+    const book = await companyPrefixBook(captures, events);
     for (const [index, event] of events.entries()) {
         const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event, hashContext);
         if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
         seen.add(eventID);
-        const step = mapEvent(event);
+        const step = mapEvent(event, book);
         if (isRefusal(step)) {
             errors.push({ index, eventID, code: step.code, message: step.message });
             continue;
@@ -144,6 +158,7 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
         eventIds,
         itemCount,
         declaredGtins: [...declared],
+        companyPrefixDigits: companyPrefixDigitsOf(steps),
         chunksFor: (owned) => chunkSteps(steps.filter((s) => owned.has(s.seq))),
     });
     return { captureId, created, eventCount: eventIds.length };

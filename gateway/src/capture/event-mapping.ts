@@ -14,9 +14,13 @@
  * | AssociationEvent ADD, parentID a traceability code | `goods:Associate` |
  *
  * Anything else is refused with its reason, before anything is queued.
+ *
+ * Items may be named in any GS1 form (see {@link itemNameOf}); each becomes the SGTIN URN the chain keys it by.
  */
+import { epcTagUriToPureIdentity, gs1KeyOf, sgtinUrnOfGtin } from '@hainan/ledger-model';
 import { glnOf, sgtinParts } from '../domain/gs1';
 import { parseItemId } from '../routes/items/item-id';
+import type { CompanyPrefixBook } from './company-prefixes';
 
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */
 export interface StepRequest {
@@ -36,7 +40,7 @@ export interface StepRequest {
 
 /** Why an event cannot be captured: a stable code and a sentence. */
 export interface EventRefusal {
-    readonly code: 'EPCIS_EVENT_UNSUPPORTED' | 'INVALID_EPC' | 'EPCIS_EVENT_INCOMPLETE';
+    readonly code: 'EPCIS_EVENT_UNSUPPORTED' | 'INVALID_EPC' | 'EPCIS_EVENT_INCOMPLETE' | 'UNKNOWN_GTIN' | 'GTIN_PREFIX_AMBIGUOUS' | 'EPC_SCHEME_UNSUPPORTED';
     readonly message: string;
 }
 
@@ -61,15 +65,55 @@ export function gtinOfSgtin(urn: string): string | undefined {
     return sgtinParts(urn)?.gtin;
 }
 
-/** Items of an event: SGTIN URNs, SGTIN EPC hex or 16-digit codes (a Digital Link lacks the company prefix split). */
-function sgtinsOf(list: unknown, field: string): string[] {
+const EMPTY_BOOK: CompanyPrefixBook = new Map();
+
+/** What the ledger does not record yet, by EPC scheme, for the refusal of a key it recognises but has no place for. */
+const NOT_ON_THE_LEDGER: Readonly<Record<string, string>> = {
+    sscc: 'an SSCC (a logistic unit: cases and pallets come with aggregation)',
+    grai: 'a GRAI (a returnable asset)',
+    giai: 'a GIAI (an individual asset)',
+    sgln: 'an SGLN (a location: name it in readPoint, bizLocation or a source / destination)',
+    lgtin: 'a GTIN with a lot (a class of items: quantity lists are not recorded per item)',
+    gtin: 'a GTIN without a serial (a class of items, not one item)',
+};
+
+/**
+ * The chain's key of one item named in any GS1 form: the SGTIN URN (an EPC URN, tag URI or hex as is; a Digital Link
+ * through the company-prefix length on record for its GTIN) or a 16-digit traceability code. A GS1 key that names no
+ * trade item (SSCC, GRAI, GIAI, SGLN, a product class, ...) is recognised and refused as such.
+ *
+ * @param epc - One entry of an EPC list.
+ * @param where - Where it is, for the message (`epcList[3]`).
+ * @param book - Company-prefix lengths on record per GTIN.
+ */
+export function itemNameOf(epc: unknown, where: string, book: CompanyPrefixBook): string {
+    const ref = typeof epc === 'string' ? parseItemId(epc) : undefined;
+    if (ref?.kind === 'sgtin' && gtinOfSgtin(ref.sgtin)) return ref.sgtin;
+    if (ref?.kind === 'traceCode') return ref.code;
+    const shown = JSON.stringify(epc).slice(0, 120);
+    if (ref?.kind === 'gtinSerial') {
+        const lengths = [...(book.get(ref.gtin) ?? [])];
+        if (lengths.length === 0) {
+            refuse('UNKNOWN_GTIN', `${where} ${shown} is of GTIN ${ref.gtin}, which no entry declared: a Digital Link does not say how long its company prefix is, so the first entry of a GTIN names its items as SGTIN URNs (or tag URIs)`);
+        }
+        if (lengths.length > 1) {
+            refuse('GTIN_PREFIX_AMBIGUOUS', `${where} ${shown}: GTIN ${ref.gtin} is on record with company prefixes of ${lengths.sort().join(' and ')} digits; name the item by its SGTIN URN`);
+        }
+        const urn = sgtinUrnOfGtin(ref.gtin, ref.serial, lengths[0]!);
+        if (urn !== undefined) return urn;
+    }
+    const key = typeof epc === 'string' ? gs1KeyOf(epc) : undefined;
+    if (key !== undefined && key.scheme !== 'sgtin') {
+        const what = NOT_ON_THE_LEDGER[key.scheme] ?? `a GS1 ${key.scheme.toUpperCase()}`;
+        return refuse('EPC_SCHEME_UNSUPPORTED', `${where} ${shown} is ${what} (${key.digitalLink}); the ledger records trade items (SGTIN) and 16-digit traceability codes`);
+    }
+    return refuse('INVALID_EPC', `${where} ${shown} is not an SGTIN (EPC URN, tag URI, hex or GS1 Digital Link) or 16-digit traceability code`);
+}
+
+/** Items of an event, each as the chain keys it. */
+function sgtinsOf(list: unknown, field: string, book: CompanyPrefixBook): string[] {
     if (!Array.isArray(list) || list.length === 0) refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list the items`);
-    return list.map((epc, i) => {
-        const ref = typeof epc === 'string' ? parseItemId(epc) : undefined;
-        if (ref?.kind === 'sgtin' && gtinOfSgtin(ref.sgtin)) return ref.sgtin;
-        if (ref?.kind === 'traceCode') return ref.code;
-        return refuse('INVALID_EPC', `${field}[${i}] ${JSON.stringify(epc).slice(0, 120)} is not an SGTIN (EPC URN or hex) or 16-digit traceability code`);
-    });
+    return list.map((epc, i) => itemNameOf(epc, `${field}[${i}]`, book));
 }
 
 function distinctGtins(ids: readonly string[]): string[] {
@@ -89,11 +133,19 @@ function required<T>(value: T | undefined, what: string): T {
     return value;
 }
 
-/** A GLN for an SGLN with extension 0 (the chaincode's and the API's canonical form); other SGLNs as they are. */
+/**
+ * A GLN for an SGLN with extension 0 or a Digital Link of a GLN (the chaincode's and the API's canonical form), the
+ * pure identity of an SGLN tag URI; other SGLNs as they are. A Digital Link with an extension (`/414/…/254/…`) stays as
+ * it is: it cannot be split into an SGLN URN without the company prefix length, and the chain's location rule refuses it.
+ */
 export function locationOf(id: unknown): string | undefined {
     if (typeof id !== 'string') return undefined;
-    const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.0$/.exec(id);
-    return (m && glnOf(m[1]!, m[2]!)) || id;
+    const pure = epcTagUriToPureIdentity(id);
+    const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.0$/.exec(pure);
+    if (m) return glnOf(m[1]!, m[2]!) || pure;
+    const link = /^https?:\/\//i.test(id) ? gs1KeyOf(id) : undefined;
+    const gln = link?.scheme === 'sgln' ? /\/414\/(\d{13})$/.exec(link.digitalLink)?.[1] : undefined;
+    return gln ?? pure;
 }
 
 function sourceDest(list: unknown, type: string, key: 'source' | 'destination'): string | undefined {
@@ -113,8 +165,8 @@ function eventTimeOf(event: Fields): Record<string, unknown> {
     return typeof event.eventTime === 'string' ? { eventTime: event.eventTime } : {};
 }
 
-function enter(event: Fields): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList');
+function enter(event: Fields, book: CompanyPrefixBook): StepRequest {
+    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
     const gtins = distinctGtins(sgtins);
     if (gtins.length !== 1 || sgtins.some((s) => !gtinOfSgtin(s))) {
         refuse('EPCIS_EVENT_INCOMPLETE', `an entry event declares one product: its epcList must be SGTINs of one GTIN (found ${gtins.length})`);
@@ -142,8 +194,8 @@ function enter(event: Fields): StepRequest {
     };
 }
 
-function ship(event: Fields): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList');
+function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
+    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
     const party = sourceDest(event.destinationList, 'owning_party', 'destination');
     return {
         fn: 'goods:Ship',
@@ -160,8 +212,8 @@ function ship(event: Fields): StepRequest {
     };
 }
 
-function receive(event: Fields): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList');
+function receive(event: Fields, book: CompanyPrefixBook): StepRequest {
+    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
     return {
         fn: 'goods:Receive',
         header: {
@@ -176,8 +228,8 @@ function receive(event: Fields): StepRequest {
     };
 }
 
-function exit(event: Fields): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList');
+function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
+    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
     const port = (event.readPoint as Fields | undefined)?.id;
     const value = required(event[`${HN}exitValueFen`], 'hn:exitValueFen');
     return {
@@ -196,8 +248,8 @@ function exit(event: Fields): StepRequest {
     };
 }
 
-function destroy(event: Fields): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList');
+function destroy(event: Fields, book: CompanyPrefixBook): StepRequest {
+    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
     const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
     const reference = typeof list[0]?.bizTransaction === 'string' ? (list[0].bizTransaction as string).replace(/^urn:hn:ref:/, '') : undefined;
     return {
@@ -210,9 +262,9 @@ function destroy(event: Fields): StepRequest {
     };
 }
 
-function associate(event: Fields): StepRequest {
+function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
     const code = typeof event.parentID === 'string' ? TRACE_CODE_PARENT.exec(event.parentID)?.[1] : undefined;
-    const sgtins = sgtinsOf(event.childEPCs, 'childEPCs');
+    const sgtins = sgtinsOf(event.childEPCs, 'childEPCs', book);
     if (code === undefined || sgtins.length !== 1 || !gtinOfSgtin(sgtins[0]!)) {
         refuse('EPCIS_EVENT_UNSUPPORTED', 'an AssociationEvent captures one 16-digit traceability code (parentID) for one SGTIN (childEPCs)');
     }
@@ -222,20 +274,22 @@ function associate(event: Fields): StepRequest {
 /**
  * Map one event.
  *
+ * @param book - Company-prefix lengths on record per GTIN, for items named by Digital Link (none: such items are
+ *   refused as of an unknown GTIN).
  * @returns The step, or the reason the event cannot be captured.
  */
-export function mapEvent(event: Fields): StepRequest | EventRefusal {
+export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): StepRequest | EventRefusal {
     try {
         const step = word(event.bizStep);
         const action = event.action;
-        if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event);
+        if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event, book);
         if (event.type === 'ObjectEvent') {
             const second = event[`${HN}line`] === 'second';
-            if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second) return enter(event);
-            if (action === 'OBSERVE' && step === 'shipping') return ship(event);
-            if (action === 'OBSERVE' && step === 'receiving') return receive(event);
-            if (step === 'departing' || (step === 'entering_exiting' && second)) return exit(event);
-            if (action === 'DELETE' && step === 'destroying') return destroy(event);
+            if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second) return enter(event, book);
+            if (action === 'OBSERVE' && step === 'shipping') return ship(event, book);
+            if (action === 'OBSERVE' && step === 'receiving') return receive(event, book);
+            if (step === 'departing' || (step === 'entering_exiting' && second)) return exit(event, book);
+            if (action === 'DELETE' && step === 'destroying') return destroy(event, book);
         }
         return refuse('EPCIS_EVENT_UNSUPPORTED', `no ledger step for a ${String(event.type)} with action ${String(action)} and bizStep ${String(event.bizStep)}; supported: entry, shipping, receiving, exit, destroying, traceability-code association`);
     } catch (err) {

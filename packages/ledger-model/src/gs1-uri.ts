@@ -252,3 +252,32 @@ const CBV_TERM_SETS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 export function cbvTermUri(vocabulary: CbvVocabulary, term: string): string | undefined {
   return CBV_TERM_SETS.get(vocabulary)?.has(term) ? CBV_TERMS[vocabulary].prefix + term : undefined;
 }
+
+/** The EPC scheme (TDS) a Digital Link's primary key stands for; `01` is told apart by its qualifier below. */
+const SCHEME_OF_PRIMARY_AI: Readonly<Record<string, string>> = {
+  '00': 'sscc', '253': 'gdti', '255': 'sgcn', '401': 'ginc', '402': 'gsin', '414': 'sgln', '417': 'pgln',
+  '8003': 'grai', '8004': 'giai', '8006': 'itip', '8010': 'cpi', '8017': 'gsrnp', '8018': 'gsrn',
+};
+
+/** A GS1 key recognised in any of its URI forms. */
+export interface Gs1Key {
+  /**
+   * The EPC scheme: `sgtin`, `sscc`, `sgln`, `grai`, `giai`, ... for an instance; `lgtin` (GTIN + lot) or `gtin`
+   * (GTIN alone) for a class of trade items, as EPCIS quantity lists name them.
+   */
+  readonly scheme: string;
+  /** Its canonical GS1 Digital Link URI ({@link canonicalGs1Uri}). */
+  readonly digitalLink: string;
+}
+
+/**
+ * Which GS1 key a URI names, however written (EPC pure-identity, class or id-pattern URN, EPC tag URI, Digital Link on
+ * any domain), or undefined when it names none.
+ */
+export function gs1KeyOf(uri: string): Gs1Key | undefined {
+  const digitalLink = gs1DigitalLinkOf(epcTagUriToPureIdentity(uri));
+  if (digitalLink === undefined) return undefined;
+  const [ai = '', , qualifier] = digitalLink.slice(DL.length).split('/');
+  const scheme = ai === '01' ? (qualifier === '21' ? 'sgtin' : qualifier === '10' ? 'lgtin' : qualifier === '235' ? 'upui' : 'gtin') : SCHEME_OF_PRIMARY_AI[ai];
+  return scheme === undefined ? undefined : { scheme, digitalLink };
+}

@@ -159,6 +159,30 @@ export function gtinOfSgtin(sgtin: Sgtin): string {
   return body + String(gs1CheckDigit(body));
 }
 
+/** GS1 Company Prefix lengths an SGTIN may use (TDS Table 14-2, partitions 0..6). */
+export const COMPANY_PREFIX_DIGITS_MIN = 6;
+export const COMPANY_PREFIX_DIGITS_MAX = 12;
+
+/**
+ * The SGTIN URN of a GTIN-14 and a serial (what a GS1 Digital Link or a barcode names), given how many digits the
+ * GTIN's company prefix has (TDS §7.1: the indicator digit moves to the front of the item reference, the check digit
+ * is dropped). The length is an input because nothing in a GTIN says it: it comes from the ledger's record of the
+ * GTIN, never from a guess.
+ *
+ * @param gtin14 a GTIN-14 with a valid check digit
+ * @param serial the serial unescaped (as a Digital Link carries it once percent-decoded); it is escaped for the URN
+ *   ({@link escapeEpcUriSerial}), so `A/B` names the item the chain keys `....A%2FB`
+ * @param companyPrefixDigits 6..12
+ * @returns the URN, or undefined when an input is out of range or the URN is not one the ledger's grammar accepts
+ */
+export function sgtinUrnOfGtin(gtin14: string, serial: string, companyPrefixDigits: number): string | undefined {
+  if (!isValidGtin14(gtin14) || !Number.isInteger(companyPrefixDigits)) return undefined;
+  if (companyPrefixDigits < COMPANY_PREFIX_DIGITS_MIN || companyPrefixDigits > COMPANY_PREFIX_DIGITS_MAX) return undefined;
+  const cp = gtin14.slice(1, 1 + companyPrefixDigits);
+  const urn = `urn:epc:id:sgtin:${cp}.${gtin14.slice(0, 1)}${gtin14.slice(1 + companyPrefixDigits, 13)}.${escapeEpcUriSerial(serial)}`;
+  return SGTIN_URN.test(urn) ? urn : undefined;
+}
+
 /**
  * @param gtin candidate GTIN-14
  * @returns true if it is 14 digits with a correct check digit

@@ -28,6 +28,8 @@ export interface NewCapture {
     readonly itemCount: number;
     /** GTINs declared by the capture's entry events. */
     readonly declaredGtins: readonly string[];
+    /** Company-prefix length (digits) of declared GTINs, as the entries' SGTIN URNs split them (for Digital Links). */
+    readonly companyPrefixDigits?: Readonly<Record<string, number>>;
     /**
      * Build the chunks from the events this capture owns (an event already owned by an earlier capture is left out:
      * re-posting an event changes nothing).
@@ -102,6 +104,8 @@ export interface CapturesRepository {
     chunks(id: string): Promise<ChunkRow[]>;
     /** GTINs out of `gtins` that an accepted entry or the projection knows. */
     knownGtins(gtins: readonly string[]): Promise<Set<string>>;
+    /** Company-prefix lengths on record for `gtins`: an accepted entry's, and one projected item's. */
+    companyPrefixDigits(gtins: readonly string[]): Promise<Map<string, Set<number>>>;
     markChunk(id: string, seq: number, outcome: { state: 'committed'; txId: string } | { state: 'refused'; code: string; message: string }): Promise<void>;
     setState(id: string, state: CaptureState, parkReason?: string): Promise<void>;
     /**
@@ -197,7 +201,11 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
                     await tx.query(`UPDATE captures SET state = 'done', updated_at = now() WHERE id = $1`, [capture.id]);
                 }
                 if (capture.declaredGtins.length > 0) {
-                    await tx.query(`INSERT INTO known_gtins (gtin) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [capture.declaredGtins]);
+                    await tx.query(
+                        `INSERT INTO known_gtins (gtin, company_prefix_digits) SELECT g, ($2::jsonb ->> g)::smallint FROM unnest($1::text[]) AS g
+                         ON CONFLICT (gtin) DO UPDATE SET company_prefix_digits = EXCLUDED.company_prefix_digits WHERE known_gtins.company_prefix_digits IS NULL`,
+                        [capture.declaredGtins, JSON.stringify(capture.companyPrefixDigits ?? {})],
+                    );
                 }
                 return { created: true };
             });
@@ -248,6 +256,22 @@ export function newCapturesRepository(pool: DbPool): CapturesRepository {
                 [gtins],
             );
             return new Set(rows.map((r) => r.gtin));
+        },
+        async companyPrefixDigits(gtins) {
+            const found = new Map<string, Set<number>>();
+            if (gtins.length === 0) return found;
+            // One projected item per GTIN is enough (`urn:epc:id:sgtin:` is 17 characters, the prefix ends at the first
+            // dot); scanning every item of a GTIN to find a second split would cost as much as the GTIN has items.
+            const { rows } = await db.query<{ gtin: string; digits: number | null }>(
+                `SELECT gtin, company_prefix_digits AS digits FROM known_gtins WHERE gtin = ANY($1::text[]) AND company_prefix_digits IS NOT NULL
+                 UNION SELECT g, (SELECT position('.' in substr(sgtin, 18)) - 1 FROM items WHERE items.gtin = g LIMIT 1) FROM unnest($1::text[]) AS g`,
+                [gtins],
+            );
+            for (const { gtin, digits } of rows) {
+                if (digits === null || digits < 1) continue;
+                found.set(gtin, (found.get(gtin) ?? new Set<number>()).add(Number(digits)));
+            }
+            return found;
         },
         async markChunk(id, seq, outcome) {
             if (outcome.state === 'committed') {

@@ -1,12 +1,14 @@
 /**
- * The forms an item may be named by in a URL, turned into what the projection can look up: an SGTIN URN (as is), an
- * SGTIN EPC in hex (SGTIN-96 or SGTIN-198 tag memory, decoded with epc-tds), a GS1 Digital Link
- * `https://<any host>/01/<GTIN-14>/21/<serial>` (a GTIN-14 does not say how long its company prefix is, so it is
- * looked up by GTIN and serial), or a 16-digit traceability code. Whatever form it came in, an SGTIN is accepted by
+ * The forms an item may be named by in a URL or an EPCIS list, turned into what the projection can look up: an SGTIN
+ * URN (as is), an SGTIN EPC tag URI (`urn:epc:tag:sgtin-96:<filter>.…`: the filter names no part of the identity, so it
+ * is its pure-identity URN), an SGTIN EPC in hex (SGTIN-96 or SGTIN-198 tag memory, decoded with epc-tds), a GS1
+ * Digital Link with GTIN and serial (`https://<any host>/…/01/<GTIN>/21/<serial>`, read by the scanner agent's decoder;
+ * a GTIN does not say how long its company prefix is, so it is looked up by GTIN and serial), or a 16-digit
+ * traceability code. Whatever form it came in, an SGTIN is accepted by
  * the ledger's one grammar (@hainan/ledger-model `SGTIN_URN`), so every item the chain accepted can be named here.
  */
-import { tds } from '@hainan/epc-decoders';
-import { escapeEpcUriSerial, hasValidGs1CheckDigit, SERIAL_URI_LENGTH_MAX, SGTIN_URN, TRACE_CODE } from '@hainan/ledger-model';
+import { parseDigitalLink, tds } from '@hainan/epc-decoders';
+import { epcTagUriToPureIdentity, escapeEpcUriSerial, hasValidGs1CheckDigit, SERIAL_URI_LENGTH_MAX, SGTIN_URN, TRACE_CODE } from '@hainan/ledger-model';
 
 /** What an item id names. */
 export type ItemRef =
@@ -33,6 +35,10 @@ const DIGITAL_LINK_SERIAL = /^[!-~]+$/;
 export function parseItemId(id: string): ItemRef | undefined {
     if (id.length > ITEM_ID_MAX_LENGTH) return undefined;
     if (SGTIN_URN.test(id)) return { kind: 'sgtin', sgtin: id };
+    if (id.startsWith('urn:epc:tag:sgtin-')) {
+        const pure = epcTagUriToPureIdentity(id);
+        return SGTIN_URN.test(pure) ? { kind: 'sgtin', sgtin: pure } : undefined;
+    }
     if (TRACE_CODE.test(id)) return { kind: 'traceCode', code: id };
     if (SGTIN_HEX.test(id)) {
         try {
@@ -43,6 +49,11 @@ export function parseItemId(id: string): ItemRef | undefined {
         }
     }
     if (/^https?:\/\//i.test(id)) {
+        // GS1's own reading first (short names, GTIN-8/12/13 widened, GS1 serials); a link naming a product, not an
+        // item, is not an item id.
+        const link = parseDigitalLink(id);
+        if (link.ok) return link.serial === undefined ? undefined : { kind: 'gtinSerial', gtin: link.gtin, serial: link.serial };
+        // Then the ledger's wider serials (any printable ASCII up to the URN's limit), which no GS1 decoder reads.
         let url: URL;
         try {
             url = new URL(id);

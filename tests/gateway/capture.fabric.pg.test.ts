@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { CAPTURE_QUEUE, type CaptureJob } from '../../gateway/src/capture/processor';
 import type { DbPool } from '../../gateway/src/adapters/pg';
 import type { JobHandler } from '../../gateway/src/ports';
-import { entryEvent, epcisDocument, shippingEvent } from '../../testkit/src/epcis';
+import { entryEvent, epcisDocument, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, product, type TraceClient } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
 import { startCaptureStack } from './helpers/capture-stack';
@@ -18,6 +18,7 @@ import { waitFor } from './helpers/wait';
 const { operator, importer } = ENTERPRISES;
 const PERFUME = product(301);
 const WATCH = product(302);
+const SCARF = product(303);
 
 let chain: TraceClient;
 let app: FastifyInstance;
@@ -176,4 +177,52 @@ t.test('a chunk that committed before a crash is recognised on the ledger and ke
   t.equal(after.transactions[0]!.txId, txId, 'the retry names the transaction that committed the first time');
   const history = await chain.evaluate<{ history: unknown[] }>('customs-admin', 'query:GetItemHistory', { id: items[0]! });
   t.equal(history.history.length, 1, 'entered once on the chain');
+});
+
+t.test('items named by GS1 Digital Link or EPC tag URI land on the items their SGTIN URNs name', async (t) => {
+  // Serials whose URN form (`%2F` for `/`, raw `!()`) and Digital Link form (`%2F`, `%21%28%29`) differ.
+  const serials = ['dl1', 'A/B', 'x!(y)'];
+  const urns = serials.map((s) => SCARF.sgtin(s.replace('/', '%2F')));
+  const link = (serial: string) => `https://id.gs1.org/01/${SCARF.gtin}/21/${encodeURIComponent(serial).replace(/[!()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  const entered = await capture(keys.importer, epcisDocument([entryEvent({ items: urns, declarationNo: 'CAP-D-DL', location: 1 })]));
+  t.equal((await settled(entered.headers.location as string, keys.importer)).outcome, 'committed');
+  const { rows } = await db.query<{ digits: number }>(`SELECT company_prefix_digits AS digits FROM known_gtins WHERE gtin = $1`, [SCARF.gtin]);
+  t.same(rows, [{ digits: 7 }], 'the entry recorded how long the GTIN\'s company prefix is');
+
+  const shipped = await capture(keys.importer, epcisDocument([shippingEvent({
+    items: [link('dl1'), link('A/B'), urns[2]!.replace('urn:epc:id:sgtin:', 'urn:epc:tag:sgtin-198:1.')], shipmentId: 'CAP-S-DL', toEnterprise: operator.id, toLocation: 2,
+  })]));
+  t.equal(shipped.statusCode, 202, shipped.body);
+  const shipStatus = await settled(shipped.headers.location as string, keys.importer);
+  t.same([shipStatus.outcome, shipStatus.transactions.map((c) => c.items)], ['committed', [3]], JSON.stringify(shipStatus.errors));
+  const received = await capture(keys.operator, epcisDocument([receivingEvent({
+    items: [`https://brand.example/gtin/${SCARF.gtin.slice(1)}/ser/dl1`, link('A/B'), link('x!(y)')], shipmentId: 'CAP-S-DL', location: 2,
+  })]));
+  t.equal(received.statusCode, 202, received.body);
+  t.equal((await settled(received.headers.location as string, keys.operator)).outcome, 'committed', 'received by GTIN-13 short-name links too');
+  for (const urn of urns) {
+    const item = await chain.evaluate<{ status: string; holder: string }>('customs-admin', 'query:GetItem', { id: urn });
+    t.same([item.status, item.holder], ['IN_STOCK', operator.id], `${urn} moved on the chain under its URN key`);
+  }
+
+  const history = await waitFor('the projection to follow the receipt', async () => {
+    const res = await app.inject({ method: 'GET', url: `/v1/items/${encodeURIComponent(link('A/B'))}/history`, headers: bearer(keys.customs) });
+    const events = res.statusCode === 200 ? (res.json() as { events: { type: string }[] }).events.map((e) => e.type) : [];
+    return events.length === 3 ? events : undefined;
+  });
+  t.same(history, ['ENTRY', 'SHIPMENT', 'RECEIPT'], 'GET /v1/items/<Digital Link> resolves to the item, one entry, shipment and receipt');
+  for (const id of [link('x!(y)'), urns[2]!.replace('urn:epc:id:sgtin:', 'urn:epc:tag:sgtin-198:1.'), urns[0]!]) {
+    const res = await app.inject({ method: 'GET', url: `/v1/items/${encodeURIComponent(id)}`, headers: bearer(keys.customs) });
+    t.equal(res.statusCode, 200, `${id}: ${res.body.slice(0, 200)}`);
+    t.equal((res.json() as { sgtin: string }).sgtin, id === urns[0] ? urns[0] : urns[2], id);
+  }
+
+  const unknownShip = await capture(keys.importer, epcisDocument([shippingEvent({ items: [`https://id.gs1.org/01/${WATCH.gtin}/21/1`], shipmentId: 'S-DL-X', toEnterprise: operator.id, toLocation: 2 })]));
+  t.equal(unknownShip.statusCode, 422);
+  t.match(unknownShip.json(), { code: 'UNKNOWN_GTIN', errors: [{ code: 'UNKNOWN_GTIN', message: new RegExp(WATCH.gtin) }] });
+  const unknownEntry = await capture(keys.importer, epcisDocument([entryEvent({ items: [`https://id.gs1.org/01/${WATCH.gtin}/21/1`], declarationNo: 'X-DL', location: 1 })]));
+  t.match(unknownEntry.json(), { code: 'UNKNOWN_GTIN', detail: /company prefix/ }, 'the first entry of a GTIN needs its URN split');
+  const sscc = await capture(keys.importer, epcisDocument([shippingEvent({ items: ['urn:epc:id:sscc:6901234.0000000001'], shipmentId: 'S-SSCC', toEnterprise: operator.id, toLocation: 2 })]));
+  t.equal(sscc.statusCode, 422);
+  t.match(sscc.json(), { code: 'EPC_SCHEME_UNSUPPORTED', detail: /SSCC/ });
 });

@@ -109,6 +109,9 @@ t.test('capture mapping refusals: unregistered GTIN, ambiguous split, keys that 
     t.match(mapEvent({ ...RECEIVE, epcList: [URN('1'), epc] }, BOOK), { code: 'EPC_SCHEME_UNSUPPORTED', message: what }, epc);
   }
   t.match(mapEvent({ ...RECEIVE, epcList: ['urn:epc:id:sgtin:123'] }, BOOK), { code: 'INVALID_EPC' }, 'not GS1 at all');
+  const association = { type: 'AssociationEvent', action: 'ADD', eventTime: '2026-01-01T00:00:00Z', eventTimeZoneOffset: '+08:00', childEPCs: [LINK('1')] };
+  t.same((mapEvent({ ...association, parentID: 'https://ns.hainan-traceability.dev/epcis/tcode/4600000000000017' }, BOOK) as StepRequest).items, [{ sgtin: URN('1'), code: '4600000000000017' }], 'a child named by Digital Link');
+  t.match(mapEvent({ ...association, parentID: 'urn:epc:id:grai:0614141.12345.400' }, BOOK), { code: 'EPC_SCHEME_UNSUPPORTED', message: /parentID.*GRAI/ });
 });
 
 t.test('locations: SGLN tag URIs and Digital Links of a GLN become the GLN', async (t) => {

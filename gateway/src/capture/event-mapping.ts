@@ -264,6 +264,10 @@ function destroy(event: Fields, book: CompanyPrefixBook): StepRequest {
 
 function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
     const code = typeof event.parentID === 'string' ? TRACE_CODE_PARENT.exec(event.parentID)?.[1] : undefined;
+    const parent = code === undefined && typeof event.parentID === 'string' ? gs1KeyOf(event.parentID) : undefined;
+    if (parent !== undefined) {
+        refuse('EPC_SCHEME_UNSUPPORTED', `parentID ${JSON.stringify(event.parentID).slice(0, 120)} is ${NOT_ON_THE_LEDGER[parent.scheme] ?? `a GS1 ${parent.scheme.toUpperCase()}`} (${parent.digitalLink}); an AssociationEvent on the ledger associates a 16-digit traceability code`);
+    }
     const sgtins = sgtinsOf(event.childEPCs, 'childEPCs', book);
     if (code === undefined || sgtins.length !== 1 || !gtinOfSgtin(sgtins[0]!)) {
         refuse('EPCIS_EVENT_UNSUPPORTED', 'an AssociationEvent captures one 16-digit traceability code (parentID) for one SGTIN (childEPCs)');

@@ -38,26 +38,35 @@ function add(book: Map<string, Set<number>>, gtin: string, digits: number): void
 export async function companyPrefixBook(registry: CompanyPrefixRegistry, events: readonly Fields[]): Promise<CompanyPrefixBook> {
     const book = new Map<string, Set<number>>();
     const linked = new Set<string>();
+    // First the Digital Links alone (a prefix test per EPC): a document without any costs nothing more.
+    forEachEpc(events, (epc) => {
+        if (!/^https?:/i.test(epc)) return;
+        const ref = parseItemId(epc);
+        if (ref?.kind === 'gtinSerial') linked.add(ref.gtin);
+    });
+    if (linked.size === 0) return book;
+    forEachEpc(events, (epc) => {
+        if (/^https?:/i.test(epc)) return;
+        const ref = parseItemId(epc);
+        const sgtin = ref?.kind === 'sgtin' ? parseSgtin(ref.sgtin) : undefined;
+        if (sgtin === undefined) return;
+        const gtin = gtinOfSgtin(sgtin);
+        if (linked.has(gtin)) add(book, gtin, sgtin.companyPrefix.length);
+    });
+    // Asked even for a GTIN the document splits itself: a different split on record makes its links ambiguous.
+    for (const [gtin, lengths] of await registry.companyPrefixDigits([...linked])) {
+        for (const digits of lengths) add(book, gtin, digits);
+    }
+    return book;
+}
+
+/** Every string in the item lists of the events. */
+function forEachEpc(events: readonly Fields[], visit: (epc: string) => void): void {
     for (const event of events) {
         for (const field of ITEM_LISTS) {
             const list = event[field];
             if (!Array.isArray(list)) continue;
-            for (const epc of list) {
-                const ref = typeof epc === 'string' ? parseItemId(epc) : undefined;
-                if (ref?.kind === 'gtinSerial') {
-                    linked.add(ref.gtin);
-                } else if (ref?.kind === 'sgtin') {
-                    const sgtin = parseSgtin(ref.sgtin);
-                    if (sgtin !== undefined) add(book, gtinOfSgtin(sgtin), sgtin.companyPrefix.length);
-                }
-            }
+            for (const epc of list) if (typeof epc === 'string') visit(epc);
         }
     }
-    if (linked.size > 0) {
-        // Asked even for a GTIN the document splits itself: a different split on record makes its links ambiguous.
-        for (const [gtin, lengths] of await registry.companyPrefixDigits([...linked])) {
-            for (const digits of lengths) add(book, gtin, digits);
-        }
-    }
-    return book;
 }

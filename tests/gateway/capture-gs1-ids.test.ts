@@ -6,6 +6,7 @@
 // How: the pure ledger-model conversion and the capture mapping with a literal company-prefix book.
 import t from 'tap';
 import { gs1DigitalLinkOf, gs1KeyOf, sgtinUrnOfGtin } from '@hainan/ledger-model';
+import { canonicalEventId } from '../../gateway/src/capture/event-hash';
 import { companyPrefixBook, type CompanyPrefixBook } from '../../gateway/src/capture/company-prefixes';
 import { isRefusal, locationOf, mapEvent, type StepRequest } from '../../gateway/src/capture/event-mapping';
 import { parseItemId } from '../../gateway/src/routes/items/item-id';
@@ -86,6 +87,9 @@ t.test('capture mapping: Digital Links and tag URIs land on the items of the URN
   t.same(byTag.items, byUrn.items, 'tag URI');
   t.same(byLink.gtins, [GTIN]);
   t.same(byLink.header, byUrn.header);
+  // (A tag URI keeps its own hash: the reference implementation does not turn tag URIs into keys, and ids must match it.)
+  t.equal(canonicalEventId({ ...RECEIVE, epcList: [URN('A%2FB'), URN('3')] }), canonicalEventId({ ...RECEIVE, epcList: [LINK('A/B'), LINK('3')] }),
+    'one event hash id for URN and Digital Link: the same event re-posted in the other form is a duplicate');
   const entry = mapEvent({ ...ENTRY, epcList: [URN('1'), LINK('2'), 'urn:epc:tag:sgtin-96:1.6901234.000101.3'] }, BOOK) as StepRequest;
   t.same(entry.items, [URN('1'), URN('2'), URN('3')], 'an entry of a GTIN on record');
   t.match(entry.header, { product: { gtin: GTIN } });

@@ -3,6 +3,7 @@
  * configuration and starts nothing; the embedded default (`@hainan/embedded`, what `npm start` runs) starts a dev
  * peer and a PostgreSQL for whatever is left unset, then hands the same shape to {@link runGateway}.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config';
 import { parseKekList, readOrCreateKekFile } from './identity/key-vault';
@@ -75,5 +76,7 @@ export async function configuredInfrastructure(config: Config): Promise<Infrastr
  * (mode 0600) when neither is set.
  */
 export async function keyEncryptionKeysOf(config: Config): Promise<readonly Buffer[]> {
-    return config.identity.keyEncryptionKeys ?? parseKekList(await readOrCreateKekFile(join(config.dataDir, 'identity-kek'))).keks;
+    if (config.identity.keyEncryptionKeys !== undefined) return config.identity.keyEncryptionKeys;
+    await mkdir(config.dataDir, { recursive: true });
+    return parseKekList(await readOrCreateKekFile(join(config.dataDir, 'identity-kek'))).keks;
 }

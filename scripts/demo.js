@@ -32,7 +32,7 @@ async function main() {
   const port = 18080 + Math.floor(Math.random() * 1000);
   const customsKey = `demo-customs-${randomBytes(16).toString('hex')}`;
   log(`Starting the gateway with embedded PostgreSQL and the dev peer in ${dataDir} ...`);
-  const gateway = spawn(process.execPath, [join(__dirname, '..', 'gateway', 'dist', 'server.js')], {
+  const gateway = spawn(process.execPath, [join(__dirname, '..', 'embedded', 'dist', 'start.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BOOTSTRAP_CUSTOMS_KEY: customsKey, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -10,7 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
+import { ChaincodeSpec, startDevnet } from './devnet';
+import { PROJECT_CHAINCODE } from './project-chaincode';
 import { commitRevocationList, ConfigUpdateError } from './config-update';
 import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID } from './crypto-material';
 import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     channelId: v.channel,
     tls: !v['no-tls'],
     caPort: v['no-ca'] ? false : positiveInt('ca-port', v['ca-port'], 0, true),
-    chaincodes: chaincodes.length > 0 ? chaincodes : [DEFAULT_CHAINCODE],
+    chaincodes: chaincodes.length > 0 ? chaincodes : [PROJECT_CHAINCODE],
     batch: {
       maxMessageCount: positiveInt('batch-size', v['batch-size'], 10),
       batchTimeoutMs: positiveInt('batch-timeout-ms', v['batch-timeout-ms'], 200),

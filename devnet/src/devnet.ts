@@ -32,7 +32,8 @@ export interface DevnetOptions {
   /** gRPC port; 0 picks a free one. */
   port?: number;
   channelId?: string;
-  chaincodes?: ChaincodeSpec[];
+  /** The chaincodes to deploy (the project's own: project-chaincode.ts). */
+  chaincodes: ChaincodeSpec[];
   batch?: Partial<BatchSettings>;
   /** How long a chaincode may take for one transaction. */
   executeTimeoutMs?: number;
@@ -77,17 +78,6 @@ export interface Devnet {
   addRevocationList(mspId: string, crlPem: string): Promise<void>;
   close(): Promise<void>;
 }
-
-/** Repository root, from devnet/dist or devnet/src. */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
-
-/** The project's chaincode, deployed when no chaincode is named. */
-export const DEFAULT_CHAINCODE: ChaincodeSpec = {
-  name: 'traceability',
-  kind: 'contract',
-  modulePath: join(REPO_ROOT, 'chaincode'),
-  collections: ['buyerDetails'],
-};
 
 /** Tries to reach a chaincode server that is still starting, a bounded number of times. */
 async function connectWithRetry(conn: ChaincodeConnection, attempts = 50, delayMs = 200): Promise<void> {
@@ -146,7 +136,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 
   const processes: ChaincodeProcess[] = [];
   const definitions = new Map<string, ChaincodeDefinition>();
-  const specs = options.chaincodes ?? [DEFAULT_CHAINCODE];
+  const specs = options.chaincodes;
   for (const spec of specs) {
     let address: string;
     if (spec.kind === 'external') {

@@ -11,6 +11,7 @@ import type { JobQueue, LedgerClients, ReadinessCheck } from './ports';
 import webConsole from './plugins/console';
 import dependencies, { type Ports } from './plugins/dependencies';
 import health from './plugins/health';
+import indexPage from './plugins/index-page';
 import metrics from './plugins/metrics';
 import jsonBody from './plugins/json-body';
 import problemDetails, { clientErrorHandler, frameworkErrorHandler } from './plugins/problem-details';
@@ -89,6 +90,7 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
     await fastify.register(metrics, { jobQueue: options.jobQueue });
     await fastify.register(health, { checks: options.readinessChecks, timeoutMs: options.readinessTimeoutMs });
     await fastify.register(webConsole); // the web console at /console/ (public files; it signs in with an API key)
+    await fastify.register(indexPage); // GET /: links to the console and the API documentation
 
     // Routes.
     await fastify.register(v1, {

@@ -4,7 +4,7 @@
  * fabric-samples trader-typescript `config.ts`).
  *
  * An unset `DATABASE_URL` means the embedded PostgreSQL, an unset `REDIS_URL` the PostgreSQL queue, and no Fabric
- * settings the in-process dev peer (see embedded.ts).
+ * settings the in-process dev peer — under `npm start` (embedded/); the production gateway (server.ts) requires them.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

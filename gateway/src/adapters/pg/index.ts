@@ -36,7 +36,6 @@ export {
     type UnfinishedCursor,
     type UnfinishedPage,
 } from './captures-repository';
-export { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from './embedded-postgres';
 export {
     newProjectionRepository,
     PROJECTION_TABLES,

@@ -3,14 +3,21 @@
  * `npm run devnet -- --data <dir>`: runs the dev peer until SIGINT/SIGTERM. Prints one line
  * `DEVNET READY {"endpoint":...,"connectionProfile":...}` when it accepts clients.
  *
+ * While it runs, lines on stdin control it (tests and fault drills; each answered on stdout by
+ * `DEVNET CONTROL ok <command>` or `DEVNET CONTROL error <reason>`):
+ *   `chaincodes stop` / `chaincodes start`  stop or start the chaincode servers (Devnet.stopChaincodes/startChaincodes)
+ *   `orderer down` / `orderer up`           submits fail as with an unreachable orderer, or work again
+ * SIGUSR2 toggles the chaincode servers (stopped <-> started) for a shell without a pipe to stdin.
+ *
  * `npm run devnet -- add-crl --data <dir> --msp <mspId> --crl <file>`: with the dev peer stopped, commits a config
  * block that adds the CRL to the organisation's MSP in the channel configuration (config-update.ts); the peer
  * refuses the certificates it lists from its next start on. A running in-process network: Devnet.addRevocationList.
  */
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
+import { ChaincodeSpec, DEFAULT_CHAINCODE, Devnet, startDevnet } from './devnet';
 import { commitRevocationList, ConfigUpdateError } from './config-update';
 import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID } from './crypto-material';
 import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
@@ -137,8 +144,45 @@ async function main(): Promise<void> {
       },
     );
   };
+  listenForControl(devnet);
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The stdin commands and SIGUSR2 of the module comment; one command at a time, in order. */
+function listenForControl(devnet: Devnet): void {
+  const commands: Record<string, () => Promise<void> | void> = {
+    'chaincodes stop': () => devnet.stopChaincodes(),
+    'chaincodes start': () => devnet.startChaincodes(),
+    'orderer down': () => devnet.setOrdererReachable(false),
+    'orderer up': () => devnet.setOrdererReachable(true),
+  };
+  let queue: Promise<void> = Promise.resolve();
+  const run = (command: string) => {
+    queue = queue.then(async () => {
+      const action = commands[command];
+      if (!action) {
+        process.stdout.write(`DEVNET CONTROL error unknown command "${command}" (known: ${Object.keys(commands).join(', ')})\n`);
+        return;
+      }
+      try {
+        await action();
+        process.stdout.write(`DEVNET CONTROL ok ${command}\n`);
+      } catch (err) {
+        process.stdout.write(`DEVNET CONTROL error ${command}: ${(err as Error).message}\n`);
+      }
+    });
+  };
+  // stdin closing (a parent that gave none) must not stop the peer: only the lines matter.
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const command = line.trim().replace(/\s+/g, ' ');
+    if (command !== '') run(command);
+  });
+  let chaincodesStopped = false;
+  process.on('SIGUSR2', () => {
+    chaincodesStopped = !chaincodesStopped;
+    run(chaincodesStopped ? 'chaincodes stop' : 'chaincodes start');
+  });
 }
 
 main().catch((err) => {

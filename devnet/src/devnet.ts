@@ -75,8 +75,21 @@ export interface Devnet {
    * ConfigUpdateError for an unknown MSP or a CRL not signed by the MSP's root.
    */
   addRevocationList(mspId: string, crlPem: string): Promise<void>;
+  /**
+   * Stops every chaincode server the dev network started (as an administrator stopping the CCaaS containers): the
+   * chaincodes stay defined and each proposal fails, after the dial timeout, with a real peer's launch failure
+   * (`could not launch chaincode ...`). External chaincodes are not the dev network's to stop.
+   */
+  stopChaincodes(): Promise<void>;
+  /** Starts the stopped chaincode servers again on their addresses; resolves once each has registered. */
+  startChaincodes(): Promise<void>;
+  /** While false, submits fail as a real peer's do when no orderer answers (`14 no orderers could successfully process transaction`). */
+  setOrdererReachable(reachable: boolean): void;
   close(): Promise<void>;
 }
+
+/** The address the dev network's (in-process) orderer is named by in submit errors, as a real network's orderer0. */
+export const ORDERER_ADDRESS = 'orderer0.devnet:7050';
 
 /** Repository root, from devnet/dist or devnet/src. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -145,6 +158,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const appMsp = await ChannelMsp.create(config.applicationOrgs);
 
   const processes: ChaincodeProcess[] = [];
+  const processByName = new Map<string, ChaincodeProcess>();
   const definitions = new Map<string, ChaincodeDefinition>();
   const specs = options.chaincodes ?? [DEFAULT_CHAINCODE];
   for (const spec of specs) {
@@ -158,6 +172,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     }
     const connection = new ChaincodeConnection(spec.name, address);
     definitions.set(spec.name, { name: spec.name, version: spec.version ?? '1.0', connection, collections: spec.collections ?? [] });
+    if (spec.kind !== 'external') processByName.set(spec.name, processes[processes.length - 1]!);
   }
   await Promise.all([...definitions.values()].map((d) => connectWithRetry(d.connection)));
 
@@ -186,7 +201,17 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const endpoint = `${host}:${port}`;
   server.addService(
     gateway.GatewayService as unknown as grpc.ServiceDefinition,
-    newGatewayService({ channelId, peerAddress: endpoint, peerMspId: PEER_MSP_ID, msp: appMsp, ledger, endorser, orderer }),
+    newGatewayService({
+      channelId,
+      peerAddress: endpoint,
+      peerMspId: PEER_MSP_ID,
+      ordererAddress: ORDERER_ADDRESS,
+      ordererMspId: ORDERER_MSP_ID,
+      msp: appMsp,
+      ledger,
+      endorser,
+      orderer,
+    }),
   );
 
   let cas: DevCas | undefined;
@@ -229,6 +254,19 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       await appMsp.reconfigure(next.applicationOrgs);
       await msp!.reconfigure([...next.applicationOrgs, ...next.ordererOrgs]);
       log(`config block ${ledger.height - 1}: CRL added to ${mspId} (config sequence ${next.sequence})`);
+    },
+    async stopChaincodes() {
+      await Promise.all(processes.map((p) => p.pause()));
+      log(`chaincode servers stopped: ${[...processByName.keys()].join(', ')}`);
+    },
+    async startChaincodes() {
+      for (const p of processes) p.resume();
+      await Promise.all([...processByName.keys()].map((name) => connectWithRetry(definitions.get(name)!.connection)));
+      log(`chaincode servers started: ${[...processByName.keys()].join(', ')}`);
+    },
+    setOrdererReachable(reachable) {
+      orderer.reachable = reachable;
+      log(`orderer ${reachable ? 'reachable' : 'unreachable'}`);
     },
     async close() {
       if (closed) return;

@@ -51,6 +51,9 @@ export interface GatewayServiceDeps {
   channelId: string;
   peerAddress: string;
   peerMspId: string;
+  /** Orderer address and MSP named in a submit's error details when the orderer cannot be reached. */
+  ordererAddress: string;
+  ordererMspId: string;
   msp: ChannelMsp;
   ledger: Ledger;
   endorser: Endorser;
@@ -172,6 +175,16 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
           return callback(
             rpcError(grpc.status.ABORTED, 'failed to submit transaction, see attached details for more info', [
               detail(`received unsuccessful response from orderer: status=FORBIDDEN, info=${info}`),
+            ]),
+          );
+        }
+        if (!orderer.reachable) {
+          // Fabric 2.5 internal/pkg/gateway/api.go Submit: every orderer's broadcast failed; one detail per orderer
+          // with the gRPC dial error (the client sees SubmitError 14).
+          const dialError = `rpc error: code = Unavailable desc = connection error: desc = "transport: error while dialing: dial tcp ${deps.ordererAddress}: connect: connection refused"`;
+          return callback(
+            rpcError(grpc.status.UNAVAILABLE, 'no orderers could successfully process transaction', [
+              { address: deps.ordererAddress, mspId: deps.ordererMspId, message: dialError },
             ]),
           );
         }

@@ -169,22 +169,23 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
         if (envChannel !== channelId) {
           return callback(rpcError(grpc.status.UNAVAILABLE, `no orderer nodes available for channel ${envChannel}`));
         }
+        if (!orderer.reachable) {
+          // Fabric 2.5 internal/pkg/gateway/api.go Submit: every orderer's broadcast failed before any orderer looked at
+          // the envelope (so before its Writers check); one detail per orderer
+          // with the gRPC dial error (the client sees SubmitError 14).
+          const dialError = `rpc error: code = Unavailable desc = connection error: desc = "transport: error while dialing: dial tcp ${deps.ordererAddress}: connect: connection refused"`;
+          return callback(
+            rpcError(grpc.status.UNAVAILABLE, 'no orderers could successfully process transaction', [
+              { address: deps.ordererAddress, mspId: deps.ordererMspId, message: dialError },
+            ]),
+          );
+        }
         // The orderer's Writers check: a valid member of the channel signed the envelope.
         if (!checkSigned(creator, env.getPayload_asU8(), env.getSignature_asU8())) {
           const info = `implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Writers' sub-policies to be satisfied`;
           return callback(
             rpcError(grpc.status.ABORTED, 'failed to submit transaction, see attached details for more info', [
               detail(`received unsuccessful response from orderer: status=FORBIDDEN, info=${info}`),
-            ]),
-          );
-        }
-        if (!orderer.reachable) {
-          // Fabric 2.5 internal/pkg/gateway/api.go Submit: every orderer's broadcast failed; one detail per orderer
-          // with the gRPC dial error (the client sees SubmitError 14).
-          const dialError = `rpc error: code = Unavailable desc = connection error: desc = "transport: error while dialing: dial tcp ${deps.ordererAddress}: connect: connection refused"`;
-          return callback(
-            rpcError(grpc.status.UNAVAILABLE, 'no orderers could successfully process transaction', [
-              { address: deps.ordererAddress, mspId: deps.ordererMspId, message: dialError },
             ]),
           );
         }

@@ -16,6 +16,7 @@ import {
     LedgerClient,
     LedgerError,
     connectGateway,
+    newCommitPathProbe,
     newGrpcConnection,
     newOfflineSigning,
     type GatewayDeadlines,
@@ -31,10 +32,6 @@ import type { LedgerIdentityFiles, LedgerSettings } from './ledger-settings';
 
 /** The certificate attribute carrying an enterprise's credit code (as the chaincode reads it). */
 const ENTERPRISE_ID_ATTRIBUTE = 'enterpriseId';
-
-/** The contract and transaction used as a reachability probe: answers without touching the ledger. */
-const PING_CONTRACT = 'system';
-const PING_TRANSACTION = 'Ping';
 
 /** Options of {@link newLedgerClients}. */
 export interface LedgerClientsOptions {
@@ -236,6 +233,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
     };
 
     let offline: OfflineSigning | undefined;
+    let commitPathProbe: (() => Promise<void>) | undefined;
     return {
         offlineSigning() {
             if (offline) return offline;
@@ -277,7 +275,9 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
             if (!entry) {
                 throw new Error('no ledger identity configured');
             }
-            await clientFor(entry, PING_CONTRACT).evaluate(PING_TRANSACTION);
+            // Can a transaction commit: endorsement by the policy's organisations and the orderer (adapters/fabric/readiness.ts).
+            commitPathProbe ??= newCommitPathProbe({ gateway: entry.gateway, channel: settings.channel, chaincode: settings.chaincode });
+            await commitPathProbe();
         },
 
         close() {

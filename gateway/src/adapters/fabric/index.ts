@@ -61,3 +61,15 @@ export {
     type OfflineSigningOptions,
     type PreparedProposal,
 } from './offline-signing';
+export {
+    DEFAULT_ORDERER_PROBE_INTERVAL_MS,
+    NotReadyError,
+    OrdererWatch,
+    PROBE_CONTRACT,
+    PROBE_TRANSACTION,
+    endorsementReason,
+    newCommitPathProbe,
+    processOrdererWatch,
+    type CommitPathProbeOptions,
+    type NotReadyReason,
+} from './readiness';

@@ -7,6 +7,7 @@
  */
 import type { Contract, Network } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode, toLedgerError } from './errors';
+import { processOrdererWatch, type OrdererWatch } from './readiness';
 import { DEFAULT_SUBMIT_RETRY_POLICY, withRetry, type RetryOptions } from './retry';
 
 /** A transaction argument as the chaincode receives it: a string (usually JSON from the codec) or raw bytes. */
@@ -63,6 +64,8 @@ export interface LedgerClientOptions {
     submitRetry?: Readonly<RetryOptions>;
     /** Called once by {@link LedgerClient.close}, after the event streams are closed (e.g. close gateway + gRPC client). */
     onClose?: () => void;
+    /** Told every submit's outcome, for readiness; defaults to the process-wide {@link processOrdererWatch}. */
+    ordererWatch?: OrdererWatch;
 }
 
 /** Event streams one client may hold open at once; each holds a gRPC stream on the peer. */
@@ -76,6 +79,7 @@ export class LedgerClient {
     readonly #network: LedgerNetwork | undefined;
     readonly #submitRetry: Readonly<RetryOptions>;
     readonly #onClose: (() => void) | undefined;
+    readonly #ordererWatch: OrdererWatch;
     readonly #openStreams = new Set<LedgerEventStream>();
     #closed = false;
 
@@ -84,6 +88,7 @@ export class LedgerClient {
         this.#network = options.network;
         this.#submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY_POLICY;
         this.#onClose = options.onClose;
+        this.#ordererWatch = options.ordererWatch ?? processOrdererWatch;
     }
 
     /**
@@ -133,8 +138,11 @@ export class LedgerClient {
         };
         const result = await withRetry(async () => {
             try {
-                return await this.#contract.submit(transactionName, proposalOptions);
+                const committed = await this.#contract.submit(transactionName, proposalOptions);
+                this.#ordererWatch.observe();
+                return committed;
             } catch (err: unknown) {
+                this.#ordererWatch.observe(err);
                 throw toLedgerError(err);
             }
         }, this.#submitRetry);

@@ -65,7 +65,18 @@ t.test('chaincode servers stopped and started again, orderer down and up again',
   t.equal((ordered as SubmitError).details[0]?.mspId, 'OrdererMSP', 'the detail names the orderer');
   t.match((ordered as SubmitError).details[0]?.message, /connection refused/);
 
+  // What the gateway's readiness probe relies on: a wrongly signed transaction gets 14 while no orderer answers ...
+  const wronglySigned = () => gw.newSignedTransaction(endorsed.getBytes(), Uint8Array.from(endorsed.getDigest()).reverse()).submit().then(
+    () => undefined,
+    (err: unknown) => err as SubmitError,
+  );
+  t.equal((await wronglySigned())?.code, 14, 'a wrongly signed submit: 14 while the orderer is unreachable');
+
   await dn.setOrdererReachable(true);
+  // ... and the orderer's Writers refusal (no block) once it answers.
+  const refused = await wronglySigned();
+  t.equal(refused?.code, 10, 'a wrongly signed submit: refused by a reachable orderer');
+  t.match(refused?.details[0]?.message, /received unsuccessful response from orderer: status=FORBIDDEN/);
   await contract.submitTransaction('Put', 'k', 'ordered');
   t.equal(utf8(await contract.evaluateTransaction('Get', 'k')), 'ordered', 'submits commit again once the orderer is back');
 });

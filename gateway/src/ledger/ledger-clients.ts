@@ -158,9 +158,12 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
     /** A client of one contract of the chaincode, signing as `gateway`'s identity. */
     const contractClient = (gateway: ReturnType<typeof connectGateway>, contractName: string | undefined): LedgerClient => {
         const network = gateway.getNetwork(settings.channel);
+        const { mspId, credentials } = gateway.getIdentity();
         return new LedgerClient({
             contract: network.getContract(settings.chaincode, contractName),
             network,
+            // Refusals and settings mismatches name this identity, its MSP and what to change.
+            signing: { mspId, certificate: credentials, channel: settings.channel, chaincode: settings.chaincode },
             ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
         });
     };
@@ -180,7 +183,8 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
         // The peer refusing an enterprise's own certificate (revoked in the channel's CRL, or no longer trusted) is
         // that enterprise's problem, not a gateway fault: a 403 with its code, and the store is read again next time.
         const refused = (err: unknown): never => {
-            if (err instanceof LedgerError && err.kind === 'identity') {
+            // A channel without the enterprise's MSP is the channel's problem, not the enterprise's: 503 IDENTITY_REFUSED.
+            if (err instanceof LedgerError && err.kind === 'identity' && err.identityRefusal !== 'msp-unknown') {
                 active.delete(key);
                 throw newProblem('LEDGER_IDENTITY_REFUSED', `the peer refused the certificate of enterprise ${identity.enterpriseId}`, { cause: err });
             }

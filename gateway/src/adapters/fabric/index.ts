@@ -7,6 +7,7 @@ export {
     LedgerErrorCode,
     parseChaincodeFailure,
     toLedgerError,
+    type IdentityRefusal,
     type LedgerErrorCodeValue,
     type LedgerErrorKind,
     type LedgerErrorProperties,
@@ -73,3 +74,4 @@ export {
     type CommitPathProbeOptions,
     type NotReadyReason,
 } from './readiness';
+export { explainLedgerError, identityName, type SigningContext } from './explain';

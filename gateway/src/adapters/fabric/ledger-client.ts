@@ -7,6 +7,7 @@
  */
 import type { Contract, Network } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode, toLedgerError } from './errors';
+import { explainLedgerError, type SigningContext } from './explain';
 import { processOrdererWatch, type OrdererWatch } from './readiness';
 import { DEFAULT_SUBMIT_RETRY_POLICY, withRetry, type RetryOptions } from './retry';
 
@@ -66,6 +67,11 @@ export interface LedgerClientOptions {
     onClose?: () => void;
     /** Told every submit's outcome, for readiness; defaults to the process-wide {@link processOrdererWatch}. */
     ordererWatch?: OrdererWatch;
+    /**
+     * Who signs, on which channel and chaincode: an identity refusal or a settings mismatch then becomes a sentence
+     * naming the identity, the MSP and what to change (explain.ts) instead of the peer's text.
+     */
+    signing?: SigningContext;
 }
 
 /** Event streams one client may hold open at once; each holds a gRPC stream on the peer. */
@@ -80,6 +86,7 @@ export class LedgerClient {
     readonly #submitRetry: Readonly<RetryOptions>;
     readonly #onClose: (() => void) | undefined;
     readonly #ordererWatch: OrdererWatch;
+    readonly #signing: SigningContext | undefined;
     readonly #openStreams = new Set<LedgerEventStream>();
     #closed = false;
 
@@ -89,6 +96,7 @@ export class LedgerClient {
         this.#submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY_POLICY;
         this.#onClose = options.onClose;
         this.#ordererWatch = options.ordererWatch ?? processOrdererWatch;
+        this.#signing = options.signing;
     }
 
     /**
@@ -108,7 +116,7 @@ export class LedgerClient {
         try {
             result = await this.#contract.evaluate(transactionName, { arguments: [...args] });
         } catch (err: unknown) {
-            throw toLedgerError(err);
+            throw this.#mapError(err);
         }
         return decodeJsonResult<T>(transactionName, result);
     }
@@ -143,7 +151,7 @@ export class LedgerClient {
                 return committed;
             } catch (err: unknown) {
                 this.#ordererWatch.observe(err);
-                throw toLedgerError(err);
+                throw this.#mapError(err);
             }
         }, this.#submitRetry);
         return decodeJsonResult<T>(transactionName, result);
@@ -208,6 +216,11 @@ export class LedgerClient {
             stream.close();
         }
         this.#onClose?.();
+    }
+
+    #mapError(err: unknown): LedgerError {
+        const mapped = toLedgerError(err);
+        return this.#signing === undefined ? mapped : explainLedgerError(mapped, this.#signing);
     }
 
     #assertOpen(): void {

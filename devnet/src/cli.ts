@@ -27,6 +27,7 @@ import { serializeIdentity } from './msp';
 const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls] [--ca-port 0] [--no-ca]
   [--chaincode name=<module dir>]... [--chaincode-script name=<server.js>]... [--chaincode-address name=<host:port>]...
   [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]
+  [--omit-org <mspId>]...   (a new channel without that client organisation: its identities get "creator org unknown")
        devnet add-crl --data <dir> --msp <mspId> --crl <file.pem>   (dev peer stopped)`;
 
 function fail(message: string): never {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
         'batch-size': { type: 'string' },
         'batch-timeout-ms': { type: 'string' },
         'execute-timeout-ms': { type: 'string' },
+        'omit-org': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     });
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
       batchTimeoutMs: positiveInt('batch-timeout-ms', v['batch-timeout-ms'], 200),
     },
     executeTimeoutMs: positiveInt('execute-timeout-ms', v['execute-timeout-ms'], 30_000),
+    omitOrgs: v['omit-org'] ?? [],
     log: (line) => process.stderr.write(`devnet: ${line}\n`),
   });
   process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, caUrl: devnet.caUrl, connectionProfile: devnet.profilePath })}\n`);

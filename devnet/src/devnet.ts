@@ -42,6 +42,13 @@ export interface DevnetOptions {
    * `false` runs no CA.
    */
   caPort?: number | false;
+  /**
+   * Application organisations left out of the channel's genesis block (e.g. `['EnterpriseMSP']`): their CA still
+   * issues identities and the connection profile still lists them, but the peer refuses them as a real peer refuses a
+   * creator whose MSP is not in `Application.Organizations` ("creator org unknown"). Only a new data directory's
+   * genesis block is affected; the peer's own organisation cannot be left out.
+   */
+  omitOrgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -125,12 +132,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   await mkdir(dataDir, { recursive: true });
   const crypto = await loadOrCreateCryptoMaterial(dataDir, undefined, [host, 'localhost']);
 
+  const omitted = new Set(options.omitOrgs ?? []);
+  if (omitted.has(PEER_MSP_ID)) throw new Error(`the peer's own organisation ${PEER_MSP_ID} cannot be left out of the channel`);
+  const unknownOmitted = [...omitted].filter((m) => !crypto.orgs.some((o) => o.mspId === m));
+  if (unknownOmitted.length > 0) throw new Error(`no organisation ${unknownOmitted.join(', ')} to leave out (known: ${crypto.orgs.map((o) => o.mspId).join(', ')})`);
   // Channel MSP comes from the genesis block, so the trust roots are the ledger's, not a side file's.
   const genesis = () =>
     newConfigEnvelope(
       {
         channelId,
-        applicationOrgs: crypto.orgs.map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
+        applicationOrgs: crypto.orgs.filter((o) => !omitted.has(o.mspId)).map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
         ordererOrgs: [{ mspId: crypto.ordererOrg.mspId, rootCertsPem: [crypto.ordererOrg.caCertPem] }],
       },
       Date.now(),
@@ -239,7 +250,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
   const profilePath = join(dataDir, 'connection.json');
   await writeFile(profilePath, JSON.stringify(profile, null, 2));
-  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'})`);
+  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'}, organisations ${config.applicationOrgs.map((o) => o.mspId).join(', ')})`);
   if (cas) log(`dev Fabric CA listening on ${cas.url} (CAs ${cas.caNames.join(', ')})`);
 
   let closed = false;

@@ -5,7 +5,7 @@
 // never reporting "pending" and going on; bad arguments exit 2 with the usage.
 // How: dev peer child processes, the real gateway process (gateway/dist/server.js, PostgreSQL queue), scripts/demo.js
 // as a child process.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startDevnetProcess } from '../../testkit/src/devnet';
@@ -27,7 +27,7 @@ async function runDemo(args: string[]): Promise<{ code: number | null; stdout: s
     return { code, stdout, stderr };
 }
 
-async function startStack(t: Parameters<Parameters<typeof t.test>[1]>[0], peerArgs: string[]) {
+async function startStack(t: Test, peerArgs: string[]) {
     const dn = await startDevnetProcess({ args: peerArgs });
     t.teardown(() => dn.stop());
     const databaseUrl = await createMigratedDatabase(t);

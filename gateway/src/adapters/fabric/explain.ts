@@ -76,8 +76,9 @@ function sentenceFor(err: LedgerError, context: Readonly<SigningContext>): strin
         }
     }
     if (err.code === LedgerErrorCode.LEDGER_MISCONFIGURED) {
-        const peerText = err.cause instanceof Error ? err.cause.message : '';
-        if (/failed to get config for channel|Failed to get policy manager for channel/.test(peerText) || /failed to get config for channel|Failed to get policy manager/.test(err.message)) {
+        // The peer's words for an unknown channel (evaluate, events); anything else here is an unknown chaincode.
+        const peerText = `${err.cause instanceof Error ? err.cause.message : ''} ${err.message}`;
+        if (/failed to get config for channel|Failed to get policy manager for channel/.test(peerText)) {
             return `the peer does not know channel ${channel}: correct the channel in the gateway's ledger settings (connection profile)`;
         }
         return (

@@ -36,9 +36,9 @@ t.test('/readyz: 503 while the chaincode cannot be endorsed or the orderer is un
         { name: 'ledger', check: () => ledgers.ping() },
         { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
     ];
-    // The readiness timeout of the gateway's default (2 s) would cut the peer's 3 s dial timeout short; both are
-    // failures, but the reason then says "no answer" instead of naming the organisation.
-    const { app } = await buildTestApp(t, { databaseUrl, readinessChecks, readinessTimeoutMs: 10_000 });
+    // The gateway's default readiness timeout (READINESS_TIMEOUT_MS, 2 s): longer than the dev peer's 1 s dial timeout
+    // of a stopped chaincode server, so the peer's answer, naming the organisation, arrives in time.
+    const { app } = await buildTestApp(t, { databaseUrl, readinessChecks, readinessTimeoutMs: 2_000 });
     const readyz = async () => {
         const res = await app.inject({ method: 'GET', url: '/readyz' });
         return { status: res.statusCode, contentType: String(res.headers['content-type']), body: res.json() as ReadyProblem & { status?: string } };

@@ -25,9 +25,10 @@ export const REGISTER_TIMEOUT_MS = 10_000;
 
 /**
  * How long the peer tries to dial a chaincode server that does not answer before the proposal fails (a CCaaS
- * `connection.json`'s `dial_timeout`; fabric-samples use 10 s, the dev peer 3 s so tests and probes stay quick).
+ * `connection.json`'s `dial_timeout`; fabric-samples use 10 s, the dev peer 1 s so that a readiness probe within the
+ * gateway's default 2 s readiness timeout gets the peer's answer).
  */
-export const DEFAULT_DIAL_TIMEOUT_MS = 3_000;
+export const DEFAULT_DIAL_TIMEOUT_MS = 1_000;
 
 /**
  * What a Fabric 2.5 peer answers when it cannot reach a chaincode-as-a-service server: the chain of wrapped errors

@@ -58,17 +58,20 @@ export async function runChecks(checks: readonly ReadinessCheck[], timeoutMs: nu
     return Promise.all(
         checks.map(async (check): Promise<CheckResult> => {
             let timer: NodeJS.Timeout | undefined;
+            const timedOut = new Error(`no answer within ${timeoutMs} ms`);
             try {
                 await Promise.race([
                     check.check(),
                     new Promise<never>((_resolve, reject) => {
-                        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+                        timer = setTimeout(() => reject(timedOut), timeoutMs);
                     }),
                 ]);
                 return { name: check.name, ok: true };
             } catch (err: unknown) {
                 const error = err instanceof Error ? err.message : String(err);
-                return { name: check.name, ok: false, error, reasons: reasonsOf(err) ?? [{ reason: check.name, detail: `${check.name} is not reachable` }] };
+                // Our own words only: a driver's message stays in the log.
+                const detail = err === timedOut ? `${check.name} did not answer within ${timeoutMs} ms` : `${check.name} is not reachable`;
+                return { name: check.name, ok: false, error, reasons: reasonsOf(err) ?? [{ reason: check.name, detail }] };
             } finally {
                 clearTimeout(timer);
             }

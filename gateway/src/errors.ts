@@ -138,6 +138,10 @@ export const ErrorCodes = {
     SIGNING_SESSION_EXPIRED: { status: 410, title: 'Signing session expired' },
     /** A signing session that already ended (committed or failed): nothing more to sign. */
     SIGNING_SESSION_FINISHED: { status: 409, title: 'Signing session finished' },
+    /** The channel refuses the identity the gateway signs with (e.g. its MSP is not a channel member): an administrator must act. */
+    IDENTITY_REFUSED: { status: 503, title: 'Ledger identity not accepted by the channel' },
+    /** The ledger settings name a channel or chaincode the peer does not know. */
+    LEDGER_MISCONFIGURED: { status: 503, title: 'Ledger settings do not match the channel' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */
@@ -238,13 +242,17 @@ const CHAINCODE_RULE_REFUSAL_STATUS = 422;
  * - a conflict or transient outage that outlived the adapter's retries: 503 with Retry-After;
  * - a timeout or an unknown outcome: 504 (resubmit with the same client-generated id: the chaincode treats
  *   `ALREADY_EXISTS` on retry as success);
- * - our identity refused, a misconfiguration, anything else: 500 / 502, text hidden.
+ * - our identity refused by the channel, or settings naming an unknown channel or chaincode: 503 with a sentence naming
+ *   what to fix (see {@link problemForAdministrator});
+ * - anything else: 500 / 502, text hidden.
  *
  * @param err - The adapter's error.
  * @returns The problem to throw.
  */
 export function problemFromLedgerError(err: LedgerError): ProblemError {
     const options = { cause: err, extensions: err.transactionId ? { transactionId: err.transactionId } : {} };
+    const administrative = problemForAdministrator(err, options);
+    if (administrative !== undefined) return administrative;
     switch (err.kind) {
         case 'chaincode': {
             if (err.code === 'CHAINCODE_ERROR') {
@@ -273,6 +281,28 @@ export function problemFromLedgerError(err: LedgerError): ProblemError {
             return new ProblemError(err.code, ErrorCodes.LEDGER_FAILURE, err.message, options);
     }
 }
+
+// --- Ledger identity and channel settings (issue 17 Must 4): 503 with a sentence naming what to fix -----------------
+
+/** A generic sentence when the adapter could not name the identity (no signing context): the logs have the peer's text. */
+const ADMINISTRATIVE_FALLBACK: Readonly<Record<string, string>> = {
+    IDENTITY_REFUSED: 'the ledger refused the identity this gateway signs with; the gateway log names the peer\'s reason',
+    LEDGER_MISCONFIGURED: 'the ledger settings name a channel or chaincode the peer does not know; the gateway log names it',
+};
+
+/**
+ * An identity the channel refuses, or settings naming an unknown channel or chaincode: not the caller's fault and not a
+ * gateway bug, so 503 (the service cannot work until an administrator acts), with the adapter's sentence naming the
+ * MSP, identity or setting (adapters/fabric/explain.ts) shown to the client.
+ */
+function problemForAdministrator(err: LedgerError, options: Readonly<ProblemOptions>): ProblemError | undefined {
+    const code = err.kind === 'identity' ? 'IDENTITY_REFUSED' : err.code === 'LEDGER_MISCONFIGURED' ? 'LEDGER_MISCONFIGURED' : undefined;
+    if (code === undefined) return undefined;
+    const detail = err.explained === true ? err.message : (ADMINISTRATIVE_FALLBACK[code] ?? err.message);
+    return new ProblemError(err.code, ErrorCodes[code], detail, { ...options, expose: true });
+}
+
+// ------------------------------------------------------------------------------------------------------------------
 
 /**
  * The problem for a chaincode code the gateway found itself before submitting (a request checked with the ledger

@@ -51,7 +51,7 @@ export interface LedgerClients {
     evict?(caller: LedgerCaller): void;
     /** Stored identities connected right now (the LRU's size), for metrics and the memory bench. */
     activeIdentities?(): number;
-    /** Reachability probe for readiness (`system:Ping` as the customs identity). */
+    /** Readiness probe: can a transaction commit now (endorse-only `system:GetVersion` as customs, orderer reachable); rejects with the reasons. */
     ping(): Promise<void>;
     /** Close every client, then the shared connection. */
     close(): void;

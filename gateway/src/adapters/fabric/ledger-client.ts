@@ -7,6 +7,8 @@
  */
 import type { Contract, Network } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode, toLedgerError } from './errors';
+import { explainLedgerError, type SigningContext } from './explain';
+import { processOrdererWatch, type OrdererWatch } from './readiness';
 import { DEFAULT_SUBMIT_RETRY_POLICY, withRetry, type RetryOptions } from './retry';
 
 /** A transaction argument as the chaincode receives it: a string (usually JSON from the codec) or raw bytes. */
@@ -63,6 +65,13 @@ export interface LedgerClientOptions {
     submitRetry?: Readonly<RetryOptions>;
     /** Called once by {@link LedgerClient.close}, after the event streams are closed (e.g. close gateway + gRPC client). */
     onClose?: () => void;
+    /** Told every submit's outcome, for readiness; defaults to the process-wide {@link processOrdererWatch}. */
+    ordererWatch?: OrdererWatch;
+    /**
+     * Who signs, on which channel and chaincode: an identity refusal or a settings mismatch then becomes a sentence
+     * naming the identity, the MSP and what to change (explain.ts) instead of the peer's text.
+     */
+    signing?: SigningContext;
 }
 
 /** Event streams one client may hold open at once; each holds a gRPC stream on the peer. */
@@ -76,6 +85,8 @@ export class LedgerClient {
     readonly #network: LedgerNetwork | undefined;
     readonly #submitRetry: Readonly<RetryOptions>;
     readonly #onClose: (() => void) | undefined;
+    readonly #ordererWatch: OrdererWatch;
+    readonly #signing: SigningContext | undefined;
     readonly #openStreams = new Set<LedgerEventStream>();
     #closed = false;
 
@@ -84,6 +95,8 @@ export class LedgerClient {
         this.#network = options.network;
         this.#submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY_POLICY;
         this.#onClose = options.onClose;
+        this.#ordererWatch = options.ordererWatch ?? processOrdererWatch;
+        this.#signing = options.signing;
     }
 
     /**
@@ -103,7 +116,7 @@ export class LedgerClient {
         try {
             result = await this.#contract.evaluate(transactionName, { arguments: [...args] });
         } catch (err: unknown) {
-            throw toLedgerError(err);
+            throw this.#mapError(err);
         }
         return decodeJsonResult<T>(transactionName, result);
     }
@@ -133,9 +146,12 @@ export class LedgerClient {
         };
         const result = await withRetry(async () => {
             try {
-                return await this.#contract.submit(transactionName, proposalOptions);
+                const committed = await this.#contract.submit(transactionName, proposalOptions);
+                this.#ordererWatch.observe();
+                return committed;
             } catch (err: unknown) {
-                throw toLedgerError(err);
+                this.#ordererWatch.observe(err);
+                throw this.#mapError(err);
             }
         }, this.#submitRetry);
         return decodeJsonResult<T>(transactionName, result);
@@ -200,6 +216,11 @@ export class LedgerClient {
             stream.close();
         }
         this.#onClose?.();
+    }
+
+    #mapError(err: unknown): LedgerError {
+        const mapped = toLedgerError(err);
+        return this.#signing === undefined ? mapped : explainLedgerError(mapped, this.#signing);
     }
 
     #assertOpen(): void {

@@ -3,15 +3,7 @@
  * no database, no Fabric. The shapes below are the minimal local view of the chaincode's records that the
  * projection reads (kysely style: the gateway does not import the chaincode's types).
  */
-import type {
-    ProjectedEpcisEvent,
-    ProjectedItem,
-    ProjectedItemEvent,
-    ProjectedMovement,
-    ProjectedParty,
-    ProjectedTransaction,
-    ProjectionBatch,
-} from '../adapters/pg';
+import type { ProjectedEpcisEvent, ProjectedItem, ProjectedItemEvent, ProjectedMovement, ProjectedParty, ProjectedTransaction, ProjectionBatch } from '../repositories/projection';
 import { sha256Hex } from './canonical-json';
 
 /** The chaincode event name of every state-changing transaction. */

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { newAccountRepository, type AccountMovement, type ProjectionPosition } from '../../adapters/pg';
+import type { AccountMovement, ProjectionPosition } from '../../repositories/accounts';
 import { newProblem } from '../../errors';
 import { duplicateOf, submissionIdFor } from '../../ledger/submission';
 import { assertTenant } from '../../plugins/auth';
@@ -90,7 +90,7 @@ function toPeriodFields(record: PeriodRecord) {
 
 /** Routes under `/v1/enterprises/{id}/account`. */
 const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const accounts = newAccountRepository(fastify.db);
+    const accounts = fastify.repositories.accounts;
 
     /** Customs may name any enterprise: answer 404 for one the gateway does not know rather than an empty book. */
     async function assertKnown(request: FastifyRequest, enterpriseId: string): Promise<void> {

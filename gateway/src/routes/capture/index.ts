@@ -5,7 +5,8 @@
  * capture, others only their own enterprise's.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CaptureRow, ChunkRow, SigningSession } from '../../adapters/pg';
+import type { CaptureRow, ChunkRow } from '../../repositories/captures';
+import type { SigningSession } from '../../repositories/signing-sessions';
 import { sessionUrl } from '../../ledger/signing-sessions';
 import type { Principal } from '../../domain/principal';
 import { acceptCapture } from '../../capture/accept';

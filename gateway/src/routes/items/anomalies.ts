@@ -5,7 +5,6 @@
  * operator sees only its own stocktakes and captures.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { newAnomaliesRepository, newProjectionRepository } from '../../adapters/pg';
 import { Problem, authenticatedErrors } from '../schemas';
 import { readableItem, type ProvenanceReads } from './index';
 import { ItemParams } from './schema';
@@ -45,8 +44,8 @@ const AnomaliesResponse = Type.Object({
 
 /** Route `GET /v1/items/{id}/anomalies`. */
 const itemAnomaliesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const reads: ProvenanceReads = { projection: newProjectionRepository(fastify.db), cache: fastify.readCache };
-    const anomalies = newAnomaliesRepository(fastify.db);
+    const reads: ProvenanceReads = { projection: fastify.repositories.projection, cache: fastify.readCache };
+    const anomalies = fastify.repositories.anomalies;
 
     fastify.get(
         '/items/:id/anomalies',

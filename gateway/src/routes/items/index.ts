@@ -10,7 +10,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { newProjectionRepository, type ItemEventRow, type ItemRow, type ProjectionRepository } from '../../adapters/pg';
+import type { ItemEventRow, ItemRow, ProjectionRepository } from '../../repositories/projection';
 import { readThrough, type ProjectionReadCache } from '../../cache/read-cache';
 import { newProblem } from '../../errors';
 import { LEDGER_EVENT_NAME } from '../../projection/ledger-event';
@@ -241,7 +241,7 @@ function sendJson(
 
 /** Routes under `/v1/items`. */
 const itemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const projection = newProjectionRepository(fastify.db);
+    const projection = fastify.repositories.projection;
     const cache = fastify.readCache;
     const reads: ProvenanceReads = { projection, cache };
 

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LedgerError } from '../../adapters/fabric';
-import { newPgStocktakeBook, newStocktakeRepository, type Stocktake, type StocktakeReport } from '../../adapters/pg';
+import type { Stocktake, StocktakeReport } from '../../repositories/stocktakes';
 import { newProblem } from '../../errors';
 import { assertTenant, requireRole } from '../../plugins/auth';
 import type { StocktakeBook } from '../../stocktake/book';
@@ -87,8 +87,8 @@ function indexOf(sorted: readonly string[], id: string): number {
 
 /** Routes under `/v1/stocktakes`. */
 const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = async (fastify, options) => {
-    const repository = newStocktakeRepository(fastify.db);
-    const book = options.book ?? newPgStocktakeBook(fastify.db);
+    const repository = fastify.repositories.stocktakes;
+    const book = options.book ?? fastify.repositories.stocktakeBook;
     const live = new StocktakeLive();
     const streams = new EventStreams({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
     // Before the server waits for its connections to end: an event stream would never end on its own.

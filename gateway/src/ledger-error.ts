@@ -3,7 +3,7 @@
  * ({@link ProblemError}). Kept apart from errors.ts, so that only the modules that map a ledger failure load the
  * Fabric adapter.
  */
-import type { LedgerError } from './adapters/fabric';
+import { LedgerError } from './adapters/fabric';
 import { ErrorCodes, ProblemError, type ProblemOptions } from './errors';
 
 /** Retry-After, in seconds, suggested for a ledger conflict or outage that outlived the adapter's own retries. */
@@ -101,4 +101,12 @@ function titleForChaincodeStatus(status: number): string {
         default:
             return 'Refused by a ledger rule';
     }
+}
+
+/**
+ * Whether `err` is the chaincode refusing with `code` (e.g. `ALREADY_EXISTS` when an earlier attempt already
+ * committed the same outcome), so that use cases can tell it apart without importing the Fabric adapter.
+ */
+export function isChaincodeRefusal(err: unknown, code: string): boolean {
+    return err instanceof LedgerError && err.code === code;
 }

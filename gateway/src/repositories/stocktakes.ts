@@ -23,14 +23,17 @@ export interface Stocktake {
     readonly createdAt: Date;
 }
 
-/** The answer to one uploaded batch, stored and replayed for a repeated batch id. */
+/**
+ * The answer to one uploaded batch. For a repeated batch id, the batch's own figures (`accepted`, `undecodable`) are
+ * replayed, `newItems` is 0 (nothing was counted again) and `uniqueItems` is the stocktake's count now.
+ */
 export interface BatchResponse {
     readonly batchId: string;
     /** Reads of the batch that named an item. */
     readonly accepted: number;
     /** True when this batch id had been received before: nothing was counted again. */
     readonly duplicateBatch: boolean;
-    /** Distinct items of the stocktake after this batch. */
+    /** Distinct items of the stocktake after this batch (for a repeated batch id: now). */
     readonly uniqueItems: number;
     /** Reads of the batch that named no item. */
     readonly undecodable: number;

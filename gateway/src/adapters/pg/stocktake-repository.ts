@@ -76,14 +76,19 @@ export function newStocktakeRepository(db: DbPool): StocktakeRepository {
                 if (!row) {
                     return { kind: 'not-found' };
                 }
-                // A known batch id answers as before, even after the close: the counter may be retrying a lost ack.
+                // A known batch id is answered, even after the close: the counter may be retrying a lost ack. The batch's
+                // own figures are replayed; what it counted now is nothing, and the total is the stocktake's current one.
                 const known = await tx.query<{ response: BatchResponse; reads_sha256: string }>(
                     `SELECT response, reads_sha256 FROM stocktake_batches WHERE stocktake_id = $1 AND batch_id = $2`,
                     [batch.stocktakeId, batch.batchId],
                 );
                 if (known.rows[0]) {
                     const { response, reads_sha256 } = known.rows[0];
-                    return { kind: 'duplicate', response: { ...response, duplicateBatch: true }, sameReads: reads_sha256 === batch.readsSha256 };
+                    return {
+                        kind: 'duplicate',
+                        response: { ...response, duplicateBatch: true, newItems: 0, uniqueItems: row.unique_items },
+                        sameReads: reads_sha256 === batch.readsSha256,
+                    };
                 }
                 if (row.status !== 'open') {
                     return { kind: 'not-open', status: row.status as StocktakeStatus };

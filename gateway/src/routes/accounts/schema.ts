@@ -192,7 +192,7 @@ export const ClosePeriodResponse = Type.Object({
     duplicateSubmission: Type.Boolean({
         description: 'True when this Idempotency-Key was already committed on the chain: the period was closed by that earlier transaction',
     }),
-    txId: Type.Optional(Type.String({ description: 'The closing transaction, when known (always on a duplicate submission)' })),
+    txId: Type.String({ description: 'The transaction that closed the period: the one just committed, or the earlier one on a duplicate submission' }),
     closedAt: Type.Optional(Type.String({ format: 'date-time' })),
     closedBy: Type.Optional(Type.String()),
     snapshotHash: Type.Optional(Type.String()),

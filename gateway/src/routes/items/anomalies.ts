@@ -6,7 +6,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Problem, authenticatedErrors } from '../schemas';
-import { readableItem, type ProvenanceReads } from './index';
+import type { ItemRoutesOptions } from './index';
 import { ItemParams } from './schema';
 
 /** Most entries of each kind returned. */
@@ -43,8 +43,7 @@ const AnomaliesResponse = Type.Object({
 });
 
 /** Route `GET /v1/items/{id}/anomalies`. */
-const itemAnomaliesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const reads: ProvenanceReads = { projection: fastify.repositories.projection, cache: fastify.readCache };
+const itemAnomaliesRoutes: FastifyPluginAsyncTypebox<ItemRoutesOptions> = async (fastify, { provenance }) => {
     const anomalies = fastify.repositories.anomalies;
 
     fastify.get(
@@ -58,7 +57,7 @@ const itemAnomaliesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             },
         },
         async (request) => {
-            const item = await readableItem(reads, request, request.params.id);
+            const item = await provenance.readableItem(request.principal, request.params.id);
             const own = request.principal.role === 'customs' ? null : request.principal.enterpriseId;
             const ids = item.traceCode === null ? [item.sgtin] : [item.sgtin, item.traceCode];
             const [missed, refused] = await Promise.all([

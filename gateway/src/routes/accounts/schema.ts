@@ -1,7 +1,7 @@
 /**
  * Schemas of the account routes (one enterprise, one account): balances, movements, reconciliations, period close.
  */
-import { LOCATION_LENGTH_MAX, LOCATION_SOURCE } from '@hainan/ledger-model';
+import { LOCATION_LENGTH_MAX, LOCATION_SOURCE, PERIOD } from '@hainan/ledger-model';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { EnterpriseId } from '../schemas';
 
@@ -38,10 +38,13 @@ export const AccountParams = Type.Object({ id: EnterpriseId });
 /** Path of one stored reconciliation. */
 export const ReconciliationParams = Type.Object({ id: EnterpriseId, rid: Type.String({ format: 'uuid' }) });
 
+/** An account period: the model's pattern (one Asia/Shanghai calendar month). */
+export const AccountPeriod = Type.String({ pattern: PERIOD.source, minLength: 7, maxLength: 7, description: 'Account period: an Asia/Shanghai month, yyyy-mm' });
+
 /** Path of a period close. */
 export const PeriodParams = Type.Object({
     id: EnterpriseId,
-    period: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', minLength: 7, maxLength: 7, description: 'Account period: an Asia/Shanghai month, yyyy-mm' }),
+    period: AccountPeriod,
 });
 
 /** Query of `GET /v1/enterprises/{id}/account`. */

@@ -1,7 +1,8 @@
 /**
- * Decorates the app with what routes depend on: repositories over the pool, the ledger clients, the job queue and
- * the ports the lead's domain routes plug into. Routes read them as `fastify.repositories`, `fastify.ledgers`,
- * `fastify.jobQueue`, `fastify.ports`; tests pass recording implementations of the ports.
+ * Decorates the app with what routes depend on: the repositories (built once over the pool, the API keys behind
+ * their lookup cache), the ledger clients, the job queue and the ports the lead's domain routes plug into. Routes
+ * and the services they build read them as `fastify.repositories`, `fastify.ledgers`, `fastify.jobQueue`,
+ * `fastify.ports`; none builds a repository of its own. Tests pass recording implementations of the ports.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';

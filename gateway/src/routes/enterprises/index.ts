@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { LedgerError } from '../../adapters/fabric';
+import { isChaincodeRefusal } from '../../ledger-error';
 import { apiKeyDigest, generateApiKey } from '../../domain/api-key';
 import type { Enterprise } from '../../domain/principal';
 import { newProblem } from '../../errors';
@@ -62,7 +62,7 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                     await fastify.ports.registerEnterpriseOnLedger({ caller: request.principal, enterprise: inserted });
                 } catch (err: unknown) {
                     // Registered on the ledger by an earlier attempt whose database commit failed: same outcome.
-                    if (!(err instanceof LedgerError && err.code === 'ALREADY_EXISTS')) {
+                    if (!isChaincodeRefusal(err, 'ALREADY_EXISTS')) {
                         throw err;
                     }
                 }

@@ -1,7 +1,8 @@
 /**
- * Port: Accounts: balances, movements, closed periods and stored reconciliations, read from the projection. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Accounts: balances, movements, closed periods and stored reconciliations, read from the projection.
+ * The row types live here with the interface; adapters/pg implements it.
  */
+
 /** One line of the book: the balance of (GTIN, regime, location). */
 export interface AccountLine {
     readonly gtin: string;

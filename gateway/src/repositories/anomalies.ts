@@ -1,7 +1,8 @@
 /**
- * Port: Anomalies: items missed by stocktakes and steps the ledger refused. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Anomalies: items missed by stocktakes and steps the ledger refused. The row types live here with
+ * the interface; adapters/pg implements it.
  */
+
 /** A closed stocktake whose report lists the item as missing. */
 export interface StocktakeMiss {
     readonly stocktakeId: string;

@@ -1,6 +1,6 @@
 /**
- * Port: API keys: stored digests, roles, revocation and suspension. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: API keys: stored digests, roles, revocation and suspension. The row types live here with the
+ * interface; adapters/pg implements it.
  */
 import type { Role } from '../domain/principal';
 

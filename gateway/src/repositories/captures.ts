@@ -1,7 +1,8 @@
 /**
- * Port: EPCIS captures and their chunks: acceptance, progress and the outcome of each chunk. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: EPCIS captures and their chunks: acceptance, progress and the outcome of each chunk. The row types
+ * live here with the interface; adapters/pg implements it.
  */
+
 /** Life of a capture. */
 export type CaptureState = 'accepted' | 'processing' | 'done' | 'parked';
 

@@ -1,7 +1,8 @@
 /**
- * Port: Projection checkpoints: where each chain-event projection resumes. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Projection checkpoints: where each chain-event projection resumes. The row types live here with the
+ * interface; adapters/pg implements it.
  */
+
 /** Position of a projection in the chain: block number, and the last transaction applied in that block. */
 export interface ProjectionCheckpoint {
     readonly name: string;

@@ -1,6 +1,6 @@
 /**
- * Port: The gateway-side enterprise directory. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: The gateway-side enterprise directory. The row types live here with the interface; adapters/pg
+ * implements it.
  */
 import type { Enterprise } from '../domain/principal';
 

@@ -1,7 +1,8 @@
 /**
- * Port: Idempotency records of requests sent with an Idempotency-Key. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Idempotency records of requests sent with an Idempotency-Key. The row types live here with the
+ * interface; adapters/pg implements it.
  */
+
 /** What claiming a key found. */
 export type IdempotencyClaim =
     | { readonly kind: 'claimed' }

@@ -1,7 +1,8 @@
 /**
- * Port: The projection of the chain: items, their parties, events, transactions, EPCIS events and account movements. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: The projection of the chain: items, their parties, events, transactions, EPCIS events and account
+ * movements. The row types live here with the interface; adapters/pg implements it.
  */
+
 /** One `LedgerEvent` (one valid transaction) as projected. */
 export interface ProjectedTransaction {
     readonly txId: string;

@@ -1,7 +1,8 @@
 /**
- * Port: Bring-your-own-key signing sessions. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Bring-your-own-key signing sessions. The row types live here with the interface; adapters/pg
+ * implements it.
  */
+
 /** Where a session is. */
 export type SigningState = 'proposed' | 'endorsed' | 'committed' | 'failed';
 

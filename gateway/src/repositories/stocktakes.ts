@@ -1,7 +1,8 @@
 /**
- * Port: Stocktakes: sessions, read batches (idempotent by batch id), the counted set and the closing report. Row types live here with the
- * repository interface; adapters/pg implements it.
+ * Repository port: Stocktakes: sessions, read batches (idempotent by batch id), the counted set and the closing
+ * report. The row types live here with the interface; adapters/pg implements it.
  */
+
 /** Life of a stocktake: reads are taken while `open`; `closing` froze the counted set; `closed` has a report. */
 export type StocktakeStatus = 'open' | 'closing' | 'closed';
 

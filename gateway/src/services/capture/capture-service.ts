@@ -133,8 +133,11 @@ export function newCaptureService(deps: CaptureServiceDeps): CaptureService {
                 // The capture job names its own parks; a park by the queue itself (a lost worker) shows the queue's.
                 const job = await jobQueue.getJob(CAPTURE_QUEUE, id);
                 if (job?.state === 'parked') {
+                    // The job may have parked the capture (with its own reason) since the row was read: that reason
+                    // names the cause; the queue's wraps it or only says the attempts ran out.
+                    const again = await captures.find(id);
                     state = 'parked';
-                    parkReason = job.reason ?? 'attempts used up';
+                    parkReason = (again?.state === 'parked' ? again.parkReason : undefined) ?? job.reason ?? 'attempts used up';
                 }
             }
             const outcome: CaptureStatusView['outcome'] =

@@ -10,7 +10,7 @@ import {
   newInvalidTransition,
   newNotFound,
   parseErrorCode,
-} from '../../chaincode/src/errors';
+} from '@hainan/ledger-model';
 
 t.test('the set of codes is stable (renaming one breaks every client that reads it)', async (t) => {
   t.same(Object.values(ErrorCode).sort(), [

@@ -1,7 +1,7 @@
 // Proves the chaincode accepts only well-formed GS1 identifiers and ties each SGTIN to its one GTIN.
 // How: checks the domain test vector (SGTIN 0614141.812345.6789 = GTIN 80614141123458) and literal malformed identifiers.
 import t from 'tap';
-import { gs1CheckDigit, gtinOfSgtin, isValidGtin14, isValidLocation, parseSgtin } from '../../chaincode/src/domain/gs1';
+import { gs1CheckDigit, gtinOfSgtin, isValidGtin14, isValidLocation, parseSgtin } from '@hainan/ledger-model';
 
 t.test('the domain test vector: SGTIN urn:epc:id:sgtin:0614141.812345.6789 encodes GTIN 80614141123458', async (t) => {
   const sgtin = parseSgtin('urn:epc:id:sgtin:0614141.812345.6789');

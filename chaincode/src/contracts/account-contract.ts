@@ -5,15 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { newAccessDenied, newAlreadyExists, newInvalidArgument } from '../errors';
+import { int, isValidMonth, monthAfter, newAccessDenied, newAlreadyExists, newInvalidArgument, optStr, parseInstant, parseRequest, str, USCC } from '@hainan/ledger-model';
 import { encode, encodeToString } from '../ledger-codec';
-import { isValidMonth, monthAfter, parseInstant } from '../domain/time';
+import { recordDecision } from '../domain/decision';
 import type { Movement, MovementRecord, PeriodRecord } from '../domain/records';
-import { int, optStr, parseRequest, str, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise } from '../ledger/access';
-import { emit, parseSubmission } from '../ledger/posting';
+import { commit } from '../ledger/commit';
+import { parseSubmission } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -107,8 +107,7 @@ export class AccountContract extends LedgerContract {
     const balances = balancesOf(all.map((e) => e.value).filter((m) => m.period <= period));
     const snapshotHash = createHash('sha256').update(encode({ enterprise, period, balances })).digest('hex');
     const record: PeriodRecord = { enterprise, period, closedAt: ctx.txTime, closedBy: ctx.caller.id, snapshotHash, balances };
-    await ctx.store.put(KeyType.period, [enterprise, period], record);
-    await emit(ctx, { type: 'PERIOD_CLOSE', eventTime: ctx.txTime, items: [], movements: [], records: { period: record } });
+    await commit(ctx, recordDecision('PERIOD_CLOSE', ctx.txTime, 'period', { type: KeyType.period, attrs: [enterprise, period], value: record }));
     return encodeToString(record);
   }
 }

@@ -5,27 +5,25 @@
  * reinstate enterprises (the refusal itself is an access rule: ledger/access.ts).
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { newAlreadyExists, newInvalidArgument, newNotFound } from '../errors';
+import { bool, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
-import { MovementBatch, next } from '../domain/lifecycle';
 import { validateRuleSet, type CreditClass } from '../domain/rules';
 import type { KeyAttentionReason, PersonClass } from '../domain/credit';
+import { recordDecision } from '../domain/decision';
 import { verifyReveal } from '../domain/inspection';
-import { parseInstant } from '../domain/time';
 import { decideReinstatement, decideSuspension, type SuspensionRecord, type SuspensionTx } from '../domain/suspension';
-import { locationId } from '../domain/epcis';
-import { ENTERPRISE_ROLES, TERMINAL_STATUSES, type EnterpriseRecord, type EnterpriseRole, type ItemRecord, type PersonRecord, type SeedRecord } from '../domain/records';
-import { bool, list, oneOf, optStr, PERSON_CODE, itemIdOf, REF, str, unique, USCC } from '../domain/validate';
+import { decideSupervision, type SupervisionKind } from '../domain/supervision';
+import { ENTERPRISE_ROLES, type EnterpriseRecord, type EnterpriseRole, type PersonRecord, type SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
-import { BATCH_ITEMS_MAX, emit, parseSubmission, epcisBase, eventTimeOf, loadItems, postMovements, saveItems } from '../ledger/posting';
+import { commit } from '../ledger/commit';
+import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, loadItems, requireUnused, txOf } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
 const CLASSES: readonly CreditClass[] = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTENTION'];
 const REASONS: readonly KeyAttentionReason[] = ['REGULATOR_LOWEST_RATING', 'SMUGGLING_PENALTY', 'SERIOUS_DISHONESTY', 'OTHER'];
-const HEX64 = /^[0-9a-f]{64}$/;
 
 
 @Info({ title: 'customs', description: 'Customs supervision: enterprises, credit, rules, holds, inspection seeds' })
@@ -41,7 +39,7 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, 'register enterprises');
     const f = await parseSubmission(ctx, requestJson);
     const id = str(f, 'id', { pattern: USCC });
-    if (await ctx.store.get(KeyType.enterprise, [id])) throw newAlreadyExists(`enterprise ${id} is already registered`);
+    await requireUnused(ctx, KeyType.enterprise, [id], `enterprise ${id} is already registered`);
     const roles = list(f, 'roles', ENTERPRISE_ROLES.length, (v, i) => {
       if (typeof v !== 'string' || !ENTERPRISE_ROLES.includes(v as EnterpriseRole)) throw newInvalidArgument(`roles[${i}] must be one of ${ENTERPRISE_ROLES.join(', ')}`);
       return v as EnterpriseRole;
@@ -55,8 +53,7 @@ export class CustomsContract extends LedgerContract {
       registeredAt: ctx.txTime,
       credit: { class: 'WHITELIST', history: [] },
     };
-    await ctx.store.put(KeyType.enterprise, [id], record);
-    await emit(ctx, { type: 'ENTERPRISE', eventTime: ctx.txTime, items: [], movements: [], records: { enterprise: record } });
+    await commit(ctx, recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }));
     return encodeToString(record);
   }
 
@@ -83,8 +80,7 @@ export class CustomsContract extends LedgerContract {
     }
     credit.history = [...credit.history, { class: cls, ...(reason ? { reason } : {}), atIso: at, by: ctx.caller.id }];
     const record: EnterpriseRecord = { ...ent, credit };
-    await ctx.store.put(KeyType.enterprise, [ent.id], record);
-    await emit(ctx, { type: 'CREDIT', eventTime: at, items: [], movements: [], records: { enterprise: record } });
+    await commit(ctx, recordDecision('CREDIT', at, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }));
     return encodeToString(record);
   }
 
@@ -96,8 +92,7 @@ export class CustomsContract extends LedgerContract {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
     const record: EnterpriseRecord = { ...ent, credit: { ...ent.credit, regulatorRatingLowest: bool(f, 'lowest') } };
-    await ctx.store.put(KeyType.enterprise, [ent.id], record);
-    await emit(ctx, { type: 'CREDIT', eventTime: ctx.txTime, items: [], movements: [], records: { enterprise: record } });
+    await commit(ctx, recordDecision('CREDIT', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }));
     return encodeToString(record);
   }
 
@@ -114,8 +109,7 @@ export class CustomsContract extends LedgerContract {
     const person = (await ctx.store.get<PersonRecord>(KeyType.person, [personCode])) ?? { personCode, departureObligations: [], departures: [] };
     const history = [...(person.credit?.history ?? []), { class: cls, atIso: at, by: ctx.caller.id, ...(reason ? { reason } : {}) }];
     person.credit = { class: cls, history, ...(cls === 'KEY_ATTENTION' ? { listedAtIso: at } : {}), ...(reason ? { reason } : {}) };
-    await ctx.store.put(KeyType.person, [personCode], person);
-    await emit(ctx, { type: 'PERSON_CREDIT', eventTime: at, items: [], movements: [], records: { person } });
+    await commit(ctx, recordDecision('PERSON_CREDIT', at, 'person', { type: KeyType.person, attrs: [personCode], value: person }));
     return encodeToString(person);
   }
 
@@ -126,8 +120,7 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, 'set rules');
     const rules = validateRuleSet(await parseSubmission(ctx, requestJson));
     const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
-    await ctx.store.put(KeyType.rules, [key], rules);
-    await emit(ctx, { type: 'RULES', eventTime: ctx.txTime, items: [], movements: [], records: { rules } });
+    await commit(ctx, recordDecision('RULES', ctx.txTime, 'rules', { type: KeyType.rules, attrs: [key], value: rules }));
     return encodeToString(rules);
   }
 
@@ -152,49 +145,14 @@ export class CustomsContract extends LedgerContract {
     return this.#supervise(ctx, requestJson, 'SEIZURE');
   }
 
-  async #supervise(ctx: TraceContext, requestJson: string, kind: 'HOLD' | 'RELEASE' | 'SEIZURE'): Promise<string> {
+  async #supervise(ctx: TraceContext, requestJson: string, kind: SupervisionKind): Promise<string> {
     requireCustoms(ctx, kind === 'HOLD' ? 'hold goods' : kind === 'RELEASE' ? 'release goods' : 'seize goods');
     const f = await parseSubmission(ctx, requestJson);
     const { iso: eventTime } = eventTimeOf(ctx, f);
     const reason = kind === 'RELEASE' ? optStr(f, 'reason', { maxLength: 200 }) ?? 'released' : str(f, 'reason', { maxLength: 200 });
-    const ids = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf);
-    const batch = new MovementBatch();
-    const items: ItemRecord[] = [];
-    for (const item of await loadItems(ctx, ids)) {
-      if (TERMINAL_STATUSES.includes(item.status)) throw newInvalidArgument(`${item.sgtin} is ${item.status}: its chain has ended`);
-      let after: ItemRecord;
-      if (kind === 'HOLD') {
-        if (item.hold) throw newInvalidArgument(`${item.sgtin} is already held since ${item.hold.heldAt}`);
-        after = next(item, { hold: { reason, heldAt: eventTime, by: ctx.caller.id } }, eventTime, ctx.txId);
-      } else {
-        if (!item.hold) throw newInvalidArgument(`${item.sgtin} is not held`);
-        const { hold: _released, ...rest } = item;
-        after = next(rest as ItemRecord, kind === 'SEIZURE' ? { status: 'SEIZED' } : {}, eventTime, ctx.txId);
-      }
-      batch.add(item, after);
-      items.push(after);
-    }
-    unique(items.map((i) => i.sgtin), 'item');
-    await saveItems(ctx, items);
-    const movements = await postMovements(ctx, batch, kind, eventTime);
-    await emit(ctx, {
-      type: kind,
-      eventTime,
-      items,
-      movements,
-      epcis: [
-        {
-          type: 'ObjectEvent',
-          ...epcisBase(ctx, eventTime, optStr(f, 'eventId', { maxLength: 200 })),
-          action: 'OBSERVE',
-          epcList: items.map((i) => i.sgtin),
-          bizStep: kind === 'RELEASE' ? 'inspecting' : 'holding',
-          disposition: kind === 'HOLD' ? 'non_sellable_other' : kind === 'SEIZURE' ? 'unavailable' : 'active',
-          bizLocation: { id: locationId(items[0]!.location) },
-          'hn:reason': reason,
-        },
-      ],
-    });
+    const items = await loadItems(ctx, list(f, 'items', BATCH_ITEMS_MAX, itemIdOf));
+    const req = { kind, reason, by: ctx.caller.id, eventTime, eventId: eventIdOf(f) };
+    const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx)));
     return encodeToString({ txId: ctx.txId, items: items.length, movements });
   }
 
@@ -233,8 +191,7 @@ export class CustomsContract extends LedgerContract {
 
   /** The one place a suspension decision is written: its key and the transaction's ledger event. */
   async #commitSuspension(ctx: TraceContext, record: SuspensionRecord, type: 'SUSPENSION' | 'REINSTATEMENT'): Promise<string> {
-    await ctx.store.put(KeyType.suspension, [record.enterprise], record);
-    await emit(ctx, { type, eventTime: ctx.txTime, items: [], movements: [], records: { suspension: record } });
+    await commit(ctx, recordDecision(type, ctx.txTime, 'suspension', { type: KeyType.suspension, attrs: [record.enterprise], value: record }));
     return encodeToString(record);
   }
 
@@ -245,14 +202,13 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, 'commit inspection seeds');
     const f = await parseSubmission(ctx, requestJson);
     const seedId = str(f, 'seedId', { pattern: REF });
-    if (await ctx.store.get(KeyType.seed, [seedId])) throw newAlreadyExists(`seed ${seedId} already committed`);
+    await requireUnused(ctx, KeyType.seed, [seedId], `seed ${seedId} already committed`);
     const validFrom = new Date(parseInstant(str(f, 'validFrom'))).toISOString();
     const validTo = new Date(parseInstant(str(f, 'validTo'))).toISOString();
     if (validTo <= validFrom) throw newInvalidArgument('validTo must be after validFrom');
     if (validFrom < ctx.txTime) throw newInvalidArgument('a seed must be committed before the period it covers starts');
     const record: SeedRecord = { seedId, commitment: str(f, 'commitment', { pattern: HEX64 }), validFrom, validTo, committedAt: ctx.txTime };
-    await ctx.store.put(KeyType.seed, [seedId], record);
-    await emit(ctx, { type: 'SEED_COMMIT', eventTime: ctx.txTime, items: [], movements: [], records: { seed: record } });
+    await commit(ctx, recordDecision('SEED_COMMIT', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: record }));
     return encodeToString(record);
   }
 
@@ -270,8 +226,7 @@ export class CustomsContract extends LedgerContract {
     const seed = str(f, 'seed', { pattern: /^[0-9a-f]{32,128}$/ });
     if (!verifyReveal(record.commitment, seed)) throw newInvalidArgument(`seed does not match the commitment of ${seedId}`);
     const revealed: SeedRecord = { ...record, seed, revealedAt: ctx.txTime };
-    await ctx.store.put(KeyType.seed, [seedId], revealed);
-    await emit(ctx, { type: 'SEED_REVEAL', eventTime: ctx.txTime, items: [], movements: [], records: { seed: revealed } });
+    await commit(ctx, recordDecision('SEED_REVEAL', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: revealed }));
     return encodeToString(revealed);
   }
 }

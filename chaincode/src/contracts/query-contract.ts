@@ -5,21 +5,19 @@
  * that anyone can re-check once customs reveals the seed.
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { newAccessDenied, newNotFound } from '../errors';
+import { int, newAccessDenied, newNotFound, optStr, parseRequest, PERSON_CODE, REF, shanghaiYear, str, USCC } from '@hainan/ledger-model';
 import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
 import { isSelected, selectionDraw } from '../domain/inspection';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
-import { shanghaiYear } from '../domain/time';
 import type { EpcisEvent } from '../domain/epcis';
 import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
-import { int, optStr, parseRequest, PERSON_CODE, REF, str, USCC } from '../domain/validate';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
-import { ledgerRuleSets, resolveSgtin, rulesAt } from '../ledger/posting';
-import { banUntil, quotaUsedFen } from './sale-contract';
+import { ledgerRuleSets, quotaUsedFen, resolveSgtin, rulesAt } from '../ledger/posting';
+import { banUntil } from '../domain/sale';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 

@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { CreditClass, RuleSet } from './rules';
-import { addYearsMs, parseInstant } from './time';
+import { addYearsMs, parseInstant } from '@hainan/ledger-model';
 
 /**
  * Why an enterprise is on the key-attention list, which decides how it leaves it: a lowest industry credit rating

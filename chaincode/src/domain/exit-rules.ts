@@ -4,10 +4,9 @@
  *
  * Ratios are compared in exact integer arithmetic: at the 30.00% boundary a float ratio could land on either side.
  */
-import { ChaincodeError, ErrorCode } from '../errors';
+import { ChaincodeError, ErrorCode, isValidMonth, monthAfter, parseInstant } from '@hainan/ledger-model';
 import { formatFen, requireFen } from './money';
 import type { CreditClass, RuleSet } from './rules';
-import { isValidMonth, monthAfter, parseInstant } from './time';
 
 /** The customs regimes of goods that leave through the second line. */
 export type GoodsKind = 'ZERO_TARIFF' | 'BONDED' | 'PROCESSED';

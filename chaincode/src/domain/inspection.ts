@@ -7,7 +7,7 @@
  * reveals the seed anyone can check it matches the commitment and recompute every selection.
  */
 import { createHash } from 'node:crypto';
-import { ChaincodeError, ErrorCode } from '../errors';
+import { ChaincodeError, ErrorCode } from '@hainan/ledger-model';
 
 /**
  * Fewest seed bytes: a short seed could be found by trying every value against the public commitment, which would

@@ -5,7 +5,7 @@
  * difference between an item's book line before and after a transition, and the books equal the items by
  * construction.
  */
-import { ChaincodeError, ErrorCode, newInvalidTransition, newNotFound } from '../errors';
+import { ChaincodeError, ErrorCode, newInvalidTransition, newNotFound } from '@hainan/ledger-model';
 import type { ItemRecord, ItemStatus, Movement } from './records';
 
 /** The book line an item counts on, or undefined when it is on no book. */

@@ -4,7 +4,7 @@
  * Floats cannot hold 0.01 exactly and could round differently along two code paths, so every amount on the ledger
  * is a safe integer number of fen, and ratios are integer basis points.
  */
-import { ChaincodeError, ErrorCode } from '../errors';
+import { ChaincodeError, ErrorCode } from '@hainan/ledger-model';
 
 /**
  * Checks that an argument is an amount of money: a non-negative safe integer number of fen.

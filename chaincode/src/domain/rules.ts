@@ -6,9 +6,8 @@
  * are rule sets with an `effectiveFrom` instant rather than constants: customs appends new sets to the ledger with
  * SetRules, and the defaults below apply until it does.
  */
-import { ChaincodeError, ErrorCode } from '../errors';
+import { ChaincodeError, ErrorCode, parseInstant, PORT_CODE } from '@hainan/ledger-model';
 import type { ProductCategory } from './sale-rules';
-import { parseInstant } from './time';
 
 /** Enterprise credit classes at the second line. Persons use the subset `WHITELIST | KEY_ATTENTION`. */
 export type CreditClass = 'AEO_ADVANCED' | 'WHITELIST' | 'KEY_ATTENTION';
@@ -174,8 +173,6 @@ export function ruleSetAt(ledgerSets: readonly RuleSet[], eventTimeIso: string):
 
 /** Longest list of ports a rule set may name; there are ten today. */
 const PORTS_MAX = 100;
-/** Port codes are stable upper-case identifiers such as `HAIKOU_MEILAN_AIRPORT`. */
-const PORT_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Latest day of the month a declaration may fall due on, so that every month, February too, has that day. */
 const DECLARATION_DUE_DAY_MAX = 28;
 /** 100.00%, the most a rate in basis points can be. */

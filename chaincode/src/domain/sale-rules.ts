@@ -5,12 +5,21 @@
  * Pure: the contract reads the person's quota usage, ban and the rule set from the ledger, passes them in, and
  * writes what {@link checkSale} decides. The quota itself never refuses a sale; the part above it is taxable.
  */
-import { PRODUCT_CATEGORIES, type ProductCategory } from '@hainan/ledger-model';
-import { ChaincodeError, ErrorCode } from '../errors';
-import { parseSgtin } from './gs1';
+import {
+  addDaysMs,
+  addYearsMs,
+  ageOn,
+  ChaincodeError,
+  ErrorCode,
+  parseInstant,
+  parseSgtin,
+  PRODUCT_CATEGORIES,
+  type ProductCategory,
+  shanghaiDate,
+  toShanghaiIso,
+} from '@hainan/ledger-model';
 import { formatFen, requireFen } from './money';
 import type { RuleSet } from './rules';
-import { addDaysMs, addYearsMs, ageOn, parseInstant, shanghaiDate, toShanghaiIso } from './time';
 
 /** What a sold item is, as far as the per-purchase limits and pick-up lists care (one list, in @hainan/ledger-model). */
 export type { ProductCategory } from '@hainan/ledger-model';

@@ -7,8 +7,7 @@
  * ahead so that customs can announce it. Reinstatement ends it (or cancels a scheduled one); the record keeps every
  * step in `history`, and the key's ledger history keeps every version.
  */
-import { ChaincodeError, ErrorCode, newInvalidArgument } from '../errors';
-import { parseInstant } from './time';
+import { ChaincodeError, ErrorCode, newInvalidArgument, parseInstant } from '@hainan/ledger-model';
 
 /** How far before the transaction time an effective time may lie: client clocks drift, but a back-dated suspension
  * would claim to have refused transactions the chain already accepted. */

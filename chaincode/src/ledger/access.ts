@@ -4,7 +4,7 @@
  * registered for the caller's MSP. Every denial has its code. A caller whose enterprise customs suspended is refused
  * before any contract looks at its request ({@link refuseSuspendedCaller}, run before every ledger transaction).
  */
-import { ChaincodeError, ErrorCode, newAccessDenied } from '../errors';
+import { ChaincodeError, ErrorCode, newAccessDenied } from '@hainan/ledger-model';
 import type { EnterpriseRecord, EnterpriseRole } from '../domain/records';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import { KeyType } from './keys';

@@ -4,11 +4,12 @@
  * transaction, a suspended enterprise is refused (access.ts), in this one place for every contract.
  */
 import { Contract } from 'fabric-contract-api';
+import { LEDGER_EVENT_NAME, LEDGER_EVENT_VERSION } from '@hainan/ledger-model';
 import { callerOf } from '../caller';
 import { encode } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { groupItems } from './item-groups';
-import { LEDGER_EVENT_NAME, LEDGER_EVENT_VERSION, TraceContext } from './trace-context';
+import { TraceContext } from './trace-context';
 import { LedgerStore } from './store';
 import { refuseSuspendedCaller } from './access';
 

@@ -1,19 +1,29 @@
 /**
- * What every state-changing transaction does around its decision: read the event time and the rules in force
- * at it, resolve item ids, post account movements (refusing closed periods), write items, and record the
- * transaction's EPCIS event and chaincode event.
+ * What every state-changing transaction does before its decision: claim the submission id, read the event time and
+ * the rules in force at it, refuse a reused record id, and load items by id (SGTIN or traceability code). Writing is
+ * ledger/commit.ts's.
  */
-import { decodeEventTime, ITEMS_PER_TRANSACTION_MAX, type TxClock } from '@hainan/ledger-model';
-import { ChaincodeError, ErrorCode, newInvalidArgument, newNotFound } from '../errors';
-import { shanghaiMonth } from '../domain/time';
+import {
+  ChaincodeError,
+  decodeEventTime,
+  ErrorCode,
+  ITEMS_PER_TRANSACTION_MAX,
+  newAlreadyExists,
+  newInvalidArgument,
+  newNotFound,
+  optStr,
+  parseRequest,
+  parseSgtin,
+  TRACE_CODE,
+  unique,
+  type Fields,
+  type TxClock,
+} from '@hainan/ledger-model';
 import { ruleSetAt, RuleSet } from '../domain/rules';
-import { parseSgtin } from '../domain/gs1';
-import { eventIdOf, type EpcisEvent } from '../domain/epcis';
-import type { ItemRecord, MovementRecord, PeriodRecord } from '../domain/records';
-import { MovementBatch } from '../domain/lifecycle';
-import { Fields, optStr, parseRequest, TRACE_CODE } from '../domain/validate';
+import type { Loaded, Tx } from '../domain/decision';
+import type { ItemRecord } from '../domain/records';
 import { KeyType } from './keys';
-import type { LedgerEventPayload, TraceContext } from './trace-context';
+import type { TraceContext } from './trace-context';
 
 /** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...): one limit, in the ledger model. */
 export const BATCH_ITEMS_MAX = ITEMS_PER_TRANSACTION_MAX;
@@ -109,46 +119,33 @@ export function loadItems(ctx: TraceContext, ids: readonly string[]): Promise<It
   return inOrder(ids, (id) => loadItem(ctx, id));
 }
 
-/** Writes items. */
-export async function saveItems(ctx: TraceContext, items: readonly ItemRecord[]): Promise<void> {
-  await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
+/** Loads items by id, in order, refusing absent ones (NOT_FOUND, the first in order) and an item named twice. */
+export async function loadAll(ctx: TraceContext, ids: readonly string[]): Promise<ItemRecord[]> {
+  const items = await loadItems(ctx, ids);
+  unique(items.map((i) => i.sgtin), 'item');
+  return items;
 }
 
-/**
- * Posts net account movements as unique append-only keys, after checking that no touched enterprise has closed
- * the period of the event time.
- */
-export async function postMovements(ctx: TraceContext, batch: MovementBatch, eventType: string, eventTimeIso: string): Promise<MovementRecord[]> {
-  const movements = batch.movements();
-  const period = shanghaiMonth(eventTimeIso);
-  const checked = new Set<string>();
-  for (const m of movements) {
-    if (checked.has(m.enterprise)) continue;
-    checked.add(m.enterprise);
-    const closed = await ctx.store.get<PeriodRecord>(KeyType.period, [m.enterprise, period]);
-    if (closed) {
-      throw new ChaincodeError(ErrorCode.PERIOD_CLOSED, `enterprise ${m.enterprise} closed period ${period} at ${closed.closedAt}; event time ${eventTimeIso} falls into it`);
-    }
-  }
-  const records: MovementRecord[] = movements.map((m) => ({ ...m, txId: ctx.txId, eventType, eventTime: eventTimeIso, period }));
-  await inOrder(records, (r) => ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r));
-  return records;
+/** Loads items by id, in order, keeping a refusal in place of an absent item for the decision to raise. */
+export function loadItemsDeferred(ctx: TraceContext, ids: readonly string[]): Promise<Loaded<ItemRecord>[]> {
+  return inOrder(ids, (id) => loadItem(ctx, id).catch((err: unknown) => {
+    if (err instanceof ChaincodeError) return err;
+    throw err;
+  }));
 }
 
-/** Records the transaction's EPCIS event (if any) and sets its chaincode event. */
-export async function emit(ctx: TraceContext, payload: Omit<LedgerEventPayload, 'txId' | 'recordTime' | 'actor'>): Promise<LedgerEventPayload> {
-  const full: LedgerEventPayload = {
-    txId: ctx.txId,
-    recordTime: ctx.txTime,
-    actor: { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId },
-    ...payload,
-  };
-  for (const [i, e] of (full.epcis ?? []).entries()) await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
-  ctx.ledgerEvent = full;
-  return full;
+/** Refuses (ALREADY_EXISTS) a record id already on the ledger: a sale, an exit, a processing... */
+export async function requireUnused(ctx: TraceContext, type: string, attrs: readonly string[], refusal: string): Promise<void> {
+  if (await ctx.store.get(type, attrs)) throw newAlreadyExists(refusal);
 }
 
-/** Common EPCIS fields of a transaction's event. */
-export function epcisBase(ctx: TraceContext, eventTimeIso: string, eventId?: string): Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'> {
-  return { eventID: eventId ?? eventIdOf(ctx.txId), eventTime: eventTimeIso, eventTimeZoneOffset: '+08:00', recordTime: ctx.txTime };
+/** The transaction a decision is made in. */
+export function txOf(ctx: TraceContext): Tx {
+  return { id: ctx.txId, iso: ctx.txTime, ms: ctx.txMs };
+}
+
+/** Sum of the duty-free amounts a person used in a Shanghai calendar year. */
+export async function quotaUsedFen(ctx: TraceContext, personCode: string, year: number): Promise<number> {
+  const entries = await ctx.store.scan<{ dutyFreeFen: number }>(KeyType.quota, [personCode, String(year)]);
+  return entries.reduce((sum, e) => sum + e.value.dutyFreeFen, 0);
 }

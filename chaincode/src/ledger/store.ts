@@ -2,9 +2,9 @@
  * Typed access to the world state through the one codec. Writes are also kept in a per-transaction overlay,
  * because Fabric has no read-your-own-writes and a batch transaction must see what it already changed.
  */
+import { newInvalidArgument } from '@hainan/ledger-model';
 import type { ChaincodeStub } from 'fabric-shim-api';
 import { decode, encode } from '../ledger-codec';
-import { newInvalidArgument } from '../errors';
 
 /** Most entries a single scan may return, so no query can exhaust the peer or the endorser. */
 export const SCAN_LIMIT = 100_000;

@@ -3,36 +3,24 @@
  * clock), typed state access, and the one chaincode event the transaction will emit.
  */
 import { Context } from 'fabric-contract-api';
+import type { LedgerEventPayload as OnChainPayload } from '@hainan/ledger-model';
 import type { Caller } from '../caller';
 import type { EpcisEvent } from '../domain/epcis';
 import type { ItemRecord, MovementRecord } from '../domain/records';
 import { LedgerStore } from './store';
 
-/** Name of the one chaincode event every state-changing transaction emits. */
-export const LEDGER_EVENT_NAME = 'LedgerEvent';
 /**
- * Version of the event payload on the chain. 2: items travel as `itemGroups` (item-groups.ts) instead of
- * `items`; a payload without `v` is version 1 and lists `items` whole. Followers read both.
+ * The chaincode event as a transaction builds it: the chain's payload (@hainan/ledger-model's LedgerEventPayload)
+ * with the chaincode's own records, and the items listed whole; ledger-contract.ts groups them for the chain.
  */
-export const LEDGER_EVENT_VERSION = 2;
-
-/** Payload of the chaincode event: everything a follower needs to update its projection. */
-export interface LedgerEventPayload {
-  txId: string;
-  /** Transaction type, e.g. ENTRY, SHIPMENT, SALE, EXIT, PERIOD_CLOSE. */
-  type: string;
-  eventTime: string;
-  recordTime: string;
-  actor: { mspId: string; enterpriseId: string | null };
+export type LedgerEventPayload = Omit<OnChainPayload, 'v' | 'items' | 'itemGroups' | 'movements' | 'epcis'> & {
   /** Every item the transaction changed, as it is now. */
   items: ItemRecord[];
   /** Every account movement the transaction posted. */
   movements: MovementRecord[];
   /** The EPCIS events of the transaction (goods events; usually one). */
   epcis?: EpcisEvent[];
-  /** Other records written (sale, exit, declaration, period, enterprise, rules, stocktake ...). */
-  records?: Record<string, unknown>;
-}
+};
 
 /** Context with what every traceability transaction needs. */
 export class TraceContext extends Context {

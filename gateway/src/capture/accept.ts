@@ -13,7 +13,7 @@ import { problemFromChaincodeCode } from '../ledger-error';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
-import { canonicalEventId } from './event-hash';
+import { canonicalEventId, eventHashContext } from './event-hash';
 import { isRefusal, mapEvent } from './event-mapping';
 import { ledgerRuleRefusal } from './ledger-rules';
 
@@ -92,8 +92,9 @@ export async function acceptCapture(captures: CapturesRepository, principal: Pri
     let itemCount = 0;
     const now = Date.now();
     const clock = { ms: now, iso: new Date(now).toISOString() };
+    const hashContext = eventHashContext(doc); // the document's namespaces and vocabulary take part in each event's hash
     for (const [index, event] of events.entries()) {
-        const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event);
+        const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event, hashContext);
         if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
         seen.add(eventID);
         const step = mapEvent(event);

@@ -1,78 +1,20 @@
 /**
- * Turns the chaincode's `LedgerEvent` payloads (chaincode/src/ledger/trace-context.ts) into projection rows. Pure:
- * no database, no Fabric. The shapes below are the minimal local view of the chaincode's records that the
- * projection reads (kysely style: the gateway does not import the chaincode's types).
+ * Turns the chaincode's `LedgerEvent` payloads into projection rows. Pure: no database, no Fabric. The event's name,
+ * version and shapes are @hainan/ledger-model's (ledger-event.ts), re-exported here for the projection's modules.
  */
 import type { ProjectedEpcisEvent, ProjectedItem, ProjectedItemEvent, ProjectedMovement, ProjectedParty, ProjectedTransaction, ProjectionBatch } from '../repositories/projection';
 import { sha256Hex } from './canonical-json';
+import type { LedgerEpcisEvent, LedgerEventPayload, LedgerItem, LedgerItemGroup } from '@hainan/ledger-model';
 
-/** The chaincode event name of every state-changing transaction. */
-export const LEDGER_EVENT_NAME = 'LedgerEvent';
-
-/** The parts of an ItemRecord the projection reads; the whole record is kept as JSON. */
-export interface LedgerItem {
-    sgtin: string;
-    product: { gtin: string };
-    regime: string;
-    traceCode?: string;
-    status: string;
-    holder: string;
-    location: string;
-    transit?: { to: string };
-    hold?: unknown;
-    lastEventTime: string;
-    lastTxId: string;
-}
-
-/** The parts of an EPCIS 2.0 event the projection indexes. */
-export interface LedgerEpcisEvent {
-    eventID: string;
-    eventTime: string;
-    bizStep?: string;
-    bizLocation?: { id: string };
-    epcList?: string[];
-    inputEPCList?: string[];
-    outputEPCList?: string[];
-    childEPCs?: string[];
-    [member: string]: unknown;
-}
-
-/** A MovementRecord. */
-export interface LedgerMovement {
-    enterprise: string;
-    gtin: string;
-    regime: string;
-    location: string;
-    qty: number;
-    txId: string;
-    eventType: string;
-    eventTime: string;
-    period: string;
-}
-
-/** Items equal apart from their SGTIN, as payload version 2 carries them (chaincode/src/ledger/item-groups.ts). */
-export interface LedgerItemGroup {
-    record: Omit<LedgerItem, 'sgtin'> & Record<string, unknown>;
-    sgtins: string[];
-}
-
-/** The `LedgerEvent` payload, as it is on the chain (the projection keeps it byte-for-byte verifiable). */
-export interface LedgerEventPayload {
-    /** Absent: version 1, with `items`. 2: with `itemGroups`. */
-    v?: number;
-    txId: string;
-    type: string;
-    eventTime: string;
-    recordTime: string;
-    actor: { mspId: string; enterpriseId: string | null };
-    /** Version 1: every item the transaction changed, as it now is. */
-    items?: LedgerItem[];
-    /** Version 2: the same items, grouped; see {@link itemsOf}. */
-    itemGroups?: LedgerItemGroup[];
-    movements: LedgerMovement[];
-    epcis?: LedgerEpcisEvent[];
-    records?: Record<string, unknown>;
-}
+export {
+    LEDGER_EVENT_NAME,
+    LEDGER_EVENT_VERSION,
+    type LedgerEpcisEvent,
+    type LedgerEventPayload,
+    type LedgerItem,
+    type LedgerItemGroup,
+    type LedgerMovement,
+} from '@hainan/ledger-model';
 
 /** One delivered chaincode event with its place in the chain. */
 export interface PositionedEvent {

@@ -13,3 +13,5 @@ export * from './backoff';
 export * from './time';
 export * from './fields';
 export * from './goods-requests';
+export * from './gs1-uri';
+export * from './ledger-event';

@@ -1,7 +1,7 @@
 // Proves second-line exit rules decide exactly at their boundaries: 30.00% value added, the ten ports, batch exit by credit class and declaration due date, one month per declaration.
 // How: literal amounts one fen either side of 30%, instants one ms either side of the 25th's end, and December/January batch sets, with the default rules.
 import t from 'tap';
-import { ErrorCode } from '../../../chaincode/src/errors';
+import { ErrorCode } from '@hainan/ledger-model';
 import { ruleSetAt } from '../../../chaincode/src/domain/rules';
 import {
   checkBatchExit,

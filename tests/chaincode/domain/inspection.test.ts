@@ -2,7 +2,7 @@
 // How: a fixed seed and golden values, rates 0 and 10000 over many ids, the observed rate over 20,000 fake transaction ids, and reveals of right and wrong seeds.
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
-import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
+import { ChaincodeError, ErrorCode } from '@hainan/ledger-model';
 import { isSelected, seedCommitment, selectionDraw, verifyReveal } from '../../../chaincode/src/domain/inspection';
 
 function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): void {

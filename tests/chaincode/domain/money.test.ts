@@ -1,7 +1,7 @@
 // Proves amounts of money are accepted only as non-negative integer fen and are written for people without float rounding.
 // How: literal good and bad amounts through requireFen, and boundary amounts through formatFen.
 import t from 'tap';
-import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
+import { ChaincodeError, ErrorCode } from '@hainan/ledger-model';
 import { formatFen, requireFen } from '../../../chaincode/src/domain/money';
 
 t.test('requireFen accepts non-negative safe integers only, naming the argument and value', async (t) => {

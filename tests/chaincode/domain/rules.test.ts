@@ -1,7 +1,7 @@
 // Proves each event is judged by the rule set in force at its own time (defaults until customs writes its own) and that SetRules accepts only complete, sane rule sets.
 // How: looks up rules at instants around 2025-11-01 and around ledger sets' start times, and feeds validateRuleSet the defaults and literal broken variants.
 import t from 'tap';
-import { ErrorCode } from '../../../chaincode/src/errors';
+import { ErrorCode } from '@hainan/ledger-model';
 import { DEFAULT_RULE_SETS, type RuleSet, ruleSetAt, validateRuleSet } from '../../../chaincode/src/domain/rules';
 import { throwsCode } from './helpers/throws-code';
 

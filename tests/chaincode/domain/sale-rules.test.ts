@@ -1,7 +1,7 @@
 // Proves the duty-free sale rules refuse exactly what the policy forbids (age, ticket, ban, per-purchase limits, pick-up modes) and split the price at the annual quota without refusing.
 // How: one valid sale built per test with the default rules in force at its time, varied one value across each boundary (one fen, one piece, one ml, one ms).
 import t from 'tap';
-import { ErrorCode } from '../../../chaincode/src/errors';
+import { ErrorCode } from '@hainan/ledger-model';
 import { ruleSetAt } from '../../../chaincode/src/domain/rules';
 import {
   checkSale,

@@ -1,11 +1,12 @@
 // Proves chaincode time rules read ISO-8601 instants strictly and do Asia/Shanghai calendar arithmetic (years, ages, months) right at the boundaries.
 // How: literal instants around midnight, year ends and 29 February, plus a cross-check of the integer calendar against Date's UTC getters shifted by +8 h.
 import t, { type Test } from 'tap';
-import { ChaincodeError, ErrorCode } from '../../../chaincode/src/errors';
 import {
   addDaysMs,
   addYearsMs,
   ageOn,
+  ChaincodeError,
+  ErrorCode,
   isValidMonth,
   monthAfter,
   parseInstant,
@@ -14,7 +15,7 @@ import {
   shanghaiYear,
   startOfShanghaiYear,
   toShanghaiIso,
-} from '../../../chaincode/src/domain/time';
+} from '@hainan/ledger-model';
 
 function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): void {
   try {

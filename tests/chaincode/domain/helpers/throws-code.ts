@@ -1,6 +1,6 @@
 /** Shared assertion for the domain tests: a call fails with a ChaincodeError whose message starts with its stable code. */
 import type { Test } from 'tap';
-import { ChaincodeError, type ErrorCode } from '../../../../chaincode/src/errors';
+import { ChaincodeError, type ErrorCode } from '@hainan/ledger-model';
 
 /** Asserts `fn` throws a ChaincodeError with `code`; returns the message (empty when it did not throw). */
 export function throwsCode(t: Test, fn: () => unknown, code: ErrorCode, label?: string): string {

@@ -1,0 +1,56 @@
+/**
+ * The one place a transaction's decision reaches the ledger: records, item states, private data, account movements,
+ * EPCIS events, and the chaincode event (the LedgerEvent, set on the context and emitted after the transaction).
+ * Every check of the request is the decision's (domain/); the only refusal here is the ledger's own: no movement
+ * may fall into a period an enterprise has closed (PERIOD_CLOSED), checked before anything is written.
+ */
+import { ChaincodeError, ErrorCode, shanghaiMonth } from '@hainan/ledger-model';
+import type { Decision } from '../domain/decision';
+import type { MovementRecord, PeriodRecord } from '../domain/records';
+import { KeyType } from './keys';
+import { inOrder } from './posting';
+import type { LedgerEventPayload, TraceContext } from './trace-context';
+
+/**
+ * Writes a decision and sets the transaction's ledger event.
+ *
+ * @returns the posted movements (the transactions return them to their caller)
+ * @throws ChaincodeError PERIOD_CLOSED when a touched enterprise closed the period of the event time
+ */
+export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRecord[]> {
+  const period = shanghaiMonth(d.eventTime);
+  const movements: MovementRecord[] = (d.movements ?? []).map((m) => ({ ...m, txId: ctx.txId, eventType: d.type, eventTime: d.eventTime, period }));
+  await refuseClosedPeriods(ctx, movements, d.eventTime);
+  for (const w of d.writes ?? []) await ctx.store.put(w.type, w.attrs, w.value);
+  const items = d.items ?? [];
+  await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
+  for (const p of d.privateWrites ?? []) await ctx.stub.putPrivateData(p.collection, p.key, Buffer.from(p.text));
+  await inOrder(movements, (r) => ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r));
+  for (const [i, e] of (d.epcis ?? []).entries()) await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
+  const event: LedgerEventPayload = {
+    txId: ctx.txId,
+    recordTime: ctx.txTime,
+    actor: { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId },
+    type: d.type,
+    eventTime: d.eventTime,
+    items: [...items],
+    movements,
+    ...(d.records === undefined ? {} : { records: d.records }),
+    ...(d.epcis === undefined ? {} : { epcis: [...d.epcis] }),
+  };
+  ctx.ledgerEvent = event;
+  return movements;
+}
+
+/** Refuses movements of an enterprise into a period it has closed (one read per enterprise touched). */
+async function refuseClosedPeriods(ctx: TraceContext, movements: readonly MovementRecord[], eventTimeIso: string): Promise<void> {
+  const checked = new Set<string>();
+  for (const m of movements) {
+    if (checked.has(m.enterprise)) continue;
+    checked.add(m.enterprise);
+    const closed = await ctx.store.get<PeriodRecord>(KeyType.period, [m.enterprise, m.period]);
+    if (closed) {
+      throw new ChaincodeError(ErrorCode.PERIOD_CLOSED, `enterprise ${m.enterprise} closed period ${m.period} at ${closed.closedAt}; event time ${eventTimeIso} falls into it`);
+    }
+  }
+}

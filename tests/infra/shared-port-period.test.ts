@@ -1,7 +1,7 @@
-// Proves there is one port-code, account-period and calendar-date grammar: the step routes' schemas (PortCode, the
-// declaration's Period, the buyer's BirthDate) and the account routes' period-close path (AccountPeriod), compiled by
-// Fastify's ajv as the routes are, accept exactly what @hainan/ledger-model's PORT_CODE, PERIOD and CALENDAR_DATE accept,
-// on shared vectors (a 40 vs a 41 character port, months 00 and 13, a one-digit month, ...).
+// Proves there is one port-code, account-period and calendar-date grammar: the step routes' schemas (PortCode, a rule
+// set's second-line ports, the declaration's Period, the buyer's BirthDate) and the account routes' period-close path
+// (AccountPeriod), compiled by Fastify's ajv as the routes are, accept exactly what @hainan/ledger-model's PORT_CODE,
+// PERIOD and CALENDAR_DATE accept, on shared vectors (a 40 vs a 41 character port, months 00 and 13, a one-digit month).
 // How: each consumer's schema is put behind a throwaway route and every vector is posted to it; its verdict is compared
 // with the model pattern's.
 import t from 'tap';
@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { CALENDAR_DATE, PERIOD, PORT_CODE } from '@hainan/ledger-model';
 import { AccountPeriod } from '../../gateway/src/routes/accounts/schema';
-import { BirthDate, Period, PortCode } from '../../gateway/src/routes/steps/schema';
+import { BirthDate, Period, PortCode, RuleSetBody } from '../../gateway/src/routes/steps/schema';
 
 const PORT_VECTORS = [
     'HAIKOU_XINHAIGANG',
@@ -68,6 +68,11 @@ t.test('the model: ports of at most 40 characters, periods are months 01-12', as
 t.test('step routes: PortCode accepts exactly what PORT_CODE accepts', async (t) => {
     const accepts = await schemaJudge((fn) => t.teardown(fn), PortCode);
     for (const v of PORT_VECTORS) t.equal(await accepts(v), PORT_CODE.test(v), `PortCode ${JSON.stringify(v)}`);
+});
+
+t.test('rule sets: a second-line port accepts exactly what PORT_CODE accepts (the chain checks rule-set ports with it)', async (t) => {
+    const accepts = await schemaJudge((fn) => t.teardown(fn), RuleSetBody.properties.secondLinePorts.items);
+    for (const v of PORT_VECTORS) t.equal(await accepts(v), PORT_CODE.test(v), `secondLinePorts item ${JSON.stringify(v)}`);
 });
 
 t.test('step routes: the declaration period accepts exactly what PERIOD accepts', async (t) => {

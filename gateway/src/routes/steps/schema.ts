@@ -357,7 +357,8 @@ export const RuleSetBody = body(
         departureWindowDays: Count,
         purchaseBanYears: Count,
         valueAddedMinBp: Count,
-        secondLinePorts: Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+        // The model's port code, as the chain checks a rule set's ports: a port a rule set names can be named by a sale or an exit.
+        secondLinePorts: Type.Array(PortCode, { minItems: 1, maxItems: 100, uniqueItems: true }),
         inspectionRateBp: Type.Object({ AEO_ADVANCED: Bp, WHITELIST: Bp, KEY_ATTENTION: Bp }, { additionalProperties: false }),
         batchExitClasses: Type.Array(CreditClass, { maxItems: 3, uniqueItems: true }),
         declarationDueDay: Type.Integer({ minimum: 1, maximum: 28 }),

@@ -21,7 +21,14 @@ export interface LedgerContractPort {
     submit<T>(
         transactionName: string,
         args?: readonly LedgerArgumentValue[],
-        options?: { transientData?: Record<string, string | Uint8Array> },
+        options?: {
+            transientData?: Record<string, string | Uint8Array>;
+            /**
+             * Called with the id of the transaction that committed (retries submit new transactions): for answers that
+             * must name it when the chaincode's result does not.
+             */
+            onCommitted?: (transactionId: string) => void;
+        },
     ): Promise<T | undefined>;
 }
 

@@ -2,7 +2,8 @@
 // How: problemFromLedgerError() and toProblem() on LedgerErrors built as the Fabric adapter builds them, and on driver-shaped errors.
 import t from 'tap';
 import { LedgerError, type LedgerErrorKind } from '../../gateway/src/adapters/fabric';
-import { ErrorCodes, problemFromLedgerError } from '../../gateway/src/errors';
+import { ErrorCodes } from '../../gateway/src/errors';
+import { problemFromLedgerError } from '../../gateway/src/ledger-error';
 import { toProblem } from '../../gateway/src/plugins/problem-details';
 
 function ledgerError(code: string, kind: LedgerErrorKind, retryable = false): LedgerError {

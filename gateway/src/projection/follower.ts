@@ -7,14 +7,8 @@
  * A failed event stream or database write closes the stream and reopens it from the stored checkpoint after a
  * bounded, growing delay.
  */
-import {
-    newCheckpointRepository,
-    newProjectionRepository,
-    withTransaction,
-    type DbPool,
-    type ProjectionCheckpoint,
-    type Queryable,
-} from '../adapters/pg';
+import { newCheckpointRepository, newProjectionRepository, withTransaction, type DbPool, type Queryable } from '../adapters/pg';
+import type { ProjectionCheckpoint } from '../repositories/checkpoints';
 import type { LedgerChaincodeEvent, LedgerCheckpoint, LedgerEventStream } from '../adapters/fabric';
 import { toLedgerCheckpoint } from '../ledger/checkpoint';
 import { LEDGER_EVENT_NAME, decodeLedgerEvent, itemCountOf, projectEvents, type LedgerEventPayload, type PositionedEvent } from './ledger-event';

@@ -5,7 +5,7 @@
  * Shaped after fabric-samples trader-typescript `contract.ts` (a business wrapper around an injected `Contract`),
  * so it is unit-testable with a fake contract and never builds a network itself.
  */
-import type { Contract, Network } from '@hyperledger/fabric-gateway';
+import { CommitError, type Contract, type Network } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode, toLedgerError } from './errors';
 import { explainLedgerError, type SigningContext } from './explain';
 import { processOrdererWatch, type OrdererWatch } from './readiness';
@@ -18,6 +18,11 @@ export type LedgerArgument = string | Uint8Array;
 export interface SubmitOptions {
     /** Private inputs: sent to the endorsing peers only, never written to the block. */
     transientData?: Record<string, string | Uint8Array>;
+    /**
+     * Called with the id of the transaction that committed, before the result is returned (each retry is a new
+     * transaction with a new id, so only the caller can learn which one it was). Needs a contract with `submitAsync`.
+     */
+    onCommitted?: (transactionId: string) => void;
 }
 
 /** A chaincode event, as delivered after its transaction committed VALID. */
@@ -49,8 +54,8 @@ export interface LedgerEventStream extends AsyncIterable<LedgerChaincodeEvent> {
     close(): void;
 }
 
-/** The parts of a Fabric `Contract` this client uses. */
-export type LedgerContract = Pick<Contract, 'evaluate' | 'submit' | 'getChaincodeName'>;
+/** The parts of a Fabric `Contract` this client uses (`submitAsync` only for {@link SubmitOptions.onCommitted}). */
+export type LedgerContract = Pick<Contract, 'evaluate' | 'submit' | 'getChaincodeName'> & Partial<Pick<Contract, 'submitAsync'>>;
 
 /** The part of a Fabric `Network` this client uses. */
 export type LedgerNetwork = Pick<Network, 'getChaincodeEvents'>;
@@ -144,9 +149,13 @@ export class LedgerClient {
             arguments: [...args],
             ...(options.transientData === undefined ? {} : { transientData: options.transientData }),
         };
+        const { onCommitted } = options;
         const result = await withRetry(async () => {
             try {
-                const committed = await this.#contract.submit(transactionName, proposalOptions);
+                const committed =
+                    onCommitted === undefined
+                        ? await this.#contract.submit(transactionName, proposalOptions)
+                        : await this.#submitReportingId(transactionName, proposalOptions, onCommitted);
                 this.#ordererWatch.observe();
                 return committed;
             } catch (err: unknown) {
@@ -155,6 +164,29 @@ export class LedgerClient {
             }
         }, this.#submitRetry);
         return decodeJsonResult<T>(transactionName, result);
+    }
+
+    /** `Contract.submit` step by step (as the Fabric client does it), to learn the committed transaction's id. */
+    async #submitReportingId(
+        transactionName: string,
+        proposalOptions: Parameters<Contract['submitAsync']>[1],
+        onCommitted: (transactionId: string) => void,
+    ): Promise<Uint8Array> {
+        if (this.#contract.submitAsync === undefined) {
+            throw new Error('this contract cannot report transaction ids (no submitAsync)');
+        }
+        const submitted = await this.#contract.submitAsync(transactionName, proposalOptions);
+        const status = await submitted.getStatus();
+        if (!status.successful) {
+            // What Contract.submit throws, so the failure maps to the same LedgerError.
+            throw new CommitError({
+                message: `Transaction ${status.transactionId} failed to commit with status code ${String(status.code)}`,
+                code: status.code,
+                transactionId: status.transactionId,
+            });
+        }
+        onCommitted(submitted.getTransactionId());
+        return submitted.getResult();
     }
 
     /**

@@ -3,24 +3,12 @@
  * same {@link Queryable} (transaction) as the projected rows, so both commit or neither does.
  */
 import type { Queryable } from './pool';
-
-/** Position of a projection in the chain: block number, and the last transaction applied in that block. */
-export interface ProjectionCheckpoint {
-    readonly name: string;
-    readonly blockNumber: bigint;
-    readonly transactionId: string | null;
-}
+import type { CheckpointRepository } from '../../repositories/checkpoints';
 
 interface CheckpointRow {
     name: string;
     block_number: string; // bigint arrives as text from pg
     tx_id: string | null;
-}
-
-/** Repository of projection checkpoints. */
-export interface CheckpointRepository {
-    get(name: string): Promise<ProjectionCheckpoint | undefined>;
-    save(checkpoint: ProjectionCheckpoint): Promise<void>;
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from '@fastify/type-provider-typebox';
+import { isDraining } from '../cluster/drain';
 import { newProblem } from '../errors';
 import type { ReadinessCheck } from '../ports';
 
@@ -65,6 +66,8 @@ async function health(fastify: FastifyInstance, options: HealthOptions): Promise
         '/readyz',
         { schema: { tags: ['operability'], summary: 'Ledger, database and queue are reachable', security: [], response: { 200: ReadyBody } } },
         async (request) => {
+            // Stopping: the balancer must send no new requests (they are still served until the listener closes).
+            if (isDraining()) throw newProblem('NOT_READY', 'draining: this process is stopping', { extensions: { reason: 'draining' }, expose: true });
             const results = await runChecks(options.checks, options.timeoutMs);
             const down = results.filter((result) => !result.ok);
             if (down.length > 0) {

@@ -21,6 +21,12 @@ interface CheckpointRow {
 export interface CheckpointRepository {
     get(name: string): Promise<ProjectionCheckpoint | undefined>;
     save(checkpoint: ProjectionCheckpoint): Promise<void>;
+    /**
+     * Compare-and-set: move the checkpoint to `checkpoint` only if it still stands at `expected` (undefined: no row
+     * yet), locking the row for the rest of the transaction. False when another writer moved it first (a second
+     * follower, e.g. a deposed projection leader): the caller must roll back, so nothing is applied twice or regressed.
+     */
+    saveIfAt(checkpoint: ProjectionCheckpoint, expected: Pick<ProjectionCheckpoint, 'blockNumber' | 'transactionId'> | undefined): Promise<boolean>;
 }
 
 /**
@@ -46,6 +52,21 @@ export function newCheckpointRepository(db: Queryable): CheckpointRepository {
                    updated_at = now()`,
                 [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId],
             );
+        },
+        async saveIfAt(checkpoint, expected) {
+            const values = [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId];
+            const result = expected === undefined
+                ? await db.query(
+                      `INSERT INTO projection_checkpoint (name, block_number, tx_id, updated_at) VALUES ($1, $2, $3, now())
+                       ON CONFLICT (name) DO NOTHING`,
+                      values,
+                  )
+                : await db.query(
+                      `UPDATE projection_checkpoint SET block_number = $2, tx_id = $3, updated_at = now()
+                       WHERE name = $1 AND block_number = $4 AND tx_id IS NOT DISTINCT FROM $5`,
+                      [...values, expected.blockNumber.toString(), expected.transactionId],
+                  );
+            return (result.rowCount ?? 0) === 1;
         },
     };
 }

@@ -89,7 +89,7 @@ function indexOf(sorted: readonly string[], id: string): number {
 const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = async (fastify, options) => {
     const repository = newStocktakeRepository(fastify.db);
     const book = options.book ?? newPgStocktakeBook(fastify.db);
-    const live = new StocktakeLive();
+    const live = fastify.shared.stocktakeLive ?? new StocktakeLive(); // relayed across processes (cluster/live-relay.ts)
     const streams = new EventStreams({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
     // Before the server waits for its connections to end: an event stream would never end on its own.
     fastify.addHook('preClose', async () => streams.endAll());

@@ -1,7 +1,7 @@
 /**
  * The message bus between the gateway processes of one deployment: Redis pub/sub when Redis is configured, else
- * in-process (a single gateway). Messages are small JSON values on named channels; each carries the id of the
- * process that sent it, so a process can skip its own (it acted on them locally already).
+ * in-process (a single gateway). Messages are small JSON values on named channels; each carries the id of the bus
+ * (one per process) that sent it, so a process can skip its own (it acted on them locally already).
  *
  * Delivery is at most once (pub/sub): a process that was disconnected misses what was sent meanwhile. What rides on
  * the bus is chosen so that a lost message only delays a view (live stocktake counts are cumulative; cache entries
@@ -10,9 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-
-/** Id of this process on the bus. */
-export const PROCESS_ID = randomUUID();
 
 /** A handler of one channel's messages; `fromSelf` is true for this process's own messages. */
 export type BusHandler = (message: unknown, fromSelf: boolean) => void;
@@ -64,6 +61,7 @@ export function newRedisBus(redisUrl: string, prefix: string, log?: BusLogger): 
     publisher.on('error', (err) => log?.warn({ err }, 'bus: publisher connection error'));
     subscriber.on('error', (err) => log?.warn({ err }, 'bus: subscriber connection error'));
     const handlers = new Map<string, BusHandler[]>();
+    const self = randomUUID();
     const full = (channel: string) => `${prefix}:bus:${channel}`;
     subscriber.on('message', (channel: string, text: string) => {
         const list = handlers.get(channel);
@@ -77,7 +75,7 @@ export function newRedisBus(redisUrl: string, prefix: string, log?: BusLogger): 
         }
         for (const handler of list) {
             try {
-                handler(envelope.message, envelope.from === PROCESS_ID);
+                handler(envelope.message, envelope.from === self);
             } catch (err: unknown) {
                 log?.warn({ err, channel }, 'bus: handler failed');
             }
@@ -85,7 +83,7 @@ export function newRedisBus(redisUrl: string, prefix: string, log?: BusLogger): 
     });
     return {
         publish(channel, message) {
-            publisher.publish(full(channel), JSON.stringify({ from: PROCESS_ID, message } satisfies Envelope)).catch((err: unknown) => log?.warn({ err, channel }, 'bus: publish failed'));
+            publisher.publish(full(channel), JSON.stringify({ from: self, message } satisfies Envelope)).catch((err: unknown) => log?.warn({ err, channel }, 'bus: publish failed'));
         },
         subscribe(channel, handler) {
             const name = full(channel);

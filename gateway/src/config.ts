@@ -182,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         streamTokenSecret,
         identity: readIdentityConfig(read, integer, cwd, problems),
     };
+    if (config.drainDelayMs >= config.shutdownGraceMs) {
+        problems.push(`DRAIN_DELAY_MS: must be shorter than SHUTDOWN_GRACE_MS (${config.shutdownGraceMs}), or the process is killed while draining`);
+    }
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }

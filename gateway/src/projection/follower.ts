@@ -2,7 +2,9 @@
  * The projection follower: reads the chaincode's `LedgerEvent`s from the stored checkpoint (off_chain_data
  * `listen.ts` pattern) and writes each batch of them into PostgreSQL in the SAME database transaction as the new
  * checkpoint, so that after any crash it resumes exactly after the last committed event: no gap, no duplicate. Rows
- * are keyed by transaction id as well, so even a replay is harmless.
+ * are keyed by transaction id as well, so even a replay is harmless. The checkpoint is written compare-and-set: with
+ * several gateway processes only the projection leader follows (cluster/leader.ts), and a leader deposed without
+ * knowing it yet has its next batch rolled back instead of applied twice.
  *
  * A failed event stream or database write closes the stream and reopens it from the stored checkpoint after a
  * bounded, growing delay.

@@ -72,7 +72,7 @@ function ticketKey(secret: string): Buffer {
  * @returns The cluster handle.
  */
 export function startCluster(options: Readonly<ClusterOptions>): Cluster {
-    const redis = options.redisUrl === undefined ? undefined : new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const redis = options.redisUrl === undefined ? undefined : new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
     redis?.on('error', (err) => options.log.warn({ err }, 'cluster: redis connection error'));
     const bus: Bus = options.redisUrl === undefined ? newLocalBus() : newRedisBus(options.redisUrl, options.prefix, options.log);
     const secret = options.streamTokenSecret ?? options.personCodeSecret;

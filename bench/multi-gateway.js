@@ -8,9 +8,10 @@
  * - capture: --documents EPCIS documents of --events entry events of --items-per-event items, posted 4 in flight over
  *   the processes; items/s = items / (first POST until every item is in the projection). Every process runs capture
  *   jobs (BullMQ); one, the projection leader, runs the projection follower.
- * - reads: GET /v1/items/{id}/history for random ids among --ids of the items just captured (so the read caches warm
- *   up as in service), --connections connections split over the processes, --seconds seconds (autocannon in this
- *   process, which shares the machine's cores with the gateways: say so when quoting).
+ * - reads: GET /v1/items/{id}/history for random ids among --ids of the items just captured, every id first read twice
+ *   through every process (each has its own read cache), --connections connections split over the processes,
+ *   --seconds seconds (autocannon in this process, which shares the machine's cores with the gateways: say so when
+ *   quoting).
  * - CPU: user + system time of the gateway processes, PostgreSQL and Redis during each measurement (/proc).
  *
  *   npm run build && source tmp/services/env && node bench/multi-gateway.js [--processes 1,2,3] [--seconds 10]
@@ -152,7 +153,15 @@ async function measure(count, connectionProfile, itemRef) {
       url: g.base, connections: Math.floor(CONNECTIONS / count) + (i < CONNECTIONS % count ? 1 : 0), pipelining: 1, duration: seconds,
       requests: [{ method: 'GET', headers, setupRequest: (request) => { request.path = paths[Math.floor(Math.random() * paths.length)]; return request; } }],
     })));
-    await load(2); // warm-up: caches, JIT, connections
+    // Warm-up: every id read twice through every process (each process has its own read cache, which admits an
+    // item on its second read), then 2 s of load (JIT, connections).
+    for (const g of gateways) {
+      const queue = [...paths, ...paths];
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        for (let path = queue.shift(); path !== undefined; path = queue.shift()) await (await fetch(g.base + path, { headers })).arrayBuffer();
+      }));
+    }
+    await load(2);
     const cpu1 = cpuNow(gateways);
     const results = await load(SECONDS);
     const readCpu = cpuSince(cpu1, cpuNow(gateways));

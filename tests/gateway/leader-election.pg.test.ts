@@ -51,7 +51,9 @@ t.test('one leader at a time; handover when the holder\'s connection dies', asyn
   await admin.connect();
   t.teardown(() => admin.end());
   const holder = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted`,
+    // Advisory locks are per database; other databases on the server may have leaders of their own.
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [ADVISORY_LOCK_CLASS, PROJECTION_LEADER_LOCK],
   );
   t.equal(holder.rows.length, 1, 'one session holds the lock');

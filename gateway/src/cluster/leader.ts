@@ -55,6 +55,8 @@ export interface LeaderElection {
 export function newLeaderElection(options: Readonly<LeaderElectionOptions>): LeaderElection {
     const lock = options.lock ?? PROJECTION_LEADER_LOCK;
     const retryMs = options.retryMs ?? DEFAULT_LEADER_RETRY_MS;
+    /** Longest silence on the leader connection before either side gives up on it. */
+    const idleLimitMs = Math.max(5_000, retryMs * 5);
     let stopped = false;
     let leader = false;
     let loop: Promise<void> | undefined;
@@ -71,7 +73,8 @@ export function newLeaderElection(options: Readonly<LeaderElectionOptions>): Lea
 
     /** One connection's life: try the lock until it is ours, then hold it until the connection fails or stop(). */
     async function contendOnce(): Promise<void> {
-        const connection = new Client({ connectionString: options.databaseUrl, application_name: 'hainan-gateway-leader' });
+        // A hung query (a silent network cut) fails after the timeout instead of keeping a dead leader in office.
+        const connection = new Client({ connectionString: options.databaseUrl, application_name: 'hainan-gateway-leader', keepAlive: true, query_timeout: idleLimitMs });
         let lost: Error | undefined;
         const lostSignal = new Promise<void>((resolve) => {
             connection.on('error', (err) => {
@@ -85,6 +88,9 @@ export function newLeaderElection(options: Readonly<LeaderElectionOptions>): Lea
         });
         try {
             await connection.connect();
+            // The server's side of a cut: a leader whose checks stop arriving is disconnected (and its lock released)
+            // after idleLimitMs, not after the kernel's TCP keepalive (hours). PostgreSQL 14+; older servers ignore it.
+            await connection.query(`SET idle_session_timeout = ${idleLimitMs}`).catch(() => undefined);
             // Not the leader: one attempt per retryMs on this connection, until it wins or fails.
             while (!stopped && lost === undefined) {
                 const { rows } = await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ADVISORY_LOCK_CLASS, lock]);

@@ -137,7 +137,7 @@ t.test('three gateways, one service: the projection leader killed mid-run', asyn
   const balancer = (async () => {
     while (reading) {
       for (const gateway of [...alive]) {
-        const ready = await fetch(`${gateway.base}/readyz`).then((r) => r.json()).catch(() => undefined);
+        const ready = (await fetch(`${gateway.base}/readyz`).then((r) => r.json()).catch(() => undefined)) as { reason?: string } | undefined;
         if (ready?.reason === 'draining') alive.delete(gateway);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));

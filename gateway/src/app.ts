@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DbPool } from './adapters/pg';
 import type { ProjectionReadCache } from './cache/read-cache';
+import type { SharedState } from './cluster/shared';
 import type { JobQueue, LedgerClients, ReadinessCheck } from './ports';
 import webConsole from './plugins/console';
 import dependencies, { type Ports } from './plugins/dependencies';
@@ -49,6 +50,8 @@ export interface AppOptions {
      * into `db` in this process must call `readCache.invalidate(sgtins)` after each commit (`onCommitted`).
      */
     readCache?: ProjectionReadCache;
+    /** What this process shares with the other gateway processes of the deployment (cluster/shared.ts); default none. */
+    shared?: SharedState;
 }
 
 /** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
@@ -71,6 +74,7 @@ export const FASTIFY_OPTIONS = Object.freeze({
 
 async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promise<void> {
     fastify.setValidatorCompiler(newValidatorCompiler());
+    fastify.decorate('shared', options.shared ?? {});
 
     // External plugins.
     await fastify.register(openApi);

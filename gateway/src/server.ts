@@ -17,6 +17,7 @@ import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
 import app, { FASTIFY_OPTIONS } from './app';
 import { ProjectionReadCache } from './cache/read-cache';
+import { startCluster } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
 import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
@@ -141,6 +142,12 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
     // Provenance read cache: the projection follower below (the only writer of the projection in this process)
     // invalidates it after each batch it commits.
     const readCache = new ProjectionReadCache();
+    // Several gateways, one service (cluster/index.ts): leader election, the bus, shared Redis state, draining.
+    const cluster = startCluster({ databaseUrl: infra.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix, streamTokenSecret: config.streamTokenSecret, personCodeSecret: infra.personCodeSecret, readCache, drainDelayMs: config.drainDelayMs, log: logger.child({ component: 'cluster' }) });
+    started.stop = async () => {
+        await cluster.stop(); // its Redis connections and the leader election's own PostgreSQL connection
+        await pool.end();
+    };
 
     const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
     await server.register(app, {
@@ -162,6 +169,7 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
         rateLimitMax: config.rateLimitMax,
         rateLimitWindowMs: config.rateLimitWindowMs,
         readCache,
+        shared: cluster.shared,
     });
 
     // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
@@ -170,20 +178,23 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
         pool,
         openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
         log: logger.child({ component: 'projection' }),
-        onCommitted: (sgtins) => readCache.invalidate(sgtins),
+        onCommitted: cluster.invalidate, // this process's read cache, and the other processes' over the bus
     });
     registerProjectionMetrics(server.metrics, projection);
+    cluster.registerMetrics(server.metrics);
 
     let staleSweep: NodeJS.Timeout | undefined;
     let revocationSweep: NodeJS.Timeout | undefined;
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => (stopping ??= (async () => {
+        await cluster.drain(); // /readyz 503 `draining` while still serving, for DRAIN_DELAY_MS
         clearInterval(staleSweep);
         clearInterval(revocationSweep);
         await server.close(); // no new requests; in-flight ones finish
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
         await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
         projectionLedger.close();
+        await cluster.stop(); // leaves the leader election (another process takes over), closes the bus
         await renewal?.stop(); // a renewal in progress finishes (it holds a CA request, then one row update)
         ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
         await infra.stopDevnet();
@@ -212,7 +223,7 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
     // that stalled during a Redis outage) is picked up again; the capture job's own parks are left to an operator.
     let sweeping = false;
     staleSweep = setInterval(() => {
-        if (sweeping) return;
+        if (sweeping || !cluster.isLeader()) return; // one process sweeps: the projection leader
         sweeping = true;
         resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'stale', staleMs: STALE_CAPTURE_MS, maxCaptures: STALE_SWEEP_MAX_CAPTURES })
             .then((outcome) => {
@@ -229,7 +240,7 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
     if (revokeEnterpriseIdentity !== undefined) {
         let revoking = false;
         revocationSweep = setInterval(() => {
-            if (revoking) return;
+            if (revoking || !cluster.isLeader()) return; // one process sweeps: the projection leader
             revoking = true;
             retryPendingRevocations(pool, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
                 .then((round) => {
@@ -246,7 +257,7 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
     renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
 
     const address = await server.listen({ port: config.port, host: config.host });
-    projection.start();
+    cluster.lead(projection); // the follower runs while this process is the projection leader
     logger.info(
         { address, database: infra.embedded.postgres ? 'embedded' : 'external', queue: bullmq ? 'bullmq' : 'postgres', ledger: infra.embedded.devnet ? 'devnet' : 'external' },
         'gateway ready',

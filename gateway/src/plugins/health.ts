@@ -11,6 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from '@fastify/type-provider-typebox';
+import { isDraining } from '../cluster/drain';
 import { newProblem } from '../errors';
 import type { ReadinessCheck } from '../ports';
 
@@ -146,6 +147,8 @@ async function health(fastify: FastifyInstance, options: HealthOptions): Promise
             },
         },
         async (request) => {
+            // Stopping: the balancer must send no new requests (they are still served until the listener closes).
+            if (isDraining()) throw newProblem('NOT_READY', 'draining: this process is stopping', { extensions: { reason: 'draining' }, expose: true });
             const results = await currentChecks();
             const down = results.filter((result) => !result.ok);
             const processReasons = options.processReasons?.() ?? [];

@@ -35,5 +35,20 @@ export function newCheckpointRepository(db: Queryable): CheckpointRepository {
                 [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId],
             );
         },
+        async saveIfAt(checkpoint, expected) {
+            const values = [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId];
+            const result = expected === undefined
+                ? await db.query(
+                      `INSERT INTO projection_checkpoint (name, block_number, tx_id, updated_at) VALUES ($1, $2, $3, now())
+                       ON CONFLICT (name) DO NOTHING`,
+                      values,
+                  )
+                : await db.query(
+                      `UPDATE projection_checkpoint SET block_number = $2, tx_id = $3, updated_at = now()
+                       WHERE name = $1 AND block_number = $4 AND tx_id IS NOT DISTINCT FROM $5`,
+                      [...values, expected.blockNumber.toString(), expected.transactionId],
+                  );
+            return (result.rowCount ?? 0) === 1;
+        },
     };
 }

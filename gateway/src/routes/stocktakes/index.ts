@@ -64,7 +64,7 @@ function toResponse(stocktake: Stocktake, report?: StocktakeReport) {
 
 /** Routes under `/v1/stocktakes`. */
 const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = async (fastify, options) => {
-    const live = new StocktakeLive();
+    const live = fastify.shared.stocktakeLive ?? new StocktakeLive(); // relayed across processes (cluster/live-relay.ts)
     const streams = new EventStreams({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
     // Before the server waits for its connections to end: an event stream would never end on its own.
     fastify.addHook('preClose', async () => streams.endAll());

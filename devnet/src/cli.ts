@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   if (!v.data) fail('--data <dir> is required');

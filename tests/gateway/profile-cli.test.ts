@@ -69,8 +69,8 @@ t.test('MSP folders in, a profile the gateway reads out', async (t) => {
     const keyless = join(root, 'orgs', 'keyless', 'msp');
     mkdirSync(join(keyless, 'signcerts'), { recursive: true });
     mkdirSync(join(keyless, 'keystore'), { recursive: true });
-    copyFileSync(crypto.identities['enterprise2']!.certPath, join(keyless, 'signcerts', 'cert.pem'));
-    copyFileSync(crypto.identities['enterprise1']!.keyPath, join(keyless, 'keystore', 'other_sk'));
+    copyFileSync(crypto.identities.enterprise2!.certPath, join(keyless, 'signcerts', 'cert.pem'));
+    copyFileSync(crypto.identities.enterprise1!.keyPath, join(keyless, 'keystore', 'other_sk'));
     const mismatched = run(['--peer-endpoint', 'localhost:7051', '--channel', 'c', '--chaincode', 'cc',
         '--identity', `customs=CustomsMSP:${mspFolder('customs-officer')}`, '--identity', `e2=EnterpriseMSP:${keyless}`]);
     t.equal(mismatched.status, 1);

@@ -9,7 +9,7 @@ import { gs1DigitalLinkOf, gs1KeyOf, sgtinUrnOfGtin } from '@hainan/ledger-model
 import { canonicalEventId } from '../../gateway/src/capture/event-hash';
 import { companyPrefixBook, type CompanyPrefixBook } from '../../gateway/src/capture/company-prefixes';
 import { isRefusal, locationOf, mapEvent, type StepRequest } from '../../gateway/src/capture/event-mapping';
-import { parseItemId } from '../../gateway/src/routes/items/item-id';
+import { parseItemId } from '../../gateway/src/domain/item-id';
 
 t.test('GTIN-14 + serial + company-prefix length to the SGTIN URN (TDS §7.1), serial escaped for the URN', async (t) => {
   // GS1 TDS examples: GTIN 80614141123458, company prefix 0614141 (7 digits), serial 6789.

@@ -7,7 +7,7 @@
  * entered the goods, and a wrong guess would make a second, different item.
  */
 import { gtinOfSgtin, parseSgtin } from '@hainan/ledger-model';
-import { parseItemId } from '../routes/items/item-id';
+import { parseItemId } from '../domain/item-id';
 
 /** Company-prefix lengths (digits) on record per GTIN-14. More than one means the GTIN was written with several splits. */
 export type CompanyPrefixBook = ReadonlyMap<string, ReadonlySet<number>>;

@@ -19,7 +19,7 @@
  */
 import { epcTagUriToPureIdentity, gs1KeyOf, sgtinUrnOfGtin } from '@hainan/ledger-model';
 import { glnOf, sgtinParts } from '../domain/gs1';
-import { parseItemId } from '../routes/items/item-id';
+import { parseItemId } from '../domain/item-id';
 import type { CompanyPrefixBook } from './company-prefixes';
 
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */

@@ -21,6 +21,7 @@ import signingRoutes from './signing';
 import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
+import { newProvenanceService } from '../services/provenance/provenance-service';
 import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
@@ -50,8 +51,10 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(enterpriseIdentityRoutes);
     await fastify.register(signingRoutes);
     await fastify.register(keysRoutes);
-    await fastify.register(itemsRoutes);
-    await fastify.register(itemAnomaliesRoutes);
+    // One provenance service (and its read-cache policy) for the item routes.
+    const provenance = newProvenanceService({ projection: fastify.repositories.projection, cache: fastify.readCache });
+    await fastify.register(itemsRoutes, { provenance });
+    await fastify.register(itemAnomaliesRoutes, { provenance });
     await fastify.register(eventsRoutes);
     await fastify.register(captureRoutes);
     await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});

@@ -53,6 +53,8 @@ t.test('a stream ticket minted on process A opens a stream on B, once in the dep
   const url = `/v1/stocktakes/${randomUUID()}/stream?access_token=${encodeURIComponent(token)}`;
   const onB = await b.app.inject({ method: 'GET', url });
   t.equal(onB.statusCode, 404, `B accepts A's ticket: ${onB.body}`);
+  t.notOk(onB.body.includes(token), 'the problem does not echo the ticket back');
+  t.match(onB.json().instance, /access_token=REDACTED$/, 'its instance names the parameter, not its value');
   const againOnA = await a.app.inject({ method: 'GET', url });
   t.equal(againOnA.statusCode, 401, 'A refuses it after B redeemed it');
   t.match(againOnA.json().detail, /already used/);

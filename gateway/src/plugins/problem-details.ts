@@ -133,6 +133,14 @@ export function isDependencyUnavailable(error: unknown): boolean {
     );
 }
 
+/** Query parameters that carry a credential (event-stream tickets): never echoed back in `instance`. */
+const CREDENTIAL_PARAMETER = /([?&]access_token=)[^&#]*/gi;
+
+/** The request URL with credential parameters redacted: a problem body ends up in logs, consoles and bug reports. */
+function withoutCredentials(url: string): string {
+    return url.replace(CREDENTIAL_PARAMETER, '$1REDACTED');
+}
+
 /**
  * Send `problem` as the response.
  *
@@ -151,7 +159,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
         title: problem.title,
         status: problem.statusCode,
         detail,
-        instance: request.url,
+        instance: withoutCredentials(request.url),
         code: problem.code,
         requestId: request.id,
     };

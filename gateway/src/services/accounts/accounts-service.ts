@@ -25,15 +25,9 @@ export const EVENTS_PER_VARIANCE_MAX = 50;
 /** Variances that get their events listed; later ones (in line order) only their count, so an answer stays bounded. */
 export const VARIANCES_WITH_EVENTS_MAX = 1_000;
 
-/** The chaincode's period record (the parts the gateway passes on). */
-export interface PeriodRecord {
-    enterprise: string;
-    period: string;
-    closedAt: string;
-    closedBy: string;
-    snapshotHash: string;
-    balances: { gtin: string; regime: string; location: string; qty: number }[];
-}
+/** The chaincode's period record, as the model defines it. */
+import type { PeriodRecord } from '@hainan/ledger-model';
+export type { PeriodRecord };
 
 /** What the account use cases depend on. */
 export interface AccountsServiceDeps {

@@ -113,6 +113,12 @@ t.test('capture mapping refusals: unregistered GTIN, ambiguous split, keys that 
     t.match(mapEvent({ ...RECEIVE, epcList: [URN('1'), epc] }, BOOK), { code: 'EPC_SCHEME_UNSUPPORTED', message: what }, epc);
   }
   t.match(mapEvent({ ...RECEIVE, epcList: ['urn:epc:id:sgtin:123'] }, BOOK), { code: 'INVALID_EPC' }, 'not GS1 at all');
+  const quantities = (epcClass: string) => mapEvent({ ...RECEIVE, epcList: [], quantityList: [{ epcClass, quantity: 5 }] }, BOOK);
+  t.match(quantities('urn:epc:class:lgtin:6901234.000101.L1'), { code: 'EPC_SCHEME_UNSUPPORTED', message: /quantityList\[0\]\.epcClass.*class of items.*\/10\/L1/ });
+  t.match(quantities(`https://id.gs1.org/01/${GTIN}/10/L1`), { code: 'EPC_SCHEME_UNSUPPORTED' }, 'a class as Digital Link');
+  t.match(quantities('urn:epc:idpat:sgtin:6901234.000101.*'), { code: 'EPC_SCHEME_UNSUPPORTED' }, 'a class as id pattern');
+  t.match(quantities('lot-1'), { code: 'INVALID_EPC' });
+  t.match(mapEvent({ ...RECEIVE, epcList: [] }, BOOK), { code: 'EPCIS_EVENT_INCOMPLETE' }, 'no items, no quantities');
   const association = { type: 'AssociationEvent', action: 'ADD', eventTime: '2026-01-01T00:00:00Z', eventTimeZoneOffset: '+08:00', childEPCs: [LINK('1')] };
   t.same((mapEvent({ ...association, parentID: 'https://ns.hainan-traceability.dev/epcis/tcode/4600000000000017' }, BOOK) as StepRequest).items, [{ sgtin: URN('1'), code: '4600000000000017' }], 'a child named by Digital Link');
   t.match(mapEvent({ ...association, parentID: 'urn:epc:id:grai:0614141.12345.400' }, BOOK), { code: 'EPC_SCHEME_UNSUPPORTED', message: /parentID.*GRAI/ });

@@ -111,9 +111,23 @@ export function itemNameOf(epc: unknown, where: string, book: CompanyPrefixBook)
 }
 
 /** Items of an event, each as the chain keys it. */
-function sgtinsOf(list: unknown, field: string, book: CompanyPrefixBook): string[] {
-    if (!Array.isArray(list) || list.length === 0) refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list the items`);
+function sgtinsOf(event: Fields, field: 'epcList' | 'childEPCs', book: CompanyPrefixBook): string[] {
+    const list = event[field];
+    if (!Array.isArray(list) || list.length === 0) {
+        const quantities = field === 'epcList' ? 'quantityList' : 'childQuantityList';
+        const first = Array.isArray(event[quantities]) ? (event[quantities] as Fields[])[0]?.epcClass : undefined;
+        if (first !== undefined) refuseQuantities(first, `${quantities}[0].epcClass`, field);
+        refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list the items`);
+    }
     return list.map((epc, i) => itemNameOf(epc, `${field}[${i}]`, book));
+}
+
+/** An event naming classes of items (a quantity list) and no item: the ledger's steps move serialised items only. */
+function refuseQuantities(epcClass: unknown, where: string, field: string): never {
+    const key = typeof epcClass === 'string' ? gs1KeyOf(epcClass) : undefined;
+    const shown = JSON.stringify(epcClass).slice(0, 120);
+    if (key === undefined) return refuse('INVALID_EPC', `${where} ${shown} is not a GS1 class identifier (LGTIN, GTIN pattern or Digital Link)`);
+    return refuse('EPC_SCHEME_UNSUPPORTED', `${where} ${shown} names a class of items (${key.digitalLink}); the ledger's steps record serialised items: list them in ${field}`);
 }
 
 function distinctGtins(ids: readonly string[]): string[] {
@@ -166,7 +180,7 @@ function eventTimeOf(event: Fields): Record<string, unknown> {
 }
 
 function enter(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
+    const sgtins = sgtinsOf(event, 'epcList', book);
     const gtins = distinctGtins(sgtins);
     if (gtins.length !== 1 || sgtins.some((s) => !gtinOfSgtin(s))) {
         refuse('EPCIS_EVENT_INCOMPLETE', `an entry event declares one product: its epcList must be SGTINs of one GTIN (found ${gtins.length})`);
@@ -195,7 +209,7 @@ function enter(event: Fields, book: CompanyPrefixBook): StepRequest {
 }
 
 function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
+    const sgtins = sgtinsOf(event, 'epcList', book);
     const party = sourceDest(event.destinationList, 'owning_party', 'destination');
     return {
         fn: 'goods:Ship',
@@ -213,7 +227,7 @@ function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
 }
 
 function receive(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
+    const sgtins = sgtinsOf(event, 'epcList', book);
     return {
         fn: 'goods:Receive',
         header: {
@@ -229,7 +243,7 @@ function receive(event: Fields, book: CompanyPrefixBook): StepRequest {
 }
 
 function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
+    const sgtins = sgtinsOf(event, 'epcList', book);
     const port = (event.readPoint as Fields | undefined)?.id;
     const value = required(event[`${HN}exitValueFen`], 'hn:exitValueFen');
     return {
@@ -249,7 +263,7 @@ function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
 }
 
 function destroy(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event.epcList, 'epcList', book);
+    const sgtins = sgtinsOf(event, 'epcList', book);
     const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
     const reference = typeof list[0]?.bizTransaction === 'string' ? (list[0].bizTransaction as string).replace(/^urn:hn:ref:/, '') : undefined;
     return {
@@ -268,7 +282,7 @@ function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
     if (parent !== undefined) {
         refuse('EPC_SCHEME_UNSUPPORTED', `parentID ${JSON.stringify(event.parentID).slice(0, 120)} is ${NOT_ON_THE_LEDGER[parent.scheme] ?? `a GS1 ${parent.scheme.toUpperCase()}`} (${parent.digitalLink}); an AssociationEvent on the ledger associates a 16-digit traceability code`);
     }
-    const sgtins = sgtinsOf(event.childEPCs, 'childEPCs', book);
+    const sgtins = sgtinsOf(event, 'childEPCs', book);
     if (code === undefined || sgtins.length !== 1 || !gtinOfSgtin(sgtins[0]!)) {
         refuse('EPCIS_EVENT_UNSUPPORTED', 'an AssociationEvent captures one 16-digit traceability code (parentID) for one SGTIN (childEPCs)');
     }

@@ -128,10 +128,12 @@ export class QueryContract extends LedgerContract {
     return encodeToString({ at, inForce: await rulesAt(ctx, at), ledgerSets: await ledgerRuleSets(ctx) });
   }
 
-  /** The risk rule set in force at `at` (default now; null when none) and every set on the ledger. */
+  /** The risk rule set in force at `at` (default now; null when none) and every set on the ledger (customs only). */
   @Transaction(false)
   @Returns('string')
   async GetRiskRules(ctx: TraceContext, requestJson: string): Promise<string> {
+    // Customs' risk model is its own; an enterprise learns the outcome of its screenings (GetInspection), not the rules.
+    if (!isCustoms(ctx)) throw newAccessDenied('only customs may read the risk rules');
     const at = optStr(parseRequest(requestJson), 'at', { maxLength: 40 }) ?? ctx.txTime;
     const sets = await ledgerRiskRuleSets(ctx);
     return encodeToString({ at, inForce: riskRulesAt(sets, at) ?? null, ledgerSets: sets });

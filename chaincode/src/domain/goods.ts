@@ -383,7 +383,7 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
     'hn:line': 'second',
     'hn:batch': isBatch,
-    ...(screening ? { 'hn:riskAction': screening.action, 'hn:riskScore': screening.score } : {}),
+    ...(screening ? { 'hn:riskAction': screening.action, 'hn:riskScore': screening.score, 'hn:riskRules': screening.fired.map((f) => f.ruleId) } : {}),
   });
   return { type: 'EXIT', eventTime, items: after, movements: batch.movements(), writes, records: { exit: record }, epcis: [epcis], record };
 }

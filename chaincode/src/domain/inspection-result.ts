@@ -63,7 +63,8 @@ export function selectionOf(exit: ExitRecord, seed: SeedRecord | undefined): 'RI
 
 /**
  * Records an inspection result on a selected exit. RELEASE lifts every hold on the exit's items (a CONFORMING
- * verdict always releases); HOLD holds the named items; SEIZURE seizes them; CORRECTION changes no item.
+ * verdict always releases); HOLD holds the named items; SEIZURE seizes them; CORRECTION changes no item. Every item
+ * of the exit is in the decision (stamped with the transaction), so each item's history shows the inspection.
  *
  * @throws ChaincodeError NOT_SELECTED_FOR_INSPECTION, ALREADY_EXISTS (a result is already recorded),
  * INVALID_ARGUMENT (an item named that is not on the exit)
@@ -95,7 +96,8 @@ export function decideInspectionResult(req: InspectionResultRequest, state: Insp
       changes = { status: 'SEIZED' };
     }
     if (discrepant.has(item.sgtin)) changes = { ...changes, discrepancies: (item.discrepancies ?? 0) + 1 };
-    if (changes) changed.push(next(released, changes, eventTime, tx.id));
+    // Every item of the exit is listed, changed or not: the inspection is part of each one's chain (provenance).
+    changed.push(next(released, changes ?? {}, eventTime, tx.id));
   }
   const record: InspectionResult = {
     method: req.method,

@@ -21,6 +21,7 @@ import signingRoutes from './signing';
 import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
+import supervisionRoutes from './supervision';
 import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
@@ -59,6 +60,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(accountsRoutes);
     await fastify.register(personsRoutes);
     await fastify.register(stepsRoutes);
+    await fastify.register(supervisionRoutes);
 };
 
 export default v1;

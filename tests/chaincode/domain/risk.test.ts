@@ -87,7 +87,7 @@ t.test('screening: fired rules name their items, score sums the weights, action 
   });
   t.equal(d.record.screening!.fired[0]!.items.length, 1, 'value added 33.33% < 35.00% fires; the cosmetics item does not (no value added)');
   t.same(d.record.inspection, { rateBp: RULES.inspectionRateBp.WHITELIST }, 'the random selection keeps the class rate');
-  t.match(d.epcis![0], { 'hn:riskAction': 'IMAGE_REVIEW', 'hn:riskScore': 70 });
+  t.match(d.epcis![0], { 'hn:riskAction': 'IMAGE_REVIEW', 'hn:riskScore': 70, 'hn:riskRules': ['LOW-VA', 'COSMETICS-HS'] });
   t.same(d.items!.map((i) => 'hold' in i), [false, false], 'only HOLD holds');
 
   const keyAttention: EnterpriseRecord = { ...enterprise, credit: { class: 'KEY_ATTENTION', reason: 'OTHER', listedAtIso: AT, history: [] } };
@@ -175,7 +175,10 @@ t.test('a discrepancy holds the named items and counts against them and the ente
     consequence: { kind: 'HOLD', items: [GOODS.sgtin(2)] },
   });
   const d = decideInspectionResult(req, { ...screened, enterprise, seed: undefined }, 'customs-officer', TX2);
-  t.same(d.items!.map((i) => [i.sgtin, i.hold?.reason, i.holds, i.discrepancies]), [[GOODS.sgtin(2), 'inspection of RL-1: DISCREPANCY', 1, 1]], 'only the named item changes');
+  t.same(d.items!.map((i) => [i.sgtin, i.hold?.reason, i.holds, i.discrepancies, i.lastTxId]), [
+    [GOODS.sgtin(1), undefined, undefined, undefined, TX2.id],
+    [GOODS.sgtin(2), 'inspection of RL-1: DISCREPANCY', 1, 1, TX2.id],
+  ], 'only the named item is held and counted; both carry the inspection in their chain');
   t.same(d.writes!.map((w) => w.type), [KeyType.exit, KeyType.enterprise]);
   const ent = d.records!.enterprise as EnterpriseRecord;
   t.equal(ent.inspectionDiscrepancies, 1);
@@ -187,7 +190,7 @@ t.test('a discrepancy holds the named items and counts against them and the ente
   const stranger = resultReq({ verdict: 'DISCREPANCY', discrepancies: [{ kind: 'QUANTITY', items: [GOODS.sgtin(9)] }], consequence: { kind: 'HOLD', items: [GOODS.sgtin(9)] } });
   t.match(throwsCode(t, () => decideInspectionResult(stranger, { ...screened, enterprise, seed: undefined }, 'customs', TX2), ErrorCode.INVALID_ARGUMENT), /is not on release list RL-1/);
   const seizure = decideInspectionResult(resultReq({ verdict: 'DISCREPANCY', discrepancies: [{ kind: 'VALUE', items: [] }], consequence: { kind: 'SEIZURE', items: [GOODS.sgtin(1)] } }), { ...screened, enterprise, seed: undefined }, 'customs', TX2);
-  t.same(seizure.items!.map((i) => [i.sgtin, i.status]), [[GOODS.sgtin(1), 'SEIZED']]);
+  t.same(seizure.items!.map((i) => [i.sgtin, i.status]), [[GOODS.sgtin(1), 'SEIZED'], [GOODS.sgtin(2), 'EXITED']]);
 });
 
 t.test('inspection result requests are decoded strictly', async (t) => {

@@ -70,7 +70,9 @@ t.test('risk screening and inspection results over HTTP on the real chain', asyn
         refused(t, await post('/v1/risk-rules', 'importer', rules), 403, 'FORBIDDEN_ROLE', 'an enterprise sets risk rules');
         refused(t, await post('/v1/risk-rules', 'customs', { ...rules, rules: [{ ...rules.rules[0], action: 'X_RAY' }] }), 400, 'VALIDATION_FAILED', 'an unknown action');
         refused(t, await post('/v1/risk-rules', 'customs', { ...rules, rules: [rules.rules[0], rules.rules[0]] }), 422, 'INVALID_ARGUMENT', 'a rule id twice (the chain says)');
-        const stored = ok(t, await post('/v1/risk-rules', 'customs', rules), 'risk rules');
+        // With an Idempotency-Key the chain gets a submissionId beside the set: it claims it and stores the set without it.
+        const stored = ok(t, await app.inject({ method: 'POST', url: '/v1/risk-rules', headers: { ...bearer(customsKey), 'idempotency-key': 'risk-rules-2025' }, payload: rules }), 'risk rules');
+        t.notOk('submissionId' in stored, 'the stored set has no submissionId');
         t.same(stored.rules.map((r: { id: string }) => r.id), ['PERFUME-HS', 'BIG-PERFUME']);
         const inForce = ok(t, await get('/v1/risk-rules', 'customs'), 'read risk rules', 200);
         t.equal(inForce.inForce.effectiveFrom, rules.effectiveFrom);

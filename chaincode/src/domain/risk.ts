@@ -245,7 +245,8 @@ function itemMatches(c: RiskCondition, item: ExitFacts['items'][number]): boolea
  * @param facts the exit's facts, read from the ledger
  */
 export function screenExit(set: RiskRuleSet, facts: ExitFacts): Screening {
-  for (const item of facts.items) if (!HS_CODE.test(item.hsCode)) throw invalid(`item ${item.sgtin} has no HS code to screen`);
+  // Entered items always carry a valid HS code (the entry decoder checks it); a prefix test on anything else is meaningless.
+  for (const item of facts.items) if (!HS_CODE.test(item.hsCode)) throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `item ${item.sgtin} has no HS code to screen`);
   const fired: Screening['fired'] = [];
   let score = 0;
   let result: RiskAction = 'NONE';

@@ -22,7 +22,7 @@ function chaincodePid(devnetPid) {
   return pgrep('-P', String(devnetPid), '-f', 'chaincode-host')[0];
 }
 
-async function phase(name, work) {
+async function phase(_name, work) {
   const queue = [...Array(BATCHES).keys()];
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {

@@ -181,7 +181,7 @@ async function main() {
     const checkDigit = (d) => { let sum = 0; for (let i = 0; i < d.length; i++) sum += (d.charCodeAt(d.length - 1 - i) - 48) * (i % 2 === 0 ? 3 : 1); return (10 - (sum % 10)) % 10; };
     const gtin = `0690123400404${checkDigit('0690123400404')}`;
     const location = `690123400001${checkDigit('690123400001')}`;
-    await mapBounded(apiIds.slice(0, activeCount), concurrency, (id, i) => call('POST', '/v1/entries', keys[i].key, {
+    await mapBounded(apiIds.slice(0, activeCount), concurrency, (_id, i) => call('POST', '/v1/entries', keys[i].key, {
       declarationNo: `B-${i}`, location, regime: 'ZERO_TARIFF', product: { gtin, hsCode: '330300', category: 'COSMETICS' },
       unitValueFen: 100, items: [`urn:epc:id:sgtin:6901234.000404.${i + 1}`],
     }));

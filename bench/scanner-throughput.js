@@ -29,7 +29,7 @@ const items = Number(values.items ?? 100_000);
 const layout = values.layout ?? 'cp2110-m100';
 const runs = Number(values.runs ?? 3);
 
-function best(label, fn) {
+function best(_label, fn) {
   let top = 0;
   for (let i = 0; i < runs; i++) top = Math.max(top, fn());
   return top;

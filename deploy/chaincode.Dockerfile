@@ -20,6 +20,7 @@ COPY packages/signer/package.json packages/signer/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/
 COPY gateway/package.json gateway/
+COPY embedded/package.json embedded/
 COPY scanner-agent/package.json scanner-agent/
 COPY testkit/package.json testkit/
 RUN npm ci --workspace chaincode --include-workspace-root --ignore-scripts
@@ -44,6 +45,7 @@ COPY packages/signer/package.json packages/signer/
 COPY chaincode/package.json chaincode/
 COPY devnet/package.json devnet/
 COPY gateway/package.json gateway/
+COPY embedded/package.json embedded/
 COPY scanner-agent/package.json scanner-agent/
 COPY testkit/package.json testkit/
 # Installs exactly the lockfile's versions (class-transformer stays at 0.4.0: 0.4.1 lacks classToPlain).

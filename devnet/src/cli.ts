@@ -3,14 +3,22 @@
  * `npm run devnet -- --data <dir>`: runs the dev peer until SIGINT/SIGTERM. Prints one line
  * `DEVNET READY {"endpoint":...,"connectionProfile":...}` when it accepts clients.
  *
+ * While it runs, lines on stdin control it (tests and fault drills; each answered on stdout by
+ * `DEVNET CONTROL ok <command>` or `DEVNET CONTROL error <reason>`):
+ *   `chaincodes stop` / `chaincodes start`  stop or start the chaincode servers (Devnet.stopChaincodes/startChaincodes)
+ *   `orderer down` / `orderer up`           submits fail as with an unreachable orderer, or work again
+ * SIGUSR2 toggles the chaincode servers (stopped <-> started) for a shell without a pipe to stdin.
+ *
  * `npm run devnet -- add-crl --data <dir> --msp <mspId> --crl <file>`: with the dev peer stopped, commits a config
  * block that adds the CRL to the organisation's MSP in the channel configuration (config-update.ts); the peer
  * refuses the certificates it lists from its next start on. A running in-process network: Devnet.addRevocationList.
  */
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { ChaincodeSpec, DEFAULT_CHAINCODE, startDevnet } from './devnet';
+import { ChaincodeSpec, Devnet, startDevnet } from './devnet';
+import { PROJECT_CHAINCODE } from './project-chaincode';
 import { commitRevocationList, ConfigUpdateError } from './config-update';
 import { loadOrCreateCryptoMaterial, ORDERER_MSP_ID } from './crypto-material';
 import { privateKeyFromPem, signLowS } from './crypto/ecdsa';
@@ -20,6 +28,7 @@ import { serializeIdentity } from './msp';
 const USAGE = `usage: devnet --data <dir> [--port 7051] [--host 127.0.0.1] [--channel mychannel] [--no-tls] [--ca-port 0] [--no-ca]
   [--chaincode name=<module dir>]... [--chaincode-script name=<server.js>]... [--chaincode-address name=<host:port>]...
   [--collection <chaincode>:<collection>]... [--batch-size 10] [--batch-timeout-ms 200] [--execute-timeout-ms 30000]
+  [--omit-org <mspId>]...   (a new channel without that client organisation: its identities get "creator org unknown")
        devnet add-crl --data <dir> --msp <mspId> --crl <file.pem>   (dev peer stopped)`;
 
 function fail(message: string): never {
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
         'batch-size': { type: 'string' },
         'batch-timeout-ms': { type: 'string' },
         'execute-timeout-ms': { type: 'string' },
+        'omit-org': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     });
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   if (!v.data) fail('--data <dir> is required');
@@ -118,12 +128,13 @@ async function main(): Promise<void> {
     channelId: v.channel,
     tls: !v['no-tls'],
     caPort: v['no-ca'] ? false : positiveInt('ca-port', v['ca-port'], 0, true),
-    chaincodes: chaincodes.length > 0 ? chaincodes : [DEFAULT_CHAINCODE],
+    chaincodes: chaincodes.length > 0 ? chaincodes : [PROJECT_CHAINCODE],
     batch: {
       maxMessageCount: positiveInt('batch-size', v['batch-size'], 10),
       batchTimeoutMs: positiveInt('batch-timeout-ms', v['batch-timeout-ms'], 200),
     },
     executeTimeoutMs: positiveInt('execute-timeout-ms', v['execute-timeout-ms'], 30_000),
+    omitOrgs: v['omit-org'] ?? [],
     log: (line) => process.stderr.write(`devnet: ${line}\n`),
   });
   process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, caUrl: devnet.caUrl, connectionProfile: devnet.profilePath })}\n`);
@@ -137,8 +148,45 @@ async function main(): Promise<void> {
       },
     );
   };
+  listenForControl(devnet);
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The stdin commands and SIGUSR2 of the module comment; one command at a time, in order. */
+function listenForControl(devnet: Devnet): void {
+  const commands: Record<string, () => Promise<void> | void> = {
+    'chaincodes stop': () => devnet.stopChaincodes(),
+    'chaincodes start': () => devnet.startChaincodes(),
+    'orderer down': () => devnet.setOrdererReachable(false),
+    'orderer up': () => devnet.setOrdererReachable(true),
+  };
+  let queue: Promise<void> = Promise.resolve();
+  const run = (command: string) => {
+    queue = queue.then(async () => {
+      const action = commands[command];
+      if (!action) {
+        process.stdout.write(`DEVNET CONTROL error unknown command "${command}" (known: ${Object.keys(commands).join(', ')})\n`);
+        return;
+      }
+      try {
+        await action();
+        process.stdout.write(`DEVNET CONTROL ok ${command}\n`);
+      } catch (err) {
+        process.stdout.write(`DEVNET CONTROL error ${command}: ${(err as Error).message}\n`);
+      }
+    });
+  };
+  // stdin closing (a parent that gave none) must not stop the peer: only the lines matter.
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const command = line.trim().replace(/\s+/g, ' ');
+    if (command !== '') run(command);
+  });
+  let chaincodesStopped = false;
+  process.on('SIGUSR2', () => {
+    chaincodesStopped = !chaincodesStopped;
+    run(chaincodesStopped ? 'chaincodes stop' : 'chaincodes start');
+  });
 }
 
 main().catch((err) => {

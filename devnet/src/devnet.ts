@@ -32,7 +32,8 @@ export interface DevnetOptions {
   /** gRPC port; 0 picks a free one. */
   port?: number;
   channelId?: string;
-  chaincodes?: ChaincodeSpec[];
+  /** The chaincodes to deploy (the project's own: project-chaincode.ts). */
+  chaincodes: ChaincodeSpec[];
   batch?: Partial<BatchSettings>;
   /** How long a chaincode may take for one transaction. */
   executeTimeoutMs?: number;
@@ -42,6 +43,13 @@ export interface DevnetOptions {
    * `false` runs no CA.
    */
   caPort?: number | false;
+  /**
+   * Application organisations left out of the channel's genesis block (e.g. `['EnterpriseMSP']`): their CA still
+   * issues identities and the connection profile still lists them, but the peer refuses them as a real peer refuses a
+   * creator whose MSP is not in `Application.Organizations` ("creator org unknown"). Only a new data directory's
+   * genesis block is affected; the peer's own organisation cannot be left out.
+   */
+  omitOrgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -75,19 +83,21 @@ export interface Devnet {
    * ConfigUpdateError for an unknown MSP or a CRL not signed by the MSP's root.
    */
   addRevocationList(mspId: string, crlPem: string): Promise<void>;
+  /**
+   * Stops every chaincode server the dev network started (as an administrator stopping the CCaaS containers): the
+   * chaincodes stay defined and each proposal fails, after the dial timeout, with a real peer's launch failure
+   * (`could not launch chaincode ...`). External chaincodes are not the dev network's to stop.
+   */
+  stopChaincodes(): Promise<void>;
+  /** Starts the stopped chaincode servers again on their addresses; resolves once each has registered. */
+  startChaincodes(): Promise<void>;
+  /** While false, submits fail as a real peer's do when no orderer answers (`14 no orderers could successfully process transaction`). */
+  setOrdererReachable(reachable: boolean): void;
   close(): Promise<void>;
 }
 
-/** Repository root, from devnet/dist or devnet/src. */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
-
-/** The project's chaincode, deployed when no chaincode is named. */
-export const DEFAULT_CHAINCODE: ChaincodeSpec = {
-  name: 'traceability',
-  kind: 'contract',
-  modulePath: join(REPO_ROOT, 'chaincode'),
-  collections: ['buyerDetails'],
-};
+/** The address the dev network's (in-process) orderer is named by in submit errors, as a real network's orderer0. */
+export const ORDERER_ADDRESS = 'orderer0.devnet:7050';
 
 /** Tries to reach a chaincode server that is still starting, a bounded number of times. */
 async function connectWithRetry(conn: ChaincodeConnection, attempts = 50, delayMs = 200): Promise<void> {
@@ -112,12 +122,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   await mkdir(dataDir, { recursive: true });
   const crypto = await loadOrCreateCryptoMaterial(dataDir, undefined, [host, 'localhost']);
 
+  const omitted = new Set(options.omitOrgs ?? []);
+  if (omitted.has(PEER_MSP_ID)) throw new Error(`the peer's own organisation ${PEER_MSP_ID} cannot be left out of the channel`);
+  const unknownOmitted = [...omitted].filter((m) => !crypto.orgs.some((o) => o.mspId === m));
+  if (unknownOmitted.length > 0) throw new Error(`no organisation ${unknownOmitted.join(', ')} to leave out (known: ${crypto.orgs.map((o) => o.mspId).join(', ')})`);
   // Channel MSP comes from the genesis block, so the trust roots are the ledger's, not a side file's.
   const genesis = () =>
     newConfigEnvelope(
       {
         channelId,
-        applicationOrgs: crypto.orgs.map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
+        applicationOrgs: crypto.orgs.filter((o) => !omitted.has(o.mspId)).map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
         ordererOrgs: [{ mspId: crypto.ordererOrg.mspId, rootCertsPem: [crypto.ordererOrg.caCertPem] }],
       },
       Date.now(),
@@ -145,8 +159,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const appMsp = await ChannelMsp.create(config.applicationOrgs);
 
   const processes: ChaincodeProcess[] = [];
+  const processByName = new Map<string, ChaincodeProcess>();
   const definitions = new Map<string, ChaincodeDefinition>();
-  const specs = options.chaincodes ?? [DEFAULT_CHAINCODE];
+  const specs = options.chaincodes;
   for (const spec of specs) {
     let address: string;
     if (spec.kind === 'external') {
@@ -158,6 +173,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     }
     const connection = new ChaincodeConnection(spec.name, address);
     definitions.set(spec.name, { name: spec.name, version: spec.version ?? '1.0', connection, collections: spec.collections ?? [] });
+    if (spec.kind !== 'external') processByName.set(spec.name, processes[processes.length - 1]!);
   }
   await Promise.all([...definitions.values()].map((d) => connectWithRetry(d.connection)));
 
@@ -186,7 +202,17 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const endpoint = `${host}:${port}`;
   server.addService(
     gateway.GatewayService as unknown as grpc.ServiceDefinition,
-    newGatewayService({ channelId, peerAddress: endpoint, peerMspId: PEER_MSP_ID, msp: appMsp, ledger, endorser, orderer }),
+    newGatewayService({
+      channelId,
+      peerAddress: endpoint,
+      peerMspId: PEER_MSP_ID,
+      ordererAddress: ORDERER_ADDRESS,
+      ordererMspId: ORDERER_MSP_ID,
+      msp: appMsp,
+      ledger,
+      endorser,
+      orderer,
+    }),
   );
 
   let cas: DevCas | undefined;
@@ -214,7 +240,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
   const profilePath = join(dataDir, 'connection.json');
   await writeFile(profilePath, JSON.stringify(profile, null, 2));
-  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'})`);
+  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'}, organisations ${config.applicationOrgs.map((o) => o.mspId).join(', ')})`);
   if (cas) log(`dev Fabric CA listening on ${cas.url} (CAs ${cas.caNames.join(', ')})`);
 
   let closed = false;
@@ -229,6 +255,19 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       await appMsp.reconfigure(next.applicationOrgs);
       await msp!.reconfigure([...next.applicationOrgs, ...next.ordererOrgs]);
       log(`config block ${ledger.height - 1}: CRL added to ${mspId} (config sequence ${next.sequence})`);
+    },
+    async stopChaincodes() {
+      await Promise.all(processes.map((p) => p.pause()));
+      log(`chaincode servers stopped: ${[...processByName.keys()].join(', ')}`);
+    },
+    async startChaincodes() {
+      for (const p of processes) p.resume();
+      await Promise.all([...processByName.keys()].map((name) => connectWithRetry(definitions.get(name)!.connection)));
+      log(`chaincode servers started: ${[...processByName.keys()].join(', ')}`);
+    },
+    setOrdererReachable(reachable) {
+      orderer.reachable = reachable;
+      log(`orderer ${reachable ? 'reachable' : 'unreachable'}`);
     },
     async close() {
       if (closed) return;

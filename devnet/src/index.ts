@@ -1,5 +1,6 @@
 /** The dev Fabric network: programmatic entry points. */
-export { startDevnet, DEFAULT_CHAINCODE, REPO_ROOT } from './devnet';
+export { startDevnet } from './devnet';
+export { PROJECT_CHAINCODE, REPO_ROOT } from './project-chaincode';
 export type { Devnet, DevnetOptions, ChaincodeSpec, ConnectionProfile } from './devnet';
 export { TxCode } from './ledger/ledger';
 export type { CertificateAuthorityProfile, OrganizationProfile } from './ca/dev-cas';

@@ -7,10 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DbPool } from './adapters/pg';
 import type { ProjectionReadCache } from './cache/read-cache';
+import type { SharedState } from './cluster/shared';
 import type { JobQueue, LedgerClients, ReadinessCheck } from './ports';
 import webConsole from './plugins/console';
 import dependencies, { type Ports } from './plugins/dependencies';
 import health from './plugins/health';
+import indexPage from './plugins/index-page';
 import metrics from './plugins/metrics';
 import jsonBody from './plugins/json-body';
 import problemDetails, { clientErrorHandler, frameworkErrorHandler } from './plugins/problem-details';
@@ -48,6 +50,8 @@ export interface AppOptions {
      * into `db` in this process must call `readCache.invalidate(sgtins)` after each commit (`onCommitted`).
      */
     readCache?: ProjectionReadCache;
+    /** What this process shares with the other gateway processes of the deployment (cluster/shared.ts); default none. */
+    shared?: SharedState;
 }
 
 /** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
@@ -70,6 +74,7 @@ export const FASTIFY_OPTIONS = Object.freeze({
 
 async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promise<void> {
     fastify.setValidatorCompiler(newValidatorCompiler());
+    fastify.decorate('shared', options.shared ?? {});
 
     // External plugins.
     await fastify.register(openApi);
@@ -89,6 +94,7 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
     await fastify.register(metrics, { jobQueue: options.jobQueue });
     await fastify.register(health, { checks: options.readinessChecks, timeoutMs: options.readinessTimeoutMs });
     await fastify.register(webConsole); // the web console at /console/ (public files; it signs in with an API key)
+    await fastify.register(indexPage); // GET /: links to the console and the API documentation
 
     // Routes.
     await fastify.register(v1, {

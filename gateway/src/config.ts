@@ -4,7 +4,7 @@
  * fabric-samples trader-typescript `config.ts`).
  *
  * An unset `DATABASE_URL` means the embedded PostgreSQL, an unset `REDIS_URL` the PostgreSQL queue, and no Fabric
- * settings the in-process dev peer (see embedded.ts).
+ * settings the in-process dev peer — under `npm start` (embedded/); the production gateway (server.ts) requires them.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -59,6 +59,17 @@ export interface Config {
     readonly readinessTimeoutMs: number;
     /** How long shutdown may take before the process exits anyway. */
     readonly shutdownGraceMs: number;
+    /**
+     * On SIGTERM, how long the process answers `/readyz` 503 `draining` while still serving, before it closes its
+     * listener (`DRAIN_DELAY_MS`, default 0; behind a load balancer: a few of its readiness probe periods).
+     */
+    readonly drainDelayMs: number;
+    /**
+     * HMAC key of stream tickets (`STREAM_TOKEN_SECRET`, 32+ characters), the same in every gateway process of a
+     * deployment so that a ticket issued by one opens a stream on another; unset: derived from `PERSON_CODE_SECRET`
+     * when that is set (also shared), else random per process.
+     */
+    readonly streamTokenSecret: string | undefined;
     /** Identities issued at onboarding: key-encryption keys, CAs from the environment, registry and renewal bounds. */
     readonly identity: IdentityConfig;
 }
@@ -145,6 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         problems.push('PERSON_CODE_SECRET: required when DATABASE_URL is set (the HMAC key of every person code)');
     }
 
+    const streamTokenSecret = read('STREAM_TOKEN_SECRET');
+    if (streamTokenSecret !== undefined && streamTokenSecret.length < MIN_PERSON_CODE_SECRET_LENGTH) {
+        problems.push(`STREAM_TOKEN_SECRET: must be at least ${MIN_PERSON_CODE_SECRET_LENGTH} characters`);
+    }
+
     const ledger = readLedgerSource(read, cwd, problems);
     const config: Config = {
         port,
@@ -162,8 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         dataDir: resolve(cwd, read('DATA_DIR') ?? 'data'),
         readinessTimeoutMs: integer('READINESS_TIMEOUT_MS', 2_000, 100, 60_000),
         shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 15_000, 1_000, 600_000),
+        drainDelayMs: integer('DRAIN_DELAY_MS', 0, 0, 300_000),
+        streamTokenSecret,
         identity: readIdentityConfig(read, integer, cwd, problems),
     };
+    if (config.drainDelayMs >= config.shutdownGraceMs) {
+        problems.push(`DRAIN_DELAY_MS: must be shorter than SHUTDOWN_GRACE_MS (${config.shutdownGraceMs}), or the process is killed while draining`);
+    }
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }

@@ -4,11 +4,9 @@
  * the problem-details plugin.
  *
  * Codes are stable: never renamed or reused; add new ones at the end. Chaincode codes (e.g. `INVALID_TRANSITION`)
- * and Fabric adapter codes (e.g. `LEDGER_CONFLICT`) pass through unchanged as `code`; {@link problemFromLedgerError}
- * picks their HTTP status.
+ * and Fabric adapter codes (e.g. `LEDGER_CONFLICT`) pass through unchanged as `code`; ledger-error.ts picks their HTTP
+ * status. This module imports no adapter, so every module that throws a problem can load without the Fabric client.
  */
-import { LedgerError } from './adapters/fabric';
-
 /** What the client sees for one code: HTTP status and a short, fixed title (RFC 9457 `title`). */
 export interface ErrorSpec {
     readonly status: number;
@@ -138,6 +136,10 @@ export const ErrorCodes = {
     SIGNING_SESSION_EXPIRED: { status: 410, title: 'Signing session expired' },
     /** A signing session that already ended (committed or failed): nothing more to sign. */
     SIGNING_SESSION_FINISHED: { status: 409, title: 'Signing session finished' },
+    /** The channel refuses the identity the gateway signs with (e.g. its MSP is not a channel member): an administrator must act. */
+    IDENTITY_REFUSED: { status: 503, title: 'Ledger identity not accepted by the channel' },
+    /** The ledger settings name a channel or chaincode the peer does not know. */
+    LEDGER_MISCONFIGURED: { status: 503, title: 'Ledger settings do not match the channel' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */
@@ -145,9 +147,6 @@ export type ErrorCode = keyof typeof ErrorCodes;
 
 /** RFC 9457 base URI for `type`: one URN per code, stable and not dereferenced. */
 export const PROBLEM_TYPE_PREFIX = 'urn:hainan-trace:problem:';
-
-/** Retry-After, in seconds, suggested for a ledger conflict or outage that outlived the adapter's own retries. */
-export const LEDGER_RETRY_AFTER_S = 2;
 
 /** Construction options of {@link ProblemError}. */
 export interface ProblemOptions {
@@ -205,102 +204,6 @@ export class ProblemError extends Error {
  */
 export function newProblem(code: ErrorCode, detail: string, options: Readonly<ProblemOptions> = {}): ProblemError {
     return new ProblemError(code, ErrorCodes[code], detail, options);
-}
-
-/** HTTP status of a chaincode refusal, by chaincode code; any other chaincode code is a rule refusal (422). */
-const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
-    ACCESS_DENIED: 403,
-    NOT_FOUND: 404,
-    INVALID_TRANSITION: 409,
-    ALREADY_EXISTS: 409,
-    ITEM_HELD: 409,
-    // The item is held by another enterprise, or was shipped to another receiver or location: the ledger state says no.
-    NOT_HOLDER: 409,
-    WRONG_RECEIPT: 409,
-    // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
-    DUPLICATE_SUBMISSION: 409,
-    INVALID_ARGUMENT: 422,
-    // Suspension (issue 13): the caller's enterprise is suspended; customs suspends twice or reinstates a non-suspended one.
-    ENTERPRISE_SUSPENDED: 403,
-    ALREADY_SUSPENDED: 409,
-    NOT_SUSPENDED: 409,
-    // Issue 18: an inspection result for an exit neither its risk screening nor a revealed draw selected.
-    NOT_SELECTED_FOR_INSPECTION: 409,
-};
-
-/** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */
-const CHAINCODE_RULE_REFUSAL_STATUS = 422;
-
-/**
- * Map a {@link LedgerError} from the Fabric adapter to a problem, keeping its code.
- *
- * - a coded chaincode refusal: 403 / 404 / 409 / 422 by code (see {@link CHAINCODE_STATUS}); the chaincode's text is
- *   the detail, because the chaincode wrote it for the caller;
- * - a chaincode failure without a code (`CHAINCODE_ERROR`): 500, a bug;
- * - a conflict or transient outage that outlived the adapter's retries: 503 with Retry-After;
- * - a timeout or an unknown outcome: 504 (resubmit with the same client-generated id: the chaincode treats
- *   `ALREADY_EXISTS` on retry as success);
- * - our identity refused, a misconfiguration, anything else: 500 / 502, text hidden.
- *
- * @param err - The adapter's error.
- * @returns The problem to throw.
- */
-export function problemFromLedgerError(err: LedgerError): ProblemError {
-    const options = { cause: err, extensions: err.transactionId ? { transactionId: err.transactionId } : {} };
-    switch (err.kind) {
-        case 'chaincode': {
-            if (err.code === 'CHAINCODE_ERROR') {
-                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-            }
-            const status = CHAINCODE_STATUS[err.code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
-            return new ProblemError(err.code, { status, title: titleForChaincodeStatus(status) }, err.message, options);
-        }
-        case 'conflict':
-        case 'transient':
-            return new ProblemError(err.code, ErrorCodes.UNAVAILABLE, err.message, {
-                ...options,
-                headers: { 'retry-after': String(LEDGER_RETRY_AFTER_S) },
-            });
-        case 'outcome-unknown':
-            return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
-        case 'identity':
-            return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-        case 'ledger':
-            if (err.code === 'LEDGER_TIMEOUT') {
-                return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
-            }
-            if (err.code === 'LEDGER_MISCONFIGURED' || err.code === 'LEDGER_BAD_RESULT' || err.code === 'LEDGER_CLOSED') {
-                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-            }
-            return new ProblemError(err.code, ErrorCodes.LEDGER_FAILURE, err.message, options);
-    }
-}
-
-/**
- * The problem for a chaincode code the gateway found itself before submitting (a request checked with the ledger
- * model's rules, as the chaincode checks it): the status and title the chaincode's own refusal would get.
- *
- * @param code - The chaincode's stable code, e.g. `INVALID_ARGUMENT`.
- * @param detail - What went wrong (the chaincode's words).
- * @param options - Extensions, headers, cause.
- * @returns The problem to throw.
- */
-export function problemFromChaincodeCode(code: string, detail: string, options: Readonly<ProblemOptions> = {}): ProblemError {
-    const status = CHAINCODE_STATUS[code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
-    return new ProblemError(code, { status, title: titleForChaincodeStatus(status) }, detail, options);
-}
-
-function titleForChaincodeStatus(status: number): string {
-    switch (status) {
-        case 403:
-            return 'Refused by the ledger: access denied';
-        case 404:
-            return 'Not found on the ledger';
-        case 409:
-            return 'Conflicts with the ledger state';
-        default:
-            return 'Refused by a ledger rule';
-    }
 }
 
 /** Code for a fastify client error (4xx) that the gateway did not raise itself, by status. */

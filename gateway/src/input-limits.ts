@@ -77,6 +77,7 @@ function pathOf(parent: Frame | undefined, segment: string | number | undefined)
 const POINTER_SHOWN_MAX = 512;
 
 /** NUL and lone surrogates: what a refusal must not echo back. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point
 const UNSUPPORTED_CHARACTERS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The JSON pointer of a path for a refusal: bounded, and without the characters being refused. */

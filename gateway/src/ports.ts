@@ -21,7 +21,14 @@ export interface LedgerContractPort {
     submit<T>(
         transactionName: string,
         args?: readonly LedgerArgumentValue[],
-        options?: { transientData?: Record<string, string | Uint8Array> },
+        options?: {
+            transientData?: Record<string, string | Uint8Array>;
+            /**
+             * Called with the id of the transaction that committed (retries submit new transactions): for answers that
+             * must name it when the chaincode's result does not.
+             */
+            onCommitted?: (transactionId: string) => void;
+        },
     ): Promise<T | undefined>;
 }
 
@@ -51,7 +58,7 @@ export interface LedgerClients {
     evict?(caller: LedgerCaller): void;
     /** Stored identities connected right now (the LRU's size), for metrics and the memory bench. */
     activeIdentities?(): number;
-    /** Reachability probe for readiness (`system:Ping` as the customs identity). */
+    /** Readiness probe: can a transaction commit now (endorse-only `system:GetVersion` as customs, orderer reachable); rejects with the reasons. */
     ping(): Promise<void>;
     /** Close every client, then the shared connection. */
     close(): void;

@@ -1,23 +1,27 @@
 /**
- * The gateway process: configuration (fail fast, every bad variable listed), pino logs, the embedded default for
- * whatever is not configured, migrations, the bootstrap customs key, the app, and a graceful shutdown
+ * The gateway process: configuration (fail fast, every bad variable listed), pino logs, the infrastructure (from
+ * the configuration here; the embedded default of `@hainan/embedded` starts its own and calls
+ * {@link runGatewayProcess} with it), migrations, the bootstrap customs key, the app, and a graceful shutdown
  * (close-with-grace) that stops HTTP, drains the queue, then closes Fabric, Redis and PostgreSQL in that order.
+ * A start that fails stops what it started and prints one line.
  *
- * Run: `node gateway/dist/server.js` (the root `npm start`).
+ * Run: `node gateway/dist/server.js` (the production gateway, deploy/gateway.Dockerfile); `npm start` runs the
+ * embedded default (embedded/src/start.ts).
  */
 import closeWithGrace from 'close-with-grace';
 import fastify from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createPool, migrate, newApiKeysRepository, newCapturesRepository, newSigningSessionsRepository } from './adapters/pg';
 import type { ExternalSigning } from './ledger/signing-sessions';
 import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
 import app, { FASTIFY_OPTIONS } from './app';
 import { ProjectionReadCache } from './cache/read-cache';
+import { startCluster } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
 import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
-import { provideInfrastructure } from './embedded';
+import { configuredInfrastructure, type Infrastructure, type ProvideInfrastructure } from './infrastructure';
 import { newIdentityServices } from './identity/identity-services';
 import { retryPendingRevocations } from './identity/suspension-revocations';
 import { newLedgerClients } from './ledger/ledger-clients';
@@ -42,23 +46,39 @@ const REVOCATION_SWEEP_MIN_AGE_MS = 30_000;
 /** Most pending revocations retried per round (each one CA request). */
 const REVOCATION_SWEEP_MAX = 50;
 
-async function main(): Promise<void> {
-    let config: Config;
+/** A gateway that is serving. */
+export interface RunningGateway {
+    readonly address: string;
+    /** The graceful shutdown: HTTP, queue, projection, Fabric, dev peer, Redis, PostgreSQL; once. */
+    stop(): Promise<void>;
+}
+
+/**
+ * The start sequence on given infrastructure: migrations, the bootstrap key, the app, the capture workers, the
+ * projection follower, listen. A failure stops what this sequence started (not the infrastructure: its provider
+ * owns that) and rethrows.
+ *
+ * @param config - The validated configuration.
+ * @param logger - The process logger.
+ * @param infra - Database, ledger settings and secrets.
+ * @returns The serving gateway and its stop function.
+ */
+export async function runGateway(config: Config, logger: Logger, infra: Infrastructure): Promise<RunningGateway> {
+    const started: StartedSoFar = { stop: async () => undefined };
     try {
-        config = loadConfig();
+        return await startGateway(config, logger, infra, started);
     } catch (err: unknown) {
-        if (err instanceof ConfigError) {
-            process.stderr.write(`gateway: ${err.message}\n`);
-            process.exit(2);
-        }
+        await started.stop().catch(() => undefined); // the start's own error is the one worth reporting
         throw err;
     }
-    const logger = pino({ level: config.logLevel, base: { service: 'hainan-gateway' } });
+}
 
-    const infra = await provideInfrastructure(config, {
-        info: (message) => logger.info(message),
-        debug: (message) => logger.debug(message),
-    });
+/** What a failed start closes: the pool until everything exists, then the whole shutdown. */
+interface StartedSoFar {
+    stop: () => Promise<void>;
+}
+
+async function startGateway(config: Config, logger: Logger, infra: Infrastructure, started: StartedSoFar): Promise<RunningGateway> {
     const migration = await migrate(infra.databaseUrl);
     logger.info({ ...migration }, 'database schema up to date');
 
@@ -66,6 +86,7 @@ async function main(): Promise<void> {
         connectionString: infra.databaseUrl,
         onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
     });
+    started.stop = () => pool.end();
 
     // The bootstrap customs key: from the environment, or generated for this run in the embedded default.
     const bootstrapKey = config.bootstrapCustomsKey ?? (infra.embedded.postgres ? generateApiKey() : undefined);
@@ -121,6 +142,12 @@ async function main(): Promise<void> {
     // Provenance read cache: the projection follower below (the only writer of the projection in this process)
     // invalidates it after each batch it commits.
     const readCache = new ProjectionReadCache();
+    // Several gateways, one service (cluster/index.ts): leader election, the bus, shared Redis state, draining.
+    const cluster = startCluster({ databaseUrl: infra.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix, streamTokenSecret: config.streamTokenSecret, personCodeSecret: infra.personCodeSecret, readCache, drainDelayMs: config.drainDelayMs, log: logger.child({ component: 'cluster' }) });
+    started.stop = async () => {
+        await cluster.stop(); // its Redis connections and the leader election's own PostgreSQL connection
+        await pool.end();
+    };
 
     const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
     await server.register(app, {
@@ -142,6 +169,7 @@ async function main(): Promise<void> {
         rateLimitMax: config.rateLimitMax,
         rateLimitWindowMs: config.rateLimitWindowMs,
         readCache,
+        shared: cluster.shared,
     });
 
     // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
@@ -150,32 +178,30 @@ async function main(): Promise<void> {
         pool,
         openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
         log: logger.child({ component: 'projection' }),
-        onCommitted: (sgtins) => readCache.invalidate(sgtins),
+        onCommitted: cluster.invalidate, // this process's read cache, and the other processes' over the bus
     });
     registerProjectionMetrics(server.metrics, projection);
+    cluster.registerMetrics(server.metrics);
 
     let staleSweep: NodeJS.Timeout | undefined;
     let revocationSweep: NodeJS.Timeout | undefined;
-    closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
-        if (err) {
-            logger.error({ err }, 'shutting down after an error');
-        } else {
-            logger.info({ signal }, 'shutting down');
-        }
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= (async () => {
+        await cluster.drain(); // /readyz 503 `draining` while still serving, for DRAIN_DELAY_MS
         clearInterval(staleSweep);
         clearInterval(revocationSweep);
         await server.close(); // no new requests; in-flight ones finish
         await jobQueue.close(); // running jobs finish (bounded), no new ones start
         await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
         projectionLedger.close();
+        await cluster.stop(); // leaves the leader election (another process takes over), closes the bus
         await renewal?.stop(); // a renewal in progress finishes (it holds a CA request, then one row update)
         ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
         await infra.stopDevnet();
         await bullmq?.disconnect(); // Redis
         await pool.end(); // PostgreSQL
-        await infra.stopPostgres();
-        logger.info('stopped');
-    });
+    })());
+    started.stop = stop;
 
     // Capture jobs: submitted to the chain as the capture's sender; they wait out ledger outages (capture/processor.ts).
     const captureLog = logger.child({ component: 'capture' });
@@ -197,7 +223,7 @@ async function main(): Promise<void> {
     // that stalled during a Redis outage) is picked up again; the capture job's own parks are left to an operator.
     let sweeping = false;
     staleSweep = setInterval(() => {
-        if (sweeping) return;
+        if (sweeping || !cluster.isLeader()) return; // one process sweeps: the projection leader
         sweeping = true;
         resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'stale', staleMs: STALE_CAPTURE_MS, maxCaptures: STALE_SWEEP_MAX_CAPTURES })
             .then((outcome) => {
@@ -214,7 +240,7 @@ async function main(): Promise<void> {
     if (revokeEnterpriseIdentity !== undefined) {
         let revoking = false;
         revocationSweep = setInterval(() => {
-            if (revoking) return;
+            if (revoking || !cluster.isLeader()) return; // one process sweeps: the projection leader
             revoking = true;
             retryPendingRevocations(pool, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
                 .then((round) => {
@@ -231,7 +257,7 @@ async function main(): Promise<void> {
     renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
 
     const address = await server.listen({ port: config.port, host: config.host });
-    projection.start();
+    cluster.lead(projection); // the follower runs while this process is the projection leader
     logger.info(
         { address, database: infra.embedded.postgres ? 'embedded' : 'external', queue: bullmq ? 'bullmq' : 'postgres', ledger: infra.embedded.devnet ? 'devnet' : 'external' },
         'gateway ready',
@@ -241,9 +267,76 @@ async function main(): Promise<void> {
         process.stdout.write(`\nGATEWAY READY ${address}\nBootstrap customs API key (this run only): ${bootstrapKey}\n` +
             `  curl -H 'Authorization: Bearer ${bootstrapKey}' ${address}/v1/me\n  API docs: ${address}/docs\n\n`);
     }
+    return { address, stop };
 }
 
-main().catch((err: unknown) => {
-    process.stderr.write(`gateway: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-});
+/**
+ * The gateway as a process: configuration, logger, infrastructure, {@link runGateway}, and the signals. A failed
+ * start stops what it started (the infrastructure included: no orphan PostgreSQL) and prints one line without a
+ * stack trace; a bad configuration prints its problems and exits 2. SIGINT/SIGTERM during the start stop it the
+ * same way; once serving, close-with-grace runs the graceful shutdown.
+ *
+ * @param provide - Where the infrastructure comes from: the configuration (default) or the embedded default.
+ * @param name - Prefix of the failure line.
+ */
+export async function runGatewayProcess(provide: ProvideInfrastructure = configuredInfrastructure, name = 'gateway'): Promise<void> {
+    const fail = (message: string, code: number): never => {
+        process.stderr.write(`${name}: ${message}\n`);
+        process.exit(code);
+    };
+    let config: Config;
+    try {
+        config = loadConfig();
+    } catch (err: unknown) {
+        if (err instanceof ConfigError) fail(err.message, 2);
+        throw err;
+    }
+    const logger = pino({ level: config.logLevel, base: { service: 'hainan-gateway' } });
+
+    // Until close-with-grace takes over, a signal only marks the start as interrupted: the step in progress ends
+    // (a half-started PostgreSQL would be left behind otherwise), then what was started is stopped.
+    let interrupted: NodeJS.Signals | undefined;
+    const onEarlySignal = (signal: NodeJS.Signals): void => {
+        interrupted ??= signal;
+        logger.info({ signal }, 'interrupted while starting; stopping what was started');
+    };
+    process.on('SIGINT', onEarlySignal);
+    process.on('SIGTERM', onEarlySignal);
+    let infra: Infrastructure | undefined;
+    let gateway: RunningGateway | undefined;
+    const stopInfrastructure = async (): Promise<void> => {
+        await infra?.stopDevnet();
+        await infra?.stopPostgres();
+    };
+    try {
+        infra = await provide(config, { info: (message) => logger.info(message), debug: (message) => logger.debug(message) });
+        if (interrupted === undefined) gateway = await runGateway(config, logger, infra);
+    } catch (err: unknown) {
+        await stopInfrastructure().catch(() => undefined);
+        fail(`failed to start: ${err instanceof Error ? err.message : String(err)}`, 1);
+    } finally {
+        process.removeListener('SIGINT', onEarlySignal);
+        process.removeListener('SIGTERM', onEarlySignal);
+    }
+    if (interrupted !== undefined || gateway === undefined) {
+        await gateway?.stop();
+        await stopInfrastructure();
+        logger.info({ signal: interrupted }, 'stopped');
+        process.exit(0);
+    }
+    const running = gateway;
+    closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
+        if (err) {
+            logger.error({ err }, 'shutting down after an error');
+        } else {
+            logger.info({ signal }, 'shutting down');
+        }
+        await running.stop();
+        await stopInfrastructure();
+        logger.info('stopped');
+    });
+}
+
+if (require.main === module) {
+    void runGatewayProcess();
+}

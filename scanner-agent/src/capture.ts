@@ -179,7 +179,7 @@ export async function openCapture(path: string): Promise<{ header: CaptureHeader
   let lineNumber = 0;
   let rest: string[] = [];
   try {
-    header: for (;;) {
+    headerLines: for (;;) {
       const next = await chunks.next();
       if (next.done === true) break;
       const lines = next.value;
@@ -188,7 +188,7 @@ export async function openCapture(path: string): Promise<{ header: CaptureHeader
         lineNumber++;
         if (lineNumber === 1) {
           first = line;
-          if (line !== CAPTURE_MAGIC) break header;
+          if (line !== CAPTURE_MAGIC) break headerLines;
           continue;
         }
         if (line.startsWith('#') && lineNumber <= HEADER_LINES_MAX) {
@@ -199,7 +199,7 @@ export async function openCapture(path: string): Promise<{ header: CaptureHeader
         if (line.trim().length === 0) continue;
         rest = lines.slice(i);
         lineNumber--;
-        break header;
+        break headerLines;
       }
     }
   } catch (err) {

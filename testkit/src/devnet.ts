@@ -32,6 +32,12 @@ export interface DevnetProcess {
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
   kill9(): Promise<void>;
+  /** Stop the chaincode servers (the peer keeps running and answers with a launch failure); resolves when done. */
+  stopChaincodes(): Promise<void>;
+  /** Start them again; resolves once every one has registered with the peer. */
+  startChaincodes(): Promise<void>;
+  /** Make submits fail as with an unreachable orderer (false), or work again (true). */
+  setOrdererReachable(reachable: boolean): Promise<void>;
 }
 
 /** Options for startDevnetProcess. */
@@ -59,8 +65,11 @@ export async function startDevnetProcess(options: StartOptions = {}): Promise<De
   // DEVNET_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the dev peer process.
   const nodeArgs = process.env.DEVNET_NODE_ARGS?.split(' ').filter((a) => a.length > 0) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, cli, '--data', dataDir, '--port', '0', ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Control commands (devnet/src/cli.ts) go in on stdin; each is acknowledged by a `DEVNET CONTROL` line.
+  let stdoutSoFar = '';
+  child.stdout?.on('data', (d: Buffer) => (stdoutSoFar += d.toString()));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -86,7 +95,40 @@ export async function startDevnetProcess(options: StartOptions = {}): Promise<De
     child.kill(signal);
     await exited;
   };
-  return { dataDir, profile, child, logs: () => stderr, stop: () => waitExit('SIGTERM'), kill9: () => waitExit('SIGKILL') };
+  // One command at a time, so the n-th acknowledgement belongs to the n-th command.
+  let controlQueue: Promise<unknown> = Promise.resolve();
+  const control = (command: string): Promise<void> => {
+    const next = controlQueue.then(() => sendControl(command));
+    controlQueue = next.catch(() => undefined);
+    return next;
+  };
+  const sendControl = async (command: string): Promise<void> => {
+    const acks = () => [...stdoutSoFar.matchAll(/^DEVNET CONTROL (ok|error) (.*)$/gm)];
+    const before = acks().length;
+    child.stdin?.write(`${command}\n`);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const all = acks();
+      if (all.length > before) {
+        const ack = all[before]!;
+        if (ack[1] !== 'ok') throw new Error(`devnet refused "${command}": ${ack[2]}`);
+        return;
+      }
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devnet did not acknowledge "${command}":\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return {
+    dataDir,
+    profile,
+    child,
+    logs: () => stderr,
+    stop: () => waitExit('SIGTERM'),
+    kill9: () => waitExit('SIGKILL'),
+    stopChaincodes: () => control('chaincodes stop'),
+    startChaincodes: () => control('chaincodes start'),
+    setOrdererReachable: (reachable) => control(reachable ? 'orderer up' : 'orderer down'),
+  };
 }
 
 /** A gRPC connection to the dev peer (TLS when the profile has a CA). */

@@ -27,7 +27,7 @@ export function gln(locationRef: number): string {
 /** A product: its GTIN-14 and a maker of SGTINs (company prefix 6901234, 6-digit item reference with indicator 0). */
 export function product(itemRef: number): { gtin: string; sgtin(serial: string | number): string } {
   const ref = `0${String(itemRef).padStart(5, '0')}`;
-  const body = `0` + `6901234` + ref.slice(1);
+  const body = `06901234${ref.slice(1)}`;
   return { gtin: body + checkDigit(body), sgtin: (serial) => `urn:epc:id:sgtin:6901234.${ref}.${serial}` };
 }
 

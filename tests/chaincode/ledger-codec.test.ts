@@ -62,7 +62,7 @@ t.test('values with no single JSON form are refused', async (t) => {
 
 t.test('nesting deeper than MAX_DEPTH is refused, so a cycle cannot loop forever', async (t) => {
   const cyclic: Record<string, unknown> = {};
-  cyclic['self'] = cyclic;
+  cyclic.self = cyclic;
   t.throws(() => encode(cyclic), { message: /nesting deeper than 64/ });
   let deep: unknown = 1;
   for (let i = 0; i < MAX_DEPTH; i++) {

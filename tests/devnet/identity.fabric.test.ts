@@ -61,7 +61,7 @@ t.test('a real certificate presented under an unknown MSP id is refused', async 
 });
 
 t.test('a valid certificate with the wrong signing key is refused everywhere', async (t) => {
-  const files = dn.profile.identities['enterprise1']!;
+  const files = dn.profile.identities.enterprise1!;
   const wrongKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
   const { contract, gw, close } = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), wrongKey);
   t.teardown(close);
@@ -77,7 +77,7 @@ t.test('a valid certificate with the wrong signing key is refused everywhere', a
 });
 
 t.test('an envelope whose signature does not match its creator is refused at submit', async (t) => {
-  const files = dn.profile.identities['enterprise1']!;
+  const files = dn.profile.identities.enterprise1!;
   const client = newGrpcClient(dn.profile);
   const good = connect({ client, identity: { mspId: 'EnterpriseMSP', credentials: readFileSync(files.certPath) }, signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(files.keyPath))), hash: hash.sha256 });
   t.teardown(() => (good.close(), client.close()));
@@ -141,7 +141,7 @@ t.test('a certificate revoked at the dev CA and added to the channel MSP by a co
   t.match(first.message, /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/);
 
   // The rest of the organisation is untouched: another EnterpriseMSP certificate still reads and writes.
-  const files = dn.profile.identities['enterprise1']!;
+  const files = dn.profile.identities.enterprise1!;
   const other = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), readFileSync(files.keyPath));
   t.teardown(other.close);
   t.equal(Buffer.from(await other.contract.evaluateTransaction('Get', 'crl-user')).toString(), 'before');

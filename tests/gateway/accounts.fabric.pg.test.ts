@@ -7,7 +7,7 @@ import type { DbPool } from '../../gateway/src/adapters/pg';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
 import type { ProjectionFollower } from '../../gateway/src/projection/follower';
-import { diffAccount } from '../../gateway/src/routes/accounts/reconcile';
+import { diffAccount } from '../../gateway/src/services/accounts/reconcile';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
@@ -260,7 +260,7 @@ t.test('reconciliation: every variance with the transactions behind the ledger f
 });
 
 t.test('period close: Idempotency-Key is the chain submission id; a back-dated event is then refused with PERIOD_CLOSED', async (t) => {
-  type Closed = { enterprise: string; period: string; duplicateSubmission: boolean; txId?: string; snapshotHash?: string; balances?: unknown[] };
+  type Closed = { enterprise: string; period: string; duplicateSubmission: boolean; txId: string; snapshotHash?: string; balances?: unknown[] };
   const close = (period: string, key: string, idempotencyKey?: string, enterprise: string = importer.id) =>
     post(`${account(enterprise)}/periods/${period}/close`, key, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
 
@@ -274,6 +274,7 @@ t.test('period close: Idempotency-Key is the chain submission id; a back-dated e
   submitted++;
   const closed = first.json() as Closed;
   t.match(closed, { enterprise: importer.id, period: CLOSED, duplicateSubmission: false });
+  t.match(closed.txId, /^[0-9a-f]{64}$/, 'the close names its transaction');
   t.match(closed.snapshotHash, /^[0-9a-f]{64}$/);
   t.same(closed.balances, [{ gtin: PERFUME.gtin, regime: 'ZERO_TARIFF', location: L1, quantity: 5 }], 'the frozen month-end book');
 
@@ -292,6 +293,7 @@ t.test('period close: Idempotency-Key is the chain submission id; a back-dated e
   const book = (await get(account(importer.id), keys.importer)).json() as { closedPeriods: { period: string; snapshotHash: string; txId: string }[] };
   t.same(book.closedPeriods.map((p) => [p.period, p.snapshotHash]), [[CLOSED, closed.snapshotHash]], 'the closed period shows on the account');
   const closeTx = book.closedPeriods[0]!.txId;
+  t.equal(closeTx, closed.txId, 'the transaction the close answered is the one the chain recorded');
 
   // Another key of the same enterprise with the same Idempotency-Key is another client's request: submission ids are
   // scoped by API key, so it is not mistaken for the first client's retry.

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate, startEmbeddedPostgres } from '../../gateway/src/adapters/pg';
+import { migrate } from '../../gateway/src/adapters/pg';
+import { startEmbeddedPostgres } from '../../embedded/src/embedded-postgres';
 import { waitFor } from './helpers/wait';
 
 async function query<T extends object>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {

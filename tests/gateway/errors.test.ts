@@ -2,7 +2,8 @@
 // How: problemFromLedgerError() and toProblem() on LedgerErrors built as the Fabric adapter builds them, and on driver-shaped errors.
 import t from 'tap';
 import { LedgerError, type LedgerErrorKind } from '../../gateway/src/adapters/fabric';
-import { ErrorCodes, problemFromLedgerError } from '../../gateway/src/errors';
+import { ErrorCodes } from '../../gateway/src/errors';
+import { problemFromLedgerError } from '../../gateway/src/ledger-error';
 import { toProblem } from '../../gateway/src/plugins/problem-details';
 
 function ledgerError(code: string, kind: LedgerErrorKind, retryable = false): LedgerError {
@@ -37,8 +38,22 @@ t.test('conflicts and outages that outlived the retries are 503 with Retry-After
         t.ok(Number(problem.headers['retry-after']) > 0);
     }
     t.equal(problemFromLedgerError(ledgerError('LEDGER_OUTCOME_UNKNOWN', 'outcome-unknown')).statusCode, 504);
-    t.equal(problemFromLedgerError(ledgerError('IDENTITY_REFUSED', 'identity')).statusCode, 500);
+    t.equal(problemFromLedgerError(ledgerError('IDENTITY_REFUSED', 'identity')).statusCode, 503, 'the channel refusing our identity: an administrator must act');
     t.equal(problemFromLedgerError(ledgerError('LEDGER_FAILURE', 'ledger')).statusCode, 502);
+});
+
+t.test('an identity the channel refuses and unknown ledger settings are 503 with the sentence naming what to fix', async (t) => {
+    const sentence = 'the channel mychannel does not know MSP EnterpriseMSP (identity enterprise-admin): add it to Application.Organizations of the channel';
+    const refused = problemFromLedgerError(new LedgerError({ code: 'IDENTITY_REFUSED', kind: 'identity', retryable: false, message: sentence, explained: true, identityRefusal: 'msp-unknown' }));
+    t.equal(refused.statusCode, 503);
+    t.equal(refused.code, 'IDENTITY_REFUSED');
+    t.equal(refused.message, sentence);
+    t.ok(refused.expose, 'the sentence is shown, never "Internal server error"');
+    const misconfigured = problemFromLedgerError(ledgerError('LEDGER_MISCONFIGURED', 'ledger'));
+    t.equal(misconfigured.statusCode, 503);
+    t.equal(misconfigured.code, 'LEDGER_MISCONFIGURED');
+    t.ok(misconfigured.expose);
+    t.notMatch(misconfigured.message, /LEDGER_MISCONFIGURED happened/, 'an unexplained peer text is not shown; a fixed sentence is');
 });
 
 t.test('toProblem: validation, framework 4xx and unknown errors', async (t) => {

@@ -4,13 +4,13 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { openLedgerClient, LedgerError } from '../../gateway/src/adapters/fabric';
-import { DEFAULT_CHAINCODE } from '../../devnet/src/devnet';
+import { PROJECT_CHAINCODE } from '../../devnet/src/project-chaincode';
 import { DevnetProcess, PROBE_CHAINCODE_DIR, startDevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 
 let dn: DevnetProcess;
 t.before(async () => {
-  const cc = DEFAULT_CHAINCODE as { name: string; modulePath: string };
+  const cc = PROJECT_CHAINCODE as { name: string; modulePath: string };
   dn = await startDevnetProcess({ args: ['--chaincode', `${cc.name}=${cc.modulePath}`, '--chaincode', `probe=${PROBE_CHAINCODE_DIR}`, '--collection', `${cc.name}:buyerDetails`] });
 });
 t.teardown(() => dn?.stop());

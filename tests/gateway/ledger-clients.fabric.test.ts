@@ -2,7 +2,7 @@
 // How: a real dev peer process with the project's chaincode; system:Ping reports the MSP and attributes the chaincode saw.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CHAINCODE } from '../../devnet/src/devnet';
+import { PROJECT_CHAINCODE } from '../../devnet/src/project-chaincode';
 import { ProblemError } from '../../gateway/src/errors';
 import { readFabricCaAttributes } from '../../gateway/src/ledger/fabric-ca-attributes';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
@@ -17,7 +17,7 @@ interface Ping {
 
 let devnet: DevnetProcess;
 t.before(async () => {
-    const chaincode = DEFAULT_CHAINCODE as { name: string; modulePath: string };
+    const chaincode = PROJECT_CHAINCODE as { name: string; modulePath: string };
     devnet = await startDevnetProcess({ args: ['--chaincode', `${chaincode.name}=${chaincode.modulePath}`] });
 });
 t.teardown(() => devnet?.stop());

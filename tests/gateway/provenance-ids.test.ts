@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as epcTdsModule from 'epc-tds';
 import { encodeToString } from '../../chaincode/src/ledger-codec';
-import { parseItemId, serialLookupForms } from '../../gateway/src/routes/items/item-id';
+import { parseItemId, serialLookupForms } from '../../gateway/src/domain/item-id';
 import { canonicalJson } from '../../gateway/src/projection/canonical-json';
 
 type Tds = typeof epcTdsModule.default;

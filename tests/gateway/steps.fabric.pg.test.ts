@@ -7,7 +7,7 @@
 // histories are read back from the chain with the official client.
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { newPersonCoder } from '../../gateway/src/domain/person-code';
 import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';

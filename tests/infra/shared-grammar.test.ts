@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { ITEM_ID, isValidLocation, LOCATION_SOURCE, SGTIN_URN, parseSgtin as modelParseSgtin } from '@hainan/ledger-model';
 import { sgtinParts } from '../../gateway/src/domain/gs1';
-import { parseItemId } from '../../gateway/src/routes/items/item-id';
+import { parseItemId } from '../../gateway/src/domain/item-id';
 import { Location as AccountsLocation } from '../../gateway/src/routes/accounts/schema';
 import { ItemId, Location, Sgtin } from '../../gateway/src/routes/steps/schema';
 import { Location as StocktakeLocation } from '../../gateway/src/routes/stocktakes/schema';

@@ -48,7 +48,7 @@ t.test('what names no GS1 key stays unnamed', async (t) => {
     for (const value of [
         'urn:epc:id:sgtin:0614141.812345', // no serial
         'urn:epc:id:sgtin:061414.812345.1', // prefix and reference are not 13 digits
-        'urn:epc:id:sgtin:0614141.812345.' + 'x'.repeat(21), // serial longer than GS1 allows
+        `urn:epc:id:sgtin:0614141.812345.${'x'.repeat(21)}`, // serial longer than GS1 allows
         'https://example.com/products/123',
         'https://id.gs1.org/99/9780345418913',
         'http://transaction.acme.com/po/12345678',

@@ -163,7 +163,7 @@ export function checkBatchExit(rules: RuleSet, state: BatchExitState, eventTimeI
  * @throws ChaincodeError DECLARATION_SPANS_YEARS, DECLARATION_PERIOD_INVALID, or INVALID_ARGUMENT for a malformed
  * or empty list
  */
-export function checkConsolidation(rules: RuleSet, months: string[], declarationMonth: string): void {
+export function checkConsolidation(_rules: RuleSet, months: string[], declarationMonth: string): void {
   checkMonth(declarationMonth, 'declarationMonth');
   if (!Array.isArray(months) || months.length === 0) {
     throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `the declaration for ${declarationMonth} consolidates no batches`);

@@ -10,7 +10,7 @@ import type { ItemRecord, ItemStatus, Movement } from './records';
 
 /** The book line an item counts on, or undefined when it is on no book. */
 export function bookLine(item: ItemRecord | undefined): Omit<Movement, 'qty'> | undefined {
-  if (!item || item.status !== 'IN_STOCK') return undefined;
+  if (item?.status !== 'IN_STOCK') return undefined;
   return { enterprise: item.holder, gtin: item.product.gtin, regime: item.regime, location: item.location };
 }
 

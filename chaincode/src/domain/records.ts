@@ -105,15 +105,9 @@ export interface MovementRecord extends Movement {
   period: string;
 }
 
-/** A closed account period. */
-export interface PeriodRecord {
-  enterprise: string;
-  period: string;
-  closedAt: string;
-  closedBy: string;
-  snapshotHash: string;
-  balances: Movement[];
-}
+/** A closed account period: its shape is the model's (the gateway reads it back from ClosePeriod). */
+import type { PeriodRecord } from '@hainan/ledger-model';
+export type { PeriodRecord };
 
 /** A duty-free sale. */
 export interface SaleRecord {

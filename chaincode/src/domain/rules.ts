@@ -282,7 +282,7 @@ export function validateRuleSet(candidate: unknown): RuleSet {
     'buyNowPickupCategories',
     candidate.buyNowPickupCategories,
     Object.keys(PRODUCT_CATEGORIES).length,
-    (item) => Object.prototype.hasOwnProperty.call(PRODUCT_CATEGORIES, item),
+    (item) => Object.hasOwn(PRODUCT_CATEGORIES, item),
   );
   const secondLinePorts = checkUniqueStrings('secondLinePorts', candidate.secondLinePorts, PORTS_MAX, (item) =>
     PORT_CODE.test(item),

@@ -182,7 +182,7 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://ca.invalid');
     const name = url.pathname.replace(/^\/api\/v1\//, '/').slice(1);
-    const endpoint = Object.prototype.hasOwnProperty.call(ENDPOINTS, name) ? ENDPOINTS[name] : undefined;
+    const endpoint = Object.hasOwn(ENDPOINTS, name) ? ENDPOINTS[name] : undefined;
     if (!endpoint) {
       // gorilla/mux's answer to an unknown route.
       res.statusCode = 404;

@@ -136,7 +136,7 @@ export class CaStore {
   /** Applies `records` in memory now and resolves once they are on disk (fdatasync). */
   #commit(records: JournalRecord[]): Promise<void> {
     for (const r of records) this.#apply(r);
-    const bytes = records.map((r) => JSON.stringify(r) + '\n').join('');
+    const bytes = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     const write = this.#writes.then(async () => {
       const file = this.#file;
       if (!file) throw new Error('CA registry is closed');

@@ -408,7 +408,7 @@ export class DevFabricCa {
       const identity = caller.identity;
       await this.store.setState(identity.name, identity.state + 1, identity.incorrectPasswordAttempts);
     }
-    return { Cert: Buffer.from(pem + '\n').toString('base64'), ServerInfo: this.info() };
+    return { Cert: Buffer.from(`${pem}\n`).toString('base64'), ServerInfo: this.info() };
   }
 
   /** `processSignRequest`: decode the CSR and apply fabric-ca's checks. */
@@ -426,7 +426,7 @@ export class DevFabricCa {
       throw newHttpErr(400, E.BadCSR, `CSR Decode failed: ${(err as Error).message}`);
     }
     const names = csr.subjectName.toJSON();
-    const cn = names.flatMap((rdn) => rdn['CN'] ?? []);
+    const cn = names.flatMap((rdn) => rdn.CN ?? []);
     const subject = typeof req.subject === 'object' && req.subject !== null ? (req.subject as { CN?: unknown }) : undefined;
     if ((subject !== undefined && subject.CN !== id) || cn.length !== 1 || cn[0] !== id) {
       throw newHttpErr(403, E.CNInvalidEnroll, 'The CSR subject common name must equal the enrollment ID');
@@ -587,7 +587,7 @@ export class DevFabricCa {
       entries: entries.map((c) => ({ serialNumber: derSerialHex(c.serial), revocationDate: new Date(c.revokedAt ?? now) })),
     });
     // fabric-ca writes the CRL as a PEM block of type "X509 CRL" (crlPemType), with a final newline.
-    return x509.PemConverter.encode(crl.rawData, 'X509 CRL') + '\n';
+    return `${x509.PemConverter.encode(crl.rawData, 'X509 CRL')}\n`;
   }
 }
 

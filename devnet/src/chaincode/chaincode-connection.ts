@@ -23,6 +23,25 @@ export class ExecutionError extends Error {}
 /** Longest wait for a chaincode server to register after connecting. */
 export const REGISTER_TIMEOUT_MS = 10_000;
 
+/**
+ * How long the peer tries to dial a chaincode server that does not answer before the proposal fails (a CCaaS
+ * `connection.json`'s `dial_timeout`; fabric-samples use 10 s, the dev peer 1 s so that a readiness probe within the
+ * gateway's default 2 s readiness timeout gets the peer's answer).
+ */
+export const DEFAULT_DIAL_TIMEOUT_MS = 1_000;
+
+/**
+ * What a Fabric 2.5 peer answers when it cannot reach a chaincode-as-a-service server: the chain of wrapped errors
+ * of core/chaincode/chaincode_support.go (Execute, Launch), core/chaincode/runtime_launcher.go and
+ * core/container/externalbuilder (the CCaaS dial), after `dial_timeout` of grpc.DialContext with WithBlock.
+ */
+export function launchFailure(txId: string, ccid: string): string {
+  return (
+    `failed to execute transaction ${txId}: could not launch chaincode ${ccid}: connection to ${ccid} failed: ` +
+    `error cannot create connection for ${ccid}: failed to create new connection: context deadline exceeded`
+  );
+}
+
 interface InFlight {
   simulator: TxSimulator;
   resolve(result: ChaincodeResult): void;
@@ -38,10 +57,16 @@ export class ChaincodeConnection {
   #ready: Promise<void> | undefined;
   #closed = false;
 
+  /**
+   * @param ccid - The package id the peer names in launch failures (`<name>:<id>`).
+   * @param dialTimeoutMs - How long a proposal waits for an unreachable server before failing (see {@link DEFAULT_DIAL_TIMEOUT_MS}).
+   */
   constructor(
     readonly name: string,
     readonly address: string,
     private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    readonly ccid = `${name}:devnet`,
+    private readonly dialTimeoutMs = DEFAULT_DIAL_TIMEOUT_MS,
   ) {}
 
   /** Connects (or reuses the live connection) and resolves once the chaincode has registered. */
@@ -144,7 +169,7 @@ export class ChaincodeConnection {
 
   /** Runs one transaction. Rejects with ExecutionError on timeout, a dropped stream or a chaincode ERROR. */
   async execute(simulator: TxSimulator, input: Uint8Array, signedProposal: InstanceType<typeof peer.SignedProposal>, timeoutMs: number): Promise<ChaincodeResult> {
-    await this.ready();
+    await this.#launch(simulator.txId);
     const stream = this.#stream;
     if (!stream || this.#closed) throw new ExecutionError(`chaincode ${this.name} is not connected`);
     const key = simulator.channelId + simulator.txId;
@@ -163,6 +188,23 @@ export class ChaincodeConnection {
       msg.setProposal(signedProposal);
       stream.write(msg);
     });
+  }
+
+  /**
+   * Connects for a proposal like a peer launching an external chaincode: a server that cannot be reached fails the
+   * proposal with the peer's launch text once the dial timeout has passed (grpc-js refuses at once; grpc-go's blocking
+   * dial keeps trying until its deadline, so the wait is kept).
+   */
+  async #launch(txId: string): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.ready();
+    } catch (err) {
+      if (this.#closed || !(err instanceof ExecutionError)) throw err;
+      const left = this.dialTimeoutMs - (Date.now() - started);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      throw new ExecutionError(launchFailure(txId, this.ccid));
+    }
   }
 
   close(): void {

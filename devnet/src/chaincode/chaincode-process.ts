@@ -33,6 +33,7 @@ export class ChaincodeProcess {
   #child: ChildProcess | undefined;
   #stopping = false;
   #restarts = 0;
+  #paused = false;
 
   private constructor(
     readonly name: string,
@@ -80,16 +81,45 @@ export class ChaincodeProcess {
     child.stderr?.pipe(log);
     child.on('exit', () => {
       this.#child = undefined;
-      if (this.#stopping || this.#restarts >= MAX_RESTARTS) return;
+      if (this.#stopping || this.#paused || this.#restarts >= MAX_RESTARTS) return;
       this.#restarts++;
-      setTimeout(() => this.#spawn(), 200 * 2 ** this.#restarts).unref();
+      setTimeout(() => {
+        if (!this.#stopping && !this.#paused && !this.#child) this.#spawn();
+      }, 200 * 2 ** this.#restarts).unref();
     });
     this.#child = child;
+  }
+
+  /** Whether the server is stopped on purpose by {@link pause} (an administrator stopped the chaincode server). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Stops the server as an administrator stopping a CCaaS container would: no restart until {@link resume}. The peer
+   * keeps the chaincode defined and answers proposals with its launch failure meanwhile.
+   */
+  async pause(): Promise<void> {
+    if (this.#stopping || this.#paused) return;
+    this.#paused = true;
+    await this.#terminate();
+  }
+
+  /** Starts the server again on the same address after {@link pause}, with a fresh restart budget. */
+  resume(): void {
+    if (this.#stopping || !this.#paused) return;
+    this.#paused = false;
+    this.#restarts = 0;
+    if (!this.#child) this.#spawn();
   }
 
   /** Stops the server. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    await this.#terminate();
+  }
+
+  async #terminate(): Promise<void> {
     const child = this.#child;
     if (!child) return;
     await new Promise<void>((resolve) => {

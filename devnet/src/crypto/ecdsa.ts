@@ -19,7 +19,7 @@ export function parseDerSignature(der: Uint8Array): { r: bigint; s: bigint } | u
     if (len === undefined || len === 0 || offset + 2 + len > b.length) return undefined;
     const value = b.subarray(offset + 2, offset + 2 + len);
     offset += 2 + len;
-    return BigInt('0x' + value.toString('hex'));
+    return BigInt(`0x${value.toString('hex')}`);
   };
   const r = readInt();
   const s = readInt();
@@ -29,7 +29,7 @@ export function parseDerSignature(der: Uint8Array): { r: bigint; s: bigint } | u
 
 function encodeDerInt(v: bigint): Buffer {
   let hex = v.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
+  if (hex.length % 2) hex = `0${hex}`;
   let bytes = Buffer.from(hex, 'hex');
   if ((bytes[0] ?? 0) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);

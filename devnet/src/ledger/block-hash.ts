@@ -18,7 +18,7 @@ function derTlv(tag: number, body: Buffer): Buffer {
 
 function derUnsignedInteger(n: number): Buffer {
   let hex = BigInt(n).toString(16);
-  if (hex.length % 2) hex = '0' + hex;
+  if (hex.length % 2) hex = `0${hex}`;
   let bytes = Buffer.from(hex, 'hex');
   if ((bytes[0] ?? 0) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return derTlv(0x02, bytes);

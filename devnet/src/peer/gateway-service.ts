@@ -51,6 +51,9 @@ export interface GatewayServiceDeps {
   channelId: string;
   peerAddress: string;
   peerMspId: string;
+  /** Orderer address and MSP named in a submit's error details when the orderer cannot be reached. */
+  ordererAddress: string;
+  ordererMspId: string;
   msp: ChannelMsp;
   ledger: Ledger;
   endorser: Endorser;
@@ -165,6 +168,17 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
         }
         if (envChannel !== channelId) {
           return callback(rpcError(grpc.status.UNAVAILABLE, `no orderer nodes available for channel ${envChannel}`));
+        }
+        if (!orderer.reachable) {
+          // Fabric 2.5 internal/pkg/gateway/api.go Submit: every orderer's broadcast failed before any orderer looked at
+          // the envelope (so before its Writers check); one detail per orderer
+          // with the gRPC dial error (the client sees SubmitError 14).
+          const dialError = `rpc error: code = Unavailable desc = connection error: desc = "transport: error while dialing: dial tcp ${deps.ordererAddress}: connect: connection refused"`;
+          return callback(
+            rpcError(grpc.status.UNAVAILABLE, 'no orderers could successfully process transaction', [
+              { address: deps.ordererAddress, mspId: deps.ordererMspId, message: dialError },
+            ]),
+          );
         }
         // The orderer's Writers check: a valid member of the channel signed the envelope.
         if (!checkSigned(creator, env.getPayload_asU8(), env.getSignature_asU8())) {

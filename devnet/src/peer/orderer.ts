@@ -22,6 +22,8 @@ export class Orderer {
   #timer: NodeJS.Timeout | undefined;
   readonly #transient = new Map<string, Uint8Array>();
   #stopped = false;
+  /** False while the peer cannot reach the ordering service (a network partition or a stopped orderer, set by a test). */
+  reachable = true;
 
   constructor(
     private readonly ledger: Ledger,

@@ -93,7 +93,7 @@ async function call(method: string, path: string, options: { body?: unknown; key
         window.clearTimeout(timer);
     }
     if (!res.ok) {
-        let code = 'HTTP_' + res.status;
+        let code = `HTTP_${res.status}`;
         let detail = res.statusText;
         try {
             const problem = (await res.json()) as { code?: string; detail?: string; title?: string };

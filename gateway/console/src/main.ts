@@ -24,7 +24,7 @@ export interface ViewContext {
 }
 
 /** A view draws into `main` and may return a cleanup. */
-export type View = (main: HTMLElement, ctx: ViewContext) => (() => void) | void;
+export type View = (main: HTMLElement, ctx: ViewContext) => (() => void) | undefined;
 
 type ViewName = 'provenance' | 'stocktakes' | 'account';
 
@@ -39,7 +39,7 @@ const VIEWS_BY_ROLE: Record<Me['role'], readonly ViewName[]> = {
 
 const app = document.getElementById('app')!;
 let me: Me | undefined;
-let cleanup: (() => void) | void;
+let cleanup: (() => void) | undefined;
 let firstViewMarked = false;
 let signInMessage: string | undefined;
 

@@ -11,7 +11,7 @@
  * until its effective time, so a scheduled suspension is not outlived by a cache entry. (A suspension decided by
  * another gateway replica takes effect here within `ttlMs`.)
  */
-import { BOOTSTRAP_KEY_ID, type ApiKey, type ApiKeysRepository } from '../adapters/pg';
+import { BOOTSTRAP_KEY_ID, type ApiKey, type ApiKeysRepository } from '../repositories/api-keys';
 
 /** Default time an active key is trusted without asking the database again, in milliseconds. */
 export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;

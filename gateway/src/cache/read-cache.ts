@@ -10,8 +10,9 @@
  *    BEFORE its query and {@link ProjectionReadCache.set} refuses the value when any invalidation happened since.
  *    (Whatever the interleaving: an invalidation before the epoch was taken means the query already sees the
  *    commit; one after it either refuses the fill or deletes the filled entry.)
- * Writers in OTHER processes (another gateway replica's follower, a projection rebuild) are not seen here: entries
- * also expire after `maxAgeMs`, which bounds that staleness.
+ * Writers in OTHER processes: the projection leader's follower in another gateway process reaches this cache over
+ * the bus (cluster/cache-relay.ts, milliseconds later); a projection rebuild is not seen here: entries also expire
+ * after `maxAgeMs`, which bounds that staleness (and that of a lost bus message).
  *
  * Bounded: least recently used entries go first once the estimated size exceeds `maxBytes`.
  *

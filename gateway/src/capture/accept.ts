@@ -6,9 +6,10 @@
  * event ids, so posting the same document again finds the same capture and changes nothing.
  */
 import { createHash } from 'node:crypto';
-import type { CapturesRepository } from '../adapters/pg';
+import type { CapturesRepository } from '../repositories/captures';
 import type { Principal } from '../domain/principal';
-import { ErrorCodes, newProblem, problemFromChaincodeCode, type ErrorCode } from '../errors';
+import { ErrorCodes, newProblem, type ErrorCode } from '../errors';
+import { problemFromChaincodeCode } from '../ledger-error';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';

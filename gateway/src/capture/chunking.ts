@@ -60,7 +60,7 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
         const key = headerKey(step);
         // Events naming an item the open chunk already holds are not merged: the chain refuses a transaction that lists
         // an item twice, which would refuse both events where, apart, the first can commit.
-        const fits = open !== undefined && open.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems
+        const fits = open?.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems
             && !step.sgtins.some((s) => open!.held.has(s));
         if (fits && open) {
             open.items.push(...step.items);

@@ -16,7 +16,7 @@
  * Anything else is refused with its reason, before anything is queued.
  */
 import { glnOf, sgtinParts } from '../domain/gs1';
-import { parseItemId } from '../routes/items/item-id';
+import { parseItemId } from '../domain/item-id';
 
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */
 export interface StepRequest {

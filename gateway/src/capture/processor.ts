@@ -14,7 +14,8 @@
  *   resumes when an operator retries it (`POST /v1/capture/{id}/retry`) or the gateway restarts after the fix;
  * - anything else (a bug): ordinary attempts with backoff, then parked with the error.
  */
-import type { CapturesRepository, ChunkRow, SigningSession, UnfinishedCursor } from '../adapters/pg';
+import type { CapturesRepository, ChunkRow, UnfinishedCursor } from '../repositories/captures';
+import type { SigningSession } from '../repositories/signing-sessions';
 import { ProblemError } from '../errors';
 import { startSigningSession, type ExternalSigning } from '../ledger/signing-sessions';
 import { duplicateOf } from '../ledger/submission';

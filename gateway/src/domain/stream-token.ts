@@ -42,13 +42,26 @@ export interface StreamTokens {
      * @throws Error when {@link STREAM_TOKENS_OUTSTANDING_MAX} unexpired tickets are outstanding (a caller loop).
      */
     issue(keyId: string): IssuedStreamToken;
-    /** Check a ticket and mark it used. */
+    /** Check a ticket and mark it used (in this process). */
     redeem(token: string): RedeemedStreamToken;
+    /**
+     * Check a ticket's form, signature and expiry only, without marking it used: for several processes that share the
+     * secret and mark nonces used in a shared store (cluster/shared-limits.ts).
+     */
+    check(token: string): CheckedStreamToken;
 }
+
+/** A ticket that is well formed, signed with the secret and unexpired, or why not. */
+export type CheckedStreamToken =
+    | { readonly ok: true; readonly keyId: string; readonly nonce: string; readonly expiresAtMs: number }
+    | { readonly ok: false; readonly reason: Exclude<StreamTokenRefusal, 'already-used'> };
 
 /** Construction options of {@link newStreamTokens}. */
 export interface StreamTokenOptions {
-    /** HMAC key; default 32 random bytes, so tickets are valid only in the process that issued them. */
+    /**
+     * HMAC key; default 32 random bytes, so tickets are valid only in the process that issued them. Several gateway
+     * processes share one from their configuration (`STREAM_TOKEN_SECRET`).
+     */
     secret?: Buffer;
     ttlMs?: number;
     outstandingMax?: number;
@@ -97,23 +110,31 @@ export function newStreamTokens(options: StreamTokenOptions = {}): StreamTokens 
         },
 
         redeem(token) {
-            if (token.length > STREAM_TOKEN_MAX_LENGTH) return { ok: false, reason: 'malformed' };
-            const parts = token.split('.');
-            if (parts.length !== 5 || parts[0] !== PREFIX) return { ok: false, reason: 'malformed' };
-            const [, keyId, expiry, nonce, signature] = parts as [string, string, string, string, string];
-            if (!/^\d{1,15}$/.test(expiry) || keyId.length === 0) return { ok: false, reason: 'malformed' };
-            const expected = mac(`${PREFIX}.${keyId}.${expiry}.${nonce}`);
-            const given = Buffer.from(signature, 'base64url');
-            if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
-            const at = now();
-            prune(at);
-            if (Number(expiry) <= at) return { ok: false, reason: 'expired' };
-            const entry = outstanding.get(nonce);
+            const checked = check(token);
+            if (!checked.ok) return checked;
+            const entry = outstanding.get(checked.nonce);
             // Signed by us and unexpired but unknown: issued before a restart with the same secret, or forged by
             // someone holding it; either way it cannot be proven unused.
             if (entry === undefined || entry.used) return { ok: false, reason: 'already-used' };
             entry.used = true;
-            return { ok: true, keyId };
+            return { ok: true, keyId: checked.keyId };
         },
+
+        check,
     };
+
+    function check(token: string): CheckedStreamToken {
+        if (token.length > STREAM_TOKEN_MAX_LENGTH) return { ok: false, reason: 'malformed' };
+        const parts = token.split('.');
+        if (parts.length !== 5 || parts[0] !== PREFIX) return { ok: false, reason: 'malformed' };
+        const [, keyId, expiry, nonce, signature] = parts as [string, string, string, string, string];
+        if (!/^\d{1,15}$/.test(expiry) || keyId.length === 0) return { ok: false, reason: 'malformed' };
+        const expected = mac(`${PREFIX}.${keyId}.${expiry}.${nonce}`);
+        const given = Buffer.from(signature, 'base64url');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+        const at = now();
+        prune(at);
+        if (Number(expiry) <= at) return { ok: false, reason: 'expired' };
+        return { ok: true, keyId, nonce, expiresAtMs: Number(expiry) };
+    }
 }

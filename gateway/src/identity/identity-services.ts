@@ -129,7 +129,7 @@ function externalIdentitiesOf(store: IdentityStore): ExternalIdentities {
         async find(caller) {
             if (caller.enterpriseId === null) return undefined;
             const identity = await store.findByEnterprise(caller.enterpriseId);
-            if (!identity || identity.kind !== 'external' || identity.mspId !== caller.mspId) return undefined;
+            if (identity?.kind !== 'external' || identity.mspId !== caller.mspId) return undefined;
             if (identity.revokedAt !== undefined) {
                 throw newProblem('LEDGER_IDENTITY_REVOKED', `the certificate of enterprise ${caller.enterpriseId} was revoked at ${identity.revokedAt.toISOString()}`);
             }

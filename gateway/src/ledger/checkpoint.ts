@@ -3,7 +3,7 @@
  * chaincode event stream right after the last event it applied (off_chain_data `listen.ts` pattern).
  */
 import type { LedgerCheckpoint } from '../adapters/fabric';
-import type { ProjectionCheckpoint } from '../adapters/pg';
+import type { ProjectionCheckpoint } from '../repositories/checkpoints';
 
 /**
  * The resume position for `LedgerClient.chaincodeEvents(fromBlock, checkpoint)`.

@@ -16,6 +16,7 @@ import {
     LedgerClient,
     LedgerError,
     connectGateway,
+    newCommitPathProbe,
     newGrpcConnection,
     newOfflineSigning,
     type GatewayDeadlines,
@@ -31,10 +32,6 @@ import type { LedgerIdentityFiles, LedgerSettings } from './ledger-settings';
 
 /** The certificate attribute carrying an enterprise's credit code (as the chaincode reads it). */
 const ENTERPRISE_ID_ATTRIBUTE = 'enterpriseId';
-
-/** The contract and transaction used as a reachability probe: answers without touching the ledger. */
-const PING_CONTRACT = 'system';
-const PING_TRANSACTION = 'Ping';
 
 /** Options of {@link newLedgerClients}. */
 export interface LedgerClientsOptions {
@@ -161,9 +158,12 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
     /** A client of one contract of the chaincode, signing as `gateway`'s identity. */
     const contractClient = (gateway: ReturnType<typeof connectGateway>, contractName: string | undefined): LedgerClient => {
         const network = gateway.getNetwork(settings.channel);
+        const { mspId, credentials } = gateway.getIdentity();
         return new LedgerClient({
             contract: network.getContract(settings.chaincode, contractName),
             network,
+            // Refusals and settings mismatches name this identity, its MSP and what to change.
+            signing: { mspId, certificate: credentials, channel: settings.channel, chaincode: settings.chaincode },
             ...(options.submitRetry === undefined ? {} : { submitRetry: options.submitRetry }),
         });
     };
@@ -183,7 +183,8 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
         // The peer refusing an enterprise's own certificate (revoked in the channel's CRL, or no longer trusted) is
         // that enterprise's problem, not a gateway fault: a 403 with its code, and the store is read again next time.
         const refused = (err: unknown): never => {
-            if (err instanceof LedgerError && err.kind === 'identity') {
+            // A channel without the enterprise's MSP is the channel's problem, not the enterprise's: 503 IDENTITY_REFUSED.
+            if (err instanceof LedgerError && err.kind === 'identity' && err.identityRefusal !== 'msp-unknown') {
                 active.delete(key);
                 throw newProblem('LEDGER_IDENTITY_REFUSED', `the peer refused the certificate of enterprise ${identity.enterpriseId}`, { cause: err });
             }
@@ -236,6 +237,7 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
     };
 
     let offline: OfflineSigning | undefined;
+    let commitPathProbe: (() => Promise<void>) | undefined;
     return {
         offlineSigning() {
             if (offline) return offline;
@@ -277,7 +279,9 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
             if (!entry) {
                 throw new Error('no ledger identity configured');
             }
-            await clientFor(entry, PING_CONTRACT).evaluate(PING_TRANSACTION);
+            // Can a transaction commit: endorsement by the policy's organisations and the orderer (adapters/fabric/readiness.ts).
+            commitPathProbe ??= newCommitPathProbe({ gateway: entry.gateway, channel: settings.channel, chaincode: settings.chaincode });
+            await commitPathProbe();
         },
 
         close() {

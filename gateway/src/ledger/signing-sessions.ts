@@ -14,7 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LedgerError, type CertificateIdentity, type OfflineSigning } from '../adapters/fabric';
-import type { CaptureChunkRef, CapturesRepository, SigningSession, SigningSessionsRepository } from '../adapters/pg';
+import type { CapturesRepository } from '../repositories/captures';
+import type { CaptureChunkRef, SigningSession, SigningSessionsRepository } from '../repositories/signing-sessions';
 import type { Principal } from '../domain/principal';
 import { newProblem } from '../errors';
 import type { LedgerCaller } from '../ports';

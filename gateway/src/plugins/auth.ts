@@ -19,6 +19,7 @@ import { apiKeyDigest, parseBearerToken } from '../domain/api-key';
 import { mayAccessEnterprise, type Principal, type Role } from '../domain/principal';
 import { newFailureLimiter, type FailureLimiter } from '../domain/failure-limiter';
 import { newStreamTokens, type StreamTokens } from '../domain/stream-token';
+import { newRedisFailureLimiter, newRedisNonceClaims, type NonceClaims, type SharedFailureLimiter } from '../cluster/shared-limits';
 import { ProblemError, newProblem } from '../errors';
 
 declare module 'fastify' {
@@ -27,7 +28,7 @@ declare module 'fastify' {
         principal: Principal;
     }
     interface FastifyInstance {
-        /** Stream tickets of this process (`POST /v1/stream-tokens` issues, the auth hook redeems). */
+        /** Stream tickets (`POST /v1/stream-tokens` issues, the auth hook redeems; any process of the deployment when it shares a secret). */
         streamTokens: StreamTokens;
     }
     interface FastifyContextConfig {
@@ -56,8 +57,8 @@ export const AUTH_FAILURES_WINDOW_MS = 60_000;
 const AUTH_FAILURES_CLIENTS_MAX = 10_000;
 
 /** Refuse a client that failed too often, before any lookup; else nothing. */
-function assertMayTry(failures: FailureLimiter, request: FastifyRequest): void {
-    const waitMs = failures.blockedForMs(request.ip);
+async function assertMayTry(failures: SharedFailureLimiter, request: FastifyRequest): Promise<void> {
+    const waitMs = await failures.blockedForMs(request.ip);
     if (waitMs > 0) {
         const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
         throw newProblem('TOO_MANY_AUTH_FAILURES', `too many failed authentications from this address; retry in ${retryAfterS} s`, {
@@ -68,20 +69,22 @@ function assertMayTry(failures: FailureLimiter, request: FastifyRequest): void {
 
 async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<void> {
     fastify.decorateRequest('principal', null as unknown as Principal);
-    fastify.decorate('streamTokens', newStreamTokens());
-    const failures = newFailureLimiter({
-        max: options.authFailuresMax ?? AUTH_FAILURES_MAX,
-        windowMs: options.authFailuresWindowMs ?? AUTH_FAILURES_WINDOW_MS,
-        maxClients: AUTH_FAILURES_CLIENTS_MAX,
-    });
+    // Tickets valid on every process of the deployment when it shares a secret; used once in all of them with Redis.
+    const { redis, streamTokenSecret } = fastify.shared;
+    fastify.decorate('streamTokens', newStreamTokens(streamTokenSecret === undefined ? {} : { secret: streamTokenSecret }));
+    const onRedisError = (err: unknown) => fastify.log.warn({ err }, 'auth: redis did not answer; this process alone decides');
+    const limits = { max: options.authFailuresMax ?? AUTH_FAILURES_MAX, windowMs: options.authFailuresWindowMs ?? AUTH_FAILURES_WINDOW_MS };
+    const localFailures = newFailureLimiter({ ...limits, maxClients: AUTH_FAILURES_CLIENTS_MAX });
+    const failures = redis === undefined ? localLimiter(localFailures) : newRedisFailureLimiter(redis.client, redis.prefix, limits, localFailures, onRedisError);
+    const nonces = redis === undefined ? undefined : newRedisNonceClaims(redis.client, redis.prefix, onRedisError);
     fastify.addHook('onRequest', async (request) => {
         const token = parseBearerToken(request.headers.authorization);
         if (token === undefined && request.headers.authorization === undefined && request.routeOptions.config?.streamTokenAuth === true) {
-            assertMayTry(failures, request);
+            await assertMayTry(failures, request);
             try {
-                request.principal = await principalOfStreamToken(fastify, request, options);
+                request.principal = await principalOfStreamToken(fastify, request, options, nonces);
             } catch (error) {
-                if (error instanceof ProblemError && error.code === 'UNAUTHENTICATED') failures.fail(request.ip);
+                if (error instanceof ProblemError && error.code === 'UNAUTHENTICATED') await failures.fail(request.ip);
                 throw error;
             }
             return;
@@ -91,10 +94,10 @@ async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<voi
                 headers: WWW_AUTHENTICATE,
             });
         }
-        assertMayTry(failures, request);
+        await assertMayTry(failures, request);
         const key = await fastify.repositories.apiKeys.findActiveByDigest(apiKeyDigest(token));
         if (!key) {
-            failures.fail(request.ip);
+            await failures.fail(request.ip);
             throw newProblem('UNAUTHENTICATED', 'the API key is unknown or revoked', { headers: WWW_AUTHENTICATE });
         }
         if (key.suspendedFrom !== null && key.suspendedFrom.getTime() <= Date.now()) {
@@ -109,15 +112,29 @@ async function auth(fastify: FastifyInstance, options: AuthOptions): Promise<voi
     });
 }
 
+/** A process-local limiter behind the shared (async) interface. */
+function localLimiter(local: FailureLimiter): SharedFailureLimiter {
+    return { blockedForMs: async (client) => local.blockedForMs(client), fail: async (client) => local.fail(client) };
+}
+
+/** Redeem a ticket: once in this process, or once in the deployment when nonces are claimed in Redis. */
+async function redeemTicket(tokens: StreamTokens, ticket: string, nonces: NonceClaims | undefined): Promise<ReturnType<StreamTokens['redeem']>> {
+    if (nonces === undefined) return tokens.redeem(ticket);
+    const checked = tokens.check(ticket);
+    if (!checked.ok) return checked;
+    const first = await nonces.claim(checked.nonce, checked.expiresAtMs, () => tokens.redeem(ticket).ok);
+    return first ? { ok: true, keyId: checked.keyId } : { ok: false, reason: 'already-used' };
+}
+
 /** The caller a stream token in `?access_token=` stands for. */
-async function principalOfStreamToken(fastify: FastifyInstance, request: FastifyRequest, options: AuthOptions): Promise<Principal> {
+async function principalOfStreamToken(fastify: FastifyInstance, request: FastifyRequest, options: AuthOptions, nonces: NonceClaims | undefined): Promise<Principal> {
     const ticket = (request.query as { access_token?: unknown } | undefined)?.access_token;
     if (typeof ticket !== 'string') {
         throw newProblem('UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>" or a stream token from POST /v1/stream-tokens as ?access_token=', {
             headers: WWW_AUTHENTICATE,
         });
     }
-    const redeemed = fastify.streamTokens.redeem(ticket);
+    const redeemed = await redeemTicket(fastify.streamTokens, ticket, nonces);
     if (!redeemed.ok) {
         throw newProblem('UNAUTHENTICATED', `the stream token is ${redeemed.reason.replace('-', ' ')}; ask POST /v1/stream-tokens for a new one`, {
             headers: WWW_AUTHENTICATE,

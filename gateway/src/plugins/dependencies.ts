@@ -1,23 +1,12 @@
 /**
- * Decorates the app with what routes depend on: repositories over the pool, the ledger clients, the job queue and
- * the ports the lead's domain routes plug into. Routes read them as `fastify.repositories`, `fastify.ledgers`,
- * `fastify.jobQueue`, `fastify.ports`; tests pass recording implementations of the ports.
+ * Decorates the app with what routes depend on: the repositories (built once over the pool, the API keys behind
+ * their lookup cache), the ledger clients, the job queue and the ports the lead's domain routes plug into. Routes
+ * and the services they build read them as `fastify.repositories`, `fastify.ledgers`, `fastify.jobQueue`,
+ * `fastify.ports`; none builds a repository of its own. Tests pass recording implementations of the ports.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-    newApiKeysRepository,
-    newCapturesRepository,
-    newCheckpointRepository,
-    newEnterprisesRepository,
-    newIdempotencyRepository,
-    type ApiKeysRepository,
-    type CapturesRepository,
-    type CheckpointRepository,
-    type DbPool,
-    type EnterprisesRepository,
-    type IdempotencyRepository,
-} from '../adapters/pg';
+import { newPgRepositories, type DbPool } from '../adapters/pg';
 import { withApiKeyCache } from '../cache/api-key-cache';
 import type { ProjectionReadCache } from '../cache/read-cache';
 import { newPersonCoder, type PersonCoder } from '../domain/person-code';
@@ -25,15 +14,7 @@ import type { IdentityOnboarding } from '../identity/onboarding';
 import type { ReissueEnterpriseIdentity } from '../identity/identity-services';
 import type { ExternalSigning } from '../ledger/signing-sessions';
 import type { JobQueue, LedgerClients, RegisterEnterpriseOnLedger } from '../ports';
-
-/** Repositories over the pool (for a transaction, build them over its client with the `new*Repository` factories). */
-export interface Repositories {
-    readonly apiKeys: ApiKeysRepository;
-    readonly enterprises: EnterprisesRepository;
-    readonly idempotency: IdempotencyRepository;
-    readonly captures: CapturesRepository;
-    readonly checkpoints: CheckpointRepository;
-}
+import type { Repositories } from '../repositories';
 
 /** Ports whose implementation the composition root chooses. */
 export interface Ports {
@@ -95,13 +76,11 @@ export interface DependenciesOptions {
 
 async function dependencies(fastify: FastifyInstance, options: DependenciesOptions): Promise<void> {
     fastify.decorate('db', options.db);
-    fastify.decorate('repositories', {
-        apiKeys: withApiKeyCache(newApiKeysRepository(options.db), options.apiKeyCacheTtlMs === undefined ? {} : { ttlMs: options.apiKeyCacheTtlMs }),
-        enterprises: newEnterprisesRepository(options.db),
-        idempotency: newIdempotencyRepository(options.db),
-        captures: newCapturesRepository(options.db),
-        checkpoints: newCheckpointRepository(options.db),
-    } satisfies Repositories);
+    // Built once: routes and services read `fastify.repositories`, none builds its own over the pool.
+    const repositories: Repositories = newPgRepositories(options.db, {
+        decorateApiKeys: (apiKeys) => withApiKeyCache(apiKeys, options.apiKeyCacheTtlMs === undefined ? {} : { ttlMs: options.apiKeyCacheTtlMs }),
+    });
+    fastify.decorate('repositories', repositories);
     fastify.decorate('ledgers', options.ledgers);
     fastify.decorate('jobQueue', options.jobQueue);
     fastify.decorate('ports', options.ports);

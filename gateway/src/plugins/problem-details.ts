@@ -15,8 +15,8 @@ import {
     ProblemError,
     newProblem,
     problemFromClientError,
-    problemFromLedgerError,
 } from '../errors';
+import { problemFromLedgerError } from '../ledger-error';
 
 /** The media type of every error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

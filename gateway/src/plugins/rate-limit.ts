@@ -1,7 +1,7 @@
 /**
  * Per-API-key rate limits (@fastify/rate-limit), keyed by the key id the auth hook found, so that one client's
- * burst does not starve the others; 429 `RATE_LIMITED` as problem+json with Retry-After. Counters are in memory,
- * per gateway process.
+ * burst does not starve the others; 429 `RATE_LIMITED` as problem+json with Retry-After. Counters are in Redis when
+ * the deployment shares one (`fastify.shared.redis`: the limit holds over all gateway processes), else in memory.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +25,7 @@ async function perKeyRateLimit(fastify: FastifyInstance, options: RateLimitOptio
         max: options.max,
         timeWindow: options.windowMs,
         cache: RATE_LIMIT_CACHE_KEYS,
+        ...(fastify.shared.redis === undefined ? {} : { redis: fastify.shared.redis.client, nameSpace: `${fastify.shared.redis.prefix}:rate-limit:`, skipOnError: true }),
         // After the auth hook (onRequest), so the key id is known; before validation, so bad requests count too.
         hook: 'preValidation',
         keyGenerator: (request) => `key:${request.principal?.keyId ?? `ip:${request.ip}`}`,

@@ -2,19 +2,15 @@
  * The projection follower: reads the chaincode's `LedgerEvent`s from the stored checkpoint (off_chain_data
  * `listen.ts` pattern) and writes each batch of them into PostgreSQL in the SAME database transaction as the new
  * checkpoint, so that after any crash it resumes exactly after the last committed event: no gap, no duplicate. Rows
- * are keyed by transaction id as well, so even a replay is harmless.
+ * are keyed by transaction id as well, so even a replay is harmless. The checkpoint is written compare-and-set: with
+ * several gateway processes only the projection leader follows (cluster/leader.ts), and a leader deposed without
+ * knowing it yet has its next batch rolled back instead of applied twice.
  *
  * A failed event stream or database write closes the stream and reopens it from the stored checkpoint after a
  * bounded, growing delay.
  */
-import {
-    newCheckpointRepository,
-    newProjectionRepository,
-    withTransaction,
-    type DbPool,
-    type ProjectionCheckpoint,
-    type Queryable,
-} from '../adapters/pg';
+import { newCheckpointRepository, newProjectionRepository, withTransaction, type DbPool, type Queryable } from '../adapters/pg';
+import type { ProjectionCheckpoint } from '../repositories/checkpoints';
 import type { LedgerChaincodeEvent, LedgerCheckpoint, LedgerEventStream } from '../adapters/fabric';
 import { toLedgerCheckpoint } from '../ledger/checkpoint';
 import { LEDGER_EVENT_NAME, decodeLedgerEvent, itemCountOf, projectEvents, type LedgerEventPayload, type PositionedEvent } from './ledger-event';
@@ -96,6 +92,21 @@ export interface ProjectionFollower {
 
 const IDLE = Symbol('idle');
 
+/** Where the stored checkpoint stands. */
+type Position = Pick<ProjectionCheckpoint, 'blockNumber' | 'transactionId'>;
+
+/**
+ * Another writer moved the checkpoint since this stream read it (two followers on one database: a projection leader
+ * that lost its lock and has not noticed yet). The batch was rolled back; the stream reopens from the stored
+ * checkpoint, so nothing is applied twice and the checkpoint never goes back.
+ */
+export class CheckpointMovedError extends Error {
+    constructor(name: string) {
+        super(`projection checkpoint ${name} was moved by another writer; resuming from it`);
+        this.name = 'CheckpointMovedError';
+    }
+}
+
 interface DecodedEvent {
     readonly position: PositionedEvent;
     readonly payload: LedgerEventPayload;
@@ -139,16 +150,20 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
             };
         }).finally(() => (wakeSleep = undefined));
 
-    async function writeBatch(batch: readonly DecodedEvent[]): Promise<void> {
+    /** Write a batch that follows `after` (the checkpoint this stream resumed from or last wrote); returns the new one. */
+    async function writeBatch(batch: readonly DecodedEvent[], after: Position | undefined): Promise<Position | undefined> {
         const last = batch[batch.length - 1]?.position;
-        if (!last) return;
+        if (!last) return after;
         const rows = projectEvents(batch);
         writing = true;
         try {
             await withTransaction(pool, async (tx) => {
+                // The checkpoint first, compare-and-set: its row lock orders concurrent writers, and a writer whose
+                // position is stale (another follower moved on: a deposed leader) rolls back without applying.
+                const moved = await newCheckpointRepository(tx).saveIfAt({ name, blockNumber: last.blockNumber, transactionId: last.transactionId }, after);
+                if (!moved) throw new CheckpointMovedError(name);
                 await newProjectionRepository(tx).applyBatch(rows);
                 await options.beforeCommit?.(tx, batch.map((event) => event.position));
-                await newCheckpointRepository(tx).save({ name, blockNumber: last.blockNumber, transactionId: last.transactionId });
             });
         } finally {
             writing = false;
@@ -156,6 +171,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
         }
         status = { ...status, lastBlock: last.blockNumber, lastTxId: last.transactionId, eventsApplied: status.eventsApplied + batch.length };
         lastActivityMs = Date.now();
+        return { blockNumber: last.blockNumber, transactionId: last.transactionId };
     }
 
     /** One stream's life: from the stored checkpoint until the stream fails or the follower stops. */
@@ -165,6 +181,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
         // tx_seq continues where the stored checkpoint left the block (a resume may start in the middle of it).
         let currentBlock = stored?.blockNumber;
         let nextSeq = stored ? (await newProjectionRepository(pool).lastTxSeqInBlock(stored.blockNumber)) + 1 : 0;
+        let position: Position | undefined = stored ? { blockNumber: stored.blockNumber, transactionId: stored.transactionId } : undefined;
         stream = await openEvents(0n, toLedgerCheckpoint(stored));
         if (stopped) {
             stream.close();
@@ -179,7 +196,7 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
             const toWrite = batch;
             batch = [];
             batchItems = 0;
-            await writeBatch(toWrite);
+            position = await writeBatch(toWrite, position);
             status = { ...status, consecutiveFailures: 0, lastError: undefined };
         };
         try {

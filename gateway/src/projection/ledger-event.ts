@@ -2,15 +2,7 @@
  * Turns the chaincode's `LedgerEvent` payloads into projection rows. Pure: no database, no Fabric. The event's name,
  * version and shapes are @hainan/ledger-model's (ledger-event.ts), re-exported here for the projection's modules.
  */
-import type {
-    ProjectedEpcisEvent,
-    ProjectedItem,
-    ProjectedItemEvent,
-    ProjectedMovement,
-    ProjectedParty,
-    ProjectedTransaction,
-    ProjectionBatch,
-} from '../adapters/pg';
+import type { ProjectedEpcisEvent, ProjectedItem, ProjectedItemEvent, ProjectedMovement, ProjectedParty, ProjectedTransaction, ProjectionBatch } from '../repositories/projection';
 import { sha256Hex } from './canonical-json';
 import type { LedgerEpcisEvent, LedgerEventPayload, LedgerItem, LedgerItemGroup } from '@hainan/ledger-model';
 

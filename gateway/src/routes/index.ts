@@ -22,6 +22,7 @@ import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
 import supervisionRoutes from './supervision';
+import { newProvenanceService } from '../services/provenance/provenance-service';
 import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
@@ -51,8 +52,10 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(enterpriseIdentityRoutes);
     await fastify.register(signingRoutes);
     await fastify.register(keysRoutes);
-    await fastify.register(itemsRoutes);
-    await fastify.register(itemAnomaliesRoutes);
+    // One provenance service (and its read-cache policy) for the item routes.
+    const provenance = newProvenanceService({ projection: fastify.repositories.projection, cache: fastify.readCache });
+    await fastify.register(itemsRoutes, { provenance });
+    await fastify.register(itemAnomaliesRoutes, { provenance });
     await fastify.register(eventsRoutes);
     await fastify.register(captureRoutes);
     await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});

@@ -5,8 +5,8 @@
  *
  * State is kept only for stocktakes someone is watching, and forgotten when the last watcher leaves: the reads route
  * asks {@link StocktakeLive.watched} before it does any work for the live view. With several gateway processes behind
- * a balancer, a watcher sees the batches its own process accepted (plus the totals re-read at each heartbeat); a
- * shared bus (PostgreSQL LISTEN/NOTIFY) would be the next step, not needed for one process.
+ * a balancer, cluster/live-relay.ts extends it to relay every publication over the Redis bus, so a watcher sees the
+ * batches every process accepted.
  * Pure: no framework, no database.
  */
 

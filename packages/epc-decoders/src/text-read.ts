@@ -27,6 +27,7 @@ const GTIN_ONLY_AIM = new Set([']E0', ']E4', ']I1']);
 const AIM = /^\][A-Za-z][0-9A-Za-z]/;
 const EPC_HEX = /^(?:[0-9A-Fa-f]{24}|[0-9A-Fa-f]{50}|[0-9A-Fa-f]{52})$/;
 /** Element string without AIM identifier: starts with FNC1/GS, or with AI 01 and a GTIN. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: GS (0x1d) is the GS1 separator a scanner sends
 const BARE_ELEMENT_STRING = /^(?:\u001d|01\d{14})/;
 
 /** Longest text read decoded (longer input is undecodable, not truncated). */

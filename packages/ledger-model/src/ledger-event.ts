@@ -6,6 +6,7 @@
  */
 
 /** Name of the one chaincode event every state-changing transaction emits. */
+import type { Regime } from './enums';
 export const LEDGER_EVENT_NAME = 'LedgerEvent';
 
 /**
@@ -55,6 +56,25 @@ export interface LedgerMovement {
   eventTime: string;
   /** Asia/Shanghai month of the event time, `yyyy-mm`. */
   period: string;
+}
+
+/** A balance of a closed period: one book line (enterprise, GTIN, regime, location) and its quantity. */
+export interface PeriodBalance {
+  enterprise: string;
+  gtin: string;
+  regime: Regime;
+  location: string;
+  qty: number;
+}
+
+/** A closed account period, as the chain stores it and ClosePeriod answers it. */
+export interface PeriodRecord {
+  enterprise: string;
+  period: string;
+  closedAt: string;
+  closedBy: string;
+  snapshotHash: string;
+  balances: PeriodBalance[];
 }
 
 /** Items equal apart from their SGTIN, as payload version 2 carries them. */

@@ -8,7 +8,7 @@ export const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 /** Hainan 16-digit traceability code. */
 export const TRACE_CODE = /^\d{16}$/;
 /** Document / reference numbers: customs declaration, release list, shipment, sale ids. */
-export const REF = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/;
+export const REF = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 /** Person code: hex of an HMAC-SHA-256. */
 export const PERSON_CODE = /^[0-9a-f]{64}$/;
 /** HS code: 6 to 10 digits. */

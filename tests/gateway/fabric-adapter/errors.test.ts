@@ -10,7 +10,7 @@ import { gateway as gatewayProto, google } from '@hyperledger/fabric-protos';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { LedgerError, LedgerErrorCode, parseChaincodeFailure, toLedgerError } from '../../../gateway/src/adapters/fabric/errors';
 
-const TX_ID = 'c0ffee'.repeat(10) + 'abcd';
+const TX_ID = `${'c0ffee'.repeat(10)}abcd`;
 const PEER = { address: '127.0.0.1:7051', mspId: 'Org1MSP' };
 
 /** A grpc-js ServiceError as the client receives it, with gateway ErrorDetails in grpc-status-details-bin. */

@@ -1,8 +1,8 @@
-// Proves LedgerClient gives the gateway JSON results, stable errors and a closeable, resumable chaincode-event stream without leaking client types or gRPC streams.
+// Proves LedgerClient gives the gateway JSON results, stable errors, the id of the transaction that committed when asked, and a closeable, resumable chaincode-event stream without leaking client types or gRPC streams.
 // How: LedgerClient over a fake Contract and Network that record what they receive and replay client-shaped results and errors.
 import t from 'tap';
 import { Metadata } from '@grpc/grpc-js';
-import { GatewayError, type ChaincodeEvent, type ChaincodeEventsOptions, type ProposalOptions } from '@hyperledger/fabric-gateway';
+import { GatewayError, type ChaincodeEvent, type ChaincodeEventsOptions, type ProposalOptions, type SubmittedTransaction } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode } from '../../../gateway/src/adapters/fabric/errors';
 import { LedgerClient, MAX_OPEN_EVENT_STREAMS, type LedgerContract, type LedgerNetwork } from '../../../gateway/src/adapters/fabric/ledger-client';
 
@@ -149,4 +149,50 @@ t.test(`at most ${MAX_OPEN_EVENT_STREAMS} event streams are open at once`, async
     await t.rejects(ledger.chaincodeEvents(0n), LedgerError);
     streams[0]?.close();
     t.ok(await ledger.chaincodeEvents(0n), 'a closed stream frees its slot');
+});
+
+/** A contract whose submitAsync commits with the given validation codes in turn (0: VALID), one new transaction id each. */
+function committingContract(codes: number[]) {
+    const ids: string[] = [];
+    const contract: LedgerContract = {
+        getChaincodeName: () => 'traceability',
+        evaluate: async () => new Uint8Array(),
+        submit: async () => {
+            throw new Error('Contract.submit cannot say which transaction committed');
+        },
+        submitAsync: async () => {
+            const attempt = ids.length + 1;
+            const id = String(attempt).repeat(64);
+            ids.push(id);
+            const code = codes[attempt - 1] ?? 0;
+            return {
+                getTransactionId: () => id,
+                getResult: () => Buffer.from(JSON.stringify({ attempt })),
+                getStatus: async () => ({ blockNumber: 7n, code, successful: code === 0, transactionId: id }),
+            } as unknown as SubmittedTransaction;
+        },
+    };
+    return { contract, ids };
+}
+
+const noWait = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, random: () => 0, sleep: async () => undefined };
+
+t.test('submit names the transaction that committed: after a read conflict, the retry\'s id, once', async (t) => {
+    const { contract, ids } = committingContract([11, 0]); // MVCC_READ_CONFLICT, then VALID
+    const ledger = new LedgerClient({ contract, submitRetry: noWait });
+    const committed: string[] = [];
+    t.same(await ledger.submit('ClosePeriod', ['{}'], { onCommitted: (id) => committed.push(id) }), { attempt: 2 });
+    t.equal(ids.length, 2, 'the conflict was retried as a new transaction');
+    t.same(committed, [ids[1]], 'only the committed transaction is named');
+});
+
+t.test('a transaction that fails to commit is the same LedgerError as without the callback, and names nothing', async (t) => {
+    const { contract, ids } = committingContract([10]); // ENDORSEMENT_POLICY_FAILURE: not retryable
+    const ledger = new LedgerClient({ contract, submitRetry: noWait });
+    const committed: string[] = [];
+    await t.rejects(ledger.submit('ClosePeriod', ['{}'], { onCommitted: (id) => committed.push(id) }), {
+        code: LedgerErrorCode.LEDGER_TRANSACTION_INVALID,
+        transactionId: ids[0],
+    });
+    t.same(committed, []);
 });

@@ -2,7 +2,8 @@
  * The real gateway (`gateway/dist/server.js`) as a child process for fault tests: start it on a port against a dev
  * peer, PostgreSQL and Redis, kill it, start it again, call it over HTTP with bounded retries, wait for captures to
  * settle, and check the end state (each item's steps exactly once on the chain and in the projection, the live
- * projection equal to one rebuilt from block 0). Used by the crash test and the ledger outage test.
+ * projection equal to one rebuilt from block 0). Used by the crash test, the ledger outage test and the test of several
+ * gateway processes on one database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -50,6 +51,8 @@ export interface GatewayProcessOptions {
     queuePrefix: string;
     /** The dev peer's connection.json. */
     connectionProfile: string;
+    /** More environment variables (e.g. `DRAIN_DELAY_MS`). */
+    env?: Record<string, string>;
 }
 
 /** A gateway process that can be started, killed and started again on the same port and servers. */
@@ -93,6 +96,7 @@ export async function newGatewayProcess(t: Test, options: GatewayProcessOptions)
         BOOTSTRAP_CUSTOMS_KEY: CUSTOMS_KEY,
         PERSON_CODE_SECRET: 's'.repeat(40),
         LOG_LEVEL: 'info',
+        ...options.env,
     };
     let child: ChildProcess | undefined;
     const tail: string[] = [];

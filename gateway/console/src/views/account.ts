@@ -193,7 +193,7 @@ function movementsSection(movements: readonly Movement[]): HTMLElement {
                             h('td', {}, label('regime', m.regime)),
                             h('td', {}, code(m.location)),
                             h('td', { class: m.qty < 0 ? 'num neg' : 'num' }, m.qty > 0 ? `+${fmtInt(m.qty)}` : fmtInt(m.qty)),
-                            h('td', {}, code(m.txId.slice(0, 16) + '…'), h('span', { class: 'sr-only' }, m.txId)),
+                            h('td', {}, code(`${m.txId.slice(0, 16)}…`), h('span', { class: 'sr-only' }, m.txId)),
                             h('td', { class: 'num' }, m.blockNumber),
                         ),
                     ),

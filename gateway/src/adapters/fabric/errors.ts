@@ -71,7 +71,19 @@ export interface LedgerErrorProperties {
     chaincodeStatus?: number;
     /** The original error. */
     cause?: unknown;
+    /** For `IDENTITY_REFUSED`: which refusal the peer's text shows. */
+    identityRefusal?: IdentityRefusal;
+    /** True when `message` is a sentence this gateway wrote for the user (names the MSP, identity or setting to fix). */
+    explained?: boolean;
 }
+
+/**
+ * How the peer refused the signing identity:
+ * - `msp-unknown`: `creator org unknown` — the channel has no such MSP, or the certificate is not from its CA;
+ * - `signature-refused`: `creator org [<msp>]` — a known MSP, but the certificate is revoked or the key does not match;
+ * - `not-reader`: the channel's Readers policy refused a signed request (commit status, events).
+ */
+export type IdentityRefusal = 'msp-unknown' | 'signature-refused' | 'not-reader';
 
 /** The only error type the Fabric adapter lets out. */
 export class LedgerError extends Error {
@@ -91,6 +103,10 @@ export class LedgerError extends Error {
     readonly chaincodeStatus?: number;
     /** The original error, kept for logs. */
     override readonly cause: unknown;
+    /** For `IDENTITY_REFUSED`: which refusal the peer's text shows. */
+    readonly identityRefusal?: IdentityRefusal;
+    /** True when `message` is a sentence this gateway wrote for the user. */
+    readonly explained?: boolean;
 
     constructor(properties: Readonly<LedgerErrorProperties>) {
         super(properties.message);
@@ -107,6 +123,8 @@ export class LedgerError extends Error {
         if (properties.grpcCode !== undefined) this.grpcCode = properties.grpcCode;
         if (properties.validationCode !== undefined) this.validationCode = properties.validationCode;
         if (properties.chaincodeStatus !== undefined) this.chaincodeStatus = properties.chaincodeStatus;
+        if (properties.identityRefusal !== undefined) this.identityRefusal = properties.identityRefusal;
+        if (properties.explained === true) this.explained = true;
     }
 }
 
@@ -126,10 +144,10 @@ const CHAINCODE_RESPONSE_PATTERN = /chaincode response (\d{3}), ([\s\S]*)$/;
 const CHAINCODE_CODE_PATTERN = /^([A-Z][A-Z0-9_]{0,63}): ([\s\S]*)$/;
 
 /** Peer texts that mean our identity was refused (unknown CA / mspId, wrong signing key, not a channel reader). */
-const IDENTITY_REFUSED_PATTERNS: readonly RegExp[] = [
-    /creator org unknown/,
-    /access denied: channel \[[^\]]*\] creator org/,
-    /Failed evaluating policy on signed data/,
+const IDENTITY_REFUSED_PATTERNS: readonly (readonly [RegExp, IdentityRefusal])[] = [
+    [/creator org unknown/, 'msp-unknown'],
+    [/access denied: channel \[[^\]]*\] creator org/, 'signature-refused'],
+    [/Failed evaluating policy on signed data/, 'not-reader'],
 ];
 
 /** Peer texts that mean the channel or chaincode name is wrong. */
@@ -255,8 +273,16 @@ function fromGatewayError(err: GatewayError): LedgerError {
     const final = (code: LedgerErrorCodeValue, kind: LedgerErrorKind, message: string): LedgerError =>
         new LedgerError({ ...common, code, kind, retryable: false, message });
 
-    if (matchesAny(texts, IDENTITY_REFUSED_PATTERNS)) {
-        return final(LedgerErrorCode.IDENTITY_REFUSED, 'identity', `ledger refused the gateway identity: ${reason}`);
+    const refusal = IDENTITY_REFUSED_PATTERNS.find(([pattern]) => matchesAny(texts, [pattern]))?.[1];
+    if (refusal !== undefined) {
+        return new LedgerError({
+            ...common,
+            code: LedgerErrorCode.IDENTITY_REFUSED,
+            kind: 'identity',
+            retryable: false,
+            message: `ledger refused the gateway identity: ${reason}`,
+            identityRefusal: refusal,
+        });
     }
     if (matchesAny(texts, MISCONFIGURED_PATTERNS)) {
         return final(LedgerErrorCode.LEDGER_MISCONFIGURED, 'ledger', `unknown channel or chaincode: ${reason}`);

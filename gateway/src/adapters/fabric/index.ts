@@ -7,6 +7,7 @@ export {
     LedgerErrorCode,
     parseChaincodeFailure,
     toLedgerError,
+    type IdentityRefusal,
     type LedgerErrorCodeValue,
     type LedgerErrorKind,
     type LedgerErrorProperties,
@@ -61,3 +62,16 @@ export {
     type OfflineSigningOptions,
     type PreparedProposal,
 } from './offline-signing';
+export {
+    DEFAULT_ORDERER_PROBE_INTERVAL_MS,
+    NotReadyError,
+    OrdererWatch,
+    PROBE_CONTRACT,
+    PROBE_TRANSACTION,
+    endorsementReason,
+    newCommitPathProbe,
+    processOrdererWatch,
+    type CommitPathProbeOptions,
+    type NotReadyReason,
+} from './readiness';
+export { explainLedgerError, identityName, type SigningContext } from './explain';

@@ -5,8 +5,10 @@
  * Shaped after fabric-samples trader-typescript `contract.ts` (a business wrapper around an injected `Contract`),
  * so it is unit-testable with a fake contract and never builds a network itself.
  */
-import type { Contract, Network } from '@hyperledger/fabric-gateway';
+import { CommitError, type Contract, type Network } from '@hyperledger/fabric-gateway';
 import { LedgerError, LedgerErrorCode, toLedgerError } from './errors';
+import { explainLedgerError, type SigningContext } from './explain';
+import { processOrdererWatch, type OrdererWatch } from './readiness';
 import { DEFAULT_SUBMIT_RETRY_POLICY, withRetry, type RetryOptions } from './retry';
 
 /** A transaction argument as the chaincode receives it: a string (usually JSON from the codec) or raw bytes. */
@@ -16,6 +18,11 @@ export type LedgerArgument = string | Uint8Array;
 export interface SubmitOptions {
     /** Private inputs: sent to the endorsing peers only, never written to the block. */
     transientData?: Record<string, string | Uint8Array>;
+    /**
+     * Called with the id of the transaction that committed, before the result is returned (each retry is a new
+     * transaction with a new id, so only the caller can learn which one it was). Needs a contract with `submitAsync`.
+     */
+    onCommitted?: (transactionId: string) => void;
 }
 
 /** A chaincode event, as delivered after its transaction committed VALID. */
@@ -47,8 +54,8 @@ export interface LedgerEventStream extends AsyncIterable<LedgerChaincodeEvent> {
     close(): void;
 }
 
-/** The parts of a Fabric `Contract` this client uses. */
-export type LedgerContract = Pick<Contract, 'evaluate' | 'submit' | 'getChaincodeName'>;
+/** The parts of a Fabric `Contract` this client uses (`submitAsync` only for {@link SubmitOptions.onCommitted}). */
+export type LedgerContract = Pick<Contract, 'evaluate' | 'submit' | 'getChaincodeName'> & Partial<Pick<Contract, 'submitAsync'>>;
 
 /** The part of a Fabric `Network` this client uses. */
 export type LedgerNetwork = Pick<Network, 'getChaincodeEvents'>;
@@ -63,6 +70,13 @@ export interface LedgerClientOptions {
     submitRetry?: Readonly<RetryOptions>;
     /** Called once by {@link LedgerClient.close}, after the event streams are closed (e.g. close gateway + gRPC client). */
     onClose?: () => void;
+    /** Told every submit's outcome, for readiness; defaults to the process-wide {@link processOrdererWatch}. */
+    ordererWatch?: OrdererWatch;
+    /**
+     * Who signs, on which channel and chaincode: an identity refusal or a settings mismatch then becomes a sentence
+     * naming the identity, the MSP and what to change (explain.ts) instead of the peer's text.
+     */
+    signing?: SigningContext;
 }
 
 /** Event streams one client may hold open at once; each holds a gRPC stream on the peer. */
@@ -76,6 +90,8 @@ export class LedgerClient {
     readonly #network: LedgerNetwork | undefined;
     readonly #submitRetry: Readonly<RetryOptions>;
     readonly #onClose: (() => void) | undefined;
+    readonly #ordererWatch: OrdererWatch;
+    readonly #signing: SigningContext | undefined;
     readonly #openStreams = new Set<LedgerEventStream>();
     #closed = false;
 
@@ -84,6 +100,8 @@ export class LedgerClient {
         this.#network = options.network;
         this.#submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY_POLICY;
         this.#onClose = options.onClose;
+        this.#ordererWatch = options.ordererWatch ?? processOrdererWatch;
+        this.#signing = options.signing;
     }
 
     /**
@@ -103,7 +121,7 @@ export class LedgerClient {
         try {
             result = await this.#contract.evaluate(transactionName, { arguments: [...args] });
         } catch (err: unknown) {
-            throw toLedgerError(err);
+            throw this.#mapError(err);
         }
         return decodeJsonResult<T>(transactionName, result);
     }
@@ -131,14 +149,44 @@ export class LedgerClient {
             arguments: [...args],
             ...(options.transientData === undefined ? {} : { transientData: options.transientData }),
         };
+        const { onCommitted } = options;
         const result = await withRetry(async () => {
             try {
-                return await this.#contract.submit(transactionName, proposalOptions);
+                const committed =
+                    onCommitted === undefined
+                        ? await this.#contract.submit(transactionName, proposalOptions)
+                        : await this.#submitReportingId(transactionName, proposalOptions, onCommitted);
+                this.#ordererWatch.observe();
+                return committed;
             } catch (err: unknown) {
-                throw toLedgerError(err);
+                this.#ordererWatch.observe(err);
+                throw this.#mapError(err);
             }
         }, this.#submitRetry);
         return decodeJsonResult<T>(transactionName, result);
+    }
+
+    /** `Contract.submit` step by step (as the Fabric client does it), to learn the committed transaction's id. */
+    async #submitReportingId(
+        transactionName: string,
+        proposalOptions: Parameters<Contract['submitAsync']>[1],
+        onCommitted: (transactionId: string) => void,
+    ): Promise<Uint8Array> {
+        if (this.#contract.submitAsync === undefined) {
+            throw new Error('this contract cannot report transaction ids (no submitAsync)');
+        }
+        const submitted = await this.#contract.submitAsync(transactionName, proposalOptions);
+        const status = await submitted.getStatus();
+        if (!status.successful) {
+            // What Contract.submit throws, so the failure maps to the same LedgerError.
+            throw new CommitError({
+                message: `Transaction ${status.transactionId} failed to commit with status code ${String(status.code)}`,
+                code: status.code,
+                transactionId: status.transactionId,
+            });
+        }
+        onCommitted(submitted.getTransactionId());
+        return submitted.getResult();
     }
 
     /**
@@ -200,6 +248,11 @@ export class LedgerClient {
             stream.close();
         }
         this.#onClose?.();
+    }
+
+    #mapError(err: unknown): LedgerError {
+        const mapped = toLedgerError(err);
+        return this.#signing === undefined ? mapped : explainLedgerError(mapped, this.#signing);
     }
 
     #assertOpen(): void {

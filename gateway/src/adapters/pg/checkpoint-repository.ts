@@ -3,24 +3,12 @@
  * same {@link Queryable} (transaction) as the projected rows, so both commit or neither does.
  */
 import type { Queryable } from './pool';
-
-/** Position of a projection in the chain: block number, and the last transaction applied in that block. */
-export interface ProjectionCheckpoint {
-    readonly name: string;
-    readonly blockNumber: bigint;
-    readonly transactionId: string | null;
-}
+import type { CheckpointRepository } from '../../repositories/checkpoints';
 
 interface CheckpointRow {
     name: string;
     block_number: string; // bigint arrives as text from pg
     tx_id: string | null;
-}
-
-/** Repository of projection checkpoints. */
-export interface CheckpointRepository {
-    get(name: string): Promise<ProjectionCheckpoint | undefined>;
-    save(checkpoint: ProjectionCheckpoint): Promise<void>;
 }
 
 /**
@@ -46,6 +34,21 @@ export function newCheckpointRepository(db: Queryable): CheckpointRepository {
                    updated_at = now()`,
                 [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId],
             );
+        },
+        async saveIfAt(checkpoint, expected) {
+            const values = [checkpoint.name, checkpoint.blockNumber.toString(), checkpoint.transactionId];
+            const result = expected === undefined
+                ? await db.query(
+                      `INSERT INTO projection_checkpoint (name, block_number, tx_id, updated_at) VALUES ($1, $2, $3, now())
+                       ON CONFLICT (name) DO NOTHING`,
+                      values,
+                  )
+                : await db.query(
+                      `UPDATE projection_checkpoint SET block_number = $2, tx_id = $3, updated_at = now()
+                       WHERE name = $1 AND block_number = $4 AND tx_id IS NOT DISTINCT FROM $5`,
+                      [...values, expected.blockNumber.toString(), expected.transactionId],
+                  );
+            return (result.rowCount ?? 0) === 1;
         },
     };
 }

@@ -3,6 +3,7 @@
  */
 import type { Enterprise, EnterpriseRole } from '../../domain/principal';
 import type { Queryable } from './pool';
+import type { EnterprisesRepository } from '../../repositories/enterprises';
 
 interface EnterpriseRow {
     id: string;
@@ -20,16 +21,6 @@ function toEnterprise(row: EnterpriseRow): Enterprise {
         mspId: row.msp_id,
         createdAt: row.created_at,
     };
-}
-
-/** What {@link EnterprisesRepository.insert} stores. */
-export type NewEnterprise = Omit<Enterprise, 'createdAt'>;
-
-/** Repository of enterprises. */
-export interface EnterprisesRepository {
-    /** Insert; undefined when an enterprise with this id already exists (nothing is changed then). */
-    insert(enterprise: NewEnterprise): Promise<Enterprise | undefined>;
-    findById(id: string): Promise<Enterprise | undefined>;
 }
 
 /**

@@ -4,62 +4,13 @@
  * leaves (`WHERE state = $from`), so two signatures posted at once advance a session once.
  */
 import type { Queryable } from './pool';
-
-/** Where a session is. */
-export type SigningState = 'proposed' | 'endorsed' | 'committed' | 'failed';
-
-/** One session. */
-export interface SigningSession {
-    readonly id: string;
-    readonly apiKeyId: string;
-    readonly enterpriseId: string;
-    readonly mspId: string;
-    /** `contract:Transaction`. */
-    readonly fn: string;
-    readonly transactionId: string;
-    readonly state: SigningState;
-    readonly proposal: Buffer;
-    readonly proposalDigest: Buffer;
-    readonly endorsed: Buffer | undefined;
-    readonly endorsedDigest: Buffer | undefined;
-    readonly result: unknown;
-    readonly blockNumber: string | undefined;
-    readonly errorCode: string | undefined;
-    readonly error: string | undefined;
-    readonly createdAt: Date;
-    readonly expiresAt: Date;
-    /** The capture chunk this session signs, when the capture job opened it. */
-    readonly chunk: CaptureChunkRef | undefined;
-}
-
-/** A chunk of a capture. */
-export interface CaptureChunkRef {
-    readonly captureId: string;
-    readonly seq: number;
-}
-
-/** A session to store. */
-export type NewSigningSession = Pick<SigningSession, 'id' | 'apiKeyId' | 'enterpriseId' | 'mspId' | 'fn' | 'transactionId' | 'proposal' | 'proposalDigest' | 'expiresAt' | 'chunk'>;
+import type { SigningState, SigningSession, SigningSessionsRepository } from '../../repositories/signing-sessions';
 
 /** Sessions deleted per creation once long expired (keeps the table bounded without a job of its own). */
 const PURGE_BATCH = 100;
 
 /** How long an expired session is kept for a late status read. */
 const PURGE_AFTER = '1 day';
-
-/** Repository of signing sessions. */
-export interface SigningSessionsRepository {
-    insert(session: NewSigningSession): Promise<void>;
-    find(id: string): Promise<SigningSession | undefined>;
-    /** The newest session of each chunk of a capture, by chunk seq. */
-    latestOfCapture(captureId: string): Promise<Map<number, SigningSession>>;
-    /** proposed → endorsed, with the chaincode's answer; false when the session was not `proposed` any more. */
-    markEndorsed(id: string, endorsed: Uint8Array, digest: Uint8Array, result: unknown): Promise<boolean>;
-    /** endorsed → committed; false when the session was not `endorsed` any more. */
-    markCommitted(id: string, blockNumber: bigint): Promise<boolean>;
-    /** proposed/endorsed → failed. */
-    markFailed(id: string, code: string, message: string): Promise<void>;
-}
 
 interface Row {
     id: string;

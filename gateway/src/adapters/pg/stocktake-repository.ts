@@ -8,109 +8,7 @@
 import type { StocktakeBook } from '../../stocktake/book';
 import { BOOK_ITEMS_AT_LOCATION_MAX, BOOK_LOOKUP_IDS_MAX } from '../../stocktake/book';
 import { withTransaction, type DbPool, type Queryable } from './pool';
-
-/** Life of a stocktake: reads are taken while `open`; `closing` froze the counted set; `closed` has a report. */
-export type StocktakeStatus = 'open' | 'closing' | 'closed';
-
-/** A stocktake session. */
-export interface Stocktake {
-    readonly id: string;
-    readonly enterpriseId: string;
-    readonly location: string;
-    readonly deviceIds: readonly string[];
-    readonly status: StocktakeStatus;
-    /** Distinct items counted so far. */
-    readonly uniqueItems: number;
-    /** Reads that named no item, over all batches. */
-    readonly undecodable: number;
-    /** Reads received, over all distinct batches. */
-    readonly reads: number;
-    /** Distinct batches received. */
-    readonly batches: number;
-    readonly createdAt: Date;
-}
-
-/** The answer to one uploaded batch, stored and replayed for a repeated batch id. */
-export interface BatchResponse {
-    readonly batchId: string;
-    /** Reads of the batch that named an item. */
-    readonly accepted: number;
-    /** True when this batch id had been received before: nothing was counted again. */
-    readonly duplicateBatch: boolean;
-    /** Distinct items of the stocktake after this batch. */
-    readonly uniqueItems: number;
-    /** Reads of the batch that named no item. */
-    readonly undecodable: number;
-    /** Items this batch counted for the first time. */
-    readonly newItems: number;
-}
-
-/** One batch to record. */
-export interface NewBatch {
-    readonly stocktakeId: string;
-    readonly batchId: string;
-    readonly deviceId: string;
-    /** SHA-256 (hex) of the batch's reads, to tell a retry from a reused batch id. */
-    readonly readsSha256: string;
-    /** Distinct identities the batch names. */
-    readonly ids: readonly string[];
-    readonly accepted: number;
-    readonly undecodable: number;
-    /** Most distinct items the stocktake may reach. */
-    readonly itemsMax: number;
-}
-
-/** What {@link StocktakeRepository.recordBatch} did. */
-export type RecordBatchResult =
-    | { readonly kind: 'recorded'; readonly response: BatchResponse }
-    | { readonly kind: 'duplicate'; readonly response: BatchResponse; readonly sameReads: boolean }
-    | { readonly kind: 'not-found' }
-    | { readonly kind: 'not-open'; readonly status: StocktakeStatus }
-    | { readonly kind: 'too-many-items'; readonly uniqueAfter: number };
-
-/** The stored outcome of a closed stocktake. */
-export interface StocktakeReport {
-    readonly id: string;
-    readonly enterprise: string;
-    readonly location: string;
-    readonly matched: string[];
-    readonly missing: string[];
-    readonly unexpected: string[];
-    readonly counts: { readonly matched: number; readonly missing: number; readonly unexpected: number };
-    readonly merkleRoot: string;
-    readonly treeSize: number;
-    readonly txId: string;
-    readonly closedAt: string;
-}
-
-/** Repository of stocktakes. */
-export interface StocktakeRepository {
-    insert(input: { id: string; enterpriseId: string; location: string; deviceIds: readonly string[] }): Promise<Stocktake>;
-    findById(id: string): Promise<Stocktake | undefined>;
-    /**
-     * The newest stocktakes first, of one enterprise or (null) of all.
-     *
-     * @param limit - Most rows returned.
-     */
-    list(filter: { enterpriseId: string | null; status?: StocktakeStatus }, limit: number): Promise<Stocktake[]>;
-    /** Record a batch in one transaction (see {@link RecordBatchResult}); a known batch id changes nothing. */
-    recordBatch(batch: NewBatch): Promise<RecordBatchResult>;
-    /**
-     * Freeze the counted set: `open` -> `closing` (no more reads). Idempotent.
-     *
-     * @returns The stocktake after the change, or undefined if unknown.
-     */
-    beginClose(id: string): Promise<Stocktake | undefined>;
-    /** The counted identities, in no particular order. */
-    countedIds(id: string): Promise<string[]>;
-    /**
-     * Store the report once and mark the stocktake closed; a report already stored wins.
-     *
-     * @returns The stored report (this one or the earlier one).
-     */
-    saveReport(report: StocktakeReport): Promise<StocktakeReport>;
-    findReport(id: string): Promise<StocktakeReport | undefined>;
-}
+import type { StocktakeStatus, Stocktake, BatchResponse, RecordBatchResult, StocktakeReport, StocktakeRepository } from '../../repositories/stocktakes';
 
 interface StocktakeRow {
     id: string;
@@ -178,14 +76,19 @@ export function newStocktakeRepository(db: DbPool): StocktakeRepository {
                 if (!row) {
                     return { kind: 'not-found' };
                 }
-                // A known batch id answers as before, even after the close: the counter may be retrying a lost ack.
+                // A known batch id is answered, even after the close: the counter may be retrying a lost ack. The batch's
+                // own figures are replayed; what it counted now is nothing, and the total is the stocktake's current one.
                 const known = await tx.query<{ response: BatchResponse; reads_sha256: string }>(
                     `SELECT response, reads_sha256 FROM stocktake_batches WHERE stocktake_id = $1 AND batch_id = $2`,
                     [batch.stocktakeId, batch.batchId],
                 );
                 if (known.rows[0]) {
                     const { response, reads_sha256 } = known.rows[0];
-                    return { kind: 'duplicate', response: { ...response, duplicateBatch: true }, sameReads: reads_sha256 === batch.readsSha256 };
+                    return {
+                        kind: 'duplicate',
+                        response: { ...response, duplicateBatch: true, newItems: 0, uniqueItems: row.unique_items },
+                        sameReads: reads_sha256 === batch.readsSha256,
+                    };
                 }
                 if (row.status !== 'open') {
                     return { kind: 'not-open', status: row.status as StocktakeStatus };

@@ -5,18 +5,15 @@
  * stored and readable by id), and the close of a finished month on the chain (`account:ClosePeriod`, signed as the
  * caller). Customs reads and closes every account; an enterprise or operator key only its own.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { newAccountRepository, type AccountMovement, type ProjectionPosition } from '../../adapters/pg';
-import { newProblem } from '../../errors';
-import { duplicateOf, submissionIdFor } from '../../ledger/submission';
+import type { AccountMovement, ProjectionPosition } from '../../repositories/accounts';
+import { submissionIdFor } from '../../ledger/submission';
 import { assertTenant } from '../../plugins/auth';
 import { IDEMPOTENCY_KEY_HEADER } from '../../plugins/idempotency';
-import { PROJECTION_NAME } from '../../projection/follower';
+import { newAccountsService, type PeriodRecord } from '../../services/accounts/accounts-service';
 import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import { decodeMovementToken, encodeMovementToken } from './page-token';
-import { ErpLinesRefused, diffAccount } from './reconcile';
 import {
     AccountParams,
     BalancesQuery,
@@ -31,27 +28,6 @@ import {
     ReconciliationParams,
     ReconciliationResponse,
 } from './schema';
-
-/** Most book lines `GET /account` returns (the rest is flagged `truncated`). */
-export const ACCOUNT_LINES_MAX = 10_000;
-/** Most book lines a reconciliation compares; a bigger book is refused rather than compared in part. */
-export const RECONCILIATION_LEDGER_LINES_MAX = 100_000;
-/** Most closed periods listed (50 years of months). */
-export const CLOSED_PERIODS_MAX = 600;
-/** Most movements listed behind one variance (the latest ones); `truncated` says when there are more. */
-export const EVENTS_PER_VARIANCE_MAX = 50;
-/** Variances that get their events listed; later ones (in line order) only their count, so an answer stays bounded. */
-export const VARIANCES_WITH_EVENTS_MAX = 1_000;
-
-/** The chaincode's period record (the parts the gateway passes on). */
-interface PeriodRecord {
-    enterprise: string;
-    period: string;
-    closedAt: string;
-    closedBy: string;
-    snapshotHash: string;
-    balances: { gtin: string; regime: string; location: string; qty: number }[];
-}
 
 /** An onRequest hook (before validation, like the role checks): the `:id` enterprise must be the caller's own, unless the caller is customs. */
 async function tenantOfPath(request: FastifyRequest): Promise<void> {
@@ -90,14 +66,8 @@ function toPeriodFields(record: PeriodRecord) {
 
 /** Routes under `/v1/enterprises/{id}/account`. */
 const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const accounts = newAccountRepository(fastify.db);
-
-    /** Customs may name any enterprise: answer 404 for one the gateway does not know rather than an empty book. */
-    async function assertKnown(request: FastifyRequest, enterpriseId: string): Promise<void> {
-        if (request.principal.role === 'customs' && !(await fastify.repositories.enterprises.findById(enterpriseId))) {
-            throw newProblem('NOT_FOUND', `no enterprise ${enterpriseId}`);
-        }
-    }
+    const accounts = newAccountsService({ accounts: fastify.repositories.accounts, enterprises: fastify.repositories.enterprises, ledgers: fastify.ledgers });
+    const assertKnown = (request: FastifyRequest, enterpriseId: string) => accounts.assertKnown(request.principal, enterpriseId);
 
     fastify.get(
         '/enterprises/:id/account',
@@ -115,17 +85,13 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             const enterprise = request.params.id;
             await assertKnown(request, enterprise);
             const asOf = request.query.asOf === undefined ? new Date() : new Date(request.query.asOf);
-            const { position, lines, periods } = await accounts.snapshot(async (s) => ({
-                position: await s.position(PROJECTION_NAME),
-                lines: await s.balances(enterprise, asOf, ACCOUNT_LINES_MAX + 1),
-                periods: await s.closedPeriods(enterprise, CLOSED_PERIODS_MAX),
-            }));
+            const { position, lines, truncated, periods } = await accounts.balances(enterprise, asOf);
             return {
                 enterprise,
                 asOf: asOf.toISOString(),
                 projection: toPosition(position),
-                balances: lines.slice(0, ACCOUNT_LINES_MAX),
-                truncated: lines.length > ACCOUNT_LINES_MAX,
+                balances: lines,
+                truncated,
                 closedPeriods: periods.map((p) => ({ ...p, blockNumber: p.blockNumber.toString() })),
             };
         },
@@ -187,37 +153,15 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             const enterprise = request.params.id;
             await assertKnown(request, enterprise);
             const asOf = request.body.asOf === undefined ? new Date() : new Date(request.body.asOf);
-            const { position, ledgerLines, diff, behind } = await accounts
-                .snapshot(async (s) => {
-                    const book = await s.balances(enterprise, asOf, RECONCILIATION_LEDGER_LINES_MAX + 1);
-                    if (book.length > RECONCILIATION_LEDGER_LINES_MAX) {
-                        throw newProblem('UNPROCESSABLE', `the book of ${enterprise} has more than ${RECONCILIATION_LEDGER_LINES_MAX} lines; it cannot be reconciled in one request`);
-                    }
-                    const diff = diffAccount(request.body.lines, book);
-                    const listed = diff.variances.slice(0, VARIANCES_WITH_EVENTS_MAX);
-                    const behind = await s.movementsOfLines(
-                        enterprise,
-                        asOf,
-                        listed.map((v) => ({ gtin: v.gtin, regime: v.regime, location: v.location })),
-                        EVENTS_PER_VARIANCE_MAX,
-                    );
-                    return { position: await s.position(PROJECTION_NAME), ledgerLines: book.length, diff, behind };
-                })
-                .catch((err: unknown) => {
-                    if (err instanceof ErpLinesRefused) {
-                        throw newProblem('UNPROCESSABLE', err.message, { extensions: { lineIndex: err.lineIndex } });
-                    }
-                    throw err;
-                });
-            const id = randomUUID();
+            const reconciliation = await accounts.reconcile(enterprise, asOf, request.body.lines);
+            const { id, position, ledgerLines, variances } = reconciliation;
             const result = {
                 id,
                 enterprise,
                 asOf: asOf.toISOString(),
                 projection: toPosition(position),
-                summary: { erpLines: request.body.lines.length, ledgerLines, matched: diff.matched, variances: diff.variances.length },
-                variances: diff.variances.map((variance, i) => {
-                    const found = behind[i];
+                summary: { erpLines: request.body.lines.length, ledgerLines, matched: reconciliation.matched, variances: variances.length },
+                variances: variances.map(({ variance, behind: found }) => {
                     // Beyond VARIANCES_WITH_EVENTS_MAX no events were read: the count is unknown (null), the list empty.
                     const events = found?.movements ?? [];
                     return {
@@ -236,17 +180,9 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                     };
                 }),
             };
-            const stored = await accounts.insertReconciliation({
-                id,
-                enterprise,
-                asOf,
-                position,
-                createdByKey: request.principal.keyId,
-                erpLines: request.body.lines.length,
-                variances: diff.variances.length,
-                result,
-            });
-            request.log.info({ reconciliationId: id, enterprise, variances: diff.variances.length }, 'account reconciled');
+            // Stored exactly as answered, so that GET answers the same.
+            const stored = await accounts.storeReconciliation({ reconciliation, enterpriseId: enterprise, caller: request.principal, erpLines: request.body.lines.length, result });
+            request.log.info({ reconciliationId: id, enterprise, variances: variances.length }, 'account reconciled');
             return reply
                 .code(201)
                 .header('location', `/v1/enterprises/${enterprise}/account/reconciliations/${id}`)
@@ -266,10 +202,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             },
         },
         async (request) => {
-            const stored = await accounts.findReconciliation(request.params.rid);
-            if (!stored || stored.enterprise !== request.params.id) {
-                throw newProblem('NOT_FOUND', `no reconciliation ${request.params.rid} of enterprise ${request.params.id}`);
-            }
+            const stored = await accounts.reconciliation(request.params.id, request.params.rid);
             // Stored exactly as first answered (by the POST above), so it has the response's shape.
             const result = stored.result as Omit<Static<typeof ReconciliationResponse>, 'createdAt'>;
             return { ...result, createdAt: stored.createdAt.toISOString() };
@@ -295,30 +228,11 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             const header = request.headers[IDEMPOTENCY_KEY_HEADER];
             // Scoped to the API key like the idempotency plugin's records: two clients' keys never collide on the chain.
             const submissionId = typeof header === 'string' ? submissionIdFor(request.principal.keyId, header) : undefined;
-            const ledger = fastify.ledgers.forCaller(request.principal, 'account');
-            try {
-                const record = await ledger.submit<PeriodRecord>('ClosePeriod', [
-                    JSON.stringify({ enterprise, period, ...(submissionId === undefined ? {} : { submissionId }) }),
-                ]);
-                if (record === undefined) {
-                    throw new Error('account:ClosePeriod answered nothing');
-                }
-                return { enterprise, period, duplicateSubmission: false, ...toPeriodFields(record) };
-            } catch (err: unknown) {
-                const txId = submissionId === undefined ? undefined : duplicateOf(err);
-                if (txId === undefined) {
-                    throw err;
-                }
-                // The submission id is global on the chain: make sure the earlier transaction closed this very period
-                // (when the projection has it), not something else that happened to carry the same key.
-                const earlier = await accounts.findTransaction(txId);
-                const record = earlier?.periodRecord as PeriodRecord | null | undefined;
-                if (earlier !== undefined && !(earlier.type === 'PERIOD_CLOSE' && record?.enterprise === enterprise && record.period === period)) {
-                    throw newProblem('IDEMPOTENCY_KEY_REUSED', `${IDEMPOTENCY_KEY_HEADER} ${String(header)} was used on the chain by transaction ${txId} for a different request`);
-                }
-                request.log.info({ enterprise, period, txId }, 'period close already committed under this Idempotency-Key');
-                return { enterprise, period, duplicateSubmission: true, txId, ...(record ? toPeriodFields(record) : {}) };
+            const closed = await accounts.closePeriod(request.principal, enterprise, period, submissionId === undefined ? undefined : { id: submissionId, key: String(header) });
+            if (closed.duplicateSubmission) {
+                request.log.info({ enterprise, period, txId: closed.txId }, 'period close already committed under this Idempotency-Key');
             }
+            return { enterprise, period, duplicateSubmission: closed.duplicateSubmission, txId: closed.txId, ...(closed.record ? toPeriodFields(closed.record) : {}) };
         },
     );
 };

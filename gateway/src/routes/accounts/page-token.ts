@@ -3,7 +3,7 @@
  * position in block, book line), base64url-encoded. A keyset, not an offset, so pages neither skip nor repeat
  * movements while the projection appends new ones.
  */
-import type { MovementKey } from '../../adapters/pg';
+import type { MovementKey } from '../../repositories/accounts';
 import { newProblem } from '../../errors';
 
 /** Token version: bumped if the keyset ever changes, so that old tokens are refused instead of misread. */

@@ -1,7 +1,7 @@
 /**
  * Schemas of the account routes (one enterprise, one account): balances, movements, reconciliations, period close.
  */
-import { LOCATION_LENGTH_MAX, LOCATION_SOURCE } from '@hainan/ledger-model';
+import { LOCATION_LENGTH_MAX, LOCATION_SOURCE, PERIOD } from '@hainan/ledger-model';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { EnterpriseId } from '../schemas';
 
@@ -38,10 +38,13 @@ export const AccountParams = Type.Object({ id: EnterpriseId });
 /** Path of one stored reconciliation. */
 export const ReconciliationParams = Type.Object({ id: EnterpriseId, rid: Type.String({ format: 'uuid' }) });
 
+/** An account period: the model's pattern (one Asia/Shanghai calendar month). */
+export const AccountPeriod = Type.String({ pattern: PERIOD.source, minLength: 7, maxLength: 7, description: 'Account period: an Asia/Shanghai month, yyyy-mm' });
+
 /** Path of a period close. */
 export const PeriodParams = Type.Object({
     id: EnterpriseId,
-    period: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', minLength: 7, maxLength: 7, description: 'Account period: an Asia/Shanghai month, yyyy-mm' }),
+    period: AccountPeriod,
 });
 
 /** Query of `GET /v1/enterprises/{id}/account`. */
@@ -192,7 +195,7 @@ export const ClosePeriodResponse = Type.Object({
     duplicateSubmission: Type.Boolean({
         description: 'True when this Idempotency-Key was already committed on the chain: the period was closed by that earlier transaction',
     }),
-    txId: Type.Optional(Type.String({ description: 'The closing transaction, when known (always on a duplicate submission)' })),
+    txId: Type.String({ description: 'The transaction that closed the period: the one just committed, or the earlier one on a duplicate submission' }),
     closedAt: Type.Optional(Type.String({ format: 'date-time' })),
     closedBy: Type.Optional(Type.String()),
     snapshotHash: Type.Optional(Type.String()),

@@ -6,12 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { LedgerError } from '../../adapters/fabric';
-import { newApiKeysRepository, newEnterprisesRepository, withTransaction } from '../../adapters/pg';
+import { isChaincodeRefusal } from '../../ledger-error';
 import { apiKeyDigest, generateApiKey } from '../../domain/api-key';
 import type { Enterprise } from '../../domain/principal';
 import { newProblem } from '../../errors';
-import { newIdentityStore } from '../../identity/identity-store';
 import { assertTenant, requireRole } from '../../plugins/auth';
 import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import { CreateEnterpriseBody, CreateKeyBody, CreatedKeyResponse, EnterpriseParams, EnterpriseResponse } from './schema';
@@ -54,17 +52,17 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             // The identity is issued before anything is stored: a CA that is down leaves no row behind (503, retry), and
             // the retry finds the CA identity registered by the first attempt and enrolls it again (onboarding.ts).
             const issued = onboarding ? await onboarding.issue({ id, mspId, roles }, csr) : undefined;
-            const { enterprise, identity } = await withTransaction(fastify.db, async (tx) => {
-                const inserted = await newEnterprisesRepository(tx).insert({ id, name, roles, mspId });
+            const { enterprise, identity } = await fastify.repositories.transaction(async (tx) => {
+                const inserted = await tx.enterprises.insert({ id, name, roles, mspId });
                 if (!inserted) {
                     throw newProblem('ALREADY_EXISTS', `enterprise ${id} is already registered`);
                 }
-                const stored = issued ? await newIdentityStore(tx).insert(issued) : undefined;
+                const stored = issued ? await tx.identities.insert(issued) : undefined;
                 try {
                     await fastify.ports.registerEnterpriseOnLedger({ caller: request.principal, enterprise: inserted });
                 } catch (err: unknown) {
                     // Registered on the ledger by an earlier attempt whose database commit failed: same outcome.
-                    if (!(err instanceof LedgerError && err.code === 'ALREADY_EXISTS')) {
+                    if (!isChaincodeRefusal(err, 'ALREADY_EXISTS')) {
                         throw err;
                     }
                 }
@@ -128,7 +126,7 @@ const enterprisesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 throw newProblem('UNPROCESSABLE', `enterprise ${enterprise.id} is not granted role ${role} (roles: ${enterprise.roles.join(', ')})`);
             }
             const key = generateApiKey();
-            const stored = await newApiKeysRepository(fastify.db).insert({
+            const stored = await fastify.repositories.apiKeys.insert({
                 id: randomUUID(),
                 digest: apiKeyDigest(key),
                 role,

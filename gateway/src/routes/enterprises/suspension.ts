@@ -18,7 +18,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { LedgerError } from '../../adapters/fabric';
+import { isChaincodeRefusal } from '../../ledger-error';
 import type { Enterprise } from '../../domain/principal';
 import { newProblem } from '../../errors';
 import type { IdentityReissue } from '../../identity/identity-services';
@@ -107,7 +107,7 @@ const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 record = await ledger.submit<{ reason: string; effectiveAt: string }>('SuspendEnterprise', [JSON.stringify(body)]);
             } catch (err) {
                 // A retry after a failure past the chain: the chain has it, the database may not.
-                if (!(err instanceof LedgerError && err.code === 'ALREADY_SUSPENDED')) throw err;
+                if (!isChaincodeRefusal(err, 'ALREADY_SUSPENDED')) throw err;
                 const standing = await fastify.db.query<SuspensionRow>(`SELECT ${COLUMNS} FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
                 const row = standing.rows[0];
                 // Suspended, but the certificate revocation is still pending (the CA was down): this call retries it.
@@ -170,7 +170,7 @@ const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             try {
                 await fastify.ledgers.forCaller(request.principal, 'customs').submit('ReinstateEnterprise', [JSON.stringify({ id })]);
             } catch (err) {
-                if (!(err instanceof LedgerError && err.code === 'NOT_SUSPENDED')) throw err;
+                if (!isChaincodeRefusal(err, 'NOT_SUSPENDED')) throw err;
                 // Reinstated on the chain by an earlier attempt whose database step failed: finish it; else refuse.
                 const standing = await fastify.db.query(`SELECT 1 FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
                 if (standing.rowCount === 0) throw err;

@@ -5,7 +5,7 @@
  * operator the events that name an item it held or was sent.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { newProjectionRepository, type EpcisEventKey } from '../../adapters/pg';
+import type { EpcisEventKey } from '../../repositories/projection';
 import { newProblem } from '../../errors';
 import { newEpcisQueryDocument } from '../../projection/epcis-document';
 import { authenticatedErrors } from '../schemas';
@@ -56,7 +56,7 @@ function splitList(name: string, value: string | undefined): string[] | undefine
 
 /** Routes under `/v1/events`. */
 const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const projection = newProjectionRepository(fastify.db);
+    const projection = fastify.repositories.projection;
 
     fastify.get(
         '/events',

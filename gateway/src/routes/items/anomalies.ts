@@ -5,9 +5,8 @@
  * operator sees only its own stocktakes and captures.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { newAnomaliesRepository, newProjectionRepository } from '../../adapters/pg';
 import { Problem, authenticatedErrors } from '../schemas';
-import { readableItem, type ProvenanceReads } from './index';
+import type { ItemRoutesOptions } from './index';
 import { ItemParams } from './schema';
 
 /** Most entries of each kind returned. */
@@ -44,9 +43,8 @@ const AnomaliesResponse = Type.Object({
 });
 
 /** Route `GET /v1/items/{id}/anomalies`. */
-const itemAnomaliesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const reads: ProvenanceReads = { projection: newProjectionRepository(fastify.db), cache: fastify.readCache };
-    const anomalies = newAnomaliesRepository(fastify.db);
+const itemAnomaliesRoutes: FastifyPluginAsyncTypebox<ItemRoutesOptions> = async (fastify, { provenance }) => {
+    const anomalies = fastify.repositories.anomalies;
 
     fastify.get(
         '/items/:id/anomalies',
@@ -59,7 +57,7 @@ const itemAnomaliesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             },
         },
         async (request) => {
-            const item = await readableItem(reads, request, request.params.id);
+            const item = await provenance.readableItem(request.principal, request.params.id);
             const own = request.principal.role === 'customs' ? null : request.principal.enterpriseId;
             const ids = item.traceCode === null ? [item.sgtin] : [item.sgtin, item.traceCode];
             const [missed, refused] = await Promise.all([

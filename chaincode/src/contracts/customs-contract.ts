@@ -5,20 +5,22 @@
  * reinstate enterprises (the refusal itself is an access rule: ledger/access.ts).
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { bool, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
+import { bool, decodeInspectionResultRequest, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
 import { validateRuleSet, type CreditClass } from '../domain/rules';
+import { validateRiskRuleSet } from '../domain/risk';
+import { decideInspectionResult } from '../domain/inspection-result';
 import type { KeyAttentionReason, PersonClass } from '../domain/credit';
 import { recordDecision } from '../domain/decision';
 import { verifyReveal } from '../domain/inspection';
 import { decideReinstatement, decideSuspension, type SuspensionRecord, type SuspensionTx } from '../domain/suspension';
 import { decideSupervision, type SupervisionKind } from '../domain/supervision';
-import { ENTERPRISE_ROLES, type EnterpriseRecord, type EnterpriseRole, type PersonRecord, type SeedRecord } from '../domain/records';
+import { ENTERPRISE_ROLES, type EnterpriseRecord, type EnterpriseRole, type ExitRecord, type PersonRecord, type SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
-import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, loadItems, requireUnused, txOf } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, loadItems, requireUnused, txClockOf, txOf } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -122,6 +124,40 @@ export class CustomsContract extends LedgerContract {
     const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
     await commit(ctx, recordDecision('RULES', ctx.txTime, 'rules', { type: KeyType.rules, attrs: [key], value: rules }));
     return encodeToString(rules);
+  }
+
+  /**
+   * Puts an effective-dated risk rule set on the ledger (domain/risk.ts); every later exit is screened by the set in
+   * force at its event time. A set with no rules ends screening from its `effectiveFrom`.
+   */
+  @Transaction()
+  @Returns('string')
+  async SetRiskRules(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'set risk rules');
+    const set = validateRiskRuleSet(await parseSubmission(ctx, requestJson));
+    const key = String(parseInstant(set.effectiveFrom)).padStart(16, '0');
+    await commit(ctx, recordDecision('RISK_RULES', ctx.txTime, 'riskRules', { type: KeyType.riskRules, attrs: [key], value: set }));
+    return encodeToString(set);
+  }
+
+  /**
+   * Records the result of the inspection of a selected exit (method, officer, verdict, evidence hash and URI,
+   * consequence) with the exit, and applies the consequence to its items (domain/inspection-result.ts).
+   */
+  @Transaction()
+  @Returns('string')
+  async RecordInspection(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'record inspection results');
+    const f = await parseSubmission(ctx, requestJson);
+    const req = decodeInspectionResultRequest(f, txClockOf(ctx));
+    const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [req.releaseListNo]);
+    if (!exit) throw newNotFound(`release list ${req.releaseListNo} is not on the ledger`);
+    const enterprise = await loadEnterprise(ctx, exit.enterprise);
+    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
+    const items = await loadItems(ctx, exit.items.map((i) => i.sgtin));
+    const decision = decideInspectionResult(req, { exit, items, enterprise, seed }, ctx.caller.id, txOf(ctx));
+    await commit(ctx, decision);
+    return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, inspection: decision.record });
   }
 
   /** Holds items (any state but the end states); held items can only be released or seized. */

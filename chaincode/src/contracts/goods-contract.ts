@@ -40,7 +40,7 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
-import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, findItems, inOrder, loadAll, loadItemsDeferred, requireUnused, rulesAt, txClockOf, txOf } from '../ledger/posting';
+import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, findItems, inOrder, loadAll, ledgerRiskRuleSets, loadItemsDeferred, requireUnused, rulesAt, txClockOf, txOf } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -139,7 +139,8 @@ export class GoodsContract extends LedgerContract {
     const undeclaredMonths = [...new Set(markers.filter((m) => m.value === '').map((m) => m.attrs[1]!))].sort();
     const items = await loadItemsDeferred(ctx, req.lines.map((l) => l.id));
     const seeds = (await ctx.store.scan<SeedRecord>(KeyType.seed, [])).map((s) => s.value);
-    const decision = decideExit(req, { enterprise: ent, rules, undeclaredMonths, items, seeds }, txOf(ctx));
+    const riskRuleSets = await ledgerRiskRuleSets(ctx);
+    const decision = decideExit(req, { enterprise: ent, rules, undeclaredMonths, items, seeds, riskRuleSets }, txOf(ctx));
     const movements = await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, exit: decision.record, movements });
   }

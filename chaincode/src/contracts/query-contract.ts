@@ -10,13 +10,14 @@ import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
 import { isSelected, selectionDraw } from '../domain/inspection';
+import { riskRulesAt } from '../domain/risk';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import type { EpcisEvent } from '../domain/epcis';
 import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
-import { ledgerRuleSets, quotaUsedFen, resolveSgtin, rulesAt } from '../ledger/posting';
+import { ledgerRiskRuleSets, ledgerRuleSets, quotaUsedFen, resolveSgtin, rulesAt } from '../ledger/posting';
 import { banUntil } from '../domain/sale';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
@@ -127,6 +128,17 @@ export class QueryContract extends LedgerContract {
     return encodeToString({ at, inForce: await rulesAt(ctx, at), ledgerSets: await ledgerRuleSets(ctx) });
   }
 
+  /** The risk rule set in force at `at` (default now; null when none) and every set on the ledger (customs only). */
+  @Transaction(false)
+  @Returns('string')
+  async GetRiskRules(ctx: TraceContext, requestJson: string): Promise<string> {
+    // Customs' risk model is its own; an enterprise learns the outcome of its screenings (GetInspection), not the rules.
+    if (!isCustoms(ctx)) throw newAccessDenied('only customs may read the risk rules');
+    const at = optStr(parseRequest(requestJson), 'at', { maxLength: 40 }) ?? ctx.txTime;
+    const sets = await ledgerRiskRuleSets(ctx);
+    return encodeToString({ at, inForce: riskRulesAt(sets, at) ?? null, ledgerSets: sets });
+  }
+
   /** A record by type and id: sale, exit, declaration, processing, stocktake or seed. */
   @Transaction(false)
   @Returns('string')
@@ -151,7 +163,8 @@ export class QueryContract extends LedgerContract {
     if (!exit) throw newNotFound(`release list ${releaseListNo} is not on the ledger`);
     if (!isCustoms(ctx) && exit.enterprise !== ctx.caller.enterpriseId) throw newAccessDenied(`only customs or ${exit.enterprise} may read this exit`);
     const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
-    const base = { releaseListNo, txId: exit.txId, creditClass: exit.creditClass, rateBp: exit.inspection.rateBp, seedId: exit.inspection.seedId ?? null };
+    // Screening and result are null for exits made while no risk rules were in force / not inspected (yet).
+    const base = { releaseListNo, txId: exit.txId, creditClass: exit.creditClass, rateBp: exit.inspection.rateBp, seedId: exit.inspection.seedId ?? null, screening: exit.screening ?? null, result: exit.inspectionResult ?? null };
     if (!seed?.seed) return encodeToString({ ...base, status: seed ? 'PENDING_REVEAL' : 'NO_SEED', commitment: seed?.commitment ?? null });
     return encodeToString({ ...base, status: 'VERIFIABLE', commitment: seed.commitment, seed: seed.seed, draw: selectionDraw(seed.seed, exit.txId), selected: isSelected(seed.seed, exit.txId, exit.inspection.rateBp) });
   }

@@ -43,6 +43,7 @@ import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAdd
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from './lifecycle';
 import type { DeclarationRecord, EnterpriseRecord, ExitRecord, ItemRecord, ProcessingRecord, SeedRecord, StocktakeRecord } from './records';
 import type { RuleSet } from './rules';
+import { riskRulesAt, screenExit, type RiskRuleSet } from './risk';
 import { KeyType } from '../ledger/keys';
 
 /**
@@ -301,12 +302,16 @@ export interface ExitState {
   readonly undeclaredMonths: readonly string[];
   readonly items: readonly Loaded<ItemRecord>[];
   readonly seeds: readonly SeedRecord[];
+  /** Risk rule sets customs put on the ledger (none: the exit is not screened). */
+  readonly riskRuleSets?: readonly RiskRuleSet[];
 }
 
 /**
  * Second-line exit through a port with a release list: the port and (for a batch exit) the enterprise's credit and
  * undeclared months are checked first, then every item; a processed item is tariff-exempt when its value added
- * reaches the rule. The exit records the inspection rate of the credit class and the seed in force.
+ * reaches the rule. The exit records the inspection rate of the credit class and the seed in force, and, when risk
+ * rules are in force, its screening (domain/risk.ts): the random draw still applies to every exit, so a
+ * key-attention enterprise keeps its rate whatever the rules say. A screening action HOLD holds the exit's items.
  */
 export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision & { record: ExitRecord } {
   const { eventTime: { iso: eventTime }, releaseListNo, port, batch: isBatch, lines } = req;
@@ -333,6 +338,28 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     batch.add(item, out);
     return out;
   });
+  const riskRules = riskRulesAt(state.riskRuleSets ?? [], eventTime);
+  const screening = riskRules
+    ? screenExit(riskRules, {
+        creditClass,
+        enterpriseDiscrepancies: ent.inspectionDiscrepancies ?? 0,
+        items: items.map((item, k) => ({
+          sgtin: item.sgtin,
+          regime: item.regime,
+          hsCode: item.product.hsCode,
+          exitValueFen: exitLines[k]!.exitValueFen,
+          ...(exitLines[k]!.valueAddedBp === undefined ? {} : { valueAddedBp: exitLines[k]!.valueAddedBp }),
+          holds: item.holds ?? 0,
+          discrepancies: item.discrepancies ?? 0,
+        })),
+      })
+    : undefined;
+  if (screening?.action === 'HOLD') {
+    const reason = `risk screening: ${screening.fired.map((f) => f.ruleId).join(', ') || `score ${screening.score}`}`;
+    for (let k = 0; k < after.length; k++) {
+      after[k] = { ...after[k]!, hold: { reason, heldAt: eventTime, by: 'risk-screening' }, holds: (after[k]!.holds ?? 0) + 1 };
+    }
+  }
   const seed = state.seeds.filter((s) => s.validFrom <= eventTime && eventTime < s.validTo).sort((a, b) => (a.committedAt < b.committedAt ? 1 : -1))[0];
   const record: ExitRecord = {
     releaseListNo,
@@ -343,6 +370,7 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     items: exitLines,
     creditClass,
     inspection: { rateBp: rules.inspectionRateBp[creditClass], ...(seed ? { seedId: seed.seedId } : {}) },
+    ...(screening ? { screening } : {}),
     exitedAt: eventTime,
     txId: tx.id,
   };
@@ -355,6 +383,7 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
     'hn:line': 'second',
     'hn:batch': isBatch,
+    ...(screening ? { 'hn:riskAction': screening.action, 'hn:riskScore': screening.score, 'hn:riskRules': screening.fired.map((f) => f.ruleId) } : {}),
   });
   return { type: 'EXIT', eventTime, items: after, movements: batch.movements(), writes, records: { exit: record }, epcis: [epcis], record };
 }

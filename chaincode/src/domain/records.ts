@@ -6,6 +6,8 @@
 import type { ProductFacts, Regime } from '@hainan/ledger-model';
 import type { CreditRecord, KeyAttentionReason, PersonClass } from './credit';
 import type { PickupMode, ProductCategory } from './sale-rules';
+import type { Screening } from './risk';
+import type { InspectionResult } from './inspection-result';
 
 // Regimes and product facts are request vocabulary too (the gateway checks captures with them): defined once in
 // @hainan/ledger-model.
@@ -47,6 +49,10 @@ export interface ItemRecord {
   location: string;
   transit?: { shipmentId: string; to: string; toLocation: string; from: string; fromLocation: string };
   hold?: { reason: string; heldAt: string; by: string };
+  /** Times customs held the item (a fact risk screening reads); absent until the first hold. */
+  holds?: number;
+  /** Inspection discrepancies that named the item; absent until the first. */
+  discrepancies?: number;
   sale?: { saleId: string; personCode: string; pickupMode: PickupMode; unitPriceFen: number; soldAt: string };
   exit?: { releaseListNo: string; port: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; exitedAt: string };
   entry: { declarationNo: string; enteredAt: string; enteredBy: string };
@@ -67,6 +73,8 @@ export interface EnterpriseRecord {
   roles: EnterpriseRole[];
   registeredAt: string;
   credit: CreditRecord;
+  /** Inspection results with a discrepancy on the enterprise's exits (feeds risk rules); absent until the first. */
+  inspectionDiscrepancies?: number;
 }
 
 /** A person code (keyed hash) and what the ledger knows about it. */
@@ -128,6 +136,10 @@ export interface ExitRecord {
   items: { sgtin: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; regime: Regime }[];
   creditClass: string;
   inspection: { seedId?: string; rateBp: number };
+  /** Risk screening at the exit; absent when no risk rules were in force (the exit then has only the random draw). */
+  screening?: Screening;
+  /** The inspection result customs recorded (RecordInspection); at most one per exit. */
+  inspectionResult?: InspectionResult;
   declarationNo?: string;
   exitedAt: string;
   txId: string;

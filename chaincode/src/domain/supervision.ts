@@ -29,7 +29,7 @@ export function decideSupervision(req: SupervisionRequest, loaded: readonly Item
     let after: ItemRecord;
     if (kind === 'HOLD') {
       if (item.hold) throw newInvalidArgument(`${item.sgtin} is already held since ${item.hold.heldAt}`);
-      after = next(item, { hold: { reason, heldAt: eventTime, by: req.by } }, eventTime, tx.id);
+      after = next(item, { hold: { reason, heldAt: eventTime, by: req.by }, holds: (item.holds ?? 0) + 1 }, eventTime, tx.id);
     } else {
       if (!item.hold) throw newInvalidArgument(`${item.sgtin} is not held`);
       const { hold: _released, ...rest } = item;

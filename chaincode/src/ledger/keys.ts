@@ -19,6 +19,7 @@ export const KeyType = {
   stocktake: 'stk', // [stocktakeId]
   rules: 'rules', // [effectiveFrom epoch ms, zero-padded]
   seed: 'seed', // [seedId]
+  riskRules: 'riskrules', // [effectiveFrom epoch ms, zero-padded] -> RiskRuleSet
   event: 'evt', // [txId, index] -> EPCIS events of the transaction
   submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
   suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)

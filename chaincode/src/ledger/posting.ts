@@ -3,6 +3,7 @@
  * the rules in force at it, refuse a reused record id, and load items by id (SGTIN or traceability code). Writing is
  * ledger/commit.ts's.
  */
+import type { RiskRuleSet } from '../domain/risk';
 import {
   ChaincodeError,
   decodeEventTime,
@@ -62,6 +63,11 @@ export function txClockOf(ctx: TraceContext): TxClock {
 /** Rule sets customs put on the ledger, in key (effective date) order. */
 export async function ledgerRuleSets(ctx: TraceContext): Promise<RuleSet[]> {
   return (await ctx.store.scan<RuleSet>(KeyType.rules, [])).map((e) => e.value);
+}
+
+/** Risk rule sets customs put on the ledger, in key (effective date) order. */
+export async function ledgerRiskRuleSets(ctx: TraceContext): Promise<RiskRuleSet[]> {
+  return (await ctx.store.scan<RiskRuleSet>(KeyType.riskRules, [])).map((e) => e.value);
 }
 
 /** The rules in force at an event time. */

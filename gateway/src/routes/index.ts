@@ -21,6 +21,7 @@ import signingRoutes from './signing';
 import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
+import supervisionRoutes from './supervision';
 import { newProvenanceService } from '../services/provenance/provenance-service';
 import type { StocktakeBook } from '../stocktake/book';
 
@@ -62,6 +63,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
     await fastify.register(accountsRoutes);
     await fastify.register(personsRoutes);
     await fastify.register(stepsRoutes);
+    await fastify.register(supervisionRoutes);
 };
 
 export default v1;

@@ -73,6 +73,11 @@ export const ErrorCode = {
   ALREADY_SUSPENDED: 'ALREADY_SUSPENDED',
   /** Customs tried to reinstate an enterprise that is not suspended. */
   NOT_SUSPENDED: 'NOT_SUSPENDED',
+  /**
+   * An inspection result for an exit that was not selected: its risk screening asked for no inspection and the
+   * random draw did not select it (or its seed is not revealed yet, so the draw cannot be checked on the chain).
+   */
+  NOT_SELECTED_FOR_INSPECTION: 'NOT_SELECTED_FOR_INSPECTION',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

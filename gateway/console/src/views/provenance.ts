@@ -31,6 +31,15 @@ interface EpcisEvent {
     bizTransactionList?: { type: string; bizTransaction: string }[];
     destinationList?: { type: string; destination: string }[];
     'hn:reason'?: string;
+    // Issue 18: an exit's risk screening and an inspection result.
+    'hn:riskAction'?: string;
+    'hn:riskScore'?: number;
+    'hn:riskRules'?: string[];
+    'hn:method'?: string;
+    'hn:verdict'?: string;
+    'hn:consequence'?: string;
+    'hn:evidenceSha256'?: string;
+    'hn:evidenceUri'?: string;
 }
 
 interface HistoryEvent {
@@ -90,7 +99,9 @@ function placeOf(event: HistoryEvent): string {
 }
 
 function timelineEntry(event: HistoryEvent): HTMLElement {
-    const flagged = FLAGGED_TYPES.has(event.type);
+    const screened = event.epcis.find((e) => e['hn:riskAction']);
+    const inspected = event.epcis.find((e) => e['hn:verdict']);
+    const flagged = FLAGGED_TYPES.has(event.type) || inspected?.['hn:verdict'] === 'DISCREPANCY' || screened?.['hn:riskAction'] === 'HOLD';
     const documents = event.epcis.flatMap((e) => e.bizTransactionList ?? []);
     const reason = event.epcis.find((e) => e['hn:reason'])?.['hn:reason'];
     const actor = event.actor ? `${event.actor.enterpriseId ?? '—'} (${event.actor.mspId ?? '?'})` : '—';
@@ -116,6 +127,13 @@ function timelineEntry(event: HistoryEvent): HTMLElement {
                   )
                 : null,
             reason ? pair(t('prov.flag'), reason) : null,
+            screened
+                ? pair(t('prov.risk'), t('prov.riskValue', { action: screened['hn:riskAction'] ?? '', score: String(screened['hn:riskScore'] ?? 0), rules: (screened['hn:riskRules'] ?? []).join(', ') }))
+                : null,
+            inspected
+                ? pair(t('prov.inspection'), t('prov.inspectionValue', { method: inspected['hn:method'] ?? '', verdict: inspected['hn:verdict'] ?? '', consequence: inspected['hn:consequence'] ?? '' }))
+                : null,
+            inspected?.['hn:evidenceSha256'] ? pair(t('prov.evidence'), h('span', {}, code(inspected['hn:evidenceSha256']), ' ', inspected['hn:evidenceUri'] ?? '')) : null,
             event.item?.status ? pair(t('prov.after'), label('item', event.item.status)) : null,
             pair(t('common.txid'), code(event.txId)),
             pair(t('common.block'), event.blockNumber),

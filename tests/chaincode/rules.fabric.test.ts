@@ -5,6 +5,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { startDevnetProcess, DevnetProcess } from '../../testkit/src/devnet';
+import { DEFAULT_RULE_SETS } from '../../chaincode/src/domain/rules';
 import { ENTERPRISES, gln, personCode, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 
 const { operator, importer, processor } = ENTERPRISES;
@@ -229,3 +230,14 @@ t.test('inspection selection: committed seed, deterministic draw per exit, verif
   t.equal(verdict.draw, draw, 'an auditor recomputes the same draw from the seed and the transaction id');
   t.equal(verdict.selected, draw < verdict.rateBp);
 });
+
+t.test('a rule set sent with a submission id (Idempotency-Key) is stored once; its retry is told it is done', async (t) => {
+  // Far in the future, so the events of the other tests are still judged by the rules they expect.
+  const request = { ...DEFAULT_RULE_SETS[DEFAULT_RULE_SETS.length - 1]!, effectiveFrom: '2099-01-01T00:00:00+08:00', submissionId: 'rules-idem-1' };
+  const stored = await c.submit<Record<string, unknown>>('customs-admin', 'customs:SetRules', request);
+  t.equal(stored.effectiveFrom, '2099-01-01T00:00:00+08:00');
+  t.notOk('submissionId' in stored, 'the submission id is not part of the stored rule set');
+  const retry = await TraceClient.refused(c.submit('customs-admin', 'customs:SetRules', request));
+  t.equal(retry.code, 'DUPLICATE_SUBMISSION');
+});
+

@@ -120,7 +120,9 @@ export class CustomsContract extends LedgerContract {
   @Returns('string')
   async SetRules(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'set rules');
-    const rules = validateRuleSet(await parseSubmission(ctx, requestJson));
+    // The submission id (Idempotency-Key) is the transaction's, not a field of the rule set, which takes no other.
+    const { submissionId: _submissionId, ...candidate } = await parseSubmission(ctx, requestJson);
+    const rules = validateRuleSet(candidate);
     const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
     await commit(ctx, recordDecision('RULES', ctx.txTime, 'rules', { type: KeyType.rules, attrs: [key], value: rules }));
     return encodeToString(rules);

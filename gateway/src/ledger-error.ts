@@ -1,9 +1,9 @@
 /**
- * The HTTP face of ledger failures: the status of each chaincode code and of each Fabric adapter error, as problems
- * ({@link ProblemError}). Kept apart from errors.ts, so that only the modules that map a ledger failure load the
- * Fabric adapter.
+ * The HTTP face of ledger failures: the status of each chaincode code and of each ledger port error, as problems
+ * ({@link ProblemError}). Kept apart from errors.ts, which knows nothing of the ledger; it reads the port's
+ * {@link LedgerError} (ledger/ledger-error-type.ts), never the Fabric adapter.
  */
-import { LedgerError } from './adapters/fabric';
+import { LedgerError } from './ledger/ledger-error-type';
 import { ErrorCodes, ProblemError, type ProblemOptions } from './errors';
 
 /** Retry-After, in seconds, suggested for a ledger conflict or outage that outlived the adapter's own retries. */

@@ -242,7 +242,7 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
         revocationSweep = setInterval(() => {
             if (revoking || !cluster.isLeader()) return; // one process sweeps: the projection leader
             revoking = true;
-            retryPendingRevocations(pool, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
+            retryPendingRevocations(server.repositories.suspensions, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
                 .then((round) => {
                     if (round.tried > 0) identityLog[round.pending > 0 ? 'warn' : 'info']({ ...round }, 'pending certificate revocations retried');
                 })

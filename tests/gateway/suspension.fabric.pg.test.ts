@@ -11,6 +11,7 @@ import { FabricCaClient, newPemSigningIdentity } from '../../gateway/src/identit
 import { newIdentityServices } from '../../gateway/src/identity/identity-services';
 import { newIdentityStore } from '../../gateway/src/identity/identity-store';
 import { newIdentityOnboarding } from '../../gateway/src/identity/onboarding';
+import { newSuspensionsRepository } from '../../gateway/src/adapters/pg/suspensions-repository';
 import { retryPendingRevocations } from '../../gateway/src/identity/suspension-revocations';
 import { newGrpcClient } from '../../testkit/src/devnet';
 import { gln, product, TraceClient } from '../../testkit/src/trace';
@@ -231,7 +232,7 @@ t.test('a revocation that finds the CA down stays pending; the same POST and the
 
     const revoke = throughRelay.revoker(stack.ledgers);
     if (!revoke) throw new Error('no revoker');
-    const round = await retryPendingRevocations(stack.db, revoke, { maxPerRound: 10 });
+    const round = await retryPendingRevocations(newSuspensionsRepository(stack.db), revoke, { maxPerRound: 10 });
     t.same(round, { tried: 1, done: 1, pending: 0 }, 'the sweep revoked the other one');
     const swept = await stack.db.query<{ cert_revocation: string }>('SELECT cert_revocation FROM enterprise_suspensions WHERE enterprise_id = $1', [bySweep]);
     t.equal(swept.rows[0]?.cert_revocation, 'done');
@@ -239,7 +240,7 @@ t.test('a revocation that finds the CA down stays pending; the same POST and the
     for (const id of [byPost, bySweep]) {
         t.ok(serials.includes(noZeros((await ownCredentials(id)).serial)), `gencrl lists ${id}'s serial`);
     }
-    t.same(await retryPendingRevocations(stack.db, revoke), { tried: 0, done: 0, pending: 0 }, 'nothing left');
+    t.same(await retryPendingRevocations(newSuspensionsRepository(stack.db), revoke), { tried: 0, done: 0, pending: 0 }, 'nothing left');
 
     // Reinstatement while the CA is down: the reinstatement stands, the re-issue waits for POST /identity.
     await relay.stop();

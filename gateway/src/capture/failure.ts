@@ -12,7 +12,7 @@
  * carries its submission id, and the chaincode answers a second submission with DUPLICATE_SUBMISSION naming the
  * first transaction.
  */
-import { LedgerError } from '../adapters/fabric/errors';
+import { LedgerError } from '../ledger/ledger-error-type';
 import { ProblemError } from '../errors';
 import { isDependencyUnavailable } from '../plugins/problem-details';
 

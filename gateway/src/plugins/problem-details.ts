@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { LedgerError } from '../adapters/fabric';
+import { LedgerError } from '../ledger/ledger-error-type';
 import {
     PROBLEM_TYPE_PREFIX,
     ProblemError,

@@ -15,6 +15,7 @@ import type { IdempotencyRepository } from './idempotency';
 import type { ProjectionRepository } from './projection';
 import type { SigningSessionsRepository } from './signing-sessions';
 import type { StocktakeRepository } from './stocktakes';
+import type { SuspensionsRepository } from './suspensions';
 
 /** The repositories that take part in one database transaction ({@link Repositories.transaction}). */
 export interface TransactionRepositories {
@@ -36,6 +37,8 @@ export interface Repositories {
     /** What the book says is at a location (the projection's items), for stocktakes. */
     readonly stocktakeBook: StocktakeBook;
     readonly accounts: AccountRepository;
+    /** Enterprise suspensions and the certificate revocations that follow them. */
+    readonly suspensions: SuspensionsRepository;
     /**
      * Run `work` in one database transaction: everything it writes through `tx` commits together, or nothing does
      * when it throws (the error is rethrown).

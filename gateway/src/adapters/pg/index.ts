@@ -12,3 +12,4 @@ export { newCapturesRepository } from './captures-repository';
 export { newCheckpointRepository } from './checkpoint-repository';
 export { newProjectionRepository } from './projection-repository';
 export { newSigningSessionsRepository } from './signing-sessions-repository';
+export { newSuspensionsRepository } from './suspensions-repository';

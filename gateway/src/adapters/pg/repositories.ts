@@ -15,6 +15,7 @@ import { withTransaction, type DbPool } from './pool';
 import { newProjectionRepository } from './projection-repository';
 import { newSigningSessionsRepository } from './signing-sessions-repository';
 import { newPgStocktakeBook, newStocktakeRepository } from './stocktake-repository';
+import { newSuspensionsRepository } from './suspensions-repository';
 
 /** Options of {@link newPgRepositories}. */
 export interface PgRepositoriesOptions {
@@ -43,6 +44,7 @@ export function newPgRepositories(pool: DbPool, options: PgRepositoriesOptions =
         stocktakes: newStocktakeRepository(pool),
         stocktakeBook: newPgStocktakeBook(pool),
         accounts: newAccountRepository(pool),
+        suspensions: newSuspensionsRepository(pool),
         transaction: (work) => withTransaction(pool, (tx) => work({ enterprises: newEnterprisesRepository(tx), identities: newIdentityStore(tx) })),
     };
 }

@@ -3,14 +3,15 @@
  * was revoked by its suspension. Reinstatement already re-issues a managed identity (suspension.ts); this route is for
  * the rest: an enterprise that keeps its key sends its CSR (common name = the enrollment id the reinstatement named),
  * and any re-issue that found the CA down is retried here. The identity gets the next enrollment id at the CA
- * (identity/onboarding.ts `nextEnrollmentId`), the same attributes, and replaces the revoked row.
+ * (identity/onboarding.ts `nextEnrollmentId`), the same attributes, and replaces the revoked row. The route maps HTTP
+ * only; the use case is services/enterprises/suspension-service.ts `reissueIdentity`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { newProblem } from '../../errors';
 import { requireRole } from '../../plugins/auth';
 import { Problem, authenticatedErrors } from '../schemas';
 import { EnterpriseParams } from './schema';
+import { suspensionServiceOf } from './suspension';
 
 /** Body of `POST /v1/enterprises/{id}/identity`. */
 const ReissueBody = Type.Object(
@@ -38,6 +39,8 @@ const ReissueResponse = Type.Object({
 
 /** Routes under `/v1/enterprises/{id}/identity`. */
 const enterpriseIdentityRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+    const suspensions = suspensionServiceOf(fastify);
+
     fastify.post(
         '/enterprises/:id/identity',
         {
@@ -52,30 +55,7 @@ const enterpriseIdentityRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
         async (request, reply) => {
             const { id } = request.params;
-            const enterprise = await fastify.repositories.enterprises.findById(id);
-            if (!enterprise) throw newProblem('NOT_FOUND', `no enterprise ${id}`);
-            const reissue = fastify.ports.reissueEnterpriseIdentity;
-            if (reissue === undefined) throw newProblem('UNPROCESSABLE', 'this gateway issues no identities (no certificate authority configured)');
-            const standing = await fastify.db.query(`SELECT 1 FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
-            if (standing.rowCount !== 0) {
-                throw newProblem('STILL_SUSPENDED', `enterprise ${id} is suspended: reinstate it first (DELETE /v1/enterprises/${id}/suspension)`);
-            }
-            const outcome = await reissue({ id, mspId: enterprise.mspId, roles: enterprise.roles }, request.body.csr);
-            switch (outcome.outcome) {
-                case 'none':
-                    throw newProblem('UNPROCESSABLE', `the gateway issued enterprise ${id} no identity: nothing to re-issue`);
-                case 'current':
-                    throw newProblem('IDENTITY_CURRENT', `the certificate of enterprise ${id} is not revoked: nothing to re-issue`);
-                case 'needs-csr':
-                    throw newProblem('CSR_REQUIRED', `enterprise ${id} keeps its own key: send a CSR whose common name is ${outcome.enrollmentId}`, {
-                        extensions: { enrollmentId: outcome.enrollmentId },
-                    });
-                case 'reissued':
-                    break;
-            }
-            await fastify.db.query(`UPDATE enterprise_suspensions SET needs_reenrollment = false WHERE enterprise_id = $1`, [id]);
-            const { identity } = outcome;
-            request.log.info({ enterpriseId: id, identityKind: identity.kind, certSerial: identity.certSerial, enrollmentId: identity.enrollmentId }, 'enterprise identity re-issued');
+            const identity = await suspensions.reissueIdentity(id, request.body.csr, request.log);
             return reply.code(201).send({
                 enterpriseId: id,
                 identity: { kind: identity.kind, enrollmentId: identity.enrollmentId, certificate: identity.certPem, notAfter: identity.notAfter.toISOString() },

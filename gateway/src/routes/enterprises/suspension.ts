@@ -2,14 +2,11 @@
  * Suspension of an enterprise by customs (issue 13 Must 5): `POST /v1/enterprises/{id}/suspension` suspends it on
  * the chain (customs:SuspendEnterprise — the chain's access rule refuses the enterprise whatever client it uses),
  * then records the suspension here so that its API keys are refused at once (auth plugin, API-key cache dropped),
- * then revokes its certificate at its organisation's CA when a revocation port is wired. `DELETE` reinstates.
- *
- * Order and retries: the chain first, because it is what binds; a failure after it (database, CA) leaves the chain's
- * suspension standing, and the same request again completes the rest (the chain's ALREADY_SUSPENDED / NOT_SUSPENDED
- * answer to a retry counts as done when the database does not have it yet). A CA that cannot be reached leaves
- * `certRevocation: "pending"` on the row, visible in the answer; the same POST again tries the revocation once more
- * (200 with the suspension, not ALREADY_SUSPENDED, while it is pending), and the server's sweep retries it too
- * (identity/suspension-revocations.ts).
+ * then revokes its certificate at its organisation's CA when a revocation port is wired. `DELETE` reinstates. These
+ * routes map HTTP only; the use cases, their order and their retries are services/enterprises/suspension-service.ts.
+ * A CA that cannot be reached leaves `certRevocation: "pending"` in the answer; the same POST again tries the
+ * revocation once more (200 with the suspension, not ALREADY_SUSPENDED, while it is pending), and the server's sweep
+ * retries it too (identity/suspension-revocations.ts).
  *
  * Reinstatement re-issues: a revoked certificate can never sign again (Fabric CA revokes an identity for good), so
  * `DELETE` gives a managed enterprise a new certificate and key under the next enrollment id at once; an enterprise
@@ -18,12 +15,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { isChaincodeRefusal } from '../../ledger-error';
-import type { Enterprise } from '../../domain/principal';
-import { newProblem } from '../../errors';
+import type { FastifyInstance } from 'fastify';
 import type { IdentityReissue } from '../../identity/identity-services';
-import { attemptRevocation, SUSPENSION_COLUMNS as COLUMNS, type SuspensionRow } from '../../identity/suspension-revocations';
 import { requireRole } from '../../plugins/auth';
+import type { Suspension } from '../../repositories/suspensions';
+import { newSuspensionService, type SuspensionService } from '../../services/enterprises/suspension-service';
 import { Problem, authenticatedErrors } from '../schemas';
 import { EnterpriseParams } from './schema';
 
@@ -61,7 +57,7 @@ const SuspensionResponse = Type.Object({
     ),
 });
 
-function toResponse(row: SuspensionRow, reissue?: IdentityReissue) {
+function toResponse(suspension: Suspension, reissue?: IdentityReissue) {
     return {
         ...(reissue?.outcome === 'needs-csr' ? { reenrollment: { enrollmentId: reissue.enrollmentId } } : {}),
         ...(reissue?.outcome === 'reissued'
@@ -74,17 +70,31 @@ function toResponse(row: SuspensionRow, reissue?: IdentityReissue) {
                   },
               }
             : {}),
-        enterpriseId: row.enterprise_id,
-        status: row.reinstated_at === null ? ('SUSPENDED' as const) : ('REINSTATED' as const),
-        reason: row.reason,
-        effectiveAt: row.effective_at.toISOString(),
-        certRevocation: row.cert_revocation,
-        needsReenrollment: row.needs_reenrollment,
+        enterpriseId: suspension.enterpriseId,
+        status: suspension.reinstatedAt === null ? ('SUSPENDED' as const) : ('REINSTATED' as const),
+        reason: suspension.reason,
+        effectiveAt: suspension.effectiveAt.toISOString(),
+        certRevocation: suspension.certRevocation,
+        needsReenrollment: suspension.needsReenrollment,
     };
+}
+
+/** The suspension use cases over the app's repositories, ledgers and CA ports (also for routes/enterprises/identity.ts). */
+export function suspensionServiceOf(fastify: FastifyInstance): SuspensionService {
+    return newSuspensionService({
+        enterprises: fastify.repositories.enterprises,
+        suspensions: fastify.repositories.suspensions,
+        apiKeys: fastify.repositories.apiKeys,
+        ledgers: fastify.ledgers,
+        revokeEnterpriseIdentity: fastify.ports.revokeEnterpriseIdentity,
+        reissueEnterpriseIdentity: fastify.ports.reissueEnterpriseIdentity,
+    });
 }
 
 /** Routes under `/v1/enterprises/{id}/suspension`. */
 const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+    const suspensions = suspensionServiceOf(fastify);
+
     fastify.post(
         '/enterprises/:id/suspension',
         {
@@ -97,60 +107,8 @@ const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
                 response: { 200: SuspensionResponse, 404: Problem, 409: Problem, 422: Problem, ...authenticatedErrors },
             },
         },
-        async (request) => {
-            const { id } = request.params;
-            if (!(await fastify.repositories.enterprises.findById(id))) throw newProblem('NOT_FOUND', `no enterprise ${id}`);
-            const ledger = fastify.ledgers.forCaller(request.principal, 'customs');
-            let record: { reason: string; effectiveAt: string } | undefined;
-            try {
-                const body = { id, reason: request.body.reason, ...(request.body.effectiveAt ? { effectiveAt: request.body.effectiveAt } : {}) };
-                record = await ledger.submit<{ reason: string; effectiveAt: string }>('SuspendEnterprise', [JSON.stringify(body)]);
-            } catch (err) {
-                // A retry after a failure past the chain: the chain has it, the database may not.
-                if (!isChaincodeRefusal(err, 'ALREADY_SUSPENDED')) throw err;
-                const standing = await fastify.db.query<SuspensionRow>(`SELECT ${COLUMNS} FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
-                const row = standing.rows[0];
-                // Suspended, but the certificate revocation is still pending (the CA was down): this call retries it.
-                if (row?.cert_revocation === 'pending') return toResponse(await revokeCertificate(row));
-                if (row) throw err;
-                const ent = await fastify.ledgers.forCaller(request.principal, 'query').evaluate<{ suspension?: { reason: string; effectiveAt: string } }>('GetEnterprise', [JSON.stringify({ id })]);
-                record = ent?.suspension;
-            }
-            if (record === undefined) throw new Error(`the chain returned no suspension record for ${id}`); // the contract always does
-            const { rows } = await fastify.db.query<SuspensionRow>(
-                `INSERT INTO enterprise_suspensions (enterprise_id, reason, effective_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (enterprise_id) DO UPDATE SET reason = EXCLUDED.reason, effective_at = EXCLUDED.effective_at,
-                   suspended_at = now(), reinstated_at = NULL, cert_revocation = 'pending', cert_revocation_error = NULL,
-                   revocation_attempts = 0, needs_reenrollment = false
-                 RETURNING ${COLUMNS}`,
-                [id, record.reason, new Date(record.effectiveAt)],
-            );
-            fastify.repositories.apiKeys.forgetEnterprise(id);
-            request.log.info({ enterpriseId: id, effectiveAt: record.effectiveAt }, 'enterprise suspended');
-            return toResponse(await revokeCertificate(rows[0]!));
-        },
+        async (request) => toResponse(await suspensions.suspend(request.principal, request.params.id, request.body, request.log)),
     );
-
-    /** Revokes the enterprise's certificate through the port when wired; a failure leaves the row pending. */
-    async function revokeCertificate(row: SuspensionRow): Promise<SuspensionRow> {
-        const revoke = fastify.ports.revokeEnterpriseIdentity;
-        if (revoke === undefined) return row; // no CA wired: stays pending, visible, until a revocation path exists
-        const after = (await attemptRevocation(fastify.db, revoke, row.enterprise_id)) ?? row;
-        if (after.cert_revocation === 'pending') fastify.log.warn({ enterpriseId: row.enterprise_id }, 'certificate revocation pending (CA unreachable?); retried by the sweep');
-        return after;
-    }
-
-    /** Re-issues a revoked identity through the port when wired; undefined when unwired or the CA failed (logged). */
-    async function reissueIdentity(enterprise: Enterprise): Promise<IdentityReissue | undefined> {
-        const reissue = fastify.ports.reissueEnterpriseIdentity;
-        if (reissue === undefined) return undefined;
-        try {
-            return await reissue({ id: enterprise.id, mspId: enterprise.mspId, roles: enterprise.roles });
-        } catch (err: unknown) {
-            fastify.log.warn({ err, enterpriseId: enterprise.id }, 'identity re-issue at reinstatement failed; POST /v1/enterprises/{id}/identity retries it');
-            return undefined;
-        }
-    }
 
     fastify.delete(
         '/enterprises/:id/suspension',
@@ -164,33 +122,8 @@ const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             },
         },
         async (request) => {
-            const { id } = request.params;
-            const enterprise = await fastify.repositories.enterprises.findById(id);
-            if (!enterprise) throw newProblem('NOT_FOUND', `no enterprise ${id}`);
-            try {
-                await fastify.ledgers.forCaller(request.principal, 'customs').submit('ReinstateEnterprise', [JSON.stringify({ id })]);
-            } catch (err) {
-                if (!isChaincodeRefusal(err, 'NOT_SUSPENDED')) throw err;
-                // Reinstated on the chain by an earlier attempt whose database step failed: finish it; else refuse.
-                const standing = await fastify.db.query(`SELECT 1 FROM enterprise_suspensions WHERE enterprise_id = $1 AND reinstated_at IS NULL`, [id]);
-                if (standing.rowCount === 0) throw err;
-            }
-            const { rows } = await fastify.db.query<SuspensionRow>(
-                `UPDATE enterprise_suspensions SET reinstated_at = now(), needs_reenrollment = (cert_revocation = 'done')
-                 WHERE enterprise_id = $1 AND reinstated_at IS NULL RETURNING ${COLUMNS}`,
-                [id],
-            );
-            fastify.repositories.apiKeys.forgetEnterprise(id);
-            request.log.info({ enterpriseId: id }, 'enterprise reinstated');
-            // Its revoked certificate can never sign again: re-issue now (also when the row says pending: a revocation
-            // may have reached the CA while its answer was lost). A CA that is down leaves needsReenrollment for
-            // POST /v1/enterprises/{id}/identity; the reinstatement itself stands.
-            const reissue = await reissueIdentity(enterprise);
-            const { rows: after } = await fastify.db.query<SuspensionRow>(
-                `UPDATE enterprise_suspensions SET needs_reenrollment = $2 WHERE enterprise_id = $1 RETURNING ${COLUMNS}`,
-                [id, reissue === undefined ? rows[0]!.needs_reenrollment : reissue.outcome === 'needs-csr'],
-            );
-            return toResponse(after[0] ?? rows[0]!, reissue);
+            const { suspension, reissue } = await suspensions.reinstate(request.principal, request.params.id, request.log);
+            return toResponse(suspension, reissue);
         },
     );
 };

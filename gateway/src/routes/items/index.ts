@@ -114,7 +114,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<ItemRoutesOptions> = async (fastify
             const item = await provenance.readableItem(request.principal, request.params.id);
             const etag = `"i1-${item.lastTxId}"`;
             reply.header('etag', etag);
-            if (notModified(request, etag)) return reply.code(304).send(null);
+            if (notModified(request, etag)) return reply.code(304).send(undefined as unknown as null); // no payload at all: a 304 has no body ("null" is one)
             return sendJson(reply, provenance, item.sgtin, 'body:item', epoch, () => toItemResponse(item));
         },
     );
@@ -138,7 +138,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<ItemRoutesOptions> = async (fastify
             // The EPCIS document is stamped with its creation time: equivalent, not identical, hence a weak tag.
             const etag = epcis ? `W/"e1-${item.lastTxId}"` : `"h1-${item.lastTxId}"`;
             reply.header('etag', etag);
-            if (notModified(request, etag)) return reply.code(304).send(null);
+            if (notModified(request, etag)) return reply.code(304).send(undefined as unknown as null); // no payload at all: a 304 has no body ("null" is one)
             if (read.body !== undefined) return sendJson(reply, provenance, item.sgtin, HISTORY_BODY_SLOT, epoch, () => undefined, read.body);
             const { events, truncated } = read.history;
             if (epcis) {

@@ -6,7 +6,8 @@
  *
  * - A scratch database on DATABASE_URL (created here, dropped at the end), migrated with the gateway's migrations.
  * - --transactions (default 200) ENTRY transactions of --items (default 1,000) new items each, then the same number of
- *   SHIPMENT transactions moving the same items (the item upsert's update path), 10 transactions per block.
+ *   SHIPMENT transactions moving the same items (the item upsert's update path), 10 transactions per block;
+ *   payloads in version 2 (itemGroups: one shared record per transaction), as the chaincode emits them.
  * - Per phase: `projectEvents` (decode + rows, in this process) and the database write are timed apart; statements
  *   per batch are counted (BEGIN/COMMIT excluded, the checkpoint save included).
  * - Then the same batches written row at a time (one `INSERT ... VALUES` per row, same conflict clauses) on the first
@@ -53,15 +54,14 @@ function phase(type, firstBlock, holder, status) {
   for (let t = 0; t < TRANSACTIONS; t++) {
     const txId = `${type.toLowerCase()}-${t}`;
     const eventTime = new Date(Date.UTC(2026, 11, 1) + (firstBlock * TX_PER_BLOCK + t) * 1000).toISOString();
-    const items = [];
-    for (let i = 0; i < ITEMS; i++) {
-      const sgtin = `urn:epc:id:sgtin:6901234.056789.${t * ITEMS + i}`;
-      items.push({ sgtin, product: { gtin: GTIN }, regime: 'BONDED', status, holder, location: 'WH-1', ...(status === 'IN_TRANSIT' ? { transit: { to: 'E2' } } : {}), lastEventTime: eventTime, lastTxId: txId });
-    }
+    const sgtins = [];
+    for (let i = 0; i < ITEMS; i++) sgtins.push(`urn:epc:id:sgtin:6901234.056789.${t * ITEMS + i}`);
+    // Version 2, as the chaincode emits it: the items of the transaction share one record.
+    const record = { product: { gtin: GTIN }, regime: 'BONDED', status, holder, location: 'WH-1', ...(status === 'IN_TRANSIT' ? { transit: { to: 'E2' } } : {}), lastEventTime: eventTime, lastTxId: txId };
     const payload = {
-      txId, type, eventTime, recordTime: eventTime, actor: { mspId: 'Org1MSP', enterpriseId: 'E1' }, items,
+      v: 2, txId, type, eventTime, recordTime: eventTime, actor: { mspId: 'Org1MSP', enterpriseId: 'E1' }, itemGroups: [{ record, sgtins }],
       movements: [{ enterprise: 'E1', gtin: GTIN, regime: 'BONDED', location: 'WH-1', qty: type === 'ENTRY' ? ITEMS : -ITEMS, txId, eventType: type, eventTime, period: '2026-12' }],
-      epcis: [{ eventID: `ni:///sha-256;${txId}?ver=CBV2.0`, eventTime, bizStep: type.toLowerCase(), epcList: items.map((i) => i.sgtin) }],
+      epcis: [{ eventID: `ni:///sha-256;${txId}?ver=CBV2.0`, eventTime, bizStep: type.toLowerCase(), epcList: sgtins }],
     };
     events.push({
       blockNumber: BigInt(firstBlock + Math.floor(t / TX_PER_BLOCK)),

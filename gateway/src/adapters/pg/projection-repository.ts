@@ -21,8 +21,6 @@ import {
     type ProjectionRepository,
 } from '../../repositories/projection';
 
-const json = (value: unknown): string => JSON.stringify(value);
-
 // The batch writes: one column list per table, each column defined once (name, array type, value).
 const INSERT_TRANSACTIONS = compileInsert<ProjectedTransaction>({
     name: 'projection.insertTransactions',
@@ -34,9 +32,9 @@ const INSERT_TRANSACTIONS = compileInsert<ProjectedTransaction>({
         { name: 'type', type: 'text', value: (t) => t.type },
         { name: 'event_time', type: 'timestamptz', value: (t) => t.eventTime },
         { name: 'record_time', type: 'timestamptz', value: (t) => t.recordTime },
-        { name: 'actor', type: 'jsonb', value: (t) => json(t.actor) },
+        { name: 'actor', type: 'jsonb', value: (t) => t.actor },
         { name: 'payload_sha256', type: 'text', value: (t) => t.payloadSha256 },
-        { name: 'payload', type: 'jsonb', value: (t) => json(t.payload) },
+        { name: 'payload', type: 'jsonb', value: (t) => t.payload },
     ],
     onConflict: 'ON CONFLICT (tx_id) DO NOTHING',
 });
@@ -60,7 +58,7 @@ const INSERT_ITEMS = compileInsert<ProjectedItem>({
         { name: 'last_block', type: 'bigint', value: (i) => i.lastBlock.toString() },
         { name: 'last_tx_seq', type: 'int', value: (i) => i.lastTxSeq },
         { name: 'last_event_time', type: 'timestamptz', value: (i) => i.lastEventTime },
-        { name: 'record', type: 'jsonb', value: (i) => json(i.record) },
+        { name: 'record', type: 'jsonb', value: (i) => i.record },
     ],
     // An item row only moves forward in chain order: a replayed older batch leaves it alone.
     onConflict:
@@ -79,8 +77,8 @@ const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
         { name: 'event_time', type: 'timestamptz', value: (e) => e.eventTime },
         { name: 'record_time', type: 'timestamptz', value: (e) => e.recordTime },
         { name: 'type', type: 'text', value: (e) => e.type },
-        { name: 'epcis', type: 'jsonb', value: (e) => json(e.epcis) },
-        { name: 'item', type: 'jsonb', value: (e) => json(e.item) },
+        { name: 'epcis', type: 'jsonb', value: (e) => e.epcis },
+        { name: 'item', type: 'jsonb', value: (e) => e.item },
     ],
     onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
 });
@@ -98,8 +96,8 @@ const INSERT_EPCIS_EVENTS = compileInsert<ProjectedEpcisEvent>({
         { name: 'biz_step', type: 'text', value: (e) => e.bizStep },
         { name: 'biz_location', type: 'text', value: (e) => e.bizLocation },
         // text[] columns cannot be unnested from a 2-D array of ragged rows: the EPC lists travel as JSON.
-        { name: 'epcs', type: 'jsonb', value: (e) => json(e.epcs), expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },
-        { name: 'event', type: 'jsonb', value: (e) => json(e.event) },
+        { name: 'epcs', type: 'jsonb', value: (e) => e.epcs, expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },
+        { name: 'event', type: 'jsonb', value: (e) => e.event },
     ],
     onConflict: 'ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING',
 });

@@ -5,7 +5,7 @@
 // How: synthetic LedgerEvents through the projection follower (fake event stream, real PostgreSQL, checkpoint in the
 // same transaction), into one database as a single batch and into another one event per batch; table snapshots compared.
 import t from 'tap';
-import { createPool, newCheckpointRepository, newProjectionRepository, withTransaction, type DbPool } from '../../gateway/src/adapters/pg';
+import { createPool, newCheckpointRepository, newProjectionRepository, withTransaction, type DbPool, type Queryable } from '../../gateway/src/adapters/pg';
 import type { LedgerChaincodeEvent, LedgerEventStream } from '../../gateway/src/adapters/fabric';
 import { newProjectionFollower } from '../../gateway/src/projection/follower';
 import { LEDGER_EVENT_NAME, decodeLedgerEvent, projectEvents, type LedgerEventPayload, type LedgerItem, type PositionedEvent } from '../../gateway/src/projection/ledger-event';
@@ -141,6 +141,21 @@ t.test('a batch naming one item several times, in any order and across statement
     movements: perEvent.flatMap((b) => b.movements),
     parties: perEvent.flatMap((b) => b.parties),
   };
+  // Item rows are written once per sgtin (the latest): 6 item rows in the batch, 3 written.
+  const rows = Object.values(batch).reduce((n, table) => n + table.length, 0) - batch.items.length + new Set(batch.items.map((i) => i.sgtin)).size;
+  for (const [maxRowsPerStatement, expected] of [[5_000, 6], [1, rows]] as const) {
+    let statements = 0;
+    await withTransaction(pool, (tx) => {
+      // A view of the transaction's client that counts statements (still a pg Client, as the repository expects).
+      const counting = Object.create(tx) as Queryable;
+      counting.query = ((...args: Parameters<Queryable['query']>) => {
+        statements++;
+        return tx.query(...args);
+      }) as Queryable['query'];
+      return newProjectionRepository(counting, { maxRowsPerStatement }).applyBatch(batch);
+    });
+    t.equal(statements, expected, `${expected} statements for ${rows} rows in six tables at ${maxRowsPerStatement} rows per statement`);
+  }
   for (const maxRowsPerStatement of [5_000, 2, 1]) {
     await withTransaction(pool, (tx) => newProjectionRepository(tx, { maxRowsPerStatement }).applyBatch(batch));
     const repo = newProjectionRepository(pool);

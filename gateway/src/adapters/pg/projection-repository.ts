@@ -8,7 +8,7 @@
  * Call {@link ProjectionRepository.applyBatch} with the same {@link Queryable} (transaction) as the checkpoint save.
  */
 import { queryPrepared, type PreparedStatement, type Queryable } from './pool';
-import { compileInsert, insertRows, lastPerKey, MAX_ROWS_PER_STATEMENT } from './unnest-insert';
+import { columnsOf, compileInsert, insertRows, lastPerKey, MAX_ROWS_PER_STATEMENT } from './unnest-insert';
 import {
     type ItemRow,
     PROJECTION_TABLES,
@@ -21,111 +21,69 @@ import {
     type ProjectionRepository,
 } from '../../repositories/projection';
 
-// The batch writes: one column list per table, each column defined once (name, array type, value).
+// The batch writes: one column list per table (column name: array element type; the value is the row field of the
+// column's camelCase name).
 const INSERT_TRANSACTIONS = compileInsert<ProjectedTransaction>({
     name: 'projection.insertTransactions',
     table: 'ledger_transactions',
-    columns: [
-        { name: 'tx_id', type: 'text', value: (t) => t.txId },
-        { name: 'block_number', type: 'bigint', value: (t) => t.blockNumber.toString() },
-        { name: 'tx_seq', type: 'int', value: (t) => t.txSeq },
-        { name: 'type', type: 'text', value: (t) => t.type },
-        { name: 'event_time', type: 'timestamptz', value: (t) => t.eventTime },
-        { name: 'record_time', type: 'timestamptz', value: (t) => t.recordTime },
-        { name: 'actor', type: 'jsonb', value: (t) => t.actor },
-        { name: 'payload_sha256', type: 'text', value: (t) => t.payloadSha256 },
-        { name: 'payload', type: 'jsonb', value: (t) => t.payload },
-    ],
+    columns: columnsOf<ProjectedTransaction>()({
+        tx_id: 'text', block_number: 'bigint', tx_seq: 'int', type: 'text', event_time: 'timestamptz', record_time: 'timestamptz',
+        actor: 'jsonb', payload_sha256: 'text', payload: 'jsonb',
+    }),
     onConflict: 'ON CONFLICT (tx_id) DO NOTHING',
 });
 
-const ITEM_COLUMNS = [
-    'trace_code', 'gtin', 'status', 'holder', 'location', 'regime', 'held', 'last_tx_id', 'last_block', 'last_tx_seq', 'last_event_time', 'record',
-] as const;
+const ITEM_COLUMNS = columnsOf<ProjectedItem>()({
+    sgtin: 'text', trace_code: 'text', gtin: 'text', status: 'text', holder: 'text', location: 'text', regime: 'text', held: 'boolean',
+    last_tx_id: 'text', last_block: 'bigint', last_tx_seq: 'int', last_event_time: 'timestamptz', record: 'jsonb',
+});
 const INSERT_ITEMS = compileInsert<ProjectedItem>({
     name: 'projection.upsertItems',
     table: 'items',
-    columns: [
-        { name: 'sgtin', type: 'text', value: (i) => i.sgtin },
-        { name: 'trace_code', type: 'text', value: (i) => i.traceCode },
-        { name: 'gtin', type: 'text', value: (i) => i.gtin },
-        { name: 'status', type: 'text', value: (i) => i.status },
-        { name: 'holder', type: 'text', value: (i) => i.holder },
-        { name: 'location', type: 'text', value: (i) => i.location },
-        { name: 'regime', type: 'text', value: (i) => i.regime },
-        { name: 'held', type: 'boolean', value: (i) => i.held },
-        { name: 'last_tx_id', type: 'text', value: (i) => i.lastTxId },
-        { name: 'last_block', type: 'bigint', value: (i) => i.lastBlock.toString() },
-        { name: 'last_tx_seq', type: 'int', value: (i) => i.lastTxSeq },
-        { name: 'last_event_time', type: 'timestamptz', value: (i) => i.lastEventTime },
-        { name: 'record', type: 'jsonb', value: (i) => i.record },
-    ],
+    columns: ITEM_COLUMNS,
     // An item row only moves forward in chain order: a replayed older batch leaves it alone.
     onConflict:
-        `ON CONFLICT (sgtin) DO UPDATE SET ${ITEM_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')} ` +
+        `ON CONFLICT (sgtin) DO UPDATE SET ${ITEM_COLUMNS.filter((c) => c.name !== 'sgtin').map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ')} ` +
         `WHERE (items.last_block, items.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
 });
 
 const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
     name: 'projection.insertItemEvents',
     table: 'item_events',
-    columns: [
-        { name: 'sgtin', type: 'text', value: (e) => e.sgtin },
-        { name: 'tx_id', type: 'text', value: (e) => e.txId },
-        { name: 'block_number', type: 'bigint', value: (e) => e.blockNumber.toString() },
-        { name: 'tx_seq', type: 'int', value: (e) => e.txSeq },
-        { name: 'event_time', type: 'timestamptz', value: (e) => e.eventTime },
-        { name: 'record_time', type: 'timestamptz', value: (e) => e.recordTime },
-        { name: 'type', type: 'text', value: (e) => e.type },
-        { name: 'epcis', type: 'jsonb', value: (e) => e.epcis },
-        { name: 'item', type: 'jsonb', value: (e) => e.item },
-    ],
+    columns: columnsOf<ProjectedItemEvent>()({
+        sgtin: 'text', tx_id: 'text', block_number: 'bigint', tx_seq: 'int', event_time: 'timestamptz', record_time: 'timestamptz',
+        type: 'text', epcis: 'jsonb', item: 'jsonb',
+    }),
     onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
 });
 
 const INSERT_EPCIS_EVENTS = compileInsert<ProjectedEpcisEvent>({
     name: 'projection.insertEpcisEvents',
     table: 'epcis_events',
-    columns: [
-        { name: 'event_id', type: 'text', value: (e) => e.eventId },
-        { name: 'tx_id', type: 'text', value: (e) => e.txId },
-        { name: 'block_number', type: 'bigint', value: (e) => e.blockNumber.toString() },
-        { name: 'tx_seq', type: 'int', value: (e) => e.txSeq },
-        { name: 'event_seq', type: 'int', value: (e) => e.eventSeq },
-        { name: 'event_time', type: 'timestamptz', value: (e) => e.eventTime },
-        { name: 'biz_step', type: 'text', value: (e) => e.bizStep },
-        { name: 'biz_location', type: 'text', value: (e) => e.bizLocation },
+    columns: columnsOf<ProjectedEpcisEvent>()({
+        event_id: 'text', tx_id: 'text', block_number: 'bigint', tx_seq: 'int', event_seq: 'int', event_time: 'timestamptz',
+        biz_step: 'text', biz_location: 'text',
         // text[] columns cannot be unnested from a 2-D array of ragged rows: the EPC lists travel as JSON.
-        { name: 'epcs', type: 'jsonb', value: (e) => e.epcs, expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },
-        { name: 'event', type: 'jsonb', value: (e) => e.event },
-    ],
+        epcs: { type: 'jsonb', expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },
+        event: 'jsonb',
+    }),
     onConflict: 'ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING',
 });
 
 const INSERT_MOVEMENTS = compileInsert<ProjectedMovement>({
     name: 'projection.insertMovements',
     table: 'account_movements',
-    columns: [
-        { name: 'enterprise', type: 'text', value: (m) => m.enterprise },
-        { name: 'gtin', type: 'text', value: (m) => m.gtin },
-        { name: 'regime', type: 'text', value: (m) => m.regime },
-        { name: 'location', type: 'text', value: (m) => m.location },
-        { name: 'tx_id', type: 'text', value: (m) => m.txId },
-        { name: 'qty', type: 'int', value: (m) => m.qty },
-        { name: 'event_type', type: 'text', value: (m) => m.eventType },
-        { name: 'event_time', type: 'timestamptz', value: (m) => m.eventTime },
-        { name: 'period', type: 'text', value: (m) => m.period },
-    ],
+    columns: columnsOf<ProjectedMovement>()({
+        enterprise: 'text', gtin: 'text', regime: 'text', location: 'text', tx_id: 'text', qty: 'int', event_type: 'text',
+        event_time: 'timestamptz', period: 'text',
+    }),
     onConflict: 'ON CONFLICT DO NOTHING',
 });
 
 const INSERT_PARTIES = compileInsert<ProjectedParty>({
     name: 'projection.insertParties',
     table: 'item_parties',
-    columns: [
-        { name: 'sgtin', type: 'text', value: (p) => p.sgtin },
-        { name: 'enterprise', type: 'text', value: (p) => p.enterprise },
-    ],
+    columns: columnsOf<ProjectedParty>()({ sgtin: 'text', enterprise: 'text' }),
     onConflict: 'ON CONFLICT DO NOTHING',
 });
 

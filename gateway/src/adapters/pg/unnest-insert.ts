@@ -32,6 +32,35 @@ export interface UnnestColumn<Row> {
     readonly expression?: string;
 }
 
+/** snake_case column name to the camelCase row field that holds its value (`payload_sha256` to `payloadSha256`). */
+type FieldOf<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<FieldOf<T>>}` : S;
+
+/** A column in {@link columnsOf}: its array element type, or that and the SQL computing the stored value. */
+export type ColumnSpec = UnnestType | { readonly type: UnnestType; readonly expression: string };
+
+/** Only columns whose camelCase name is a field of `Row` type-check. */
+export type ColumnSpecs<Row, S> = { [K in keyof S]: K extends string ? (FieldOf<K> extends keyof Row ? ColumnSpec : never) : never };
+
+const fieldOf = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The columns of a table, in order, each read from the row field of its camelCase name; bigints travel as text.
+ * A column name that is no field of `Row` is a type error.
+ *
+ * @returns A function of the column specs (curried so that `Row` is given and the specs are inferred).
+ */
+export function columnsOf<Row>() {
+    return <S extends Record<string, ColumnSpec>>(specs: S & ColumnSpecs<Row, S>): UnnestColumn<Row>[] =>
+        Object.entries(specs as Record<string, ColumnSpec>).map(([name, spec]) => {
+            const field = fieldOf(name);
+            const value = (row: Row): unknown => {
+                const v = (row as Record<string, unknown>)[field];
+                return typeof v === 'bigint' ? v.toString() : v;
+            };
+            return typeof spec === 'string' ? { name, type: spec, value } : { name, type: spec.type, value, expression: spec.expression };
+        });
+}
+
 /** A table written by {@link insertRows}. */
 export interface UnnestInsert<Row> {
     /** Prepared statement name: unique in the process. */
@@ -96,7 +125,7 @@ export async function insertRows<Row>(
 }
 
 /**
- * Keep one row per key: the last one that `isLater` does not place before the one kept (so among equals the last in
+ * Keep one row per key: the last one that `isBefore` does not place before the one kept (so among equals the last in
  * array order wins, as successive upserts would leave it). Order of first appearance is kept.
  *
  * @param rows - Rows, in the order they were produced.

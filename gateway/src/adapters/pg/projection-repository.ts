@@ -23,11 +23,14 @@ import {
 
 // The batch writes: one column list per table (column name: array element type; the value is the row field of the
 // column's camelCase name).
+
+/** Where a row stands in the chain: the transaction and its position. */
+const CHAIN_POSITION = { tx_id: 'text', block_number: 'bigint', tx_seq: 'int' } as const;
 const INSERT_TRANSACTIONS = compileInsert<ProjectedTransaction>({
     name: 'projection.insertTransactions',
     table: 'ledger_transactions',
     columns: columnsOf<ProjectedTransaction>()({
-        tx_id: 'text', block_number: 'bigint', tx_seq: 'int', type: 'text', event_time: 'timestamptz', record_time: 'timestamptz',
+        ...CHAIN_POSITION, type: 'text', event_time: 'timestamptz', record_time: 'timestamptz',
         actor: 'jsonb', payload_sha256: 'text', payload: 'jsonb',
     }),
     onConflict: 'ON CONFLICT (tx_id) DO NOTHING',
@@ -51,7 +54,7 @@ const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
     name: 'projection.insertItemEvents',
     table: 'item_events',
     columns: columnsOf<ProjectedItemEvent>()({
-        sgtin: 'text', tx_id: 'text', block_number: 'bigint', tx_seq: 'int', event_time: 'timestamptz', record_time: 'timestamptz',
+        sgtin: 'text', ...CHAIN_POSITION, event_time: 'timestamptz', record_time: 'timestamptz',
         type: 'text', epcis: 'jsonb', item: 'jsonb',
     }),
     onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
@@ -61,7 +64,7 @@ const INSERT_EPCIS_EVENTS = compileInsert<ProjectedEpcisEvent>({
     name: 'projection.insertEpcisEvents',
     table: 'epcis_events',
     columns: columnsOf<ProjectedEpcisEvent>()({
-        event_id: 'text', tx_id: 'text', block_number: 'bigint', tx_seq: 'int', event_seq: 'int', event_time: 'timestamptz',
+        event_id: 'text', ...CHAIN_POSITION, event_seq: 'int', event_time: 'timestamptz',
         biz_step: 'text', biz_location: 'text',
         // text[] columns cannot be unnested from a 2-D array of ragged rows: the EPC lists travel as JSON.
         epcs: { type: 'jsonb', expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },

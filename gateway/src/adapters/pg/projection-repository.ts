@@ -1,144 +1,126 @@
 /**
  * The projection of the chain in PostgreSQL: writes one batch of projected rows (one multi-row `INSERT ... SELECT
- * FROM unnest(...)` per table, so a batch costs six statements whatever its size), and the reads the provenance and
- * EPCIS query routes need. Writes are idempotent: every table is keyed by transaction id (or by a key containing
- * it), and an item row only moves forward in chain order, so replaying a batch changes nothing.
+ * FROM unnest(...)` per table and per {@link MAX_ROWS_PER_STATEMENT} rows, so a follower batch costs six statements
+ * whatever its size), and the reads the provenance and EPCIS query routes need. Writes are idempotent: every table is
+ * keyed by transaction id (or by a key containing it), and an item row only moves forward in chain order, so
+ * replaying a batch changes nothing.
  *
  * Call {@link ProjectionRepository.applyBatch} with the same {@link Queryable} (transaction) as the checkpoint save.
  */
 import { queryPrepared, type PreparedStatement, type Queryable } from './pool';
-import { type ItemRow, PROJECTION_TABLES, type ProjectionRepository } from '../../repositories/projection';
+import { columnsOf, compileInsert, insertRows, lastPerKey, MAX_ROWS_PER_STATEMENT } from './unnest-insert';
+import {
+    type ItemRow,
+    PROJECTION_TABLES,
+    type ProjectedEpcisEvent,
+    type ProjectedItem,
+    type ProjectedItemEvent,
+    type ProjectedMovement,
+    type ProjectedParty,
+    type ProjectedTransaction,
+    type ProjectionRepository,
+} from '../../repositories/projection';
 
-const json = (value: unknown): string => JSON.stringify(value);
+// The batch writes: one column list per table (column name: array element type; the value is the row field of the
+// column's camelCase name).
+
+/** Where a row stands in the chain: the transaction and its position. */
+const CHAIN_POSITION = { tx_id: 'text', block_number: 'bigint', tx_seq: 'int' } as const;
+const INSERT_TRANSACTIONS = compileInsert<ProjectedTransaction>({
+    name: 'projection.insertTransactions',
+    table: 'ledger_transactions',
+    columns: columnsOf<ProjectedTransaction>()({
+        ...CHAIN_POSITION, type: 'text', event_time: 'timestamptz', record_time: 'timestamptz',
+        actor: 'jsonb', payload_sha256: 'text', payload: 'jsonb',
+    }),
+    onConflict: 'ON CONFLICT (tx_id) DO NOTHING',
+});
+
+const ITEM_COLUMNS = columnsOf<ProjectedItem>()({
+    sgtin: 'text', trace_code: 'text', gtin: 'text', status: 'text', holder: 'text', location: 'text', regime: 'text', held: 'boolean',
+    last_tx_id: 'text', last_block: 'bigint', last_tx_seq: 'int', last_event_time: 'timestamptz', record: 'jsonb',
+});
+const INSERT_ITEMS = compileInsert<ProjectedItem>({
+    name: 'projection.upsertItems',
+    table: 'items',
+    columns: ITEM_COLUMNS,
+    // An item row only moves forward in chain order: a replayed older batch leaves it alone.
+    onConflict:
+        `ON CONFLICT (sgtin) DO UPDATE SET ${ITEM_COLUMNS.filter((c) => c.name !== 'sgtin').map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ')} ` +
+        `WHERE (items.last_block, items.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
+});
+
+const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
+    name: 'projection.insertItemEvents',
+    table: 'item_events',
+    columns: columnsOf<ProjectedItemEvent>()({
+        sgtin: 'text', ...CHAIN_POSITION, event_time: 'timestamptz', record_time: 'timestamptz',
+        type: 'text', epcis: 'jsonb', item: 'jsonb',
+    }),
+    onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
+});
+
+const INSERT_EPCIS_EVENTS = compileInsert<ProjectedEpcisEvent>({
+    name: 'projection.insertEpcisEvents',
+    table: 'epcis_events',
+    columns: columnsOf<ProjectedEpcisEvent>()({
+        event_id: 'text', ...CHAIN_POSITION, event_seq: 'int', event_time: 'timestamptz',
+        biz_step: 'text', biz_location: 'text',
+        // text[] columns cannot be unnested from a 2-D array of ragged rows: the EPC lists travel as JSON.
+        epcs: { type: 'jsonb', expression: 'ARRAY(SELECT jsonb_array_elements_text(u.epcs))' },
+        event: 'jsonb',
+    }),
+    onConflict: 'ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING',
+});
+
+const INSERT_MOVEMENTS = compileInsert<ProjectedMovement>({
+    name: 'projection.insertMovements',
+    table: 'account_movements',
+    columns: columnsOf<ProjectedMovement>()({
+        enterprise: 'text', gtin: 'text', regime: 'text', location: 'text', tx_id: 'text', qty: 'int', event_type: 'text',
+        event_time: 'timestamptz', period: 'text',
+    }),
+    onConflict: 'ON CONFLICT DO NOTHING',
+});
+
+const INSERT_PARTIES = compileInsert<ProjectedParty>({
+    name: 'projection.insertParties',
+    table: 'item_parties',
+    columns: columnsOf<ProjectedParty>()({ sgtin: 'text', enterprise: 'text' }),
+    onConflict: 'ON CONFLICT DO NOTHING',
+});
+
+/** Chain order of two item rows: `a` was written by an earlier transaction than `b`. */
+const itemBefore = (a: ProjectedItem, b: ProjectedItem): boolean =>
+    a.lastBlock < b.lastBlock || (a.lastBlock === b.lastBlock && a.lastTxSeq < b.lastTxSeq);
+
+/** Options of {@link newProjectionRepository}. */
+export interface ProjectionRepositoryOptions {
+    /** Rows per write statement; default {@link MAX_ROWS_PER_STATEMENT}. */
+    readonly maxRowsPerStatement?: number;
+}
 
 /**
  * Create the repository.
  *
  * @param db - Pool (reads) or the projector's transaction (writes).
+ * @param options - Write statement size.
  * @returns The repository.
  */
-export function newProjectionRepository(db: Queryable): ProjectionRepository {
+export function newProjectionRepository(db: Queryable, options: Readonly<ProjectionRepositoryOptions> = {}): ProjectionRepository {
+    const maxRows = options.maxRowsPerStatement ?? MAX_ROWS_PER_STATEMENT;
     return {
         async applyBatch(batch) {
-            const { transactions, items, itemEvents, epcisEvents, movements, parties } = batch;
-            if (transactions.length > 0) {
-                await db.query(
-                    `INSERT INTO ledger_transactions (tx_id, block_number, tx_seq, type, event_time, record_time, actor, payload_sha256, payload)
-                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-                                          $7::jsonb[], $8::text[], $9::jsonb[])
-                     ON CONFLICT (tx_id) DO NOTHING`,
-                    [
-                        transactions.map((t) => t.txId),
-                        transactions.map((t) => t.blockNumber.toString()),
-                        transactions.map((t) => t.txSeq),
-                        transactions.map((t) => t.type),
-                        transactions.map((t) => t.eventTime),
-                        transactions.map((t) => t.recordTime),
-                        transactions.map((t) => json(t.actor)),
-                        transactions.map((t) => t.payloadSha256),
-                        transactions.map((t) => json(t.payload)),
-                    ],
-                );
-            }
-            if (items.length > 0) {
-                // An item row only moves forward in chain order: a replayed older batch leaves it alone.
-                await db.query(
-                    `INSERT INTO items (sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id, last_block,
-                                        last_tx_seq, last_event_time, record)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                          $8::boolean[], $9::text[], $10::bigint[], $11::int[], $12::timestamptz[], $13::jsonb[])
-                     ON CONFLICT (sgtin) DO UPDATE SET
-                        trace_code = EXCLUDED.trace_code, gtin = EXCLUDED.gtin, status = EXCLUDED.status,
-                        holder = EXCLUDED.holder, location = EXCLUDED.location, regime = EXCLUDED.regime,
-                        held = EXCLUDED.held, last_tx_id = EXCLUDED.last_tx_id, last_block = EXCLUDED.last_block,
-                        last_tx_seq = EXCLUDED.last_tx_seq, last_event_time = EXCLUDED.last_event_time,
-                        record = EXCLUDED.record
-                     WHERE (items.last_block, items.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
-                    [
-                        items.map((i) => i.sgtin),
-                        items.map((i) => i.traceCode),
-                        items.map((i) => i.gtin),
-                        items.map((i) => i.status),
-                        items.map((i) => i.holder),
-                        items.map((i) => i.location),
-                        items.map((i) => i.regime),
-                        items.map((i) => i.held),
-                        items.map((i) => i.lastTxId),
-                        items.map((i) => i.lastBlock.toString()),
-                        items.map((i) => i.lastTxSeq),
-                        items.map((i) => i.lastEventTime),
-                        items.map((i) => json(i.record)),
-                    ],
-                );
-            }
-            if (itemEvents.length > 0) {
-                await db.query(
-                    `INSERT INTO item_events (sgtin, tx_id, block_number, tx_seq, event_time, record_time, type, epcis, item)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::timestamptz[], $6::timestamptz[],
-                                          $7::text[], $8::jsonb[], $9::jsonb[])
-                     ON CONFLICT (sgtin, tx_id) DO NOTHING`,
-                    [
-                        itemEvents.map((e) => e.sgtin),
-                        itemEvents.map((e) => e.txId),
-                        itemEvents.map((e) => e.blockNumber.toString()),
-                        itemEvents.map((e) => e.txSeq),
-                        itemEvents.map((e) => e.eventTime),
-                        itemEvents.map((e) => e.recordTime),
-                        itemEvents.map((e) => e.type),
-                        itemEvents.map((e) => json(e.epcis)),
-                        itemEvents.map((e) => json(e.item)),
-                    ],
-                );
-            }
-            if (epcisEvents.length > 0) {
-                // text[] columns cannot be unnested from a 2-D array of ragged rows: the EPC lists travel as JSON.
-                await db.query(
-                    `INSERT INTO epcis_events (event_id, tx_id, block_number, tx_seq, event_seq, event_time, biz_step, biz_location, epcs, event)
-                     SELECT u.event_id, u.tx_id, u.block_number, u.tx_seq, u.event_seq, u.event_time, u.biz_step, u.biz_location,
-                            ARRAY(SELECT jsonb_array_elements_text(u.epcs)), u.event
-                     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::int[], $6::timestamptz[], $7::text[],
-                                 $8::text[], $9::jsonb[], $10::jsonb[])
-                          AS u(event_id, tx_id, block_number, tx_seq, event_seq, event_time, biz_step, biz_location, epcs, event)
-                     ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING`,
-                    [
-                        epcisEvents.map((e) => e.eventId),
-                        epcisEvents.map((e) => e.txId),
-                        epcisEvents.map((e) => e.blockNumber.toString()),
-                        epcisEvents.map((e) => e.txSeq),
-                        epcisEvents.map((e) => e.eventSeq),
-                        epcisEvents.map((e) => e.eventTime),
-                        epcisEvents.map((e) => e.bizStep),
-                        epcisEvents.map((e) => e.bizLocation),
-                        epcisEvents.map((e) => json(e.epcs)),
-                        epcisEvents.map((e) => json(e.event)),
-                    ],
-                );
-            }
-            if (movements.length > 0) {
-                await db.query(
-                    `INSERT INTO account_movements (enterprise, gtin, regime, location, tx_id, qty, event_type, event_time, period)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                                          $8::timestamptz[], $9::text[])
-                     ON CONFLICT DO NOTHING`,
-                    [
-                        movements.map((m) => m.enterprise),
-                        movements.map((m) => m.gtin),
-                        movements.map((m) => m.regime),
-                        movements.map((m) => m.location),
-                        movements.map((m) => m.txId),
-                        movements.map((m) => m.qty),
-                        movements.map((m) => m.eventType),
-                        movements.map((m) => m.eventTime),
-                        movements.map((m) => m.period),
-                    ],
-                );
-            }
-            if (parties.length > 0) {
-                await db.query(
-                    `INSERT INTO item_parties (sgtin, enterprise) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-                    [parties.map((p) => p.sgtin), parties.map((p) => p.enterprise)],
-                );
-            }
+            // Tables in the order the row-at-a-time writes used (transactions before the rows that name them).
+            // DO NOTHING keeps the first of equal keys in one statement, as successive inserts did; DO UPDATE
+            // cannot touch one row twice in a statement, so items keep the latest row per sgtin in chain order
+            // (the batch already holds one per sgtin; this holds for any caller, across chunks too).
+            await insertRows(db, INSERT_TRANSACTIONS, batch.transactions, maxRows);
+            await insertRows(db, INSERT_ITEMS, lastPerKey(batch.items, (i) => i.sgtin, itemBefore), maxRows);
+            await insertRows(db, INSERT_ITEM_EVENTS, batch.itemEvents, maxRows);
+            await insertRows(db, INSERT_EPCIS_EVENTS, batch.epcisEvents, maxRows);
+            await insertRows(db, INSERT_MOVEMENTS, batch.movements, maxRows);
+            await insertRows(db, INSERT_PARTIES, batch.parties, maxRows);
         },
 
         async lastTxSeqInBlock(blockNumber) {

@@ -10,6 +10,7 @@ import { ChaincodeError, ErrorCode, type GateReleaseRequest } from '@hainan/ledg
 import type { Decision, Tx } from './decision';
 import { objectEvent } from './epcis';
 import { isSelected } from './inspection';
+import { next } from './lifecycle';
 import type { ExitRecord, ItemRecord, SeedRecord } from './records';
 import { requiresInspection } from './risk';
 import { KeyType } from '../ledger/keys';
@@ -59,13 +60,13 @@ export function decideGateRelease(req: GateReleaseRequest, state: GateState, by:
   }
   const blockers: string[] = [];
   const whole = exitBlocker(exit, state.seed);
-  if (whole) blockers.push(`release list ${exit.releaseListNo}: ${whole}`);
   const onExit = new Set(exit.items.map((i) => i.sgtin));
   for (const sgtin of req.items ?? []) if (!onExit.has(sgtin)) blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
   const presented = req.items ? new Set(req.items) : onExit;
   for (const item of state.items) {
     if (!presented.has(item.sgtin)) continue;
-    if (item.hold) blockers.push(`${item.sgtin}: held (${item.hold.reason})`);
+    if (whole) blockers.push(`${item.sgtin}: not cleared, ${whole}`);
+    else if (item.hold) blockers.push(`${item.sgtin}: held (${item.hold.reason})`);
     else if (item.status !== 'EXITED') blockers.push(`${item.sgtin}: is ${item.status}, not EXITED`);
     else if (item.holder !== exit.enterprise) blockers.push(`${item.sgtin}: held by another enterprise than ${exit.enterprise}`);
   }
@@ -76,7 +77,9 @@ export function decideGateRelease(req: GateReleaseRequest, state: GateState, by:
   }
   const record: GateRelease = { gate: req.gate, releasedAt: eventTime, releasedBy: by, txId: tx.id };
   const exitAfter: ExitRecord = { ...exit, gateRelease: record };
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', [...presented], {
+  // The released items are stamped with the transaction (no change of state): the gate is part of each one's chain.
+  const items = state.items.filter((i) => presented.has(i.sgtin)).map((i) => next(i, {}, eventTime, tx.id));
+  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
     bizStep: 'departing',
     disposition: 'in_transit',
     readPoint: { id: `urn:hn:gate:${req.gate}` },
@@ -86,6 +89,7 @@ export function decideGateRelease(req: GateReleaseRequest, state: GateState, by:
   return {
     type: 'GATE_RELEASE',
     eventTime,
+    items,
     writes: [{ type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter }],
     records: { exit: exitAfter, gateRelease: { releaseListNo: exit.releaseListNo, ...record } },
     epcis: [epcis],

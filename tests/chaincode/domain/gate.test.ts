@@ -84,12 +84,12 @@ t.test('a clean exit passes once: gate, time and officer on the exit, a departin
   t.same(d.record, { gate: 'HKX-GATE-3', releasedAt: TX.iso, releasedBy: 'customs-officer', txId: TX.id });
   t.equal(d.type, 'GATE_RELEASE');
   t.same(d.writes?.map((w) => w.attrs), [['RL-1']], 'one write: the exit record');
-  t.same((d.writes?.[0]?.value as ExitRecord).gateRelease, d.record, 'the exit record carries the release');
+  const released = d.writes?.[0]?.value as ExitRecord;
+  t.same(released.gateRelease, d.record, 'the exit record carries the release');
   t.same(d.items?.map((i) => [i.sgtin, i.status, i.lastTxId]), [[sgtin(1), 'EXITED', TX.id], [sgtin(2), 'EXITED', TX.id]]);
   t.notOk(d.movements, 'no book movement: the exit already wrote the goods off');
   t.match(d.epcis?.[0], { type: 'ObjectEvent', action: 'OBSERVE', bizStep: 'departing', epcList: [sgtin(1), sgtin(2)], 'hn:gate': 'HKX-GATE-3', 'hn:releaseListNo': 'RL-1' });
 
-  const released = d.writes?.[0]?.value as ExitRecord;
   throwsCode(t, () => decideGateRelease(req({ gate: 'HKX-GATE-4' }), { exit: released, items: d.items ?? [], seed: undefined }, 'customs-officer', { ...TX, id: 'tx-2' }), ErrorCode.GATE_ALREADY_RELEASED, /already passed gate HKX-GATE-3 at 2026-03-01T02:00:00.000Z \(transaction tx-gate\)/);
 });
 

@@ -28,6 +28,10 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
     NOT_SUSPENDED: 409,
     // Issue 18: an inspection result for an exit neither its risk screening nor a revealed draw selected.
     NOT_SELECTED_FOR_INSPECTION: 409,
+    // Issue 18 Must 3: gate release of a release list no exit carries, already released, or blocked by its items.
+    RELEASE_LIST_UNKNOWN: 404,
+    GATE_ALREADY_RELEASED: 409,
+    GATE_BLOCKED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

@@ -5,11 +5,12 @@
  * reinstate enterprises (the refusal itself is an access rule: ledger/access.ts).
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { bool, decodeInspectionResultRequest, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
+import { bool, ChaincodeError, decodeGateReleaseRequest, decodeInspectionResultRequest, ErrorCode, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
 import { validateRuleSet, type CreditClass } from '../domain/rules';
 import { validateRiskRuleSet } from '../domain/risk';
 import { decideInspectionResult } from '../domain/inspection-result';
+import { decideGateRelease } from '../domain/gate';
 import type { KeyAttentionReason, PersonClass } from '../domain/credit';
 import { recordDecision } from '../domain/decision';
 import { verifyReveal } from '../domain/inspection';
@@ -160,6 +161,26 @@ export class CustomsContract extends LedgerContract {
     const decision = decideInspectionResult(req, { exit, items, enterprise, seed }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, inspection: decision.record });
+  }
+
+  /**
+   * Gate release (卡口核放, issue 18 Must 3): the release list presented at a second-line gate is checked against
+   * the ledger (domain/gate.ts) and released once, with the gate and time recorded on the exit; refused with
+   * RELEASE_LIST_UNKNOWN, GATE_ALREADY_RELEASED or GATE_BLOCKED naming each blocking item.
+   */
+  @Transaction()
+  @Returns('string')
+  async ReleaseAtGate(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'release goods at a gate');
+    const f = await parseSubmission(ctx, requestJson);
+    const req = decodeGateReleaseRequest(f, txClockOf(ctx));
+    const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [req.releaseListNo]);
+    if (!exit) throw new ChaincodeError(ErrorCode.RELEASE_LIST_UNKNOWN, `release list ${req.releaseListNo} is not on the ledger`);
+    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
+    const items = await loadItems(ctx, exit.items.map((i) => i.sgtin));
+    const decision = decideGateRelease(req, { exit, items, seed }, ctx.caller.id, txOf(ctx));
+    await commit(ctx, decision);
+    return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
   }
 
   /** Holds items (any state but the end states); held items can only be released or seized. */

@@ -140,6 +140,8 @@ export interface ExitRecord {
   screening?: Screening;
   /** The inspection result customs recorded (RecordInspection); at most one per exit. */
   inspectionResult?: InspectionResult;
+  /** Where and when the release list passed a second-line gate (customs:ReleaseAtGate); at most once. */
+  gateRelease?: { gate: string; releasedAt: string; releasedBy: string; txId: string };
   declarationNo?: string;
   exitedAt: string;
   txId: string;

@@ -78,6 +78,12 @@ export const ErrorCode = {
    * random draw did not select it (or its seed is not revealed yet, so the draw cannot be checked on the chain).
    */
   NOT_SELECTED_FOR_INSPECTION: 'NOT_SELECTED_FOR_INSPECTION',
+  /** A release list (核放单) presented at a gate that no exit on the ledger carries. */
+  RELEASE_LIST_UNKNOWN: 'RELEASE_LIST_UNKNOWN',
+  /** The release list already passed a gate: nothing leaves twice. The message names when and where. */
+  GATE_ALREADY_RELEASED: 'GATE_ALREADY_RELEASED',
+  /** The gate refused a release list: the message names each blocking item (held, not cleared by inspection, ...). */
+  GATE_BLOCKED: 'GATE_BLOCKED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

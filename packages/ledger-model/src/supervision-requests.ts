@@ -92,3 +92,25 @@ export function decodeInspectionResultRequest(f: Fields, tx: TxClock): Inspectio
     eventId: eventIdOf(f),
   };
 }
+
+/** A gate (卡口) at a second-line port: a reference such as `HKG-GATE-3`. */
+export interface GateReleaseRequest {
+  releaseListNo: string;
+  gate: string;
+  /** The items or cases presented with the truck, when the gate reads them; absent: the release list as recorded. */
+  items: string[] | undefined;
+  eventTime: EventTime;
+  eventId: string | undefined;
+}
+
+/**
+ * Decodes `customs:ReleaseAtGate {releaseListNo, gate, items?, eventTime?, eventId?}`.
+ *
+ * @throws ChaincodeError INVALID_ARGUMENT naming the field
+ */
+export function decodeGateReleaseRequest(f: Fields, tx: TxClock): GateReleaseRequest {
+  const releaseListNo = str(f, 'releaseListNo', { pattern: REF });
+  const gate = str(f, 'gate', { pattern: REF });
+  const items = f.items === undefined ? undefined : sgtins(f, 'items', 1);
+  return { releaseListNo, gate, items, eventTime: decodeEventTime(f, tx), eventId: eventIdOf(f) };
+}

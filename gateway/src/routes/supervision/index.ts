@@ -11,7 +11,7 @@ import type { Role } from '../../domain/principal';
 import { requireRole } from '../../plugins/auth';
 import { Problem, authenticatedErrors } from '../schemas';
 import { postStep } from '../steps/submit-step';
-import { ExitParams, InspectionResultBody, InspectionResultResult, RiskRuleSetBody, RiskRuleSetResult, RiskRulesQuery, RiskRulesResponse, ScreeningResponse } from './schema';
+import { ExitParams, GateReleaseBody, GateReleaseResult, InspectionResultBody, InspectionResultResult, RiskRuleSetBody, RiskRuleSetResult, RiskRulesQuery, RiskRulesResponse, ScreeningResponse } from './schema';
 
 const CUSTOMS: readonly Role[] = ['customs'];
 const TAG = 'supervision';
@@ -37,6 +37,18 @@ const supervisionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         result: InspectionResultResult,
         contract: 'customs',
         transaction: 'RecordInspection',
+        build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
+    });
+    postStep(fastify, {
+        url: '/exits/:releaseListNo/gate-release',
+        tag: TAG,
+        summary: 'Release a release list (核放单) at a second-line gate once, or refuse it naming each blocking item',
+        roles: CUSTOMS,
+        params: ExitParams,
+        body: GateReleaseBody,
+        result: GateReleaseResult,
+        contract: 'customs',
+        transaction: 'ReleaseAtGate',
         build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
     });
 

@@ -110,3 +110,18 @@ export const ScreeningResponse = Type.Object(
     },
     { additionalProperties: true },
 );
+
+/** `POST /v1/exits/{releaseListNo}/gate-release` → `customs:ReleaseAtGate`. */
+export const GateReleaseBody = Type.Object(
+    {
+        gate: Type.String({ pattern: REF.source, description: 'The second-line gate (卡口) the truck passes' }),
+        items: Type.Optional(Type.Array(Sgtin, { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Items read at the gate; default: the release list as recorded' })),
+        eventTime: Type.Optional({ ...Instant, description: 'When the truck passed (default now)' }),
+    },
+    { additionalProperties: false },
+);
+
+export const GateReleaseResult = Type.Object(
+    { txId: Type.String(), releaseListNo: Type.String(), gateRelease: Type.Unknown({ description: 'Gate, time and officer recorded with the exit' }) },
+    { additionalProperties: true },
+);

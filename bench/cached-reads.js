@@ -29,11 +29,17 @@ const shared = require('./provenance-latency.js');
 
 if (require.main === module) {
   if (process.argv[2] === '--serve') {
-    shared.serve().catch((err) => { console.error(err); process.exit(1); });
+    shared.serve().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
   } else if (process.argv[2] === '--serve-raw') {
     serveRaw();
   } else {
-    main().catch((err) => { console.error(err); process.exit(1); });
+    main().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
   }
 }
 
@@ -77,7 +83,10 @@ function addressOf(child) {
 }
 
 function cpuOf(child) {
-  return new Promise((resolve) => { child.once('message', (m) => resolve(m.cpu.user + m.cpu.system)); child.send('stats'); });
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.cpu.user + m.cpu.system));
+    child.send('stats');
+  });
 }
 
 async function stop(child) {
@@ -92,16 +101,25 @@ async function run(autocannon, { address, paths, headers, connections, seconds }
     connections,
     pipelining: 1,
     duration: seconds,
-    requests: [{
-      method: 'GET',
-      headers,
-      setupRequest: (request) => {
-        request.path = paths[Math.floor(Math.random() * paths.length)];
-        return request;
+    requests: [
+      {
+        method: 'GET',
+        headers,
+        setupRequest: (request) => {
+          request.path = paths[Math.floor(Math.random() * paths.length)];
+          return request;
+        },
       },
-    }],
+    ],
   });
-  return { requests: result.requests.total, reqPerSec: result.requests.total / seconds, non2xx: result.non2xx, errors: result.errors, p99: result.latency.p99, bytesPerReq: result.throughput.total / Math.max(1, result.requests.total) };
+  return {
+    requests: result.requests.total,
+    reqPerSec: result.requests.total / seconds,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p99: result.latency.p99,
+    bytesPerReq: result.throughput.total / Math.max(1, result.requests.total),
+  };
 }
 
 async function main() {
@@ -126,7 +144,8 @@ async function main() {
   const { apiKeyDigest, generateApiKey } = require('../gateway/dist/domain/api-key.js');
 
   const name = `bench_cached_${randomBytes(4).toString('hex')}`;
-  const url = new URL(base); url.pathname = `/${name}`;
+  const url = new URL(base);
+  url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   await shared.admin(base, `CREATE DATABASE ${name}`);
   const children = [];
@@ -136,12 +155,16 @@ async function main() {
     await shared.load(databaseUrl, ITEMS);
     const key = generateApiKey();
     const pool = pg.createPool({ connectionString: databaseUrl });
-    await pg.newApiKeysRepository(pool).insert({ id: randomUUID(), digest: apiKeyDigest(key), role: 'customs', enterpriseId: null, label: 'bench' });
+    await pg
+      .newApiKeysRepository(pool)
+      .insert({ id: randomUUID(), digest: apiKeyDigest(key), role: 'customs', enterpriseId: null, label: 'bench' });
     await pool.end();
     const headers = { authorization: `Bearer ${key}` };
     const paths = Array.from({ length: IDS }, (_, i) => `/v1/items/${encodeURIComponent(shared.sgtinOf(i))}`);
 
-    const gatewayChild = start(['--serve'], { BENCH_SERVE: JSON.stringify({ databaseUrl, logLevel: values['log-level'], readCache: true }) });
+    const gatewayChild = start(['--serve'], {
+      BENCH_SERVE: JSON.stringify({ databaseUrl, logLevel: values['log-level'], readCache: true }),
+    });
     children.push(gatewayChild);
     const gateway = await addressOf(gatewayChild);
     // Warm the cache: every id twice (the cache admits an item on its second read), keeping the bodies.
@@ -153,16 +176,25 @@ async function main() {
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.toString().slice(0, 200)}`);
       bodies.push([path, body.toString('base64')]);
     }
-    const cacheStats = await new Promise((resolve) => { gatewayChild.once('message', resolve); gatewayChild.send('stats'); });
-    console.log(`warmed ${IDS} ids; gateway read cache: ${cacheStats.stats.entries} entries, ${(cacheStats.stats.bytes / 1024).toFixed(0)} KiB; body ${bodies[0][1].length * 3 / 4 | 0} bytes`);
+    const cacheStats = await new Promise((resolve) => {
+      gatewayChild.once('message', resolve);
+      gatewayChild.send('stats');
+    });
+    console.log(
+      `warmed ${IDS} ids; gateway read cache: ${cacheStats.stats.entries} entries, ${(cacheStats.stats.bytes / 1024).toFixed(0)} KiB; body ${((bodies[0][1].length * 3) / 4) | 0} bytes`,
+    );
 
     const rawChild = start(['--serve-raw'], {});
     children.push(rawChild);
     rawChild.send({ bodies });
     const raw = await addressOf(rawChild);
 
-    console.log(`servers: each in its own child process; autocannon in the parent: ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s, random of ${IDS} ids`);
-    console.log(`gateway: real app, read cache on, ledger port STUBBED (unused), log level ${values['log-level']}, rate limit raised`);
+    console.log(
+      `servers: each in its own child process; autocannon in the parent: ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s, random of ${IDS} ids`,
+    );
+    console.log(
+      `gateway: real app, read cache on, ledger port STUBBED (unused), log level ${values['log-level']}, rate limit raised`,
+    );
     const totals = { raw: 0, gateway: 0, rawCpu: 0, gatewayCpu: 0 };
     const common = { paths, headers, connections: CONNECTIONS };
     // Short warm-up of both (JIT), not counted.
@@ -179,22 +211,42 @@ async function main() {
       totals.gateway += g.requests;
       totals.rawCpu += rawCpu;
       totals.gatewayCpu += gatewayCpu;
-      const line = (label, x) => `${label} ${x.reqPerSec.toFixed(0)} req/s (${x.non2xx} non-2xx, ${x.errors} errors, p99 ${x.p99} ms, ${x.bytesPerReq.toFixed(0)} B/response)`;
-      console.log(`round ${round}: ${line('raw node:http', r)}; ${line('gateway cached GET /v1/items/{id}', g)}; ratio ${(g.requests / r.requests).toFixed(2)}` +
-        ` (server CPU per request: raw ${(rawCpu / r.requests).toFixed(0)} µs, gateway ${(gatewayCpu / g.requests).toFixed(0)} µs)`);
+      const line = (label, x) =>
+        `${label} ${x.reqPerSec.toFixed(0)} req/s (${x.non2xx} non-2xx, ${x.errors} errors, p99 ${x.p99} ms, ${x.bytesPerReq.toFixed(0)} B/response)`;
+      console.log(
+        `round ${round}: ${line('raw node:http', r)}; ${line('gateway cached GET /v1/items/{id}', g)}; ratio ${(g.requests / r.requests).toFixed(2)}` +
+          ` (server CPU per request: raw ${(rawCpu / r.requests).toFixed(0)} µs, gateway ${(gatewayCpu / g.requests).toFixed(0)} µs)`,
+      );
       if (g.non2xx > 0 || r.non2xx > 0) throw new Error('non-2xx answers: the figures would be wrong');
     }
-    const after = await new Promise((resolve) => { gatewayChild.once('message', resolve); gatewayChild.send('stats'); });
+    const after = await new Promise((resolve) => {
+      gatewayChild.once('message', resolve);
+      gatewayChild.send('stats');
+    });
     const ratio = totals.gateway / totals.raw;
     const rawCpuPerRequest = totals.rawCpu / totals.raw;
     const gatewayCpuPerRequest = totals.gatewayCpu / totals.gateway;
-    console.log(`gateway/raw = ${ratio.toFixed(2)} (target >= 0.6); server CPU per request raw ${rawCpuPerRequest.toFixed(0)} µs vs gateway ${gatewayCpuPerRequest.toFixed(0)} µs` +
-      ` (CPU ratio raw/gateway ${(rawCpuPerRequest / gatewayCpuPerRequest).toFixed(2)}); read cache hits ${after.stats.hits}, misses ${after.stats.misses}`);
-    console.log(JSON.stringify({
-      bench: 'cached-reads', ids: IDS, connections: CONNECTIONS, seconds: SECONDS, rounds: Number(values.rounds),
-      rawReqPerSec: Math.round(totals.raw / (SECONDS * Number(values.rounds))), gatewayReqPerSec: Math.round(totals.gateway / (SECONDS * Number(values.rounds))),
-      ratio: Number(ratio.toFixed(2)), rawCpuUsPerRequest: Math.round(rawCpuPerRequest), gatewayCpuUsPerRequest: Math.round(gatewayCpuPerRequest), ledger: 'stub (unused on this path)', logLevel: values['log-level'], processes: 'one child per server, autocannon in parent',
-    }));
+    console.log(
+      `gateway/raw = ${ratio.toFixed(2)} (target >= 0.6); server CPU per request raw ${rawCpuPerRequest.toFixed(0)} µs vs gateway ${gatewayCpuPerRequest.toFixed(0)} µs` +
+        ` (CPU ratio raw/gateway ${(rawCpuPerRequest / gatewayCpuPerRequest).toFixed(2)}); read cache hits ${after.stats.hits}, misses ${after.stats.misses}`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'cached-reads',
+        ids: IDS,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        rounds: Number(values.rounds),
+        rawReqPerSec: Math.round(totals.raw / (SECONDS * Number(values.rounds))),
+        gatewayReqPerSec: Math.round(totals.gateway / (SECONDS * Number(values.rounds))),
+        ratio: Number(ratio.toFixed(2)),
+        rawCpuUsPerRequest: Math.round(rawCpuPerRequest),
+        gatewayCpuUsPerRequest: Math.round(gatewayCpuPerRequest),
+        ledger: 'stub (unused on this path)',
+        logLevel: values['log-level'],
+        processes: 'one child per server, autocannon in parent',
+      }),
+    );
   } finally {
     for (const child of children) await stop(child);
     await shared.admin(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

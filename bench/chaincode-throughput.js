@@ -10,7 +10,13 @@ const { parseArgs } = require('node:util');
 const tk = require('../testkit/dist/index.js');
 const { cpuMsOf, pgrep } = require('./proc-cpu.js');
 
-const { values } = parseArgs({ options: { batches: { type: 'string', default: '24' }, items: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: {
+    batches: { type: 'string', default: '24' },
+    items: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
 const BATCHES = Number(values.batches);
 const ITEMS = Number(values.items);
 const CONCURRENCY = Number(values.concurrency);
@@ -25,9 +31,11 @@ function chaincodePid(devnetPid) {
 async function phase(_name, work) {
   const queue = [...Array(BATCHES).keys()];
   const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    for (let b = queue.shift(); b !== undefined; b = queue.shift()) await work(b);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let b = queue.shift(); b !== undefined; b = queue.shift()) await work(b);
+    }),
+  );
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
@@ -41,9 +49,24 @@ async function phase(_name, work) {
     const items = (b) => Array.from({ length: ITEMS }, (_, k) => p.sgtin(`${b}-${k}`));
     const ccPid = chaincodePid(dn.child.pid);
     const cpu0 = cpuMs(ccPid);
-    const entrySeconds = await phase('entry', (b) => c.submit('enterprise1', 'goods:Enter', { declarationNo: `BENCH-${b}`, location: loc, regime: 'ZERO_TARIFF', product: { gtin: p.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 10_000, items: items(b) }));
+    const entrySeconds = await phase('entry', (b) =>
+      c.submit('enterprise1', 'goods:Enter', {
+        declarationNo: `BENCH-${b}`,
+        location: loc,
+        regime: 'ZERO_TARIFF',
+        product: { gtin: p.gtin, hsCode: '330300', category: 'COSMETICS' },
+        unitValueFen: 10_000,
+        items: items(b),
+      }),
+    );
     const cpu1 = cpuMs(ccPid);
-    const exitSeconds = await phase('exit', (b) => c.submit('enterprise1', 'goods:Exit', { releaseListNo: `BR-${b}`, port: 'YANGPU_PORT', items: items(b).map((id) => ({ id, exitValueFen: 12_000 })) }));
+    const exitSeconds = await phase('exit', (b) =>
+      c.submit('enterprise1', 'goods:Exit', {
+        releaseListNo: `BR-${b}`,
+        port: 'YANGPU_PORT',
+        items: items(b).map((id) => ({ id, exitValueFen: 12_000 })),
+      }),
+    );
     const cpu2 = cpuMs(ccPid);
     const total = BATCHES * ITEMS;
     const result = {
@@ -56,8 +79,12 @@ async function phase(_name, work) {
       entryChaincodeCpuUsPerItem: Math.round(((cpu1 - cpu0) * 1000) / total),
       exitChaincodeCpuUsPerItem: Math.round(((cpu2 - cpu1) * 1000) / total),
     };
-    console.log(`batched entry: ${result.entryItemsPerSecond} items/s committed (${BATCHES} tx x ${ITEMS} items, ${CONCURRENCY} in flight); chaincode CPU ${result.entryChaincodeCpuUsPerItem} us/item`);
-    console.log(`batched exit:  ${result.exitItemsPerSecond} items/s committed; chaincode CPU ${result.exitChaincodeCpuUsPerItem} us/item`);
+    console.log(
+      `batched entry: ${result.entryItemsPerSecond} items/s committed (${BATCHES} tx x ${ITEMS} items, ${CONCURRENCY} in flight); chaincode CPU ${result.entryChaincodeCpuUsPerItem} us/item`,
+    );
+    console.log(
+      `batched exit:  ${result.exitItemsPerSecond} items/s committed; chaincode CPU ${result.exitChaincodeCpuUsPerItem} us/item`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     c.close();

@@ -61,9 +61,23 @@ async function run(contract, makeArgs, fn) {
     const perKey = (part) => ((cpu1[part] - cpu0[part]) * 1000) / (batched.committed * BATCH_ITEMS);
     const cpuUsPerKey = perKey('client') + perKey('devPeer') + perKey('chaincode');
     const itemsPerSecond = batched.perSecond * BATCH_ITEMS;
-    console.log(`single-key submits: ${single.perSecond.toFixed(0)} tx/s committed (${single.committed} VALID, ${single.invalid} invalid, ${single.seconds.toFixed(1)} s, ${CONCURRENCY} in flight)`);
-    console.log(`batched submits:    ${batched.perSecond.toFixed(1)} tx/s x ${BATCH_ITEMS} items = ${itemsPerSecond.toFixed(0)} items/s committed (${batched.invalid} invalid); CPU per key written ${cpuUsPerKey.toFixed(0)} µs (client ${perKey('client').toFixed(0)}, dev peer ${perKey('devPeer').toFixed(0)}, chaincode ${perKey('chaincode').toFixed(0)})`);
-    console.log(JSON.stringify({ bench: 'devnet-throughput', txPerSecond: Math.round(single.perSecond), itemsPerSecond: Math.round(itemsPerSecond), batchItems: BATCH_ITEMS, concurrency: CONCURRENCY, seconds: SECONDS, cpuUsPerKey: Math.round(cpuUsPerKey) }));
+    console.log(
+      `single-key submits: ${single.perSecond.toFixed(0)} tx/s committed (${single.committed} VALID, ${single.invalid} invalid, ${single.seconds.toFixed(1)} s, ${CONCURRENCY} in flight)`,
+    );
+    console.log(
+      `batched submits:    ${batched.perSecond.toFixed(1)} tx/s x ${BATCH_ITEMS} items = ${itemsPerSecond.toFixed(0)} items/s committed (${batched.invalid} invalid); CPU per key written ${cpuUsPerKey.toFixed(0)} µs (client ${perKey('client').toFixed(0)}, dev peer ${perKey('devPeer').toFixed(0)}, chaincode ${perKey('chaincode').toFixed(0)})`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'devnet-throughput',
+        txPerSecond: Math.round(single.perSecond),
+        itemsPerSecond: Math.round(itemsPerSecond),
+        batchItems: BATCH_ITEMS,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        cpuUsPerKey: Math.round(cpuUsPerKey),
+      }),
+    );
   } finally {
     gw.close();
     gw.grpcClient.close();

@@ -12,7 +12,9 @@ function cpuMsOf(pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND; // utime + stime
-    } catch { /* ended */ }
+    } catch {
+      /* ended */
+    }
   }
   return ms;
 }
@@ -20,7 +22,12 @@ function cpuMsOf(pids) {
 /** Pids from `pgrep <args>` (never this process); none when nothing matches. */
 function pgrep(...args) {
   try {
-    return execFileSync('pgrep', args).toString().trim().split('\n').map(Number).filter((pid) => pid !== process.pid);
+    return execFileSync('pgrep', args)
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number)
+      .filter((pid) => pid !== process.pid);
   } catch {
     return [];
   }

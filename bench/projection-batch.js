@@ -22,7 +22,13 @@
 const { randomBytes } = require('node:crypto');
 const { parseArgs } = require('node:util');
 const { Client } = require('pg');
-const { createPool, migrate, newCheckpointRepository, newProjectionRepository, withTransaction } = require('../gateway/dist/adapters/pg');
+const {
+  createPool,
+  migrate,
+  newCheckpointRepository,
+  newProjectionRepository,
+  withTransaction,
+} = require('../gateway/dist/adapters/pg');
 const { DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_ITEMS } = require('../gateway/dist/projection/follower.js');
 const { decodeLedgerEvent, projectEvents, itemCountOf } = require('../gateway/dist/projection/ledger-event.js');
 const { MAX_ROWS_PER_STATEMENT } = require('../gateway/dist/adapters/pg/unnest-insert.js');
@@ -57,10 +63,37 @@ function phase(type, firstBlock, holder, status) {
     const sgtins = [];
     for (let i = 0; i < ITEMS; i++) sgtins.push(`urn:epc:id:sgtin:6901234.056789.${t * ITEMS + i}`);
     // Version 2, as the chaincode emits it: the items of the transaction share one record.
-    const record = { product: { gtin: GTIN }, regime: 'BONDED', status, holder, location: 'WH-1', ...(status === 'IN_TRANSIT' ? { transit: { to: 'E2' } } : {}), lastEventTime: eventTime, lastTxId: txId };
+    const record = {
+      product: { gtin: GTIN },
+      regime: 'BONDED',
+      status,
+      holder,
+      location: 'WH-1',
+      ...(status === 'IN_TRANSIT' ? { transit: { to: 'E2' } } : {}),
+      lastEventTime: eventTime,
+      lastTxId: txId,
+    };
     const payload = {
-      v: 2, txId, type, eventTime, recordTime: eventTime, actor: { mspId: 'Org1MSP', enterpriseId: 'E1' }, itemGroups: [{ record, sgtins }],
-      movements: [{ enterprise: 'E1', gtin: GTIN, regime: 'BONDED', location: 'WH-1', qty: type === 'ENTRY' ? ITEMS : -ITEMS, txId, eventType: type, eventTime, period: '2026-12' }],
+      v: 2,
+      txId,
+      type,
+      eventTime,
+      recordTime: eventTime,
+      actor: { mspId: 'Org1MSP', enterpriseId: 'E1' },
+      itemGroups: [{ record, sgtins }],
+      movements: [
+        {
+          enterprise: 'E1',
+          gtin: GTIN,
+          regime: 'BONDED',
+          location: 'WH-1',
+          qty: type === 'ENTRY' ? ITEMS : -ITEMS,
+          txId,
+          eventType: type,
+          eventTime,
+          period: '2026-12',
+        },
+      ],
       epcis: [{ eventID: `ni:///sha-256;${txId}?ver=CBV2.0`, eventTime, bizStep: type.toLowerCase(), epcList: sgtins }],
     };
     events.push({
@@ -113,37 +146,95 @@ function counting(tx, counter) {
 async function applyRowAtATime(db, batch) {
   const one = (sql, values) => db.query(sql, values);
   for (const t of batch.transactions) {
-    await one(`INSERT INTO ledger_transactions (tx_id, block_number, tx_seq, type, event_time, record_time, actor, payload_sha256, payload)
+    await one(
+      `INSERT INTO ledger_transactions (tx_id, block_number, tx_seq, type, event_time, record_time, actor, payload_sha256, payload)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tx_id) DO NOTHING`,
-      [t.txId, t.blockNumber.toString(), t.txSeq, t.type, t.eventTime, t.recordTime, JSON.stringify(t.actor), t.payloadSha256, JSON.stringify(t.payload)]);
+      [
+        t.txId,
+        t.blockNumber.toString(),
+        t.txSeq,
+        t.type,
+        t.eventTime,
+        t.recordTime,
+        JSON.stringify(t.actor),
+        t.payloadSha256,
+        JSON.stringify(t.payload),
+      ],
+    );
   }
   for (const i of batch.items) {
-    await one(`INSERT INTO items (sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id, last_block, last_tx_seq, last_event_time, record)
+    await one(
+      `INSERT INTO items (sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id, last_block, last_tx_seq, last_event_time, record)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                ON CONFLICT (sgtin) DO UPDATE SET trace_code = EXCLUDED.trace_code, gtin = EXCLUDED.gtin, status = EXCLUDED.status,
                  holder = EXCLUDED.holder, location = EXCLUDED.location, regime = EXCLUDED.regime, held = EXCLUDED.held,
                  last_tx_id = EXCLUDED.last_tx_id, last_block = EXCLUDED.last_block, last_tx_seq = EXCLUDED.last_tx_seq,
                  last_event_time = EXCLUDED.last_event_time, record = EXCLUDED.record
                WHERE (items.last_block, items.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
-      [i.sgtin, i.traceCode, i.gtin, i.status, i.holder, i.location, i.regime, i.held, i.lastTxId, i.lastBlock.toString(), i.lastTxSeq, i.lastEventTime, JSON.stringify(i.record)]);
+      [
+        i.sgtin,
+        i.traceCode,
+        i.gtin,
+        i.status,
+        i.holder,
+        i.location,
+        i.regime,
+        i.held,
+        i.lastTxId,
+        i.lastBlock.toString(),
+        i.lastTxSeq,
+        i.lastEventTime,
+        JSON.stringify(i.record),
+      ],
+    );
   }
   for (const e of batch.itemEvents) {
-    await one(`INSERT INTO item_events (sgtin, tx_id, block_number, tx_seq, event_time, record_time, type, epcis, item)
+    await one(
+      `INSERT INTO item_events (sgtin, tx_id, block_number, tx_seq, event_time, record_time, type, epcis, item)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (sgtin, tx_id) DO NOTHING`,
-      [e.sgtin, e.txId, e.blockNumber.toString(), e.txSeq, e.eventTime, e.recordTime, e.type, JSON.stringify(e.epcis), JSON.stringify(e.item)]);
+      [
+        e.sgtin,
+        e.txId,
+        e.blockNumber.toString(),
+        e.txSeq,
+        e.eventTime,
+        e.recordTime,
+        e.type,
+        JSON.stringify(e.epcis),
+        JSON.stringify(e.item),
+      ],
+    );
   }
   for (const e of batch.epcisEvents) {
-    await one(`INSERT INTO epcis_events (event_id, tx_id, block_number, tx_seq, event_seq, event_time, biz_step, biz_location, epcs, event)
+    await one(
+      `INSERT INTO epcis_events (event_id, tx_id, block_number, tx_seq, event_seq, event_time, biz_step, biz_location, epcs, event)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (block_number, tx_seq, event_seq) DO NOTHING`,
-      [e.eventId, e.txId, e.blockNumber.toString(), e.txSeq, e.eventSeq, e.eventTime, e.bizStep, e.bizLocation, e.epcs, JSON.stringify(e.event)]);
+      [
+        e.eventId,
+        e.txId,
+        e.blockNumber.toString(),
+        e.txSeq,
+        e.eventSeq,
+        e.eventTime,
+        e.bizStep,
+        e.bizLocation,
+        e.epcs,
+        JSON.stringify(e.event),
+      ],
+    );
   }
   for (const m of batch.movements) {
-    await one(`INSERT INTO account_movements (enterprise, gtin, regime, location, tx_id, qty, event_type, event_time, period)
+    await one(
+      `INSERT INTO account_movements (enterprise, gtin, regime, location, tx_id, qty, event_type, event_time, period)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-      [m.enterprise, m.gtin, m.regime, m.location, m.txId, m.qty, m.eventType, m.eventTime, m.period]);
+      [m.enterprise, m.gtin, m.regime, m.location, m.txId, m.qty, m.eventType, m.eventTime, m.period],
+    );
   }
   for (const p of batch.parties) {
-    await one(`INSERT INTO item_parties (sgtin, enterprise) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [p.sgtin, p.enterprise]);
+    await one(`INSERT INTO item_parties (sgtin, enterprise) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      p.sgtin,
+      p.enterprise,
+    ]);
   }
 }
 
@@ -204,14 +295,20 @@ async function main() {
   const multi = await scratch(`bench_projection_${suffix}`, 'multi-row');
   let m;
   try {
-    m = await run(multi.pool, [entries, shipments], (db, rows) => newProjectionRepository(db, { maxRowsPerStatement: ROWS_PER_STATEMENT }).applyBatch(rows));
+    m = await run(multi.pool, [entries, shipments], (db, rows) =>
+      newProjectionRepository(db, { maxRowsPerStatement: ROWS_PER_STATEMENT }).applyBatch(rows),
+    );
   } finally {
     await multi.drop();
   }
   const single = await scratch(`bench_projection_rows_${suffix}`, 'row-at-a-time');
   let s;
   try {
-    s = await run(single.pool, [entries.slice(0, ROW_TRANSACTIONS), shipments.slice(0, ROW_TRANSACTIONS)], applyRowAtATime);
+    s = await run(
+      single.pool,
+      [entries.slice(0, ROW_TRANSACTIONS), shipments.slice(0, ROW_TRANSACTIONS)],
+      applyRowAtATime,
+    );
   } finally {
     await single.drop();
   }
@@ -221,17 +318,24 @@ async function main() {
     `write ${(r.items / r.writeS).toFixed(0).padStart(7)} items/s (${r.writeS.toFixed(2)} s), ` +
     `write + projectEvents ${(r.items / (r.writeS + r.projectS)).toFixed(0).padStart(7)} items/s, ` +
     `${(r.statements / r.batches).toFixed(1)} statements/batch`;
-  console.log(`projection write: ${TRANSACTIONS} ENTRY + ${TRANSACTIONS} SHIPMENT transactions x ${ITEMS} items, batches of <= ${DEFAULT_BATCH_MAX_EVENTS} events / ${DEFAULT_BATCH_MAX_ITEMS} items, checkpoint in each batch's transaction`);
+  console.log(
+    `projection write: ${TRANSACTIONS} ENTRY + ${TRANSACTIONS} SHIPMENT transactions x ${ITEMS} items, batches of <= ${DEFAULT_BATCH_MAX_EVENTS} events / ${DEFAULT_BATCH_MAX_ITEMS} items, checkpoint in each batch's transaction`,
+  );
   console.log(line(`multi-row (unnest, <= ${ROWS_PER_STATEMENT} rows/stmt)`, m));
   console.log(line('row at a time (baseline)', s));
-  const tables = (r) => Object.entries(r.byTable).map(([t, sec]) => `${t} ${sec.toFixed(2)}`).join(', ');
+  const tables = (r) =>
+    Object.entries(r.byTable)
+      .map(([t, sec]) => `${t} ${sec.toFixed(2)}`)
+      .join(', ');
   console.log(`seconds by table: multi-row ${tables(m)}; row at a time ${tables(s)}`);
-  console.log(JSON.stringify({
-    itemsPerSecond: Math.round(m.items / m.writeS),
-    itemsPerSecondWithProjectEvents: Math.round(m.items / (m.writeS + m.projectS)),
-    statementsPerBatch: m.statements / m.batches,
-    itemsPerBatch: m.items / m.batches,
-    rowAtATimeItemsPerSecond: Math.round(s.items / s.writeS),
-    rowAtATimeStatementsPerBatch: s.statements / s.batches,
-  }));
+  console.log(
+    JSON.stringify({
+      itemsPerSecond: Math.round(m.items / m.writeS),
+      itemsPerSecondWithProjectEvents: Math.round(m.items / (m.writeS + m.projectS)),
+      statementsPerBatch: m.statements / m.batches,
+      itemsPerBatch: m.items / m.batches,
+      rowAtATimeItemsPerSecond: Math.round(s.items / s.writeS),
+      rowAtATimeStatementsPerBatch: s.statements / s.batches,
+    }),
+  );
 }

@@ -22,7 +22,12 @@ const { stocktakeCapture } = require(join(dist, 'tools', 'make-fixture'));
 const tds = require('epc-tds');
 
 const { values } = parseArgs({
-  options: { reads: { type: 'string' }, items: { type: 'string' }, layout: { type: 'string' }, runs: { type: 'string' } },
+  options: {
+    reads: { type: 'string' },
+    items: { type: 'string' },
+    layout: { type: 'string' },
+    runs: { type: 'string' },
+  },
 });
 const reads = Number(values.reads ?? 1_000_000);
 const items = Number(values.items ?? 100_000);
@@ -58,7 +63,9 @@ async function pipeline(capturePath, withSpool) {
     const outcome = await session.run();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (outcome.progress.reads !== reads || outcome.progress.uniqueItems !== items) {
-      throw new Error(`pipeline counted ${outcome.progress.reads} reads / ${outcome.progress.uniqueItems} items, expected ${reads} / ${items}`);
+      throw new Error(
+        `pipeline counted ${outcome.progress.reads} reads / ${outcome.progress.uniqueItems} items, expected ${reads} / ${items}`,
+      );
     }
     return { perSecond: reads / seconds, batches: outcome.progress.spooledBatches };
   } finally {
@@ -79,7 +86,13 @@ async function main() {
   })();
   const epcs = urns.map((urn) => {
     const [cp, item, serial] = urn.slice('urn:epc:id:sgtin:'.length).split('.');
-    return new tds.Sgtin96().setFilter(1).setPartition(12 - cp.length).setCompanyPrefix(Number(cp)).setItemReference(Number(item)).setSerial(Number(serial)).toHexString();
+    return new tds.Sgtin96()
+      .setFilter(1)
+      .setPartition(12 - cp.length)
+      .setCompanyPrefix(Number(cp))
+      .setItemReference(Number(item))
+      .setSerial(Number(serial))
+      .toHexString();
   });
 
   // Bare decode loops over distinct EPCs (no memo): the agent's validated decoder, and epc-tds alone.
@@ -116,7 +129,14 @@ async function main() {
       const dir = mkdtempSync(join(tmpdir(), 'scanner-bench-'));
       const spool = Spool.open(dir);
       const transport = await openReplayTransport(smallPath, { speed: 0 });
-      const session = new CountSession({ transport, stocktakeId: 'bench', deviceId: 'bench', spool, drainTimeoutMs: 0, closeAtEnd: false });
+      const session = new CountSession({
+        transport,
+        stocktakeId: 'bench',
+        deviceId: 'bench',
+        spool,
+        drainTimeoutMs: 0,
+        closeAtEnd: false,
+      });
       const t0 = process.hrtime.bigint();
       const outcome = await session.run();
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

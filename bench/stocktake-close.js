@@ -28,7 +28,11 @@ const sgtin = (i) => `urn:epc:id:sgtin:6901234.000101.${i}`;
 async function admin(url, sql) {
   const c = new Client({ connectionString: url });
   await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 (async () => {
@@ -36,7 +40,8 @@ async function admin(url, sql) {
   if (!base) throw new Error('set DATABASE_URL (source tmp/services/env)');
   const name = `bench_stocktake_${randomBytes(4).toString('hex')}`;
   await admin(base, `CREATE DATABASE ${name}`);
-  const url = new URL(base); url.pathname = `/${name}`;
+  const url = new URL(base);
+  url.pathname = `/${name}`;
   const db = pg.createPool({ connectionString: url.toString() });
   const jobQueue = newPgQueue({ pool: db });
   let instance;
@@ -57,31 +62,64 @@ async function admin(url, sql) {
       [ENTERPRISE, LOCATION, TAGS, missing],
     );
     await db.query('ANALYZE items');
-    await db.query(`INSERT INTO enterprises (id, name, roles, msp_id) VALUES ($1, 'bench', '{enterprise}', 'EnterpriseMSP')`, [ENTERPRISE]);
+    await db.query(
+      `INSERT INTO enterprises (id, name, roles, msp_id) VALUES ($1, 'bench', '{enterprise}', 'EnterpriseMSP')`,
+      [ENTERPRISE],
+    );
     const key = generateApiKey();
-    await pg.newApiKeysRepository(db).insert({ id: require('node:crypto').randomUUID(), digest: apiKeyDigest(key), role: 'enterprise', enterpriseId: ENTERPRISE, label: 'bench' });
+    await pg.newApiKeysRepository(db).insert({
+      id: require('node:crypto').randomUUID(),
+      digest: apiKeyDigest(key),
+      role: 'enterprise',
+      enterpriseId: ENTERPRISE,
+      label: 'bench',
+    });
     const calls = [];
     const ledgers = {
       forCaller: (caller, contract) => ({
         evaluate: async () => undefined,
-        submit: async (fn, args) => { calls.push({ caller, contract, fn, args }); return { txId: `fake-${calls.length}` }; },
+        submit: async (fn, args) => {
+          calls.push({ caller, contract, fn, args });
+          return { txId: `fake-${calls.length}` };
+        },
       }),
-      ping: async () => {}, close() {},
+      ping: async () => {},
+      close() {},
     };
     instance = fastify({ ...app.FASTIFY_OPTIONS, logger: false });
     await instance.register(app.default, {
-      db, jobQueue, ledgers, ports: { registerEnterpriseOnLedger: async () => {} }, personCodeSecret: 'bench-person-code-secret-0123456789',
-      readinessChecks: [], readinessTimeoutMs: 1000, customsMspId: 'CustomsMSP', rateLimitMax: 1_000_000, rateLimitWindowMs: 60_000,
+      db,
+      jobQueue,
+      ledgers,
+      ports: { registerEnterpriseOnLedger: async () => {} },
+      personCodeSecret: 'bench-person-code-secret-0123456789',
+      readinessChecks: [],
+      readinessTimeoutMs: 1000,
+      customsMspId: 'CustomsMSP',
+      rateLimitMax: 1_000_000,
+      rateLimitWindowMs: 60_000,
     });
     await instance.ready();
     const headers = { authorization: `Bearer ${key}` };
-    const opened = await instance.inject({ method: 'POST', url: '/v1/stocktakes', headers, payload: { location: LOCATION } });
+    const opened = await instance.inject({
+      method: 'POST',
+      url: '/v1/stocktakes',
+      headers,
+      payload: { location: LOCATION },
+    });
     if (opened.statusCode !== 201) throw new Error(opened.body);
     const { id } = opened.json();
     const t0 = process.hrtime.bigint();
     for (let b = 0; b * READS_PER_BATCH < TAGS; b++) {
-      const reads = Array.from({ length: Math.min(READS_PER_BATCH, TAGS - b * READS_PER_BATCH) }, (_, i) => sgtin(b * READS_PER_BATCH + i));
-      const res = await instance.inject({ method: 'POST', url: `/v1/stocktakes/${id}/reads`, headers, payload: { batchId: `b${b}`, deviceId: 'h1', reads } });
+      const reads = Array.from({ length: Math.min(READS_PER_BATCH, TAGS - b * READS_PER_BATCH) }, (_, i) =>
+        sgtin(b * READS_PER_BATCH + i),
+      );
+      const res = await instance.inject({
+        method: 'POST',
+        url: `/v1/stocktakes/${id}/reads`,
+        headers,
+        payload: { batchId: `b${b}`, deviceId: 'h1', reads },
+      });
       if (res.statusCode !== 200) throw new Error(res.body);
     }
     const uploadS = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -91,13 +129,29 @@ async function admin(url, sql) {
     if (closed.statusCode !== 200) throw new Error(closed.body);
     const report = closed.json();
     console.log(`uploaded ${TAGS} tags in ${Math.ceil(TAGS / READS_PER_BATCH)} batches: ${uploadS.toFixed(2)} s`);
-    console.log(`close (reconcile ${report.treeSize} counted vs ${booked + missing} booked, Merkle root, FAKE ledger port, store report): ${closeS.toFixed(3)} s`);
-    console.log(`counts ${JSON.stringify(report.counts)}; ledger calls recorded: ${calls.length} x ${calls.map((c) => `${c.contract}:${c.fn}`).join(',')} (fake port; real chain = one transaction)`);
-    console.log(JSON.stringify({ bench: 'stocktake-close', tags: TAGS, closeSeconds: Number(closeS.toFixed(3)), uploadSeconds: Number(uploadS.toFixed(2)), ledger: 'fake-recording-port', counts: report.counts }));
+    console.log(
+      `close (reconcile ${report.treeSize} counted vs ${booked + missing} booked, Merkle root, FAKE ledger port, store report): ${closeS.toFixed(3)} s`,
+    );
+    console.log(
+      `counts ${JSON.stringify(report.counts)}; ledger calls recorded: ${calls.length} x ${calls.map((c) => `${c.contract}:${c.fn}`).join(',')} (fake port; real chain = one transaction)`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'stocktake-close',
+        tags: TAGS,
+        closeSeconds: Number(closeS.toFixed(3)),
+        uploadSeconds: Number(uploadS.toFixed(2)),
+        ledger: 'fake-recording-port',
+        counts: report.counts,
+      }),
+    );
   } finally {
     if (instance) await instance.close();
     await jobQueue.close();
     await db.end();
     await admin(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
-})().catch((err) => { console.error(err); process.exit(1); });
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -30,19 +30,24 @@ const item = (serial) => `urn:epc:id:sgtin:6901234.000101.${serial}`;
 const CAPTURE_WAIT_MS = 60_000;
 const HN = 'https://ns.hainan-traceability.dev/epcis/';
 
-function log(line = '') { process.stdout.write(`${line}\n`); }
+function log(line = '') {
+  process.stdout.write(`${line}\n`);
+}
 
 /** `--url` and `--key`, both or neither. */
 function options() {
   let values;
   try {
-    values = parseArgs({ options: { url: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean' } } }).values;
+    values = parseArgs({
+      options: { url: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean' } },
+    }).values;
   } catch (err) {
     usage(err.message);
   }
   if (values.help) usage();
   if ((values.url === undefined) !== (values.key === undefined)) usage('--url and --key go together');
-  if (values.url !== undefined && !/^https?:\/\/[^/]+/.test(values.url)) usage(`--url must be an http(s) URL, got "${values.url}"`);
+  if (values.url !== undefined && !/^https?:\/\/[^/]+/.test(values.url))
+    usage(`--url must be an http(s) URL, got "${values.url}"`);
   return { url: values.url?.replace(/\/+$/, ''), key: values.key };
 }
 
@@ -62,7 +67,16 @@ async function startOwnGateway() {
   const customsKey = `demo-customs-${randomBytes(16).toString('hex')}`;
   log(`Starting the gateway with embedded PostgreSQL and the dev peer in ${dataDir} ...`);
   const gateway = spawn(process.execPath, [join(__dirname, '..', 'embedded', 'dist', 'start.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BOOTSTRAP_CUSTOMS_KEY: customsKey, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      BOOTSTRAP_CUSTOMS_KEY: customsKey,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const stop = async () => {
@@ -118,7 +132,15 @@ async function main() {
   }
   try {
     const call = async (method, path, key, body, headers = {}) => {
-      const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(base + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       const json = await res.json().catch(() => undefined);
       if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
       return { status: res.status, json, headers: res.headers };
@@ -136,21 +158,40 @@ async function main() {
     log('\nCustoms registers the enterprises and issues their API keys');
     await register(IMPORTER, 'enterprise');
     await register(OPERATOR, 'operator');
-    const importerKey = (await call('POST', `/v1/enterprises/${IMPORTER.id}/keys`, customsKey, { role: 'enterprise', label: 'demo' })).json.key;
-    const operatorKey = (await call('POST', `/v1/enterprises/${OPERATOR.id}/keys`, customsKey, { role: 'operator', label: 'demo' })).json.key;
+    const importerKey = (
+      await call('POST', `/v1/enterprises/${IMPORTER.id}/keys`, customsKey, { role: 'enterprise', label: 'demo' })
+    ).json.key;
+    const operatorKey = (
+      await call('POST', `/v1/enterprises/${OPERATOR.id}/keys`, customsKey, { role: 'operator', label: 'demo' })
+    ).json.key;
     step(`${IMPORTER.name} (${IMPORTER.id}) and ${OPERATOR.name} (${OPERATOR.id}), each on the chain`);
 
     const items = Array.from({ length: 6 }, (_, i) => item(`${run}${i}`));
     log('\nFirst-line entry, captured as an EPCIS 2.0 document');
     const doc = {
       '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { hn: HN }],
-      type: 'EPCISDocument', schemaVersion: '2.0', creationDate: new Date().toISOString(),
-      epcisBody: { eventList: [{
-        type: 'ObjectEvent', eventTime: new Date().toISOString(), eventTimeZoneOffset: '+08:00', epcList: items, action: 'ADD',
-        bizStep: 'entering_exiting', disposition: 'active', bizLocation: { id: sgln(WAREHOUSE) },
-        bizTransactionList: [{ type: `${HN}btt/import_declaration`, bizTransaction: `urn:hn:decl:HK${run}` }],
-        'hn:regime': 'ZERO_TARIFF', 'hn:hsCode': '330300', 'hn:category': 'COSMETICS', 'hn:unitValueFen': 45_000,
-      }] },
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: new Date().toISOString(),
+      epcisBody: {
+        eventList: [
+          {
+            type: 'ObjectEvent',
+            eventTime: new Date().toISOString(),
+            eventTimeZoneOffset: '+08:00',
+            epcList: items,
+            action: 'ADD',
+            bizStep: 'entering_exiting',
+            disposition: 'active',
+            bizLocation: { id: sgln(WAREHOUSE) },
+            bizTransactionList: [{ type: `${HN}btt/import_declaration`, bizTransaction: `urn:hn:decl:HK${run}` }],
+            'hn:regime': 'ZERO_TARIFF',
+            'hn:hsCode': '330300',
+            'hn:category': 'COSMETICS',
+            'hn:unitValueFen': 45_000,
+          },
+        ],
+      },
     };
     const captured = await call('POST', '/v1/capture', importerKey, doc, { 'content-type': 'application/ld+json' });
     const location = captured.headers.get('location');
@@ -162,34 +203,62 @@ async function main() {
       status = (await call('GET', location, importerKey)).json;
       if (status.state === 'done' || status.state === 'parked') break;
       if (Date.now() > waitUntil) {
-        throw new Error(`capture ${location} is still ${status.state} after ${CAPTURE_WAIT_MS / 1000} s${status.waiting ? ` (waiting: ${status.waiting.reason})` : ''}`);
+        throw new Error(
+          `capture ${location} is still ${status.state} after ${CAPTURE_WAIT_MS / 1000} s${status.waiting ? ` (waiting: ${status.waiting.reason})` : ''}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (status.state === 'parked') throw new Error(`capture ${location} parked: ${status.parkReason ?? 'no reason given'}`);
-    if (status.outcome !== 'committed') throw new Error(`capture ${location} ended ${status.outcome}: ${JSON.stringify(status.errors ?? status.counts)}`);
-    step(`capture ${location}: ${status.outcome}, ${status.itemCount} items in ${status.transactions.length} transaction(s)`);
+    if (status.state === 'parked')
+      throw new Error(`capture ${location} parked: ${status.parkReason ?? 'no reason given'}`);
+    if (status.outcome !== 'committed')
+      throw new Error(`capture ${location} ended ${status.outcome}: ${JSON.stringify(status.errors ?? status.counts)}`);
+    step(
+      `capture ${location}: ${status.outcome}, ${status.itemCount} items in ${status.transactions.length} transaction(s)`,
+    );
 
     log('\nIsland circulation and a duty-free sale');
-    await call('POST', '/v1/shipments', importerKey, { shipmentId: `SHP-DEMO-${run}`, toEnterprise: OPERATOR.id, toLocation: SHOP, items: items.slice(0, 5) });
+    await call('POST', '/v1/shipments', importerKey, {
+      shipmentId: `SHP-DEMO-${run}`,
+      toEnterprise: OPERATOR.id,
+      toLocation: SHOP,
+      items: items.slice(0, 5),
+    });
     step('5 items shipped from the bonded warehouse to the shop');
-    await call('POST', '/v1/receipts', operatorKey, { shipmentId: `SHP-DEMO-${run}`, location: SHOP, items: items.slice(0, 5) });
+    await call('POST', '/v1/receipts', operatorKey, {
+      shipmentId: `SHP-DEMO-${run}`,
+      location: SHOP,
+      items: items.slice(0, 5),
+    });
     step('received at the shop');
     const departure = new Date(Date.now() + 2 * 86_400_000).toISOString();
     await call('POST', '/v1/sales', operatorKey, {
-      saleId: `SALE-DEMO-${run}`, person: { documentType: 'PASSPORT', documentNumber: 'E12345678' }, location: SHOP, pickupMode: 'DEPARTURE_PICKUP',
-      departure: { mode: 'FLIGHT', ticketRef: 'HU7181', departureTime: departure }, lines: [{ id: items[0], unitPriceFen: 68_000 }], buyer: { birthDate: '1990-05-01' },
+      saleId: `SALE-DEMO-${run}`,
+      person: { documentType: 'PASSPORT', documentNumber: 'E12345678' },
+      location: SHOP,
+      pickupMode: 'DEPARTURE_PICKUP',
+      departure: { mode: 'FLIGHT', ticketRef: 'HU7181', departureTime: departure },
+      lines: [{ id: items[0], unitPriceFen: 68_000 }],
+      buyer: { birthDate: '1990-05-01' },
     });
     step('one sold to a traveller (passport hashed into a person code; the number is never stored)');
     await call('POST', '/v1/pickups', operatorKey, { reference: `PICK-DEMO-${run}`, items: [items[0]] });
     step('handed over at the departure pick-up point');
 
     log('\nStocktake of the shop shelf');
-    const stocktake = (await call('POST', '/v1/stocktakes', operatorKey, { location: SHOP, deviceIds: ['demo-handheld'] })).json;
+    const stocktake = (
+      await call('POST', '/v1/stocktakes', operatorKey, { location: SHOP, deviceIds: ['demo-handheld'] })
+    ).json;
     const reads = [items[1], items[2], items[2], items[3], item(`${run}99`)]; // items[4] is missing; 9999 is a stranger
-    await call('POST', `/v1/stocktakes/${stocktake.id}/reads`, operatorKey, { batchId: `demo-batch-${run}`, deviceId: 'demo-handheld', reads });
+    await call('POST', `/v1/stocktakes/${stocktake.id}/reads`, operatorKey, {
+      batchId: `demo-batch-${run}`,
+      deviceId: 'demo-handheld',
+      reads,
+    });
     const report = (await call('POST', `/v1/stocktakes/${stocktake.id}/close`, operatorKey)).json;
-    step(`counted ${reads.length} reads: matched ${report.matched?.length ?? report.counts?.matched}, missing ${JSON.stringify(report.missing ?? report.counts?.missing)}, unexpected ${JSON.stringify(report.unexpected ?? report.counts?.unexpected)}`);
+    step(
+      `counted ${reads.length} reads: matched ${report.matched?.length ?? report.counts?.matched}, missing ${JSON.stringify(report.missing ?? report.counts?.missing)}, unexpected ${JSON.stringify(report.unexpected ?? report.counts?.unexpected)}`,
+    );
     step(`Merkle root ${report.merkleRoot ?? report.report?.merkleRoot ?? '(see report)'} anchored on the chain`);
 
     log(`\nProvenance timeline of ${items[0]} (as customs sees it)`);
@@ -201,12 +270,19 @@ async function main() {
     }
     for (const e of history.events) {
       const where = e.item?.location ?? '';
-      log(`  ${e.eventTime}  ${e.type.padEnd(12)} holder ${e.item?.holder ?? '-'}  at ${where}  status ${e.item?.status ?? '-'}  block ${e.blockNumber}  tx ${e.txId.slice(0, 16)}...`);
+      log(
+        `  ${e.eventTime}  ${e.type.padEnd(12)} holder ${e.item?.holder ?? '-'}  at ${where}  status ${e.item?.status ?? '-'}  block ${e.blockNumber}  tx ${e.txId.slice(0, 16)}...`,
+      );
     }
-    log(`\nNow: ${history.item.status}, held by ${history.item.holder}. EPCIS document: ${base}/v1/items/${encodeURIComponent(items[0])}/history?format=epcis`);
+    log(
+      `\nNow: ${history.item.status}, held by ${history.item.holder}. EPCIS document: ${base}/v1/items/${encodeURIComponent(items[0])}/history?format=epcis`,
+    );
   } finally {
     await stop();
   }
 }
 
-main().catch((err) => { console.error(`demo failed: ${err.message}`); process.exit(1); });
+main().catch((err) => {
+  console.error(`demo failed: ${err.message}`);
+  process.exit(1);
+});

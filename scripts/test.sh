@@ -48,6 +48,10 @@ else
   bash scripts/services.sh browser
 fi
 
+# (b3) one style for the whole repo: Biome checks format and lint (fails on a difference; `npm run format` fixes)
+step "format and lint (biome ci)"
+npx --no-install biome ci .
+
 # (c) build
 step "npm run build"
 npm run build --silent

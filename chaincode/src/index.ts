@@ -13,4 +13,11 @@ import { QueryContract } from './contracts/query-contract';
 quietDisabledShimLogLevels();
 
 /** The contracts this chaincode serves: `system` (default), `goods`, `sale`, `customs`, `account`, `query`. */
-export const contracts = [TraceabilitySystemContract, GoodsContract, SaleContract, CustomsContract, AccountContract, QueryContract];
+export const contracts = [
+  TraceabilitySystemContract,
+  GoodsContract,
+  SaleContract,
+  CustomsContract,
+  AccountContract,
+  QueryContract,
+];

@@ -19,7 +19,13 @@ interface WinstonLike {
 }
 
 /** The shim loggers on the per-message path (names as the shim's files register them). */
-const HOT_LOGGERS = ['lib/handler.js', 'lib/stub.js', 'lib/iterators.js', 'lib/chaincode.js', 'contracts-spi/chaincodefromcontract.js'];
+const HOT_LOGGERS = [
+  'lib/handler.js',
+  'lib/stub.js',
+  'lib/iterators.js',
+  'lib/chaincode.js',
+  'contracts-spi/chaincodefromcontract.js',
+];
 const QUIETED_LEVELS = ['debug', 'info'];
 const quieted = new WeakSet<object>();
 

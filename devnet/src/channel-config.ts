@@ -81,7 +81,9 @@ function orgsOf(group: InstanceType<typeof common.ConfigGroup> | undefined): Org
     if (!value) return;
     const mspConfig = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
     const fabricMsp = msp.FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
-    const revocationListPem = fabricMsp.getRevocationListList_asU8().map((c: Uint8Array) => Buffer.from(c).toString('utf8'));
+    const revocationListPem = fabricMsp
+      .getRevocationListList_asU8()
+      .map((c: Uint8Array) => Buffer.from(c).toString('utf8'));
     orgs.push({
       mspId,
       rootCertsPem: fabricMsp.getRootCertsList_asU8().map((c: Uint8Array) => Buffer.from(c).toString('utf8')),

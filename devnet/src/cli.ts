@@ -39,7 +39,8 @@ function fail(message: string): never {
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) fail(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    fail(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
   return n;
 }
 
@@ -55,7 +56,10 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
 async function addCrl(args: string[]): Promise<void> {
   let v;
   try {
-    v = parseArgs({ args, options: { data: { type: 'string' }, msp: { type: 'string' }, crl: { type: 'string' } } }).values;
+    v = parseArgs({
+      args,
+      options: { data: { type: 'string' }, msp: { type: 'string' }, crl: { type: 'string' } },
+    }).values;
   } catch (err) {
     fail((err as Error).message);
   }
@@ -64,11 +68,20 @@ async function addCrl(args: string[]): Promise<void> {
   const crlPem = await readFile(resolve(v.crl), 'utf8');
   const crypto = await loadOrCreateCryptoMaterial(dataDir);
   const ordererKey = privateKeyFromPem(crypto.orderer.keyPem);
-  const signer = { creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem), sign: (m: Uint8Array) => signLowS(ordererKey, m) };
-  const ledger = await Ledger.open(join(dataDir, 'ledger'), () => fail(`${dataDir} holds no ledger`), () => false);
+  const signer = {
+    creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem),
+    sign: (m: Uint8Array) => signLowS(ordererKey, m),
+  };
+  const ledger = await Ledger.open(
+    join(dataDir, 'ledger'),
+    () => fail(`${dataDir} holds no ledger`),
+    () => false,
+  );
   try {
     const next = await commitRevocationList(ledger, signer, v.msp, crlPem);
-    process.stdout.write(`config block ${ledger.height - 1}: CRL added to ${v.msp} (config sequence ${next.sequence})\n`);
+    process.stdout.write(
+      `config block ${ledger.height - 1}: CRL added to ${v.msp} (config sequence ${next.sequence})\n`,
+    );
   } catch (err) {
     if (err instanceof ConfigUpdateError) fail(err.message);
     throw err;
@@ -117,9 +130,15 @@ async function main(): Promise<void> {
     collections.set(cc, [...(collections.get(cc) ?? []), name]);
   }
   const chaincodes: ChaincodeSpec[] = [
-    ...pairs(v.chaincode, 'chaincode').map(([name, dir]): ChaincodeSpec => ({ name, kind: 'contract', modulePath: resolve(dir) })),
-    ...pairs(v['chaincode-script'], 'chaincode-script').map(([name, script]): ChaincodeSpec => ({ name, kind: 'script', script: resolve(script) })),
-    ...pairs(v['chaincode-address'], 'chaincode-address').map(([name, address]): ChaincodeSpec => ({ name, kind: 'external', address })),
+    ...pairs(v.chaincode, 'chaincode').map(
+      ([name, dir]): ChaincodeSpec => ({ name, kind: 'contract', modulePath: resolve(dir) }),
+    ),
+    ...pairs(v['chaincode-script'], 'chaincode-script').map(
+      ([name, script]): ChaincodeSpec => ({ name, kind: 'script', script: resolve(script) }),
+    ),
+    ...pairs(v['chaincode-address'], 'chaincode-address').map(
+      ([name, address]): ChaincodeSpec => ({ name, kind: 'external', address }),
+    ),
   ].map((s) => ({ ...s, collections: collections.get(s.name) ?? [] }));
   const devnet = await startDevnet({
     dataDir: v.data,
@@ -137,7 +156,9 @@ async function main(): Promise<void> {
     omitOrgs: v['omit-org'] ?? [],
     log: (line) => process.stderr.write(`devnet: ${line}\n`),
   });
-  process.stdout.write(`DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, caUrl: devnet.caUrl, connectionProfile: devnet.profilePath })}\n`);
+  process.stdout.write(
+    `DEVNET READY ${JSON.stringify({ endpoint: devnet.endpoint, caUrl: devnet.caUrl, connectionProfile: devnet.profilePath })}\n`,
+  );
   const shutdown = (signal: string) => {
     process.stderr.write(`devnet: ${signal}, shutting down\n`);
     devnet.close().then(
@@ -166,7 +187,9 @@ function listenForControl(devnet: Devnet): void {
     queue = queue.then(async () => {
       const action = commands[command];
       if (!action) {
-        process.stdout.write(`DEVNET CONTROL error unknown command "${command}" (known: ${Object.keys(commands).join(', ')})\n`);
+        process.stdout.write(
+          `DEVNET CONTROL error unknown command "${command}" (known: ${Object.keys(commands).join(', ')})\n`,
+        );
         return;
       }
       try {

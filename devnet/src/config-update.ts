@@ -30,7 +30,8 @@ export class ConfigUpdateError extends Error {
  */
 export async function withRevocationList(config: ChannelConfig, mspId: string, crlPem: string): Promise<ChannelConfig> {
   const org = config.applicationOrgs.find((o) => o.mspId === mspId);
-  if (!org) throw new ConfigUpdateError(`MSP ${mspId} is not an application organisation of channel ${config.channelId}`);
+  if (!org)
+    throw new ConfigUpdateError(`MSP ${mspId} is not an application organisation of channel ${config.channelId}`);
   let aki: string | undefined;
   try {
     aki = crlAuthorityKeyId(parseCrl(crlPem));
@@ -56,7 +57,12 @@ export async function withRevocationList(config: ChannelConfig, mspId: string, c
  * @param ledger the channel ledger (its newest config block is the base)
  * @param signer the orderer's block signer (undefined only for tests of the ledger itself)
  */
-export async function commitRevocationList(ledger: Ledger, signer: BlockSigner | undefined, mspId: string, crlPem: string): Promise<ChannelConfig> {
+export async function commitRevocationList(
+  ledger: Ledger,
+  signer: BlockSigner | undefined,
+  mspId: string,
+  crlPem: string,
+): Promise<ChannelConfig> {
   const next = await withRevocationList(parseConfigEnvelope(ledger.configEnvelope), mspId, crlPem);
   await ledger.commitConfig(newConfigEnvelope(next, Date.now()), signer);
   return next;

@@ -26,8 +26,18 @@ export const DEFAULT_ORGS: OrgSpec[] = [
     mspId: 'CustomsMSP',
     domain: 'customs.devnet',
     identities: [
-      { name: 'customs-admin', commonName: 'Admin@customs.devnet', ou: 'admin', attrs: { 'hf.EnrollmentID': 'customs-admin', 'hf.Type': 'admin', 'hf.Affiliation': '', role: 'customs' } },
-      { name: 'customs-officer', commonName: 'officer1@customs.devnet', ou: 'client', attrs: { 'hf.EnrollmentID': 'officer1', 'hf.Type': 'client', 'hf.Affiliation': '', role: 'customs' } },
+      {
+        name: 'customs-admin',
+        commonName: 'Admin@customs.devnet',
+        ou: 'admin',
+        attrs: { 'hf.EnrollmentID': 'customs-admin', 'hf.Type': 'admin', 'hf.Affiliation': '', role: 'customs' },
+      },
+      {
+        name: 'customs-officer',
+        commonName: 'officer1@customs.devnet',
+        ou: 'client',
+        attrs: { 'hf.EnrollmentID': 'officer1', 'hf.Type': 'client', 'hf.Affiliation': '', role: 'customs' },
+      },
     ],
   },
   {
@@ -38,7 +48,13 @@ export const DEFAULT_ORGS: OrgSpec[] = [
         name: 'operator1',
         commonName: 'operator1@operator.devnet',
         ou: 'client',
-        attrs: { 'hf.EnrollmentID': 'operator1', 'hf.Type': 'client', 'hf.Affiliation': '', role: 'operator', enterpriseId: '91460000MA5TDF000D' },
+        attrs: {
+          'hf.EnrollmentID': 'operator1',
+          'hf.Type': 'client',
+          'hf.Affiliation': '',
+          role: 'operator',
+          enterpriseId: '91460000MA5TDF000D',
+        },
       },
     ],
   },
@@ -50,13 +66,25 @@ export const DEFAULT_ORGS: OrgSpec[] = [
         name: 'enterprise1',
         commonName: 'importer1@enterprise.devnet',
         ou: 'client',
-        attrs: { 'hf.EnrollmentID': 'importer1', 'hf.Type': 'client', 'hf.Affiliation': '', role: 'enterprise', enterpriseId: '91460000MA5TKJ000H' },
+        attrs: {
+          'hf.EnrollmentID': 'importer1',
+          'hf.Type': 'client',
+          'hf.Affiliation': '',
+          role: 'enterprise',
+          enterpriseId: '91460000MA5TKJ000H',
+        },
       },
       {
         name: 'enterprise2',
         commonName: 'processor1@enterprise.devnet',
         ou: 'client',
-        attrs: { 'hf.EnrollmentID': 'processor1', 'hf.Type': 'client', 'hf.Affiliation': '', role: 'enterprise', enterpriseId: '91460000MA5TJG000B' },
+        attrs: {
+          'hf.EnrollmentID': 'processor1',
+          'hf.Type': 'client',
+          'hf.Affiliation': '',
+          role: 'enterprise',
+          enterpriseId: '91460000MA5TJG000B',
+        },
       },
     ],
   },
@@ -93,15 +121,25 @@ async function writePair(dir: string, pair: CertAndKey): Promise<{ certPath: str
 }
 
 async function readPair(dir: string): Promise<CertAndKey> {
-  return { certPem: await readFile(join(dir, 'cert.pem'), 'utf8'), keyPem: await readFile(join(dir, 'key.pem'), 'utf8') };
+  return {
+    certPem: await readFile(join(dir, 'cert.pem'), 'utf8'),
+    keyPem: await readFile(join(dir, 'key.pem'), 'utf8'),
+  };
 }
 
 /** Loads the network's crypto material from `<dataDir>/crypto`, generating it on first use. */
-export async function loadOrCreateCryptoMaterial(dataDir: string, orgs: OrgSpec[] = DEFAULT_ORGS, tlsHosts: string[] = ['localhost']): Promise<CryptoMaterial> {
+export async function loadOrCreateCryptoMaterial(
+  dataDir: string,
+  orgs: OrgSpec[] = DEFAULT_ORGS,
+  tlsHosts: string[] = ['localhost'],
+): Promise<CryptoMaterial> {
   const root = join(dataDir, 'crypto');
   const manifestPath = join(root, 'manifest.json');
   if (existsSync(manifestPath)) {
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Omit<CryptoMaterial, 'peer' | 'orderer' | 'tls'> & { tlsCaCertPath: string };
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Omit<
+      CryptoMaterial,
+      'peer' | 'orderer' | 'tls'
+    > & { tlsCaCertPath: string };
     const tlsPair = await readPair(join(root, 'tls', 'server'));
     return {
       orgs: manifest.orgs,
@@ -109,7 +147,11 @@ export async function loadOrCreateCryptoMaterial(dataDir: string, orgs: OrgSpec[
       identities: manifest.identities,
       peer: await readPair(join(root, PEER_MSP_ID, 'peers', 'peer0')),
       orderer: await readPair(join(root, ORDERER_MSP_ID, 'orderers', 'orderer0')),
-      tls: { caCertPath: manifest.tlsCaCertPath, caCertPem: await readFile(manifest.tlsCaCertPath, 'utf8'), ...tlsPair },
+      tls: {
+        caCertPath: manifest.tlsCaCertPath,
+        caCertPem: await readFile(manifest.tlsCaCertPath, 'utf8'),
+        ...tlsPair,
+      },
     };
   }
   const identities: Record<string, IdentityFiles> = {};

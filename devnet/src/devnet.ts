@@ -23,7 +23,10 @@ import { BatchSettings, Orderer } from './peer/orderer';
 import { newGatewayService } from './peer/gateway-service';
 
 /** A chaincode to deploy on the dev network. */
-export type ChaincodeSpec = { name: string; version?: string; collections?: string[] } & (ChaincodeLaunch | { kind: 'external'; address: string });
+export type ChaincodeSpec = { name: string; version?: string; collections?: string[] } & (
+  | ChaincodeLaunch
+  | { kind: 'external'; address: string }
+);
 
 /** Options of the dev network. */
 export interface DevnetOptions {
@@ -123,15 +126,21 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const crypto = await loadOrCreateCryptoMaterial(dataDir, undefined, [host, 'localhost']);
 
   const omitted = new Set(options.omitOrgs ?? []);
-  if (omitted.has(PEER_MSP_ID)) throw new Error(`the peer's own organisation ${PEER_MSP_ID} cannot be left out of the channel`);
+  if (omitted.has(PEER_MSP_ID))
+    throw new Error(`the peer's own organisation ${PEER_MSP_ID} cannot be left out of the channel`);
   const unknownOmitted = [...omitted].filter((m) => !crypto.orgs.some((o) => o.mspId === m));
-  if (unknownOmitted.length > 0) throw new Error(`no organisation ${unknownOmitted.join(', ')} to leave out (known: ${crypto.orgs.map((o) => o.mspId).join(', ')})`);
+  if (unknownOmitted.length > 0)
+    throw new Error(
+      `no organisation ${unknownOmitted.join(', ')} to leave out (known: ${crypto.orgs.map((o) => o.mspId).join(', ')})`,
+    );
   // Channel MSP comes from the genesis block, so the trust roots are the ledger's, not a side file's.
   const genesis = () =>
     newConfigEnvelope(
       {
         channelId,
-        applicationOrgs: crypto.orgs.filter((o) => !omitted.has(o.mspId)).map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
+        applicationOrgs: crypto.orgs
+          .filter((o) => !omitted.has(o.mspId))
+          .map((o) => ({ mspId: o.mspId, rootCertsPem: [o.caCertPem] })),
         ordererOrgs: [{ mspId: crypto.ordererOrg.mspId, rootCertsPem: [crypto.ordererOrg.caCertPem] }],
       },
       Date.now(),
@@ -142,7 +151,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     return tx.endorsed.endorsements.some((e) => {
       try {
         const member = msp!.deserialize(e.endorser);
-        return member.ou === 'peer' && msp!.verify(member, Buffer.concat([tx.endorsed!.proposalResponsePayload, e.endorser]), e.signature);
+        return (
+          member.ou === 'peer' &&
+          msp!.verify(member, Buffer.concat([tx.endorsed!.proposalResponsePayload, e.endorser]), e.signature)
+        );
       } catch {
         return false;
       }
@@ -172,7 +184,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       address = proc.address;
     }
     const connection = new ChaincodeConnection(spec.name, address);
-    definitions.set(spec.name, { name: spec.name, version: spec.version ?? '1.0', connection, collections: spec.collections ?? [] });
+    definitions.set(spec.name, {
+      name: spec.name,
+      version: spec.version ?? '1.0',
+      connection,
+      collections: spec.collections ?? [],
+    });
     if (spec.kind !== 'external') processByName.set(spec.name, processes[processes.length - 1]!);
   }
   await Promise.all([...definitions.values()].map((d) => connectWithRetry(d.connection)));
@@ -183,7 +200,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     key: privateKeyFromPem(crypto.peer.keyPem),
   };
   const ordererKey = privateKeyFromPem(crypto.orderer.keyPem);
-  const blockSigner = { creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem), sign: (m: Uint8Array) => signLowS(ordererKey, m) };
+  const blockSigner = {
+    creator: serializeIdentity(ORDERER_MSP_ID, crypto.orderer.certPem),
+    sign: (m: Uint8Array) => signLowS(ordererKey, m),
+  };
   const endorser = new Endorser(channelId, appMsp, ledger, definitions, peerSigner, options.executeTimeoutMs ?? 30_000);
   const orderer = new Orderer(
     ledger,
@@ -192,9 +212,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     (err) => log(`commit failed: ${(err as Error).stack ?? err}`),
   );
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 100 * 1024 * 1024,
+    'grpc.max_send_message_length': 100 * 1024 * 1024,
+  });
   const creds = tls
-    ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(crypto.tls.keyPem), cert_chain: Buffer.from(crypto.tls.certPem) }], false)
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ private_key: Buffer.from(crypto.tls.keyPem), cert_chain: Buffer.from(crypto.tls.certPem) }],
+        false,
+      )
     : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((res, rej) =>
     server.bindAsync(`${host}:${options.port ?? 7051}`, creds, (err, p) => (err ? rej(err) : res(p))),
@@ -222,7 +249,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       host,
       port: options.caPort ?? 0,
       orgs: crypto.orgs,
-      tls: tls ? { certPem: crypto.tls.certPem, keyPem: crypto.tls.keyPem, caCertPath: crypto.tls.caCertPath } : undefined,
+      tls: tls
+        ? { certPem: crypto.tls.certPem, keyPem: crypto.tls.keyPem, caCertPath: crypto.tls.caCertPath }
+        : undefined,
       log,
     });
   }
@@ -240,7 +269,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
   const profilePath = join(dataDir, 'connection.json');
   await writeFile(profilePath, JSON.stringify(profile, null, 2));
-  log(`dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'}, organisations ${config.applicationOrgs.map((o) => o.mspId).join(', ')})`);
+  log(
+    `dev peer listening on ${endpoint} (channel ${channelId}, height ${ledger.height}, tls ${tls ? 'on' : 'off'}, organisations ${config.applicationOrgs.map((o) => o.mspId).join(', ')})`,
+  );
   if (cas) log(`dev Fabric CA listening on ${cas.url} (CAs ${cas.caNames.join(', ')})`);
 
   let closed = false;

@@ -49,8 +49,12 @@ function subjectKeyId(cert: x509.X509Certificate): string | undefined {
  * @param roots the MSP's root certificates
  * @param crls the MSP's revocation list (PEM or DER entries)
  */
-export async function verifyCrls(roots: readonly X509Certificate[], crls: readonly (string | Uint8Array)[]): Promise<VerifiedCrl[]> {
-  if (crls.length > CRLS_PER_ORG_MAX) throw new Error(`an MSP carries at most ${CRLS_PER_ORG_MAX} CRLs, got ${crls.length}`);
+export async function verifyCrls(
+  roots: readonly X509Certificate[],
+  crls: readonly (string | Uint8Array)[],
+): Promise<VerifiedCrl[]> {
+  if (crls.length > CRLS_PER_ORG_MAX)
+    throw new Error(`an MSP carries at most ${CRLS_PER_ORG_MAX} CRLs, got ${crls.length}`);
   const peculiarRoots = roots.map((r) => new x509.X509Certificate(r.raw));
   const verified: VerifiedCrl[] = [];
   for (const raw of crls) {

@@ -62,7 +62,10 @@ export class ChannelMsp {
   /** An MSP without CRLs; {@link ChannelMsp.create} also loads the organisations' revocation lists. */
   constructor(orgs: readonly OrgDefinition[]) {
     for (const org of orgs) {
-      this.#roots.set(org.mspId, org.rootCertsPem.map((pem) => new X509Certificate(pem)));
+      this.#roots.set(
+        org.mspId,
+        org.rootCertsPem.map((pem) => new X509Certificate(pem)),
+      );
     }
   }
 

@@ -10,12 +10,12 @@ import { runGatewayProcess } from '@hainan/gateway';
 import { embeddedOptions, provideInfrastructure, type EmbeddedOptions } from './infrastructure';
 
 function optionsOrExit(): EmbeddedOptions {
-    try {
-        return embeddedOptions();
-    } catch (err: unknown) {
-        process.stderr.write(`gateway: ${(err as Error).message}\n`);
-        process.exit(2);
-    }
+  try {
+    return embeddedOptions();
+  } catch (err: unknown) {
+    process.stderr.write(`gateway: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
 }
 
 const options = optionsOrExit();

@@ -5,6 +5,11 @@
 export * from './adapters/fabric';
 // The process entry points and what another provider of infrastructure (the embedded default) needs.
 export { runGateway, runGatewayProcess, type RunningGateway } from './server';
-export { keyEncryptionKeysOf, type Infrastructure, type InfrastructureLog, type ProvideInfrastructure } from './infrastructure';
+export {
+  keyEncryptionKeysOf,
+  type Infrastructure,
+  type InfrastructureLog,
+  type ProvideInfrastructure,
+} from './infrastructure';
 export type { Config } from './config';
 export { readConnectionProfile, type LedgerSettings } from './ledger/ledger-settings';

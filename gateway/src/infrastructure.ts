@@ -11,23 +11,23 @@ import type { LedgerSettings } from './ledger/ledger-settings';
 
 /** The servers the gateway talks to, started by the caller or given by the configuration. */
 export interface Infrastructure {
-    readonly databaseUrl: string;
-    readonly ledgerSettings: LedgerSettings;
-    readonly personCodeSecret: string;
-    /** Key-encryption keys of stored identity keys (the first encrypts). */
-    readonly keyEncryptionKeys: readonly Buffer[];
-    /** Which parts run in this process (the embedded default). */
-    readonly embedded: { readonly postgres: boolean; readonly devnet: boolean };
-    /** Stop the dev peer, if started here (after the ledger clients are closed); idempotent. */
-    stopDevnet(): Promise<void>;
-    /** Stop the embedded PostgreSQL, if started here (last of all); idempotent. */
-    stopPostgres(): Promise<void>;
+  readonly databaseUrl: string;
+  readonly ledgerSettings: LedgerSettings;
+  readonly personCodeSecret: string;
+  /** Key-encryption keys of stored identity keys (the first encrypts). */
+  readonly keyEncryptionKeys: readonly Buffer[];
+  /** Which parts run in this process (the embedded default). */
+  readonly embedded: { readonly postgres: boolean; readonly devnet: boolean };
+  /** Stop the dev peer, if started here (after the ledger clients are closed); idempotent. */
+  stopDevnet(): Promise<void>;
+  /** Stop the embedded PostgreSQL, if started here (last of all); idempotent. */
+  stopPostgres(): Promise<void>;
 }
 
 /** Log sink of whoever provides the infrastructure. */
 export interface InfrastructureLog {
-    info(message: string): void;
-    debug(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
 }
 
 /** Provides the infrastructure for a validated configuration; stops what it started before it throws. */
@@ -35,11 +35,11 @@ export type ProvideInfrastructure = (config: Config, log: InfrastructureLog) => 
 
 /** A setting the production gateway needs and the configuration leaves to the embedded default. */
 export class MissingSettingError extends Error {
-    constructor(message: string) {
-        super(message);
-        Object.setPrototypeOf(this, new.target.prototype);
-        this.name = 'MissingSettingError';
-    }
+  constructor(message: string) {
+    super(message);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'MissingSettingError';
+  }
 }
 
 /**
@@ -50,25 +50,25 @@ export class MissingSettingError extends Error {
  * @throws MissingSettingError when `DATABASE_URL` or the Fabric settings are unset.
  */
 export async function configuredInfrastructure(config: Config): Promise<Infrastructure> {
-    const missing = [
-        ...(config.databaseUrl === undefined ? ['DATABASE_URL'] : []),
-        ...(config.ledger.kind === 'embedded' ? ['FABRIC_CONNECTION_PROFILE'] : []),
-    ];
-    if (config.databaseUrl === undefined || config.ledger.kind === 'embedded' || config.personCodeSecret === undefined) {
-        throw new MissingSettingError(
-            `${missing.join(' and ')} must be set (the production gateway starts no servers; ` +
-                '`npm start` runs the embedded default with a dev peer and its own PostgreSQL)',
-        );
-    }
-    return {
-        databaseUrl: config.databaseUrl,
-        ledgerSettings: config.ledger.settings,
-        personCodeSecret: config.personCodeSecret,
-        keyEncryptionKeys: await keyEncryptionKeysOf(config),
-        embedded: { postgres: false, devnet: false },
-        stopDevnet: async () => undefined,
-        stopPostgres: async () => undefined,
-    };
+  const missing = [
+    ...(config.databaseUrl === undefined ? ['DATABASE_URL'] : []),
+    ...(config.ledger.kind === 'embedded' ? ['FABRIC_CONNECTION_PROFILE'] : []),
+  ];
+  if (config.databaseUrl === undefined || config.ledger.kind === 'embedded' || config.personCodeSecret === undefined) {
+    throw new MissingSettingError(
+      `${missing.join(' and ')} must be set (the production gateway starts no servers; ` +
+        '`npm start` runs the embedded default with a dev peer and its own PostgreSQL)',
+    );
+  }
+  return {
+    databaseUrl: config.databaseUrl,
+    ledgerSettings: config.ledger.settings,
+    personCodeSecret: config.personCodeSecret,
+    keyEncryptionKeys: await keyEncryptionKeysOf(config),
+    embedded: { postgres: false, devnet: false },
+    stopDevnet: async () => undefined,
+    stopPostgres: async () => undefined,
+  };
 }
 
 /**
@@ -76,7 +76,7 @@ export async function configuredInfrastructure(config: Config): Promise<Infrastr
  * (mode 0600) when neither is set.
  */
 export async function keyEncryptionKeysOf(config: Config): Promise<readonly Buffer[]> {
-    if (config.identity.keyEncryptionKeys !== undefined) return config.identity.keyEncryptionKeys;
-    await mkdir(config.dataDir, { recursive: true });
-    return parseKekList(await readOrCreateKekFile(join(config.dataDir, 'identity-kek'))).keks;
+  if (config.identity.keyEncryptionKeys !== undefined) return config.identity.keyEncryptionKeys;
+  await mkdir(config.dataDir, { recursive: true });
+  return parseKekList(await readOrCreateKekFile(join(config.dataDir, 'identity-kek'))).keks;
 }

@@ -11,27 +11,27 @@ export const LEDGER_RETRY_AFTER_S = 2;
 
 /** HTTP status of a chaincode refusal, by chaincode code; any other chaincode code is a rule refusal (422). */
 const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
-    ACCESS_DENIED: 403,
-    NOT_FOUND: 404,
-    INVALID_TRANSITION: 409,
-    ALREADY_EXISTS: 409,
-    ITEM_HELD: 409,
-    // The item is held by another enterprise, or was shipped to another receiver or location: the ledger state says no.
-    NOT_HOLDER: 409,
-    WRONG_RECEIPT: 409,
-    // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
-    DUPLICATE_SUBMISSION: 409,
-    INVALID_ARGUMENT: 422,
-    // Suspension (issue 13): the caller's enterprise is suspended; customs suspends twice or reinstates a non-suspended one.
-    ENTERPRISE_SUSPENDED: 403,
-    ALREADY_SUSPENDED: 409,
-    NOT_SUSPENDED: 409,
-    // Issue 18: an inspection result for an exit neither its risk screening nor a revealed draw selected.
-    NOT_SELECTED_FOR_INSPECTION: 409,
-    // Issue 18 Must 3: gate release of a release list no exit carries, already released, or blocked by its items.
-    RELEASE_LIST_UNKNOWN: 404,
-    GATE_ALREADY_RELEASED: 409,
-    GATE_BLOCKED: 409,
+  ACCESS_DENIED: 403,
+  NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  ALREADY_EXISTS: 409,
+  ITEM_HELD: 409,
+  // The item is held by another enterprise, or was shipped to another receiver or location: the ledger state says no.
+  NOT_HOLDER: 409,
+  WRONG_RECEIPT: 409,
+  // The same submission id (Idempotency-Key, capture chunk) is already on the ledger.
+  DUPLICATE_SUBMISSION: 409,
+  INVALID_ARGUMENT: 422,
+  // Suspension (issue 13): the caller's enterprise is suspended; customs suspends twice or reinstates a non-suspended one.
+  ENTERPRISE_SUSPENDED: 403,
+  ALREADY_SUSPENDED: 409,
+  NOT_SUSPENDED: 409,
+  // Issue 18: an inspection result for an exit neither its risk screening nor a revealed draw selected.
+  NOT_SELECTED_FOR_INSPECTION: 409,
+  // Issue 18 Must 3: gate release of a release list no exit carries, already released, or blocked by its items.
+  RELEASE_LIST_UNKNOWN: 404,
+  GATE_ALREADY_RELEASED: 409,
+  GATE_BLOCKED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */
@@ -54,44 +54,45 @@ const CHAINCODE_RULE_REFUSAL_STATUS = 422;
  * @returns The problem to throw.
  */
 export function problemFromLedgerError(err: LedgerError): ProblemError {
-    const options = { cause: err, extensions: err.transactionId ? { transactionId: err.transactionId } : {} };
-    const administrative = problemForAdministrator(err, options);
-    if (administrative !== undefined) return administrative;
-    switch (err.kind) {
-        case 'chaincode': {
-            if (err.code === 'CHAINCODE_ERROR') {
-                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-            }
-            const status = CHAINCODE_STATUS[err.code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
-            return new ProblemError(err.code, { status, title: titleForChaincodeStatus(status) }, err.message, options);
-        }
-        case 'conflict':
-        case 'transient':
-            return new ProblemError(err.code, ErrorCodes.UNAVAILABLE, err.message, {
-                ...options,
-                headers: { 'retry-after': String(LEDGER_RETRY_AFTER_S) },
-            });
-        case 'outcome-unknown':
-            return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
-        case 'identity':
-            return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-        case 'ledger':
-            if (err.code === 'LEDGER_TIMEOUT') {
-                return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
-            }
-            if (err.code === 'LEDGER_MISCONFIGURED' || err.code === 'LEDGER_BAD_RESULT' || err.code === 'LEDGER_CLOSED') {
-                return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
-            }
-            return new ProblemError(err.code, ErrorCodes.LEDGER_FAILURE, err.message, options);
+  const options = { cause: err, extensions: err.transactionId ? { transactionId: err.transactionId } : {} };
+  const administrative = problemForAdministrator(err, options);
+  if (administrative !== undefined) return administrative;
+  switch (err.kind) {
+    case 'chaincode': {
+      if (err.code === 'CHAINCODE_ERROR') {
+        return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+      }
+      const status = CHAINCODE_STATUS[err.code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
+      return new ProblemError(err.code, { status, title: titleForChaincodeStatus(status) }, err.message, options);
     }
+    case 'conflict':
+    case 'transient':
+      return new ProblemError(err.code, ErrorCodes.UNAVAILABLE, err.message, {
+        ...options,
+        headers: { 'retry-after': String(LEDGER_RETRY_AFTER_S) },
+      });
+    case 'outcome-unknown':
+      return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
+    case 'identity':
+      return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+    case 'ledger':
+      if (err.code === 'LEDGER_TIMEOUT') {
+        return new ProblemError(err.code, ErrorCodes.LEDGER_TIMEOUT, err.message, options);
+      }
+      if (err.code === 'LEDGER_MISCONFIGURED' || err.code === 'LEDGER_BAD_RESULT' || err.code === 'LEDGER_CLOSED') {
+        return new ProblemError(err.code, ErrorCodes.INTERNAL, err.message, options);
+      }
+      return new ProblemError(err.code, ErrorCodes.LEDGER_FAILURE, err.message, options);
+  }
 }
 
 // --- Ledger identity and channel settings (issue 17 Must 4): 503 with a sentence naming what to fix -----------------
 
 /** A generic sentence when the adapter could not name the identity (no signing context): the logs have the peer's text. */
 const ADMINISTRATIVE_FALLBACK: Readonly<Record<string, string>> = {
-    IDENTITY_REFUSED: 'the ledger refused the identity this gateway signs with; the gateway log names the peer\'s reason',
-    LEDGER_MISCONFIGURED: 'the ledger settings name a channel or chaincode the peer does not know; the gateway log names it',
+  IDENTITY_REFUSED: "the ledger refused the identity this gateway signs with; the gateway log names the peer's reason",
+  LEDGER_MISCONFIGURED:
+    'the ledger settings name a channel or chaincode the peer does not know; the gateway log names it',
 };
 
 /**
@@ -100,10 +101,15 @@ const ADMINISTRATIVE_FALLBACK: Readonly<Record<string, string>> = {
  * MSP, identity or setting (adapters/fabric/explain.ts) shown to the client.
  */
 function problemForAdministrator(err: LedgerError, options: Readonly<ProblemOptions>): ProblemError | undefined {
-    const code = err.kind === 'identity' ? 'IDENTITY_REFUSED' : err.code === 'LEDGER_MISCONFIGURED' ? 'LEDGER_MISCONFIGURED' : undefined;
-    if (code === undefined) return undefined;
-    const detail = err.explained === true ? err.message : (ADMINISTRATIVE_FALLBACK[code] ?? err.message);
-    return new ProblemError(err.code, ErrorCodes[code], detail, { ...options, expose: true });
+  const code =
+    err.kind === 'identity'
+      ? 'IDENTITY_REFUSED'
+      : err.code === 'LEDGER_MISCONFIGURED'
+        ? 'LEDGER_MISCONFIGURED'
+        : undefined;
+  if (code === undefined) return undefined;
+  const detail = err.explained === true ? err.message : (ADMINISTRATIVE_FALLBACK[code] ?? err.message);
+  return new ProblemError(err.code, ErrorCodes[code], detail, { ...options, expose: true });
 }
 
 /**
@@ -115,22 +121,26 @@ function problemForAdministrator(err: LedgerError, options: Readonly<ProblemOpti
  * @param options - Extensions, headers, cause.
  * @returns The problem to throw.
  */
-export function problemFromChaincodeCode(code: string, detail: string, options: Readonly<ProblemOptions> = {}): ProblemError {
-    const status = CHAINCODE_STATUS[code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
-    return new ProblemError(code, { status, title: titleForChaincodeStatus(status) }, detail, options);
+export function problemFromChaincodeCode(
+  code: string,
+  detail: string,
+  options: Readonly<ProblemOptions> = {},
+): ProblemError {
+  const status = CHAINCODE_STATUS[code] ?? CHAINCODE_RULE_REFUSAL_STATUS;
+  return new ProblemError(code, { status, title: titleForChaincodeStatus(status) }, detail, options);
 }
 
 function titleForChaincodeStatus(status: number): string {
-    switch (status) {
-        case 403:
-            return 'Refused by the ledger: access denied';
-        case 404:
-            return 'Not found on the ledger';
-        case 409:
-            return 'Conflicts with the ledger state';
-        default:
-            return 'Refused by a ledger rule';
-    }
+  switch (status) {
+    case 403:
+      return 'Refused by the ledger: access denied';
+    case 404:
+      return 'Not found on the ledger';
+    case 409:
+      return 'Conflicts with the ledger state';
+    default:
+      return 'Refused by a ledger rule';
+  }
 }
 
 /**
@@ -138,5 +148,5 @@ function titleForChaincodeStatus(status: number): string {
  * committed the same outcome), so that use cases can tell it apart without importing the Fabric adapter.
  */
 export function isChaincodeRefusal(err: unknown, code: string): boolean {
-    return err instanceof LedgerError && err.code === code;
+  return err instanceof LedgerError && err.code === code;
 }

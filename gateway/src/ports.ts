@@ -15,27 +15,27 @@ export type LedgerArgumentValue = string | Uint8Array;
  * failures are the adapter's `LedgerError`, which the problem-details plugin maps to HTTP statuses.
  */
 export interface LedgerContractPort {
-    /** Run a read-only transaction function on one peer. */
-    evaluate<T>(transactionName: string, args?: readonly LedgerArgumentValue[]): Promise<T | undefined>;
-    /** Endorse, order and wait for the commit of a transaction (retrying conflicts within the adapter's bounds). */
-    submit<T>(
-        transactionName: string,
-        args?: readonly LedgerArgumentValue[],
-        options?: {
-            transientData?: Record<string, string | Uint8Array>;
-            /**
-             * Called with the id of the transaction that committed (retries submit new transactions): for answers that
-             * must name it when the chaincode's result does not.
-             */
-            onCommitted?: (transactionId: string) => void;
-        },
-    ): Promise<T | undefined>;
+  /** Run a read-only transaction function on one peer. */
+  evaluate<T>(transactionName: string, args?: readonly LedgerArgumentValue[]): Promise<T | undefined>;
+  /** Endorse, order and wait for the commit of a transaction (retrying conflicts within the adapter's bounds). */
+  submit<T>(
+    transactionName: string,
+    args?: readonly LedgerArgumentValue[],
+    options?: {
+      transientData?: Record<string, string | Uint8Array>;
+      /**
+       * Called with the id of the transaction that committed (retries submit new transactions): for answers that
+       * must name it when the chaincode's result does not.
+       */
+      onCommitted?: (transactionId: string) => void;
+    },
+  ): Promise<T | undefined>;
 }
 
 /** Whom a ledger call is made for: the MSP that signs and, when the caller is an enterprise, its credit code. */
 export interface LedgerCaller {
-    readonly mspId: string;
-    readonly enterpriseId: string | null;
+  readonly mspId: string;
+  readonly enterpriseId: string | null;
 }
 
 /**
@@ -43,25 +43,25 @@ export interface LedgerCaller {
  * identity of the caller's organisation, so that the chaincode's access rules see the real actor.
  */
 export interface LedgerClients {
-    /**
-     * The contract client that signs as `caller`'s organisation.
-     *
-     * @param caller - Usually the request's principal.
-     * @param contractName - Contract inside the chaincode (e.g. `item`, `system`); the default contract when omitted.
-     * @throws ProblemError `LEDGER_IDENTITY_MISSING` when the gateway holds no identity for that organisation.
-     */
-    forCaller(caller: LedgerCaller, contractName?: string): LedgerContractPort;
-    /**
-     * Forget the caller's connected identity, so the next call reads the identity store again (after onboarding or a
-     * renewal in this process). Optional: registries without stored identities need not implement it.
-     */
-    evict?(caller: LedgerCaller): void;
-    /** Stored identities connected right now (the LRU's size), for metrics and the memory bench. */
-    activeIdentities?(): number;
-    /** Readiness probe: can a transaction commit now (endorse-only `system:GetVersion` as customs, orderer reachable); rejects with the reasons. */
-    ping(): Promise<void>;
-    /** Close every client, then the shared connection. */
-    close(): void;
+  /**
+   * The contract client that signs as `caller`'s organisation.
+   *
+   * @param caller - Usually the request's principal.
+   * @param contractName - Contract inside the chaincode (e.g. `item`, `system`); the default contract when omitted.
+   * @throws ProblemError `LEDGER_IDENTITY_MISSING` when the gateway holds no identity for that organisation.
+   */
+  forCaller(caller: LedgerCaller, contractName?: string): LedgerContractPort;
+  /**
+   * Forget the caller's connected identity, so the next call reads the identity store again (after onboarding or a
+   * renewal in this process). Optional: registries without stored identities need not implement it.
+   */
+  evict?(caller: LedgerCaller): void;
+  /** Stored identities connected right now (the LRU's size), for metrics and the memory bench. */
+  activeIdentities?(): number;
+  /** Readiness probe: can a transaction commit now (endorse-only `system:GetVersion` as customs, orderer reachable); rejects with the reasons. */
+  ping(): Promise<void>;
+  /** Close every client, then the shared connection. */
+  close(): void;
 }
 
 /**
@@ -70,8 +70,8 @@ export interface LedgerClients {
  * the chaincode's domain transactions.
  */
 export type RegisterEnterpriseOnLedger = (input: {
-    readonly caller: Principal;
-    readonly enterprise: Enterprise;
+  readonly caller: Principal;
+  readonly enterprise: Enterprise;
 }) => Promise<void>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -79,15 +79,15 @@ export type RegisterEnterpriseOnLedger = (input: {
 
 /** One job as a handler sees it. */
 export interface QueueJob<T = unknown> {
-    /** Queue name. */
-    readonly queue: string;
-    /** The idempotency key the job was enqueued with. */
-    readonly id: string;
-    readonly data: T;
-    /** Attempt number, starting at 1 (waits asked for with {@link RetryLaterError} do not count). */
-    readonly attempt: number;
-    /** True when a failure of this attempt parks the job (its attempts are then used up). */
-    readonly lastAttempt: boolean;
+  /** Queue name. */
+  readonly queue: string;
+  /** The idempotency key the job was enqueued with. */
+  readonly id: string;
+  readonly data: T;
+  /** Attempt number, starting at 1 (waits asked for with {@link RetryLaterError} do not count). */
+  readonly attempt: number;
+  /** True when a failure of this attempt parks the job (its attempts are then used up). */
+  readonly lastAttempt: boolean;
 }
 
 /**
@@ -99,8 +99,8 @@ export type JobHandler<T = unknown> = (job: QueueJob<T>) => Promise<void>;
 
 /** Options of {@link JobQueue.process}. */
 export interface ProcessOptions {
-    /** Jobs of this queue handled at once by this process, 1..{@link MAX_QUEUE_CONCURRENCY}. */
-    concurrency: number;
+  /** Jobs of this queue handled at once by this process, 1..{@link MAX_QUEUE_CONCURRENCY}. */
+  concurrency: number;
 }
 
 /** Upper bound on {@link ProcessOptions.concurrency}. */
@@ -111,12 +111,12 @@ export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'parked'
 
 /** What {@link JobQueue.getJob} tells about one job. */
 export interface JobStatus {
-    readonly id: string;
-    readonly state: JobState;
-    /** Attempts started so far. */
-    readonly attempts: number;
-    /** Why the last attempt failed, or why the job is parked. */
-    readonly reason?: string;
+  readonly id: string;
+  readonly state: JobState;
+  /** Attempts started so far. */
+  readonly attempts: number;
+  /** Why the last attempt failed, or why the job is parked. */
+  readonly reason?: string;
 }
 
 /** Number of jobs of one queue per state, for the queue depth gauges. */
@@ -127,39 +127,39 @@ export type QueueDepth = Readonly<Record<'waiting' | 'active' | 'delayed' | 'par
  * then a parked state with a reason. Handlers must be idempotent (a job whose worker died mid-way runs again).
  */
 export interface JobQueue {
-    /**
-     * Add a job. Idempotent by `jobId`: adding an id the queue already holds (in any state, until retention removes
-     * finished jobs) changes nothing.
-     */
-    enqueue(queue: string, jobId: string, data: unknown): Promise<void>;
-    /** Start handling jobs of `queue` in this process. Call once per queue. */
-    process<T>(queue: string, handler: JobHandler<T>, options: ProcessOptions): void;
-    /**
-     * Put a parked job back to waiting with its attempts reset (an operator fixed the cause, or a restart resumes
-     * unfinished work). A job in any other state, or unknown, is left alone.
-     *
-     * @returns Whether the job was parked and now waits again.
-     */
-    revive(queue: string, jobId: string): Promise<boolean>;
-    /** Status of one job, or undefined when the queue does not hold it. */
-    getJob(queue: string, jobId: string): Promise<JobStatus | undefined>;
-    /** Jobs per state, for metrics. */
-    depth(queue: string): Promise<QueueDepth>;
-    /** Queue names this process enqueues to or handles (for metrics). */
-    queueNames(): readonly string[];
-    /** Reachability probe for readiness. */
-    ping(): Promise<void>;
-    /** Stop taking jobs, wait for the running ones to finish (bounded), then release connections. */
-    close(): Promise<void>;
+  /**
+   * Add a job. Idempotent by `jobId`: adding an id the queue already holds (in any state, until retention removes
+   * finished jobs) changes nothing.
+   */
+  enqueue(queue: string, jobId: string, data: unknown): Promise<void>;
+  /** Start handling jobs of `queue` in this process. Call once per queue. */
+  process<T>(queue: string, handler: JobHandler<T>, options: ProcessOptions): void;
+  /**
+   * Put a parked job back to waiting with its attempts reset (an operator fixed the cause, or a restart resumes
+   * unfinished work). A job in any other state, or unknown, is left alone.
+   *
+   * @returns Whether the job was parked and now waits again.
+   */
+  revive(queue: string, jobId: string): Promise<boolean>;
+  /** Status of one job, or undefined when the queue does not hold it. */
+  getJob(queue: string, jobId: string): Promise<JobStatus | undefined>;
+  /** Jobs per state, for metrics. */
+  depth(queue: string): Promise<QueueDepth>;
+  /** Queue names this process enqueues to or handles (for metrics). */
+  queueNames(): readonly string[];
+  /** Reachability probe for readiness. */
+  ping(): Promise<void>;
+  /** Stop taking jobs, wait for the running ones to finish (bounded), then release connections. */
+  close(): Promise<void>;
 }
 
 /** Thrown by a {@link JobHandler} when retrying cannot help: the job is parked at once with this message as reason. */
 export class PermanentJobError extends Error {
-    constructor(message: string) {
-        super(message);
-        Object.setPrototypeOf(this, new.target.prototype);
-        this.name = 'PermanentJobError';
-    }
+  constructor(message: string) {
+    super(message);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'PermanentJobError';
+  }
 }
 
 /**
@@ -168,15 +168,15 @@ export class PermanentJobError extends Error {
  * never uses up a job's attempts. The handler bounds the wait (capped backoff) and says why in `message`.
  */
 export class RetryLaterError extends Error {
-    constructor(
-        message: string,
-        /** Wait before the next run, in milliseconds. */
-        readonly delayMs: number,
-    ) {
-        super(message);
-        Object.setPrototypeOf(this, new.target.prototype);
-        this.name = 'RetryLaterError';
-    }
+  constructor(
+    message: string,
+    /** Wait before the next run, in milliseconds. */
+    readonly delayMs: number,
+  ) {
+    super(message);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'RetryLaterError';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ export class RetryLaterError extends Error {
 
 /** One dependency checked by `/readyz`. */
 export interface ReadinessCheck {
-    /** Name reported when it fails, e.g. `database`. */
-    readonly name: string;
-    /** Resolves when the dependency answers; the caller bounds it with a timeout. */
-    check(): Promise<void>;
+  /** Name reported when it fails, e.g. `database`. */
+  readonly name: string;
+  /** Resolves when the dependency answers; the caller bounds it with a timeout. */
+  check(): Promise<void>;
 }

@@ -11,7 +11,13 @@
 import closeWithGrace from 'close-with-grace';
 import fastify from 'fastify';
 import pino, { type Logger } from 'pino';
-import { createPool, migrate, newApiKeysRepository, newCapturesRepository, newSigningSessionsRepository } from './adapters/pg';
+import {
+  createPool,
+  migrate,
+  newApiKeysRepository,
+  newCapturesRepository,
+  newSigningSessionsRepository,
+} from './adapters/pg';
 import type { ExternalSigning } from './ledger/signing-sessions';
 import { newBullmqQueue } from './adapters/queue/bullmq';
 import { newPgQueue } from './adapters/queue/pg-queue';
@@ -48,9 +54,9 @@ const REVOCATION_SWEEP_MAX = 50;
 
 /** A gateway that is serving. */
 export interface RunningGateway {
-    readonly address: string;
-    /** The graceful shutdown: HTTP, queue, projection, Fabric, dev peer, Redis, PostgreSQL; once. */
-    stop(): Promise<void>;
+  readonly address: string;
+  /** The graceful shutdown: HTTP, queue, projection, Fabric, dev peer, Redis, PostgreSQL; once. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -64,210 +70,245 @@ export interface RunningGateway {
  * @returns The serving gateway and its stop function.
  */
 export async function runGateway(config: Config, logger: Logger, infra: Infrastructure): Promise<RunningGateway> {
-    const started: StartedSoFar = { stop: async () => undefined };
-    try {
-        return await startGateway(config, logger, infra, started);
-    } catch (err: unknown) {
-        await started.stop().catch(() => undefined); // the start's own error is the one worth reporting
-        throw err;
-    }
+  const started: StartedSoFar = { stop: async () => undefined };
+  try {
+    return await startGateway(config, logger, infra, started);
+  } catch (err: unknown) {
+    await started.stop().catch(() => undefined); // the start's own error is the one worth reporting
+    throw err;
+  }
 }
 
 /** What a failed start closes: the pool until everything exists, then the whole shutdown. */
 interface StartedSoFar {
-    stop: () => Promise<void>;
+  stop: () => Promise<void>;
 }
 
-async function startGateway(config: Config, logger: Logger, infra: Infrastructure, started: StartedSoFar): Promise<RunningGateway> {
-    const migration = await migrate(infra.databaseUrl);
-    logger.info({ ...migration }, 'database schema up to date');
+async function startGateway(
+  config: Config,
+  logger: Logger,
+  infra: Infrastructure,
+  started: StartedSoFar,
+): Promise<RunningGateway> {
+  const migration = await migrate(infra.databaseUrl);
+  logger.info({ ...migration }, 'database schema up to date');
 
-    const pool = createPool({
-        connectionString: infra.databaseUrl,
-        onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
-    });
-    started.stop = () => pool.end();
+  const pool = createPool({
+    connectionString: infra.databaseUrl,
+    onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+  });
+  started.stop = () => pool.end();
 
-    // The bootstrap customs key: from the environment, or generated for this run in the embedded default.
-    const bootstrapKey = config.bootstrapCustomsKey ?? (infra.embedded.postgres ? generateApiKey() : undefined);
-    if (bootstrapKey !== undefined) {
-        await newApiKeysRepository(pool).upsertBootstrap(apiKeyDigest(bootstrapKey));
-    }
+  // The bootstrap customs key: from the environment, or generated for this run in the embedded default.
+  const bootstrapKey = config.bootstrapCustomsKey ?? (infra.embedded.postgres ? generateApiKey() : undefined);
+  if (bootstrapKey !== undefined) {
+    await newApiKeysRepository(pool).upsertBootstrap(apiKeyDigest(bootstrapKey));
+  }
 
-    // Enterprises' own identities (issued at onboarding, keys sealed in PostgreSQL, connected lazily in a bounded LRU).
-    const identities = newIdentityServices({
-        db: pool,
-        profileCas: infra.ledgerSettings.certificateAuthorities ?? [],
-        config: config.identity,
-        keyEncryptionKeys: infra.keyEncryptionKeys,
-    });
-    const ledgers = newLedgerClients({
-        settings: infra.ledgerSettings,
-        customsMspId: config.customsMspId,
-        ...(identities.stored === undefined ? {} : { stored: identities.stored }),
-        maxActiveIdentities: config.identity.maxActive,
-    });
-    // Bring your own key: the offline-signing flow, the enterprises' own certificates, the sessions, and the capture
-    // chunks a session commits.
-    const externalSigning: ExternalSigning | undefined = identities.external === undefined ? undefined : {
-        offline: ledgers.offlineSigning(),
-        identities: identities.external,
-        sessions: newSigningSessionsRepository(pool),
-        captures: newCapturesRepository(pool),
-    };
-    const identityLog = logger.child({ component: 'identity' });
-    const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
-    // Suspension revokes the enterprise's certificate at its CA (routes/enterprises/suspension.ts).
-    const revokeEnterpriseIdentity = identities.revoker(ledgers);
-    // Reinstatement gives an enterprise whose certificate was revoked a new one (routes/enterprises/identity.ts too).
-    const reissueEnterpriseIdentity = identities.reissuer(ledgers);
-    const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
-    const bullmq = config.redisUrl ? newBullmqQueue({
-              redisUrl: config.redisUrl,
-              prefix: config.queuePrefix,
-              // A job whose worker died is taken up again after ~15 s instead of BullMQ's ~60 s; running jobs renew
-              // their lock every 5 s, so a long chunk submission is never mistaken for a dead one.
-              lockDurationMs: 10_000,
-              stalledIntervalMs: 5_000,
-              onError: onQueueError,
-          }) : undefined;
-    const jobQueue: JobQueue = bullmq ?? newPgQueue({ pool, onError: onQueueError });
+  // Enterprises' own identities (issued at onboarding, keys sealed in PostgreSQL, connected lazily in a bounded LRU).
+  const identities = newIdentityServices({
+    db: pool,
+    profileCas: infra.ledgerSettings.certificateAuthorities ?? [],
+    config: config.identity,
+    keyEncryptionKeys: infra.keyEncryptionKeys,
+  });
+  const ledgers = newLedgerClients({
+    settings: infra.ledgerSettings,
+    customsMspId: config.customsMspId,
+    ...(identities.stored === undefined ? {} : { stored: identities.stored }),
+    maxActiveIdentities: config.identity.maxActive,
+  });
+  // Bring your own key: the offline-signing flow, the enterprises' own certificates, the sessions, and the capture
+  // chunks a session commits.
+  const externalSigning: ExternalSigning | undefined =
+    identities.external === undefined
+      ? undefined
+      : {
+          offline: ledgers.offlineSigning(),
+          identities: identities.external,
+          sessions: newSigningSessionsRepository(pool),
+          captures: newCapturesRepository(pool),
+        };
+  const identityLog = logger.child({ component: 'identity' });
+  const renewal = identities.renewal(ledgers, (level, fields, message) => identityLog[level](fields, message));
+  // Suspension revokes the enterprise's certificate at its CA (routes/enterprises/suspension.ts).
+  const revokeEnterpriseIdentity = identities.revoker(ledgers);
+  // Reinstatement gives an enterprise whose certificate was revoked a new one (routes/enterprises/identity.ts too).
+  const reissueEnterpriseIdentity = identities.reissuer(ledgers);
+  const onQueueError = (err: unknown, context: string): void => logger.warn({ err, context }, 'queue error');
+  const bullmq = config.redisUrl
+    ? newBullmqQueue({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        // A job whose worker died is taken up again after ~15 s instead of BullMQ's ~60 s; running jobs renew
+        // their lock every 5 s, so a long chunk submission is never mistaken for a dead one.
+        lockDurationMs: 10_000,
+        stalledIntervalMs: 5_000,
+        onError: onQueueError,
+      })
+    : undefined;
+  const jobQueue: JobQueue = bullmq ?? newPgQueue({ pool, onError: onQueueError });
 
-    const readinessChecks: ReadinessCheck[] = [
-        { name: 'ledger', check: () => ledgers.ping() },
-        { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
-        { name: 'queue', check: () => jobQueue.ping() },
-    ];
+  const readinessChecks: ReadinessCheck[] = [
+    { name: 'ledger', check: () => ledgers.ping() },
+    { name: 'database', check: async () => void (await pool.query('SELECT 1')) },
+    { name: 'queue', check: () => jobQueue.ping() },
+  ];
 
-    // Provenance read cache: the projection follower below (the only writer of the projection in this process)
-    // invalidates it after each batch it commits.
-    const readCache = new ProjectionReadCache();
-    // Several gateways, one service (cluster/index.ts): leader election, the bus, shared Redis state, draining.
-    const cluster = startCluster({ databaseUrl: infra.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix, streamTokenSecret: config.streamTokenSecret, personCodeSecret: infra.personCodeSecret, readCache, drainDelayMs: config.drainDelayMs, log: logger.child({ component: 'cluster' }) });
-    started.stop = async () => {
-        await cluster.stop(); // its Redis connections and the leader election's own PostgreSQL connection
-        await pool.end();
-    };
+  // Provenance read cache: the projection follower below (the only writer of the projection in this process)
+  // invalidates it after each batch it commits.
+  const readCache = new ProjectionReadCache();
+  // Several gateways, one service (cluster/index.ts): leader election, the bus, shared Redis state, draining.
+  const cluster = startCluster({
+    databaseUrl: infra.databaseUrl,
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    streamTokenSecret: config.streamTokenSecret,
+    personCodeSecret: infra.personCodeSecret,
+    readCache,
+    drainDelayMs: config.drainDelayMs,
+    log: logger.child({ component: 'cluster' }),
+  });
+  started.stop = async () => {
+    await cluster.stop(); // its Redis connections and the leader election's own PostgreSQL connection
+    await pool.end();
+  };
 
-    const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
-    await server.register(app, {
-        db: pool,
-        jobQueue,
-        ledgers,
-        ports: {
-            registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
-            ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
-            ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
-            ...(reissueEnterpriseIdentity === undefined ? {} : { reissueEnterpriseIdentity }),
-            // Enterprises that keep their own key sign their steps and captures through signing sessions.
-            ...(externalSigning === undefined ? {} : { externalSigning }),
-        },
-        personCodeSecret: infra.personCodeSecret,
-        readinessChecks,
-        readinessTimeoutMs: config.readinessTimeoutMs,
-        customsMspId: config.customsMspId,
-        rateLimitMax: config.rateLimitMax,
-        rateLimitWindowMs: config.rateLimitWindowMs,
-        readCache,
-        shared: cluster.shared,
-    });
+  const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
+  await server.register(app, {
+    db: pool,
+    jobQueue,
+    ledgers,
+    ports: {
+      registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers),
+      ...(identities.onboarding === undefined ? {} : { identityOnboarding: identities.onboarding }),
+      ...(revokeEnterpriseIdentity === undefined ? {} : { revokeEnterpriseIdentity }),
+      ...(reissueEnterpriseIdentity === undefined ? {} : { reissueEnterpriseIdentity }),
+      // Enterprises that keep their own key sign their steps and captures through signing sessions.
+      ...(externalSigning === undefined ? {} : { externalSigning }),
+    },
+    personCodeSecret: infra.personCodeSecret,
+    readinessChecks,
+    readinessTimeoutMs: config.readinessTimeoutMs,
+    customsMspId: config.customsMspId,
+    rateLimitMax: config.rateLimitMax,
+    rateLimitWindowMs: config.rateLimitWindowMs,
+    readCache,
+    shared: cluster.shared,
+  });
 
-    // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
-    const projectionLedger = openProjectionLedgerClient(infra.ledgerSettings, config.customsMspId);
-    const projection = newProjectionFollower({
-        pool,
-        openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
-        log: logger.child({ component: 'projection' }),
-        onCommitted: cluster.invalidate, // this process's read cache, and the other processes' over the bus
-    });
-    registerProjectionMetrics(server.metrics, projection);
-    cluster.registerMetrics(server.metrics);
+  // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
+  const projectionLedger = openProjectionLedgerClient(infra.ledgerSettings, config.customsMspId);
+  const projection = newProjectionFollower({
+    pool,
+    openEvents: (fromBlock, checkpoint) => projectionLedger.chaincodeEvents(fromBlock, checkpoint),
+    log: logger.child({ component: 'projection' }),
+    onCommitted: cluster.invalidate, // this process's read cache, and the other processes' over the bus
+  });
+  registerProjectionMetrics(server.metrics, projection);
+  cluster.registerMetrics(server.metrics);
 
-    let staleSweep: NodeJS.Timeout | undefined;
-    let revocationSweep: NodeJS.Timeout | undefined;
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => (stopping ??= (async () => {
-        await cluster.drain(); // /readyz 503 `draining` while still serving, for DRAIN_DELAY_MS
-        clearInterval(staleSweep);
-        clearInterval(revocationSweep);
-        await server.close(); // no new requests; in-flight ones finish
-        await jobQueue.close(); // running jobs finish (bounded), no new ones start
-        await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
-        projectionLedger.close();
-        await cluster.stop(); // leaves the leader election (another process takes over), closes the bus
-        await renewal?.stop(); // a renewal in progress finishes (it holds a CA request, then one row update)
-        ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
-        await infra.stopDevnet();
-        await bullmq?.disconnect(); // Redis
-        await pool.end(); // PostgreSQL
+  let staleSweep: NodeJS.Timeout | undefined;
+  let revocationSweep: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await cluster.drain(); // /readyz 503 `draining` while still serving, for DRAIN_DELAY_MS
+      clearInterval(staleSweep);
+      clearInterval(revocationSweep);
+      await server.close(); // no new requests; in-flight ones finish
+      await jobQueue.close(); // running jobs finish (bounded), no new ones start
+      await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
+      projectionLedger.close();
+      await cluster.stop(); // leaves the leader election (another process takes over), closes the bus
+      await renewal?.stop(); // a renewal in progress finishes (it holds a CA request, then one row update)
+      ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
+      await infra.stopDevnet();
+      await bullmq?.disconnect(); // Redis
+      await pool.end(); // PostgreSQL
     })());
-    started.stop = stop;
+  started.stop = stop;
 
-    // Capture jobs: submitted to the chain as the capture's sender; they wait out ledger outages (capture/processor.ts).
-    const captureLog = logger.child({ component: 'capture' });
-    jobQueue.process<CaptureJob>(
-        CAPTURE_QUEUE,
-        newCaptureJobHandler({
-            captures: server.repositories.captures,
-            ledgers,
-            log: (level, fields, message) => captureLog[level](fields, message),
-            ...(externalSigning === undefined ? {} : { externalSigning }),
-        }),
-        { concurrency: CAPTURE_JOBS_IN_PARALLEL },
+  // Capture jobs: submitted to the chain as the capture's sender; they wait out ledger outages (capture/processor.ts).
+  const captureLog = logger.child({ component: 'capture' });
+  jobQueue.process<CaptureJob>(
+    CAPTURE_QUEUE,
+    newCaptureJobHandler({
+      captures: server.repositories.captures,
+      ledgers,
+      log: (level, fields, message) => captureLog[level](fields, message),
+      ...(externalSigning === undefined ? {} : { externalSigning }),
+    }),
+    { concurrency: CAPTURE_JOBS_IN_PARALLEL },
+  );
+  // A restart resumes every unfinished capture: one whose enqueue a crash lost is enqueued (idempotent by capture
+  // id), a parked one is revived (the restart may be the fix: an identity added to the connection profile).
+  const resumed = await resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'restart' });
+  if (resumed.enqueued + resumed.revived > 0) logger.info({ ...resumed }, 'unfinished captures resumed');
+  // While running: a capture that stopped moving because the queue lost or parked its job by itself (a worker
+  // that stalled during a Redis outage) is picked up again; the capture job's own parks are left to an operator.
+  let sweeping = false;
+  staleSweep = setInterval(() => {
+    if (sweeping || !cluster.isLeader()) return; // one process sweeps: the projection leader
+    sweeping = true;
+    resumeUnfinishedCaptures(server.repositories.captures, jobQueue, {
+      mode: 'stale',
+      staleMs: STALE_CAPTURE_MS,
+      maxCaptures: STALE_SWEEP_MAX_CAPTURES,
+    })
+      .then((outcome) => {
+        if (outcome.enqueued + outcome.revived > 0) logger.warn({ ...outcome }, 'stalled captures resumed');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'stale capture sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, STALE_SWEEP_INTERVAL_MS);
+  staleSweep.unref();
+
+  // A suspension whose certificate revocation found the CA down stays `pending` until a retry reaches it.
+  if (revokeEnterpriseIdentity !== undefined) {
+    let revoking = false;
+    revocationSweep = setInterval(() => {
+      if (revoking || !cluster.isLeader()) return; // one process sweeps: the projection leader
+      revoking = true;
+      retryPendingRevocations(server.repositories.suspensions, revokeEnterpriseIdentity, {
+        maxPerRound: REVOCATION_SWEEP_MAX,
+        olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS,
+      })
+        .then((round) => {
+          if (round.tried > 0)
+            identityLog[round.pending > 0 ? 'warn' : 'info']({ ...round }, 'pending certificate revocations retried');
+        })
+        .catch((err: unknown) => identityLog.warn({ err }, 'certificate revocation sweep failed'))
+        .finally(() => {
+          revoking = false;
+        });
+    }, REVOCATION_SWEEP_INTERVAL_MS);
+    revocationSweep.unref();
+  }
+
+  renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
+
+  const address = await server.listen({ port: config.port, host: config.host });
+  cluster.lead(projection); // the follower runs while this process is the projection leader
+  logger.info(
+    {
+      address,
+      database: infra.embedded.postgres ? 'embedded' : 'external',
+      queue: bullmq ? 'bullmq' : 'postgres',
+      ledger: infra.embedded.devnet ? 'devnet' : 'external',
+    },
+    'gateway ready',
+  );
+  if (bootstrapKey !== undefined && config.bootstrapCustomsKey === undefined) {
+    // Printed, not logged: it is a credential for the person at the terminal, valid until the next start.
+    process.stdout.write(
+      `\nGATEWAY READY ${address}\nBootstrap customs API key (this run only): ${bootstrapKey}\n` +
+        `  curl -H 'Authorization: Bearer ${bootstrapKey}' ${address}/v1/me\n  API docs: ${address}/docs\n\n`,
     );
-    // A restart resumes every unfinished capture: one whose enqueue a crash lost is enqueued (idempotent by capture
-    // id), a parked one is revived (the restart may be the fix: an identity added to the connection profile).
-    const resumed = await resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'restart' });
-    if (resumed.enqueued + resumed.revived > 0) logger.info({ ...resumed }, 'unfinished captures resumed');
-    // While running: a capture that stopped moving because the queue lost or parked its job by itself (a worker
-    // that stalled during a Redis outage) is picked up again; the capture job's own parks are left to an operator.
-    let sweeping = false;
-    staleSweep = setInterval(() => {
-        if (sweeping || !cluster.isLeader()) return; // one process sweeps: the projection leader
-        sweeping = true;
-        resumeUnfinishedCaptures(server.repositories.captures, jobQueue, { mode: 'stale', staleMs: STALE_CAPTURE_MS, maxCaptures: STALE_SWEEP_MAX_CAPTURES })
-            .then((outcome) => {
-                if (outcome.enqueued + outcome.revived > 0) logger.warn({ ...outcome }, 'stalled captures resumed');
-            })
-            .catch((err: unknown) => logger.warn({ err }, 'stale capture sweep failed'))
-            .finally(() => {
-                sweeping = false;
-            });
-    }, STALE_SWEEP_INTERVAL_MS);
-    staleSweep.unref();
-
-    // A suspension whose certificate revocation found the CA down stays `pending` until a retry reaches it.
-    if (revokeEnterpriseIdentity !== undefined) {
-        let revoking = false;
-        revocationSweep = setInterval(() => {
-            if (revoking || !cluster.isLeader()) return; // one process sweeps: the projection leader
-            revoking = true;
-            retryPendingRevocations(server.repositories.suspensions, revokeEnterpriseIdentity, { maxPerRound: REVOCATION_SWEEP_MAX, olderThanMs: REVOCATION_SWEEP_MIN_AGE_MS })
-                .then((round) => {
-                    if (round.tried > 0) identityLog[round.pending > 0 ? 'warn' : 'info']({ ...round }, 'pending certificate revocations retried');
-                })
-                .catch((err: unknown) => identityLog.warn({ err }, 'certificate revocation sweep failed'))
-                .finally(() => {
-                    revoking = false;
-                });
-        }, REVOCATION_SWEEP_INTERVAL_MS);
-        revocationSweep.unref();
-    }
-
-    renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
-
-    const address = await server.listen({ port: config.port, host: config.host });
-    cluster.lead(projection); // the follower runs while this process is the projection leader
-    logger.info(
-        { address, database: infra.embedded.postgres ? 'embedded' : 'external', queue: bullmq ? 'bullmq' : 'postgres', ledger: infra.embedded.devnet ? 'devnet' : 'external' },
-        'gateway ready',
-    );
-    if (bootstrapKey !== undefined && config.bootstrapCustomsKey === undefined) {
-        // Printed, not logged: it is a credential for the person at the terminal, valid until the next start.
-        process.stdout.write(`\nGATEWAY READY ${address}\nBootstrap customs API key (this run only): ${bootstrapKey}\n` +
-            `  curl -H 'Authorization: Bearer ${bootstrapKey}' ${address}/v1/me\n  API docs: ${address}/docs\n\n`);
-    }
-    return { address, stop };
+  }
+  return { address, stop };
 }
 
 /**
@@ -279,64 +320,70 @@ async function startGateway(config: Config, logger: Logger, infra: Infrastructur
  * @param provide - Where the infrastructure comes from: the configuration (default) or the embedded default.
  * @param name - Prefix of the failure line.
  */
-export async function runGatewayProcess(provide: ProvideInfrastructure = configuredInfrastructure, name = 'gateway'): Promise<void> {
-    const fail = (message: string, code: number): never => {
-        process.stderr.write(`${name}: ${message}\n`);
-        process.exit(code);
-    };
-    let config: Config;
-    try {
-        config = loadConfig();
-    } catch (err: unknown) {
-        if (err instanceof ConfigError) fail(err.message, 2);
-        throw err;
-    }
-    const logger = pino({ level: config.logLevel, base: { service: 'hainan-gateway' } });
+export async function runGatewayProcess(
+  provide: ProvideInfrastructure = configuredInfrastructure,
+  name = 'gateway',
+): Promise<void> {
+  const fail = (message: string, code: number): never => {
+    process.stderr.write(`${name}: ${message}\n`);
+    process.exit(code);
+  };
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'hainan-gateway' } });
 
-    // Until close-with-grace takes over, a signal only marks the start as interrupted: the step in progress ends
-    // (a half-started PostgreSQL would be left behind otherwise), then what was started is stopped.
-    let interrupted: NodeJS.Signals | undefined;
-    const onEarlySignal = (signal: NodeJS.Signals): void => {
-        interrupted ??= signal;
-        logger.info({ signal }, 'interrupted while starting; stopping what was started');
-    };
-    process.on('SIGINT', onEarlySignal);
-    process.on('SIGTERM', onEarlySignal);
-    let infra: Infrastructure | undefined;
-    let gateway: RunningGateway | undefined;
-    const stopInfrastructure = async (): Promise<void> => {
-        await infra?.stopDevnet();
-        await infra?.stopPostgres();
-    };
-    try {
-        infra = await provide(config, { info: (message) => logger.info(message), debug: (message) => logger.debug(message) });
-        if (interrupted === undefined) gateway = await runGateway(config, logger, infra);
-    } catch (err: unknown) {
-        await stopInfrastructure().catch(() => undefined);
-        fail(`failed to start: ${err instanceof Error ? err.message : String(err)}`, 1);
-    } finally {
-        process.removeListener('SIGINT', onEarlySignal);
-        process.removeListener('SIGTERM', onEarlySignal);
-    }
-    if (interrupted !== undefined || gateway === undefined) {
-        await gateway?.stop();
-        await stopInfrastructure();
-        logger.info({ signal: interrupted }, 'stopped');
-        process.exit(0);
-    }
-    const running = gateway;
-    closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
-        if (err) {
-            logger.error({ err }, 'shutting down after an error');
-        } else {
-            logger.info({ signal }, 'shutting down');
-        }
-        await running.stop();
-        await stopInfrastructure();
-        logger.info('stopped');
+  // Until close-with-grace takes over, a signal only marks the start as interrupted: the step in progress ends
+  // (a half-started PostgreSQL would be left behind otherwise), then what was started is stopped.
+  let interrupted: NodeJS.Signals | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals): void => {
+    interrupted ??= signal;
+    logger.info({ signal }, 'interrupted while starting; stopping what was started');
+  };
+  process.on('SIGINT', onEarlySignal);
+  process.on('SIGTERM', onEarlySignal);
+  let infra: Infrastructure | undefined;
+  let gateway: RunningGateway | undefined;
+  const stopInfrastructure = async (): Promise<void> => {
+    await infra?.stopDevnet();
+    await infra?.stopPostgres();
+  };
+  try {
+    infra = await provide(config, {
+      info: (message) => logger.info(message),
+      debug: (message) => logger.debug(message),
     });
+    if (interrupted === undefined) gateway = await runGateway(config, logger, infra);
+  } catch (err: unknown) {
+    await stopInfrastructure().catch(() => undefined);
+    fail(`failed to start: ${err instanceof Error ? err.message : String(err)}`, 1);
+  } finally {
+    process.removeListener('SIGINT', onEarlySignal);
+    process.removeListener('SIGTERM', onEarlySignal);
+  }
+  if (interrupted !== undefined || gateway === undefined) {
+    await gateway?.stop();
+    await stopInfrastructure();
+    logger.info({ signal: interrupted }, 'stopped');
+    process.exit(0);
+  }
+  const running = gateway;
+  closeWithGrace({ delay: config.shutdownGraceMs, logger }, async ({ signal, err }) => {
+    if (err) {
+      logger.error({ err }, 'shutting down after an error');
+    } else {
+      logger.info({ signal }, 'shutting down');
+    }
+    await running.stop();
+    await stopInfrastructure();
+    logger.info('stopped');
+  });
 }
 
 if (require.main === module) {
-    void runGatewayProcess();
+  void runGatewayProcess();
 }

@@ -9,11 +9,11 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { isValidUscc } from './domain/uscc';
 
 function newAjv(coerceTypes: boolean | 'array'): Ajv {
-    // allErrors is safe here: every string in the schemas has a maxLength and bodies are bounded by bodyLimit.
-    const ajv = new Ajv({ allErrors: true, coerceTypes, useDefaults: true, removeAdditional: true, strict: false });
-    addFormats(ajv);
-    ajv.addFormat('uscc', { type: 'string', validate: isValidUscc });
-    return ajv;
+  // allErrors is safe here: every string in the schemas has a maxLength and bodies are bounded by bodyLimit.
+  const ajv = new Ajv({ allErrors: true, coerceTypes, useDefaults: true, removeAdditional: true, strict: false });
+  addFormats(ajv);
+  ajv.addFormat('uscc', { type: 'string', validate: isValidUscc });
+  return ajv;
 }
 
 /**
@@ -22,11 +22,14 @@ function newAjv(coerceTypes: boolean | 'array'): Ajv {
  * @returns The compiler.
  */
 export function newValidatorCompiler(): FastifySchemaCompiler<unknown> {
-    const bodyAjv = newAjv(false);
-    const parameterAjv = newAjv('array');
-    return ({ schema, httpPart }) => {
-        const ajv = httpPart === 'body' ? bodyAjv : parameterAjv;
-        const validate: ValidateFunction = ajv.compile(schema as object);
-        return (data: unknown) => (validate(data) ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: validate.errors ?? [] }) });
-    };
+  const bodyAjv = newAjv(false);
+  const parameterAjv = newAjv('array');
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? bodyAjv : parameterAjv;
+    const validate: ValidateFunction = ajv.compile(schema as object);
+    return (data: unknown) =>
+      validate(data)
+        ? { value: data }
+        : { error: Object.assign(new Error('validation failed'), { validation: validate.errors ?? [] }) };
+  };
 }

@@ -93,7 +93,8 @@ export class CountSession {
   private readonly sink: ReadSink = (read) => this.onRead(read);
 
   constructor(private readonly options: CountSessionOptions) {
-    if (options.stocktakeId !== undefined && options.spool === undefined) throw new Error('a session with a stocktake needs a spool');
+    if (options.stocktakeId !== undefined && options.spool === undefined)
+      throw new Error('a session with a stocktake needs a spool');
     this.decoder = newReportDecoder(options.transport.layout, new EpcReadDecoder());
     this.batchReadsMax = Math.min(options.batchReadsMax ?? BATCH_READS_MAX, BATCH_READS_MAX);
     this.sessionItemsMax = options.sessionItemsMax ?? SESSION_ITEMS_MAX;
@@ -124,7 +125,9 @@ export class CountSession {
     const now = Date.now();
     const up = this.options.uploader?.snapshot;
     const id = this.options.stocktakeId;
-    const rate = final ? (this.reads * 1000) / Math.max(1, now - this.startedMs) : ((this.reads - this.lastTick.reads) * 1000) / Math.max(1, now - this.lastTick.atMs);
+    const rate = final
+      ? (this.reads * 1000) / Math.max(1, now - this.startedMs)
+      : ((this.reads - this.lastTick.reads) * 1000) / Math.max(1, now - this.lastTick.atMs);
     return {
       stocktakeId: id,
       elapsedMs: now - this.startedMs,
@@ -134,7 +137,10 @@ export class CountSession {
       newItems: this.newItems,
       undecodable: this.undecodableCount,
       undecodableByReason: Object.fromEntries(this.byReason),
-      lastUndecodable: this.lastUndecodable === undefined ? undefined : { reason: this.lastUndecodable.reason, raw: this.lastUndecodable.raw },
+      lastUndecodable:
+        this.lastUndecodable === undefined
+          ? undefined
+          : { reason: this.lastUndecodable.reason, raw: this.lastUndecodable.raw },
       ignored: this.decoder.ignored,
       spooledBatches: this.spooledBatches,
       pendingBatches: this.options.spool?.pending() ?? 0,
@@ -175,10 +181,15 @@ export class CountSession {
     const id = this.options.stocktakeId;
     if (id !== undefined && uploader !== undefined) {
       drained = await uploader.drain(id, this.options.drainTimeoutMs);
-      const wantClose = this.stopMode === 'close' || (this.options.closeAtEnd && this.fatal === undefined && this.stopMode !== 'quit');
+      const wantClose =
+        this.stopMode === 'close' || (this.options.closeAtEnd && this.fatal === undefined && this.stopMode !== 'quit');
       if (wantClose && this.fatal === undefined) {
         if (!drained) {
-          this.fatal = newAgentError('STOCKTAKE_NOT_CLOSED', `stocktake ${id} was not closed: ${this.options.spool?.pending(id) ?? 0} batches are not yet acknowledged by the gateway (${uploader.snapshot.lastProblem ?? 'no answer'})`, 'the reads are safe in the spool; run the same command again with --close once the gateway is reachable');
+          this.fatal = newAgentError(
+            'STOCKTAKE_NOT_CLOSED',
+            `stocktake ${id} was not closed: ${this.options.spool?.pending(id) ?? 0} batches are not yet acknowledged by the gateway (${uploader.snapshot.lastProblem ?? 'no answer'})`,
+            'the reads are safe in the spool; run the same command again with --close once the gateway is reachable',
+          );
         } else {
           closeReport = await this.closeStocktake(id);
         }
@@ -187,7 +198,13 @@ export class CountSession {
     } else if (id === undefined) {
       await uploader?.stop();
     }
-    return { progress: this.progress(true), samples: Array.from(this.samples.values()), drained, closeReport, error: this.fatal };
+    return {
+      progress: this.progress(true),
+      samples: Array.from(this.samples.values()),
+      drained,
+      closeReport,
+      error: this.fatal,
+    };
   }
 
   private async closeStocktake(id: string): Promise<CloseReport | undefined> {
@@ -203,7 +220,13 @@ export class CountSession {
         if (!(err instanceof GatewayError)) throw err;
         const delayMs = fullJitterDelayMs(attempt, 250, 5000, Math.random);
         if (!err.retryable || Date.now() + delayMs > deadline) {
-          this.fatal = newAgentError(err.retryable ? 'STOCKTAKE_NOT_CLOSED' : 'GATEWAY_REJECTED', `closing stocktake ${id} failed: ${err.message}`, err.retryable ? 'every read is uploaded; run again with --close when the gateway answers' : 'check the stocktake on the gateway (was it already closed?)');
+          this.fatal = newAgentError(
+            err.retryable ? 'STOCKTAKE_NOT_CLOSED' : 'GATEWAY_REJECTED',
+            `closing stocktake ${id} failed: ${err.message}`,
+            err.retryable
+              ? 'every read is uploaded; run again with --close when the gateway answers'
+              : 'check the stocktake on the gateway (was it already closed?)',
+          );
           return undefined;
         }
         await new Promise((r) => setTimeout(r, delayMs));
@@ -217,14 +240,19 @@ export class CountSession {
     if (read.kind === 'undecodable') {
       this.undecodableCount++;
       this.byReason.set(read.reason, (this.byReason.get(read.reason) ?? 0) + 1);
-      if (!this.samples.has(read.reason) && this.samples.size < UNDECODABLE_SAMPLES_MAX) this.samples.set(read.reason, read);
+      if (!this.samples.has(read.reason) && this.samples.size < UNDECODABLE_SAMPLES_MAX)
+        this.samples.set(read.reason, read);
       this.lastUndecodable = read;
       return;
     }
     if (this.seen.has(read.key)) return;
     if (this.seen.size >= this.sessionItemsMax) {
       if (this.fatal === undefined) {
-        this.fatal = newAgentError('SESSION_TOO_LARGE', `more than ${this.sessionItemsMax} distinct items in one session`, 'split the location into several stocktakes');
+        this.fatal = newAgentError(
+          'SESSION_TOO_LARGE',
+          `more than ${this.sessionItemsMax} distinct items in one session`,
+          'split the location into several stocktakes',
+        );
         void this.options.transport.close();
       }
       return;

@@ -118,7 +118,7 @@ export function parseCaptureLine(line: string, startedMs = 0, slab?: ReportSlab)
   for (let i = 0, at = space + 1; i < byteCount; i++, at += 2) {
     const hi = line.charCodeAt(at);
     const lo = line.charCodeAt(at + 1);
-    const value = ((hi | lo) < 128 ? (HEX_VALUE[hi]! << 4) | HEX_VALUE[lo]! : -1);
+    const value = (hi | lo) < 128 ? (HEX_VALUE[hi]! << 4) | HEX_VALUE[lo]! : -1;
     if (value < 0) return undefined; // not a hex digit (either nibble -1 makes the value negative)
     bytes[i] = value;
   }
@@ -141,7 +141,11 @@ export class CaptureWriter {
     try {
       this.fd = openSync(path, 'wx');
     } catch (err) {
-      throw newAgentError('CONFIG_INVALID', `cannot create capture file ${path}: ${(err as Error).message}`, 'choose a new file name with --out');
+      throw newAgentError(
+        'CONFIG_INVALID',
+        `cannot create capture file ${path}: ${(err as Error).message}`,
+        'choose a new file name with --out',
+      );
     }
     this.startMs = Date.parse(header.started);
     writeSync(this.fd, formatCaptureHeader(header));
@@ -171,7 +175,9 @@ export type CaptureEvent =
  * @returns the header, and an iterator of entry batches (one per chunk of the file) and malformed lines
  * @throws AgentError CAPTURE_INVALID if the file is missing or its header is not a capture header
  */
-export async function openCapture(path: string): Promise<{ header: CaptureHeader; events: AsyncGenerator<CaptureEvent> }> {
+export async function openCapture(
+  path: string,
+): Promise<{ header: CaptureHeader; events: AsyncGenerator<CaptureEvent> }> {
   const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: 64 * 1024 });
   const chunks = splitLines(stream, path);
   const fields = new Map<string, string>();
@@ -204,19 +210,33 @@ export async function openCapture(path: string): Promise<{ header: CaptureHeader
     }
   } catch (err) {
     await chunks.return(undefined);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw newAgentError('CAPTURE_INVALID', `no capture file at ${path}`, 'check the path given to --replay');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw newAgentError('CAPTURE_INVALID', `no capture file at ${path}`, 'check the path given to --replay');
     throw err;
   }
   const layout = fields.get('layout') ?? '';
   if (first !== CAPTURE_MAGIC || !isLayoutName(layout)) {
     await chunks.return(undefined);
-    throw newAgentError('CAPTURE_INVALID', `${path} is not a scanner-agent capture (${first !== CAPTURE_MAGIC ? 'first line is not the capture magic' : `unknown layout "${layout}"`})`, `a capture starts with "${CAPTURE_MAGIC}" and a "# layout:" line`);
+    throw newAgentError(
+      'CAPTURE_INVALID',
+      `${path} is not a scanner-agent capture (${first !== CAPTURE_MAGIC ? 'first line is not the capture magic' : `unknown layout "${layout}"`})`,
+      `a capture starts with "${CAPTURE_MAGIC}" and a "# layout:" line`,
+    );
   }
-  const header: CaptureHeader = { layout, device: fields.get('device') ?? 'unknown', started: fields.get('started') ?? new Date(0).toISOString() };
+  const header: CaptureHeader = {
+    layout,
+    device: fields.get('device') ?? 'unknown',
+    started: fields.get('started') ?? new Date(0).toISOString(),
+  };
   return { header, events: entries(chunks, rest, lineNumber, Date.parse(header.started) || 0) };
 }
 
-async function* entries(chunks: AsyncGenerator<string[]>, firstLines: string[], linesBefore: number, startedMs: number): AsyncGenerator<CaptureEvent> {
+async function* entries(
+  chunks: AsyncGenerator<string[]>,
+  firstLines: string[],
+  linesBefore: number,
+  startedMs: number,
+): AsyncGenerator<CaptureEvent> {
   let lineNumber = linesBefore;
   const slab = new ReportSlab();
   async function* all(): AsyncGenerator<string[]> {
@@ -254,7 +274,12 @@ async function* splitLines(stream: AsyncIterable<string | Buffer>, path: string)
       from = nl + 1;
     }
     partial = text.slice(from);
-    if (partial.length > CAPTURE_LINE_CHARS_MAX) throw newAgentError('CAPTURE_INVALID', `${path} has a line longer than ${CAPTURE_LINE_CHARS_MAX} characters`, 'is this a capture file?');
+    if (partial.length > CAPTURE_LINE_CHARS_MAX)
+      throw newAgentError(
+        'CAPTURE_INVALID',
+        `${path} has a line longer than ${CAPTURE_LINE_CHARS_MAX} characters`,
+        'is this a capture file?',
+      );
     if (lines.length > 0) yield lines;
   }
   if (partial.length > 0) yield [partial];

@@ -92,12 +92,27 @@ function progressMode(config: AgentConfig): ProgressMode {
 async function openDeviceTransport(config: AgentConfig): Promise<Transport> {
   const d = config.device;
   if (d.kind === 'stdin') return openStdinTransport(process.stdin, config.layout ?? 'lines');
-  if (d.kind === 'serial') return openSerialTransport({ path: d.path, baudRate: config.baudRate, layout: config.layout ?? 'lines', inventory: config.inventory });
-  return openHidTransport({ selector: d.selector, ...(config.layout === undefined ? {} : { layout: config.layout }), baudRate: config.baudRate, inventory: config.inventory });
+  if (d.kind === 'serial')
+    return openSerialTransport({
+      path: d.path,
+      baudRate: config.baudRate,
+      layout: config.layout ?? 'lines',
+      inventory: config.inventory,
+    });
+  return openHidTransport({
+    selector: d.selector,
+    ...(config.layout === undefined ? {} : { layout: config.layout }),
+    baudRate: config.baudRate,
+    inventory: config.inventory,
+  });
 }
 
 /** Keys (on a terminal, when stdin is not the read source) and signals that end a session. */
-function wireStopControls(stop: (mode: 'close' | 'quit') => void, transport: Transport, reporter: ProgressReporter): () => void {
+function wireStopControls(
+  stop: (mode: 'close' | 'quit') => void,
+  transport: Transport,
+  reporter: ProgressReporter,
+): () => void {
   let interrupts = 0;
   const onInt = (): void => {
     interrupts++;
@@ -133,19 +148,34 @@ function wireStopControls(stop: (mode: 'close' | 'quit') => void, transport: Tra
   };
 }
 
-async function openStocktake(client: GatewayClient, location: string, deviceId: string, timeoutMs: number, reporter: ProgressReporter): Promise<string> {
+async function openStocktake(
+  client: GatewayClient,
+  location: string,
+  deviceId: string,
+  timeoutMs: number,
+  reporter: ProgressReporter,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
       const opened = await client.openStocktake(location, [deviceId]);
-      reporter.note(`opened stocktake ${opened.id} at ${opened.location} (continue it later with --stocktake ${opened.id})`);
+      reporter.note(
+        `opened stocktake ${opened.id} at ${opened.location} (continue it later with --stocktake ${opened.id})`,
+      );
       return opened.id;
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       const delayMs = fullJitterDelayMs(attempt, 250, 5000, Math.random);
       if (!err.retryable || err.failure === 'auth' || Date.now() + delayMs > deadline) {
-        const code = err.failure === 'auth' ? 'GATEWAY_AUTH' : err.retryable ? 'GATEWAY_UNREACHABLE' : 'GATEWAY_REJECTED';
-        throw newAgentError(code, `cannot open a stocktake at ${location}: ${err.message}`, err.failure === 'auth' ? 'check SCANNER_API_KEY' : 'a stocktake can only be opened online; once open, counting works offline (use --stocktake <id>)');
+        const code =
+          err.failure === 'auth' ? 'GATEWAY_AUTH' : err.retryable ? 'GATEWAY_UNREACHABLE' : 'GATEWAY_REJECTED';
+        throw newAgentError(
+          code,
+          `cannot open a stocktake at ${location}: ${err.message}`,
+          err.failure === 'auth'
+            ? 'check SCANNER_API_KEY'
+            : 'a stocktake can only be opened online; once open, counting works offline (use --stocktake <id>)',
+        );
       }
       await new Promise((r) => setTimeout(r, delayMs));
     }
@@ -162,18 +192,34 @@ async function commandCount(config: AgentConfig, reporter: ProgressReporter): Pr
   try {
     if (counting) {
       spool = Spool.open(config.spoolDir);
-      if (spool.tornBytesDropped > 0) reporter.note(`spool: dropped a torn tail of ${spool.tornBytesDropped} bytes left by a crash (a batch that had not finished writing, never uploaded)`);
+      if (spool.tornBytesDropped > 0)
+        reporter.note(
+          `spool: dropped a torn tail of ${spool.tornBytesDropped} bytes left by a crash (a batch that had not finished writing, never uploaded)`,
+        );
       client = newGatewayClient({ baseUrl: config.gatewayUrl ?? '', apiKey: config.apiKey ?? '' });
-      if (stocktakeId === undefined) stocktakeId = await openStocktake(client, config.location ?? '', config.deviceId, config.drainTimeoutMs, reporter);
+      if (stocktakeId === undefined)
+        stocktakeId = await openStocktake(
+          client,
+          config.location ?? '',
+          config.deviceId,
+          config.drainTimeoutMs,
+          reporter,
+        );
       uploader = new Uploader({ spool, client });
     }
     let session: CountSession | undefined;
     if (config.replayPath !== undefined) {
-      transport = await openReplayTransport(config.replayPath, { speed: config.speed, onMalformedLine: (n, line) => session?.onMalformedCaptureLine(n, line) });
+      transport = await openReplayTransport(config.replayPath, {
+        speed: config.speed,
+        onMalformedLine: (n, line) => session?.onMalformedCaptureLine(n, line),
+      });
     } else {
       transport = await openDeviceTransport(config);
     }
-    if (transport.slow) reporter.note(`reading ${transport.description}: keyboard-wedge input is slow; switch the counter to USB HID POS or serial mode for full speed`);
+    if (transport.slow)
+      reporter.note(
+        `reading ${transport.description}: keyboard-wedge input is slow; switch the counter to USB HID POS or serial mode for full speed`,
+      );
     else reporter.note(`reading ${transport.description} (${transport.layout})`);
     session = new CountSession({
       transport,
@@ -201,7 +247,9 @@ async function commandCount(config: AgentConfig, reporter: ProgressReporter): Pr
       return exitCodeOf(outcome.error);
     }
     if (!outcome.drained) {
-      reporter.note(`${spool?.pending() ?? 0} batches are safe in the spool at ${config.spoolDir} and will be uploaded the next time the agent runs`);
+      reporter.note(
+        `${spool?.pending() ?? 0} batches are safe in the spool at ${config.spoolDir} and will be uploaded the next time the agent runs`,
+      );
       return EXIT.pendingUpload;
     }
     return EXIT.ok;
@@ -213,7 +261,11 @@ async function commandCount(config: AgentConfig, reporter: ProgressReporter): Pr
 
 async function commandRecord(config: AgentConfig, reporter: ProgressReporter): Promise<number> {
   const transport = await openDeviceTransport(config);
-  const writer = new CaptureWriter(config.out ?? '', { layout: transport.layout, device: transport.description, started: new Date().toISOString() });
+  const writer = new CaptureWriter(config.out ?? '', {
+    layout: transport.layout,
+    device: transport.description,
+    started: new Date().toISOString(),
+  });
   const decoder = newReportDecoder(transport.layout, new EpcReadDecoder());
   let reports = 0;
   let reads = 0;
@@ -224,8 +276,12 @@ async function commandRecord(config: AgentConfig, reporter: ProgressReporter): P
   };
   reporter.note(`recording ${transport.description} (${transport.layout}) to ${config.out}; q or Ctrl-C to stop`);
   const unwire = wireStopControls(() => void transport.close(), transport, reporter);
-  const timer = config.durationMs === undefined ? undefined : setTimeout(() => void transport.close(), config.durationMs);
-  const ticker = setInterval(() => reporter.note(`recorded ${reports} reports, ${reads} reads (${undecodableReads} undecodable)`), 2000);
+  const timer =
+    config.durationMs === undefined ? undefined : setTimeout(() => void transport.close(), config.durationMs);
+  const ticker = setInterval(
+    () => reporter.note(`recorded ${reports} reports, ${reads} reads (${undecodableReads} undecodable)`),
+    2000,
+  );
   try {
     for await (const batch of transport.reports()) {
       for (const report of batch) {
@@ -247,7 +303,13 @@ async function commandRecord(config: AgentConfig, reporter: ProgressReporter): P
 }
 
 async function commandDevices(config: AgentConfig, reporter: ProgressReporter): Promise<number> {
-  const result: { hid: unknown[]; hidProblem?: { code: string; message: string; hint?: string }; serial: unknown[]; serialProblem?: { code: string; message: string; hint?: string }; stdin: string } = {
+  const result: {
+    hid: unknown[];
+    hidProblem?: { code: string; message: string; hint?: string };
+    serial: unknown[];
+    serialProblem?: { code: string; message: string; hint?: string };
+    stdin: string;
+  } = {
     hid: [],
     serial: [],
     stdin: 'keyboard-wedge scanners: --device stdin (slow; the OS owns keyboards, node-hid cannot read them)',
@@ -258,9 +320,22 @@ async function commandDevices(config: AgentConfig, reporter: ProgressReporter): 
     lines.push(`HID devices (${devices.length}):`);
     for (const d of devices) {
       const c = classifyHidDevice(d);
-      const entry = { vendorId: d.vendorId.toString(16).padStart(4, '0'), productId: d.productId.toString(16).padStart(4, '0'), usagePage: `0x${(d.usagePage ?? 0).toString(16)}`, usage: `0x${(d.usage ?? 0).toString(16)}`, path: d.path, product: d.product, manufacturer: d.manufacturer, drivable: c.layout !== undefined, layout: c.layout, role: c.role };
+      const entry = {
+        vendorId: d.vendorId.toString(16).padStart(4, '0'),
+        productId: d.productId.toString(16).padStart(4, '0'),
+        usagePage: `0x${(d.usagePage ?? 0).toString(16)}`,
+        usage: `0x${(d.usage ?? 0).toString(16)}`,
+        path: d.path,
+        product: d.product,
+        manufacturer: d.manufacturer,
+        drivable: c.layout !== undefined,
+        layout: c.layout,
+        role: c.role,
+      };
       result.hid.push(entry);
-      lines.push(`  ${c.layout !== undefined ? '*' : ' '} ${entry.vendorId}:${entry.productId} page ${entry.usagePage} usage ${entry.usage} ${d.path ?? ''} ${[d.manufacturer, d.product].filter(Boolean).join(' ')} — ${c.role}${c.layout ? ` [--device hid:${entry.vendorId}:${entry.productId}, layout ${c.layout}]` : ''}`);
+      lines.push(
+        `  ${c.layout !== undefined ? '*' : ' '} ${entry.vendorId}:${entry.productId} page ${entry.usagePage} usage ${entry.usage} ${d.path ?? ''} ${[d.manufacturer, d.product].filter(Boolean).join(' ')} — ${c.role}${c.layout ? ` [--device hid:${entry.vendorId}:${entry.productId}, layout ${c.layout}]` : ''}`,
+      );
     }
     if (devices.length === 0) lines.push('  none (plug a counter in; on Linux also check /dev/hidraw* permissions)');
   } catch (err) {
@@ -273,15 +348,26 @@ async function commandDevices(config: AgentConfig, reporter: ProgressReporter): 
     lines.push(`Serial ports (${ports.length}):`);
     for (const p of ports) {
       result.serial.push(p);
-      lines.push(`    ${p.path} ${[p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ')} [--device serial:${p.path} --layout m100|tsl-ascii|lines]`);
+      lines.push(
+        `    ${p.path} ${[p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ')} [--device serial:${p.path} --layout m100|tsl-ascii|lines]`,
+      );
     }
   } catch (err) {
     if (!isAgentError(err)) throw err;
-    result.serialProblem = { code: err.code, message: err.message, ...(err.hint === undefined ? {} : { hint: err.hint }) };
+    result.serialProblem = {
+      code: err.code,
+      message: err.message,
+      ...(err.hint === undefined ? {} : { hint: err.hint }),
+    };
     lines.push(`Serial ports: unavailable. ${err.message}`, `  fix: ${err.hint ?? ''}`);
   }
-  lines.push(`Keyboard wedge: ${result.stdin}`, '', `Drivable (*): HID POS scanners (usage page 0x${HID_POS_USAGE_PAGE.toString(16)}) and CP2110 RFID bridges; report layouts:`);
-  for (const layout of LAYOUTS) lines.push(`  ${layout.padEnd(12)} ${LAYOUT_INFO[layout].transport.padEnd(16)} ${LAYOUT_INFO[layout].families}`);
+  lines.push(
+    `Keyboard wedge: ${result.stdin}`,
+    '',
+    `Drivable (*): HID POS scanners (usage page 0x${HID_POS_USAGE_PAGE.toString(16)}) and CP2110 RFID bridges; report layouts:`,
+  );
+  for (const layout of LAYOUTS)
+    lines.push(`  ${layout.padEnd(12)} ${LAYOUT_INFO[layout].transport.padEnd(16)} ${LAYOUT_INFO[layout].families}`);
   if (config.json) process.stdout.write(`${JSON.stringify({ type: 'devices', ...result })}\n`);
   else process.stdout.write(`${lines.join('\n')}\n`);
   void reporter;

@@ -86,7 +86,10 @@ const OPTIONS = {
 
 /** @returns the default spool directory: `$XDG_STATE_HOME/scanner-agent/spool` */
 export function defaultSpoolDir(env: NodeJS.ProcessEnv): string {
-  const state = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME.length > 0 ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  const state =
+    env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME.length > 0
+      ? env.XDG_STATE_HOME
+      : join(homedir(), '.local', 'state');
   return join(state, 'scanner-agent', 'spool');
 }
 
@@ -103,13 +106,24 @@ export function parseDeviceSpec(text: string): DeviceSpec | string {
   if (text === 'auto' || text === 'hid') return { kind: 'hid', selector: { kind: 'auto' } };
   if (text === 'stdin') return { kind: 'stdin' };
   const ids = /^hid:([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/.exec(text);
-  if (ids !== null) return { kind: 'hid', selector: { kind: 'id', vendorId: parseInt(ids[1] ?? '', 16), productId: parseInt(ids[2] ?? '', 16) } };
-  if (text.startsWith('hid:') && text.length > 4) return { kind: 'hid', selector: { kind: 'path', path: text.slice(4) } };
+  if (ids !== null)
+    return {
+      kind: 'hid',
+      selector: { kind: 'id', vendorId: parseInt(ids[1] ?? '', 16), productId: parseInt(ids[2] ?? '', 16) },
+    };
+  if (text.startsWith('hid:') && text.length > 4)
+    return { kind: 'hid', selector: { kind: 'path', path: text.slice(4) } };
   if (text.startsWith('serial:') && text.length > 7) return { kind: 'serial', path: text.slice(7) };
   return `device "${text}" is not one of auto, hid:VVVV:PPPP, hid:<path>, serial:<path>, stdin`;
 }
 
-function integer(text: string | undefined, name: string, min: number, max: number, problems: string[]): number | undefined {
+function integer(
+  text: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  problems: string[],
+): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -128,7 +142,9 @@ function integer(text: string | undefined, name: string, min: number, max: numbe
  * @throws AgentError CONFIG_INVALID listing every problem
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>
+  >;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
@@ -139,10 +155,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Age
   const [commandText, ...rest] = parsed.positionals;
   const help = v.help === true;
   const command = (commandText ?? 'help') as Command;
-  if (!help && !(COMMANDS as readonly string[]).includes(command)) problems.push(commandText === undefined ? 'no command given (devices, count, record or replay)' : `unknown command "${commandText}" (devices, count, record or replay)`);
+  if (!help && !(COMMANDS as readonly string[]).includes(command))
+    problems.push(
+      commandText === undefined
+        ? 'no command given (devices, count, record or replay)'
+        : `unknown command "${commandText}" (devices, count, record or replay)`,
+    );
   let replayPath = v.replay;
   if (command === 'replay') {
-    if (rest.length !== 1 && replayPath === undefined) problems.push('replay needs exactly one capture file: scanner-agent replay <file>');
+    if (rest.length !== 1 && replayPath === undefined)
+      problems.push('replay needs exactly one capture file: scanner-agent replay <file>');
     replayPath = replayPath ?? rest[0];
   } else if (rest.length > 0 && !help) {
     problems.push(`unexpected argument "${rest[0]}"`);
@@ -161,9 +183,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Age
     if (isLayoutName(v.layout)) layout = v.layout;
     else problems.push(`--layout must be one of ${LAYOUTS.join(', ')} (got "${v.layout}")`);
   }
-  if (!/^[!-~]{1,100}$/.test(deviceId)) problems.push('device id (--device-id or SCANNER_DEVICE_ID) must be 1-100 printable characters without spaces (the gateway\'s limit)');
+  if (!/^[!-~]{1,100}$/.test(deviceId))
+    problems.push(
+      "device id (--device-id or SCANNER_DEVICE_ID) must be 1-100 printable characters without spaces (the gateway's limit)",
+    );
 
-  const counting = command === 'count' || (command === 'replay' && (v.stocktake !== undefined || v.location !== undefined));
+  const counting =
+    command === 'count' || (command === 'replay' && (v.stocktake !== undefined || v.location !== undefined));
   if (counting) {
     if (gatewayUrl === undefined || gatewayUrl.length === 0) {
       problems.push('the gateway URL is missing (--gateway or SCANNER_GATEWAY_URL)');
@@ -174,27 +200,38 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Age
       } catch {
         problems.push(`gateway URL "${gatewayUrl}" is not a URL (--gateway or SCANNER_GATEWAY_URL)`);
       }
-      if (url !== undefined && url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`gateway URL must be http:// or https:// (got "${url.protocol}")`);
+      if (url !== undefined && url.protocol !== 'http:' && url.protocol !== 'https:')
+        problems.push(`gateway URL must be http:// or https:// (got "${url.protocol}")`);
     }
-    if (apiKey === undefined || apiKey.length === 0) problems.push('the API key is missing (SCANNER_API_KEY, or --api-key)');
-    else if (!/^[!-~]{1,4096}$/.test(apiKey)) problems.push('the API key must be printable characters without spaces (SCANNER_API_KEY or --api-key)');
-    if ((v.stocktake === undefined) === (v.location === undefined)) problems.push('give either --stocktake <id> (an open stocktake) or --location <GLN> (to open one)');
-    if (v.stocktake !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(v.stocktake)) problems.push(`stocktake id "${v.stocktake}" must be 1-128 letters, digits, - or _`);
-    if (v.location !== undefined && !isValidLocation(v.location)) problems.push(`location "${v.location}" is neither a 13-digit GLN with a correct check digit nor urn:epc:id:sgln:…`);
+    if (apiKey === undefined || apiKey.length === 0)
+      problems.push('the API key is missing (SCANNER_API_KEY, or --api-key)');
+    else if (!/^[!-~]{1,4096}$/.test(apiKey))
+      problems.push('the API key must be printable characters without spaces (SCANNER_API_KEY or --api-key)');
+    if ((v.stocktake === undefined) === (v.location === undefined))
+      problems.push('give either --stocktake <id> (an open stocktake) or --location <GLN> (to open one)');
+    if (v.stocktake !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(v.stocktake))
+      problems.push(`stocktake id "${v.stocktake}" must be 1-128 letters, digits, - or _`);
+    if (v.location !== undefined && !isValidLocation(v.location))
+      problems.push(
+        `location "${v.location}" is neither a 13-digit GLN with a correct check digit nor urn:epc:id:sgln:…`,
+      );
   } else if (v.close === true) {
     problems.push('--close only applies to counting (count, or replay with --stocktake/--location)');
   }
   if (command === 'record' && v.out === undefined) problems.push('record needs --out <file>');
-  if (command === 'record' && replayPath !== undefined) problems.push('record reads a device, not a capture (drop --replay)');
+  if (command === 'record' && replayPath !== undefined)
+    problems.push('record reads a device, not a capture (drop --replay)');
 
   const baudRate = integer(v.baud, '--baud', BAUD_RATE_MIN, BAUD_RATE_MAX, problems) ?? BAUD_RATE_DEFAULT;
   const drainTimeoutS = integer(v['drain-timeout-s'], '--drain-timeout-s', 0, DRAIN_TIMEOUT_S_MAX, problems);
   const durationS = integer(v['duration-s'], '--duration-s', 1, DRAIN_TIMEOUT_S_MAX, problems);
-  const reportsMax = integer(v['reports-max'], '--reports-max', 1, RECORD_REPORTS_MAX_DEFAULT, problems) ?? RECORD_REPORTS_MAX_DEFAULT;
+  const reportsMax =
+    integer(v['reports-max'], '--reports-max', 1, RECORD_REPORTS_MAX_DEFAULT, problems) ?? RECORD_REPORTS_MAX_DEFAULT;
   let speed = 0;
   if (v.speed !== undefined) {
     speed = Number(v.speed);
-    if (!Number.isFinite(speed) || speed < 0 || speed > SPEED_MAX) problems.push(`--speed must be 0 (as fast as possible) or a factor up to ${SPEED_MAX} (1 = recorded speed)`);
+    if (!Number.isFinite(speed) || speed < 0 || speed > SPEED_MAX)
+      problems.push(`--speed must be 0 (as fast as possible) or a factor up to ${SPEED_MAX} (1 = recorded speed)`);
   }
   if (v.speed !== undefined && replayPath === undefined) problems.push('--speed only applies to a replay');
 
@@ -203,7 +240,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Age
       mkdirSync(spoolDir, { recursive: true });
       accessSync(spoolDir, constants.W_OK);
     } catch (err) {
-      problems.push(`spool directory ${spoolDir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set --spool-dir or SCANNER_SPOOL_DIR`);
+      problems.push(
+        `spool directory ${spoolDir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set --spool-dir or SCANNER_SPOOL_DIR`,
+      );
     }
   }
   if (problems.length > 0) throw newConfigError(problems);

@@ -60,7 +60,11 @@ export class AgentError extends Error {
  * @returns a CONFIG_INVALID error listing them
  */
 export function newConfigError(problems: readonly string[]): AgentError {
-  return new AgentError('CONFIG_INVALID', problems.join('; '), 'run `scanner-agent --help` for the flags and environment variables');
+  return new AgentError(
+    'CONFIG_INVALID',
+    problems.join('; '),
+    'run `scanner-agent --help` for the flags and environment variables',
+  );
 }
 
 /**

@@ -50,10 +50,18 @@ function n(value: number): string {
 
 /** @returns the one-line human rendering of a snapshot */
 export function formatProgressLine(p: CountProgress): string {
-  const parts = [`unique ${n(p.uniqueItems)}`, `reads ${n(p.reads)} (${n(Math.round(p.readsPerSecond))}/s)`, `undecodable ${n(p.undecodable)}`];
-  if (p.lastUndecodable !== undefined) parts[2] += ` [last: ${p.lastUndecodable.reason} ${printable(p.lastUndecodable.raw).slice(0, 40)}]`;
+  const parts = [
+    `unique ${n(p.uniqueItems)}`,
+    `reads ${n(p.reads)} (${n(Math.round(p.readsPerSecond))}/s)`,
+    `undecodable ${n(p.undecodable)}`,
+  ];
+  if (p.lastUndecodable !== undefined)
+    parts[2] += ` [last: ${p.lastUndecodable.reason} ${printable(p.lastUndecodable.raw).slice(0, 40)}]`;
   if (p.gateway !== 'offline-mode') {
-    const upload = p.gateway === 'retrying' ? `gateway unreachable, retrying (${p.pendingBatches} batches spooled)` : `uploaded ${n(p.uploadedBatches)} batches, ${n(p.pendingBatches)} pending`;
+    const upload =
+      p.gateway === 'retrying'
+        ? `gateway unreachable, retrying (${p.pendingBatches} batches spooled)`
+        : `uploaded ${n(p.uploadedBatches)} batches, ${n(p.pendingBatches)} pending`;
     parts.push(upload);
   }
   return parts.join(' | ');
@@ -101,11 +109,19 @@ export class ProgressReporter {
       `stocktake ${p.stocktakeId ?? '(not uploading: replay without --stocktake/--location)'}`,
       `  unique items  ${n(p.uniqueItems)} (${n(p.newItems)} new in this run)`,
       `  reads         ${n(p.reads)} in ${(p.elapsedMs / 1000).toFixed(1)} s (${n(Math.round(p.readsPerSecond))}/s)`,
-      `  undecodable   ${n(p.undecodable)}${Object.keys(p.undecodableByReason).length > 0 ? ` (${Object.entries(p.undecodableByReason).map(([r, c]) => `${r}: ${c}`).join(', ')})` : ''}`,
+      `  undecodable   ${n(p.undecodable)}${
+        Object.keys(p.undecodableByReason).length > 0
+          ? ` (${Object.entries(p.undecodableByReason)
+              .map(([r, c]) => `${r}: ${c}`)
+              .join(', ')})`
+          : ''
+      }`,
     ];
     for (const s of samples) lines.push(`      e.g. ${s.reason}: ${printable(s.raw)}`);
     if (p.gateway !== 'offline-mode') {
-      lines.push(`  uploaded      ${n(p.uploadedBatches)} batches (${n(p.duplicateBatches)} already known to the gateway), ${n(p.pendingBatches)} still spooled, ${n(p.rejectedBatches)} rejected`);
+      lines.push(
+        `  uploaded      ${n(p.uploadedBatches)} batches (${n(p.duplicateBatches)} already known to the gateway), ${n(p.pendingBatches)} still spooled, ${n(p.rejectedBatches)} rejected`,
+      );
       if (p.serverUniqueItems !== undefined) lines.push(`  gateway count ${n(p.serverUniqueItems)} unique items`);
       if (p.lastProblem !== undefined && p.pendingBatches > 0) lines.push(`  last problem  ${p.lastProblem}`);
     }
@@ -142,7 +158,9 @@ export class ProgressReporter {
       this.streams.out.write(`${JSON.stringify({ type: 'error', code, message, hint })}\n`);
     }
     this.endLine();
-    this.streams.err.write(`error: ${message}\n${hint !== undefined ? `  fix: ${hint.replace(/\n/g, '\n       ')}\n` : ''}`);
+    this.streams.err.write(
+      `error: ${message}\n${hint !== undefined ? `  fix: ${hint.replace(/\n/g, '\n       ')}\n` : ''}`,
+    );
   }
 
   private endLine(): void {

@@ -52,9 +52,12 @@ export interface StartOptions {
 /** Default chaincode args for fidelity tests: the contract probe and the low-level probe. */
 export function probeChaincodeArgs(): string[] {
   return [
-    '--chaincode', `probe=${PROBE_CHAINCODE_DIR}`,
-    '--chaincode-script', `proberaw=${PROBE_RAW_CHAINCODE_SCRIPT}`,
-    '--collection', 'probe:buyerDetails',
+    '--chaincode',
+    `probe=${PROBE_CHAINCODE_DIR}`,
+    '--chaincode-script',
+    `proberaw=${PROBE_RAW_CHAINCODE_SCRIPT}`,
+    '--collection',
+    'probe:buyerDetails',
   ];
 }
 
@@ -75,7 +78,10 @@ export async function startDevnetProcess(options: StartOptions = {}): Promise<De
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const profilePath = await new Promise<string>((resolveReady, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`devnet not ready within ${options.readyTimeoutMs ?? 60_000} ms:\n${stderr}`)), options.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`devnet not ready within ${options.readyTimeoutMs ?? 60_000} ms:\n${stderr}`)),
+      options.readyTimeoutMs ?? 60_000,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
       const m = /DEVNET READY (\{.*\})/.exec(stdout);
@@ -114,7 +120,8 @@ export async function startDevnetProcess(options: StartOptions = {}): Promise<De
         if (ack[1] !== 'ok') throw new Error(`devnet refused "${command}": ${ack[2]}`);
         return;
       }
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devnet did not acknowledge "${command}":\n${stderr}`);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`devnet did not acknowledge "${command}":\n${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -136,7 +143,11 @@ export function newGrpcClient(profile: DevnetProfile): grpc.Client {
   const creds = profile.tlsCACertPath
     ? grpc.credentials.createSsl(readFileSync(profile.tlsCACertPath))
     : grpc.credentials.createInsecure();
-  return new grpc.Client(profile.peerEndpoint, creds, profile.tlsCACertPath ? { 'grpc.ssl_target_name_override': profile.peerHostAlias } : {});
+  return new grpc.Client(
+    profile.peerEndpoint,
+    creds,
+    profile.tlsCACertPath ? { 'grpc.ssl_target_name_override': profile.peerHostAlias } : {},
+  );
 }
 
 /** Identity + signer of a named identity in the profile. */
@@ -150,7 +161,11 @@ export function identityOf(profile: DevnetProfile, name: string): { identity: Id
 }
 
 /** Connects the official client as `identityName` (default customs-admin). */
-export function connectGateway(profile: DevnetProfile, identityName = 'customs-admin', client = newGrpcClient(profile)): Gateway & { grpcClient: grpc.Client } {
+export function connectGateway(
+  profile: DevnetProfile,
+  identityName = 'customs-admin',
+  client = newGrpcClient(profile),
+): Gateway & { grpcClient: grpc.Client } {
   const { identity, signer } = identityOf(profile, identityName);
   const gw = connect({
     client,

@@ -25,7 +25,17 @@ export function epcisDocument(eventList: readonly Record<string, unknown>[]): Re
 }
 
 /** A first-line entry ObjectEvent. */
-export function entryEvent(opts: { items: readonly string[]; declarationNo: string; location: number; regime?: string; hsCode?: string; category?: string; unitValueFen?: number; eventTime?: string; eventID?: string }): Record<string, unknown> {
+export function entryEvent(opts: {
+  items: readonly string[];
+  declarationNo: string;
+  location: number;
+  regime?: string;
+  hsCode?: string;
+  category?: string;
+  unitValueFen?: number;
+  eventTime?: string;
+  eventID?: string;
+}): Record<string, unknown> {
   return {
     type: 'ObjectEvent',
     ...(opts.eventID ? { eventID: opts.eventID } : {}),
@@ -45,7 +55,13 @@ export function entryEvent(opts: { items: readonly string[]; declarationNo: stri
 }
 
 /** A shipping ObjectEvent. */
-export function shippingEvent(opts: { items: readonly string[]; shipmentId: string; toEnterprise: string; toLocation: number; eventTime?: string }): Record<string, unknown> {
+export function shippingEvent(opts: {
+  items: readonly string[];
+  shipmentId: string;
+  toEnterprise: string;
+  toLocation: number;
+  eventTime?: string;
+}): Record<string, unknown> {
   return {
     type: 'ObjectEvent',
     eventTime: opts.eventTime ?? new Date().toISOString(),
@@ -63,7 +79,12 @@ export function shippingEvent(opts: { items: readonly string[]; shipmentId: stri
 }
 
 /** A receiving ObjectEvent. */
-export function receivingEvent(opts: { items: readonly string[]; shipmentId: string; location: number; eventTime?: string }): Record<string, unknown> {
+export function receivingEvent(opts: {
+  items: readonly string[];
+  shipmentId: string;
+  location: number;
+  eventTime?: string;
+}): Record<string, unknown> {
   return {
     type: 'ObjectEvent',
     eventTime: opts.eventTime ?? new Date().toISOString(),

@@ -11,7 +11,12 @@ import { connectGateway, DevnetProcess } from './devnet';
 /** Enterprises whose identities the dev network issues (see devnet crypto-material.ts). */
 export const ENTERPRISES = {
   operator: { id: '91460000MA5TDF000D', identity: 'operator1', mspId: 'OperatorMSP', roles: ['operator'] },
-  importer: { id: '91460000MA5TKJ000H', identity: 'enterprise1', mspId: 'EnterpriseMSP', roles: ['importer', 'logistics'] },
+  importer: {
+    id: '91460000MA5TKJ000H',
+    identity: 'enterprise1',
+    mspId: 'EnterpriseMSP',
+    roles: ['importer', 'logistics'],
+  },
   processor: { id: '91460000MA5TJG000B', identity: 'enterprise2', mspId: 'EnterpriseMSP', roles: ['processor'] },
 } as const;
 
@@ -72,12 +77,19 @@ export class TraceClient {
   }
 
   /** Submits `contract:Fn` as `identity`; resolves the parsed result, rejects with ChainError. */
-  async submit<T = Record<string, unknown>>(identity: string, fn: string, request: unknown, transient?: Record<string, unknown>): Promise<T> {
+  async submit<T = Record<string, unknown>>(
+    identity: string,
+    fn: string,
+    request: unknown,
+    transient?: Record<string, unknown>,
+  ): Promise<T> {
     const [contractName, name] = fn.split(':') as [string, string];
     try {
       const bytes = await this.#contract(identity, contractName).submit(name, {
         arguments: [JSON.stringify(request)],
-        ...(transient ? { transientData: Object.fromEntries(Object.entries(transient).map(([k, v]) => [k, JSON.stringify(v)])) } : {}),
+        ...(transient
+          ? { transientData: Object.fromEntries(Object.entries(transient).map(([k, v]) => [k, JSON.stringify(v)])) }
+          : {}),
       });
       return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
     } catch (err) {
@@ -89,7 +101,9 @@ export class TraceClient {
   async evaluate<T = Record<string, unknown>>(identity: string, fn: string, request: unknown): Promise<T> {
     const [contractName, name] = fn.split(':') as [string, string];
     try {
-      const bytes = await this.#contract(identity, contractName).evaluate(name, { arguments: [JSON.stringify(request)] });
+      const bytes = await this.#contract(identity, contractName).evaluate(name, {
+        arguments: [JSON.stringify(request)],
+      });
       return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
     } catch (err) {
       throw chainErrorOf(err);
@@ -101,7 +115,9 @@ export class TraceClient {
     try {
       await promise;
     } catch (err) {
-      return err instanceof ChainError || (err as { name?: string }).name === 'ChainError' ? (err as ChainError) : chainErrorOf(err);
+      return err instanceof ChainError || (err as { name?: string }).name === 'ChainError'
+        ? (err as ChainError)
+        : chainErrorOf(err);
     }
     return new ChainError('NOT_REFUSED', 'the call succeeded');
   }
@@ -118,6 +134,11 @@ export class TraceClient {
 /** Registers the dev network's enterprises (as customs). */
 export async function registerDevnetEnterprises(client: TraceClient): Promise<void> {
   for (const e of Object.values(ENTERPRISES)) {
-    await client.submit('customs-admin', 'customs:RegisterEnterprise', { id: e.id, name: e.identity, mspId: e.mspId, roles: e.roles });
+    await client.submit('customs-admin', 'customs:RegisterEnterprise', {
+      id: e.id,
+      name: e.identity,
+      mspId: e.mspId,
+      roles: e.roles,
+    });
   }
 }

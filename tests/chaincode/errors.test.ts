@@ -14,10 +14,38 @@ import {
 
 t.test('the set of codes is stable (renaming one breaks every client that reads it)', async (t) => {
   t.same(Object.values(ErrorCode).sort(), [
-    'ACCESS_DENIED', 'ALREADY_EXISTS', 'ALREADY_SUSPENDED', 'BATCH_EXIT_NOT_ALLOWED', 'BATCH_EXIT_SUSPENDED', 'BUYER_DETAILS_REQUIRED', 'BUYER_TOO_YOUNG',
-    'DECLARATION_PERIOD_INVALID', 'DECLARATION_SPANS_YEARS', 'DEPARTURE_NOT_CONFIRMED', 'DUPLICATE_SUBMISSION', 'ENTERPRISE_SUSPENDED', 'GATE_ALREADY_RELEASED', 'GATE_BLOCKED', 'GUARANTEE_REQUIRED', 'INVALID_ARGUMENT',
-    'INVALID_TRANSITION', 'ITEM_HELD', 'NOT_FOUND', 'NOT_HOLDER', 'NOT_SELECTED_FOR_INSPECTION', 'NOT_SUSPENDED', 'NO_DEPARTURE_TICKET', 'NO_RULES_IN_FORCE', 'PERIOD_CLOSED',
-    'PERSON_BARRED', 'PICKUP_MODE_NOT_ALLOWED', 'PURCHASE_LIMIT_EXCEEDED', 'RELEASE_LIST_UNKNOWN', 'UNKNOWN_ENTERPRISE', 'UNKNOWN_PORT', 'WRONG_RECEIPT',
+    'ACCESS_DENIED',
+    'ALREADY_EXISTS',
+    'ALREADY_SUSPENDED',
+    'BATCH_EXIT_NOT_ALLOWED',
+    'BATCH_EXIT_SUSPENDED',
+    'BUYER_DETAILS_REQUIRED',
+    'BUYER_TOO_YOUNG',
+    'DECLARATION_PERIOD_INVALID',
+    'DECLARATION_SPANS_YEARS',
+    'DEPARTURE_NOT_CONFIRMED',
+    'DUPLICATE_SUBMISSION',
+    'ENTERPRISE_SUSPENDED',
+    'GATE_ALREADY_RELEASED',
+    'GATE_BLOCKED',
+    'GUARANTEE_REQUIRED',
+    'INVALID_ARGUMENT',
+    'INVALID_TRANSITION',
+    'ITEM_HELD',
+    'NOT_FOUND',
+    'NOT_HOLDER',
+    'NOT_SELECTED_FOR_INSPECTION',
+    'NOT_SUSPENDED',
+    'NO_DEPARTURE_TICKET',
+    'NO_RULES_IN_FORCE',
+    'PERIOD_CLOSED',
+    'PERSON_BARRED',
+    'PICKUP_MODE_NOT_ALLOWED',
+    'PURCHASE_LIMIT_EXCEEDED',
+    'RELEASE_LIST_UNKNOWN',
+    'UNKNOWN_ENTERPRISE',
+    'UNKNOWN_PORT',
+    'WRONG_RECEIPT',
   ]);
 });
 
@@ -48,5 +76,8 @@ t.test('messages without a known code parse to undefined', async (t) => {
   t.equal(parseErrorCode(''), undefined, 'empty message, as after a thrown string');
   t.equal(parseErrorCode('Expected 1 parameters, but 0 have been supplied'), undefined);
   t.equal(parseErrorCode('SOMETHING_ELSE: not one of ours'), undefined);
-  t.equal(parseErrorCode('chaincode response 500, You\'ve asked to invoke a function that does not exist: X'), undefined);
+  t.equal(
+    parseErrorCode("chaincode response 500, You've asked to invoke a function that does not exist: X"),
+    undefined,
+  );
 });

@@ -6,7 +6,13 @@ import t from 'tap';
 import { expandItemGroups, groupItems } from '../../chaincode/src/ledger/item-groups';
 import type { ItemRecord } from '../../chaincode/src/domain/records';
 import { encode } from '../../chaincode/src/ledger-codec';
-import { decodeLedgerEvent, itemCountOf, itemsOf, projectEvents, type LedgerEventPayload } from '../../gateway/src/projection/ledger-event';
+import {
+  decodeLedgerEvent,
+  itemCountOf,
+  itemsOf,
+  projectEvents,
+  type LedgerEventPayload,
+} from '../../gateway/src/projection/ledger-event';
 
 const base = {
   product: { gtin: '80614141123458', hsCode: '330300', category: 'COSMETICS' },
@@ -21,7 +27,8 @@ const base = {
   lastTxId: 'a'.repeat(64),
 } as unknown as Omit<ItemRecord, 'sgtin'>;
 const sgtin = (n: number): string => `urn:epc:id:sgtin:0614141.812345.${n}`;
-const item = (n: number, extra: Partial<ItemRecord> = {}): ItemRecord => ({ ...base, sgtin: sgtin(n), ...extra }) as ItemRecord;
+const item = (n: number, extra: Partial<ItemRecord> = {}): ItemRecord =>
+  ({ ...base, sgtin: sgtin(n), ...extra }) as ItemRecord;
 
 t.test('items equal but for the SGTIN become one group; expanding gives them back', async (t) => {
   const items = [item(1), item(2), item(3)];
@@ -41,8 +48,15 @@ t.test('a different nested field, an extra optional field or a different value s
     item(5),
   ];
   const groups = groupItems(items);
-  t.same(groups.map((g) => g.sgtins), [[sgtin(1), sgtin(5)], [sgtin(2)], [sgtin(3)], [sgtin(4)]]);
-  t.same(new Set(expandItemGroups(groups).map((i) => encode(i).toString())), new Set(items.map((i) => encode(i).toString())), 'same records, byte for byte');
+  t.same(
+    groups.map((g) => g.sgtins),
+    [[sgtin(1), sgtin(5)], [sgtin(2)], [sgtin(3)], [sgtin(4)]],
+  );
+  t.same(
+    new Set(expandItemGroups(groups).map((i) => encode(i).toString())),
+    new Set(items.map((i) => encode(i).toString())),
+    'same records, byte for byte',
+  );
 });
 
 t.test('all-different items: one group each, nothing lost, bounded comparisons', async (t) => {
@@ -54,10 +68,22 @@ t.test('all-different items: one group each, nothing lost, bounded comparisons',
 
 t.test('the projection reads payload versions 1 and 2 of the same items into the same rows', async (t) => {
   const items = [item(1), item(2), item(3, { traceCode: '4600123456789012' } as Partial<ItemRecord>)];
-  const common = { txId: 'b'.repeat(64), type: 'ENTRY', eventTime: base.lastEventTime, recordTime: base.lastEventTime, actor: { mspId: 'Org1MSP', enterpriseId: base.holder }, movements: [] };
+  const common = {
+    txId: 'b'.repeat(64),
+    type: 'ENTRY',
+    eventTime: base.lastEventTime,
+    recordTime: base.lastEventTime,
+    actor: { mspId: 'Org1MSP', enterpriseId: base.holder },
+    movements: [],
+  };
   const v1 = { ...common, items };
   const v2 = { ...common, v: 2, itemGroups: groupItems(items) };
-  const position = (payload: object) => ({ blockNumber: 7n, txSeq: 0, transactionId: 'b'.repeat(64), payload: encode(payload) });
+  const position = (payload: object) => ({
+    blockNumber: 7n,
+    txSeq: 0,
+    transactionId: 'b'.repeat(64),
+    payload: encode(payload),
+  });
   const p1 = decodeLedgerEvent(position(v1));
   const p2 = decodeLedgerEvent(position(v2));
   t.same(itemsOf(p2), itemsOf(p1));
@@ -67,6 +93,14 @@ t.test('the projection reads payload versions 1 and 2 of the same items into the
     return { itemRows, itemEvents, parties };
   };
   t.same(rows(p2, position(v2)), rows(p1, position(v1)), 'items, history rows and parties are identical');
-  t.throws(() => decodeLedgerEvent(position({ ...common, v: 2, itemGroups: [{ sgtins: [] }] })), /not a LedgerEvent/, 'a malformed group is refused');
-  t.throws(() => decodeLedgerEvent(position({ ...common, v: 2 })), /not a LedgerEvent/, 'version 2 without groups is refused');
+  t.throws(
+    () => decodeLedgerEvent(position({ ...common, v: 2, itemGroups: [{ sgtins: [] }] })),
+    /not a LedgerEvent/,
+    'a malformed group is refused',
+  );
+  t.throws(
+    () => decodeLedgerEvent(position({ ...common, v: 2 })),
+    /not a LedgerEvent/,
+    'version 2 without groups is refused',
+  );
 });

@@ -7,8 +7,16 @@ import { MAX_DEPTH, decode, encode, encodeToString } from '../../chaincode/src/l
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 
 t.test('objects built in a different key order encode to identical bytes', async (t) => {
-  const a = { sgtin: 'urn:epc:id:sgtin:0614141.812345.6789', amountFen: 12_345, meta: { z: [3, 1, 2], a: null, m: { y: true, b: 'x' } } };
-  const b = { meta: { m: { b: 'x', y: true }, a: null, z: [3, 1, 2] }, amountFen: 12_345, sgtin: 'urn:epc:id:sgtin:0614141.812345.6789' };
+  const a = {
+    sgtin: 'urn:epc:id:sgtin:0614141.812345.6789',
+    amountFen: 12_345,
+    meta: { z: [3, 1, 2], a: null, m: { y: true, b: 'x' } },
+  };
+  const b = {
+    meta: { m: { b: 'x', y: true }, a: null, z: [3, 1, 2] },
+    amountFen: 12_345,
+    sgtin: 'urn:epc:id:sgtin:0614141.812345.6789',
+  };
   t.same(encode(a), encode(b));
   t.equal(
     text(encode(a)),
@@ -22,11 +30,17 @@ t.test('an absent optional field encodes like a missing one', async (t) => {
 });
 
 t.test('strings are escaped the JSON way, including U+0000 of composite keys', async (t) => {
-  t.equal(encodeToString({ k: '\u0000item\u0000x\u0000', s: '离岛免税 "q"' }), '{"k":"\\u0000item\\u0000x\\u0000","s":"离岛免税 \\"q\\""}');
+  t.equal(
+    encodeToString({ k: '\u0000item\u0000x\u0000', s: '离岛免税 "q"' }),
+    '{"k":"\\u0000item\\u0000x\\u0000","s":"离岛免税 \\"q\\""}',
+  );
 });
 
 t.test('integers up to the safe limit are kept exactly; -0 is written as 0', async (t) => {
-  t.equal(encodeToString([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, -0, 0]), '[9007199254740991,-9007199254740991,0,0]');
+  t.equal(
+    encodeToString([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, -0, 0]),
+    '[9007199254740991,-9007199254740991,0,0]',
+  );
 });
 
 t.test('floats, NaN, Infinity and unsafe integers are refused with an assertion naming the path', async (t) => {
@@ -90,7 +104,11 @@ t.test('decode(encode(x)) gives x back', async (t) => {
 });
 
 t.test('decode refuses empty bytes, malformed UTF-8 and non-JSON', async (t) => {
-  t.throws(() => decode(new Uint8Array()), { message: /cannot decode empty bytes/ }, 'getState of a missing key is not a value');
+  t.throws(
+    () => decode(new Uint8Array()),
+    { message: /cannot decode empty bytes/ },
+    'getState of a missing key is not a value',
+  );
   t.throws(() => decode(Uint8Array.of(0x7b, 0xff, 0x7d)), { message: /not valid UTF-8/ });
   t.throws(() => decode(Buffer.from('{"a":')), { message: /not JSON/ });
 });

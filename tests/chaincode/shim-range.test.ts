@@ -12,7 +12,14 @@ function fakeStub(): { stub: ChaincodeStub; ranges: Range[] } {
   const handler = {
     async handleGetStateByRange(collection: string, start: string, end: string) {
       ranges.push({ collection, start, end });
-      return { iterator: { async next() { return { done: true }; }, async close() {} } };
+      return {
+        iterator: {
+          async next() {
+            return { done: true };
+          },
+          async close() {},
+        },
+      };
     },
   };
   const stub = Object.create(ChaincodeStub.prototype) as ChaincodeStub;
@@ -20,18 +27,27 @@ function fakeStub(): { stub: ChaincodeStub; ranges: Range[] } {
   return { stub, ranges };
 }
 
-t.test('getStateByRange refuses composite keys, so item keys (composite) cannot be range-read through it', async (t) => {
-  const { stub, ranges } = fakeStub();
-  const start = stub.createCompositeKey('item', ['urn:epc:id:sgtin:0614141.107346.1']);
-  const end = stub.createCompositeKey('item', ['urn:epc:id:sgtin:0614141.107346.9']);
-  await t.rejects(Promise.resolve().then(() => stub.getStateByRange(start, end)), /contains a null character which is not allowed/);
-  t.same(ranges, [], 'the refusal happens in the chaincode, before the peer is asked');
-});
+t.test(
+  'getStateByRange refuses composite keys, so item keys (composite) cannot be range-read through it',
+  async (t) => {
+    const { stub, ranges } = fakeStub();
+    const start = stub.createCompositeKey('item', ['urn:epc:id:sgtin:0614141.107346.1']);
+    const end = stub.createCompositeKey('item', ['urn:epc:id:sgtin:0614141.107346.9']);
+    await t.rejects(
+      Promise.resolve().then(() => stub.getStateByRange(start, end)),
+      /contains a null character which is not allowed/,
+    );
+    t.same(ranges, [], 'the refusal happens in the chaincode, before the peer is asked');
+  },
+);
 
-t.test('getStateByPartialCompositeKey is the only public composite range, and it is bounded by whole attributes', async (t) => {
-  const { stub, ranges } = fakeStub();
-  const it = stub.getStateByPartialCompositeKey('item', []);
-  await (await it).close();
-  // The item key has one attribute (the whole SGTIN), so the narrowest public range over items is every item.
-  t.same(ranges, [{ collection: '', start: '\u0000item\u0000', end: '\u0000item\u0000\u{10FFFF}' }]);
-});
+t.test(
+  'getStateByPartialCompositeKey is the only public composite range, and it is bounded by whole attributes',
+  async (t) => {
+    const { stub, ranges } = fakeStub();
+    const it = stub.getStateByPartialCompositeKey('item', []);
+    await (await it).close();
+    // The item key has one attribute (the whole SGTIN), so the narrowest public range over items is every item.
+    t.same(ranges, [{ collection: '', start: '\u0000item\u0000', end: '\u0000item\u0000\u{10FFFF}' }]);
+  },
+);

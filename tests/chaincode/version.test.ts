@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { CHAINCODE_NAME, CHAINCODE_VERSION } from '../../chaincode/src/version';
 
 t.test('CHAINCODE_NAME and CHAINCODE_VERSION equal package.json', async (t) => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '../../chaincode/package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../chaincode/package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   t.equal(CHAINCODE_NAME, pkg.name);
   t.equal(CHAINCODE_VERSION, pkg.version);
 });

@@ -15,43 +15,67 @@ const EVIDENCE = { sha256: 'cd'.repeat(32), uri: 's3://h986-scans/RL-CONSOLE.dcm
 let world: ConsoleWorld;
 
 t.before(async () => {
-    world = await startConsoleWorld(t);
-    const { submit } = world;
-    await submit('customs-admin', 'customs:SetRiskRules', {
-        effectiveFrom: '2025-01-01T00:00:00Z',
-        rules: [{ id: 'PERFUME-HS', when: { hsCodePrefixes: ['3303'] }, weight: 60, action: 'IMAGE_REVIEW' }],
-    });
-    await submit(importer.identity, 'goods:Enter', { declarationNo: 'D-RISK', location: gln(1), regime: 'ZERO_TARIFF', product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 40_000, items: [A, B] });
-    await submit(importer.identity, 'goods:Exit', { releaseListNo: 'RL-CONSOLE', port: 'HAIKOU_XINHAIGANG', items: [A, B].map((id) => ({ id, exitValueFen: 60_000 })) });
-    await submit('customs-admin', 'customs:RecordInspection', {
-        releaseListNo: 'RL-CONSOLE',
-        method: 'IMAGE_REVIEW',
-        officer: 'HK-0042',
-        verdict: 'DISCREPANCY',
-        discrepancies: [{ kind: 'QUANTITY', items: [B] }],
-        evidence: EVIDENCE,
-        consequence: { kind: 'HOLD', items: [B] },
-    });
-    await world.caughtUp();
+  world = await startConsoleWorld(t);
+  const { submit } = world;
+  await submit('customs-admin', 'customs:SetRiskRules', {
+    effectiveFrom: '2025-01-01T00:00:00Z',
+    rules: [{ id: 'PERFUME-HS', when: { hsCodePrefixes: ['3303'] }, weight: 60, action: 'IMAGE_REVIEW' }],
+  });
+  await submit(importer.identity, 'goods:Enter', {
+    declarationNo: 'D-RISK',
+    location: gln(1),
+    regime: 'ZERO_TARIFF',
+    product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 40_000,
+    items: [A, B],
+  });
+  await submit(importer.identity, 'goods:Exit', {
+    releaseListNo: 'RL-CONSOLE',
+    port: 'HAIKOU_XINHAIGANG',
+    items: [A, B].map((id) => ({ id, exitValueFen: 60_000 })),
+  });
+  await submit('customs-admin', 'customs:RecordInspection', {
+    releaseListNo: 'RL-CONSOLE',
+    method: 'IMAGE_REVIEW',
+    officer: 'HK-0042',
+    verdict: 'DISCREPANCY',
+    discrepancies: [{ kind: 'QUANTITY', items: [B] }],
+    evidence: EVIDENCE,
+    consequence: { kind: 'HOLD', items: [B] },
+  });
+  await world.caughtUp();
 });
 
 t.test('the timeline shows the risk screening and the inspection result with its evidence', async (t) => {
-    const browser = await launchBrowser(t);
-    const { page, context } = await newPage(browser);
-    t.teardown(() => context.close());
-    await signIn(page, world.baseUrl, world.keys.customs);
-    await page.fill('#item-id', B);
-    await page.press('#item-id', 'Enter');
-    await page.locator('ol.timeline li.event').first().waitFor();
-    const types = await page.locator('ol.timeline li.event').evaluateAll((els) => els.map((el) => (el as any).dataset.type));
-    t.same(types, ['ENTRY', 'EXIT', 'INSPECTION']);
-    const exit = (await page.locator('ol.timeline li.event').nth(1).textContent()) ?? '';
-    t.match(exit, /Risk screening\s*IMAGE_REVIEW, score 60 PERFUME-HS/, 'the exit shows its screening');
-    const inspection = page.locator('ol.timeline li.event').nth(2);
-    t.equal(await inspection.locator('h3').textContent().then((s) => s?.startsWith('Inspection result')), true, 'labelled');
-    t.equal(await inspection.getAttribute('class'), 'event flagged', 'a discrepancy is flagged');
-    const text = (await inspection.textContent()) ?? '';
-    t.match(text, /Inspection\s*IMAGE_REVIEW: DISCREPANCY, HOLD/, 'method, verdict, consequence');
-    t.ok(text.includes(EVIDENCE.sha256) && text.includes(EVIDENCE.uri), 'the evidence hash and where the scan is kept');
-    t.match((await page.locator('#anomalies-h').locator('xpath=..').textContent()) ?? '', /inspection of RL-CONSOLE: DISCREPANCY/, 'the hold is an anomaly');
+  const browser = await launchBrowser(t);
+  const { page, context } = await newPage(browser);
+  t.teardown(() => context.close());
+  await signIn(page, world.baseUrl, world.keys.customs);
+  await page.fill('#item-id', B);
+  await page.press('#item-id', 'Enter');
+  await page.locator('ol.timeline li.event').first().waitFor();
+  const types = await page
+    .locator('ol.timeline li.event')
+    .evaluateAll((els) => els.map((el) => (el as any).dataset.type));
+  t.same(types, ['ENTRY', 'EXIT', 'INSPECTION']);
+  const exit = (await page.locator('ol.timeline li.event').nth(1).textContent()) ?? '';
+  t.match(exit, /Risk screening\s*IMAGE_REVIEW, score 60 PERFUME-HS/, 'the exit shows its screening');
+  const inspection = page.locator('ol.timeline li.event').nth(2);
+  t.equal(
+    await inspection
+      .locator('h3')
+      .textContent()
+      .then((s) => s?.startsWith('Inspection result')),
+    true,
+    'labelled',
+  );
+  t.equal(await inspection.getAttribute('class'), 'event flagged', 'a discrepancy is flagged');
+  const text = (await inspection.textContent()) ?? '';
+  t.match(text, /Inspection\s*IMAGE_REVIEW: DISCREPANCY, HOLD/, 'method, verdict, consequence');
+  t.ok(text.includes(EVIDENCE.sha256) && text.includes(EVIDENCE.uri), 'the evidence hash and where the scan is kept');
+  t.match(
+    (await page.locator('#anomalies-h').locator('xpath=..').textContent()) ?? '',
+    /inspection of RL-CONSOLE: DISCREPANCY/,
+    'the hold is an anomaly',
+  );
 });

@@ -22,13 +22,20 @@ t.test('a torn last record is dropped and the rest kept', async (t) => {
   const intact = statSync(path).size;
   appendFileSync(path, Buffer.from([0, 0, 0, 50, 1, 2, 3, 4, 9, 9])); // header promising 50 bytes, 2 written
   const reopened = await BlockFile.open(path);
-  t.same(reopened.records.map((r) => r.toString()), ['one', 'two']);
+  t.same(
+    reopened.records.map((r) => r.toString()),
+    ['one', 'two'],
+  );
   t.equal(reopened.truncatedBytes, 10);
   t.equal(statSync(path).size, intact, 'the torn bytes are cut from the file');
   await reopened.file.append(Buffer.from('three'));
   await reopened.file.close();
   const again = await BlockFile.open(path);
-  t.same(again.records.map((r) => r.toString()), ['one', 'two', 'three'], 'appends continue cleanly after the cut');
+  t.same(
+    again.records.map((r) => r.toString()),
+    ['one', 'two', 'three'],
+    'appends continue cleanly after the cut',
+  );
   await again.file.close();
 });
 
@@ -69,7 +76,10 @@ t.test('the ledger replays its blocks and refuses a broken hash chain', async (t
   header.writeUInt32BE(payload.length, 0);
   header.writeUInt32BE(crc32(payload) >>> 0, 4);
   writeFileSync(path, Buffer.concat([bytes.subarray(0, second), header, payload]));
-  await t.rejects(Ledger.open(dir, genesis, () => false), /does not chain to its predecessor/);
+  await t.rejects(
+    Ledger.open(dir, genesis, () => false),
+    /does not chain to its predecessor/,
+  );
 });
 
 t.test('keys order by code point (UTF-8 byte order), as on a LevelDB peer', async (t) => {

@@ -23,7 +23,8 @@ t.test('chaincode servers stopped and started again, orderer down and up again',
   t.equal(utf8(await contract.evaluateTransaction('Get', 'k')), 'before', 'works before the outage');
 
   await dn.stopChaincodes();
-  const launchFailure = /^error in simulation: failed to execute transaction [0-9a-f]{64}: could not launch chaincode probe:devnet: connection to probe:devnet failed: error cannot create connection for probe:devnet: failed to create new connection: context deadline exceeded$/;
+  const launchFailure =
+    /^error in simulation: failed to execute transaction [0-9a-f]{64}: could not launch chaincode probe:devnet: connection to probe:devnet failed: error cannot create connection for probe:devnet: failed to create new connection: context deadline exceeded$/;
 
   const evaluated = await contract.evaluateTransaction('Get', 'k').then(
     () => undefined,
@@ -46,7 +47,11 @@ t.test('chaincode servers stopped and started again, orderer down and up again',
   t.match((submitted as EndorseError).details[0]?.message, launchFailure);
 
   await dn.startChaincodes();
-  t.equal(utf8(await contract.evaluateTransaction('Get', 'k')), 'before', 'evaluate works again, nothing written meanwhile');
+  t.equal(
+    utf8(await contract.evaluateTransaction('Get', 'k')),
+    'before',
+    'evaluate works again, nothing written meanwhile',
+  );
   await contract.submitTransaction('Put', 'k', 'after');
   t.equal(utf8(await contract.evaluateTransaction('Get', 'k')), 'after', 'submit works again');
 
@@ -59,17 +64,25 @@ t.test('chaincode servers stopped and started again, orderer down and up again',
     () => undefined,
     (err: unknown) => err,
   );
-  t.equal((ordered as Error | undefined)?.name, 'SubmitError', 'submit fails with a SubmitError (a type only in the client)');
+  t.equal(
+    (ordered as Error | undefined)?.name,
+    'SubmitError',
+    'submit fails with a SubmitError (a type only in the client)',
+  );
   t.equal((ordered as SubmitError).code, 14, 'code 14 UNAVAILABLE');
   t.equal((ordered as SubmitError).message, '14 UNAVAILABLE: no orderers could successfully process transaction');
   t.equal((ordered as SubmitError).details[0]?.mspId, 'OrdererMSP', 'the detail names the orderer');
   t.match((ordered as SubmitError).details[0]?.message, /connection refused/);
 
   // What the gateway's readiness probe relies on: a wrongly signed transaction gets 14 while no orderer answers ...
-  const wronglySigned = () => gw.newSignedTransaction(endorsed.getBytes(), Uint8Array.from(endorsed.getDigest()).reverse()).submit().then(
-    () => undefined,
-    (err: unknown) => err as SubmitError,
-  );
+  const wronglySigned = () =>
+    gw
+      .newSignedTransaction(endorsed.getBytes(), Uint8Array.from(endorsed.getDigest()).reverse())
+      .submit()
+      .then(
+        () => undefined,
+        (err: unknown) => err as SubmitError,
+      );
   t.equal((await wronglySigned())?.code, 14, 'a wrongly signed submit: 14 while the orderer is unreachable');
 
   await dn.setOrdererReachable(true);
@@ -78,5 +91,9 @@ t.test('chaincode servers stopped and started again, orderer down and up again',
   t.equal(refused?.code, 10, 'a wrongly signed submit: refused by a reachable orderer');
   t.match(refused?.details[0]?.message, /received unsuccessful response from orderer: status=FORBIDDEN/);
   await contract.submitTransaction('Put', 'k', 'ordered');
-  t.equal(utf8(await contract.evaluateTransaction('Get', 'k')), 'ordered', 'submits commit again once the orderer is back');
+  t.equal(
+    utf8(await contract.evaluateTransaction('Get', 'k')),
+    'ordered',
+    'submits commit again once the orderer is back',
+  );
 });

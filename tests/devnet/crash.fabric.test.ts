@@ -7,7 +7,10 @@ import { connectGateway, DevnetProcess, probeChaincodeArgs, startDevnetProcess }
 
 const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
-async function withGateway<T>(dn: DevnetProcess, fn: (gw: ReturnType<typeof connectGateway>) => Promise<T>): Promise<T> {
+async function withGateway<T>(
+  dn: DevnetProcess,
+  fn: (gw: ReturnType<typeof connectGateway>) => Promise<T>,
+): Promise<T> {
   const gw = connectGateway(dn.profile);
   try {
     return await fn(gw);
@@ -99,7 +102,9 @@ t.test('chaincode events resume from a checkpoint after the peer is killed and r
       later.push(s.getTransactionId());
     }
     const expected = [...before.slice(3), ...later];
-    const events = await gw.getNetwork(second.profile.channel).getChaincodeEvents('probe', { checkpoint: checkpointer });
+    const events = await gw
+      .getNetwork(second.profile.channel)
+      .getChaincodeEvents('probe', { checkpoint: checkpointer });
     const seen: string[] = [];
     for await (const e of events) {
       seen.push(e.transactionId);

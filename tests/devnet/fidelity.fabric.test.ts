@@ -42,7 +42,10 @@ t.test('submit then evaluate round trip; blocks start above 0 and rise', async (
 t.test('two concurrent conflicting updates: one commits, the other gets MVCC_READ_CONFLICT', async (t) => {
   const c = probe();
   await c.submitTransaction('Put', 'counter', '0');
-  const results = await Promise.allSettled([c.submitTransaction('Incr', 'counter'), c.submitTransaction('Incr', 'counter')]);
+  const results = await Promise.allSettled([
+    c.submitTransaction('Incr', 'counter'),
+    c.submitTransaction('Incr', 'counter'),
+  ]);
   const ok = results.filter((r) => r.status === 'fulfilled');
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   t.equal(ok.length, 1, 'exactly one increment commits');
@@ -55,7 +58,10 @@ t.test('two concurrent conflicting updates: one commits, the other gets MVCC_REA
   t.equal(utf8(await c.evaluateTransaction('Get', 'counter')), '1', 'one increment survives');
 
   // With submitAsync both results come back and the loser still gets a block number.
-  const [a, b] = await Promise.all([c.submitAsync('Incr', { arguments: ['counter'] }), c.submitAsync('Incr', { arguments: ['counter'] })]);
+  const [a, b] = await Promise.all([
+    c.submitAsync('Incr', { arguments: ['counter'] }),
+    c.submitAsync('Incr', { arguments: ['counter'] }),
+  ]);
   const [sa, sb] = await Promise.all([a.getStatus(), b.getStatus()]);
   t.same([sa.code, sb.code].sort(), [0, 11]);
   t.ok(sa.blockNumber > 0n && sb.blockNumber > 0n);
@@ -69,10 +75,25 @@ t.test('history: tx id, proposal timestamp, delete flag, newest first', async (t
   await tx2.getStatus();
   const tx3 = await c.submitAsync('Del', { arguments: ['h'] });
   await tx3.getStatus();
-  const history = json(await c.evaluateTransaction('History', 'h')) as { txId: string; seconds: number; nanos: number; isDelete: boolean; value: string }[];
-  t.same(history.map((h) => h.txId), [tx3.getTransactionId(), tx2.getTransactionId(), tx1.getTransactionId()]);
-  t.same(history.map((h) => h.isDelete), [true, false, false]);
-  t.same(history.map((h) => h.value), ['', 'two', 'one']);
+  const history = json(await c.evaluateTransaction('History', 'h')) as {
+    txId: string;
+    seconds: number;
+    nanos: number;
+    isDelete: boolean;
+    value: string;
+  }[];
+  t.same(
+    history.map((h) => h.txId),
+    [tx3.getTransactionId(), tx2.getTransactionId(), tx1.getTransactionId()],
+  );
+  t.same(
+    history.map((h) => h.isDelete),
+    [true, false, false],
+  );
+  t.same(
+    history.map((h) => h.value),
+    ['', 'two', 'one'],
+  );
   for (const h of history) {
     t.ok(Math.abs(h.seconds * 1000 - Date.now()) < 60_000, 'timestamp is the proposal time');
     t.equal(h.nanos % 1_000_000, 0, 'millisecond precision, as the client builds it');
@@ -84,7 +105,8 @@ t.test('range pagination: pages of 3,3,1, bookmarks, empty page, page size 0 and
   const c = probe();
   for (const k of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']) await c.submitAsync('Put', { arguments: [k, k] });
   await (await c.submitAsync('Put', { arguments: ['p7', 'p7'] })).getStatus();
-  const page = async (size: number, bookmark: string) => json(await c.evaluateTransaction('RangePage', 'p1', 'p8', String(size), bookmark));
+  const page = async (size: number, bookmark: string) =>
+    json(await c.evaluateTransaction('RangePage', 'p1', 'p8', String(size), bookmark));
   const p1 = await page(3, '');
   t.same(p1.keys, ['p1', 'p2', 'p3']);
   t.same(p1.metadata, { fetchedRecordsCount: 3, bookmark: 'p4' });
@@ -104,7 +126,10 @@ t.test('range pagination: pages of 3,3,1, bookmarks, empty page, page size 0 and
   t.equal(allNeg.metadata.fetchedRecordsCount, 7);
   const err = await c.submitTransaction('RangePageThenPut', 'p1', 'p8', '3', 'x').catch((e) => e);
   t.ok(err instanceof EndorseError);
-  t.match(err.details[0].message, /PUT_STATE failed: transaction ID: [0-9a-f]{64}: txid \[[0-9a-f]{64}\]: unsuppored transaction\. Transaction has already performed a paginated query\. Writes are not allowed/);
+  t.match(
+    err.details[0].message,
+    /PUT_STATE failed: transaction ID: [0-9a-f]{64}: txid \[[0-9a-f]{64}\]: unsuppored transaction\. Transaction has already performed a paginated query\. Writes are not allowed/,
+  );
   const readOnly = await c.submitAsync('RangePage', { arguments: ['p1', 'p8', '3', ''] });
   t.equal((await readOnly.getStatus()).code, 0, 'a read-only paginated submit commits');
 });
@@ -119,20 +144,29 @@ t.test('partial composite key query and rich query refusal', async (t) => {
   const err = await c.evaluateTransaction('RichQuery', '{"selector":{}}').catch((e) => e);
   t.ok(err instanceof GatewayError);
   t.equal(err.code, 2);
-  t.match(err.message, /^2 UNKNOWN: evaluate call to endorser returned error: chaincode response 500, GET_QUERY_RESULT failed: transaction ID: [0-9a-f]{64}: ExecuteQuery not supported for leveldb$/);
+  t.match(
+    err.message,
+    /^2 UNKNOWN: evaluate call to endorser returned error: chaincode response 500, GET_QUERY_RESULT failed: transaction ID: [0-9a-f]{64}: ExecuteQuery not supported for leveldb$/,
+  );
 });
 
 t.test('chaincode failures: texts, codes and details as a real peer gives them', async (t) => {
   const c = probe();
   const ev = await c.evaluateTransaction('NoSuchFunctionFidelityProbe').catch((e) => e);
   t.equal(ev.code, 2);
-  t.equal(ev.message, "2 UNKNOWN: evaluate call to endorser returned error: chaincode response 500, You've asked to invoke a function that does not exist: NoSuchFunctionFidelityProbe");
+  t.equal(
+    ev.message,
+    "2 UNKNOWN: evaluate call to endorser returned error: chaincode response 500, You've asked to invoke a function that does not exist: NoSuchFunctionFidelityProbe",
+  );
   const sub = await c.submitTransaction('NoSuchFunctionFidelityProbe').catch((e) => e);
   t.ok(sub instanceof EndorseError);
   t.equal(sub.code, 10);
   t.equal(sub.message, '10 ABORTED: failed to endorse transaction, see attached details for more info');
   t.equal(sub.details.length, 1);
-  t.equal(sub.details[0].message, "chaincode response 500, You've asked to invoke a function that does not exist: NoSuchFunctionFidelityProbe");
+  t.equal(
+    sub.details[0].message,
+    "chaincode response 500, You've asked to invoke a function that does not exist: NoSuchFunctionFidelityProbe",
+  );
   t.equal(sub.details[0].mspId, dn.profile.peerMspId);
   t.equal(sub.details[0].address, dn.profile.peerEndpoint);
 
@@ -158,20 +192,30 @@ t.test('low-level shim statuses: < 400 succeeds, >= 400 fails, 0 is reported, si
   for (const s of [201, 300, 399]) {
     t.equal(utf8(await c.evaluateTransaction('status', String(s), 'm')), `status ${s}`, `status ${s} is success`);
   }
-  t.equal((await (await c.submitAsync('status', { arguments: ['300', 'm'] })).getStatus()).code, 0, 'a status-300 submit commits VALID');
+  t.equal(
+    (await (await c.submitAsync('status', { arguments: ['300', 'm'] })).getStatus()).code,
+    0,
+    'a status-300 submit commits VALID',
+  );
   for (const s of [400, 404, 600]) {
     const err = await c.evaluateTransaction('status', String(s), 'not here').catch((e) => e);
     t.equal(err.message, `2 UNKNOWN: evaluate call to endorser returned error: chaincode response ${s}, not here`);
   }
   const zero = await c.evaluateTransaction('zero').catch((e) => e);
-  t.match(zero.details[0].message, /^chaincode response 500, \[mychannel-[0-9a-f]{8}\] Calling chaincode Invoke\(\) has not called success or error\.$/);
+  t.match(
+    zero.details[0].message,
+    /^chaincode response 500, \[mychannel-[0-9a-f]{8}\] Calling chaincode Invoke\(\) has not called success or error\.$/,
+  );
   const e = await c.evaluateTransaction('error', 'm').catch((e) => e);
   t.equal(e.details[0].message, 'chaincode response 500, m');
   t.equal((await c.evaluateTransaction('put', 'k', 'v')).length, 0, 'a void result is 0 bytes');
   const silent = await c.submitTransaction('throw').catch((e) => e);
   t.ok(silent instanceof EndorseError, 'a chaincode that never answers is timed out');
   t.equal(silent.code, 10);
-  t.match(silent.details[0].message, /^error in simulation: failed to execute transaction [0-9a-f]{64}: error sending: timeout expired while executing transaction$/);
+  t.match(
+    silent.details[0].message,
+    /^error in simulation: failed to execute transaction [0-9a-f]{64}: error sending: timeout expired while executing transaction$/,
+  );
   const silentEval = await c.evaluateTransaction('throw').catch((e) => e);
   t.equal(silentEval.message, '10 ABORTED: failed to evaluate transaction, see attached details for more info');
 });
@@ -190,7 +234,11 @@ t.test('events: one per transaction (the last set), empty payload kept, replay f
   }
   events.close();
   const mine = seen.filter((e) => e.txId === twice.getTransactionId());
-  t.same(mine.map((e) => e.name), ['second'], 'only the last event of a transaction is emitted');
+  t.same(
+    mine.map((e) => e.name),
+    ['second'],
+    'only the last event of a transaction is emitted',
+  );
   const empty = seen.find((e) => e.txId === emptyTx.getTransactionId());
   t.ok(empty);
   t.ok(empty!.payload instanceof Uint8Array);
@@ -209,16 +257,26 @@ t.test('private data: transient in, implicit collection, hash on chain, undefine
   const inTx = await c.submit('PutPrivateThenRead', { arguments: [coll, 'fresh'], transientData: { secret: 'x' } });
   t.equal(utf8(inTx), '', 'no read-your-own-writes for private data');
   await c.submit('PutPrivate', { arguments: ['buyerDetails', 'buyer-1'], transientData: { secret: 'passport-hash' } });
-  t.equal(utf8(await c.evaluateTransaction('GetPrivate', 'buyerDetails', 'buyer-1')), 'passport-hash', 'an explicit collection works');
+  t.equal(
+    utf8(await c.evaluateTransaction('GetPrivate', 'buyerDetails', 'buyer-1')),
+    'passport-hash',
+    'an explicit collection works',
+  );
   const undef = await c.evaluateTransaction('GetPrivateHash', 'nosuch', 'k').catch((e) => e);
-  t.match(undef.details[0].message, /GET_PRIVATE_DATA_HASH failed: transaction ID: [0-9a-f]{64}: collection \[nosuch\] not defined in the collection config for chaincode \[probe\]/);
+  t.match(
+    undef.details[0].message,
+    /GET_PRIVATE_DATA_HASH failed: transaction ID: [0-9a-f]{64}: collection \[nosuch\] not defined in the collection config for chaincode \[probe\]/,
+  );
 });
 
 t.test('client identity and transaction time as the chaincode sees them', async (t) => {
   const c = probe();
   const id = json(await c.evaluateTransaction('Identity'));
   t.equal(id.mspId, 'CustomsMSP');
-  t.match(id.id, /^x509::\/C=CN\/ST=Hainan\/L=Haikou\/OU=admin\/CN=Admin@customs\.devnet::\/C=CN\/ST=Hainan\/L=Haikou\/O=customs\.devnet\/CN=ca\.customs\.devnet$/);
+  t.match(
+    id.id,
+    /^x509::\/C=CN\/ST=Hainan\/L=Haikou\/OU=admin\/CN=Admin@customs\.devnet::\/C=CN\/ST=Hainan\/L=Haikou\/O=customs\.devnet\/CN=ca\.customs\.devnet$/,
+  );
   t.equal(id.attributes.role, 'customs');
   t.equal(id.assertRoleCustoms, true);
   const opGw = connectGateway(dn.profile, 'operator1');
@@ -249,23 +307,42 @@ t.test('duplicate transactions, unknown channel and chaincode, deadlines', async
   t.same(second, first, 'the first commit status wins');
   const reEval = await proposal.evaluate().catch((e) => e);
   t.equal(reEval.code, 9);
-  t.match(reEval.message, /^9 FAILED_PRECONDITION: evaluate call to endorser returned error: duplicate transaction found \[[0-9a-f]{64}\]\. Creator \[[0-9a-f]+\]$/);
+  t.match(
+    reEval.message,
+    /^9 FAILED_PRECONDITION: evaluate call to endorser returned error: duplicate transaction found \[[0-9a-f]{64}\]\. Creator \[[0-9a-f]+\]$/,
+  );
 
   const badChannel = gw.getNetwork('nochannel').getContract('probe');
   const e1 = await badChannel.evaluateTransaction('Get', 'x').catch((e) => e);
-  t.equal(e1.message, '14 UNAVAILABLE: failed to get config for channel [nochannel]: could not get last config for channel nochannel');
+  t.equal(
+    e1.message,
+    '14 UNAVAILABLE: failed to get config for channel [nochannel]: could not get last config for channel nochannel',
+  );
   t.same(e1.details, []);
   const e2 = await badChannel.submitTransaction('Get', 'x').catch((e) => e);
   t.ok(e2 instanceof EndorseError);
   t.equal(e2.code, 9);
-  t.equal(e2.message, '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode probe in channel nochannel');
+  t.equal(
+    e2.message,
+    '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode probe in channel nochannel',
+  );
   const badCc = gw.getNetwork(dn.profile.channel).getContract('nochaincode');
   const e3 = await badCc.evaluateTransaction('Get').catch((e) => e);
-  t.equal(e3.message, `9 FAILED_PRECONDITION: no peers available to evaluate chaincode nochaincode in channel ${dn.profile.channel}`);
+  t.equal(
+    e3.message,
+    `9 FAILED_PRECONDITION: no peers available to evaluate chaincode nochaincode in channel ${dn.profile.channel}`,
+  );
 
-  const dl = await c.newProposal('Sleep', { arguments: ['200'] }).evaluate({ deadline: Date.now() + 1 }).catch((e) => e);
+  const dl = await c
+    .newProposal('Sleep', { arguments: ['200'] })
+    .evaluate({ deadline: Date.now() + 1 })
+    .catch((e) => e);
   t.equal(dl.code, 4, 'DEADLINE_EXCEEDED');
-  t.equal(utf8(await c.evaluateTransaction('Get', 'rt')), 'again', 'the connection keeps working after a cancelled call');
+  t.equal(
+    utf8(await c.evaluateTransaction('Get', 'rt')),
+    'again',
+    'the connection keeps working after a cancelled call',
+  );
 });
 
 t.test('determinism: the same proposal endorsed twice yields byte-identical read/write sets and results', async (t) => {

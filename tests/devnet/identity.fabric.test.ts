@@ -14,7 +14,13 @@ import { FabricCaClient, newPemSigningIdentity } from '../../gateway/src/identit
 import { newKeyAndCsr } from '../../gateway/src/identity/enrollment-csr';
 import { connect, EndorseError, hash, signers } from '@hyperledger/fabric-gateway';
 import { createOrgCa, issueIdentity } from '../../devnet/src/crypto/dev-ca';
-import { DevnetProcess, newGrpcClient, probeChaincodeArgs, REPO_ROOT, startDevnetProcess } from '../../testkit/src/devnet';
+import {
+  DevnetProcess,
+  newGrpcClient,
+  probeChaincodeArgs,
+  REPO_ROOT,
+  startDevnetProcess,
+} from '../../testkit/src/devnet';
 
 let dn: DevnetProcess;
 t.before(async () => {
@@ -30,12 +36,20 @@ function gatewayWith(mspId: string, certPem: string | Buffer, keyPem: string | B
     signer: signers.newPrivateKeySigner(createPrivateKey(keyPem)),
     hash: hash.sha256,
   });
-  return { gw, contract: gw.getNetwork(dn.profile.channel).getContract('probe'), close: () => (gw.close(), client.close()) };
+  return {
+    gw,
+    contract: gw.getNetwork(dn.profile.channel).getContract('probe'),
+    close: () => (gw.close(), client.close()),
+  };
 }
 
 t.test('a certificate from a self-made CA under a real MSP id is refused', async (t) => {
   const rogueCa = await createOrgCa('customs.devnet'); // same names as the real CA, different key
-  const rogue = await issueIdentity(rogueCa, { commonName: 'Admin@customs.devnet', ou: 'admin', attrs: { role: 'customs' } });
+  const rogue = await issueIdentity(rogueCa, {
+    commonName: 'Admin@customs.devnet',
+    ou: 'admin',
+    attrs: { role: 'customs' },
+  });
   const { contract, gw, close } = gatewayWith('CustomsMSP', rogue.certPem, rogue.keyPem);
   t.teardown(close);
   const text = `error validating proposal: access denied: channel [${dn.profile.channel}] creator org unknown, creator is malformed`;
@@ -47,9 +61,14 @@ t.test('a certificate from a self-made CA under a real MSP id is refused', async
   t.equal(sub.code, 10);
   t.equal(sub.details[0].message, text);
   const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('probe', { startBlock: 0n });
-  const first = await events[Symbol.asyncIterator]().next().catch((e) => e);
+  const first = await events[Symbol.asyncIterator]()
+    .next()
+    .catch((e) => e);
   t.equal(first.code, 7, 'events refused with PERMISSION_DENIED');
-  t.match(first.message, /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/);
+  t.match(
+    first.message,
+    /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/,
+  );
 });
 
 t.test('a real certificate presented under an unknown MSP id is refused', async (t) => {
@@ -57,12 +76,18 @@ t.test('a real certificate presented under an unknown MSP id is refused', async 
   const { contract, close } = gatewayWith('NoSuchMSP', readFileSync(files.certPath), readFileSync(files.keyPath));
   t.teardown(close);
   const ev = await contract.evaluateTransaction('Get', 'x').catch((e) => e);
-  t.equal(ev.message, `9 FAILED_PRECONDITION: evaluate call to endorser returned error: error validating proposal: access denied: channel [${dn.profile.channel}] creator org unknown, creator is malformed`);
+  t.equal(
+    ev.message,
+    `9 FAILED_PRECONDITION: evaluate call to endorser returned error: error validating proposal: access denied: channel [${dn.profile.channel}] creator org unknown, creator is malformed`,
+  );
 });
 
 t.test('a valid certificate with the wrong signing key is refused everywhere', async (t) => {
   const files = dn.profile.identities.enterprise1!;
-  const wrongKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const wrongKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  });
   const { contract, gw, close } = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), wrongKey);
   t.teardown(close);
   const text = `error validating proposal: access denied: channel [${dn.profile.channel}] creator org [EnterpriseMSP]`;
@@ -72,16 +97,27 @@ t.test('a valid certificate with the wrong signing key is refused everywhere', a
   t.ok(sub instanceof EndorseError);
   t.equal(sub.details[0].message, text);
   const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('probe');
-  const first = await events[Symbol.asyncIterator]().next().catch((e) => e);
+  const first = await events[Symbol.asyncIterator]()
+    .next()
+    .catch((e) => e);
   t.equal(first.code, 7);
 });
 
 t.test('an envelope whose signature does not match its creator is refused at submit', async (t) => {
   const files = dn.profile.identities.enterprise1!;
   const client = newGrpcClient(dn.profile);
-  const good = connect({ client, identity: { mspId: 'EnterpriseMSP', credentials: readFileSync(files.certPath) }, signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(files.keyPath))), hash: hash.sha256 });
+  const good = connect({
+    client,
+    identity: { mspId: 'EnterpriseMSP', credentials: readFileSync(files.certPath) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(files.keyPath))),
+    hash: hash.sha256,
+  });
   t.teardown(() => (good.close(), client.close()));
-  const tx = await good.getNetwork(dn.profile.channel).getContract('probe').newProposal('Put', { arguments: ['forged', '1'] }).endorse();
+  const tx = await good
+    .getNetwork(dn.profile.channel)
+    .getContract('probe')
+    .newProposal('Put', { arguments: ['forged', '1'] })
+    .endorse();
   const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
   const forged = good.newSignedTransaction(tx.getBytes(), await signers.newPrivateKeySigner(other)(tx.getDigest()));
   const err = await forged.submit().catch((e) => e);
@@ -97,53 +133,93 @@ t.test('an envelope whose signature does not match its creator is refused at sub
 // signing key (internal/pkg/gateway/evaluate.go:83, endorse.go:228). Events and commit status check the channel's
 // Readers policy (chaincodeevents.go:44, commitstatus.go:41), which a revoked identity cannot satisfy
 // (msp/mspimpl.go:501, MEMBER principals call Validate): PERMISSION_DENIED with the policy text.
-t.test('a certificate revoked at the dev CA and added to the channel MSP by a config block is refused (from source, not observed)', async (t) => {
-  const entry = dn.profile.certificateAuthorities!['ca.enterprise.devnet']!;
-  const ca = new FabricCaClient({ url: entry.url, caName: entry.caName, tlsCaCertPem: readFileSync(entry.tlsCACerts!.path) });
-  const bootKey = await newKeyAndCsr('admin');
-  const admin = newPemSigningIdentity((await ca.enroll({ enrollmentId: 'admin', secret: entry.registrar[0]!.enrollSecret, csrPem: bootKey.csrPem })).certPem, bootKey.privateKeyPem);
-  const { secret } = await ca.register(admin, { enrollmentId: 'crl-user', attrs: [{ name: 'role', value: 'enterprise', ecert: true }] });
-  const userKey = await newKeyAndCsr('crl-user');
-  const user = await ca.enroll({ enrollmentId: 'crl-user', secret, csrPem: userKey.csrPem });
-  const before = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
-  await before.contract.submitTransaction('Put', 'crl-user', 'before');
-  before.close();
+t.test(
+  'a certificate revoked at the dev CA and added to the channel MSP by a config block is refused (from source, not observed)',
+  async (t) => {
+    const entry = dn.profile.certificateAuthorities!['ca.enterprise.devnet']!;
+    const ca = new FabricCaClient({
+      url: entry.url,
+      caName: entry.caName,
+      tlsCaCertPem: readFileSync(entry.tlsCACerts!.path),
+    });
+    const bootKey = await newKeyAndCsr('admin');
+    const admin = newPemSigningIdentity(
+      (await ca.enroll({ enrollmentId: 'admin', secret: entry.registrar[0]!.enrollSecret, csrPem: bootKey.csrPem }))
+        .certPem,
+      bootKey.privateKeyPem,
+    );
+    const { secret } = await ca.register(admin, {
+      enrollmentId: 'crl-user',
+      attrs: [{ name: 'role', value: 'enterprise', ecert: true }],
+    });
+    const userKey = await newKeyAndCsr('crl-user');
+    const user = await ca.enroll({ enrollmentId: 'crl-user', secret, csrPem: userKey.csrPem });
+    const before = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
+    await before.contract.submitTransaction('Put', 'crl-user', 'before');
+    before.close();
 
-  const { crlPem } = await ca.revoke(admin, { enrollmentId: 'crl-user' }, { reason: 'keyCompromise', genCrl: true });
-  t.ok(crlPem, 'the CA returns its CRL');
-  const crlFile = join(dn.dataDir, 'enterprise.crl.pem');
-  await writeFile(crlFile, crlPem!);
-  const cli = join(REPO_ROOT, 'devnet', 'dist', 'cli.js');
-  const run = promisify(execFile);
-  await dn.stop();
-  const wrongOrg = await run(process.execPath, [cli, 'add-crl', '--data', dn.dataDir, '--msp', 'OperatorMSP', '--crl', crlFile]).catch((e) => e);
-  t.equal(wrongOrg.code, 2, 'a CRL not signed by the MSP root is refused');
-  t.match(wrongOrg.stderr, /the CRL is not issued and signed by a root CA of OperatorMSP/);
-  const added = await run(process.execPath, [cli, 'add-crl', '--data', dn.dataDir, '--msp', 'EnterpriseMSP', '--crl', crlFile]);
-  t.match(added.stdout, /config block \d+: CRL added to EnterpriseMSP \(config sequence 1\)/);
-  dn = await startDevnetProcess({ dataDir: dn.dataDir, args: probeChaincodeArgs() });
+    const { crlPem } = await ca.revoke(admin, { enrollmentId: 'crl-user' }, { reason: 'keyCompromise', genCrl: true });
+    t.ok(crlPem, 'the CA returns its CRL');
+    const crlFile = join(dn.dataDir, 'enterprise.crl.pem');
+    await writeFile(crlFile, crlPem!);
+    const cli = join(REPO_ROOT, 'devnet', 'dist', 'cli.js');
+    const run = promisify(execFile);
+    await dn.stop();
+    const wrongOrg = await run(process.execPath, [
+      cli,
+      'add-crl',
+      '--data',
+      dn.dataDir,
+      '--msp',
+      'OperatorMSP',
+      '--crl',
+      crlFile,
+    ]).catch((e) => e);
+    t.equal(wrongOrg.code, 2, 'a CRL not signed by the MSP root is refused');
+    t.match(wrongOrg.stderr, /the CRL is not issued and signed by a root CA of OperatorMSP/);
+    const added = await run(process.execPath, [
+      cli,
+      'add-crl',
+      '--data',
+      dn.dataDir,
+      '--msp',
+      'EnterpriseMSP',
+      '--crl',
+      crlFile,
+    ]);
+    t.match(added.stdout, /config block \d+: CRL added to EnterpriseMSP \(config sequence 1\)/);
+    dn = await startDevnetProcess({ dataDir: dn.dataDir, args: probeChaincodeArgs() });
 
-  const { contract, gw, close } = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
-  t.teardown(close);
-  const text = `error validating proposal: access denied: channel [${dn.profile.channel}] creator org [EnterpriseMSP]`;
-  const ev = await contract.evaluateTransaction('Get', 'crl-user').catch((e) => e);
-  t.equal(ev.code, 9);
-  t.equal(ev.message, `9 FAILED_PRECONDITION: evaluate call to endorser returned error: ${text}`);
-  t.same(ev.details.map((d: { message: string }) => d.message), [text]);
-  const sub = await contract.submitTransaction('Put', 'crl-user', 'after').catch((e) => e);
-  t.ok(sub instanceof EndorseError);
-  t.equal(sub.code, 10);
-  t.equal(sub.message, '10 ABORTED: failed to endorse transaction, see attached details for more info');
-  t.equal(sub.details[0].message, text);
-  const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('probe', { startBlock: 0n });
-  const first = await events[Symbol.asyncIterator]().next().catch((e) => e);
-  t.equal(first.code, 7, 'events refused with PERMISSION_DENIED');
-  t.match(first.message, /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/);
+    const { contract, gw, close } = gatewayWith('EnterpriseMSP', user.certPem, userKey.privateKeyPem);
+    t.teardown(close);
+    const text = `error validating proposal: access denied: channel [${dn.profile.channel}] creator org [EnterpriseMSP]`;
+    const ev = await contract.evaluateTransaction('Get', 'crl-user').catch((e) => e);
+    t.equal(ev.code, 9);
+    t.equal(ev.message, `9 FAILED_PRECONDITION: evaluate call to endorser returned error: ${text}`);
+    t.same(
+      ev.details.map((d: { message: string }) => d.message),
+      [text],
+    );
+    const sub = await contract.submitTransaction('Put', 'crl-user', 'after').catch((e) => e);
+    t.ok(sub instanceof EndorseError);
+    t.equal(sub.code, 10);
+    t.equal(sub.message, '10 ABORTED: failed to endorse transaction, see attached details for more info');
+    t.equal(sub.details[0].message, text);
+    const events = await gw.getNetwork(dn.profile.channel).getChaincodeEvents('probe', { startBlock: 0n });
+    const first = await events[Symbol.asyncIterator]()
+      .next()
+      .catch((e) => e);
+    t.equal(first.code, 7, 'events refused with PERMISSION_DENIED');
+    t.match(
+      first.message,
+      /Failed evaluating policy on signed data during check policy on channel \[mychannel\] with policy \[\/Channel\/Application\/Readers\]/,
+    );
 
-  // The rest of the organisation is untouched: another EnterpriseMSP certificate still reads and writes.
-  const files = dn.profile.identities.enterprise1!;
-  const other = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), readFileSync(files.keyPath));
-  t.teardown(other.close);
-  t.equal(Buffer.from(await other.contract.evaluateTransaction('Get', 'crl-user')).toString(), 'before');
-  await other.contract.submitTransaction('Put', 'crl-user', 'by-enterprise1');
-});
+    // The rest of the organisation is untouched: another EnterpriseMSP certificate still reads and writes.
+    const files = dn.profile.identities.enterprise1!;
+    const other = gatewayWith('EnterpriseMSP', readFileSync(files.certPath), readFileSync(files.keyPath));
+    t.teardown(other.close);
+    t.equal(Buffer.from(await other.contract.evaluateTransaction('Get', 'crl-user')).toString(), 'before');
+    await other.contract.submitTransaction('Put', 'crl-user', 'by-enterprise1');
+  },
+);

@@ -21,9 +21,10 @@ const SPIRITS = product(401);
 const DOCUMENTS = 12;
 const ITEMS_PER_EVENT = 250;
 
-const skip = !postgresManaged() || !redisManaged()
-  ? 'PostgreSQL and Redis must be provisioned by scripts/services.sh (npm test) to be restarted'
-  : false;
+const skip =
+  !postgresManaged() || !redisManaged()
+    ? 'PostgreSQL and Redis must be provisioned by scripts/services.sh (npm test) to be restarted'
+    : false;
 
 t.test('kill -9 of the gateway, Redis and PostgreSQL restarts: every capture committed once', { skip }, async (t) => {
   const started = Date.now();
@@ -36,18 +37,34 @@ t.test('kill -9 of the gateway, Redis and PostgreSQL restarts: every capture com
   const databaseUrl = await createMigratedDatabase(t);
   const connectionProfile = join(dn.dataDir, 'connection.json');
   // Queues of their own in the shared Redis, so that no other process's jobs (or workers) are in the way.
-  const gateway = await newGatewayProcess(t, { databaseUrl, redisUrl: redisUrl(), queuePrefix: `crash-${randomUUID().slice(0, 8)}`, connectionProfile });
+  const gateway = await newGatewayProcess(t, {
+    databaseUrl,
+    redisUrl: redisUrl(),
+    queuePrefix: `crash-${randomUUID().slice(0, 8)}`,
+    connectionProfile,
+  });
   await gateway.start();
   const importerKey = await gateway.newKey(importer.id, 'enterprise', importer.mspId);
   const operatorKey = await gateway.newKey(operator.id, 'operator', operator.mspId);
-  const itemsOf = (doc: number, event: number) => Array.from({ length: ITEMS_PER_EVENT }, (_, i) => SPIRITS.sgtin(`k${doc}-${event}-${i}`));
+  const itemsOf = (doc: number, event: number) =>
+    Array.from({ length: ITEMS_PER_EVENT }, (_, i) => SPIRITS.sgtin(`k${doc}-${event}-${i}`));
 
   // 1. Entries: SIGKILL once some chunks have committed and others have not.
-  const entries = await gateway.postAll(importerKey, Array.from({ length: DOCUMENTS }, (_, d) => epcisDocument([
-    entryEvent({ items: itemsOf(d, 0), declarationNo: `CR-${d}-0`, location: 1 }),
-    entryEvent({ items: itemsOf(d, 1), declarationNo: `CR-${d}-1`, location: 1 }),
-  ])));
-  const atKill = await waitFor('some chunks committed', async () => ((await gateway.committedChunks()) >= 3 ? gateway.committedChunks() : undefined), 600, 20);
+  const entries = await gateway.postAll(
+    importerKey,
+    Array.from({ length: DOCUMENTS }, (_, d) =>
+      epcisDocument([
+        entryEvent({ items: itemsOf(d, 0), declarationNo: `CR-${d}-0`, location: 1 }),
+        entryEvent({ items: itemsOf(d, 1), declarationNo: `CR-${d}-1`, location: 1 }),
+      ]),
+    ),
+  );
+  const atKill = await waitFor(
+    'some chunks committed',
+    async () => ((await gateway.committedChunks()) >= 3 ? gateway.committedChunks() : undefined),
+    600,
+    20,
+  );
   await gateway.kill9();
   t.ok(atKill < DOCUMENTS * 2, `killed with ${atKill} of ${DOCUMENTS * 2} chunks committed`);
   await gateway.start();
@@ -55,17 +72,32 @@ t.test('kill -9 of the gateway, Redis and PostgreSQL restarts: every capture com
 
   mark('entries done');
   // 2. Shipments: Redis restarted while they are in flight.
-  const shipments = gateway.postAll(importerKey, Array.from({ length: DOCUMENTS }, (_, d) => epcisDocument([
-    shippingEvent({ items: [...itemsOf(d, 0), ...itemsOf(d, 1)], shipmentId: `CR-S-${d}`, toEnterprise: operator.id, toLocation: 2 }),
-  ])));
+  const shipments = gateway.postAll(
+    importerKey,
+    Array.from({ length: DOCUMENTS }, (_, d) =>
+      epcisDocument([
+        shippingEvent({
+          items: [...itemsOf(d, 0), ...itemsOf(d, 1)],
+          shipmentId: `CR-S-${d}`,
+          toEnterprise: operator.id,
+          toLocation: 2,
+        }),
+      ]),
+    ),
+  );
   await restartRedis();
   await gateway.allCommitted(importerKey, await shipments, 'shipments across a Redis restart');
 
   mark('shipments done');
   // 3. Receipts: PostgreSQL restarted while they are in flight.
-  const receipts = gateway.postAll(operatorKey, Array.from({ length: DOCUMENTS }, (_, d) => epcisDocument([
-    receivingEvent({ items: [...itemsOf(d, 0), ...itemsOf(d, 1)], shipmentId: `CR-S-${d}`, location: 2 }),
-  ])));
+  const receipts = gateway.postAll(
+    operatorKey,
+    Array.from({ length: DOCUMENTS }, (_, d) =>
+      epcisDocument([
+        receivingEvent({ items: [...itemsOf(d, 0), ...itemsOf(d, 1)], shipmentId: `CR-S-${d}`, location: 2 }),
+      ]),
+    ),
+  );
   await restartPostgres();
   await gateway.allCommitted(operatorKey, await receipts, 'receipts across a PostgreSQL restart');
 

@@ -33,7 +33,10 @@ function newCluster(t: Test, prefix: string, readCache = new ProjectionReadCache
 }
 
 /** Two processes' apps on one database and one Redis; the customs key is valid on both. */
-async function twoProcesses(t: Test, limits: { rateLimitMax?: number; authFailuresMax?: number } = {}): Promise<{ a: TestApp; b: TestApp; key: string; ca: Cluster; cb: Cluster }> {
+async function twoProcesses(
+  t: Test,
+  limits: { rateLimitMax?: number; authFailuresMax?: number } = {},
+): Promise<{ a: TestApp; b: TestApp; key: string; ca: Cluster; cb: Cluster }> {
   const prefix = `cluster-${randomUUID().slice(0, 8)}`;
   const databaseUrl = await createMigratedDatabase(t);
   const ca = newCluster(t, prefix);
@@ -66,11 +69,19 @@ t.test('failed authentications and the per-key rate limit are counted over both 
   const { a, b, key } = await twoProcesses(t, { authFailuresMax: 4, rateLimitMax: 6 });
   const wrong = bearer(`htk_${'x'.repeat(40)}`);
   const failures = [];
-  for (const app of [a, b, a, b, a, b]) failures.push((await app.app.inject({ method: 'GET', url: '/v1/me', headers: wrong, remoteAddress: '10.9.8.7' })).statusCode);
-  t.same(failures, [401, 401, 401, 401, 429, 429], 'the fifth failure from one address is refused, whichever process it reaches');
+  for (const app of [a, b, a, b, a, b])
+    failures.push(
+      (await app.app.inject({ method: 'GET', url: '/v1/me', headers: wrong, remoteAddress: '10.9.8.7' })).statusCode,
+    );
+  t.same(
+    failures,
+    [401, 401, 401, 401, 429, 429],
+    'the fifth failure from one address is refused, whichever process it reaches',
+  );
 
   const statuses = [];
-  for (const app of [a, b, a, b, a, b, a, b]) statuses.push((await app.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(key) })).statusCode);
+  for (const app of [a, b, a, b, a, b, a, b])
+    statuses.push((await app.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(key) })).statusCode);
   t.same(statuses, [200, 200, 200, 200, 200, 200, 429, 429], '6 requests per window for the key over both processes');
 });
 
@@ -84,10 +95,20 @@ t.test('live stocktake counts and read-cache invalidations reach the other proce
   const seen: LiveEvent[] = [];
   const stop = cb.shared.stocktakeLive!.subscribe('st-1', (event) => seen.push(event));
   t.teardown(stop);
-  for (let batch = 1; batch <= 5; batch++) ca.shared.stocktakeLive!.publishTotals('st-1', { uniqueItems: batch * 10, reads: batch * 12, undecodable: 0, batches: batch });
+  for (let batch = 1; batch <= 5; batch++)
+    ca.shared.stocktakeLive!.publishTotals('st-1', {
+      uniqueItems: batch * 10,
+      reads: batch * 12,
+      undecodable: 0,
+      batches: batch,
+    });
   ca.shared.stocktakeLive!.publishClosed('st-1', { closed: true });
   await waitFor('the report on B', () => seen.some((e) => e.kind === 'closed'));
-  t.same(seen.map((e) => (e.kind === 'counts' ? e.counts.batches : 'closed')), [1, 2, 3, 4, 5, 'closed'], 'B\'s watcher saw every count, then the report');
+  t.same(
+    seen.map((e) => (e.kind === 'counts' ? e.counts.batches : 'closed')),
+    [1, 2, 3, 4, 5, 'closed'],
+    "B's watcher saw every count, then the report",
+  );
 
   cacheB.set('sgtin-1', 'item', { v: 1 }, 10, cacheB.epoch());
   cacheB.set('sgtin-2', 'item', { v: 2 }, 10, cacheB.epoch());
@@ -105,6 +126,10 @@ t.test('draining: /readyz 503 `draining` while requests are still served', async
   const ready = await app.app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 503);
   t.equal(ready.json().reason, 'draining');
-  t.equal((await app.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(app.customsKey) })).statusCode, 200, 'requests are still served');
+  t.equal(
+    (await app.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(app.customsKey) })).statusCode,
+    200,
+    'requests are still served',
+  );
   await draining;
 });

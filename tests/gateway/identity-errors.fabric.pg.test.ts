@@ -18,9 +18,13 @@ import { waitFor } from './helpers/wait';
 
 const { operator, importer, processor } = ENTERPRISES;
 const PERFUME = product(311);
-const NOT_A_MEMBER = /^the channel mychannel does not know MSP EnterpriseMSP \(identity importer1@enterprise\.devnet\): add it to Application\.Organizations of the channel/;
+const NOT_A_MEMBER =
+  /^the channel mychannel does not know MSP EnterpriseMSP \(identity importer1@enterprise\.devnet\): add it to Application\.Organizations of the channel/;
 
-t.test('a channel without EnterpriseMSP: 503 IDENTITY_REFUSED naming the MSP, a parked capture saying the same', { timeout: 240_000 }, async (t) => {
+t.test(
+  'a channel without EnterpriseMSP: 503 IDENTITY_REFUSED naming the MSP, a parked capture saying the same',
+  { timeout: 240_000 },
+  async (t) => {
     const dn = await startDevnetProcess({ args: ['--omit-org', 'EnterpriseMSP'] });
     t.teardown(() => dn.stop());
     t.match(dn.logs(), /organisations CustomsMSP, OperatorMSP\)/, 'the channel has no EnterpriseMSP');
@@ -35,18 +39,28 @@ t.test('a channel without EnterpriseMSP: 503 IDENTITY_REFUSED naming the MSP, a 
     const handler = newCaptureJobHandler({ captures: app.repositories.captures, ledgers });
     jobQueue.process(CAPTURE_QUEUE, handler, { concurrency: 2 });
     const newKey = async (id: string, role: 'enterprise' | 'operator', mspId: string) => {
-        const created = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: bearer(customsKey), payload: { id, name: id, roles: [role], mspId } });
-        t.equal(created.statusCode, 201, created.body);
-        const key = await app.inject({ method: 'POST', url: `/v1/enterprises/${id}/keys`, headers: bearer(customsKey), payload: { role, label: 'test' } });
-        return (key.json() as { key: string }).key;
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/enterprises',
+        headers: bearer(customsKey),
+        payload: { id, name: id, roles: [role], mspId },
+      });
+      t.equal(created.statusCode, 201, created.body);
+      const key = await app.inject({
+        method: 'POST',
+        url: `/v1/enterprises/${id}/keys`,
+        headers: bearer(customsKey),
+        payload: { role, label: 'test' },
+      });
+      return (key.json() as { key: string }).key;
     };
     const importerKey = await newKey(importer.id, 'enterprise', importer.mspId);
 
     const shipment = await app.inject({
-        method: 'POST',
-        url: '/v1/shipments',
-        headers: bearer(importerKey),
-        payload: { shipmentId: 'ID-ERR-S-1', toEnterprise: operator.id, toLocation: gln(2), items: [PERFUME.sgtin(1)] },
+      method: 'POST',
+      url: '/v1/shipments',
+      headers: bearer(importerKey),
+      payload: { shipmentId: 'ID-ERR-S-1', toEnterprise: operator.id, toLocation: gln(2), items: [PERFUME.sgtin(1)] },
     });
     t.equal(shipment.statusCode, 503, shipment.body);
     t.match(shipment.headers['content-type'], /^application\/problem\+json/);
@@ -57,35 +71,53 @@ t.test('a channel without EnterpriseMSP: 503 IDENTITY_REFUSED naming the MSP, a 
     t.notMatch(shipment.body, /Internal server error/);
 
     const captured = await app.inject({
-        method: 'POST',
-        url: '/v1/capture',
-        headers: { ...bearer(importerKey), 'content-type': 'application/json' },
-        payload: JSON.stringify(epcisDocument([entryEvent({ items: [PERFUME.sgtin(2)], declarationNo: 'ID-ERR-D-1', location: 1 })])),
+      method: 'POST',
+      url: '/v1/capture',
+      headers: { ...bearer(importerKey), 'content-type': 'application/json' },
+      payload: JSON.stringify(
+        epcisDocument([entryEvent({ items: [PERFUME.sgtin(2)], declarationNo: 'ID-ERR-D-1', location: 1 })]),
+      ),
     });
     t.equal(captured.statusCode, 202, captured.body);
     const location = captured.headers.location as string;
-    const parked = await waitFor('the capture to park', async () => {
+    const parked = await waitFor(
+      'the capture to park',
+      async () => {
         const res = await app.inject({ method: 'GET', url: location, headers: bearer(importerKey) });
         const body = res.json() as { state: string; parkReason?: string };
-        return body.state === 'parked' ? body : body.state === 'done' ? Promise.reject(new Error('committed on a channel without the MSP')) : undefined;
-    }, 120, 250);
-    t.match(parked.parkReason, /^IDENTITY_REFUSED: the channel mychannel does not know MSP EnterpriseMSP \(identity importer1@enterprise\.devnet\): add it to Application\.Organizations/, 'the parked reason says the same sentence');
+        return body.state === 'parked'
+          ? body
+          : body.state === 'done'
+            ? Promise.reject(new Error('committed on a channel without the MSP'))
+            : undefined;
+      },
+      120,
+      250,
+    );
+    t.match(
+      parked.parkReason,
+      /^IDENTITY_REFUSED: the channel mychannel does not know MSP EnterpriseMSP \(identity importer1@enterprise\.devnet\): add it to Application\.Organizations/,
+      'the parked reason says the same sentence',
+    );
 
     // An organisation the gateway holds no identity for: the caller's configuration, 403 naming the MSP.
     const strangerKey = await newKey(processor.id, 'enterprise', 'StrangerMSP');
     const stranger = await app.inject({
-        method: 'POST',
-        url: '/v1/shipments',
-        headers: bearer(strangerKey),
-        payload: { shipmentId: 'ID-ERR-S-2', toEnterprise: operator.id, toLocation: gln(2), items: [PERFUME.sgtin(3)] },
+      method: 'POST',
+      url: '/v1/shipments',
+      headers: bearer(strangerKey),
+      payload: { shipmentId: 'ID-ERR-S-2', toEnterprise: operator.id, toLocation: gln(2), items: [PERFUME.sgtin(3)] },
     });
     t.equal(stranger.statusCode, 403, stranger.body);
     t.equal(stranger.json().code, 'LEDGER_IDENTITY_MISSING');
     t.match(stranger.json().detail, /no Fabric identity for MSP StrangerMSP/);
 
     // Customs, a member, is unaffected.
-    const me = await ledgers.forCaller({ mspId: 'CustomsMSP', enterpriseId: null }, 'system').evaluate<{ callerMspId: string }>('Ping');
+    const me = await ledgers
+      .forCaller({ mspId: 'CustomsMSP', enterpriseId: null }, 'system')
+      .evaluate<{ callerMspId: string }>('Ping');
     t.equal(me?.callerMspId, 'CustomsMSP', 'customs still reads the chain');
     await ledgers.ping();
     t.pass('and the gateway is ready: its own identity can commit');
-});
+  },
+);

@@ -8,7 +8,6 @@ import { seededRandom } from '../../testkit/src/random';
 
 const tight: JsonLimits = { maxDepth: 4, maxArrayLength: 5, maxStringLength: 1_000, maxKeys: 4, maxNodes: 40 };
 
-
 const TRICKY = ['[', ']', '{', '}', ',', ':', '"', '\\', '\\"', 'a"b', 'x\\\\', '"]}', '汉字', ''];
 
 function randomValue(next: () => number, depth: number): unknown {
@@ -42,10 +41,13 @@ t.test('the same verdict and place as the walk after parsing, on 3,000 random do
     }
     refused += 1;
     if (scanned === undefined) {
-      mismatches.push(`seed ${seed}: the walk refused ${walkedLimit.limit} at ${walkedLimit.pointer}, the scan did not`);
+      mismatches.push(
+        `seed ${seed}: the walk refused ${walkedLimit.limit} at ${walkedLimit.pointer}, the scan did not`,
+      );
     } else if (scanned.limit !== walkedLimit.limit) {
       // Both find *a* violation; the first one met can differ (the walk sees a whole array's length at once).
-      if (!['nodes', 'arrayLength', 'keys', 'depth'].includes(scanned.limit)) mismatches.push(`seed ${seed}: ${scanned.limit}`);
+      if (!['nodes', 'arrayLength', 'keys', 'depth'].includes(scanned.limit))
+        mismatches.push(`seed ${seed}: ${scanned.limit}`);
     }
   }
   t.same(mismatches.slice(0, 5), [], 'the scan refuses exactly the documents the walk refuses for a counted limit');
@@ -57,7 +59,14 @@ t.test('the place of a refusal is the JSON pointer of the container or value', a
     [{ a: { 'we,ird"key': [1, 2, 3, 4, 5, 6] } }, 'arrayLength', ['a', 'we,ird"key']],
     [{ a: '[[[[[', b: { c: { d: { e: { f: 1 } } } } }, 'depth', ['b', 'c', 'd', 'e']],
     [{ a: 1, b: 2, c: 3, d: 4, e: 5 }, 'keys', []],
-    [[[1, 2], [3, 4, '}]', 5, 6, 7]], 'arrayLength', [1]],
+    [
+      [
+        [1, 2],
+        [3, 4, '}]', 5, 6, 7],
+      ],
+      'arrayLength',
+      [1],
+    ],
   ];
   for (const [value, limit, path] of cases) {
     const scanned = await prescanJson(Buffer.from(JSON.stringify(value)), tight);
@@ -67,21 +76,41 @@ t.test('the place of a refusal is the JSON pointer of the container or value', a
   const five = () => many.slice(0, 5);
   const nodes = { x: [five(), five(), five(), five(), five()], y: [five(), five()] }; // 41st value: /y/1/0 (each array within 5)
   t.match(await prescanJson(Buffer.from(JSON.stringify(nodes)), tight), { limit: 'nodes', path: ['y', 1, 0] });
-  t.match(jsonLimitViolation(nodes, tight)?.extensions, { limit: 'nodes', pointer: '/y/1/0' }, 'the same place as the walk');
+  t.match(
+    jsonLimitViolation(nodes, tight)?.extensions,
+    { limit: 'nodes', pointer: '/y/1/0' },
+    'the same place as the walk',
+  );
 });
 
 t.test('within the limits, or not JSON it can follow: the scan passes it on to JSON.parse', async (t) => {
-  t.equal(await prescanJson(Buffer.from(JSON.stringify({ epcList: Array.from({ length: 1_000 }, (_, i) => `urn:x:${i}`) })), DEFAULT_JSON_LIMITS), undefined);
-  t.equal(await prescanJson(Buffer.from('{"a": "unterminated'), tight), undefined, 'an unterminated string is left to JSON.parse');
+  t.equal(
+    await prescanJson(
+      Buffer.from(JSON.stringify({ epcList: Array.from({ length: 1_000 }, (_, i) => `urn:x:${i}`) })),
+      DEFAULT_JSON_LIMITS,
+    ),
+    undefined,
+  );
+  t.equal(
+    await prescanJson(Buffer.from('{"a": "unterminated'), tight),
+    undefined,
+    'an unterminated string is left to JSON.parse',
+  );
   t.equal(await prescanJson(Buffer.from(']]]'), tight), undefined, 'stray closers are left to JSON.parse');
   t.equal(await prescanJson(Buffer.from('"just a string"'), tight), undefined);
 });
 
 t.test('a large hostile body is refused in slices, yielding to the event loop between them', async (t) => {
-  const body = Buffer.from(JSON.stringify({ list: Array.from({ length: 300_000 }, (_, i) => ({ type: 'po', v: `urn:hn:po:${i}` })) }));
+  const body = Buffer.from(
+    JSON.stringify({ list: Array.from({ length: 300_000 }, (_, i) => ({ type: 'po', v: `urn:hn:po:${i}` })) }),
+  );
   let ticks = 0;
   const timer = setInterval(() => (ticks += 1), 0);
-  const scanned = await prescanJson(body, { ...DEFAULT_JSON_LIMITS, maxArrayLength: 100_000, maxNodes: 1_000_000 }, 64 * 1024);
+  const scanned = await prescanJson(
+    body,
+    { ...DEFAULT_JSON_LIMITS, maxArrayLength: 100_000, maxNodes: 1_000_000 },
+    64 * 1024,
+  );
   clearInterval(timer);
   t.match(scanned, { limit: 'arrayLength', path: ['list'] });
   t.ok(ticks > 0, `timers ran while it scanned (${ticks})`);

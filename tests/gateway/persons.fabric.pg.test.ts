@@ -53,7 +53,10 @@ t.before(async () => {
   const customsKey = generateApiKey();
   await newApiKeysRepository(db).upsertBootstrap(apiKeyDigest(customsKey));
   // The most talkative level, so that anything the gateway or Fastify might log about a request is captured.
-  server = fastify({ ...FASTIFY_OPTIONS, logger: { level: 'trace', stream: { write: (line: string) => void logLines.push(line) } } });
+  server = fastify({
+    ...FASTIFY_OPTIONS,
+    logger: { level: 'trace', stream: { write: (line: string) => void logLines.push(line) } },
+  });
   await server.register(app, {
     db,
     jobQueue,
@@ -77,9 +80,14 @@ t.before(async () => {
   const newKey = async (id: string, role: 'enterprise' | 'operator', mspId: string) => {
     const created = await post('/v1/enterprises', customsKey, { id, name: id, roles: [role], mspId });
     if (created.statusCode !== 201) throw new Error(created.body);
-    return ((await post(`/v1/enterprises/${id}/keys`, customsKey, { role, label: 'test' })).json() as { key: string }).key;
+    return ((await post(`/v1/enterprises/${id}/keys`, customsKey, { role, label: 'test' })).json() as { key: string })
+      .key;
   };
-  keys = { customs: customsKey, operator: await newKey(operator.id, 'operator', operator.mspId), importer: await newKey(importer.id, 'enterprise', importer.mspId) };
+  keys = {
+    customs: customsKey,
+    operator: await newKey(operator.id, 'operator', operator.mspId),
+    importer: await newKey(importer.id, 'enterprise', importer.mspId),
+  };
 });
 t.teardown(async () => {
   chain?.close();
@@ -92,57 +100,146 @@ t.test('POST /v1/persons/codes: one document, one code, for customs and operator
   t.equal(res.statusCode, 200, res.body);
   t.same(res.json(), { personCode: expected }, 'the keyed hash of type and number');
   t.equal(res.headers['cache-control'], 'no-store');
-  const spaced = await post('/v1/persons/codes', keys.operator, { documentType: 'PASSPORT', documentNumber: ' e9876 5432' });
+  const spaced = await post('/v1/persons/codes', keys.operator, {
+    documentType: 'PASSPORT',
+    documentNumber: ' e9876 5432',
+  });
   t.same(spaced.json(), { personCode: expected }, 'an operator gets the same code; spaces and case do not matter');
-  const otherType = await post('/v1/persons/codes', keys.customs, { documentType: 'HK_MACAO_PERMIT', documentNumber: NUMBER });
+  const otherType = await post('/v1/persons/codes', keys.customs, {
+    documentType: 'HK_MACAO_PERMIT',
+    documentNumber: NUMBER,
+  });
   t.not((otherType.json() as { personCode: string }).personCode, expected, 'another document type is another person');
 
-  const enterprise = await post('/v1/persons/codes', keys.importer, { documentType: 'PASSPORT', documentNumber: NUMBER });
+  const enterprise = await post('/v1/persons/codes', keys.importer, {
+    documentType: 'PASSPORT',
+    documentNumber: NUMBER,
+  });
   t.equal(enterprise.statusCode, 403, 'an enterprise key may not');
   t.equal((enterprise.json() as { code: string }).code, 'FORBIDDEN_ROLE');
-  t.equal((await post('/v1/persons/codes', 'not-a-key', { documentType: 'PASSPORT', documentNumber: NUMBER })).statusCode, 401);
+  t.equal(
+    (await post('/v1/persons/codes', 'not-a-key', { documentType: 'PASSPORT', documentNumber: NUMBER })).statusCode,
+    401,
+  );
 });
 
 t.test('refusals name the rule, never the number', async (t) => {
   const refusals = [
-    { why: 'bad characters', status: 400, code: 'VALIDATION_FAILED', payload: { documentType: 'PASSPORT', documentNumber: `${NUMBER}!` } },
-    { why: 'bad document type', status: 400, code: 'VALIDATION_FAILED', payload: { documentType: 'passport', documentNumber: NUMBER } },
+    {
+      why: 'bad characters',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      payload: { documentType: 'PASSPORT', documentNumber: `${NUMBER}!` },
+    },
+    {
+      why: 'bad document type',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      payload: { documentType: 'passport', documentNumber: NUMBER },
+    },
     { why: 'missing type', status: 400, code: 'VALIDATION_FAILED', payload: { documentNumber: NUMBER } },
-    { why: 'too long as sent', status: 400, code: 'VALIDATION_FAILED', payload: { documentType: 'PASSPORT', documentNumber: NUMBER.repeat(12) } },
-    { why: 'too long without spaces', status: 400, code: 'VALIDATION_FAILED', payload: { documentType: 'PASSPORT', documentNumber: NUMBER.repeat(8) } },
-    { why: 'not a string', status: 400, code: 'VALIDATION_FAILED', payload: { documentType: 'PASSPORT', documentNumber: 98765432 } },
-    { why: 'malformed JSON', status: 400, code: 'BAD_REQUEST', payload: `{"documentType":"PASSPORT","documentNumber":"${NUMBER}"`, headers: { 'content-type': 'application/json' } },
-    { why: 'a bare JSON string', status: 400, code: 'BAD_REQUEST', payload: NUMBER, headers: { 'content-type': 'application/json' } },
+    {
+      why: 'too long as sent',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      payload: { documentType: 'PASSPORT', documentNumber: NUMBER.repeat(12) },
+    },
+    {
+      why: 'too long without spaces',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      payload: { documentType: 'PASSPORT', documentNumber: NUMBER.repeat(8) },
+    },
+    {
+      why: 'not a string',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      payload: { documentType: 'PASSPORT', documentNumber: 98765432 },
+    },
+    {
+      why: 'malformed JSON',
+      status: 400,
+      code: 'BAD_REQUEST',
+      payload: `{"documentType":"PASSPORT","documentNumber":"${NUMBER}"`,
+      headers: { 'content-type': 'application/json' },
+    },
+    {
+      why: 'a bare JSON string',
+      status: 400,
+      code: 'BAD_REQUEST',
+      payload: NUMBER,
+      headers: { 'content-type': 'application/json' },
+    },
   ];
   for (const refusal of refusals) {
     const res = await post('/v1/persons/codes', keys.customs, refusal.payload, refusal.headers);
     t.equal(res.statusCode, refusal.status, `${refusal.why}: ${res.body}`);
     t.equal((res.json() as { code: string }).code, refusal.code, refusal.why);
-    t.notOk(NUMBER_TRACES.some((trace) => res.body.includes(trace)), `${refusal.why}: the answer does not echo the number`);
+    t.notOk(
+      NUMBER_TRACES.some((trace) => res.body.includes(trace)),
+      `${refusal.why}: the answer does not echo the number`,
+    );
   }
 });
 
-t.test('GET /v1/persons/{code}/quota: the chain\'s quota use, for customs and operators only', async (t) => {
-  const personCode = ((await post('/v1/persons/codes', keys.operator, { documentType: 'PASSPORT', documentNumber: NUMBER })).json() as { personCode: string }).personCode;
+t.test("GET /v1/persons/{code}/quota: the chain's quota use, for customs and operators only", async (t) => {
+  const personCode = (
+    (await post('/v1/persons/codes', keys.operator, { documentType: 'PASSPORT', documentNumber: NUMBER })).json() as {
+      personCode: string;
+    }
+  ).personCode;
   const url = `/v1/persons/${personCode}/quota`;
-  type Quota = { personCode: string; year: number; quotaFen: number; usedFen: number; remainingFen: number; class: string; departureObligations: unknown[] };
+  type Quota = {
+    personCode: string;
+    year: number;
+    quotaFen: number;
+    usedFen: number;
+    remainingFen: number;
+    class: string;
+    departureObligations: unknown[];
+  };
 
   const before = await get(url, keys.operator);
   t.equal(before.statusCode, 200, before.body);
-  t.match(before.json(), { personCode, year: shanghaiYear(), usedFen: 0, class: 'WHITELIST', departureObligations: [] }, 'nothing bought yet');
+  t.match(
+    before.json(),
+    { personCode, year: shanghaiYear(), usedFen: 0, class: 'WHITELIST', departureObligations: [] },
+    'nothing bought yet',
+  );
 
   const item = PERFUME.sgtin(1);
   await chain.submit(importer.identity, 'goods:Enter', {
-    declarationNo: 'D-1', location: L1, regime: 'ZERO_TARIFF', product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' },
-    unitValueFen: 10_000, items: [item],
+    declarationNo: 'D-1',
+    location: L1,
+    regime: 'ZERO_TARIFF',
+    product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 10_000,
+    items: [item],
   });
-  await chain.submit(importer.identity, 'goods:Ship', { shipmentId: 'S-1', toEnterprise: operator.id, toLocation: L2, items: [item] });
+  await chain.submit(importer.identity, 'goods:Ship', {
+    shipmentId: 'S-1',
+    toEnterprise: operator.id,
+    toLocation: L2,
+    items: [item],
+  });
   await chain.submit(operator.identity, 'goods:Receive', { shipmentId: 'S-1', location: L2, items: [item] });
-  await chain.submit(operator.identity, 'sale:Sell', {
-    saleId: 'SALE-1', personCode, location: L2, pickupMode: 'DEPARTURE_PICKUP',
-    departure: { mode: 'FLIGHT', ticketRef: 'HU7181', departureTime: new Date(Date.now() + 86_400_000).toISOString() },
-    lines: [{ id: item, unitPriceFen: PRICE_FEN }],
-  }, { buyer: { birthDate: '1990-01-01' } });
+  await chain.submit(
+    operator.identity,
+    'sale:Sell',
+    {
+      saleId: 'SALE-1',
+      personCode,
+      location: L2,
+      pickupMode: 'DEPARTURE_PICKUP',
+      departure: {
+        mode: 'FLIGHT',
+        ticketRef: 'HU7181',
+        departureTime: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      lines: [{ id: item, unitPriceFen: PRICE_FEN }],
+    },
+    { buyer: { birthDate: '1990-01-01' } },
+  );
 
   const after = await get(url, keys.operator);
   t.equal(after.statusCode, 200, after.body);
@@ -157,14 +254,24 @@ t.test('GET /v1/persons/{code}/quota: the chain\'s quota use, for customs and op
   const enterprise = await get(url, keys.importer);
   t.equal(enterprise.statusCode, 403, 'an enterprise key may not read quotas');
   t.equal((enterprise.json() as { code: string }).code, 'FORBIDDEN_ROLE');
-  t.equal((await get('/v1/persons/ABC123/quota', keys.customs)).statusCode, 400, 'a person code is 64 lower-case hex digits');
+  t.equal(
+    (await get('/v1/persons/ABC123/quota', keys.customs)).statusCode,
+    400,
+    'a person code is 64 lower-case hex digits',
+  );
   t.equal((await get(`${url}?year=1999`, keys.customs)).statusCode, 400, 'year bounded');
 });
 
-t.test('the gateway\'s logs never carry the document number', async (t) => {
+t.test("the gateway's logs never carry the document number", async (t) => {
   const log = logLines.join('');
-  t.ok(logLines.some((line) => line.includes('/v1/persons/codes')), 'the capture saw the requests (trace level)');
-  t.ok(logLines.some((line) => line.includes('request refused')), 'and the refusals');
+  t.ok(
+    logLines.some((line) => line.includes('/v1/persons/codes')),
+    'the capture saw the requests (trace level)',
+  );
+  t.ok(
+    logLines.some((line) => line.includes('request refused')),
+    'and the refusals',
+  );
   for (const trace of NUMBER_TRACES) {
     t.notOk(log.includes(trace), `no "${trace}" in ${logLines.length} log lines`);
   }

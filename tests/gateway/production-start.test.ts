@@ -9,10 +9,18 @@ import { join } from 'node:path';
 const SERVER = join(__dirname, '..', '..', 'gateway', 'dist', 'server.js');
 
 t.test('no DATABASE_URL, no Fabric settings: one line, exit 1, nothing started', async (t) => {
-    const cwd = mkdtempSync(join(tmpdir(), 'gw-production-'));
-    t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-    const result = spawnSync(process.execPath, [SERVER], { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
-    t.equal(result.status, 1);
-    t.equal(result.stderr, 'gateway: failed to start: DATABASE_URL and FABRIC_CONNECTION_PROFILE must be set (the production gateway starts no servers; `npm start` runs the embedded default with a dev peer and its own PostgreSQL)\n');
-    t.notOk(existsSync(join(cwd, 'data')), 'no embedded PostgreSQL or dev peer data made');
+  const cwd = mkdtempSync(join(tmpdir(), 'gw-production-'));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const result = spawnSync(process.execPath, [SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  t.equal(result.status, 1);
+  t.equal(
+    result.stderr,
+    'gateway: failed to start: DATABASE_URL and FABRIC_CONNECTION_PROFILE must be set (the production gateway starts no servers; `npm start` runs the embedded default with a dev peer and its own PostgreSQL)\n',
+  );
+  t.notOk(existsSync(join(cwd, 'data')), 'no embedded PostgreSQL or dev peer data made');
 });

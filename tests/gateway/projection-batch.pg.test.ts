@@ -5,10 +5,24 @@
 // How: synthetic LedgerEvents through the projection follower (fake event stream, real PostgreSQL, checkpoint in the
 // same transaction), into one database as a single batch and into another one event per batch; table snapshots compared.
 import t from 'tap';
-import { createPool, newCheckpointRepository, newProjectionRepository, withTransaction, type DbPool, type Queryable } from '../../gateway/src/adapters/pg';
+import {
+  createPool,
+  newCheckpointRepository,
+  newProjectionRepository,
+  withTransaction,
+  type DbPool,
+  type Queryable,
+} from '../../gateway/src/adapters/pg';
 import type { LedgerChaincodeEvent, LedgerEventStream } from '../../gateway/src/adapters/fabric';
 import { newProjectionFollower } from '../../gateway/src/projection/follower';
-import { LEDGER_EVENT_NAME, decodeLedgerEvent, projectEvents, type LedgerEventPayload, type LedgerItem, type PositionedEvent } from '../../gateway/src/projection/ledger-event';
+import {
+  LEDGER_EVENT_NAME,
+  decodeLedgerEvent,
+  projectEvents,
+  type LedgerEventPayload,
+  type LedgerItem,
+  type PositionedEvent,
+} from '../../gateway/src/projection/ledger-event';
 import { createMigratedDatabase, type Teardown } from './helpers/database';
 
 const GTIN = '06901234567892';
@@ -18,7 +32,17 @@ const S2 = sgtin('2');
 const S3 = sgtin('3');
 
 function item(serial: string, txId: string, eventTime: string, fields: Partial<LedgerItem>): LedgerItem {
-  return { sgtin: sgtin(serial), product: { gtin: GTIN }, regime: 'BONDED', status: 'IN_STOCK', holder: 'E1', location: 'L1', lastEventTime: eventTime, lastTxId: txId, ...fields };
+  return {
+    sgtin: sgtin(serial),
+    product: { gtin: GTIN },
+    regime: 'BONDED',
+    status: 'IN_STOCK',
+    holder: 'E1',
+    location: 'L1',
+    lastEventTime: eventTime,
+    lastTxId: txId,
+    ...fields,
+  };
 }
 
 function payload(txId: string, type: string, eventTime: string, items: LedgerItem[], to: string): LedgerEventPayload {
@@ -29,16 +53,76 @@ function payload(txId: string, type: string, eventTime: string, items: LedgerIte
     recordTime: eventTime,
     actor: { mspId: 'Org1MSP', enterpriseId: 'E1' },
     items,
-    movements: [{ enterprise: to, gtin: GTIN, regime: 'BONDED', location: 'L1', qty: items.length, txId, eventType: type, eventTime, period: '2026-12' }],
-    epcis: [{ eventID: `ni:///sha-256;${txId}?ver=CBV2.0`, eventTime, bizStep: type.toLowerCase(), epcList: items.map((i) => i.sgtin) }],
+    movements: [
+      {
+        enterprise: to,
+        gtin: GTIN,
+        regime: 'BONDED',
+        location: 'L1',
+        qty: items.length,
+        txId,
+        eventType: type,
+        eventTime,
+        period: '2026-12',
+      },
+    ],
+    epcis: [
+      {
+        eventID: `ni:///sha-256;${txId}?ver=CBV2.0`,
+        eventTime,
+        bizStep: type.toLowerCase(),
+        epcList: items.map((i) => i.sgtin),
+      },
+    ],
   };
 }
 
 /** Three transactions over two blocks; S1 is in all three, S2 in two. */
 const EVENTS: LedgerChaincodeEvent[] = [
-  { blockNumber: 10n, txId: 'tx-a', payload: payload('tx-a', 'ENTRY', '2026-12-01T01:00:00Z', [item('1', 'tx-a', '2026-12-01T01:00:00Z', {}), item('2', 'tx-a', '2026-12-01T01:00:00Z', {}), item('3', 'tx-a', '2026-12-01T01:00:00Z', { traceCode: 'T3' })], 'E1') },
-  { blockNumber: 10n, txId: 'tx-b', payload: payload('tx-b', 'SHIPMENT', '2026-12-01T02:00:00Z', [item('1', 'tx-b', '2026-12-01T02:00:00Z', { status: 'IN_TRANSIT', transit: { to: 'E2' } }), item('2', 'tx-b', '2026-12-01T02:00:00Z', { status: 'IN_TRANSIT', transit: { to: 'E2' }, hold: { reason: 'x' } })], 'E1') },
-  { blockNumber: 11n, txId: 'tx-c', payload: payload('tx-c', 'RECEIPT', '2026-12-01T03:00:00Z', [item('1', 'tx-c', '2026-12-01T03:00:00Z', { holder: 'E2', location: 'L2' })], 'E2') },
+  {
+    blockNumber: 10n,
+    txId: 'tx-a',
+    payload: payload(
+      'tx-a',
+      'ENTRY',
+      '2026-12-01T01:00:00Z',
+      [
+        item('1', 'tx-a', '2026-12-01T01:00:00Z', {}),
+        item('2', 'tx-a', '2026-12-01T01:00:00Z', {}),
+        item('3', 'tx-a', '2026-12-01T01:00:00Z', { traceCode: 'T3' }),
+      ],
+      'E1',
+    ),
+  },
+  {
+    blockNumber: 10n,
+    txId: 'tx-b',
+    payload: payload(
+      'tx-b',
+      'SHIPMENT',
+      '2026-12-01T02:00:00Z',
+      [
+        item('1', 'tx-b', '2026-12-01T02:00:00Z', { status: 'IN_TRANSIT', transit: { to: 'E2' } }),
+        item('2', 'tx-b', '2026-12-01T02:00:00Z', {
+          status: 'IN_TRANSIT',
+          transit: { to: 'E2' },
+          hold: { reason: 'x' },
+        }),
+      ],
+      'E1',
+    ),
+  },
+  {
+    blockNumber: 11n,
+    txId: 'tx-c',
+    payload: payload(
+      'tx-c',
+      'RECEIPT',
+      '2026-12-01T03:00:00Z',
+      [item('1', 'tx-c', '2026-12-01T03:00:00Z', { holder: 'E2', location: 'L2' })],
+      'E2',
+    ),
+  },
 ].map(({ blockNumber, txId, payload }) => ({
   blockNumber,
   transactionId: txId,
@@ -71,7 +155,12 @@ function fakeStream(events: readonly LedgerChaincodeEvent[]): LedgerEventStream 
 /** Project the events with a follower; resolves with the number of batches (transactions) it wrote. */
 async function follow(pool: DbPool, batchMaxEvents: number): Promise<number> {
   let batches = 0;
-  const follower = newProjectionFollower({ pool, openEvents: async () => fakeStream(EVENTS), batchMaxEvents, beforeCommit: async () => void batches++ });
+  const follower = newProjectionFollower({
+    pool,
+    openEvents: async () => fakeStream(EVENTS),
+    batchMaxEvents,
+    beforeCommit: async () => void batches++,
+  });
   follower.start();
   try {
     await follower.waitUntilIdle(200, 10_000);
@@ -82,7 +171,15 @@ async function follow(pool: DbPool, batchMaxEvents: number): Promise<number> {
 }
 
 /** The projection's tables, and the checkpoint without its write time. */
-const TABLES = ['items', 'item_events', 'ledger_transactions', 'epcis_events', 'account_movements', 'item_parties', '(SELECT name, block_number, tx_id FROM projection_checkpoint)'];
+const TABLES = [
+  'items',
+  'item_events',
+  'ledger_transactions',
+  'epcis_events',
+  'account_movements',
+  'item_parties',
+  '(SELECT name, block_number, tx_id FROM projection_checkpoint)',
+];
 
 /** Every projection row, as text, per table. */
 async function snapshot(pool: DbPool): Promise<Record<string, string[]>> {
@@ -100,34 +197,63 @@ async function migratedPool(t: Teardown): Promise<DbPool> {
   return pool;
 }
 
-t.test('one batch with an item in several of its transactions projects what one event at a time does; replays change nothing', async (t) => {
-  const batched = await migratedPool(t);
-  const single = await migratedPool(t);
-  t.equal(await follow(batched, 200), 1, 'the three transactions were written as one batch');
-  t.equal(await follow(single, 1), 3, 'the reference wrote one transaction per batch');
+t.test(
+  'one batch with an item in several of its transactions projects what one event at a time does; replays change nothing',
+  async (t) => {
+    const batched = await migratedPool(t);
+    const single = await migratedPool(t);
+    t.equal(await follow(batched, 200), 1, 'the three transactions were written as one batch');
+    t.equal(await follow(single, 1), 3, 'the reference wrote one transaction per batch');
 
-  const repo = newProjectionRepository(batched);
-  const s1 = await repo.findItem(S1);
-  t.match(s1, { lastTxId: 'tx-c', lastBlock: 11n, holder: 'E2', location: 'L2', status: 'IN_STOCK', held: false }, 'S1 is as the last transaction left it');
-  t.match(await repo.findItem(S2), { lastTxId: 'tx-b', status: 'IN_TRANSIT', held: true }, 'S2 as tx-b left it');
-  t.match(await repo.findItem(S3), { lastTxId: 'tx-a', traceCode: 'T3' }, 'S3 as tx-a left it');
-  const history = await repo.history(S1, 10);
-  t.same(history.map((h) => [h.txId, h.blockNumber, h.txSeq, h.type]), [['tx-a', 10n, 0, 'ENTRY'], ['tx-b', 10n, 1, 'SHIPMENT'], ['tx-c', 11n, 0, 'RECEIPT']], 'S1 history: every transaction in chain order');
-  t.same(history.map((h) => (h.epcis[0] as { eventID: string }).eventID), ['tx-a', 'tx-b', 'tx-c'].map((tx) => `ni:///sha-256;${tx}?ver=CBV2.0`), 'each entry with its transaction\'s EPCIS event');
-  t.ok(await repo.isParty(S1, 'E2'), 'S1 party E2 (sent it, then held it)');
-  t.match(await newCheckpointRepository(batched).get('ledger'), { blockNumber: 11n, transactionId: 'tx-c' }, 'checkpoint at the last event');
+    const repo = newProjectionRepository(batched);
+    const s1 = await repo.findItem(S1);
+    t.match(
+      s1,
+      { lastTxId: 'tx-c', lastBlock: 11n, holder: 'E2', location: 'L2', status: 'IN_STOCK', held: false },
+      'S1 is as the last transaction left it',
+    );
+    t.match(await repo.findItem(S2), { lastTxId: 'tx-b', status: 'IN_TRANSIT', held: true }, 'S2 as tx-b left it');
+    t.match(await repo.findItem(S3), { lastTxId: 'tx-a', traceCode: 'T3' }, 'S3 as tx-a left it');
+    const history = await repo.history(S1, 10);
+    t.same(
+      history.map((h) => [h.txId, h.blockNumber, h.txSeq, h.type]),
+      [
+        ['tx-a', 10n, 0, 'ENTRY'],
+        ['tx-b', 10n, 1, 'SHIPMENT'],
+        ['tx-c', 11n, 0, 'RECEIPT'],
+      ],
+      'S1 history: every transaction in chain order',
+    );
+    t.same(
+      history.map((h) => (h.epcis[0] as { eventID: string }).eventID),
+      ['tx-a', 'tx-b', 'tx-c'].map((tx) => `ni:///sha-256;${tx}?ver=CBV2.0`),
+      "each entry with its transaction's EPCIS event",
+    );
+    t.ok(await repo.isParty(S1, 'E2'), 'S1 party E2 (sent it, then held it)');
+    t.match(
+      await newCheckpointRepository(batched).get('ledger'),
+      { blockNumber: 11n, transactionId: 'tx-c' },
+      'checkpoint at the last event',
+    );
 
-  const before = await snapshot(batched);
-  t.same(before, await snapshot(single), 'every table equals the one-event-per-batch projection');
+    const before = await snapshot(batched);
+    t.same(before, await snapshot(single), 'every table equals the one-event-per-batch projection');
 
-  // Replays: the whole batch again, in one-row statements, and an older part of it (tx-a alone) last.
-  const all = projectEvents(POSITIONED.map((position) => ({ position, payload: decodeLedgerEvent(position) })));
-  const first = projectEvents(POSITIONED.slice(0, 1).map((position) => ({ position, payload: decodeLedgerEvent(position) })));
-  await withTransaction(batched, (tx) => newProjectionRepository(tx).applyBatch(all));
-  await withTransaction(batched, (tx) => newProjectionRepository(tx, { maxRowsPerStatement: 1 }).applyBatch(all));
-  await withTransaction(batched, (tx) => newProjectionRepository(tx, { maxRowsPerStatement: 2 }).applyBatch(first));
-  t.same(await snapshot(batched), before, 'replaying the batch (whole, row by row, or an older part) changes nothing');
-});
+    // Replays: the whole batch again, in one-row statements, and an older part of it (tx-a alone) last.
+    const all = projectEvents(POSITIONED.map((position) => ({ position, payload: decodeLedgerEvent(position) })));
+    const first = projectEvents(
+      POSITIONED.slice(0, 1).map((position) => ({ position, payload: decodeLedgerEvent(position) })),
+    );
+    await withTransaction(batched, (tx) => newProjectionRepository(tx).applyBatch(all));
+    await withTransaction(batched, (tx) => newProjectionRepository(tx, { maxRowsPerStatement: 1 }).applyBatch(all));
+    await withTransaction(batched, (tx) => newProjectionRepository(tx, { maxRowsPerStatement: 2 }).applyBatch(first));
+    t.same(
+      await snapshot(batched),
+      before,
+      'replaying the batch (whole, row by row, or an older part) changes nothing',
+    );
+  },
+);
 
 t.test('a batch naming one item several times, in any order and across statements, keeps its latest row', async (t) => {
   const pool = await migratedPool(t);
@@ -142,8 +268,14 @@ t.test('a batch naming one item several times, in any order and across statement
     parties: perEvent.flatMap((b) => b.parties),
   };
   // Item rows are written once per sgtin (the latest): 6 item rows in the batch, 3 written.
-  const rows = Object.values(batch).reduce((n, table) => n + table.length, 0) - batch.items.length + new Set(batch.items.map((i) => i.sgtin)).size;
-  for (const [maxRowsPerStatement, expected] of [[5_000, 6], [1, rows]] as const) {
+  const rows =
+    Object.values(batch).reduce((n, table) => n + table.length, 0) -
+    batch.items.length +
+    new Set(batch.items.map((i) => i.sgtin)).size;
+  for (const [maxRowsPerStatement, expected] of [
+    [5_000, 6],
+    [1, rows],
+  ] as const) {
     let statements = 0;
     await withTransaction(pool, (tx) => {
       // A view of the transaction's client that counts statements (still a pg Client, as the repository expects).
@@ -154,13 +286,25 @@ t.test('a batch naming one item several times, in any order and across statement
       }) as Queryable['query'];
       return newProjectionRepository(counting, { maxRowsPerStatement }).applyBatch(batch);
     });
-    t.equal(statements, expected, `${expected} statements for ${rows} rows in six tables at ${maxRowsPerStatement} rows per statement`);
+    t.equal(
+      statements,
+      expected,
+      `${expected} statements for ${rows} rows in six tables at ${maxRowsPerStatement} rows per statement`,
+    );
   }
   for (const maxRowsPerStatement of [5_000, 2, 1]) {
     await withTransaction(pool, (tx) => newProjectionRepository(tx, { maxRowsPerStatement }).applyBatch(batch));
     const repo = newProjectionRepository(pool);
-    t.match(await repo.findItem(S1), { lastTxId: 'tx-c', holder: 'E2' }, `S1: tx-c's row (${maxRowsPerStatement} rows per statement)`);
-    t.match(await repo.findItem(S2), { lastTxId: 'tx-b', held: true }, `S2: tx-b's row (${maxRowsPerStatement} rows per statement)`);
+    t.match(
+      await repo.findItem(S1),
+      { lastTxId: 'tx-c', holder: 'E2' },
+      `S1: tx-c's row (${maxRowsPerStatement} rows per statement)`,
+    );
+    t.match(
+      await repo.findItem(S2),
+      { lastTxId: 'tx-b', held: true },
+      `S2: tx-b's row (${maxRowsPerStatement} rows per statement)`,
+    );
     t.equal((await repo.history(S1, 10)).length, 3, 'S1 history has three entries, not more');
   }
 });

@@ -25,7 +25,12 @@ let openEvents: OpenLedgerEvents;
 let submitted = 0;
 const items: string[] = [];
 
-async function submit(identity: string, fn: string, request: unknown, transient?: Record<string, unknown>): Promise<void> {
+async function submit(
+  identity: string,
+  fn: string,
+  request: unknown,
+  transient?: Record<string, unknown>,
+): Promise<void> {
   await chain.submit(identity, fn, request, transient);
   submitted++;
 }
@@ -36,21 +41,52 @@ async function tradeRun(tag: string): Promise<void> {
   const watches = Array.from({ length: 3 }, (_, i) => WATCH.sgtin(`${tag}W${i}`));
   items.push(...perfumes, ...watches);
   await submit(importer.identity, 'goods:Enter', {
-    declarationNo: `D-${tag}-1`, location: L1, regime: 'ZERO_TARIFF',
-    product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' }, unitValueFen: 10_000, items: perfumes,
+    declarationNo: `D-${tag}-1`,
+    location: L1,
+    regime: 'ZERO_TARIFF',
+    product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 10_000,
+    items: perfumes,
   });
   await submit(importer.identity, 'goods:Enter', {
-    declarationNo: `D-${tag}-2`, location: L1, regime: 'BONDED',
-    product: { gtin: WATCH.gtin, hsCode: '910211', category: 'WATCH' }, unitValueFen: 200_000, items: watches,
+    declarationNo: `D-${tag}-2`,
+    location: L1,
+    regime: 'BONDED',
+    product: { gtin: WATCH.gtin, hsCode: '910211', category: 'WATCH' },
+    unitValueFen: 200_000,
+    items: watches,
   });
-  await submit(importer.identity, 'goods:Associate', { pairs: [{ sgtin: perfumes[0], code: `46${tag.padStart(2, '0')}000000000017`.slice(0, 16) }] });
-  await submit(importer.identity, 'goods:Ship', { shipmentId: `S-${tag}`, toEnterprise: operator.id, toLocation: L2, items: perfumes.slice(0, 4) });
-  await submit(operator.identity, 'goods:Receive', { shipmentId: `S-${tag}`, location: L2, items: perfumes.slice(0, 4) });
-  await submit(operator.identity, 'sale:Sell', {
-    saleId: `SALE-${tag}`, personCode: personCode(`buyer-${tag}`), location: L2, pickupMode: 'DEPARTURE_PICKUP',
-    departure: { mode: 'FLIGHT', ticketRef: 'HU7181', departureTime: new Date(Date.now() + 86_400_000).toISOString() },
-    lines: [{ id: perfumes[0], unitPriceFen: 50_000 }],
-  }, { buyer: { birthDate: '1990-01-01' } });
+  await submit(importer.identity, 'goods:Associate', {
+    pairs: [{ sgtin: perfumes[0], code: `46${tag.padStart(2, '0')}000000000017`.slice(0, 16) }],
+  });
+  await submit(importer.identity, 'goods:Ship', {
+    shipmentId: `S-${tag}`,
+    toEnterprise: operator.id,
+    toLocation: L2,
+    items: perfumes.slice(0, 4),
+  });
+  await submit(operator.identity, 'goods:Receive', {
+    shipmentId: `S-${tag}`,
+    location: L2,
+    items: perfumes.slice(0, 4),
+  });
+  await submit(
+    operator.identity,
+    'sale:Sell',
+    {
+      saleId: `SALE-${tag}`,
+      personCode: personCode(`buyer-${tag}`),
+      location: L2,
+      pickupMode: 'DEPARTURE_PICKUP',
+      departure: {
+        mode: 'FLIGHT',
+        ticketRef: 'HU7181',
+        departureTime: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      lines: [{ id: perfumes[0], unitPriceFen: 50_000 }],
+    },
+    { buyer: { birthDate: '1990-01-01' } },
+  );
   await submit('customs-admin', 'customs:Hold', { items: [watches[0]], reason: 'document check' });
 }
 
@@ -62,8 +98,11 @@ async function countOf(db: DbPool, table: string): Promise<number> {
 /** Every projection table, in a stable order, as JSON text. */
 async function snapshot(db: DbPool): Promise<Record<string, string>> {
   const orderBy: Record<string, string> = {
-    items: 'sgtin', item_parties: 'sgtin, enterprise', item_events: 'sgtin, block_number, tx_seq',
-    ledger_transactions: 'block_number, tx_seq', epcis_events: 'block_number, tx_seq, event_seq',
+    items: 'sgtin',
+    item_parties: 'sgtin, enterprise',
+    item_events: 'sgtin, block_number, tx_seq',
+    ledger_transactions: 'block_number, tx_seq',
+    epcis_events: 'block_number, tx_seq, event_seq',
     account_movements: 'tx_id, enterprise, gtin, regime, location',
   };
   const out: Record<string, string> = {};
@@ -77,13 +116,32 @@ async function snapshot(db: DbPool): Promise<Record<string, string>> {
 /** The projection equals the ledger for every item: current record, and history tx ids in chain order. */
 async function assertEqualsLedger(t: Test, db: DbPool): Promise<void> {
   for (const sgtin of items) {
-    const { item, history } = await chain.evaluate<{ item: Record<string, unknown>; history: { txId: string }[] }>('customs-admin', 'query:GetItemHistory', { id: sgtin });
-    const { rows: [row] } = await db.query<{ record: unknown; status: string; holder: string; location: string; held: boolean }>(
-      `SELECT record, status, holder, location, held FROM items WHERE sgtin = $1`, [sgtin]);
+    const { item, history } = await chain.evaluate<{ item: Record<string, unknown>; history: { txId: string }[] }>(
+      'customs-admin',
+      'query:GetItemHistory',
+      { id: sgtin },
+    );
+    const {
+      rows: [row],
+    } = await db.query<{ record: unknown; status: string; holder: string; location: string; held: boolean }>(
+      `SELECT record, status, holder, location, held FROM items WHERE sgtin = $1`,
+      [sgtin],
+    );
     t.same(row?.record, item, `${sgtin}: current record`);
-    t.same([row?.status, row?.holder, row?.location, row?.held], [item.status, item.holder, item.location, item.hold !== undefined], `${sgtin}: columns`);
-    const { rows: events } = await db.query<{ tx_id: string }>(`SELECT tx_id FROM item_events WHERE sgtin = $1 ORDER BY block_number, tx_seq`, [sgtin]);
-    t.same(events.map((e) => e.tx_id), history.map((h) => h.txId), `${sgtin}: history, no gap, no duplicate, same order`);
+    t.same(
+      [row?.status, row?.holder, row?.location, row?.held],
+      [item.status, item.holder, item.location, item.hold !== undefined],
+      `${sgtin}: columns`,
+    );
+    const { rows: events } = await db.query<{ tx_id: string }>(
+      `SELECT tx_id FROM item_events WHERE sgtin = $1 ORDER BY block_number, tx_seq`,
+      [sgtin],
+    );
+    t.same(
+      events.map((e) => e.tx_id),
+      history.map((h) => h.txId),
+      `${sgtin}: history, no gap, no duplicate, same order`,
+    );
   }
 }
 
@@ -110,7 +168,10 @@ t.test('a crash between batches, then a restart: the projection equals the ledge
   // Follower A commits two batches of 2 events, then "crashes" while writing the third (its transaction rolls back).
   let batches = 0;
   const crashed = newProjectionFollower({
-    pool: db, openEvents, batchMaxEvents: 2, flushIdleMs: 1_000,
+    pool: db,
+    openEvents,
+    batchMaxEvents: 2,
+    flushIdleMs: 1_000,
     beforeCommit: async () => {
       if (++batches === 3) {
         void crashed.stop();
@@ -132,19 +193,33 @@ t.test('a crash between batches, then a restart: the projection equals the ledge
   resumed.start();
   t.teardown(() => resumed.stop());
   await waitFor('the projection to catch up', async () => (await countOf(db, 'ledger_transactions')) === submitted);
-  t.equal(afterCrash.eventsApplied + resumed.status().eventsApplied, submitted, 'every event applied exactly once across the crash');
+  t.equal(
+    afterCrash.eventsApplied + resumed.status().eventsApplied,
+    submitted,
+    'every event applied exactly once across the crash',
+  );
   await assertEqualsLedger(t, db);
 
   // Live: new transactions while B follows.
   await tradeRun('2');
   await waitFor('the live events', async () => (await countOf(db, 'ledger_transactions')) === submitted);
   await assertEqualsLedger(t, db);
-  const { rows: [order] } = await db.query<{ bad: string }>(
-    `SELECT count(*)::text AS bad FROM (SELECT block_number, tx_seq, count(*) FROM ledger_transactions GROUP BY 1, 2 HAVING count(*) > 1) d`);
+  const {
+    rows: [order],
+  } = await db.query<{ bad: string }>(
+    `SELECT count(*)::text AS bad FROM (SELECT block_number, tx_seq, count(*) FROM ledger_transactions GROUP BY 1, 2 HAVING count(*) > 1) d`,
+  );
   t.equal(order?.bad, '0', '(block, tx_seq) is a total order of the transactions');
-  const { rows: [mv] } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM account_movements WHERE enterprise = $1 AND location = $2`, [operator.id, L2]);
+  const {
+    rows: [mv],
+  } = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM account_movements WHERE enterprise = $1 AND location = $2`,
+    [operator.id, L2],
+  );
   t.ok(Number(mv?.n) > 0, 'movements projected');
-  const { rows: [code] } = await db.query<{ sgtin: string }>(`SELECT sgtin FROM items WHERE trace_code IS NOT NULL ORDER BY sgtin LIMIT 1`);
+  const {
+    rows: [code],
+  } = await db.query<{ sgtin: string }>(`SELECT sgtin FROM items WHERE trace_code IS NOT NULL ORDER BY sgtin LIMIT 1`);
   t.ok(code?.sgtin, 'association projected as trace_code');
 
   await t.test('rebuild from block 0 yields identical tables', async (t) => {

@@ -5,7 +5,11 @@ import t from 'tap';
 
 class Probe extends Error {}
 
-t.equal([...new Set([1, 2, 3])].length, 3, 'spreading a Set keeps its members (run tests via `npm test` / `npm run test:only`)');
+t.equal(
+  [...new Set([1, 2, 3])].length,
+  3,
+  'spreading a Set keeps its members (run tests via `npm test` / `npm run test:only`)',
+);
 let seen = 0;
 for (const [, v] of new Map([['a', 1]]).entries()) seen += v;
 t.equal(seen, 1, 'for...of over Map entries runs');

@@ -17,10 +17,15 @@ t.test('postgres is real and keeps data across a restart', async (t) => {
   t.teardown(() => client.end().catch(() => {}));
 
   const version = await client.query<{ server_version_num: string }>('SHOW server_version_num');
-  t.ok(Number(version.rows[0]?.server_version_num) >= 120000, `PostgreSQL server_version_num=${version.rows[0]?.server_version_num}`);
+  t.ok(
+    Number(version.rows[0]?.server_version_num) >= 120000,
+    `PostgreSQL server_version_num=${version.rows[0]?.server_version_num}`,
+  );
 
   await client.query('CREATE TABLE IF NOT EXISTS infra_probe (id serial PRIMARY KEY, note text NOT NULL)');
-  const inserted = await client.query<{ id: number }>('INSERT INTO infra_probe (note) VALUES ($1) RETURNING id', [note]);
+  const inserted = await client.query<{ id: number }>('INSERT INTO infra_probe (note) VALUES ($1) RETURNING id', [
+    note,
+  ]);
   const id = inserted.rows[0]?.id;
   const read = await client.query<{ note: string }>('SELECT note FROM infra_probe WHERE id = $1', [id]);
   t.equal(read.rows[0]?.note, note, 'row reads back');

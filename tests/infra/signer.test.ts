@@ -21,7 +21,7 @@ function sOf(der: Uint8Array): bigint {
   return BigInt(`0x${b.subarray(6 + rLen, 6 + rLen + sLen).toString('hex')}`);
 }
 
-t.test('the same signature as the official client\'s signer, low-S, verifiable with the public key', async (t) => {
+t.test("the same signature as the official client's signer, low-S, verifiable with the public key", async (t) => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const official = signers.newPrivateKeySigner(privateKey);
   for (let i = 0; i < 50; i++) {
@@ -46,27 +46,45 @@ t.test('keys and digests it cannot use are refused with a code', async (t) => {
       return err instanceof SigningError ? err.code : String(err);
     }
   };
-  t.equal(codeOf(() => signDigest(rsa, Buffer.alloc(32))), 'KEY_NOT_P256');
-  t.equal(codeOf(() => signDigest(p384, Buffer.alloc(32))), 'KEY_NOT_P256');
-  t.equal(codeOf(() => signDigest('not a key', Buffer.alloc(32))), 'KEY_UNREADABLE');
-  t.equal(codeOf(() => signDigest(p256, Buffer.alloc(31))), 'DIGEST_INVALID');
+  t.equal(
+    codeOf(() => signDigest(rsa, Buffer.alloc(32))),
+    'KEY_NOT_P256',
+  );
+  t.equal(
+    codeOf(() => signDigest(p384, Buffer.alloc(32))),
+    'KEY_NOT_P256',
+  );
+  t.equal(
+    codeOf(() => signDigest('not a key', Buffer.alloc(32))),
+    'KEY_UNREADABLE',
+  );
+  t.equal(
+    codeOf(() => signDigest(p256, Buffer.alloc(31))),
+    'DIGEST_INVALID',
+  );
 });
 
-t.test('the command: digest as an argument or on stdin, signature on stdout; bad input exits 2 with the code', async (t) => {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const dir = mkdtempSync(join(tmpdir(), 'hainan-sign-'));
-  const keyFile = join(dir, 'key.pem');
-  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  const message = Buffer.from('an endorsed transaction');
-  const digest = createHash('sha256').update(message).digest().toString('base64');
-  const byArg = execFileSync(process.execPath, [CLI, '--key', keyFile, digest], { encoding: 'utf8' }).trim();
-  const byStdin = execFileSync(process.execPath, [CLI, '--key', keyFile], { input: `${digest}\n`, encoding: 'utf8' }).trim();
-  t.equal(byArg, byStdin, 'the same signature either way');
-  t.ok(verify('sha256', message, publicKey, Buffer.from(byArg, 'base64')), 'the signature verifies');
-  const bad = spawnSync(process.execPath, [CLI, '--key', keyFile, 'AAAA'], { encoding: 'utf8' });
-  t.equal(bad.status, 2);
-  t.match(bad.stderr, /DIGEST_INVALID/);
-  const noKey = spawnSync(process.execPath, [CLI, '--key', join(dir, 'missing.pem'), digest], { encoding: 'utf8' });
-  t.equal(noKey.status, 2);
-  t.match(noKey.stderr, /KEY_UNREADABLE/);
-});
+t.test(
+  'the command: digest as an argument or on stdin, signature on stdout; bad input exits 2 with the code',
+  async (t) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const dir = mkdtempSync(join(tmpdir(), 'hainan-sign-'));
+    const keyFile = join(dir, 'key.pem');
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const message = Buffer.from('an endorsed transaction');
+    const digest = createHash('sha256').update(message).digest().toString('base64');
+    const byArg = execFileSync(process.execPath, [CLI, '--key', keyFile, digest], { encoding: 'utf8' }).trim();
+    const byStdin = execFileSync(process.execPath, [CLI, '--key', keyFile], {
+      input: `${digest}\n`,
+      encoding: 'utf8',
+    }).trim();
+    t.equal(byArg, byStdin, 'the same signature either way');
+    t.ok(verify('sha256', message, publicKey, Buffer.from(byArg, 'base64')), 'the signature verifies');
+    const bad = spawnSync(process.execPath, [CLI, '--key', keyFile, 'AAAA'], { encoding: 'utf8' });
+    t.equal(bad.status, 2);
+    t.match(bad.stderr, /DIGEST_INVALID/);
+    const noKey = spawnSync(process.execPath, [CLI, '--key', join(dir, 'missing.pem'), digest], { encoding: 'utf8' });
+    t.equal(noKey.status, 2);
+    t.match(noKey.stderr, /KEY_UNREADABLE/);
+  },
+);

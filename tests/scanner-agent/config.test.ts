@@ -22,10 +22,48 @@ function problems(argv: string[], env: NodeJS.ProcessEnv): string {
 }
 
 t.test('environment supplies gateway, key, device and spool; flags override it', async (t) => {
-  const c = loadConfig(['count', '--stocktake', 'b1c0ffee-0000-4000-8000-000000000001'], { ...ENV, SCANNER_DEVICE: 'serial:/dev/ttyACM0' });
-  t.match(c, { command: 'count', gatewayUrl: 'https://gw.example:8443', apiKey: 'k-123', spoolDir, device: { kind: 'serial', path: '/dev/ttyACM0' }, close: false, speed: 0, drainTimeoutMs: 30_000, baudRate: 115_200 });
-  const f = loadConfig(['count', '--location', '6901234567892', '--gateway', 'http://127.0.0.1:3000', '--device', 'hid:0c2e:0b8f', '--close', '--json', '--baud', '9600', '--layout', 'hid-pos'], ENV);
-  t.match(f, { gatewayUrl: 'http://127.0.0.1:3000', location: '6901234567892', close: true, json: true, baudRate: 9600, layout: 'hid-pos', device: { kind: 'hid', selector: { kind: 'id', vendorId: 0x0c2e, productId: 0x0b8f } } });
+  const c = loadConfig(['count', '--stocktake', 'b1c0ffee-0000-4000-8000-000000000001'], {
+    ...ENV,
+    SCANNER_DEVICE: 'serial:/dev/ttyACM0',
+  });
+  t.match(c, {
+    command: 'count',
+    gatewayUrl: 'https://gw.example:8443',
+    apiKey: 'k-123',
+    spoolDir,
+    device: { kind: 'serial', path: '/dev/ttyACM0' },
+    close: false,
+    speed: 0,
+    drainTimeoutMs: 30_000,
+    baudRate: 115_200,
+  });
+  const f = loadConfig(
+    [
+      'count',
+      '--location',
+      '6901234567892',
+      '--gateway',
+      'http://127.0.0.1:3000',
+      '--device',
+      'hid:0c2e:0b8f',
+      '--close',
+      '--json',
+      '--baud',
+      '9600',
+      '--layout',
+      'hid-pos',
+    ],
+    ENV,
+  );
+  t.match(f, {
+    gatewayUrl: 'http://127.0.0.1:3000',
+    location: '6901234567892',
+    close: true,
+    json: true,
+    baudRate: 9600,
+    layout: 'hid-pos',
+    device: { kind: 'hid', selector: { kind: 'id', vendorId: 0x0c2e, productId: 0x0b8f } },
+  });
 });
 
 t.test('every problem is reported at once, with where to set it', async (t) => {
@@ -41,9 +79,15 @@ t.test('other refusals', async (t) => {
   t.match(problems(['count'], ENV), /give either --stocktake <id>/);
   t.match(problems(['count', '--stocktake', 'a', '--location', '6901234567892'], ENV), /give either --stocktake/);
   t.match(problems(['count', '--stocktake', 'a b'], ENV), /stocktake id "a b" must be/);
-  t.match(problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_GATEWAY_URL: 'ftp://x' }), /must be http:\/\/ or https:\/\//);
+  t.match(
+    problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_GATEWAY_URL: 'ftp://x' }),
+    /must be http:\/\/ or https:\/\//,
+  );
   t.match(problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_GATEWAY_URL: 'not a url' }), /is not a URL/);
-  t.match(problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_API_KEY: 'has space' }), /API key must be printable/);
+  t.match(
+    problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_API_KEY: 'has space' }),
+    /API key must be printable/,
+  );
   t.match(problems(['count', '--stocktake', 'a', '--device', 'usb'], ENV), /device "usb" is not one of/);
   t.match(problems(['frobnicate'], ENV), /unknown command "frobnicate"/);
   t.match(problems([], ENV), /no command given/);
@@ -55,19 +99,34 @@ t.test('other refusals', async (t) => {
   t.match(problems(['replay', 'x.capture', '--speed=-1'], ENV), /--speed must be 0/);
 });
 
-t.test('an unwritable spool directory is refused before counting starts', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, async (t) => {
-  const locked = mkdtempSync(join(tmpdir(), 'config-ro-'));
-  chmodSync(locked, 0o500);
-  t.teardown(() => rmSync(locked, { recursive: true, force: true }));
-  t.match(problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_SPOOL_DIR: join(locked, 'spool') }), /spool directory .* is not writable/);
-});
+t.test(
+  'an unwritable spool directory is refused before counting starts',
+  { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false },
+  async (t) => {
+    const locked = mkdtempSync(join(tmpdir(), 'config-ro-'));
+    chmodSync(locked, 0o500);
+    t.teardown(() => rmSync(locked, { recursive: true, force: true }));
+    t.match(
+      problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_SPOOL_DIR: join(locked, 'spool') }),
+      /spool directory .* is not writable/,
+    );
+  },
+);
 
 t.test('a spool path under a file is refused before counting starts', async (t) => {
-  t.match(problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_SPOOL_DIR: '/dev/null/spool' }), /spool directory \/dev\/null\/spool is not writable/);
+  t.match(
+    problems(['count', '--stocktake', 'a'], { ...ENV, SCANNER_SPOOL_DIR: '/dev/null/spool' }),
+    /spool directory \/dev\/null\/spool is not writable/,
+  );
 });
 
 t.test('replay without a stocktake needs no gateway (a dry run)', async (t) => {
-  t.match(loadConfig(['replay', 'x.capture', '--speed', '1'], {}), { command: 'replay', replayPath: 'x.capture', speed: 1, stocktakeId: undefined });
+  t.match(loadConfig(['replay', 'x.capture', '--speed', '1'], {}), {
+    command: 'replay',
+    replayPath: 'x.capture',
+    speed: 1,
+    stocktakeId: undefined,
+  });
 });
 
 t.test('device selectors and locations', async (t) => {

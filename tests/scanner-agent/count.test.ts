@@ -57,14 +57,21 @@ function stoppingAfter(inner: Transport, stopAfterReports: number, stop: () => v
   };
 }
 
-async function count(run: Run, stocktakeId: string, options: { closeAtEnd?: boolean; stopAfterReports?: number; drainTimeoutMs?: number } = {}) {
+async function count(
+  run: Run,
+  stocktakeId: string,
+  options: { closeAtEnd?: boolean; stopAfterReports?: number; drainTimeoutMs?: number } = {},
+) {
   const spool = Spool.open(run.spoolDir);
   try {
     const client = newGatewayClient({ baseUrl: run.fake.url, apiKey: run.fake.apiKey });
     const uploader = new Uploader({ spool, client, retryDelayMsBase: 5, retryDelayMsMax: 50 });
     const replay = await openReplayTransport(run.capture, { speed: 0 });
     let session: CountSession | undefined;
-    const transport = options.stopAfterReports === undefined ? replay : stoppingAfter(replay, options.stopAfterReports, () => session?.stop('quit'));
+    const transport =
+      options.stopAfterReports === undefined
+        ? replay
+        : stoppingAfter(replay, options.stopAfterReports, () => session?.stop('quit'));
     session = new CountSession({
       transport,
       stocktakeId,
@@ -88,11 +95,21 @@ t.test('10,000 reads of 8,000 distinct items: the stocktake holds exactly 8,000,
   const outcome = await count(run, id);
   t.equal(outcome.error, undefined);
   t.ok(outcome.drained);
-  t.match(outcome.progress, { reads: 10_000, uniqueItems: 8000, newItems: 8000, undecodable: 0, pendingBatches: 0, serverUniqueItems: 8000 });
+  t.match(outcome.progress, {
+    reads: 10_000,
+    uniqueItems: 8000,
+    newItems: 8000,
+    undecodable: 0,
+    pendingBatches: 0,
+    serverUniqueItems: 8000,
+  });
   t.equal(run.fake.stocktakes.get(id)?.items.size, 8000);
   t.same(new Set(run.fake.stocktakes.get(id)?.items), new Set(run.urns), 'exactly the items of the capture');
   t.equal(Math.max(...Array.from(run.fake.appliedCount.values())), 1, 'no item sent twice');
-  t.ok(run.fake.posts.every((p) => p.reads <= 1000), 'batches stay within the batch limit');
+  t.ok(
+    run.fake.posts.every((p) => p.reads <= 1000),
+    'batches stay within the batch limit',
+  );
 });
 
 t.test('the same with the gateway down for part of the run: spooled, retried, exactly 8,000', async (t) => {
@@ -107,20 +124,26 @@ t.test('the same with the gateway down for part of the run: spooled, retried, ex
   t.equal(Math.max(...Array.from(run.fake.appliedCount.values())), 1);
 });
 
-t.test('stopped half way (gateway down) and run again on the same capture: nothing lost, nothing sent twice', async (t) => {
-  const run = await prepare(t, 8000, 2000);
-  const id = run.fake.open(LOCATION);
-  run.fake.mode = 'down';
-  const first = await count(run, id, { drainTimeoutMs: 50, stopAfterReports: 4000 });
-  t.notOk(first.drained, 'the first run leaves batches in the spool');
-  t.ok(first.progress.newItems > 0 && first.progress.newItems < 8000, `first run counted ${first.progress.newItems} items before stopping`);
-  run.fake.mode = 'up';
-  const second = await count(run, id);
-  t.equal(second.progress.uniqueItems, 8000, 'the session resumes with what the spool already holds');
-  t.equal(second.progress.newItems, 8000 - first.progress.newItems, 'only the rest is new');
-  t.equal(run.fake.stocktakes.get(id)?.items.size, 8000);
-  t.equal(Math.max(...Array.from(run.fake.appliedCount.values())), 1);
-});
+t.test(
+  'stopped half way (gateway down) and run again on the same capture: nothing lost, nothing sent twice',
+  async (t) => {
+    const run = await prepare(t, 8000, 2000);
+    const id = run.fake.open(LOCATION);
+    run.fake.mode = 'down';
+    const first = await count(run, id, { drainTimeoutMs: 50, stopAfterReports: 4000 });
+    t.notOk(first.drained, 'the first run leaves batches in the spool');
+    t.ok(
+      first.progress.newItems > 0 && first.progress.newItems < 8000,
+      `first run counted ${first.progress.newItems} items before stopping`,
+    );
+    run.fake.mode = 'up';
+    const second = await count(run, id);
+    t.equal(second.progress.uniqueItems, 8000, 'the session resumes with what the spool already holds');
+    t.equal(second.progress.newItems, 8000 - first.progress.newItems, 'only the rest is new');
+    t.equal(run.fake.stocktakes.get(id)?.items.size, 8000);
+    t.equal(Math.max(...Array.from(run.fake.appliedCount.values())), 1);
+  },
+);
 
 t.test('closing: after the last batch is acknowledged, the report lists matched, missing and unexpected', async (t) => {
   const run = await prepare(t, 100, 20);
@@ -143,24 +166,62 @@ t.test('closing is refused while reads are not yet acknowledged (the report woul
   t.equal(run.fake.stocktakes.get(id)?.status, 'open');
 });
 
-t.test('every committed fixture replays through its layout: items, repeats and undecodable reads counted', async (t) => {
-  const expected: Record<string, { reads: number; uniqueItems: number; undecodableByReason: Record<string, number> }> = {
-    'hid-pos.capture': { reads: 7, uniqueItems: 3, undecodableByReason: { 'gtin-without-serial': 1, unrecognised: 1, 'hid-pos-truncated-report': 1 } },
-    'cp2110-m100.capture': { reads: 7, uniqueItems: 3, undecodableByReason: { 'epc-unknown-header': 1, 'm100-bad-checksum': 1, 'epc-not-sgtin-sscc-96': 1 } },
-    'm100.capture': { reads: 7, uniqueItems: 3, undecodableByReason: { 'epc-unknown-header': 1, 'm100-bad-checksum': 1, 'epc-not-sgtin-sscc-96': 1 } },
-    'tsl-ascii.capture': { reads: 6, uniqueItems: 3, undecodableByReason: { 'epc-not-hex': 1, 'tsl-unrecognised-line': 1 } },
-    'lines.capture': { reads: 8, uniqueItems: 4, undecodableByReason: { 'gs1-gtin-check-digit': 1, unrecognised: 1 } },
-  };
-  for (const [file, want] of Object.entries(expected)) {
-    const transport = await openReplayTransport(join(FIXTURES, file), { speed: 0 });
-    const outcome = await new CountSession({ transport, stocktakeId: undefined, deviceId: 'd', drainTimeoutMs: 0, closeAtEnd: false }).run();
-    t.match(outcome.progress, want, file);
-    t.equal(outcome.samples.length, Object.keys(want.undecodableByReason).length, `${file}: one example per reason`);
-  }
-});
+t.test(
+  'every committed fixture replays through its layout: items, repeats and undecodable reads counted',
+  async (t) => {
+    const expected: Record<
+      string,
+      { reads: number; uniqueItems: number; undecodableByReason: Record<string, number> }
+    > = {
+      'hid-pos.capture': {
+        reads: 7,
+        uniqueItems: 3,
+        undecodableByReason: { 'gtin-without-serial': 1, unrecognised: 1, 'hid-pos-truncated-report': 1 },
+      },
+      'cp2110-m100.capture': {
+        reads: 7,
+        uniqueItems: 3,
+        undecodableByReason: { 'epc-unknown-header': 1, 'm100-bad-checksum': 1, 'epc-not-sgtin-sscc-96': 1 },
+      },
+      'm100.capture': {
+        reads: 7,
+        uniqueItems: 3,
+        undecodableByReason: { 'epc-unknown-header': 1, 'm100-bad-checksum': 1, 'epc-not-sgtin-sscc-96': 1 },
+      },
+      'tsl-ascii.capture': {
+        reads: 6,
+        uniqueItems: 3,
+        undecodableByReason: { 'epc-not-hex': 1, 'tsl-unrecognised-line': 1 },
+      },
+      'lines.capture': {
+        reads: 8,
+        uniqueItems: 4,
+        undecodableByReason: { 'gs1-gtin-check-digit': 1, unrecognised: 1 },
+      },
+    };
+    for (const [file, want] of Object.entries(expected)) {
+      const transport = await openReplayTransport(join(FIXTURES, file), { speed: 0 });
+      const outcome = await new CountSession({
+        transport,
+        stocktakeId: undefined,
+        deviceId: 'd',
+        drainTimeoutMs: 0,
+        closeAtEnd: false,
+      }).run();
+      t.match(outcome.progress, want, file);
+      t.equal(outcome.samples.length, Object.keys(want.undecodableByReason).length, `${file}: one example per reason`);
+    }
+  },
+);
 
 t.test('a replay at recorded speed delivers the same reads (timing is not asserted)', async (t) => {
   const transport = await openReplayTransport(join(FIXTURES, 'lines.capture'), { speed: 100 });
-  const outcome = await new CountSession({ transport, stocktakeId: undefined, deviceId: 'd', drainTimeoutMs: 0, closeAtEnd: false }).run();
+  const outcome = await new CountSession({
+    transport,
+    stocktakeId: undefined,
+    deviceId: 'd',
+    drainTimeoutMs: 0,
+    closeAtEnd: false,
+  }).run();
   t.match(outcome.progress, { reads: 8, uniqueItems: 4 });
 });

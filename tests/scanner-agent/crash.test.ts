@@ -8,7 +8,9 @@ import { stocktakeCapture } from '../../scanner-agent/src/tools/make-fixture';
 import { startAgent } from './helpers/agent-process';
 import { startFakeGateway, type FakeGateway } from './helpers/fake-gateway';
 
-async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ fake: FakeGateway; capture: string; spoolDir: string; urns: string[] }> {
+async function setup(t: {
+  teardown(fn: () => unknown): void;
+}): Promise<{ fake: FakeGateway; capture: string; spoolDir: string; urns: string[] }> {
   const fake = await startFakeGateway();
   const dir = mkdtempSync(join(tmpdir(), 'crash-test-'));
   t.teardown(async () => {
@@ -21,35 +23,52 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ fake: 
   return { fake, capture, spoolDir: join(dir, 'spool'), urns: c.urns };
 }
 
-t.test('killed while the gateway holds the first upload (applied, never acknowledged): the restart re-sends it with the same id', async (t) => {
-  const { fake, capture, spoolDir, urns } = await setup(t);
-  const id = fake.open('6901234567892');
-  const held = fake.holdNextReads();
-  const first = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir]);
-  const died = first.exited.then((code) => {
-    throw new Error(`agent exited (${code}) before uploading: ${first.stderr()}`);
-  });
-  const { batchId, release } = await Promise.race([held, died]);
-  first.child.kill('SIGKILL');
-  t.equal(await first.exited, null, 'killed');
-  release();
+t.test(
+  'killed while the gateway holds the first upload (applied, never acknowledged): the restart re-sends it with the same id',
+  async (t) => {
+    const { fake, capture, spoolDir, urns } = await setup(t);
+    const id = fake.open('6901234567892');
+    const held = fake.holdNextReads();
+    const first = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir]);
+    const died = first.exited.then((code) => {
+      throw new Error(`agent exited (${code}) before uploading: ${first.stderr()}`);
+    });
+    const { batchId, release } = await Promise.race([held, died]);
+    first.child.kill('SIGKILL');
+    t.equal(await first.exited, null, 'killed');
+    release();
 
-  const second = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir]);
-  t.equal(await second.exited, 0, `restart exits 0 ${second.stderr()}`);
-  const st = fake.stocktakes.get(id);
-  t.equal(st?.items.size, 8000, 'exactly 8,000 items');
-  t.same(new Set(st?.items), new Set(urns));
-  t.equal(Math.max(...Array.from(fake.appliedCount.values())), 1, 'no read applied twice');
-  const sameId = fake.posts.filter((p) => p.batchId === batchId);
-  t.same(sameId.map((p) => p.duplicate), [false, true], 'the unacknowledged batch came again, with the same id, and was a no-op');
-});
+    const second = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir]);
+    t.equal(await second.exited, 0, `restart exits 0 ${second.stderr()}`);
+    const st = fake.stocktakes.get(id);
+    t.equal(st?.items.size, 8000, 'exactly 8,000 items');
+    t.same(new Set(st?.items), new Set(urns));
+    t.equal(Math.max(...Array.from(fake.appliedCount.values())), 1, 'no read applied twice');
+    const sameId = fake.posts.filter((p) => p.batchId === batchId);
+    t.same(
+      sameId.map((p) => p.duplicate),
+      [false, true],
+      'the unacknowledged batch came again, with the same id, and was a no-op',
+    );
+  },
+);
 
 t.test('killed mid-read while the gateway is down, restarted with it up: exactly 8,000, each once', async (t) => {
   const { fake, capture, spoolDir } = await setup(t);
   const id = fake.open('6901234567892');
   fake.mode = 'down';
   // Recorded speed x2: the 10,000 reads take about 2.5 s, so the kill lands while reading.
-  const first = startAgent(fake, ['count', '--replay', capture, '--speed', '2', '--stocktake', id, '--spool-dir', spoolDir]);
+  const first = startAgent(fake, [
+    'count',
+    '--replay',
+    capture,
+    '--speed',
+    '2',
+    '--stocktake',
+    id,
+    '--spool-dir',
+    spoolDir,
+  ]);
   await Promise.race([
     first.progress((p) => p.reads > 0 && p.spooledBatches > 0),
     first.exited.then((code) => {
@@ -66,14 +85,27 @@ t.test('killed mid-read while the gateway is down, restarted with it up: exactly
   t.equal(await second.exited, 0, `restart exits 0 ${second.stderr()}`);
   t.equal(fake.stocktakes.get(id)?.items.size, 8000);
   t.equal(Math.max(...Array.from(fake.appliedCount.values())), 1, 'no read applied twice');
-  t.ok(fake.posts.every((p) => !p.duplicate), 'no batch needed re-sending: none had reached the gateway');
+  t.ok(
+    fake.posts.every((p) => !p.duplicate),
+    'no batch needed re-sending: none had reached the gateway',
+  );
 });
 
 t.test('with the gateway unreachable the agent exits 75 and keeps the reads for next time', async (t) => {
   const { fake, capture, spoolDir } = await setup(t);
   const id = fake.open('6901234567892');
   fake.mode = 'down';
-  const agent = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir, '--drain-timeout-s', '1']);
+  const agent = startAgent(fake, [
+    'count',
+    '--replay',
+    capture,
+    '--stocktake',
+    id,
+    '--spool-dir',
+    spoolDir,
+    '--drain-timeout-s',
+    '1',
+  ]);
   t.equal(await agent.exited, 75, 'EX_TEMPFAIL: reads pending upload');
   fake.mode = 'up';
   const next = startAgent(fake, ['count', '--replay', capture, '--stocktake', id, '--spool-dir', spoolDir, '--close']);

@@ -21,13 +21,27 @@ function setup(t: { teardown(fn: () => unknown): void }): Spool {
   });
   return spool;
 }
-const reads = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `urn:epc:id:sgtin:0614141.812345.${from + i}`);
+const reads = (from: number, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `urn:epc:id:sgtin:0614141.812345.${from + i}`);
 
 t.test('full jitter: random in [0, min(max, base * 2^attempt)), capped', async (t) => {
-  t.equal(fullJitterDelayMs(1, 250, 30_000, () => 0), 0);
-  t.equal(fullJitterDelayMs(1, 250, 30_000, () => 0.999999), 499);
-  t.equal(fullJitterDelayMs(3, 250, 30_000, () => 0.5), 1000);
-  t.equal(fullJitterDelayMs(50, 250, 30_000, () => 0.999999), 29_999, 'never above the maximum, however many attempts');
+  t.equal(
+    fullJitterDelayMs(1, 250, 30_000, () => 0),
+    0,
+  );
+  t.equal(
+    fullJitterDelayMs(1, 250, 30_000, () => 0.999999),
+    499,
+  );
+  t.equal(
+    fullJitterDelayMs(3, 250, 30_000, () => 0.5),
+    1000,
+  );
+  t.equal(
+    fullJitterDelayMs(50, 250, 30_000, () => 0.999999),
+    29_999,
+    'never above the maximum, however many attempts',
+  );
 });
 
 t.test('the gateway client speaks the contract and classifies failures', async (t) => {
@@ -38,13 +52,19 @@ t.test('the gateway client speaks the contract and classifies failures', async (
   t.match(opened, { location: '6901234567892', status: 'open' });
   const ack = await client.postReads(opened.id, { batchId: 'b-1', deviceId: 'dev-1', reads: reads(1, 3) });
   t.same(ack, { batchId: 'b-1', accepted: 3, duplicateBatch: false, uniqueItems: 3 });
-  t.same(await client.postReads(opened.id, { batchId: 'b-1', deviceId: 'dev-1', reads: reads(1, 3) }), { ...ack, duplicateBatch: true }, 'the same batch id again changes nothing');
+  t.same(
+    await client.postReads(opened.id, { batchId: 'b-1', deviceId: 'dev-1', reads: reads(1, 3) }),
+    { ...ack, duplicateBatch: true },
+    'the same batch id again changes nothing',
+  );
   t.match(await client.getStocktake(opened.id), { id: opened.id, status: 'open', uniqueItems: 3 });
   fake.books.set('6901234567892', reads(2, 3));
   const report = await client.closeStocktake(opened.id);
   t.same(report.counts, { matched: 2, missing: 1, unexpected: 1 });
 
-  const rejected = await client.postReads(opened.id, { batchId: 'b-2', deviceId: 'dev-1', reads: reads(9, 1) }).catch((e: unknown) => e);
+  const rejected = await client
+    .postReads(opened.id, { batchId: 'b-2', deviceId: 'dev-1', reads: reads(9, 1) })
+    .catch((e: unknown) => e);
   t.match(rejected, { failure: 'rejected', status: 409, code: 'STOCKTAKE_CLOSED' });
   t.equal((rejected as GatewayError).retryable, false, 'a problem document with a code is final');
 
@@ -55,7 +75,11 @@ t.test('the gateway client speaks the contract and classifies failures', async (
   t.match(down, { failure: 'server', status: 503 });
   t.equal((down as GatewayError).retryable, true);
   fake.mode = 'drop';
-  t.match(await client.postReads(opened.id, { batchId: 'b-4', deviceId: 'd', reads: [] }).catch((e: unknown) => e), { failure: 'unreachable' }, 'connection reset');
+  t.match(
+    await client.postReads(opened.id, { batchId: 'b-4', deviceId: 'd', reads: [] }).catch((e: unknown) => e),
+    { failure: 'unreachable' },
+    'connection reset',
+  );
   const nowhere = newGatewayClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k' });
   t.match(await nowhere.getStocktake('x').catch((e: unknown) => e), { failure: 'unreachable' }, 'nothing listening');
 });
@@ -65,12 +89,22 @@ t.test('batches are uploaded in spool order with their batch ids, and acknowledg
   t.teardown(() => fake.close());
   const spool = setup(t);
   const id = fake.open('6901234567892');
-  const refs = [spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(1, 3) }), spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(4, 2) })];
-  const uploader = new Uploader({ spool, client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }), ...FAST_RETRY });
+  const refs = [
+    spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(1, 3) }),
+    spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(4, 2) }),
+  ];
+  const uploader = new Uploader({
+    spool,
+    client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }),
+    ...FAST_RETRY,
+  });
   uploader.start();
   t.ok(await uploader.drain(id, DRAIN_MS));
   await uploader.stop();
-  t.same(fake.posts.map((p) => p.batchId), refs.map((r) => spool.batchId(r)));
+  t.same(
+    fake.posts.map((p) => p.batchId),
+    refs.map((r) => spool.batchId(r)),
+  );
   t.equal(fake.stocktakes.get(id)?.items.size, 5);
   t.equal(spool.pending(), 0);
   t.match(uploader.snapshot, { uploadedBatches: 2, uploadedReads: 5, duplicateBatches: 0, gateway: 'idle' });
@@ -83,7 +117,11 @@ t.test('while the gateway is down the same batch is retried (bounded backoff), t
   const id = fake.open('6901234567892');
   fake.mode = 'down';
   spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(1, 10) });
-  const uploader = new Uploader({ spool, client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }), ...FAST_RETRY });
+  const uploader = new Uploader({
+    spool,
+    client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }),
+    ...FAST_RETRY,
+  });
   uploader.start();
   t.notOk(await uploader.drain(id, 300), 'not drained while down');
   t.ok(fake.refused >= 2, `retried (${fake.refused} refused attempts)`);
@@ -135,7 +173,11 @@ t.test('a batch refused for good (closed stocktake) is set aside and the queue m
   const open = fake.open('6901234567892');
   spool.append({ stocktakeId: closed, deviceId: 'd', reads: reads(1, 2) });
   spool.append({ stocktakeId: open, deviceId: 'd', reads: reads(3, 2) });
-  const uploader = new Uploader({ spool, client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }), ...FAST_RETRY });
+  const uploader = new Uploader({
+    spool,
+    client: newGatewayClient({ baseUrl: fake.url, apiKey: fake.apiKey }),
+    ...FAST_RETRY,
+  });
   uploader.start();
   t.ok(await uploader.drain(open, DRAIN_MS));
   await uploader.stop();
@@ -151,7 +193,11 @@ t.test('a wrong API key is retried (with backoff), shown, and nothing is dropped
   const spool = setup(t);
   const id = fake.open('6901234567892');
   spool.append({ stocktakeId: id, deviceId: 'd', reads: reads(1, 2) });
-  const uploader = new Uploader({ spool, client: newGatewayClient({ baseUrl: fake.url, apiKey: 'wrong' }), ...FAST_RETRY });
+  const uploader = new Uploader({
+    spool,
+    client: newGatewayClient({ baseUrl: fake.url, apiKey: 'wrong' }),
+    ...FAST_RETRY,
+  });
   uploader.start();
   t.notOk(await uploader.drain(id, 200));
   await uploader.stop();

@@ -12,15 +12,33 @@ function urnOf(hex: string): string {
   return r.ok ? r.urn : `fail:${r.reason}`;
 }
 
-t.test('the GS1 test vector: 3074257BF7194E4000001A85 = urn:epc:id:sgtin:0614141.812345.6789, GTIN 80614141123458', async (t) => {
-  const r = decodeEpcHex('3074257BF7194E4000001A85');
-  t.same(r, { ok: true, scheme: 'sgtin-96', urn: 'urn:epc:id:sgtin:0614141.812345.6789', gtin: '80614141123458', serial: '6789', filter: 3 });
-  t.equal(urnOf('3074257bf7194e4000001a85'), 'urn:epc:id:sgtin:0614141.812345.6789', 'lower case hex');
-});
+t.test(
+  'the GS1 test vector: 3074257BF7194E4000001A85 = urn:epc:id:sgtin:0614141.812345.6789, GTIN 80614141123458',
+  async (t) => {
+    const r = decodeEpcHex('3074257BF7194E4000001A85');
+    t.same(r, {
+      ok: true,
+      scheme: 'sgtin-96',
+      urn: 'urn:epc:id:sgtin:0614141.812345.6789',
+      gtin: '80614141123458',
+      serial: '6789',
+      filter: 3,
+    });
+    t.equal(urnOf('3074257bf7194e4000001a85'), 'urn:epc:id:sgtin:0614141.812345.6789', 'lower case hex');
+  },
+);
 
 t.test('SGTIN-96 across the partition table, leading zeros kept, largest serial', async (t) => {
-  t.equal(urnOf('30223BF69FE504C000000001'), 'urn:epc:id:sgtin:614141000001.3.1', 'partition 0: 12-digit prefix, indicator only');
-  t.equal(urnOf('303A57BF46E9DE7FFFFFFFFF'), 'urn:epc:id:sgtin:614141.1812345.274877906943', 'partition 6: 6-digit prefix, serial 2^38-1');
+  t.equal(
+    urnOf('30223BF69FE504C000000001'),
+    'urn:epc:id:sgtin:614141000001.3.1',
+    'partition 0: 12-digit prefix, indicator only',
+  );
+  t.equal(
+    urnOf('303A57BF46E9DE7FFFFFFFFF'),
+    'urn:epc:id:sgtin:614141.1812345.274877906943',
+    'partition 6: 6-digit prefix, serial 2^38-1',
+  );
   const r = decodeEpcHex('30164433400D1EC00000002A');
   t.ok(r.ok);
   if (r.ok) {
@@ -31,10 +49,25 @@ t.test('SGTIN-96 across the partition table, leading zeros kept, largest serial'
 });
 
 t.test('SGTIN-198: alphanumeric serials, URI escapes of Annex A', async (t) => {
-  t.equal(urnOf('3634257BF7194E60A54CBDE3E7E8BD00000000000000000000'), 'urn:epc:id:sgtin:0614141.812345.A%25%26%2F%3C%3E%3F%22z');
-  t.equal(urnOf('3634257BF7194E60A54CBDE3E7E8BD0000000000000000000000'), 'urn:epc:id:sgtin:0614141.812345.A%25%26%2F%3C%3E%3F%22z', '52 hex digits: word-aligned read with zero padding');
-  t.equal(urnOf('3634257BF7194E58B266D1AB66EE1CB062C99B46AD9BB872C0'), 'urn:epc:id:sgtin:0614141.812345.12345678901234567890', 'twenty characters');
-  t.equal(urnOf('3634257BF7194E508000000000000000000000000000000000'), 'urn:epc:id:sgtin:0614141.812345.!', 'one character');
+  t.equal(
+    urnOf('3634257BF7194E60A54CBDE3E7E8BD00000000000000000000'),
+    'urn:epc:id:sgtin:0614141.812345.A%25%26%2F%3C%3E%3F%22z',
+  );
+  t.equal(
+    urnOf('3634257BF7194E60A54CBDE3E7E8BD0000000000000000000000'),
+    'urn:epc:id:sgtin:0614141.812345.A%25%26%2F%3C%3E%3F%22z',
+    '52 hex digits: word-aligned read with zero padding',
+  );
+  t.equal(
+    urnOf('3634257BF7194E58B266D1AB66EE1CB062C99B46AD9BB872C0'),
+    'urn:epc:id:sgtin:0614141.812345.12345678901234567890',
+    'twenty characters',
+  );
+  t.equal(
+    urnOf('3634257BF7194E508000000000000000000000000000000000'),
+    'urn:epc:id:sgtin:0614141.812345.!',
+    'one character',
+  );
   const r = decodeEpcHex('3634257BF7194E60A54CBDE3E7E8BD00000000000000000000');
   t.equal(r.ok && r.serial, 'A%&/<>?"z', 'the unescaped serial is kept for the item key');
 });
@@ -63,9 +96,21 @@ t.test('SGTIN-198 string decoding refuses what TDS §14.4.2 calls invalid', asyn
 
 t.test('invalid SGTIN-96 encodings are refused with a reason', async (t) => {
   t.equal(urnOf('307C257BF7194E4000001A85'), 'fail:epc-partition-invalid', 'partition 7');
-  t.equal(urnOf('3074257BF7FFFFC000001A85'), 'fail:epc-item-reference-range', 'item reference 1,048,575 does not fit 6 digits');
-  t.equal(urnOf('3063FFFFFFFFFE4000001A85'), 'fail:epc-company-prefix-range', 'company prefix 2^40-1 does not fit 12 digits');
-  t.equal(urnOf('302000000000000000000000'), 'urn:epc:id:sgtin:000000000000.0.0', 'all-zero fields are a valid (if odd) SGTIN');
+  t.equal(
+    urnOf('3074257BF7FFFFC000001A85'),
+    'fail:epc-item-reference-range',
+    'item reference 1,048,575 does not fit 6 digits',
+  );
+  t.equal(
+    urnOf('3063FFFFFFFFFE4000001A85'),
+    'fail:epc-company-prefix-range',
+    'company prefix 2^40-1 does not fit 12 digits',
+  );
+  t.equal(
+    urnOf('302000000000000000000000'),
+    'urn:epc:id:sgtin:000000000000.0.0',
+    'all-zero fields are a valid (if odd) SGTIN',
+  );
 });
 
 t.test('garbage and truncated EPCs', async (t) => {
@@ -75,19 +120,46 @@ t.test('garbage and truncated EPCs', async (t) => {
   t.equal(urnOf('3074257BF7194E4000001A8500'), 'fail:epc-length', 'one byte too many');
   t.equal(urnOf('30ZZ257BF7194E4000001A85'), 'fail:epc-not-hex');
   t.equal(urnOf('3074257BF7194E4000001A8'), 'fail:epc-not-hex', 'odd number of digits');
-  t.equal(urnOf('3174257BF7194E4000001A85'), 'fail:epc-not-sgtin-sscc-96', 'an SSCC names a logistic unit, not an item');
+  t.equal(
+    urnOf('3174257BF7194E4000001A85'),
+    'fail:epc-not-sgtin-sscc-96',
+    'an SSCC names a logistic unit, not an item',
+  );
   t.equal(urnOf('E28011704000021D35AE4008'), 'fail:epc-unknown-header', 'an unprogrammed tag (chip maker data)');
-  t.equal(urnOf(`F7${'0'.repeat(30)}`), 'fail:epc-sgtin-plus-unsupported', 'TDS 2.0 SGTIN+ is recognised but not decoded');
+  t.equal(
+    urnOf(`F7${'0'.repeat(30)}`),
+    'fail:epc-sgtin-plus-unsupported',
+    'TDS 2.0 SGTIN+ is recognised but not decoded',
+  );
 });
 
-t.test('what epc-tds alone gets wrong (why sgtin.ts adds checks); if this fails, epc-tds changed: revisit the workarounds', async (t) => {
-  t.equal(tds.valueOf('3074').toIdURI(), 'urn:epc:id:sgtin:0000000.000000.0', 'a truncated EPC silently decodes as zeros');
-  t.equal(tds.valueOf('3074257BF7FFFFC000001A85').toIdURI(), 'urn:epc:id:sgtin:0614141.1048575.6789', 'an out-of-range item reference is printed with 7 digits');
-  const sgtin198 = new tds.Sgtin198().setFilter(1).setPartition(5).setCompanyPrefix(614141).setItemReference(712345).setSerial('32a/b');
-  t.equal(sgtin198.toIdURI(), 'urn:epc:id:sgtin:0614141.712345.32a/b', 'the SGTIN-198 serial is not URI-escaped');
-  t.equal(urnOf(sgtin198.toHexString()), 'urn:epc:id:sgtin:0614141.712345.32a%2Fb', 'the agent escapes it');
-  t.throws(() => tds.valueOf('307C257BF7194E4000001A85').toIdURI(), 'partition 7 throws a TypeError instead of refusing');
-});
+t.test(
+  'what epc-tds alone gets wrong (why sgtin.ts adds checks); if this fails, epc-tds changed: revisit the workarounds',
+  async (t) => {
+    t.equal(
+      tds.valueOf('3074').toIdURI(),
+      'urn:epc:id:sgtin:0000000.000000.0',
+      'a truncated EPC silently decodes as zeros',
+    );
+    t.equal(
+      tds.valueOf('3074257BF7FFFFC000001A85').toIdURI(),
+      'urn:epc:id:sgtin:0614141.1048575.6789',
+      'an out-of-range item reference is printed with 7 digits',
+    );
+    const sgtin198 = new tds.Sgtin198()
+      .setFilter(1)
+      .setPartition(5)
+      .setCompanyPrefix(614141)
+      .setItemReference(712345)
+      .setSerial('32a/b');
+    t.equal(sgtin198.toIdURI(), 'urn:epc:id:sgtin:0614141.712345.32a/b', 'the SGTIN-198 serial is not URI-escaped');
+    t.equal(urnOf(sgtin198.toHexString()), 'urn:epc:id:sgtin:0614141.712345.32a%2Fb', 'the agent escapes it');
+    t.throws(
+      () => tds.valueOf('307C257BF7194E4000001A85').toIdURI(),
+      'partition 7 throws a TypeError instead of refusing',
+    );
+  },
+);
 
 t.test('the EPC memo hands out the first sighting once, then repeats', async (t) => {
   const epc = new EpcReadDecoder();
@@ -101,24 +173,45 @@ t.test('the EPC memo hands out the first sighting once, then repeats', async (t)
   t.equal(bad2.kind, 'undecodable', 'undecodable reads are never marked as repeats');
 });
 
-t.test('EPC bytes: the first sighting is an item, later ones repeats, wherever the bytes sit in a buffer', async (t) => {
-  const epc = new EpcReadDecoder();
-  const tag = Buffer.from('3074257bf7194e4000001a85', 'hex');
-  const inFrame = Buffer.concat([Buffer.from([0xbb, 0x02, 0x22]), tag, Buffer.from([0x7e])]);
-  t.same(epc.decodeBytes(tag, 0, 12), { kind: 'item', key: '0180614141123458216789', upload: 'urn:epc:id:sgtin:0614141.812345.6789' });
-  t.equal(epc.decodeBytes(inFrame, 3, 15), REPEAT_READ, 'same bytes at another offset of another buffer');
-  t.equal(epc.decodeBytes(Uint8Array.from(tag), 0, 12), REPEAT_READ, 'a plain Uint8Array too');
-  const other = Buffer.from(tag);
-  other[11] = 0x86; // serial 6790
-  t.same(epc.decodeBytes(other, 0, 12), { kind: 'item', key: '0180614141123458216790', upload: 'urn:epc:id:sgtin:0614141.812345.6790' }, 'one bit apart is another item');
-  const short = tag.subarray(0, 11); // same leading bytes, shorter: must not hit the 12-byte entry
-  t.same(epc.decodeBytes(short, 0, 11), { kind: 'undecodable', reason: 'epc-length', raw: '3074257BF7194E4000001A' });
-  t.equal(epc.decodeBytes(short, 0, 11).kind, 'undecodable', 'undecodable bytes are counted every time');
-  const sgtin198 = new tds.Sgtin198().setFilter(1).setPartition(5).setCompanyPrefix(614141).setItemReference(712345).setSerial('32a/b').toHexString();
-  const long = Buffer.from(sgtin198, 'hex');
-  t.equal(epc.decodeBytes(long, 0, long.length).kind, 'item', 'SGTIN-198 (too long for the bytes memo) still decodes');
-  t.equal(epc.decodeBytes(long, 0, long.length), REPEAT_READ, 'and repeats through the hex memo');
-});
+t.test(
+  'EPC bytes: the first sighting is an item, later ones repeats, wherever the bytes sit in a buffer',
+  async (t) => {
+    const epc = new EpcReadDecoder();
+    const tag = Buffer.from('3074257bf7194e4000001a85', 'hex');
+    const inFrame = Buffer.concat([Buffer.from([0xbb, 0x02, 0x22]), tag, Buffer.from([0x7e])]);
+    t.same(epc.decodeBytes(tag, 0, 12), {
+      kind: 'item',
+      key: '0180614141123458216789',
+      upload: 'urn:epc:id:sgtin:0614141.812345.6789',
+    });
+    t.equal(epc.decodeBytes(inFrame, 3, 15), REPEAT_READ, 'same bytes at another offset of another buffer');
+    t.equal(epc.decodeBytes(Uint8Array.from(tag), 0, 12), REPEAT_READ, 'a plain Uint8Array too');
+    const other = Buffer.from(tag);
+    other[11] = 0x86; // serial 6790
+    t.same(
+      epc.decodeBytes(other, 0, 12),
+      { kind: 'item', key: '0180614141123458216790', upload: 'urn:epc:id:sgtin:0614141.812345.6790' },
+      'one bit apart is another item',
+    );
+    const short = tag.subarray(0, 11); // same leading bytes, shorter: must not hit the 12-byte entry
+    t.same(epc.decodeBytes(short, 0, 11), { kind: 'undecodable', reason: 'epc-length', raw: '3074257BF7194E4000001A' });
+    t.equal(epc.decodeBytes(short, 0, 11).kind, 'undecodable', 'undecodable bytes are counted every time');
+    const sgtin198 = new tds.Sgtin198()
+      .setFilter(1)
+      .setPartition(5)
+      .setCompanyPrefix(614141)
+      .setItemReference(712345)
+      .setSerial('32a/b')
+      .toHexString();
+    const long = Buffer.from(sgtin198, 'hex');
+    t.equal(
+      epc.decodeBytes(long, 0, long.length).kind,
+      'item',
+      'SGTIN-198 (too long for the bytes memo) still decodes',
+    );
+    t.equal(epc.decodeBytes(long, 0, long.length), REPEAT_READ, 'and repeats through the hex memo');
+  },
+);
 
 t.test('a decoder without repeats (as the gateway uses) names the item on every read', async (t) => {
   const epc = new EpcReadDecoder({ repeats: false });

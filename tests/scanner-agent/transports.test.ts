@@ -11,7 +11,15 @@ import { CaptureWriter, openCapture, parseCaptureLine } from '../../scanner-agen
 import { encodeHidPosReports } from '../../packages/epc-decoders/src/hid-pos';
 import { encodeCp2110Reports } from '../../packages/epc-decoders/src/cp2110';
 import { encodeM100TagNotification } from '../../packages/epc-decoders/src/m100';
-import { HidDeviceInfo, HidHandle, HidLibrary, classifyHidDevice, hidUnavailable, listHidDevices, openHidTransport } from '../../scanner-agent/src/transport/hid';
+import {
+  HidDeviceInfo,
+  HidHandle,
+  HidLibrary,
+  classifyHidDevice,
+  hidUnavailable,
+  listHidDevices,
+  openHidTransport,
+} from '../../scanner-agent/src/transport/hid';
 import { openReplayTransport } from '../../scanner-agent/src/transport/replay';
 import { ReportQueue } from '../../scanner-agent/src/transport/report-queue';
 import { SerialLibrary, openSerialTransport } from '../../scanner-agent/src/transport/serial';
@@ -56,9 +64,31 @@ class FakeHidHandle extends EventEmitter implements HidHandle {
   }
 }
 
-const POS_SCANNER: HidDeviceInfo = { vendorId: 0x0c2e, productId: 0x0b8f, path: '/dev/hidraw3', product: 'Voyager 1470g', interface: 1, usagePage: 0x8c, usage: 0x02 };
-const KEYBOARD: HidDeviceInfo = { vendorId: 0x0c2e, productId: 0x0b8f, path: '/dev/hidraw2', interface: 0, usagePage: 0x01, usage: 0x06 };
-const CP2110: HidDeviceInfo = { vendorId: 0x10c4, productId: 0xea80, path: '/dev/hidraw5', interface: 0, usagePage: 0xff00, usage: 0x01 };
+const POS_SCANNER: HidDeviceInfo = {
+  vendorId: 0x0c2e,
+  productId: 0x0b8f,
+  path: '/dev/hidraw3',
+  product: 'Voyager 1470g',
+  interface: 1,
+  usagePage: 0x8c,
+  usage: 0x02,
+};
+const KEYBOARD: HidDeviceInfo = {
+  vendorId: 0x0c2e,
+  productId: 0x0b8f,
+  path: '/dev/hidraw2',
+  interface: 0,
+  usagePage: 0x01,
+  usage: 0x06,
+};
+const CP2110: HidDeviceInfo = {
+  vendorId: 0x10c4,
+  productId: 0xea80,
+  path: '/dev/hidraw5',
+  interface: 0,
+  usagePage: 0xff00,
+  usage: 0x01,
+};
 
 function fakeHid(devices: HidDeviceInfo[], handle: FakeHidHandle): HidLibrary {
   return { devicesAsync: async () => devices, HIDAsync: { open: async () => handle } };
@@ -69,8 +99,15 @@ t.test('node-hid missing, or its native library missing: an explanation with the
     throw hidUnavailable(new Error('libusb-1.0.so.0: cannot open shared object file: No such file or directory'));
   };
   await t.rejects(listHidDevices(noLibusb), { code: 'HID_UNAVAILABLE', hint: /apt-get install libusb-1.0-0 libudev1/ });
-  const lazyFailure: HidLibrary = { devicesAsync: async () => Promise.reject(new Error('libudev.so.1: cannot open shared object file')), HIDAsync: { open: async () => new FakeHidHandle() } };
-  await t.rejects(listHidDevices(() => lazyFailure), { code: 'HID_UNAVAILABLE', hint: /apt-get install/ }, 'the native library loads lazily, on first use');
+  const lazyFailure: HidLibrary = {
+    devicesAsync: async () => Promise.reject(new Error('libudev.so.1: cannot open shared object file')),
+    HIDAsync: { open: async () => new FakeHidHandle() },
+  };
+  await t.rejects(
+    listHidDevices(() => lazyFailure),
+    { code: 'HID_UNAVAILABLE', hint: /apt-get install/ },
+    'the native library loads lazily, on first use',
+  );
   const notInstalled = Object.assign(new Error("Cannot find module 'node-hid'"), { code: 'MODULE_NOT_FOUND' });
   t.match(hidUnavailable(notInstalled), { code: 'HID_UNAVAILABLE', hint: /npm install -w scanner-agent node-hid/ });
 });
@@ -85,30 +122,72 @@ t.test('devices are classified: HID POS and CP2110 are drivable, keyboards are n
 
 t.test('no matching device: DEVICE_NOT_FOUND lists what is attached and how to fix it', async (t) => {
   const handle = new FakeHidHandle();
-  await t.rejects(openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: false, load: () => fakeHid([KEYBOARD], handle) }), { code: 'DEVICE_NOT_FOUND', message: /0c2e:0b8f page 0x1/ });
-  await t.rejects(openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: false, load: () => fakeHid([], handle) }), { code: 'DEVICE_NOT_FOUND', message: /no HID devices at all/, hint: /udev/ });
-  const failing: HidLibrary = { devicesAsync: async () => [POS_SCANNER], HIDAsync: { open: async () => Promise.reject(new Error('cannot open device with path /dev/hidraw3')) } };
-  await t.rejects(openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: false, load: () => failing }), { code: 'DEVICE_OPEN_FAILED', hint: /ATTRS\{idVendor\}=="0c2e"/ });
+  await t.rejects(
+    openHidTransport({
+      selector: { kind: 'auto' },
+      baudRate: 115200,
+      inventory: false,
+      load: () => fakeHid([KEYBOARD], handle),
+    }),
+    { code: 'DEVICE_NOT_FOUND', message: /0c2e:0b8f page 0x1/ },
+  );
+  await t.rejects(
+    openHidTransport({
+      selector: { kind: 'auto' },
+      baudRate: 115200,
+      inventory: false,
+      load: () => fakeHid([], handle),
+    }),
+    { code: 'DEVICE_NOT_FOUND', message: /no HID devices at all/, hint: /udev/ },
+  );
+  const failing: HidLibrary = {
+    devicesAsync: async () => [POS_SCANNER],
+    HIDAsync: { open: async () => Promise.reject(new Error('cannot open device with path /dev/hidraw3')) },
+  };
+  await t.rejects(
+    openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: false, load: () => failing }),
+    { code: 'DEVICE_OPEN_FAILED', hint: /ATTRS\{idVendor\}=="0c2e"/ },
+  );
 });
 
 t.test('HID POS scanner: picks the POS interface (not the keyboard one) and delivers its reports', async (t) => {
   const handle = new FakeHidHandle();
-  const transport = await openHidTransport({ selector: { kind: 'id', vendorId: 0x0c2e, productId: 0x0b8f }, baudRate: 115200, inventory: false, load: () => fakeHid([KEYBOARD, POS_SCANNER], handle) });
+  const transport = await openHidTransport({
+    selector: { kind: 'id', vendorId: 0x0c2e, productId: 0x0b8f },
+    baudRate: 115200,
+    inventory: false,
+    load: () => fakeHid([KEYBOARD, POS_SCANNER], handle),
+  });
   t.equal(transport.layout, 'hid-pos');
   t.match(transport.description, /\/dev\/hidraw3/);
   const reports = encodeHidPosReports('0180614141123458216789', ']d2');
   setImmediate(() => reports.forEach((r) => handle.emit('data', r)));
   const got = await collect(transport, reports.length);
-  t.same(got.map((r) => Buffer.from(r.bytes).toString('hex')), reports.map((r) => r.toString('hex')));
+  t.same(
+    got.map((r) => Buffer.from(r.bytes).toString('hex')),
+    reports.map((r) => r.toString('hex')),
+  );
   t.ok(handle.closed, 'closed when done');
 });
 
 t.test('CP2110 bridge: UART enabled and configured on open, inventory started and stopped when asked', async (t) => {
   const handle = new FakeHidHandle();
-  const transport = await openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: true, load: () => fakeHid([CP2110], handle) });
+  const transport = await openHidTransport({
+    selector: { kind: 'auto' },
+    baudRate: 115200,
+    inventory: true,
+    load: () => fakeHid([CP2110], handle),
+  });
   t.equal(transport.layout, 'cp2110-m100');
-  t.same(handle.features, [[0x41, 0x01], [0x50, 0x00, 0x01, 0xc2, 0x00, 0x00, 0x00, 0x03, 0x00]]);
-  t.same(handle.writes[0]?.slice(0, 11), [10, 0xbb, 0x00, 0x27, 0x00, 0x03, 0x22, 0xff, 0xff, 0x4a, 0x7e], 'start inventory, wrapped in a CP2110 data report');
+  t.same(handle.features, [
+    [0x41, 0x01],
+    [0x50, 0x00, 0x01, 0xc2, 0x00, 0x00, 0x00, 0x03, 0x00],
+  ]);
+  t.same(
+    handle.writes[0]?.slice(0, 11),
+    [10, 0xbb, 0x00, 0x27, 0x00, 0x03, 0x22, 0xff, 0xff, 0x4a, 0x7e],
+    'start inventory, wrapped in a CP2110 data report',
+  );
   const report = encodeCp2110Reports(encodeM100TagNotification('3074257BF7194E4000001A85'))[0]!;
   setImmediate(() => handle.emit('data', report));
   await collect(transport, 1);
@@ -117,7 +196,12 @@ t.test('CP2110 bridge: UART enabled and configured on open, inventory started an
 
 t.test('a device error (unplugged) ends the stream with an explained error', async (t) => {
   const handle = new FakeHidHandle();
-  const transport = await openHidTransport({ selector: { kind: 'auto' }, baudRate: 115200, inventory: false, load: () => fakeHid([POS_SCANNER], handle) });
+  const transport = await openHidTransport({
+    selector: { kind: 'auto' },
+    baudRate: 115200,
+    inventory: false,
+    load: () => fakeHid([POS_SCANNER], handle),
+  });
   setImmediate(() => handle.emit('error', new Error('could not read from HID device')));
   await t.rejects(collect(transport, 1), { code: 'DEVICE_OPEN_FAILED', hint: /unplugged/ });
 });
@@ -143,15 +227,28 @@ t.test('serial: chunks from the port are reports; the M100 start command is sent
     return port;
   }
   const lib = { SerialPort: RecordingPort } as unknown as SerialLibrary;
-  const transport = await openSerialTransport({ path: '/dev/ttyFAKE0', baudRate: 115200, layout: 'm100', inventory: true, load: () => lib });
+  const transport = await openSerialTransport({
+    path: '/dev/ttyFAKE0',
+    baudRate: 115200,
+    layout: 'm100',
+    inventory: true,
+    load: () => lib,
+  });
   t.equal(transport.layout, 'm100');
   const frame = encodeM100TagNotification('3074257BF7194E4000001A85');
   const port = opened[0]!;
   setImmediate(() => port.port?.emitData(frame));
   const got = await collect(transport, 1);
   t.same(Buffer.concat(got.map((r) => Buffer.from(r.bytes))), frame);
-  t.match(Buffer.from(port.port?.recording ?? Buffer.alloc(0)).toString('hex'), /^bb0027000322ffff4a7e/, 'start inventory written');
-  await t.rejects(openSerialTransport({ path: '/dev/ttyNOPE', baudRate: 115200, layout: 'lines', inventory: false, load: () => lib }), { code: 'DEVICE_OPEN_FAILED', hint: /dialout/ });
+  t.match(
+    Buffer.from(port.port?.recording ?? Buffer.alloc(0)).toString('hex'),
+    /^bb0027000322ffff4a7e/,
+    'start inventory written',
+  );
+  await t.rejects(
+    openSerialTransport({ path: '/dev/ttyNOPE', baudRate: 115200, layout: 'lines', inventory: false, load: () => lib }),
+    { code: 'DEVICE_OPEN_FAILED', hint: /dialout/ },
+  );
 });
 
 t.test('stdin (keyboard wedge): labelled slow, each chunk a report', async (t) => {
@@ -174,12 +271,31 @@ t.test('record then replay: the capture file round-trips reports and their timin
   w.write(t0 + 40, Uint8Array.from([2, 1, 0xff]));
   w.write(t0 + 30, Uint8Array.from([2, 2])); // clock went back: offsets never do
   w.close();
-  t.same(readFileSync(path, 'utf8').split('\n').slice(0, 7), ['# scanner-agent capture v1', '# layout: hid-pos', '# device: hid 0c2e:0b8f /dev/hidraw3', `# started: ${started}`, '0 020000', '40 0201ff', '40 0202']);
-  t.throws(() => new CaptureWriter(path, { layout: 'hid-pos', device: 'x', started }), { code: 'CONFIG_INVALID' }, 'never overwrites a capture');
+  t.same(readFileSync(path, 'utf8').split('\n').slice(0, 7), [
+    '# scanner-agent capture v1',
+    '# layout: hid-pos',
+    '# device: hid 0c2e:0b8f /dev/hidraw3',
+    `# started: ${started}`,
+    '0 020000',
+    '40 0201ff',
+    '40 0202',
+  ]);
+  t.throws(
+    () => new CaptureWriter(path, { layout: 'hid-pos', device: 'x', started }),
+    { code: 'CONFIG_INVALID' },
+    'never overwrites a capture',
+  );
   const replay = await openReplayTransport(path, { speed: 0 });
   t.equal(replay.layout, 'hid-pos');
   const got = await collect(replay, 3);
-  t.same(got.map((r) => [r.atMs - t0, Buffer.from(r.bytes).toString('hex')]), [[0, '020000'], [40, '0201ff'], [40, '0202']]);
+  t.same(
+    got.map((r) => [r.atMs - t0, Buffer.from(r.bytes).toString('hex')]),
+    [
+      [0, '020000'],
+      [40, '0201ff'],
+      [40, '0202'],
+    ],
+  );
 });
 
 t.test('capture files: malformed lines are reported and skipped, a non-capture is refused', async (t) => {

@@ -5,7 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { int, isValidMonth, monthAfter, newAccessDenied, newAlreadyExists, newInvalidArgument, optStr, parseInstant, parseRequest, str, USCC } from '@hainan/ledger-model';
+import {
+  int,
+  isValidMonth,
+  monthAfter,
+  newAccessDenied,
+  newAlreadyExists,
+  newInvalidArgument,
+  optStr,
+  parseInstant,
+  parseRequest,
+  str,
+  USCC,
+} from '@hainan/ledger-model';
 import { encode, encodeToString } from '../ledger-codec';
 import { recordDecision } from '../domain/decision';
 import type { Movement, MovementRecord, PeriodRecord } from '../domain/records';
@@ -83,7 +95,9 @@ export class AccountContract extends LedgerContract {
     }
     if (!isValidMonth(period)) throw newInvalidArgument(`period must be yyyy-mm, got ${period}`);
     // The period is not part of the key, so filter a bounded scan; the bookmark is the next entry's key.
-    const all = (await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise])).filter((e) => e.value.period === period);
+    const all = (await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise])).filter(
+      (e) => e.value.period === period,
+    );
     const keys = all.map((e) => e.attrs.join('\u0000'));
     const start = bookmark === '' ? 0 : keys.findIndex((k) => k >= bookmark);
     const from = start < 0 ? all.length : start;
@@ -102,12 +116,27 @@ export class AccountContract extends LedgerContract {
     if (!isValidMonth(period)) throw newInvalidArgument(`period must be yyyy-mm, got ${period}`);
     const periodEndMs = parseInstant(`${monthAfter(period)}-01T00:00:00+08:00`);
     if (ctx.txMs < periodEndMs) throw newInvalidArgument(`period ${period} has not ended yet`);
-    if (await ctx.store.get(KeyType.period, [enterprise, period])) throw newAlreadyExists(`period ${period} of ${enterprise} is already closed`);
+    if (await ctx.store.get(KeyType.period, [enterprise, period]))
+      throw newAlreadyExists(`period ${period} of ${enterprise} is already closed`);
     const all = await ctx.store.scan<MovementRecord>(KeyType.movement, [enterprise]);
     const balances = balancesOf(all.map((e) => e.value).filter((m) => m.period <= period));
     const snapshotHash = createHash('sha256').update(encode({ enterprise, period, balances })).digest('hex');
-    const record: PeriodRecord = { enterprise, period, closedAt: ctx.txTime, closedBy: ctx.caller.id, snapshotHash, balances };
-    await commit(ctx, recordDecision('PERIOD_CLOSE', ctx.txTime, 'period', { type: KeyType.period, attrs: [enterprise, period], value: record }));
+    const record: PeriodRecord = {
+      enterprise,
+      period,
+      closedAt: ctx.txTime,
+      closedBy: ctx.caller.id,
+      snapshotHash,
+      balances,
+    };
+    await commit(
+      ctx,
+      recordDecision('PERIOD_CLOSE', ctx.txTime, 'period', {
+        type: KeyType.period,
+        attrs: [enterprise, period],
+        value: record,
+      }),
+    );
     return encodeToString(record);
   }
 }

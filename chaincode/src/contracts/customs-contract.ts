@@ -5,7 +5,28 @@
  * reinstate enterprises (the refusal itself is an access rule: ledger/access.ts).
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { bool, ChaincodeError, decodeGateReleaseRequest, decodeInspectionResultRequest, ErrorCode, eventIdOf, HEX64, itemIdOf, list, newAlreadyExists, newInvalidArgument, newNotFound, oneOf, optStr, parseInstant, PERSON_CODE, REF, str, unique, USCC } from '@hainan/ledger-model';
+import {
+  bool,
+  ChaincodeError,
+  decodeGateReleaseRequest,
+  decodeInspectionResultRequest,
+  ErrorCode,
+  eventIdOf,
+  HEX64,
+  itemIdOf,
+  list,
+  newAlreadyExists,
+  newInvalidArgument,
+  newNotFound,
+  oneOf,
+  optStr,
+  parseInstant,
+  PERSON_CODE,
+  REF,
+  str,
+  unique,
+  USCC,
+} from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
 import { validateRuleSet, type CreditClass } from '../domain/rules';
 import { validateRiskRuleSet } from '../domain/risk';
@@ -16,18 +37,37 @@ import { recordDecision } from '../domain/decision';
 import { verifyReveal } from '../domain/inspection';
 import { decideReinstatement, decideSuspension, type SuspensionRecord, type SuspensionTx } from '../domain/suspension';
 import { decideSupervision, type SupervisionKind } from '../domain/supervision';
-import { ENTERPRISE_ROLES, type EnterpriseRecord, type EnterpriseRole, type ExitRecord, type PersonRecord, type SeedRecord } from '../domain/records';
+import {
+  ENTERPRISE_ROLES,
+  type EnterpriseRecord,
+  type EnterpriseRole,
+  type ExitRecord,
+  type PersonRecord,
+  type SeedRecord,
+} from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
-import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, loadItems, requireUnused, txClockOf, txOf } from '../ledger/posting';
+import {
+  BATCH_ITEMS_MAX,
+  parseSubmission,
+  eventTimeOf,
+  loadItems,
+  requireUnused,
+  txClockOf,
+  txOf,
+} from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
 const CLASSES: readonly CreditClass[] = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTENTION'];
-const REASONS: readonly KeyAttentionReason[] = ['REGULATOR_LOWEST_RATING', 'SMUGGLING_PENALTY', 'SERIOUS_DISHONESTY', 'OTHER'];
-
+const REASONS: readonly KeyAttentionReason[] = [
+  'REGULATOR_LOWEST_RATING',
+  'SMUGGLING_PENALTY',
+  'SERIOUS_DISHONESTY',
+  'OTHER',
+];
 
 @Info({ title: 'customs', description: 'Customs supervision: enterprises, credit, rules, holds, inspection seeds' })
 export class CustomsContract extends LedgerContract {
@@ -44,7 +84,8 @@ export class CustomsContract extends LedgerContract {
     const id = str(f, 'id', { pattern: USCC });
     await requireUnused(ctx, KeyType.enterprise, [id], `enterprise ${id} is already registered`);
     const roles = list(f, 'roles', ENTERPRISE_ROLES.length, (v, i) => {
-      if (typeof v !== 'string' || !ENTERPRISE_ROLES.includes(v as EnterpriseRole)) throw newInvalidArgument(`roles[${i}] must be one of ${ENTERPRISE_ROLES.join(', ')}`);
+      if (typeof v !== 'string' || !ENTERPRISE_ROLES.includes(v as EnterpriseRole))
+        throw newInvalidArgument(`roles[${i}] must be one of ${ENTERPRISE_ROLES.join(', ')}`);
       return v as EnterpriseRole;
     });
     unique(roles, 'role');
@@ -56,7 +97,10 @@ export class CustomsContract extends LedgerContract {
       registeredAt: ctx.txTime,
       credit: { class: 'WHITELIST', history: [] },
     };
-    await commit(ctx, recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }));
+    await commit(
+      ctx,
+      recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }),
+    );
     return encodeToString(record);
   }
 
@@ -83,7 +127,10 @@ export class CustomsContract extends LedgerContract {
     }
     credit.history = [...credit.history, { class: cls, ...(reason ? { reason } : {}), atIso: at, by: ctx.caller.id }];
     const record: EnterpriseRecord = { ...ent, credit };
-    await commit(ctx, recordDecision('CREDIT', at, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }));
+    await commit(
+      ctx,
+      recordDecision('CREDIT', at, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }),
+    );
     return encodeToString(record);
   }
 
@@ -95,7 +142,10 @@ export class CustomsContract extends LedgerContract {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
     const record: EnterpriseRecord = { ...ent, credit: { ...ent.credit, regulatorRatingLowest: bool(f, 'lowest') } };
-    await commit(ctx, recordDecision('CREDIT', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }));
+    await commit(
+      ctx,
+      recordDecision('CREDIT', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [ent.id], value: record }),
+    );
     return encodeToString(record);
   }
 
@@ -109,10 +159,25 @@ export class CustomsContract extends LedgerContract {
     const personCode = str(f, 'personCode', { pattern: PERSON_CODE });
     const cls = oneOf<PersonClass>(f, 'class', ['WHITELIST', 'KEY_ATTENTION']);
     const reason = optStr(f, 'reason', { maxLength: 200 });
-    const person = (await ctx.store.get<PersonRecord>(KeyType.person, [personCode])) ?? { personCode, departureObligations: [], departures: [] };
-    const history = [...(person.credit?.history ?? []), { class: cls, atIso: at, by: ctx.caller.id, ...(reason ? { reason } : {}) }];
-    person.credit = { class: cls, history, ...(cls === 'KEY_ATTENTION' ? { listedAtIso: at } : {}), ...(reason ? { reason } : {}) };
-    await commit(ctx, recordDecision('PERSON_CREDIT', at, 'person', { type: KeyType.person, attrs: [personCode], value: person }));
+    const person = (await ctx.store.get<PersonRecord>(KeyType.person, [personCode])) ?? {
+      personCode,
+      departureObligations: [],
+      departures: [],
+    };
+    const history = [
+      ...(person.credit?.history ?? []),
+      { class: cls, atIso: at, by: ctx.caller.id, ...(reason ? { reason } : {}) },
+    ];
+    person.credit = {
+      class: cls,
+      history,
+      ...(cls === 'KEY_ATTENTION' ? { listedAtIso: at } : {}),
+      ...(reason ? { reason } : {}),
+    };
+    await commit(
+      ctx,
+      recordDecision('PERSON_CREDIT', at, 'person', { type: KeyType.person, attrs: [personCode], value: person }),
+    );
     return encodeToString(person);
   }
 
@@ -125,7 +190,10 @@ export class CustomsContract extends LedgerContract {
     const { submissionId: _submissionId, ...candidate } = await parseSubmission(ctx, requestJson);
     const rules = validateRuleSet(candidate);
     const key = String(parseInstant(rules.effectiveFrom)).padStart(16, '0');
-    await commit(ctx, recordDecision('RULES', ctx.txTime, 'rules', { type: KeyType.rules, attrs: [key], value: rules }));
+    await commit(
+      ctx,
+      recordDecision('RULES', ctx.txTime, 'rules', { type: KeyType.rules, attrs: [key], value: rules }),
+    );
     return encodeToString(rules);
   }
 
@@ -139,7 +207,10 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, 'set risk rules');
     const set = validateRiskRuleSet(await parseSubmission(ctx, requestJson));
     const key = String(parseInstant(set.effectiveFrom)).padStart(16, '0');
-    await commit(ctx, recordDecision('RISK_RULES', ctx.txTime, 'riskRules', { type: KeyType.riskRules, attrs: [key], value: set }));
+    await commit(
+      ctx,
+      recordDecision('RISK_RULES', ctx.txTime, 'riskRules', { type: KeyType.riskRules, attrs: [key], value: set }),
+    );
     return encodeToString(set);
   }
 
@@ -156,8 +227,13 @@ export class CustomsContract extends LedgerContract {
     const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [req.releaseListNo]);
     if (!exit) throw newNotFound(`release list ${req.releaseListNo} is not on the ledger`);
     const enterprise = await loadEnterprise(ctx, exit.enterprise);
-    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
-    const items = await loadItems(ctx, exit.items.map((i) => i.sgtin));
+    const seed = exit.inspection.seedId
+      ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId])
+      : undefined;
+    const items = await loadItems(
+      ctx,
+      exit.items.map((i) => i.sgtin),
+    );
     const decision = decideInspectionResult(req, { exit, items, enterprise, seed }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, inspection: decision.record });
@@ -175,9 +251,18 @@ export class CustomsContract extends LedgerContract {
     const f = await parseSubmission(ctx, requestJson);
     const req = decodeGateReleaseRequest(f, txClockOf(ctx));
     const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [req.releaseListNo]);
-    if (!exit) throw new ChaincodeError(ErrorCode.RELEASE_LIST_UNKNOWN, `release list ${req.releaseListNo} is not on the ledger`);
-    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
-    const items = await loadItems(ctx, exit.items.map((i) => i.sgtin));
+    if (!exit)
+      throw new ChaincodeError(
+        ErrorCode.RELEASE_LIST_UNKNOWN,
+        `release list ${req.releaseListNo} is not on the ledger`,
+      );
+    const seed = exit.inspection.seedId
+      ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId])
+      : undefined;
+    const items = await loadItems(
+      ctx,
+      exit.items.map((i) => i.sgtin),
+    );
     const decision = decideGateRelease(req, { exit, items, seed }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
@@ -208,7 +293,10 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, kind === 'HOLD' ? 'hold goods' : kind === 'RELEASE' ? 'release goods' : 'seize goods');
     const f = await parseSubmission(ctx, requestJson);
     const { iso: eventTime } = eventTimeOf(ctx, f);
-    const reason = kind === 'RELEASE' ? optStr(f, 'reason', { maxLength: 200 }) ?? 'released' : str(f, 'reason', { maxLength: 200 });
+    const reason =
+      kind === 'RELEASE'
+        ? (optStr(f, 'reason', { maxLength: 200 }) ?? 'released')
+        : str(f, 'reason', { maxLength: 200 });
     const items = await loadItems(ctx, list(f, 'items', BATCH_ITEMS_MAX, itemIdOf));
     const req = { kind, reason, by: ctx.caller.id, eventTime, eventId: eventIdOf(f) };
     const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx)));
@@ -229,7 +317,11 @@ export class CustomsContract extends LedgerContract {
     const reason = str(f, 'reason', { maxLength: 200 });
     const effectiveAt = optStr(f, 'effectiveAt', { maxLength: 40 });
     const prev = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
-    return this.#commitSuspension(ctx, decideSuspension(prev, ent.id, reason, effectiveAt, this.#suspensionTx(ctx)), 'SUSPENSION');
+    return this.#commitSuspension(
+      ctx,
+      decideSuspension(prev, ent.id, reason, effectiveAt, this.#suspensionTx(ctx)),
+      'SUSPENSION',
+    );
   }
 
   /** Ends an enterprise's suspension (or cancels a scheduled one); refused with NOT_SUSPENDED otherwise. */
@@ -241,7 +333,11 @@ export class CustomsContract extends LedgerContract {
     const ent = await loadEnterprise(ctx, str(f, 'id', { pattern: USCC }));
     const reason = optStr(f, 'reason', { maxLength: 200 }) ?? 'reinstated';
     const prev = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
-    return this.#commitSuspension(ctx, decideReinstatement(prev, ent.id, reason, this.#suspensionTx(ctx)), 'REINSTATEMENT');
+    return this.#commitSuspension(
+      ctx,
+      decideReinstatement(prev, ent.id, reason, this.#suspensionTx(ctx)),
+      'REINSTATEMENT',
+    );
   }
 
   #suspensionTx(ctx: TraceContext): SuspensionTx {
@@ -249,8 +345,19 @@ export class CustomsContract extends LedgerContract {
   }
 
   /** The one place a suspension decision is written: its key and the transaction's ledger event. */
-  async #commitSuspension(ctx: TraceContext, record: SuspensionRecord, type: 'SUSPENSION' | 'REINSTATEMENT'): Promise<string> {
-    await commit(ctx, recordDecision(type, ctx.txTime, 'suspension', { type: KeyType.suspension, attrs: [record.enterprise], value: record }));
+  async #commitSuspension(
+    ctx: TraceContext,
+    record: SuspensionRecord,
+    type: 'SUSPENSION' | 'REINSTATEMENT',
+  ): Promise<string> {
+    await commit(
+      ctx,
+      recordDecision(type, ctx.txTime, 'suspension', {
+        type: KeyType.suspension,
+        attrs: [record.enterprise],
+        value: record,
+      }),
+    );
     return encodeToString(record);
   }
 
@@ -266,8 +373,17 @@ export class CustomsContract extends LedgerContract {
     const validTo = new Date(parseInstant(str(f, 'validTo'))).toISOString();
     if (validTo <= validFrom) throw newInvalidArgument('validTo must be after validFrom');
     if (validFrom < ctx.txTime) throw newInvalidArgument('a seed must be committed before the period it covers starts');
-    const record: SeedRecord = { seedId, commitment: str(f, 'commitment', { pattern: HEX64 }), validFrom, validTo, committedAt: ctx.txTime };
-    await commit(ctx, recordDecision('SEED_COMMIT', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: record }));
+    const record: SeedRecord = {
+      seedId,
+      commitment: str(f, 'commitment', { pattern: HEX64 }),
+      validFrom,
+      validTo,
+      committedAt: ctx.txTime,
+    };
+    await commit(
+      ctx,
+      recordDecision('SEED_COMMIT', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: record }),
+    );
     return encodeToString(record);
   }
 
@@ -281,11 +397,16 @@ export class CustomsContract extends LedgerContract {
     const record = await ctx.store.get<SeedRecord>(KeyType.seed, [seedId]);
     if (!record) throw newNotFound(`seed ${seedId} was never committed`);
     if (record.seed) throw newAlreadyExists(`seed ${seedId} is already revealed`);
-    if (ctx.txTime < record.validTo) throw newInvalidArgument(`seed ${seedId} covers exits until ${record.validTo}; reveal it after that`);
+    if (ctx.txTime < record.validTo)
+      throw newInvalidArgument(`seed ${seedId} covers exits until ${record.validTo}; reveal it after that`);
     const seed = str(f, 'seed', { pattern: /^[0-9a-f]{32,128}$/ });
-    if (!verifyReveal(record.commitment, seed)) throw newInvalidArgument(`seed does not match the commitment of ${seedId}`);
+    if (!verifyReveal(record.commitment, seed))
+      throw newInvalidArgument(`seed does not match the commitment of ${seedId}`);
     const revealed: SeedRecord = { ...record, seed, revealedAt: ctx.txTime };
-    await commit(ctx, recordDecision('SEED_REVEAL', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: revealed }));
+    await commit(
+      ctx,
+      recordDecision('SEED_REVEAL', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: revealed }),
+    );
     return encodeToString(revealed);
   }
 }

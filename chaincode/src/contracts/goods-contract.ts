@@ -40,7 +40,20 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
-import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, findItems, inOrder, loadAll, ledgerRiskRuleSets, loadItemsDeferred, requireUnused, rulesAt, txClockOf, txOf } from '../ledger/posting';
+import {
+  BATCH_ITEMS_MAX,
+  parseSubmission,
+  eventTimeOf,
+  findItems,
+  inOrder,
+  loadAll,
+  ledgerRiskRuleSets,
+  loadItemsDeferred,
+  requireUnused,
+  rulesAt,
+  txClockOf,
+  txOf,
+} from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -66,7 +79,10 @@ export class GoodsContract extends LedgerContract {
     // The request's rules are the ledger model's (the gateway checks captures with the same decoder).
     const req = decodeEnterRequest(f, txClockOf(ctx));
     const existing = await findItems(ctx, req.items);
-    const owners = await codeOwners(ctx, req.items.map((sgtin) => req.traceCodes[sgtin]));
+    const owners = await codeOwners(
+      ctx,
+      req.items.map((sgtin) => req.traceCodes[sgtin]),
+    );
     const decision = decideEntry(req, ent.id, existing, owners, txOf(ctx));
     const movements = await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, items: req.items.length, movements });
@@ -79,8 +95,14 @@ export class GoodsContract extends LedgerContract {
     const f = await parseSubmission(ctx, requestJson);
     const ent = await requireEnterprise(ctx, undefined, 'associate traceability codes');
     const req = decodeAssociateRequest(f, txClockOf(ctx));
-    const items = await loadItemsDeferred(ctx, req.pairs.map((p) => p.sgtin));
-    const owners = await codeOwners(ctx, req.pairs.map((p) => p.code));
+    const items = await loadItemsDeferred(
+      ctx,
+      req.pairs.map((p) => p.sgtin),
+    );
+    const owners = await codeOwners(
+      ctx,
+      req.pairs.map((p) => p.code),
+    );
     await commit(ctx, decideAssociation(req, ent.id, items, owners, txOf(ctx)));
     return encodeToString({ txId: ctx.txId, associated: req.pairs.length });
   }
@@ -137,10 +159,17 @@ export class GoodsContract extends LedgerContract {
     await requireUnused(ctx, KeyType.exit, [req.releaseListNo], `release list ${req.releaseListNo} already used`);
     const markers = req.batch ? await ctx.store.scan<string>(KeyType.batchExit, [ent.id]) : [];
     const undeclaredMonths = [...new Set(markers.filter((m) => m.value === '').map((m) => m.attrs[1]!))].sort();
-    const items = await loadItemsDeferred(ctx, req.lines.map((l) => l.id));
+    const items = await loadItemsDeferred(
+      ctx,
+      req.lines.map((l) => l.id),
+    );
     const seeds = (await ctx.store.scan<SeedRecord>(KeyType.seed, [])).map((s) => s.value);
     const riskRuleSets = await ledgerRiskRuleSets(ctx);
-    const decision = decideExit(req, { enterprise: ent, rules, undeclaredMonths, items, seeds, riskRuleSets }, txOf(ctx));
+    const decision = decideExit(
+      req,
+      { enterprise: ent, rules, undeclaredMonths, items, seeds, riskRuleSets },
+      txOf(ctx),
+    );
     const movements = await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, exit: decision.record, movements });
   }

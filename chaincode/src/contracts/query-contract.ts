@@ -5,7 +5,18 @@
  * that anyone can re-check once customs reveals the seed.
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { int, newAccessDenied, newNotFound, optStr, parseRequest, PERSON_CODE, REF, shanghaiYear, str, USCC } from '@hainan/ledger-model';
+import {
+  int,
+  newAccessDenied,
+  newNotFound,
+  optStr,
+  parseRequest,
+  PERSON_CODE,
+  REF,
+  shanghaiYear,
+  str,
+  USCC,
+} from '@hainan/ledger-model';
 import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
 import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
@@ -49,7 +60,12 @@ export class QueryContract extends LedgerContract {
       for (let r = await iterator.next(); !r.done && history.length < HISTORY_ENTRIES_MAX; r = await iterator.next()) {
         const m = r.value;
         const events = (await ctx.store.scan<EpcisEvent>(KeyType.event, [m.txId])).map((e) => e.value);
-        history.push({ txId: m.txId, timestamp: timestampToIso(m.timestamp), item: m.isDelete ? null : decode<ItemRecord>(m.value), events });
+        history.push({
+          txId: m.txId,
+          timestamp: timestampToIso(m.timestamp),
+          item: m.isDelete ? null : decode<ItemRecord>(m.value),
+          events,
+        });
       }
     } finally {
       await iterator.close();
@@ -144,13 +160,23 @@ export class QueryContract extends LedgerContract {
   @Returns('string')
   async GetRecord(ctx: TraceContext, requestJson: string): Promise<string> {
     const f = parseRequest(requestJson);
-    const types = { sale: KeyType.sale, exit: KeyType.exit, declaration: KeyType.declaration, processing: KeyType.processing, stocktake: KeyType.stocktake, seed: KeyType.seed } as const;
-    const type = str(f, 'type', { pattern: /^(sale|exit|declaration|processing|stocktake|seed)$/ }) as keyof typeof types;
+    const types = {
+      sale: KeyType.sale,
+      exit: KeyType.exit,
+      declaration: KeyType.declaration,
+      processing: KeyType.processing,
+      stocktake: KeyType.stocktake,
+      seed: KeyType.seed,
+    } as const;
+    const type = str(f, 'type', {
+      pattern: /^(sale|exit|declaration|processing|stocktake|seed)$/,
+    }) as keyof typeof types;
     const id = str(f, 'id', { pattern: REF });
     const record = await ctx.store.get<Record<string, unknown>>(types[type], [id]);
     if (!record) throw newNotFound(`${type} ${id} is not on the ledger`);
     const owner = record.enterprise ?? record.operator ?? record.processor;
-    if (!isCustoms(ctx) && type !== 'seed' && owner !== ctx.caller.enterpriseId) throw newAccessDenied(`only customs or the owner may read ${type} ${id}`);
+    if (!isCustoms(ctx) && type !== 'seed' && owner !== ctx.caller.enterpriseId)
+      throw newAccessDenied(`only customs or the owner may read ${type} ${id}`);
     return encodeToString(record);
   }
 
@@ -161,11 +187,34 @@ export class QueryContract extends LedgerContract {
     const releaseListNo = str(parseRequest(requestJson), 'releaseListNo', { pattern: REF });
     const exit = await ctx.store.get<ExitRecord>(KeyType.exit, [releaseListNo]);
     if (!exit) throw newNotFound(`release list ${releaseListNo} is not on the ledger`);
-    if (!isCustoms(ctx) && exit.enterprise !== ctx.caller.enterpriseId) throw newAccessDenied(`only customs or ${exit.enterprise} may read this exit`);
-    const seed = exit.inspection.seedId ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId]) : undefined;
+    if (!isCustoms(ctx) && exit.enterprise !== ctx.caller.enterpriseId)
+      throw newAccessDenied(`only customs or ${exit.enterprise} may read this exit`);
+    const seed = exit.inspection.seedId
+      ? await ctx.store.get<SeedRecord>(KeyType.seed, [exit.inspection.seedId])
+      : undefined;
     // Screening and result are null for exits made while no risk rules were in force / not inspected (yet).
-    const base = { releaseListNo, txId: exit.txId, creditClass: exit.creditClass, rateBp: exit.inspection.rateBp, seedId: exit.inspection.seedId ?? null, screening: exit.screening ?? null, result: exit.inspectionResult ?? null };
-    if (!seed?.seed) return encodeToString({ ...base, status: seed ? 'PENDING_REVEAL' : 'NO_SEED', commitment: seed?.commitment ?? null });
-    return encodeToString({ ...base, status: 'VERIFIABLE', commitment: seed.commitment, seed: seed.seed, draw: selectionDraw(seed.seed, exit.txId), selected: isSelected(seed.seed, exit.txId, exit.inspection.rateBp) });
+    const base = {
+      releaseListNo,
+      txId: exit.txId,
+      creditClass: exit.creditClass,
+      rateBp: exit.inspection.rateBp,
+      seedId: exit.inspection.seedId ?? null,
+      screening: exit.screening ?? null,
+      result: exit.inspectionResult ?? null,
+    };
+    if (!seed?.seed)
+      return encodeToString({
+        ...base,
+        status: seed ? 'PENDING_REVEAL' : 'NO_SEED',
+        commitment: seed?.commitment ?? null,
+      });
+    return encodeToString({
+      ...base,
+      status: 'VERIFIABLE',
+      commitment: seed.commitment,
+      seed: seed.seed,
+      draw: selectionDraw(seed.seed, exit.txId),
+      selected: isSelected(seed.seed, exit.txId, exit.inspection.rateBp),
+    });
   }
 }

@@ -6,7 +6,22 @@
  * to the `buyerDetails` private data collection. Each transaction: decode, load, decide (domain/sale.ts), commit.
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { CALENDAR_DATE, ChaincodeError, ErrorCode, eventIdOf, itemIdOf, list, newAccessDenied, optStr, PERSON_CODE, PORT_CODE, REF, shanghaiYear, str, type Fields } from '@hainan/ledger-model';
+import {
+  CALENDAR_DATE,
+  ChaincodeError,
+  ErrorCode,
+  eventIdOf,
+  itemIdOf,
+  list,
+  newAccessDenied,
+  optStr,
+  PERSON_CODE,
+  PORT_CODE,
+  REF,
+  shanghaiYear,
+  str,
+  type Fields,
+} from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
 import { buyersOf, decideDeparture, decideHandOver, decideSale, decodeSaleRequest, type Buyer } from '../domain/sale';
 import type { PersonRecord } from '../domain/records';
@@ -14,7 +29,17 @@ import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
-import { BATCH_ITEMS_MAX, parseSubmission, eventTimeOf, inOrder, loadAll, quotaUsedFen, requireUnused, rulesAt, txOf } from '../ledger/posting';
+import {
+  BATCH_ITEMS_MAX,
+  parseSubmission,
+  eventTimeOf,
+  inOrder,
+  loadAll,
+  quotaUsedFen,
+  requireUnused,
+  rulesAt,
+  txOf,
+} from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -23,7 +48,11 @@ export { banUntil, BUYER_COLLECTION, PERSON_HISTORY_MAX } from '../domain/sale';
 /** The buyer's details from transient data `buyer` (a JSON object with at least `birthDate`). */
 function buyerOf(ctx: TraceContext): Buyer {
   const bytes = ctx.stub.getTransient().get('buyer');
-  if (!bytes || bytes.length === 0) throw new ChaincodeError(ErrorCode.BUYER_DETAILS_REQUIRED, 'a sale needs the buyer details as transient data "buyer"');
+  if (!bytes || bytes.length === 0)
+    throw new ChaincodeError(
+      ErrorCode.BUYER_DETAILS_REQUIRED,
+      'a sale needs the buyer details as transient data "buyer"',
+    );
   let details: Fields;
   try {
     details = JSON.parse(Buffer.from(bytes).toString('utf8')) as Fields;
@@ -51,10 +80,19 @@ export class SaleContract extends LedgerContract {
     await requireUnused(ctx, KeyType.sale, [saleId], `sale ${saleId} already recorded`);
     const req = decodeSaleRequest(f, saleId, eventTime);
     const buyer = buyerOf(ctx);
-    const items = await loadAll(ctx, req.lines.map((l) => l.id));
+    const items = await loadAll(
+      ctx,
+      req.lines.map((l) => l.id),
+    );
     const person = await ctx.store.get<PersonRecord>(KeyType.person, [req.personCode]);
     const used = await quotaUsedFen(ctx, req.personCode, shanghaiYear(eventTime));
-    const decision = decideSale(req, f, buyer, { operator: ent.id, rules, items, person, quotaUsedFen: used }, txOf(ctx));
+    const decision = decideSale(
+      req,
+      f,
+      buyer,
+      { operator: ent.id, rules, items, person, quotaUsedFen: used },
+      txOf(ctx),
+    );
     const movements = await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, sale: decision.record, decision: decision.verdict, movements });
   }

@@ -36,7 +36,11 @@ export interface VersionResult {
  * `org.hyperledger.fabric` contract is a class called `SystemContract`, so that name would give the
  * built-in contract our title in GetMetadata.
  */
-@Info({ title: 'System', description: 'Liveness, version and caller introspection; reads no ledger state', version: CHAINCODE_VERSION })
+@Info({
+  title: 'System',
+  description: 'Liveness, version and caller introspection; reads no ledger state',
+  version: CHAINCODE_VERSION,
+})
 export class TraceabilitySystemContract extends Contract {
   constructor() {
     super('system');

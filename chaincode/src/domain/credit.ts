@@ -89,5 +89,7 @@ export function effectivePersonClass(
     return 'WHITELIST';
   }
   assert.ok(rec.listedAtIso !== undefined, 'credit: a key-attention person must carry listedAtIso');
-  return addYearsMs(parseInstant(rec.listedAtIso), rules.personSupervisionYears) <= nowMs ? 'WHITELIST' : 'KEY_ATTENTION';
+  return addYearsMs(parseInstant(rec.listedAtIso), rules.personSupervisionYears) <= nowMs
+    ? 'WHITELIST'
+    : 'KEY_ATTENTION';
 }

@@ -68,14 +68,33 @@ export function traceCodeId(code: string): string {
 }
 
 /** Common EPCIS fields of a transaction's event: the client's event id, else one derived from the transaction. */
-export function epcisBase(tx: { id: string; iso: string }, eventTimeIso: string, eventId?: string): Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'> {
-  return { eventID: eventId ?? eventIdOf(tx.id), eventTime: eventTimeIso, eventTimeZoneOffset: HAINAN_TZ_OFFSET, recordTime: tx.iso };
+export function epcisBase(
+  tx: { id: string; iso: string },
+  eventTimeIso: string,
+  eventId?: string,
+): Pick<EpcisEvent, 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime'> {
+  return {
+    eventID: eventId ?? eventIdOf(tx.id),
+    eventTime: eventTimeIso,
+    eventTimeZoneOffset: HAINAN_TZ_OFFSET,
+    recordTime: tx.iso,
+  };
 }
 
 /** The fields of an ObjectEvent that depend on the step (everything but the transaction's and the objects'). */
-export type ObjectEventFields = Omit<EpcisEvent, 'type' | 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime' | 'action' | 'epcList'>;
+export type ObjectEventFields = Omit<
+  EpcisEvent,
+  'type' | 'eventID' | 'eventTime' | 'eventTimeZoneOffset' | 'recordTime' | 'action' | 'epcList'
+>;
 
 /** A transaction's ObjectEvent over `epcList`, with the step's own fields. */
-export function objectEvent(tx: { id: string; iso: string }, eventTimeIso: string, eventId: string | undefined, action: 'ADD' | 'OBSERVE' | 'DELETE', epcList: string[], fields: ObjectEventFields): EpcisEvent {
+export function objectEvent(
+  tx: { id: string; iso: string },
+  eventTimeIso: string,
+  eventId: string | undefined,
+  action: 'ADD' | 'OBSERVE' | 'DELETE',
+  epcList: string[],
+  fields: ObjectEventFields,
+): EpcisEvent {
   return { type: 'ObjectEvent', ...epcisBase(tx, eventTimeIso, eventId), action, epcList, ...fields };
 }

@@ -166,7 +166,10 @@ export function checkBatchExit(rules: RuleSet, state: BatchExitState, eventTimeI
 export function checkConsolidation(_rules: RuleSet, months: string[], declarationMonth: string): void {
   checkMonth(declarationMonth, 'declarationMonth');
   if (!Array.isArray(months) || months.length === 0) {
-    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `the declaration for ${declarationMonth} consolidates no batches`);
+    throw new ChaincodeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `the declaration for ${declarationMonth} consolidates no batches`,
+    );
   }
   // Plain arrays rather than spreading a Set: the tap run compiles to a pre-ES2015 target without
   // downlevelIteration, where `[...set]` is silently empty.

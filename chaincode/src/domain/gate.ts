@@ -40,8 +40,10 @@ export function exitBlocker(exit: ExitRecord, seed: SeedRecord | undefined): str
     if (result.verdict === 'CONFORMING' || result.consequence.kind === 'RELEASE') return undefined;
     return `inspection result ${result.verdict} with consequence ${result.consequence.kind}`;
   }
-  if (exit.screening && requiresInspection(exit.screening.action)) return `risk screening asked for ${exit.screening.action} and no conforming inspection result is recorded`;
-  if (seed?.seed && isSelected(seed.seed, exit.txId, exit.inspection.rateBp)) return 'selected for inspection by the random draw and no conforming inspection result is recorded';
+  if (exit.screening && requiresInspection(exit.screening.action))
+    return `risk screening asked for ${exit.screening.action} and no conforming inspection result is recorded`;
+  if (seed?.seed && isSelected(seed.seed, exit.txId, exit.inspection.rateBp))
+    return 'selected for inspection by the random draw and no conforming inspection result is recorded';
   return undefined;
 }
 
@@ -51,41 +53,62 @@ export function exitBlocker(exit: ExitRecord, seed: SeedRecord | undefined): str
  * @throws ChaincodeError GATE_ALREADY_RELEASED (naming when and where), GATE_BLOCKED (naming each blocking item and
  * why, the first {@link GATE_BLOCKERS_NAMED_MAX} and a count of the rest)
  */
-export function decideGateRelease(req: GateReleaseRequest, state: GateState, by: string, tx: Tx): Decision & { record: GateRelease } {
+export function decideGateRelease(
+  req: GateReleaseRequest,
+  state: GateState,
+  by: string,
+  tx: Tx,
+): Decision & { record: GateRelease } {
   const { exit } = state;
   const eventTime = req.eventTime.iso;
   if (exit.gateRelease) {
     const r = exit.gateRelease;
-    throw new ChaincodeError(ErrorCode.GATE_ALREADY_RELEASED, `release list ${exit.releaseListNo} already passed gate ${r.gate} at ${r.releasedAt} (transaction ${r.txId})`);
+    throw new ChaincodeError(
+      ErrorCode.GATE_ALREADY_RELEASED,
+      `release list ${exit.releaseListNo} already passed gate ${r.gate} at ${r.releasedAt} (transaction ${r.txId})`,
+    );
   }
   const blockers: string[] = [];
   const whole = exitBlocker(exit, state.seed);
   const onExit = new Set(exit.items.map((i) => i.sgtin));
-  for (const sgtin of req.items ?? []) if (!onExit.has(sgtin)) blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
+  for (const sgtin of req.items ?? [])
+    if (!onExit.has(sgtin)) blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
   const presented = req.items ? new Set(req.items) : onExit;
   for (const item of state.items) {
     if (!presented.has(item.sgtin)) continue;
     if (whole) blockers.push(`${item.sgtin}: not cleared, ${whole}`);
     else if (item.hold) blockers.push(`${item.sgtin}: held (${item.hold.reason})`);
     else if (item.status !== 'EXITED') blockers.push(`${item.sgtin}: is ${item.status}, not EXITED`);
-    else if (item.holder !== exit.enterprise) blockers.push(`${item.sgtin}: held by another enterprise than ${exit.enterprise}`);
+    else if (item.holder !== exit.enterprise)
+      blockers.push(`${item.sgtin}: held by another enterprise than ${exit.enterprise}`);
   }
   if (blockers.length > 0) {
     const named = blockers.slice(0, GATE_BLOCKERS_NAMED_MAX).join('; ');
-    const more = blockers.length > GATE_BLOCKERS_NAMED_MAX ? `; and ${blockers.length - GATE_BLOCKERS_NAMED_MAX} more` : '';
-    throw new ChaincodeError(ErrorCode.GATE_BLOCKED, `release list ${exit.releaseListNo} may not pass gate ${req.gate} (${blockers.length} blocking): ${named}${more}`);
+    const more =
+      blockers.length > GATE_BLOCKERS_NAMED_MAX ? `; and ${blockers.length - GATE_BLOCKERS_NAMED_MAX} more` : '';
+    throw new ChaincodeError(
+      ErrorCode.GATE_BLOCKED,
+      `release list ${exit.releaseListNo} may not pass gate ${req.gate} (${blockers.length} blocking): ${named}${more}`,
+    );
   }
   const record: GateRelease = { gate: req.gate, releasedAt: eventTime, releasedBy: by, txId: tx.id };
   const exitAfter: ExitRecord = { ...exit, gateRelease: record };
   // The released items are stamped with the transaction (no change of state): the gate is part of each one's chain.
   const items = state.items.filter((i) => presented.has(i.sgtin)).map((i) => next(i, {}, eventTime, tx.id));
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
-    bizStep: 'departing',
-    disposition: 'in_transit',
-    readPoint: { id: `urn:hn:gate:${req.gate}` },
-    'hn:releaseListNo': exit.releaseListNo,
-    'hn:gate': req.gate,
-  });
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'OBSERVE',
+    items.map((i) => i.sgtin),
+    {
+      bizStep: 'departing',
+      disposition: 'in_transit',
+      readPoint: { id: `urn:hn:gate:${req.gate}` },
+      'hn:releaseListNo': exit.releaseListNo,
+      'hn:gate': req.gate,
+    },
+  );
   return {
     type: 'GATE_RELEASE',
     eventTime,

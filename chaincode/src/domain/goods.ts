@@ -38,10 +38,27 @@ import {
 } from '@hainan/ledger-model';
 import { effectiveEnterpriseClass } from './credit';
 import { present, presentOne, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
-import { BizTxType, epcisBase, eventIdOf, locationId, objectEvent, partyId, traceCodeId, type EpcisEvent } from './epcis';
+import {
+  BizTxType,
+  epcisBase,
+  eventIdOf,
+  locationId,
+  objectEvent,
+  partyId,
+  traceCodeId,
+  type EpcisEvent,
+} from './epcis';
 import { checkBatchExit, checkConsolidation, checkPort, isTariffExempt, valueAddedBp } from './exit-rules';
 import { MovementBatch, next, requireHolder, requireNotHeld, requireStatus } from './lifecycle';
-import type { DeclarationRecord, EnterpriseRecord, ExitRecord, ItemRecord, ProcessingRecord, SeedRecord, StocktakeRecord } from './records';
+import type {
+  DeclarationRecord,
+  EnterpriseRecord,
+  ExitRecord,
+  ItemRecord,
+  ProcessingRecord,
+  SeedRecord,
+  StocktakeRecord,
+} from './records';
 import type { RuleSet } from './rules';
 import { riskRulesAt, screenExit, type RiskRuleSet } from './risk';
 import { KeyType } from '../ledger/keys';
@@ -59,9 +76,11 @@ class CodeClaims {
   }
 
   claim(code: unknown, sgtin: string): void {
-    if (typeof code !== 'string' || !TRACE_CODE.test(code)) throw newInvalidArgument(`traceability code for ${sgtin} must be 16 digits`);
+    if (typeof code !== 'string' || !TRACE_CODE.test(code))
+      throw newInvalidArgument(`traceability code for ${sgtin} must be 16 digits`);
     const owner = this.#owners.get(code);
-    if (owner && owner !== sgtin) throw newAlreadyExists(`traceability code ${code} is already associated with ${owner}`);
+    if (owner && owner !== sgtin)
+      throw newAlreadyExists(`traceability code ${code} is already associated with ${owner}`);
     this.#owners.set(code, sgtin);
     this.writes.push({ type: KeyType.traceCode, attrs: [code], value: sgtin });
   }
@@ -73,7 +92,15 @@ export function claimableCodes(codes: readonly unknown[]): string[] {
 }
 
 /** Items the caller holds in stock, moved by `change`: checks, transitions, book movements. */
-function moveHeld(items: readonly ItemRecord[], enterprise: string, step: string, change: (i: ItemRecord) => Partial<ItemRecord>, eventTime: string, tx: Tx, batch: MovementBatch): ItemRecord[] {
+function moveHeld(
+  items: readonly ItemRecord[],
+  enterprise: string,
+  step: string,
+  change: (i: ItemRecord) => Partial<ItemRecord>,
+  eventTime: string,
+  tx: Tx,
+  batch: MovementBatch,
+): ItemRecord[] {
   return items.map((item) => {
     requireNotHeld(item, step);
     requireStatus(item, ['IN_STOCK'], step);
@@ -85,7 +112,16 @@ function moveHeld(items: readonly ItemRecord[], enterprise: string, step: string
 }
 
 /** A new item on the caller's book (first-line entry or processing output). */
-function newItem(sgtin: string, product: ProductFacts, fields: Pick<ItemRecord, 'regime' | 'valueFen' | 'importedMaterialsFen' | 'cumulativeCode' | 'traceCode'>, holder: string, location: string, declarationNo: string, eventTime: string, tx: Tx): ItemRecord {
+function newItem(
+  sgtin: string,
+  product: ProductFacts,
+  fields: Pick<ItemRecord, 'regime' | 'valueFen' | 'importedMaterialsFen' | 'cumulativeCode' | 'traceCode'>,
+  holder: string,
+  location: string,
+  declarationNo: string,
+  eventTime: string,
+  tx: Tx,
+): ItemRecord {
   const { cumulativeCode, traceCode, ...rest } = fields;
   return {
     sgtin,
@@ -103,15 +139,34 @@ function newItem(sgtin: string, product: ProductFacts, fields: Pick<ItemRecord, 
 }
 
 /** First-line entry: every item new, every traceability code free. */
-export function decideEntry(req: EnterRequest, enterprise: string, existing: readonly (ItemRecord | undefined)[], codeOwners: ReadonlyMap<string, string>, tx: Tx): Decision {
-  const { eventTime: { iso: eventTime }, declarationNo, location, regime, product, unitValueFen, traceCodes: codes } = req;
+export function decideEntry(
+  req: EnterRequest,
+  enterprise: string,
+  existing: readonly (ItemRecord | undefined)[],
+  codeOwners: ReadonlyMap<string, string>,
+  tx: Tx,
+): Decision {
+  const {
+    eventTime: { iso: eventTime },
+    declarationNo,
+    location,
+    regime,
+    product,
+    unitValueFen,
+    traceCodes: codes,
+  } = req;
   const claims = new CodeClaims(codeOwners);
   const batch = new MovementBatch();
   const items = req.items.map((sgtin, i) => {
     if (existing[i]) throw newAlreadyExists(`item ${sgtin} already entered`);
     const code = codes[sgtin];
     if (code !== undefined) claims.claim(code, sgtin);
-    const fields = { regime, valueFen: unitValueFen, importedMaterialsFen: unitValueFen, ...(typeof code === 'string' ? { traceCode: code } : {}) };
+    const fields = {
+      regime,
+      valueFen: unitValueFen,
+      importedMaterialsFen: unitValueFen,
+      ...(typeof code === 'string' ? { traceCode: code } : {}),
+    };
     const item = newItem(sgtin, product, fields, enterprise, location, declarationNo, eventTime, tx);
     batch.add(undefined, item);
     return item;
@@ -132,7 +187,13 @@ export function decideEntry(req: EnterRequest, enterprise: string, existing: rea
 }
 
 /** Association of traceability codes with items the caller holds, pair by pair; one AssociationEvent per pair. */
-export function decideAssociation(req: AssociateRequest, enterprise: string, loaded: readonly Loaded<ItemRecord>[], codeOwners: ReadonlyMap<string, string>, tx: Tx): Decision {
+export function decideAssociation(
+  req: AssociateRequest,
+  enterprise: string,
+  loaded: readonly Loaded<ItemRecord>[],
+  codeOwners: ReadonlyMap<string, string>,
+  tx: Tx,
+): Decision {
   const eventTime = req.eventTime.iso;
   const claims = new CodeClaims(codeOwners);
   const items: ItemRecord[] = [];
@@ -140,7 +201,8 @@ export function decideAssociation(req: AssociateRequest, enterprise: string, loa
   for (const [k, { sgtin, code }] of req.pairs.entries()) {
     const item = presentOne(loaded[k]!);
     requireHolder(item, enterprise, 'association');
-    if (item.traceCode && item.traceCode !== code) throw newAlreadyExists(`item ${sgtin} already carries traceability code ${item.traceCode}`);
+    if (item.traceCode && item.traceCode !== code)
+      throw newAlreadyExists(`item ${sgtin} already carries traceability code ${item.traceCode}`);
     claims.claim(code, sgtin);
     items.push(next(item, { traceCode: code }, eventTime, tx.id));
     epcis.push({
@@ -158,53 +220,109 @@ export function decideAssociation(req: AssociateRequest, enterprise: string, loa
 }
 
 /** Shipment of items the caller holds to a registered enterprise; it must change the enterprise or the location. */
-export function decideShipment(req: ShipRequest, enterprise: string, to: string, loaded: readonly ItemRecord[], tx: Tx): Decision {
-  const { eventTime: { iso: eventTime }, shipmentId, toLocation } = req;
+export function decideShipment(
+  req: ShipRequest,
+  enterprise: string,
+  to: string,
+  loaded: readonly ItemRecord[],
+  tx: Tx,
+): Decision {
+  const {
+    eventTime: { iso: eventTime },
+    shipmentId,
+    toLocation,
+  } = req;
   const batch = new MovementBatch();
   const transit = (i: ItemRecord) => ({ shipmentId, to, toLocation, from: enterprise, fromLocation: i.location });
-  const items = moveHeld(loaded, enterprise, 'shipment', (i) => ({ status: 'IN_TRANSIT', transit: transit(i) }), eventTime, tx, batch);
-  if (to === enterprise && items.every((i) => i.location === toLocation)) throw newInvalidArgument('a shipment must change the enterprise or the location');
+  const items = moveHeld(
+    loaded,
+    enterprise,
+    'shipment',
+    (i) => ({ status: 'IN_TRANSIT', transit: transit(i) }),
+    eventTime,
+    tx,
+    batch,
+  );
+  if (to === enterprise && items.every((i) => i.location === toLocation))
+    throw newInvalidArgument('a shipment must change the enterprise or the location');
   const from = items[0]!.transit!.fromLocation;
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
-    bizStep: 'shipping',
-    disposition: 'in_transit',
-    readPoint: { id: locationId(from) },
-    bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:shipment:${shipmentId}` }],
-    sourceList: [
-      { type: 'owning_party', source: partyId(enterprise) },
-      { type: 'location', source: locationId(from) },
-    ],
-    destinationList: [
-      { type: 'owning_party', destination: partyId(to) },
-      { type: 'location', destination: locationId(toLocation) },
-    ],
-  });
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'OBSERVE',
+    items.map((i) => i.sgtin),
+    {
+      bizStep: 'shipping',
+      disposition: 'in_transit',
+      readPoint: { id: locationId(from) },
+      bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:shipment:${shipmentId}` }],
+      sourceList: [
+        { type: 'owning_party', source: partyId(enterprise) },
+        { type: 'location', source: locationId(from) },
+      ],
+      destinationList: [
+        { type: 'owning_party', destination: partyId(to) },
+        { type: 'location', destination: locationId(toLocation) },
+      ],
+    },
+  );
   return { type: 'SHIPMENT', eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
 /** Receipt of a shipment by the enterprise, at the location and under the shipment id it was sent with. */
-export function decideReceipt(req: ReceiveRequest, enterprise: string, loaded: readonly ItemRecord[], tx: Tx): Decision {
-  const { eventTime: { iso: eventTime }, shipmentId, location } = req;
+export function decideReceipt(
+  req: ReceiveRequest,
+  enterprise: string,
+  loaded: readonly ItemRecord[],
+  tx: Tx,
+): Decision {
+  const {
+    eventTime: { iso: eventTime },
+    shipmentId,
+    location,
+  } = req;
   const batch = new MovementBatch();
   const items = loaded.map((item) => {
     requireNotHeld(item, 'receipt');
     requireStatus(item, ['IN_TRANSIT'], 'receipt');
     const t = item.transit!;
-    if (t.to !== enterprise) throw new ChaincodeError(ErrorCode.WRONG_RECEIPT, `${item.sgtin} was shipped to ${t.to}, not to ${enterprise}`);
-    if (t.toLocation !== location) throw new ChaincodeError(ErrorCode.WRONG_RECEIPT, `${item.sgtin} was shipped to location ${t.toLocation}, not to ${location}`);
-    if (t.shipmentId !== shipmentId) throw new ChaincodeError(ErrorCode.WRONG_RECEIPT, `${item.sgtin} travels under shipment ${t.shipmentId}, not ${shipmentId}`);
+    if (t.to !== enterprise)
+      throw new ChaincodeError(ErrorCode.WRONG_RECEIPT, `${item.sgtin} was shipped to ${t.to}, not to ${enterprise}`);
+    if (t.toLocation !== location)
+      throw new ChaincodeError(
+        ErrorCode.WRONG_RECEIPT,
+        `${item.sgtin} was shipped to location ${t.toLocation}, not to ${location}`,
+      );
+    if (t.shipmentId !== shipmentId)
+      throw new ChaincodeError(
+        ErrorCode.WRONG_RECEIPT,
+        `${item.sgtin} travels under shipment ${t.shipmentId}, not ${shipmentId}`,
+      );
     const { transit: _done, ...rest } = item;
-    const after = next({ ...rest, status: 'IN_STOCK', holder: enterprise, location } as ItemRecord, {}, eventTime, tx.id);
+    const after = next(
+      { ...rest, status: 'IN_STOCK', holder: enterprise, location } as ItemRecord,
+      {},
+      eventTime,
+      tx.id,
+    );
     batch.add(item, after);
     return after;
   });
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
-    bizStep: 'receiving',
-    disposition: 'in_progress',
-    readPoint: { id: locationId(location) },
-    bizLocation: { id: locationId(location) },
-    bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:shipment:${shipmentId}` }],
-  });
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'OBSERVE',
+    items.map((i) => i.sgtin),
+    {
+      bizStep: 'receiving',
+      disposition: 'in_progress',
+      readPoint: { id: locationId(location) },
+      bizLocation: { id: locationId(location) },
+      bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:shipment:${shipmentId}` }],
+    },
+  );
   return { type: 'RECEIPT', eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
@@ -230,7 +348,17 @@ export function decodeProcessingRequest(f: Fields, processingId: string, eventTi
   const product = productOf(f, 'outputProduct');
   const outputUnitValueFen = int(f, 'outputUnitValueFen', 1);
   const cumulativeCode = optStr(f, 'cumulativeCode', { pattern: REF });
-  return { processingId, eventTime, location, inputs, outputs, product, outputUnitValueFen, cumulativeCode, eventId: requestEventIdOf(f) };
+  return {
+    processingId,
+    eventTime,
+    location,
+    inputs,
+    outputs,
+    product,
+    outputUnitValueFen,
+    cumulativeCode,
+    eventId: requestEventIdOf(f),
+  };
 }
 
 /**
@@ -238,18 +366,30 @@ export function decodeProcessingRequest(f: Fields, processingId: string, eventTi
  * value added kept. With the upstream cumulative code, inputs count at the imported materials they embody, so the
  * value added upstream accumulates; without it they count at their full value.
  */
-export function decideProcessing(req: ProcessingRequest, enterprise: string, inputs: readonly ItemRecord[], existingOutputs: readonly (ItemRecord | undefined)[], tx: Tx): Decision & { record: ProcessingRecord } {
+export function decideProcessing(
+  req: ProcessingRequest,
+  enterprise: string,
+  inputs: readonly ItemRecord[],
+  existingOutputs: readonly (ItemRecord | undefined)[],
+  tx: Tx,
+): Decision & { record: ProcessingRecord } {
   const { processingId, eventTime, location, product, outputUnitValueFen, cumulativeCode } = req;
   if (cumulativeCode && !inputs.some((i) => i.cumulativeCode === cumulativeCode)) {
     throw newInvalidArgument(`cumulative code ${cumulativeCode} belongs to none of the inputs`);
   }
-  const importedMaterialsFen = inputs.reduce((sum, i) => sum + (cumulativeCode && i.cumulativeCode === cumulativeCode ? i.importedMaterialsFen : i.valueFen), 0);
+  const importedMaterialsFen = inputs.reduce(
+    (sum, i) => sum + (cumulativeCode && i.cumulativeCode === cumulativeCode ? i.importedMaterialsFen : i.valueFen),
+    0,
+  );
   const batch = new MovementBatch();
   const consumed = inputs.map((item) => {
     requireNotHeld(item, 'processing');
     requireStatus(item, ['IN_STOCK'], 'processing');
     requireHolder(item, enterprise, 'processing');
-    if (item.location !== location) throw newInvalidArgument(`input ${item.sgtin} is at ${item.location}, not at the processing location ${location}`);
+    if (item.location !== location)
+      throw newInvalidArgument(
+        `input ${item.sgtin} is at ${item.location}, not at the processing location ${location}`,
+      );
     const after = next(item, { status: 'TRANSFORMED' }, eventTime, tx.id);
     batch.add(item, after);
     return after;
@@ -257,9 +397,15 @@ export function decideProcessing(req: ProcessingRequest, enterprise: string, inp
   const n = req.outputs.length;
   const share = Math.floor(importedMaterialsFen / n);
   const outputs = req.outputs.map((sgtin, k) => {
-    if (gtinOfSgtin(parseSgtin(sgtin)!) !== product.gtin) throw newInvalidArgument(`output ${sgtin} does not encode GTIN ${product.gtin}`);
+    if (gtinOfSgtin(parseSgtin(sgtin)!) !== product.gtin)
+      throw newInvalidArgument(`output ${sgtin} does not encode GTIN ${product.gtin}`);
     if (existingOutputs[k]) throw newAlreadyExists(`item ${sgtin} already exists`);
-    const fields = { regime: 'PROCESSED' as const, valueFen: outputUnitValueFen, importedMaterialsFen: share + (k < importedMaterialsFen % n ? 1 : 0), cumulativeCode: processingId };
+    const fields = {
+      regime: 'PROCESSED' as const,
+      valueFen: outputUnitValueFen,
+      importedMaterialsFen: share + (k < importedMaterialsFen % n ? 1 : 0),
+      cumulativeCode: processingId,
+    };
     const item = newItem(sgtin, product, fields, enterprise, location, `processing:${processingId}`, eventTime, tx);
     batch.add(undefined, item);
     return item;
@@ -291,7 +437,16 @@ export function decideProcessing(req: ProcessingRequest, enterprise: string, inp
     'hn:importedMaterialsFen': importedMaterialsFen,
   };
   const writes = [{ type: KeyType.processing, attrs: [processingId], value: record }];
-  return { type: 'PROCESSING', eventTime, items: [...consumed, ...outputs], movements: batch.movements(), writes, records: { processing: record }, epcis: [epcis], record };
+  return {
+    type: 'PROCESSING',
+    eventTime,
+    items: [...consumed, ...outputs],
+    movements: batch.movements(),
+    writes,
+    records: { processing: record },
+    epcis: [epcis],
+    record,
+  };
 }
 
 /** What an exit decision reads from the ledger besides the items. */
@@ -314,14 +469,23 @@ export interface ExitState {
  * key-attention enterprise keeps its rate whatever the rules say. A screening action HOLD holds the exit's items.
  */
 export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision & { record: ExitRecord } {
-  const { eventTime: { iso: eventTime }, releaseListNo, port, batch: isBatch, lines } = req;
+  const {
+    eventTime: { iso: eventTime },
+    releaseListNo,
+    port,
+    batch: isBatch,
+    lines,
+  } = req;
   const { rules, enterprise: ent } = state;
   checkPort(rules, port);
   const creditClass = effectiveEnterpriseClass(rules, ent.credit, eventTime);
   const period = shanghaiMonth(eventTime);
   if (isBatch) checkBatchExit(rules, { creditClass, undeclaredMonths: [...state.undeclaredMonths] }, eventTime);
   const items = present(state.items);
-  unique(items.map((i) => i.sgtin), 'item');
+  unique(
+    items.map((i) => i.sgtin),
+    'item',
+  );
   const batch = new MovementBatch();
   const exitLines: ExitRecord['items'] = [];
   const after = items.map((item, k) => {
@@ -329,12 +493,18 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     requireNotHeld(item, 'exit');
     requireStatus(item, ['IN_STOCK'], 'exit');
     requireHolder(item, ent.id, 'exit');
-    if (item.regime === 'DUTY_PAID') throw newInvalidArgument(`${item.sgtin} is duty-paid: it leaves without a second-line customs exit`);
+    if (item.regime === 'DUTY_PAID')
+      throw newInvalidArgument(`${item.sgtin} is duty-paid: it leaves without a second-line customs exit`);
     const processed = item.regime === 'PROCESSED';
     const tariffExempt = processed && isTariffExempt(rules, exitValueFen, item.importedMaterialsFen);
     const va = processed ? { valueAddedBp: valueAddedBp(exitValueFen, item.importedMaterialsFen) } : {};
     exitLines.push({ sgtin: item.sgtin, exitValueFen, tariffExempt, regime: item.regime, ...va });
-    const out = next(item, { status: 'EXITED', exit: { releaseListNo, port, exitValueFen, tariffExempt, ...va, exitedAt: eventTime } }, eventTime, tx.id);
+    const out = next(
+      item,
+      { status: 'EXITED', exit: { releaseListNo, port, exitValueFen, tariffExempt, ...va, exitedAt: eventTime } },
+      eventTime,
+      tx.id,
+    );
     batch.add(item, out);
     return out;
   });
@@ -357,10 +527,16 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
   if (screening?.action === 'HOLD') {
     const reason = `risk screening: ${screening.fired.map((f) => f.ruleId).join(', ') || `score ${screening.score}`}`;
     for (let k = 0; k < after.length; k++) {
-      after[k] = { ...after[k]!, hold: { reason, heldAt: eventTime, by: 'risk-screening' }, holds: (after[k]!.holds ?? 0) + 1 };
+      after[k] = {
+        ...after[k]!,
+        hold: { reason, heldAt: eventTime, by: 'risk-screening' },
+        holds: (after[k]!.holds ?? 0) + 1,
+      };
     }
   }
-  const seed = state.seeds.filter((s) => s.validFrom <= eventTime && eventTime < s.validTo).sort((a, b) => (a.committedAt < b.committedAt ? 1 : -1))[0];
+  const seed = state.seeds
+    .filter((s) => s.validFrom <= eventTime && eventTime < s.validTo)
+    .sort((a, b) => (a.committedAt < b.committedAt ? 1 : -1))[0];
   const record: ExitRecord = {
     releaseListNo,
     enterprise: ent.id,
@@ -376,32 +552,75 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
   };
   const writes: RecordWrite[] = [{ type: KeyType.exit, attrs: [releaseListNo], value: record }];
   if (isBatch) writes.push({ type: KeyType.batchExit, attrs: [ent.id, period, releaseListNo], value: '' });
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', after.map((i) => i.sgtin), {
-    bizStep: 'entering_exiting',
-    disposition: 'in_transit',
-    readPoint: { id: `urn:hn:port:${port}` },
-    bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
-    'hn:line': 'second',
-    'hn:batch': isBatch,
-    ...(screening ? { 'hn:riskAction': screening.action, 'hn:riskScore': screening.score, 'hn:riskRules': screening.fired.map((f) => f.ruleId) } : {}),
-  });
-  return { type: 'EXIT', eventTime, items: after, movements: batch.movements(), writes, records: { exit: record }, epcis: [epcis], record };
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'OBSERVE',
+    after.map((i) => i.sgtin),
+    {
+      bizStep: 'entering_exiting',
+      disposition: 'in_transit',
+      readPoint: { id: `urn:hn:port:${port}` },
+      bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
+      'hn:line': 'second',
+      'hn:batch': isBatch,
+      ...(screening
+        ? {
+            'hn:riskAction': screening.action,
+            'hn:riskScore': screening.score,
+            'hn:riskRules': screening.fired.map((f) => f.ruleId),
+          }
+        : {}),
+    },
+  );
+  return {
+    type: 'EXIT',
+    eventTime,
+    items: after,
+    movements: batch.movements(),
+    writes,
+    records: { exit: record },
+    epcis: [epcis],
+    record,
+  };
 }
 
 /**
  * Consolidated declaration of a month's batch exits: each release list a batch exit of the enterprise not yet
  * declared, the months consolidated as the rules allow. Marks every exit and its batch marker declared.
  */
-export function decideDeclaration(declarationNo: string, period: string, releaseLists: readonly string[], exits: readonly (ExitRecord | undefined)[], enterprise: string, rules: RuleSet, eventTime: string, tx: Tx): Decision & { record: DeclarationRecord } {
+export function decideDeclaration(
+  declarationNo: string,
+  period: string,
+  releaseLists: readonly string[],
+  exits: readonly (ExitRecord | undefined)[],
+  enterprise: string,
+  rules: RuleSet,
+  eventTime: string,
+  tx: Tx,
+): Decision & { record: DeclarationRecord } {
   const declared = releaseLists.map((no, k) => {
     const exit = exits[k];
-    if (!exit || exit.enterprise !== enterprise) throw newNotFound(`release list ${no} is not an exit of ${enterprise}`);
+    if (!exit || exit.enterprise !== enterprise)
+      throw newNotFound(`release list ${no} is not an exit of ${enterprise}`);
     if (!exit.batch) throw newInvalidArgument(`release list ${no} was not a batch exit`);
     if (exit.declarationNo) throw newAlreadyExists(`release list ${no} is already declared in ${exit.declarationNo}`);
     return exit;
   });
-  checkConsolidation(rules, declared.map((e) => e.period), period);
-  const record: DeclarationRecord = { declarationNo, enterprise, period, releaseLists: [...releaseLists], declaredAt: eventTime, txId: tx.id };
+  checkConsolidation(
+    rules,
+    declared.map((e) => e.period),
+    period,
+  );
+  const record: DeclarationRecord = {
+    declarationNo,
+    enterprise,
+    period,
+    releaseLists: [...releaseLists],
+    declaredAt: eventTime,
+    txId: tx.id,
+  };
   const writes: RecordWrite[] = declared.flatMap((exit) => [
     { type: KeyType.exit, attrs: [exit.releaseListNo], value: { ...exit, declarationNo } },
     { type: KeyType.batchExit, attrs: [enterprise, exit.period, exit.releaseListNo], value: declarationNo },
@@ -417,22 +636,44 @@ export const END_OF_LIFE = {
 } as const;
 
 /** End of life of items the caller holds in stock. */
-export function decideEndOfLife(type: keyof typeof END_OF_LIFE, req: EndOfLifeRequest, enterprise: string, loaded: readonly ItemRecord[], tx: Tx): Decision {
+export function decideEndOfLife(
+  type: keyof typeof END_OF_LIFE,
+  req: EndOfLifeRequest,
+  enterprise: string,
+  loaded: readonly ItemRecord[],
+  tx: Tx,
+): Decision {
   const { status, bizStep, disposition } = END_OF_LIFE[type];
-  const { eventTime: { iso: eventTime }, reference } = req;
+  const {
+    eventTime: { iso: eventTime },
+    reference,
+  } = req;
   const batch = new MovementBatch();
   const items = moveHeld(loaded, enterprise, type.toLowerCase(), () => ({ status }), eventTime, tx, batch);
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'DELETE', items.map((i) => i.sgtin), {
-    bizStep,
-    disposition,
-    bizLocation: { id: locationId(items[0]!.location) },
-    bizTransactionList: [{ type: BizTxType.importDeclaration, bizTransaction: `urn:hn:ref:${reference}` }],
-  });
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'DELETE',
+    items.map((i) => i.sgtin),
+    {
+      bizStep,
+      disposition,
+      bizLocation: { id: locationId(items[0]!.location) },
+      bizTransactionList: [{ type: BizTxType.importDeclaration, bizTransaction: `urn:hn:ref:${reference}` }],
+    },
+  );
   return { type, eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
 /** Reads a stocktake attestation after its id (which the contract checks is unused first). */
-export function decodeStocktake(f: Fields, stocktakeId: string, enterprise: string, eventTime: string, tx: Tx): { record: StocktakeRecord; eventId: string | undefined } {
+export function decodeStocktake(
+  f: Fields,
+  stocktakeId: string,
+  enterprise: string,
+  eventTime: string,
+  tx: Tx,
+): { record: StocktakeRecord; eventId: string | undefined } {
   const location = locationOf(f, 'location');
   const c = obj(f, 'counts');
   const record: StocktakeRecord = {
@@ -441,10 +682,17 @@ export function decodeStocktake(f: Fields, stocktakeId: string, enterprise: stri
     location,
     counts: { matched: int(c, 'matched', 0), missing: int(c, 'missing', 0), unexpected: int(c, 'unexpected', 0) },
     merkleRoot: str(f, 'merkleRoot', { pattern: HEX64 }),
-    deviceIds: list(f, 'deviceIds', DEVICES_MAX, (v, i) => {
-      if (typeof v !== 'string' || v.length === 0 || v.length > DEVICE_ID_LENGTH_MAX) throw newInvalidArgument(`deviceIds[${i}] is malformed`);
-      return v;
-    }, 0),
+    deviceIds: list(
+      f,
+      'deviceIds',
+      DEVICES_MAX,
+      (v, i) => {
+        if (typeof v !== 'string' || v.length === 0 || v.length > DEVICE_ID_LENGTH_MAX)
+          throw newInvalidArgument(`deviceIds[${i}] is malformed`);
+        return v;
+      },
+      0,
+    ),
     closedAt: eventTime,
     txId: tx.id,
   };

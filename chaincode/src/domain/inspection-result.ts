@@ -56,9 +56,18 @@ export interface InspectionState {
 export function selectionOf(exit: ExitRecord, seed: SeedRecord | undefined): 'RISK' | 'RANDOM' {
   if (exit.screening && requiresInspection(exit.screening.action)) return 'RISK';
   if (seed?.seed && isSelected(seed.seed, exit.txId, exit.inspection.rateBp)) return 'RANDOM';
-  const screened = exit.screening ? `its risk screening asked for ${exit.screening.action}` : 'no risk rules screened it';
-  const draw = !exit.inspection.seedId ? 'no inspection seed covered it' : !seed?.seed ? `seed ${exit.inspection.seedId} is not revealed yet` : 'the random draw did not select it';
-  throw new ChaincodeError(ErrorCode.NOT_SELECTED_FOR_INSPECTION, `exit ${exit.releaseListNo} was not selected for inspection: ${screened} and ${draw}`);
+  const screened = exit.screening
+    ? `its risk screening asked for ${exit.screening.action}`
+    : 'no risk rules screened it';
+  const draw = !exit.inspection.seedId
+    ? 'no inspection seed covered it'
+    : !seed?.seed
+      ? `seed ${exit.inspection.seedId} is not revealed yet`
+      : 'the random draw did not select it';
+  throw new ChaincodeError(
+    ErrorCode.NOT_SELECTED_FOR_INSPECTION,
+    `exit ${exit.releaseListNo} was not selected for inspection: ${screened} and ${draw}`,
+  );
 }
 
 /**
@@ -69,14 +78,23 @@ export function selectionOf(exit: ExitRecord, seed: SeedRecord | undefined): 'RI
  * @throws ChaincodeError NOT_SELECTED_FOR_INSPECTION, ALREADY_EXISTS (a result is already recorded),
  * INVALID_ARGUMENT (an item named that is not on the exit)
  */
-export function decideInspectionResult(req: InspectionResultRequest, state: InspectionState, by: string, tx: Tx): Decision & { record: InspectionResult } {
+export function decideInspectionResult(
+  req: InspectionResultRequest,
+  state: InspectionState,
+  by: string,
+  tx: Tx,
+): Decision & { record: InspectionResult } {
   const { exit, enterprise } = state;
   const eventTime = req.eventTime.iso;
-  if (exit.inspectionResult) throw newAlreadyExists(`exit ${exit.releaseListNo} already has an inspection result (transaction ${exit.inspectionResult.txId})`);
+  if (exit.inspectionResult)
+    throw newAlreadyExists(
+      `exit ${exit.releaseListNo} already has an inspection result (transaction ${exit.inspectionResult.txId})`,
+    );
   const selectedBy = selectionOf(exit, state.seed);
   const onExit = new Set(exit.items.map((i) => i.sgtin));
   const named = [...req.discrepancies.flatMap((d) => d.items), ...req.consequence.items];
-  for (const sgtin of named) if (!onExit.has(sgtin)) throw newInvalidArgument(`${sgtin} is not on release list ${exit.releaseListNo}`);
+  for (const sgtin of named)
+    if (!onExit.has(sgtin)) throw newInvalidArgument(`${sgtin} is not on release list ${exit.releaseListNo}`);
   const discrepant = new Set(req.discrepancies.flatMap((d) => d.items));
   const affected = new Set(req.consequence.items);
   const kind = req.consequence.kind;
@@ -89,7 +107,10 @@ export function decideInspectionResult(req: InspectionResultRequest, state: Insp
       released = rest as ItemRecord;
       changes = {};
     } else if (kind === 'HOLD' && affected.has(item.sgtin) && !item.hold) {
-      changes = { hold: { reason: `inspection of ${exit.releaseListNo}: ${req.verdict}`, heldAt: eventTime, by }, holds: (item.holds ?? 0) + 1 };
+      changes = {
+        hold: { reason: `inspection of ${exit.releaseListNo}: ${req.verdict}`, heldAt: eventTime, by },
+        holds: (item.holds ?? 0) + 1,
+      };
     } else if (kind === 'SEIZURE' && affected.has(item.sgtin)) {
       const { hold: _lifted, ...rest } = item;
       released = rest as ItemRecord;
@@ -113,22 +134,42 @@ export function decideInspectionResult(req: InspectionResultRequest, state: Insp
   };
   const exitAfter: ExitRecord = { ...exit, inspectionResult: record };
   const writes: RecordWrite[] = [{ type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter }];
-  const records: Record<string, unknown> = { exit: exitAfter, inspection: { releaseListNo: exit.releaseListNo, ...record } };
+  const records: Record<string, unknown> = {
+    exit: exitAfter,
+    inspection: { releaseListNo: exit.releaseListNo, ...record },
+  };
   if (req.verdict === 'DISCREPANCY') {
-    const entAfter: EnterpriseRecord = { ...enterprise, inspectionDiscrepancies: (enterprise.inspectionDiscrepancies ?? 0) + 1 };
+    const entAfter: EnterpriseRecord = {
+      ...enterprise,
+      inspectionDiscrepancies: (enterprise.inspectionDiscrepancies ?? 0) + 1,
+    };
     writes.push({ type: KeyType.enterprise, attrs: [enterprise.id], value: entAfter });
     records.enterprise = entAfter;
   }
-  const epcis = objectEvent(tx, eventTime, req.eventId, 'OBSERVE', exit.items.map((i) => i.sgtin), {
-    bizStep: 'inspecting',
-    disposition: req.verdict === 'CONFORMING' ? 'in_transit' : kind === 'SEIZURE' ? 'unavailable' : kind === 'HOLD' ? 'non_sellable_other' : 'in_transit',
-    readPoint: { id: `urn:hn:port:${exit.port}` },
-    'hn:releaseListNo': exit.releaseListNo,
-    'hn:method': req.method,
-    'hn:verdict': req.verdict,
-    'hn:consequence': kind,
-    'hn:evidenceSha256': req.evidence.sha256,
-    'hn:evidenceUri': req.evidence.uri,
-  });
+  const epcis = objectEvent(
+    tx,
+    eventTime,
+    req.eventId,
+    'OBSERVE',
+    exit.items.map((i) => i.sgtin),
+    {
+      bizStep: 'inspecting',
+      disposition:
+        req.verdict === 'CONFORMING'
+          ? 'in_transit'
+          : kind === 'SEIZURE'
+            ? 'unavailable'
+            : kind === 'HOLD'
+              ? 'non_sellable_other'
+              : 'in_transit',
+      readPoint: { id: `urn:hn:port:${exit.port}` },
+      'hn:releaseListNo': exit.releaseListNo,
+      'hn:method': req.method,
+      'hn:verdict': req.verdict,
+      'hn:consequence': kind,
+      'hn:evidenceSha256': req.evidence.sha256,
+      'hn:evidenceUri': req.evidence.uri,
+    },
+  );
   return { type: 'INSPECTION', eventTime, items: changed, writes, records, epcis: [epcis], record };
 }

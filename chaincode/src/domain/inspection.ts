@@ -25,7 +25,12 @@ const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
 function seedBytes(seedHex: string): Buffer {
   // Buffer.from(hex) silently stops at the first non-hex character, so the form is checked first.
-  if (typeof seedHex !== 'string' || !HEX.test(seedHex) || seedHex.length < SEED_BYTES_MIN * 2 || seedHex.length > SEED_BYTES_MAX * 2) {
+  if (
+    typeof seedHex !== 'string' ||
+    !HEX.test(seedHex) ||
+    seedHex.length < SEED_BYTES_MIN * 2 ||
+    seedHex.length > SEED_BYTES_MAX * 2
+  ) {
     throw new ChaincodeError(
       ErrorCode.INVALID_ARGUMENT,
       `inspection seed must be ${SEED_BYTES_MIN}-${SEED_BYTES_MAX} bytes of hex (an even number of 0-9a-f characters)`,
@@ -75,7 +80,10 @@ export function selectionDraw(seedHex: string, txId: string): number {
  */
 export function isSelected(seedHex: string, txId: string, rateBp: number): boolean {
   if (!Number.isSafeInteger(rateBp) || rateBp < 0 || rateBp > DRAWS) {
-    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `inspection rate must be 0-${DRAWS} bp, got ${String(rateBp)}`);
+    throw new ChaincodeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `inspection rate must be 0-${DRAWS} bp, got ${String(rateBp)}`,
+    );
   }
   return selectionDraw(seedHex, txId) < rateBp;
 }

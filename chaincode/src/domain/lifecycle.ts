@@ -54,26 +54,37 @@ export function requireItem(item: ItemRecord | undefined, id: string): ItemRecor
 /** Requires one of the statuses, naming the step that was refused. */
 export function requireStatus(item: ItemRecord, allowed: readonly ItemStatus[], step: string): void {
   if (!allowed.includes(item.status)) {
-    throw newInvalidTransition(`${step} of ${item.sgtin} refused: the item is ${item.status}, ${step} needs ${allowed.join(' or ')}`);
+    throw newInvalidTransition(
+      `${step} of ${item.sgtin} refused: the item is ${item.status}, ${step} needs ${allowed.join(' or ')}`,
+    );
   }
 }
 
 /** Requires that customs does not hold the item. */
 export function requireNotHeld(item: ItemRecord, step: string): void {
-  if (item.hold) throw new ChaincodeError(ErrorCode.ITEM_HELD, `${step} of ${item.sgtin} refused: held by customs since ${item.hold.heldAt} (${item.hold.reason})`);
+  if (item.hold)
+    throw new ChaincodeError(
+      ErrorCode.ITEM_HELD,
+      `${step} of ${item.sgtin} refused: held by customs since ${item.hold.heldAt} (${item.hold.reason})`,
+    );
 }
 
 /** Requires the caller's enterprise to hold the item. */
 export function requireHolder(item: ItemRecord, enterprise: string, step: string): void {
   if (item.holder !== enterprise) {
-    throw new ChaincodeError(ErrorCode.NOT_HOLDER, `${step} of ${item.sgtin} refused: held by ${item.holder}, not by ${enterprise}`);
+    throw new ChaincodeError(
+      ErrorCode.NOT_HOLDER,
+      `${step} of ${item.sgtin} refused: held by ${item.holder}, not by ${enterprise}`,
+    );
   }
 }
 
 /** Requires an event not to predate the item's last event (an item's chain is ordered by event time). */
 export function requireNotBefore(item: ItemRecord, eventTime: string, eventMs: number, lastMs: number): void {
   if (eventMs < lastMs) {
-    throw newInvalidTransition(`event time ${eventTime} of ${item.sgtin} is before its last event at ${item.lastEventTime}`);
+    throw newInvalidTransition(
+      `event time ${eventTime} of ${item.sgtin} is before its last event at ${item.lastEventTime}`,
+    );
   }
 }
 

@@ -27,7 +27,15 @@ export type ItemStatus =
   | 'SEIZED';
 
 /** Statuses after which nothing but queries may touch an item. */
-export const TERMINAL_STATUSES: readonly ItemStatus[] = ['TRANSFORMED', 'PICKED_UP', 'MAILED', 'EXITED', 'DESTROYED', 'RETURNED_ABROAD', 'SEIZED'];
+export const TERMINAL_STATUSES: readonly ItemStatus[] = [
+  'TRANSFORMED',
+  'PICKED_UP',
+  'MAILED',
+  'EXITED',
+  'DESTROYED',
+  'RETURNED_ABROAD',
+  'SEIZED',
+];
 
 /** One serialized item. */
 export interface ItemRecord {
@@ -54,7 +62,14 @@ export interface ItemRecord {
   /** Inspection discrepancies that named the item; absent until the first. */
   discrepancies?: number;
   sale?: { saleId: string; personCode: string; pickupMode: PickupMode; unitPriceFen: number; soldAt: string };
-  exit?: { releaseListNo: string; port: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; exitedAt: string };
+  exit?: {
+    releaseListNo: string;
+    port: string;
+    exitValueFen: number;
+    tariffExempt: boolean;
+    valueAddedBp?: number;
+    exitedAt: string;
+  };
   entry: { declarationNo: string; enteredAt: string; enteredBy: string };
   /** Event time of the last event that touched the item. */
   lastEventTime: string;
@@ -80,7 +95,12 @@ export interface EnterpriseRecord {
 /** A person code (keyed hash) and what the ledger knows about it. */
 export interface PersonRecord {
   personCode: string;
-  credit?: { class: PersonClass; listedAtIso?: string; reason?: string; history: { class: PersonClass; atIso: string; by: string; reason?: string }[] };
+  credit?: {
+    class: PersonClass;
+    listedAtIso?: string;
+    reason?: string;
+    history: { class: PersonClass; atIso: string; by: string; reason?: string }[];
+  };
   /** Sales under buy-now-pick-up or guarantee pick-up that oblige the person to depart by a date. */
   departureObligations: { saleId: string; saleTime: string; mustDepartBy: string }[];
   /** Confirmed departures off the island. */

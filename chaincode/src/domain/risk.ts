@@ -114,21 +114,25 @@ function show(value: unknown): string {
 
 function onlyKeys(where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
   // An unknown key is most likely a misspelt condition; dropping it would make the rule fire more widely.
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw invalid(`${where} has an unknown field ${show(key)}`);
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) throw invalid(`${where} has an unknown field ${show(key)}`);
 }
 
 function count(where: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) throw invalid(`${where} must be an integer from 0 to ${max}, got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max)
+    throw invalid(`${where} must be an integer from 0 to ${max}, got ${show(value)}`);
   return value;
 }
 
 function action(where: string, value: unknown): RiskAction {
-  if (typeof value !== 'string' || !(RISK_ACTIONS as readonly string[]).includes(value)) throw invalid(`${where} must be one of ${RISK_ACTIONS.join(', ')}, got ${show(value)}`);
+  if (typeof value !== 'string' || !(RISK_ACTIONS as readonly string[]).includes(value))
+    throw invalid(`${where} must be one of ${RISK_ACTIONS.join(', ')}, got ${show(value)}`);
   return value as RiskAction;
 }
 
 function strings<T extends string>(where: string, value: unknown, ok: (s: string) => boolean): T[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > LIST_MAX) throw invalid(`${where} must list 1-${LIST_MAX} entries`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > LIST_MAX)
+    throw invalid(`${where} must list 1-${LIST_MAX} entries`);
   const out: T[] = [];
   for (const v of value as unknown[]) {
     if (typeof v !== 'string' || !ok(v)) throw invalid(`${where} has an unknown entry ${show(v)}`);
@@ -138,26 +142,48 @@ function strings<T extends string>(where: string, value: unknown, ok: (s: string
   return out.sort();
 }
 
-const CONDITION_FIELDS = ['creditClasses', 'enterpriseDiscrepanciesAtLeast', 'regimes', 'hsCodePrefixes', 'valueAddedBpBelow', 'exitValueFenAtLeast', 'itemHoldsAtLeast', 'itemDiscrepanciesAtLeast'] as const;
+const CONDITION_FIELDS = [
+  'creditClasses',
+  'enterpriseDiscrepanciesAtLeast',
+  'regimes',
+  'hsCodePrefixes',
+  'valueAddedBpBelow',
+  'exitValueFenAtLeast',
+  'itemHoldsAtLeast',
+  'itemDiscrepanciesAtLeast',
+] as const;
 
 function condition(where: string, value: unknown): RiskCondition {
   if (!isRecord(value)) throw invalid(`${where} must be an object`);
   onlyKeys(where, value, CONDITION_FIELDS);
   const c: RiskCondition = {};
   // Fixed key order: the stored rule set is the same bytes whatever order the client wrote.
-  if (value.creditClasses !== undefined) c.creditClasses = strings(`${where}.creditClasses`, value.creditClasses, (s) => (CLASSES as readonly string[]).includes(s));
-  if (value.enterpriseDiscrepanciesAtLeast !== undefined) c.enterpriseDiscrepanciesAtLeast = count(`${where}.enterpriseDiscrepanciesAtLeast`, value.enterpriseDiscrepanciesAtLeast);
-  if (value.regimes !== undefined) c.regimes = strings(`${where}.regimes`, value.regimes, (s) => (EXIT_REGIMES as readonly string[]).includes(s));
-  if (value.hsCodePrefixes !== undefined) c.hsCodePrefixes = strings(`${where}.hsCodePrefixes`, value.hsCodePrefixes, (s) => HS_PREFIX.test(s));
+  if (value.creditClasses !== undefined)
+    c.creditClasses = strings(`${where}.creditClasses`, value.creditClasses, (s) =>
+      (CLASSES as readonly string[]).includes(s),
+    );
+  if (value.enterpriseDiscrepanciesAtLeast !== undefined)
+    c.enterpriseDiscrepanciesAtLeast = count(
+      `${where}.enterpriseDiscrepanciesAtLeast`,
+      value.enterpriseDiscrepanciesAtLeast,
+    );
+  if (value.regimes !== undefined)
+    c.regimes = strings(`${where}.regimes`, value.regimes, (s) => (EXIT_REGIMES as readonly string[]).includes(s));
+  if (value.hsCodePrefixes !== undefined)
+    c.hsCodePrefixes = strings(`${where}.hsCodePrefixes`, value.hsCodePrefixes, (s) => HS_PREFIX.test(s));
   // Value added may be negative (goods that lost value); a bound below -100% is meaningless but harmless.
   if (value.valueAddedBpBelow !== undefined) {
     const v = value.valueAddedBpBelow;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(`${where}.valueAddedBpBelow must be an integer, got ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+      throw invalid(`${where}.valueAddedBpBelow must be an integer, got ${show(v)}`);
     c.valueAddedBpBelow = v;
   }
-  if (value.exitValueFenAtLeast !== undefined) c.exitValueFenAtLeast = count(`${where}.exitValueFenAtLeast`, value.exitValueFenAtLeast);
-  if (value.itemHoldsAtLeast !== undefined) c.itemHoldsAtLeast = count(`${where}.itemHoldsAtLeast`, value.itemHoldsAtLeast);
-  if (value.itemDiscrepanciesAtLeast !== undefined) c.itemDiscrepanciesAtLeast = count(`${where}.itemDiscrepanciesAtLeast`, value.itemDiscrepanciesAtLeast);
+  if (value.exitValueFenAtLeast !== undefined)
+    c.exitValueFenAtLeast = count(`${where}.exitValueFenAtLeast`, value.exitValueFenAtLeast);
+  if (value.itemHoldsAtLeast !== undefined)
+    c.itemHoldsAtLeast = count(`${where}.itemHoldsAtLeast`, value.itemHoldsAtLeast);
+  if (value.itemDiscrepanciesAtLeast !== undefined)
+    c.itemDiscrepanciesAtLeast = count(`${where}.itemDiscrepanciesAtLeast`, value.itemDiscrepanciesAtLeast);
   return c;
 }
 
@@ -171,18 +197,22 @@ export function validateRiskRuleSet(candidate: unknown): RiskRuleSet {
   if (!isRecord(candidate)) throw invalid(`must be an object, got ${show(candidate)}`);
   onlyKeys('the set', candidate, ['effectiveFrom', 'rules', 'thresholds', 'submissionId']);
   const effectiveFrom = candidate.effectiveFrom;
-  if (typeof effectiveFrom !== 'string') throw invalid(`effectiveFrom must be an ISO-8601 instant, got ${show(effectiveFrom)}`);
+  if (typeof effectiveFrom !== 'string')
+    throw invalid(`effectiveFrom must be an ISO-8601 instant, got ${show(effectiveFrom)}`);
   parseInstant(effectiveFrom);
-  if (!Array.isArray(candidate.rules) || candidate.rules.length > RULES_MAX) throw invalid(`rules must be an array of at most ${RULES_MAX} rules`);
+  if (!Array.isArray(candidate.rules) || candidate.rules.length > RULES_MAX)
+    throw invalid(`rules must be an array of at most ${RULES_MAX} rules`);
   const ids: string[] = [];
   const rules = (candidate.rules as unknown[]).map((r, i): RiskRule => {
     const where = `rules[${i}]`;
     if (!isRecord(r)) throw invalid(`${where} must be an object`);
     onlyKeys(where, r, ['id', 'description', 'when', 'weight', 'action']);
-    if (typeof r.id !== 'string' || !RULE_ID.test(r.id)) throw invalid(`${where}.id must be 1-64 letters, digits, '.', '_' or '-', got ${show(r.id)}`);
+    if (typeof r.id !== 'string' || !RULE_ID.test(r.id))
+      throw invalid(`${where}.id must be 1-64 letters, digits, '.', '_' or '-', got ${show(r.id)}`);
     if (ids.includes(r.id)) throw invalid(`rule id ${show(r.id)} appears twice`);
     ids.push(r.id);
-    if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > 200)) throw invalid(`${where}.description must be a string of at most 200 characters`);
+    if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > 200))
+      throw invalid(`${where}.description must be a string of at most 200 characters`);
     return {
       id: r.id,
       ...(r.description !== undefined ? { description: r.description as string } : {}),
@@ -192,11 +222,15 @@ export function validateRiskRuleSet(candidate: unknown): RiskRuleSet {
     };
   });
   const rawThresholds = candidate.thresholds ?? [];
-  if (!Array.isArray(rawThresholds) || rawThresholds.length > THRESHOLDS_MAX) throw invalid(`thresholds must be an array of at most ${THRESHOLDS_MAX}`);
+  if (!Array.isArray(rawThresholds) || rawThresholds.length > THRESHOLDS_MAX)
+    throw invalid(`thresholds must be an array of at most ${THRESHOLDS_MAX}`);
   const thresholds = (rawThresholds as unknown[]).map((t, i) => {
     if (!isRecord(t)) throw invalid(`thresholds[${i}] must be an object`);
     onlyKeys(`thresholds[${i}]`, t, ['minScore', 'action']);
-    return { minScore: count(`thresholds[${i}].minScore`, t.minScore, WEIGHT_MAX * RULES_MAX), action: action(`thresholds[${i}].action`, t.action) };
+    return {
+      minScore: count(`thresholds[${i}].minScore`, t.minScore, WEIGHT_MAX * RULES_MAX),
+      action: action(`thresholds[${i}].action`, t.action),
+    };
   });
   thresholds.sort((a, b) => a.minScore - b.minScore || RISK_ACTIONS.indexOf(a.action) - RISK_ACTIONS.indexOf(b.action));
   return { effectiveFrom, rules, thresholds };
@@ -222,14 +256,22 @@ export function riskRulesAt(sets: readonly RiskRuleSet[], eventTimeIso: string):
 
 function exitMatches(c: RiskCondition, facts: ExitFacts): boolean {
   if (c.creditClasses && !c.creditClasses.includes(facts.creditClass)) return false;
-  if (c.enterpriseDiscrepanciesAtLeast !== undefined && facts.enterpriseDiscrepancies < c.enterpriseDiscrepanciesAtLeast) return false;
+  if (
+    c.enterpriseDiscrepanciesAtLeast !== undefined &&
+    facts.enterpriseDiscrepancies < c.enterpriseDiscrepanciesAtLeast
+  )
+    return false;
   return true;
 }
 
 function itemMatches(c: RiskCondition, item: ExitFacts['items'][number]): boolean {
   if (c.regimes && !c.regimes.includes(item.regime)) return false;
   if (c.hsCodePrefixes && !c.hsCodePrefixes.some((p) => item.hsCode.startsWith(p))) return false;
-  if (c.valueAddedBpBelow !== undefined && (item.valueAddedBp === undefined || item.valueAddedBp >= c.valueAddedBpBelow)) return false;
+  if (
+    c.valueAddedBpBelow !== undefined &&
+    (item.valueAddedBp === undefined || item.valueAddedBp >= c.valueAddedBpBelow)
+  )
+    return false;
   if (c.exitValueFenAtLeast !== undefined && item.exitValueFen < c.exitValueFenAtLeast) return false;
   if (c.itemHoldsAtLeast !== undefined && item.holds < c.itemHoldsAtLeast) return false;
   if (c.itemDiscrepanciesAtLeast !== undefined && item.discrepancies < c.itemDiscrepanciesAtLeast) return false;
@@ -246,7 +288,9 @@ function itemMatches(c: RiskCondition, item: ExitFacts['items'][number]): boolea
  */
 export function screenExit(set: RiskRuleSet, facts: ExitFacts): Screening {
   // Entered items always carry a valid HS code (the entry decoder checks it); a prefix test on anything else is meaningless.
-  for (const item of facts.items) if (!HS_CODE.test(item.hsCode)) throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `item ${item.sgtin} has no HS code to screen`);
+  for (const item of facts.items)
+    if (!HS_CODE.test(item.hsCode))
+      throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `item ${item.sgtin} has no HS code to screen`);
   const fired: Screening['fired'] = [];
   let score = 0;
   let result: RiskAction = 'NONE';
@@ -254,7 +298,13 @@ export function screenExit(set: RiskRuleSet, facts: ExitFacts): Screening {
     if (!exitMatches(rule.when, facts)) continue;
     const items = facts.items.filter((i) => itemMatches(rule.when, i)).map((i) => i.sgtin);
     if (items.length === 0) continue;
-    fired.push({ ruleId: rule.id, weight: rule.weight, action: rule.action, itemCount: items.length, items: items.slice(0, FIRED_ITEMS_MAX) });
+    fired.push({
+      ruleId: rule.id,
+      weight: rule.weight,
+      action: rule.action,
+      itemCount: items.length,
+      items: items.slice(0, FIRED_ITEMS_MAX),
+    });
     score += rule.weight;
     result = severer(result, rule.action);
   }

@@ -222,7 +222,12 @@ function checkNonNegativeInteger(field: string, value: unknown): number {
   return value;
 }
 
-function checkUniqueStrings(field: string, value: unknown, maxLength: number, isAllowed: (item: string) => boolean): string[] {
+function checkUniqueStrings(
+  field: string,
+  value: unknown,
+  maxLength: number,
+  isAllowed: (item: string) => boolean,
+): string[] {
   if (!Array.isArray(value) || value.length > maxLength) {
     throw invalid(`${field} must be an array of at most ${maxLength} entries`);
   }
@@ -290,8 +295,11 @@ export function validateRuleSet(candidate: unknown): RuleSet {
   if (secondLinePorts.length === 0) {
     throw invalid('secondLinePorts must name at least one port');
   }
-  const batchExitClasses = checkUniqueStrings('batchExitClasses', candidate.batchExitClasses, CREDIT_CLASSES.length, (item) =>
-    (CREDIT_CLASSES as readonly string[]).includes(item),
+  const batchExitClasses = checkUniqueStrings(
+    'batchExitClasses',
+    candidate.batchExitClasses,
+    CREDIT_CLASSES.length,
+    (item) => (CREDIT_CLASSES as readonly string[]).includes(item),
   ) as CreditClass[];
 
   const rates = candidate.inspectionRateBp;

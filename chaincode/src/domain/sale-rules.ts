@@ -88,7 +88,12 @@ const SALE_LINES_MAX = 500;
 const TICKET_REF_LENGTH_MAX = 64;
 
 const CATEGORIES: ReadonlySet<string> = new Set<ProductCategory>(PRODUCT_CATEGORIES);
-const PICKUP_MODES: ReadonlySet<string> = new Set<PickupMode>(['DEPARTURE_PICKUP', 'MAIL', 'BUY_NOW_PICKUP', 'GUARANTEE_PICKUP']);
+const PICKUP_MODES: ReadonlySet<string> = new Set<PickupMode>([
+  'DEPARTURE_PICKUP',
+  'MAIL',
+  'BUY_NOW_PICKUP',
+  'GUARANTEE_PICKUP',
+]);
 const DEPARTURE_MODES: ReadonlySet<string> = new Set(['FLIGHT', 'TRAIN', 'SHIP']);
 
 function refuse(code: ErrorCode, detail: string): ChaincodeError {
@@ -109,7 +114,12 @@ function checkLines(lines: unknown): SaleLine[] {
   for (let index = 0; index < lines.length; index++) {
     const line = (lines as SaleLine[])[index] as SaleLine;
     const where = `lines[${index}]`;
-    if (typeof line !== 'object' || line === null || typeof line.sgtin !== 'string' || parseSgtin(line.sgtin) === undefined) {
+    if (
+      typeof line !== 'object' ||
+      line === null ||
+      typeof line.sgtin !== 'string' ||
+      parseSgtin(line.sgtin) === undefined
+    ) {
       throw invalid(`${where}.sgtin must be an SGTIN URI urn:epc:id:sgtin:..., got ${JSON.stringify(line?.sgtin)}`);
     }
     if (seen.has(line.sgtin)) {
@@ -123,7 +133,9 @@ function checkLines(lines: unknown): SaleLine[] {
     if (line.category === 'ALCOHOL') {
       const volume: unknown = line.volumeMl;
       if (typeof volume !== 'number' || !Number.isSafeInteger(volume) || volume <= 0) {
-        throw invalid(`${where}.volumeMl must be a positive integer for alcohol ${line.sgtin}, got ${JSON.stringify(volume)}`);
+        throw invalid(
+          `${where}.volumeMl must be a positive integer for alcohol ${line.sgtin}, got ${JSON.stringify(volume)}`,
+        );
       }
     }
   }
@@ -131,7 +143,12 @@ function checkLines(lines: unknown): SaleLine[] {
 }
 
 function checkDeparture(departure: SaleCheckInput['departure'], eventMs: number, eventTimeIso: string): void {
-  if (departure === undefined || departure === null || typeof departure.ticketRef !== 'string' || departure.ticketRef.trim() === '') {
+  if (
+    departure === undefined ||
+    departure === null ||
+    typeof departure.ticketRef !== 'string' ||
+    departure.ticketRef.trim() === ''
+  ) {
     throw refuse(ErrorCode.NO_DEPARTURE_TICKET, 'a ticket off the island (flight, train or ship) is required');
   }
   if (!DEPARTURE_MODES.has(departure.mode)) {
@@ -169,10 +186,16 @@ function checkPerPurchaseLimits(rules: RuleSet, lines: readonly SaleLine[]): voi
     );
   }
   if (phones > rules.maxMobilePhones) {
-    throw refuse(ErrorCode.PURCHASE_LIMIT_EXCEEDED, `${phones} mobile phones in one purchase, at most ${rules.maxMobilePhones} allowed`);
+    throw refuse(
+      ErrorCode.PURCHASE_LIMIT_EXCEEDED,
+      `${phones} mobile phones in one purchase, at most ${rules.maxMobilePhones} allowed`,
+    );
   }
   if (alcoholMl > rules.maxAlcoholMl) {
-    throw refuse(ErrorCode.PURCHASE_LIMIT_EXCEEDED, `${alcoholMl} ml of alcohol in one purchase, at most ${rules.maxAlcoholMl} ml allowed`);
+    throw refuse(
+      ErrorCode.PURCHASE_LIMIT_EXCEEDED,
+      `${alcoholMl} ml of alcohol in one purchase, at most ${rules.maxAlcoholMl} ml allowed`,
+    );
   }
 }
 
@@ -219,7 +242,10 @@ function checkPickupMode(input: SaleCheckInput, lines: readonly SaleLine[]): voi
       }
       const importTaxFen = requireFen(input.importTaxFen, 'importTaxFen');
       if (input.guaranteeFen === undefined) {
-        throw refuse(ErrorCode.GUARANTEE_REQUIRED, `GUARANTEE_PICKUP needs a guarantee of ${formatFen(importTaxFen)} (the import tax)`);
+        throw refuse(
+          ErrorCode.GUARANTEE_REQUIRED,
+          `GUARANTEE_PICKUP needs a guarantee of ${formatFen(importTaxFen)} (the import tax)`,
+        );
       }
       const guaranteeFen = requireFen(input.guaranteeFen, 'guaranteeFen');
       if (guaranteeFen < importTaxFen) {
@@ -253,7 +279,10 @@ export function checkSale(input: SaleCheckInput): SaleDecision {
   const quotaUsedFen = requireFen(input.quotaUsedFen, 'quotaUsedFen');
 
   if (input.personBannedUntilIso !== undefined && eventMs < parseInstant(input.personBannedUntilIso)) {
-    throw refuse(ErrorCode.PERSON_BARRED, `person is barred from duty-free purchases until ${input.personBannedUntilIso}`);
+    throw refuse(
+      ErrorCode.PERSON_BARRED,
+      `person is barred from duty-free purchases until ${input.personBannedUntilIso}`,
+    );
   }
 
   const age = ageOn(input.buyerBirthDate, eventMs);

@@ -44,7 +44,10 @@ function optional<K extends string, V>(name: K, value: V | undefined): { [P in K
 /** The first departure at or after `fromIso`, if any. */
 function departureAfter(person: PersonRecord, fromIso: string): string | undefined {
   const fromMs = parseInstant(fromIso);
-  return person.departures.map((d) => d.departedAt).filter((d) => parseInstant(d) >= fromMs).sort((a, b) => parseInstant(a) - parseInstant(b))[0];
+  return person.departures
+    .map((d) => d.departedAt)
+    .filter((d) => parseInstant(d) >= fromMs)
+    .sort((a, b) => parseInstant(a) - parseInstant(b))[0];
 }
 
 /**
@@ -112,7 +115,13 @@ export interface Buyer {
  * ticket, pickup mode, purchase ban). Records the quota usage, the sale, the person's departure obligation (buy-now
  * and guarantee pick-up) and the buyer's details. `f` is the request, for the pickup terms read after the items.
  */
-export function decideSale(req: SaleRequest, f: Fields, buyer: Buyer, state: SaleState, tx: Tx): Decision & { record: SaleRecord; verdict: SaleDecision } {
+export function decideSale(
+  req: SaleRequest,
+  f: Fields,
+  buyer: Buyer,
+  state: SaleState,
+  tx: Tx,
+): Decision & { record: SaleRecord; verdict: SaleDecision } {
   const { saleId, eventTime, personCode, pickupMode, lines } = req;
   const { rules, items, person } = state;
   for (const item of items) {
@@ -141,7 +150,15 @@ export function decideSale(req: SaleRequest, f: Fields, buyer: Buyer, state: Sal
   });
   const batch = new MovementBatch();
   const sold = items.map((item, k) => {
-    const after = next(item, { status: 'SOLD', sale: { saleId, personCode, pickupMode, unitPriceFen: lines[k]!.unitPriceFen, soldAt: eventTime } }, eventTime, tx.id);
+    const after = next(
+      item,
+      {
+        status: 'SOLD',
+        sale: { saleId, personCode, pickupMode, unitPriceFen: lines[k]!.unitPriceFen, soldAt: eventTime },
+      },
+      eventTime,
+      tx.id,
+    );
     batch.add(item, after);
     return after;
   });
@@ -161,12 +178,19 @@ export function decideSale(req: SaleRequest, f: Fields, buyer: Buyer, state: Sal
     txId: tx.id,
   };
   const writes: RecordWrite[] = [
-    { type: KeyType.quota, attrs: [personCode, String(verdict.quotaYear), tx.id], value: { saleId, dutyFreeFen: verdict.dutyFreeFen, taxableFen: verdict.taxableFen, eventTime } },
+    {
+      type: KeyType.quota,
+      attrs: [personCode, String(verdict.quotaYear), tx.id],
+      value: { saleId, dutyFreeFen: verdict.dutyFreeFen, taxableFen: verdict.taxableFen, eventTime },
+    },
     { type: KeyType.sale, attrs: [saleId], value: record },
   ];
   if (verdict.mustDepartByIso) {
     const p: PersonRecord = person ?? { personCode, departureObligations: [], departures: [] };
-    const obligations = [...p.departureObligations, { saleId, saleTime: eventTime, mustDepartBy: verdict.mustDepartByIso }].slice(-PERSON_HISTORY_MAX);
+    const obligations = [
+      ...p.departureObligations,
+      { saleId, saleTime: eventTime, mustDepartBy: verdict.mustDepartByIso },
+    ].slice(-PERSON_HISTORY_MAX);
     writes.push({ type: KeyType.person, attrs: [personCode], value: { ...p, departureObligations: obligations } });
   }
   return {
@@ -175,7 +199,9 @@ export function decideSale(req: SaleRequest, f: Fields, buyer: Buyer, state: Sal
     items: sold,
     movements: batch.movements(),
     writes,
-    privateWrites: [{ collection: BUYER_COLLECTION, key: saleId, text: JSON.stringify({ personCode, ...buyer.details }) }],
+    privateWrites: [
+      { collection: BUYER_COLLECTION, key: saleId, text: JSON.stringify({ personCode, ...buyer.details }) },
+    ],
     records: { sale: record },
     epcis: [
       {
@@ -207,20 +233,34 @@ export function buyersOf(items: readonly ItemRecord[]): string[] {
  * Hand-over of sold items the operator holds: a pickup of anything not sold for mail, or a mail of items sold for
  * mail once the buyer's departure after the sale is confirmed (at or before the event time).
  */
-export function decideHandOver(kind: 'PICKUP' | 'MAIL', items: readonly ItemRecord[], operator: string, persons: ReadonlyMap<string, PersonRecord | undefined>, at: { iso: string; ms: number }, reference: string, eventId: string | undefined, tx: Tx): Decision {
+export function decideHandOver(
+  kind: 'PICKUP' | 'MAIL',
+  items: readonly ItemRecord[],
+  operator: string,
+  persons: ReadonlyMap<string, PersonRecord | undefined>,
+  at: { iso: string; ms: number },
+  reference: string,
+  eventId: string | undefined,
+  tx: Tx,
+): Decision {
   const step = kind.toLowerCase();
   const done = items.map((item) => {
     requireNotHeld(item, step);
     requireStatus(item, ['SOLD'], step);
     requireHolder(item, operator, step);
     const sale = item.sale!;
-    if (kind === 'PICKUP' && sale.pickupMode === 'MAIL') throw newInvalidArgument(`${item.sgtin} was sold for mail delivery, not for pickup`);
+    if (kind === 'PICKUP' && sale.pickupMode === 'MAIL')
+      throw newInvalidArgument(`${item.sgtin} was sold for mail delivery, not for pickup`);
     if (kind === 'MAIL') {
-      if (sale.pickupMode !== 'MAIL') throw newInvalidArgument(`${item.sgtin} was sold for ${sale.pickupMode}, not for mail`);
+      if (sale.pickupMode !== 'MAIL')
+        throw newInvalidArgument(`${item.sgtin} was sold for ${sale.pickupMode}, not for mail`);
       const person = persons.get(sale.personCode);
       const departed = person ? departureAfter(person, sale.soldAt) : undefined;
       if (!departed || parseInstant(departed) > at.ms) {
-        throw new ChaincodeError(ErrorCode.DEPARTURE_NOT_CONFIRMED, `${item.sgtin} may be mailed only after the buyer's departure is confirmed`);
+        throw new ChaincodeError(
+          ErrorCode.DEPARTURE_NOT_CONFIRMED,
+          `${item.sgtin} may be mailed only after the buyer's departure is confirmed`,
+        );
       }
     }
     return next(item, { status: kind === 'MAIL' ? 'MAILED' : 'PICKED_UP' }, at.iso, tx.id);
@@ -231,19 +271,43 @@ export function decideHandOver(kind: 'PICKUP' | 'MAIL', items: readonly ItemReco
     items: done,
     movements: [],
     epcis: [
-      objectEvent(tx, at.iso, eventId, 'OBSERVE', done.map((i) => i.sgtin), {
-        bizStep: kind === 'MAIL' ? 'shipping' : 'departing',
-        disposition: kind === 'MAIL' ? 'in_transit' : 'retail_sold',
-        bizLocation: { id: locationId(done[0]!.location) },
-        bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:handover:${reference}` }],
-      }),
+      objectEvent(
+        tx,
+        at.iso,
+        eventId,
+        'OBSERVE',
+        done.map((i) => i.sgtin),
+        {
+          bizStep: kind === 'MAIL' ? 'shipping' : 'departing',
+          disposition: kind === 'MAIL' ? 'in_transit' : 'retail_sold',
+          bizLocation: { id: locationId(done[0]!.location) },
+          bizTransactionList: [{ type: BizTxType.shipment, bizTransaction: `urn:hn:handover:${reference}` }],
+        },
+      ),
     ],
   };
 }
 
 /** A confirmed departure, appended to the person's record (which starts empty for a person the ledger has not seen). */
-export function decideDeparture(person: PersonRecord | undefined, personCode: string, departedAt: string, port: string | undefined, ref: string | undefined): Decision & { record: PersonRecord } {
+export function decideDeparture(
+  person: PersonRecord | undefined,
+  personCode: string,
+  departedAt: string,
+  port: string | undefined,
+  ref: string | undefined,
+): Decision & { record: PersonRecord } {
   const p = person ?? { personCode, departureObligations: [], departures: [] };
-  const record: PersonRecord = { ...p, departures: [...p.departures, { departedAt, ...(port ? { port } : {}), ...(ref ? { ref } : {}) }].slice(-PERSON_HISTORY_MAX) };
-  return { type: 'DEPARTURE', eventTime: departedAt, writes: [{ type: KeyType.person, attrs: [personCode], value: record }], records: { person: record }, record };
+  const record: PersonRecord = {
+    ...p,
+    departures: [...p.departures, { departedAt, ...(port ? { port } : {}), ...(ref ? { ref } : {}) }].slice(
+      -PERSON_HISTORY_MAX,
+    ),
+  };
+  return {
+    type: 'DEPARTURE',
+    eventTime: departedAt,
+    writes: [{ type: KeyType.person, attrs: [personCode], value: record }],
+    records: { person: record },
+    record,
+  };
 }

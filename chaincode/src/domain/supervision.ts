@@ -25,11 +25,17 @@ export function decideSupervision(req: SupervisionRequest, loaded: readonly Item
   const { kind, reason, eventTime } = req;
   const batch = new MovementBatch();
   const items = loaded.map((item) => {
-    if (TERMINAL_STATUSES.includes(item.status)) throw newInvalidArgument(`${item.sgtin} is ${item.status}: its chain has ended`);
+    if (TERMINAL_STATUSES.includes(item.status))
+      throw newInvalidArgument(`${item.sgtin} is ${item.status}: its chain has ended`);
     let after: ItemRecord;
     if (kind === 'HOLD') {
       if (item.hold) throw newInvalidArgument(`${item.sgtin} is already held since ${item.hold.heldAt}`);
-      after = next(item, { hold: { reason, heldAt: eventTime, by: req.by }, holds: (item.holds ?? 0) + 1 }, eventTime, tx.id);
+      after = next(
+        item,
+        { hold: { reason, heldAt: eventTime, by: req.by }, holds: (item.holds ?? 0) + 1 },
+        eventTime,
+        tx.id,
+      );
     } else {
       if (!item.hold) throw newInvalidArgument(`${item.sgtin} is not held`);
       const { hold: _released, ...rest } = item;
@@ -38,19 +44,29 @@ export function decideSupervision(req: SupervisionRequest, loaded: readonly Item
     batch.add(item, after);
     return after;
   });
-  unique(items.map((i) => i.sgtin), 'item');
+  unique(
+    items.map((i) => i.sgtin),
+    'item',
+  );
   return {
     type: kind,
     eventTime,
     items,
     movements: batch.movements(),
     epcis: [
-      objectEvent(tx, eventTime, req.eventId, 'OBSERVE', items.map((i) => i.sgtin), {
-        bizStep: kind === 'RELEASE' ? 'inspecting' : 'holding',
-        disposition: kind === 'HOLD' ? 'non_sellable_other' : kind === 'SEIZURE' ? 'unavailable' : 'active',
-        bizLocation: { id: locationId(items[0]!.location) },
-        'hn:reason': reason,
-      }),
+      objectEvent(
+        tx,
+        eventTime,
+        req.eventId,
+        'OBSERVE',
+        items.map((i) => i.sgtin),
+        {
+          bizStep: kind === 'RELEASE' ? 'inspecting' : 'holding',
+          disposition: kind === 'HOLD' ? 'non_sellable_other' : kind === 'SEIZURE' ? 'unavailable' : 'active',
+          bizLocation: { id: locationId(items[0]!.location) },
+          'hn:reason': reason,
+        },
+      ),
     ],
   };
 }

@@ -68,13 +68,24 @@ function withStep(history: readonly SuspensionStep[], step: SuspensionStep): Sus
  * @param effectiveAtRaw the requested effective time (ISO-8601 with offset), or undefined for now
  * @param tx the deciding transaction
  */
-export function decideSuspension(prev: SuspensionRecord | undefined, enterprise: string, reason: string, effectiveAtRaw: string | undefined, tx: SuspensionTx): SuspensionRecord {
+export function decideSuspension(
+  prev: SuspensionRecord | undefined,
+  enterprise: string,
+  reason: string,
+  effectiveAtRaw: string | undefined,
+  tx: SuspensionTx,
+): SuspensionRecord {
   if (prev?.status === 'SUSPENDED') {
-    throw new ChaincodeError(ErrorCode.ALREADY_SUSPENDED, `enterprise ${enterprise} is already suspended (effective ${prev.effectiveAt}, transaction ${prev.txId}); reinstate it first`);
+    throw new ChaincodeError(
+      ErrorCode.ALREADY_SUSPENDED,
+      `enterprise ${enterprise} is already suspended (effective ${prev.effectiveAt}, transaction ${prev.txId}); reinstate it first`,
+    );
   }
   const effectiveMs = effectiveAtRaw === undefined ? tx.ms : parseInstant(effectiveAtRaw);
-  if (effectiveMs < tx.ms - SUSPENSION_BACKDATE_MAX_MS) throw newInvalidArgument(`effectiveAt ${effectiveAtRaw} lies before the transaction time ${tx.iso}`);
-  if (effectiveMs > tx.ms + SUSPENSION_AHEAD_MAX_MS) throw newInvalidArgument(`effectiveAt ${effectiveAtRaw} lies more than 366 days ahead`);
+  if (effectiveMs < tx.ms - SUSPENSION_BACKDATE_MAX_MS)
+    throw newInvalidArgument(`effectiveAt ${effectiveAtRaw} lies before the transaction time ${tx.iso}`);
+  if (effectiveMs > tx.ms + SUSPENSION_AHEAD_MAX_MS)
+    throw newInvalidArgument(`effectiveAt ${effectiveAtRaw} lies more than 366 days ahead`);
   const effectiveAt = new Date(effectiveMs).toISOString();
   return {
     enterprise,
@@ -84,14 +95,26 @@ export function decideSuspension(prev: SuspensionRecord | undefined, enterprise:
     recordedAt: tx.iso,
     by: tx.by,
     txId: tx.txId,
-    history: withStep(prev?.history ?? [], { action: 'SUSPEND', reason, effectiveAt, recordedAt: tx.iso, by: tx.by, txId: tx.txId }),
+    history: withStep(prev?.history ?? [], {
+      action: 'SUSPEND',
+      reason,
+      effectiveAt,
+      recordedAt: tx.iso,
+      by: tx.by,
+      txId: tx.txId,
+    }),
   };
 }
 
 /**
  * Reinstates a suspended enterprise (also cancels a suspension not yet in effect), or refuses with NOT_SUSPENDED.
  */
-export function decideReinstatement(prev: SuspensionRecord | undefined, enterprise: string, reason: string, tx: SuspensionTx): SuspensionRecord {
+export function decideReinstatement(
+  prev: SuspensionRecord | undefined,
+  enterprise: string,
+  reason: string,
+  tx: SuspensionTx,
+): SuspensionRecord {
   if (prev?.status !== 'SUSPENDED') {
     throw new ChaincodeError(ErrorCode.NOT_SUSPENDED, `enterprise ${enterprise} is not suspended`);
   }
@@ -99,7 +122,14 @@ export function decideReinstatement(prev: SuspensionRecord | undefined, enterpri
     ...prev,
     status: 'REINSTATED',
     reinstated: { at: tx.iso, by: tx.by, txId: tx.txId, reason },
-    history: withStep(prev.history, { action: 'REINSTATE', reason, effectiveAt: tx.iso, recordedAt: tx.iso, by: tx.by, txId: tx.txId }),
+    history: withStep(prev.history, {
+      action: 'REINSTATE',
+      reason,
+      effectiveAt: tx.iso,
+      recordedAt: tx.iso,
+      by: tx.by,
+      txId: tx.txId,
+    }),
   };
 }
 

@@ -22,7 +22,10 @@ export function isCustoms(ctx: TraceContext): boolean {
 
 /** Refuses anyone but customs. */
 export function requireCustoms(ctx: TraceContext, what: string): void {
-  if (!isCustoms(ctx)) throw newAccessDenied(`only customs may ${what}; caller is ${ctx.caller.mspId} with role ${ctx.caller.role ?? 'none'}`);
+  if (!isCustoms(ctx))
+    throw newAccessDenied(
+      `only customs may ${what}; caller is ${ctx.caller.mspId} with role ${ctx.caller.role ?? 'none'}`,
+    );
 }
 
 /** Loads an enterprise or refuses with UNKNOWN_ENTERPRISE. */
@@ -33,14 +36,20 @@ export async function loadEnterprise(ctx: TraceContext, id: string): Promise<Ent
 }
 
 /** The caller's enterprise, verified against its MSP and (optionally) a required trade role. */
-export async function requireEnterprise(ctx: TraceContext, role?: EnterpriseRole, what = 'do this'): Promise<EnterpriseRecord> {
+export async function requireEnterprise(
+  ctx: TraceContext,
+  role?: EnterpriseRole,
+  what = 'do this',
+): Promise<EnterpriseRecord> {
   const id = ctx.caller.enterpriseId;
-  if (!id) throw newAccessDenied(`only an enterprise may ${what}; the caller's certificate has no enterpriseId attribute`);
+  if (!id)
+    throw newAccessDenied(`only an enterprise may ${what}; the caller's certificate has no enterpriseId attribute`);
   const ent = await loadEnterprise(ctx, id);
   if (ent.mspId !== ctx.caller.mspId) {
     throw newAccessDenied(`enterprise ${id} belongs to ${ent.mspId}, but the caller signs for ${ctx.caller.mspId}`);
   }
-  if (role && !ent.roles.includes(role)) throw newAccessDenied(`only a registered ${role} may ${what}; ${id} is ${ent.roles.join(', ')}`);
+  if (role && !ent.roles.includes(role))
+    throw newAccessDenied(`only a registered ${role} may ${what}; ${id} is ${ent.roles.join(', ')}`);
   return ent;
 }
 
@@ -56,6 +65,9 @@ export async function refuseSuspendedCaller(ctx: TraceContext): Promise<void> {
   if (id === null || isCustoms(ctx)) return;
   const suspension = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [id]);
   if (suspensionInEffect(suspension, ctx.txMs)) {
-    throw new ChaincodeError(ErrorCode.ENTERPRISE_SUSPENDED, `enterprise ${id} is suspended by customs since ${suspension!.effectiveAt}: ${suspension!.reason}`);
+    throw new ChaincodeError(
+      ErrorCode.ENTERPRISE_SUSPENDED,
+      `enterprise ${id} is suspended by customs since ${suspension!.effectiveAt}: ${suspension!.reason}`,
+    );
   }
 }

@@ -19,13 +19,21 @@ import type { LedgerEventPayload, TraceContext } from './trace-context';
  */
 export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRecord[]> {
   const period = shanghaiMonth(d.eventTime);
-  const movements: MovementRecord[] = (d.movements ?? []).map((m) => ({ ...m, txId: ctx.txId, eventType: d.type, eventTime: d.eventTime, period }));
+  const movements: MovementRecord[] = (d.movements ?? []).map((m) => ({
+    ...m,
+    txId: ctx.txId,
+    eventType: d.type,
+    eventTime: d.eventTime,
+    period,
+  }));
   await refuseClosedPeriods(ctx, movements, d.eventTime);
   for (const w of d.writes ?? []) await ctx.store.put(w.type, w.attrs, w.value);
   const items = d.items ?? [];
   await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
   for (const p of d.privateWrites ?? []) await ctx.stub.putPrivateData(p.collection, p.key, Buffer.from(p.text));
-  await inOrder(movements, (r) => ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r));
+  await inOrder(movements, (r) =>
+    ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r),
+  );
   for (const [i, e] of (d.epcis ?? []).entries()) await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
   const event: LedgerEventPayload = {
     txId: ctx.txId,
@@ -43,14 +51,21 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
 }
 
 /** Refuses movements of an enterprise into a period it has closed (one read per enterprise touched). */
-async function refuseClosedPeriods(ctx: TraceContext, movements: readonly MovementRecord[], eventTimeIso: string): Promise<void> {
+async function refuseClosedPeriods(
+  ctx: TraceContext,
+  movements: readonly MovementRecord[],
+  eventTimeIso: string,
+): Promise<void> {
   const checked = new Set<string>();
   for (const m of movements) {
     if (checked.has(m.enterprise)) continue;
     checked.add(m.enterprise);
     const closed = await ctx.store.get<PeriodRecord>(KeyType.period, [m.enterprise, m.period]);
     if (closed) {
-      throw new ChaincodeError(ErrorCode.PERIOD_CLOSED, `enterprise ${m.enterprise} closed period ${m.period} at ${closed.closedAt}; event time ${eventTimeIso} falls into it`);
+      throw new ChaincodeError(
+        ErrorCode.PERIOD_CLOSED,
+        `enterprise ${m.enterprise} closed period ${m.period} at ${closed.closedAt}; event time ${eventTimeIso} falls into it`,
+      );
     }
   }
 }

@@ -44,7 +44,11 @@ export async function parseSubmission(ctx: TraceContext, json: string): Promise<
   const submissionId = optStr(f, 'submissionId', { pattern: SUBMISSION_ID });
   if (submissionId !== undefined) {
     const prior = await ctx.store.get<{ txId: string }>(KeyType.submission, [submissionId]);
-    if (prior) throw new ChaincodeError(ErrorCode.DUPLICATE_SUBMISSION, `submission ${submissionId} was committed in transaction ${prior.txId}`);
+    if (prior)
+      throw new ChaincodeError(
+        ErrorCode.DUPLICATE_SUBMISSION,
+        `submission ${submissionId} was committed in transaction ${prior.txId}`,
+      );
     await ctx.store.put(KeyType.submission, [submissionId], { txId: ctx.txId });
   }
   return f;
@@ -82,7 +86,8 @@ export async function resolveSgtin(ctx: TraceContext, id: string): Promise<strin
     if (!sgtin) throw newNotFound(`no item is associated with traceability code ${id}`);
     return sgtin;
   }
-  if (!parseSgtin(id)) throw newInvalidArgument(`item id must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(id)}`);
+  if (!parseSgtin(id))
+    throw newInvalidArgument(`item id must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(id)}`);
   return id;
 }
 
@@ -128,20 +133,30 @@ export function loadItems(ctx: TraceContext, ids: readonly string[]): Promise<It
 /** Loads items by id, in order, refusing absent ones (NOT_FOUND, the first in order) and an item named twice. */
 export async function loadAll(ctx: TraceContext, ids: readonly string[]): Promise<ItemRecord[]> {
   const items = await loadItems(ctx, ids);
-  unique(items.map((i) => i.sgtin), 'item');
+  unique(
+    items.map((i) => i.sgtin),
+    'item',
+  );
   return items;
 }
 
 /** Loads items by id, in order, keeping a refusal in place of an absent item for the decision to raise. */
 export function loadItemsDeferred(ctx: TraceContext, ids: readonly string[]): Promise<Loaded<ItemRecord>[]> {
-  return inOrder(ids, (id) => loadItem(ctx, id).catch((err: unknown) => {
-    if (err instanceof ChaincodeError) return err;
-    throw err;
-  }));
+  return inOrder(ids, (id) =>
+    loadItem(ctx, id).catch((err: unknown) => {
+      if (err instanceof ChaincodeError) return err;
+      throw err;
+    }),
+  );
 }
 
 /** Refuses (ALREADY_EXISTS) a record id already on the ledger: a sale, an exit, a processing... */
-export async function requireUnused(ctx: TraceContext, type: string, attrs: readonly string[], refusal: string): Promise<void> {
+export async function requireUnused(
+  ctx: TraceContext,
+  type: string,
+  attrs: readonly string[],
+  refusal: string,
+): Promise<void> {
   if (await ctx.store.get(type, attrs)) throw newAlreadyExists(refusal);
 }
 

@@ -35,7 +35,11 @@ export class LedgerStore {
   }
 
   /** All entries under a partial composite key, in key order; refuses more than `limit`. */
-  async scan<T>(type: string, partial: readonly string[], limit = SCAN_LIMIT): Promise<{ attrs: string[]; value: T }[]> {
+  async scan<T>(
+    type: string,
+    partial: readonly string[],
+    limit = SCAN_LIMIT,
+  ): Promise<{ attrs: string[]; value: T }[]> {
     const out: { attrs: string[]; value: T }[] = [];
     const iterator = await this.stub.getStateByPartialCompositeKey(type, [...partial]);
     try {
@@ -51,8 +55,18 @@ export class LedgerStore {
   }
 
   /** One page under a partial composite key (read-only transactions only: Fabric forbids writes after it). */
-  async page<T>(type: string, partial: readonly string[], pageSize: number, bookmark: string): Promise<{ entries: { attrs: string[]; value: T }[]; bookmark: string }> {
-    const { iterator, metadata } = await this.stub.getStateByPartialCompositeKeyWithPagination(type, [...partial], pageSize, bookmark);
+  async page<T>(
+    type: string,
+    partial: readonly string[],
+    pageSize: number,
+    bookmark: string,
+  ): Promise<{ entries: { attrs: string[]; value: T }[]; bookmark: string }> {
+    const { iterator, metadata } = await this.stub.getStateByPartialCompositeKeyWithPagination(
+      type,
+      [...partial],
+      pageSize,
+      bookmark,
+    );
     const entries: { attrs: string[]; value: T }[] = [];
     try {
       for (let r = await iterator.next(); !r.done; r = await iterator.next()) {

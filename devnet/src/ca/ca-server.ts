@@ -60,7 +60,10 @@ interface RequestContext {
 
 /** Go's encoding/json escapes these characters by default; so do we, for byte-identical bodies. */
 function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
@@ -73,7 +76,11 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
     throw newHttpErr(400, E.BadReqBody, `Invalid request body: ${(err as Error).message}; body=${text}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw newHttpErr(400, E.BadReqBody, `Invalid request body: json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value; body=${text}`);
+    throw newHttpErr(
+      400,
+      E.BadReqBody,
+      `Invalid request body: json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value; body=${text}`,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -153,12 +160,20 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', (err) => reject(newHttpErr(500, E.ReadingReqBody, `Failed reading request body: ${err.message}`)));
+    req.once('error', (err) =>
+      reject(newHttpErr(500, E.ReadingReqBody, `Failed reading request body: ${err.message}`)),
+    );
   });
 }
 
 /** Writes fabric-ca's envelope: result (or ""), errors, messages, success — in that byte order. */
-function writeEnvelope(res: ServerResponse, method: string, status: number, result: unknown, error: CaHttpError | undefined): void {
+function writeEnvelope(
+  res: ServerResponse,
+  method: string,
+  status: number,
+  result: unknown,
+  error: CaHttpError | undefined,
+): void {
   res.statusCode = status;
   res.setHeader('Connection', 'Keep-Alive');
   if (method === 'HEAD') {
@@ -192,7 +207,8 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
     }
     const method = req.method ?? 'GET';
     try {
-      if (!endpoint.methods.includes(method)) throw newHttpErr(405, E.MethodNotAllowed, `Method ${method} is not allowed`);
+      if (!endpoint.methods.includes(method))
+        throw newHttpErr(405, E.MethodNotAllowed, `Method ${method} is not allowed`);
       const body = await readBody(req);
       // getCAName: the `ca` query parameter, then the body's caname, else the default CA.
       let parsed: Record<string, unknown> | undefined;
@@ -202,7 +218,8 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
       } catch (err) {
         parsedError = err;
       }
-      const caName = url.searchParams.get('ca') || (parsedError ? undefined : String(field(parsed, 'caname') ?? '')) || '';
+      const caName =
+        url.searchParams.get('ca') || (parsedError ? undefined : String(field(parsed, 'caname') ?? '')) || '';
       if (parsedError && !url.searchParams.get('ca')) throw parsedError;
       const ca = caName === '' ? defaultCa : byName.get(caName);
       if (!ca) throw newHttpErr(404, E.CANotFound, `CA '${caName}' does not exist`);

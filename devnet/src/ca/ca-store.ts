@@ -200,7 +200,9 @@ export class CaStore {
       .filter((c): c is CaCertificate => c !== undefined && c.status === 'good');
     await this.#commit([
       { t: 'state', name, state: -1, incorrectPasswordAttempts: id.incorrectPasswordAttempts },
-      ...certs.map((c): JournalRecord => ({ t: 'revoke', serial: c.serial, aki: c.aki, reason, revokedAt: at.toISOString() })),
+      ...certs.map(
+        (c): JournalRecord => ({ t: 'revoke', serial: c.serial, aki: c.aki, reason, revokedAt: at.toISOString() }),
+      ),
     ]);
     return certs;
   }

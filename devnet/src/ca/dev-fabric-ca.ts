@@ -6,7 +6,15 @@
  * config, so every certificate it issues is accepted by the dev peer. The HTTP framing lives in ca-server.ts;
  * the checks, their order and their error codes/texts follow fabric-ca's lib/server*.go.
  */
-import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, webcrypto, X509Certificate as NodeX509, KeyObject } from 'node:crypto';
+import {
+  randomBytes,
+  randomInt,
+  scrypt as scryptCb,
+  timingSafeEqual,
+  webcrypto,
+  X509Certificate as NodeX509,
+  KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import * as x509 from '@peculiar/x509';
 import { CertAndKey, importCaSigner, signCertificate } from '../crypto/dev-ca';
@@ -17,14 +25,25 @@ import { attributeIsTrue, checkCanActOnType, checkCanRegisterAttributes } from '
 
 type CryptoKey = webcrypto.CryptoKey;
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number },
+) => Promise<Buffer>;
 
 /** scrypt cost: ~30 ms on this machine, comparable to fabric-ca's bcrypt cost 10; run off the event loop. */
 const SCRYPT = { N: 1 << 14, r: 8, p: 1 } as const;
 const SECRET_HASH_BYTES = 32;
 
 /** Bounds on a registration request (fabric-ca has none; these keep one request small). */
-export const REGISTER_LIMITS = { maxIdLength: 256, maxAttributes: 64, maxAttrNameLength: 256, maxAttrValueLength: 4096, maxSecretLength: 1024 } as const;
+export const REGISTER_LIMITS = {
+  maxIdLength: 256,
+  maxAttributes: 64,
+  maxAttrNameLength: 256,
+  maxAttrValueLength: 4096,
+  maxSecretLength: 1024,
+} as const;
 
 /** fabric-ca's CSR field limits (RFC 3280 upper bounds, lib/serverenroll.go). */
 const CSR_FIELD_LIMITS: Record<string, number> = { CN: 64, O: 64, OU: 64, C: 2, L: 128, ST: 128, serialNumber: 64 };
@@ -153,7 +172,8 @@ async function secretMatches(secret: string, stored: string): Promise<boolean> {
 /** Parses a Go `time.Time` JSON value; the zero time and absence mean "unset". */
 function goTime(v: unknown, field: string, body: string): Date | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw badBody(`parsing time ${JSON.stringify(v)} for field ${field} failed`, body);
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
+    throw badBody(`parsing time ${JSON.stringify(v)} for field ${field} failed`, body);
   const d = new Date(v);
   return d.getUTCFullYear() <= 1 ? undefined : d;
 }
@@ -240,19 +260,35 @@ export class DevFabricCa {
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const identity = this.store.getIdentity(username);
-    if (!identity) throw newAuthenticationErr(E.InvalidUser, `Failed to get user: Failed to get User: sql: no rows in result set`);
+    if (!identity)
+      throw newAuthenticationErr(E.InvalidUser, `Failed to get user: Failed to get User: sql: no rows in result set`);
     const allowed = this.#options.passwordAttempts;
     if (allowed > 0 && identity.incorrectPasswordAttempts >= allowed) {
-      throw newHttpErr(401, E.PasswordAttempts, `Incorrect password entered ${identity.incorrectPasswordAttempts} times, max incorrect password limit of ${allowed} reached`);
+      throw newHttpErr(
+        401,
+        E.PasswordAttempts,
+        `Incorrect password entered ${identity.incorrectPasswordAttempts} times, max incorrect password limit of ${allowed} reached`,
+      );
     }
     if (!(await secretMatches(password, identity.secretHash))) {
       await this.store.setState(identity.name, identity.state, identity.incorrectPasswordAttempts + 1);
-      throw newAuthenticationErr(E.InvalidPass, 'Login failure: Password mismatch: crypto/bcrypt: hashedPassword is not the hash of the given password');
+      throw newAuthenticationErr(
+        E.InvalidPass,
+        'Login failure: Password mismatch: crypto/bcrypt: hashedPassword is not the hash of the given password',
+      );
     }
-    if (identity.maxEnrollments === 0) throw newAuthenticationErr(E.InvalidPass, `Login failure: Zero is an invalid value for maximum enrollments on identity '${identity.name}'`);
-    if (identity.state === -1) throw newAuthenticationErr(E.InvalidPass, `Login failure: User ${identity.name} is revoked; access denied`);
+    if (identity.maxEnrollments === 0)
+      throw newAuthenticationErr(
+        E.InvalidPass,
+        `Login failure: Zero is an invalid value for maximum enrollments on identity '${identity.name}'`,
+      );
+    if (identity.state === -1)
+      throw newAuthenticationErr(E.InvalidPass, `Login failure: User ${identity.name} is revoked; access denied`);
     if (identity.maxEnrollments !== -1 && identity.state >= identity.maxEnrollments) {
-      throw newAuthenticationErr(E.InvalidPass, `Login failure: The identity ${identity.name} has already enrolled ${identity.maxEnrollments} times, it has reached its maximum enrollment allowance`);
+      throw newAuthenticationErr(
+        E.InvalidPass,
+        `Login failure: The identity ${identity.name} has already enrolled ${identity.maxEnrollments} times, it has reached its maximum enrollment allowance`,
+      );
     }
     if (identity.incorrectPasswordAttempts > 0) await this.store.setState(identity.name, identity.state, 0);
     return { identity };
@@ -264,7 +300,8 @@ export class DevFabricCa {
    */
   authenticateToken(authorization: string | undefined, method: string, requestUri: string, body: Buffer): Caller {
     if (!authorization) throw newHttpErr(401, E.NoAuthHdr, 'No authorization header');
-    const invalid = (why: string) => newAuthenticationErr(E.InvalidToken, `Invalid token in authorization header: ${why}`);
+    const invalid = (why: string) =>
+      newAuthenticationErr(E.InvalidToken, `Invalid token in authorization header: ${why}`);
     const parts = authorization.split('.');
     if (parts.length !== 2) throw invalid("Invalid token format; expecting 2 parts separated by '.'");
     const [b64Cert = '', b64Sig = ''] = parts;
@@ -285,8 +322,13 @@ export class DevFabricCa {
     this.#verifyIssued(cert);
     const serial = normalizeHex(cert.serialNumber);
     const record = this.store.getCertificate(serial, this.#aki);
-    if (!record) throw newAuthenticationErr(E.CertNotFound, `Certificate not found with AKI '${this.#aki}' and serial '${serial}'`);
-    if (record.status === 'revoked') throw newAuthenticationErr(E.CertRevoked, 'The certificate in the authorization header is a revoked certificate');
+    if (!record)
+      throw newAuthenticationErr(
+        E.CertNotFound,
+        `Certificate not found with AKI '${this.#aki}' and serial '${serial}'`,
+      );
+    if (record.status === 'revoked')
+      throw newAuthenticationErr(E.CertRevoked, 'The certificate in the authorization header is a revoked certificate');
     const identity = this.store.getIdentity(record.id);
     if (!identity) throw newAuthenticationErr(E.GettingUser, 'Failed to get user');
     return { identity, cert: record };
@@ -295,16 +337,26 @@ export class DevFabricCa {
   /** `ca.VerifyCertificate`: issued by this CA and inside its validity period. */
   #verifyIssued(cert: NodeX509): void {
     if (!cert.checkIssued(this.#caCert) || !cert.verify(this.#caCert.publicKey as KeyObject)) {
-      throw newAuthenticationErr(E.UntrustedCertificate, 'Untrusted certificate: Failed to verify certificate: x509: certificate signed by unknown authority');
+      throw newAuthenticationErr(
+        E.UntrustedCertificate,
+        'Untrusted certificate: Failed to verify certificate: x509: certificate signed by unknown authority',
+      );
     }
     const now = Date.now();
     if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) {
-      throw newAuthenticationErr(E.UntrustedCertificate, 'Untrusted certificate: Failed to verify certificate: x509: certificate has expired or is not yet valid');
+      throw newAuthenticationErr(
+        E.UntrustedCertificate,
+        'Untrusted certificate: Failed to verify certificate: x509: certificate has expired or is not yet valid',
+      );
     }
   }
 
   /** `register`: returns the enrollment secret. */
-  async register(caller: Caller, req: RegistrationRequest, rawBody: string): Promise<{ secret: string; location: string }> {
+  async register(
+    caller: Caller,
+    req: RegistrationRequest,
+    rawBody: string,
+  ): Promise<{ secret: string; location: string }> {
     const registrar = caller.identity;
     const name = str(req.id);
     if (name.length === 0 || name.length > REGISTER_LIMITS.maxIdLength) {
@@ -326,7 +378,11 @@ export class DevFabricCa {
     }
     const maxEnrollments = typeof req.max_enrollments === 'number' ? req.max_enrollments : 0;
     if (!Number.isInteger(maxEnrollments) || maxEnrollments < -1) {
-      throw newHttpErr(400, E.InvalidMaxEnroll, `Registration of '${name}' failed: Max enrollment in registration request may not be less than -1, but was ${maxEnrollments}`);
+      throw newHttpErr(
+        400,
+        E.InvalidMaxEnroll,
+        `Registration of '${name}' failed: Max enrollment in registration request may not be less than -1, but was ${maxEnrollments}`,
+      );
     }
     const secret = str(req.secret) === '' ? randomSecret() : str(req.secret);
     if (secret.length > REGISTER_LIMITS.maxSecretLength) throw badBody('secret is too long', rawBody);
@@ -354,13 +410,19 @@ export class DevFabricCa {
 
   #readAttributes(value: unknown, rawBody: string): CaAttribute[] {
     if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) throw badBody('json: cannot unmarshal attrs into Go struct field RegistrationRequestNet.attrs of type []api.Attribute', rawBody);
-    if (value.length > REGISTER_LIMITS.maxAttributes) throw badBody(`at most ${REGISTER_LIMITS.maxAttributes} attributes`, rawBody);
+    if (!Array.isArray(value))
+      throw badBody(
+        'json: cannot unmarshal attrs into Go struct field RegistrationRequestNet.attrs of type []api.Attribute',
+        rawBody,
+      );
+    if (value.length > REGISTER_LIMITS.maxAttributes)
+      throw badBody(`at most ${REGISTER_LIMITS.maxAttributes} attributes`, rawBody);
     return value.map((a: unknown) => {
       const o = (typeof a === 'object' && a !== null ? a : {}) as Record<string, unknown>;
       const name = str(o.name);
       const v = str(o.value);
-      if (name.length > REGISTER_LIMITS.maxAttrNameLength || v.length > REGISTER_LIMITS.maxAttrValueLength) throw badBody('attribute too long', rawBody);
+      if (name.length > REGISTER_LIMITS.maxAttrNameLength || v.length > REGISTER_LIMITS.maxAttrValueLength)
+        throw badBody('attribute too long', rawBody);
       return { name, value: v, ...(o.ecert === true ? { ecert: true } : {}) };
     });
   }
@@ -375,12 +437,17 @@ export class DevFabricCa {
     if (callerAff !== '' && affiliation !== callerAff && !affiliation.startsWith(`${callerAff}.`)) {
       return `Caller does not have authority to act on affiliation '${affiliation}'`;
     }
-    if (affiliation !== '') return `Failed getting affiliation '${affiliation}': Failed to get Affiliation: sql: no rows in result set`;
+    if (affiliation !== '')
+      return `Failed getting affiliation '${affiliation}': Failed to get Affiliation: sql: no rows in result set`;
     return undefined;
   }
 
   /** `enroll` (after basic authentication) and `reenroll` (after token authentication). */
-  async enroll(caller: Caller, req: EnrollmentRequest, isReenroll: boolean): Promise<{ Cert: string; ServerInfo: CaInfo }> {
+  async enroll(
+    caller: Caller,
+    req: EnrollmentRequest,
+    isReenroll: boolean,
+  ): Promise<{ Cert: string; ServerInfo: CaInfo }> {
     const id = caller.identity.name;
     const csr = await this.#readCsr(id, req, caller.identity);
     const attrs = this.#attributesFor(caller.identity, req.attr_reqs);
@@ -402,7 +469,14 @@ export class DevFabricCa {
       notAfter,
     });
     const pem = cert.toString('pem');
-    await this.store.insertCertificate({ serial, aki: this.#aki, id, notAfter: notAfter.toISOString(), status: 'good', pem });
+    await this.store.insertCertificate({
+      serial,
+      aki: this.#aki,
+      id,
+      notAfter: notAfter.toISOString(),
+      status: 'good',
+      pem,
+    });
     if (!isReenroll) {
       // LoginComplete: one more use of the enrollment secret.
       const identity = caller.identity;
@@ -427,26 +501,39 @@ export class DevFabricCa {
     }
     const names = csr.subjectName.toJSON();
     const cn = names.flatMap((rdn) => rdn.CN ?? []);
-    const subject = typeof req.subject === 'object' && req.subject !== null ? (req.subject as { CN?: unknown }) : undefined;
+    const subject =
+      typeof req.subject === 'object' && req.subject !== null ? (req.subject as { CN?: unknown }) : undefined;
     if ((subject !== undefined && subject.CN !== id) || cn.length !== 1 || cn[0] !== id) {
       throw newHttpErr(403, E.CNInvalidEnroll, 'The CSR subject common name must equal the enrollment ID');
     }
     const bcExt = csr.getExtension('2.5.29.19');
     const bc = bcExt ? new x509.BasicConstraintsExtension(bcExt.rawData) : undefined;
     if (bc?.ca && !attributeIsTrue(identity.attrs, 'hf.IntermediateCA')) {
-      throw newAuthorizationErr(E.InvokerMissAttr, `Enrolled failed: Attribute 'hf.IntermediateCA' is not set to true for identity '${id}'`);
+      throw newAuthorizationErr(
+        E.InvokerMissAttr,
+        `Enrolled failed: Attribute 'hf.IntermediateCA' is not set to true for identity '${id}'`,
+      );
     }
     for (const rdn of names) {
       for (const [type, values] of Object.entries(rdn)) {
         const limit = CSR_FIELD_LIMITS[type];
         const long = limit === undefined ? undefined : values.find((v) => v.length > limit);
-        if (long !== undefined) throw newHttpErr(400, E.InputValidCSR, `CSR input validation failed: The ${type} '${long}' exceeds the maximum character limit of ${limit}`);
+        if (long !== undefined)
+          throw newHttpErr(
+            400,
+            E.InputValidCSR,
+            `CSR input validation failed: The ${type} '${long}' exceeds the maximum character limit of ${limit}`,
+          );
       }
     }
     // A dev CA restriction (fabric-ca would also sign RSA keys): Fabric identities here are ECDSA.
     const alg = csr.publicKey.algorithm as { name?: string; namedCurve?: string };
     if (alg.name !== 'ECDSA' || (alg.namedCurve !== 'P-256' && alg.namedCurve !== 'P-384')) {
-      throw newHttpErr(400, E.InputValidCSR, 'CSR input validation failed: the public key must be ECDSA on P-256 or P-384');
+      throw newHttpErr(
+        400,
+        E.InputValidCSR,
+        'CSR input validation failed: the public key must be ECDSA on P-256 or P-384',
+      );
     }
     if (!(await csr.verify())) throw newHttpErr(400, E.BadCSR, 'CSR signature verification failed');
     return csr;
@@ -487,13 +574,22 @@ export class DevFabricCa {
       else if (!r.optional) missing.push(r.name);
     }
     if (missing.length > 0) {
-      throw new Error(`Failed to find requested attributes: The following required attributes are missing: [${missing.join(' ')}]`);
+      throw new Error(
+        `Failed to find requested attributes: The following required attributes are missing: [${missing.join(' ')}]`,
+      );
     }
-    return Object.fromEntries(Object.keys(found).sort().map((k) => [k, found[k] as string]));
+    return Object.fromEntries(
+      Object.keys(found)
+        .sort()
+        .map((k) => [k, found[k] as string]),
+    );
   }
 
   /** `revoke`. */
-  async revoke(caller: Caller, req: RevocationRequest): Promise<{ RevokedCerts: { Serial: string; AKI: string }[] | null; CRL: string }> {
+  async revoke(
+    caller: Caller,
+    req: RevocationRequest,
+  ): Promise<{ RevokedCerts: { Serial: string; AKI: string }[] | null; CRL: string }> {
     const callerName = caller.identity.name;
     const serial = normalizeHex(str(req.serial));
     const aki = normalizeHex(str(req.aki));
@@ -508,19 +604,45 @@ export class DevFabricCa {
     let revoked: { Serial: string; AKI: string }[] | null = null;
     if (serial !== '' && aki !== '') {
       const cert = this.store.getCertificate(serial, aki);
-      if (!cert) throw newHttpErr(404, E.RevCertNotFound, `Certificate with serial ${serial} and AKI ${aki} was not found: sql: no rows in result set`);
+      if (!cert)
+        throw newHttpErr(
+          404,
+          E.RevCertNotFound,
+          `Certificate with serial ${serial} and AKI ${aki} was not found: sql: no rows in result set`,
+        );
       checkRevoker(cert.id);
-      if (cert.status === 'revoked') throw newHttpErr(404, E.CertAlreadyRevoked, `Certificate with serial ${serial} and AKI ${aki} was already revoked`);
-      if (name !== '' && name !== cert.id) throw newHttpErr(400, E.CertWrongOwner, `Certificate with serial ${serial} and AKI ${aki} is not owned by ${name}`);
+      if (cert.status === 'revoked')
+        throw newHttpErr(
+          404,
+          E.CertAlreadyRevoked,
+          `Certificate with serial ${serial} and AKI ${aki} was already revoked`,
+        );
+      if (name !== '' && name !== cert.id)
+        throw newHttpErr(
+          400,
+          E.CertWrongOwner,
+          `Certificate with serial ${serial} and AKI ${aki} is not owned by ${name}`,
+        );
       const owner = this.store.getIdentity(cert.id);
-      if (!owner) throw newHttpErr(404, E.RevokeIDNotFound, `Identity ${cert.id} was not found: Failed to get User: sql: no rows in result set`);
-      if (!(caller.cert && caller.cert.serial === serial && caller.cert.aki === aki)) this.#checkCanManage(caller.identity, owner);
+      if (!owner)
+        throw newHttpErr(
+          404,
+          E.RevokeIDNotFound,
+          `Identity ${cert.id} was not found: Failed to get User: sql: no rows in result set`,
+        );
+      if (!(caller.cert && caller.cert.serial === serial && caller.cert.aki === aki))
+        this.#checkCanManage(caller.identity, owner);
       await this.store.revokeCertificate(serial, aki, reason, now);
       revoked = [{ Serial: serial, AKI: aki }];
     } else if (name !== '') {
       checkRevoker(name);
       const owner = this.store.getIdentity(name);
-      if (!owner) throw newHttpErr(404, E.RevokeIDNotFound, `Identity ${name} was not found: Failed to get User: sql: no rows in result set`);
+      if (!owner)
+        throw newHttpErr(
+          404,
+          E.RevokeIDNotFound,
+          `Identity ${name} was not found: Failed to get User: sql: no rows in result set`,
+        );
       if (callerName !== owner.name) this.#checkCanManage(caller.identity, owner);
       const certs = await this.store.revokeIdentity(name, reason, now);
       if (certs.length > 0) revoked = certs.map((c) => ({ Serial: c.serial, AKI: c.aki }));
@@ -535,16 +657,23 @@ export class DevFabricCa {
   #checkCanManage(caller: CaIdentity, target: CaIdentity): void {
     const aff = caller.affiliation;
     if (aff !== '' && target.affiliation !== aff && !target.affiliation.startsWith(`${aff}.`)) {
-      throw newAuthorizationErr(E.CallerNotAffiliated, `Caller does not have authority to act on affiliation '${target.affiliation}'`);
+      throw newAuthorizationErr(
+        E.CallerNotAffiliated,
+        `Caller does not have authority to act on affiliation '${target.affiliation}'`,
+      );
     }
     const refusal = checkCanActOnType(caller.name, caller.attrs, target.type);
-    if (refusal) throw newAuthorizationErr(E.CallerNotAffiliated, `Failed to verify if user can act on type: ${refusal}`);
+    if (refusal)
+      throw newAuthorizationErr(E.CallerNotAffiliated, `Failed to verify if user can act on type: ${refusal}`);
   }
 
   /** `gencrl`, after checking the caller has `hf.GenCRL`. */
   async genCrl(caller: Caller, req: GenCrlRequest, rawBody: string): Promise<{ CRL: string }> {
     if (!attributeIsTrue(caller.identity.attrs, 'hf.GenCRL')) {
-      throw newAuthorizationErr(E.NoGenCRLAuth, `The identity '${caller.identity.name}' does not have authority to generate a CRL`);
+      throw newAuthorizationErr(
+        E.NoGenCRLAuth,
+        `The identity '${caller.identity.name}' does not have authority to generate a CRL`,
+      );
     }
     const filter = {
       revokedAfter: goTime(req.revokedafter, 'revokedafter', rawBody),
@@ -553,10 +682,18 @@ export class DevFabricCa {
       expireBefore: goTime(req.expirebefore, 'expirebefore', rawBody),
     };
     if (filter.revokedBefore && filter.revokedAfter && filter.revokedAfter > filter.revokedBefore) {
-      throw newHttpErr(400, E.InvalidRevokedAfter, "Invalid 'revokedafter' value. It must not be a timestamp greater than 'revokedbefore'");
+      throw newHttpErr(
+        400,
+        E.InvalidRevokedAfter,
+        "Invalid 'revokedafter' value. It must not be a timestamp greater than 'revokedbefore'",
+      );
     }
     if (filter.expireBefore && filter.expireAfter && filter.expireAfter > filter.expireBefore) {
-      throw newHttpErr(400, E.InvalidExpiredAfter, "Invalid 'expireafter' value. It must not be a timestamp greater than 'expirebefore'");
+      throw newHttpErr(
+        400,
+        E.InvalidExpiredAfter,
+        "Invalid 'expireafter' value. It must not be a timestamp greater than 'expirebefore'",
+      );
     }
     return { CRL: Buffer.from(await this.crlPem(filter)).toString('base64') };
   }
@@ -565,7 +702,12 @@ export class DevFabricCa {
    * A PEM X.509 v2 CRL (`-----BEGIN X509 CRL-----`) signed by the CA, listing its revoked, unexpired
    * certificates with their revocation times, valid for `crlExpiryMs`.
    */
-  async crlPem(filter: { revokedAfter?: Date; revokedBefore?: Date; expireAfter?: Date; expireBefore?: Date }): Promise<string> {
+  async crlPem(filter: {
+    revokedAfter?: Date;
+    revokedBefore?: Date;
+    expireAfter?: Date;
+    expireBefore?: Date;
+  }): Promise<string> {
     const now = new Date();
     const entries = this.store.revokedCertificates(now).filter((c) => {
       const revokedAt = new Date(c.revokedAt ?? 0);
@@ -584,7 +726,10 @@ export class DevFabricCa {
       signingKey: this.#signer.key,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(this.#signer.cert)],
-      entries: entries.map((c) => ({ serialNumber: derSerialHex(c.serial), revocationDate: new Date(c.revokedAt ?? now) })),
+      entries: entries.map((c) => ({
+        serialNumber: derSerialHex(c.serial),
+        revocationDate: new Date(c.revokedAt ?? now),
+      })),
     });
     // fabric-ca writes the CRL as a PEM block of type "X509 CRL" (crlPemType), with a final newline.
     return `${x509.PemConverter.encode(crl.rawData, 'X509 CRL')}\n`;

@@ -38,7 +38,11 @@ export function attributeIsTrue(attrs: readonly CaAttribute[], name: string): bo
 }
 
 /** Whether a registrar with `registrarAttrs` may act on identities of `type` (`canActOnType`). */
-export function checkCanActOnType(registrarName: string, registrarAttrs: readonly CaAttribute[], type: string): string | undefined {
+export function checkCanActOnType(
+  registrarName: string,
+  registrarAttrs: readonly CaAttribute[],
+  type: string,
+): string | undefined {
   const roles = attr(registrarAttrs, 'hf.Registrar.Roles');
   if (!roles) return `'${registrarName}' is not a registrar`;
   if (roles.value === '') return `'${registrarName}' is not allowed to manage users`;
@@ -70,11 +74,16 @@ function isSubsetOf(small: string, big: string): string | undefined {
  * Whether a registrar may register `requested` attributes for a new identity (`CanRegisterRequestedAttributes`
  * with no existing user).
  */
-export function checkCanRegisterAttributes(requested: readonly CaAttribute[], registrarAttrs: readonly CaAttribute[]): string | undefined {
+export function checkCanRegisterAttributes(
+  requested: readonly CaAttribute[],
+  registrarAttrs: readonly CaAttribute[],
+): string | undefined {
   for (const req of requested) {
     const registrarList = attr(registrarAttrs, 'hf.Registrar.Attributes');
-    if (!registrarList) return `Failed to get attribute 'hf.Registrar.Attributes': User does not have attribute 'hf.Registrar.Attributes'`;
-    if (registrarList.value === '') return `Registrar does not have any values for 'hf.Registrar.Attributes' thus can't register any attributes`;
+    if (!registrarList)
+      return `Failed to get attribute 'hf.Registrar.Attributes': User does not have attribute 'hf.Registrar.Attributes'`;
+    if (registrarList.value === '')
+      return `Registrar does not have any values for 'hf.Registrar.Attributes' thus can't register any attributes`;
     const allowed = listValues(registrarList.value);
     const nameRefusal = canRegisterAttrName(req.name, allowed);
     if (nameRefusal) return nameRefusal;
@@ -84,18 +93,28 @@ export function checkCanRegisterAttributes(requested: readonly CaAttribute[], re
   return undefined;
 }
 
-function checkReservedAttribute(req: CaAttribute, all: readonly CaAttribute[], registrarAttrs: readonly CaAttribute[], allowed: string[]): string | undefined {
+function checkReservedAttribute(
+  req: CaAttribute,
+  all: readonly CaAttribute[],
+  registrarAttrs: readonly CaAttribute[],
+  allowed: string[],
+): string | undefined {
   if (FIXED_ATTRS.has(req.name)) return `Cannot register fixed value attribute '${req.name}'`;
   const isBoolean = BOOLEAN_ATTRS.has(req.name);
   const isList = LIST_ATTRS.has(req.name);
   if (!isBoolean && !isList) {
-    return req.name.startsWith('hf.') ? `Registering attribute '${req.name}' using a reserved prefix 'hf.', however this not a supported reserved attribute` : undefined;
+    return req.name.startsWith('hf.')
+      ? `Registering attribute '${req.name}' using a reserved prefix 'hf.', however this not a supported reserved attribute`
+      : undefined;
   }
   const owned = attr(registrarAttrs, req.name);
-  if (!owned) return `Attribute '${req.name}' requires ownership but the caller does not own this attribute: User does not have attribute '${req.name}'`;
+  if (!owned)
+    return `Attribute '${req.name}' requires ownership but the caller does not own this attribute: User does not have attribute '${req.name}'`;
   if (isBoolean) {
-    if (parseGoBool(owned.value) !== true) return `Caller has a value of 'false' for boolean attribute '${req.name}', can't perform any actions on this attribute`;
-    if (req.value !== '' && parseGoBool(req.value) === undefined) return `Failed to get boolean value of '${req.value}'`;
+    if (parseGoBool(owned.value) !== true)
+      return `Caller has a value of 'false' for boolean attribute '${req.name}', can't perform any actions on this attribute`;
+    if (req.value !== '' && parseGoBool(req.value) === undefined)
+      return `Failed to get boolean value of '${req.value}'`;
     return undefined;
   }
   if (req.value === '') return undefined;
@@ -112,11 +131,13 @@ function checkReservedAttribute(req: CaAttribute, all: readonly CaAttribute[], r
   const isRoles = req.name === 'hf.Registrar.Roles' || req.name === 'hf.Registrar.DelegateRoles';
   if (!(isRoles && owned.value.split(',').includes('*'))) {
     const refusal = isSubsetOf(req.value, owned.value);
-    if (refusal) return `The requested values for attribute '${req.name}' is a superset of the caller's attribute value: ${refusal}`;
+    if (refusal)
+      return `The requested values for attribute '${req.name}' is a superset of the caller's attribute value: ${refusal}`;
   }
   if (req.name === 'hf.Registrar.DelegateRoles') {
     const roles = all.find((a) => a.name === 'hf.Registrar.Roles')?.value ?? '';
-    if (!roles.split(',').includes('*') && isSubsetOf(req.value, roles)) return 'The delegateRoles field is a superset of roles';
+    if (!roles.split(',').includes('*') && isSubsetOf(req.value, roles))
+      return 'The delegateRoles field is a superset of roles';
   }
   return undefined;
 }

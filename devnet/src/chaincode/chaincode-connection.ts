@@ -82,7 +82,11 @@ export class ChaincodeConnection {
 
   #connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const Client = peer.ChaincodeClient as unknown as new (addr: string, creds: grpc.ChannelCredentials, opts: object) => grpc.Client & {
+      const Client = peer.ChaincodeClient as unknown as new (
+        addr: string,
+        creds: grpc.ChannelCredentials,
+        opts: object,
+      ) => grpc.Client & {
         connect(): grpc.ClientDuplexStream<ChaincodeMessage, ChaincodeMessage>;
       };
       const client = new Client(this.address, this.credentials, {
@@ -97,7 +101,11 @@ export class ChaincodeConnection {
       const timer = setTimeout(() => {
         if (!registered) {
           stream.cancel();
-          reject(new ExecutionError(`chaincode ${this.name} at ${this.address} did not register within ${REGISTER_TIMEOUT_MS} ms`));
+          reject(
+            new ExecutionError(
+              `chaincode ${this.name} at ${this.address} did not register within ${REGISTER_TIMEOUT_MS} ms`,
+            ),
+          );
         }
       }, REGISTER_TIMEOUT_MS);
       stream.on('data', (msg: ChaincodeMessage) => {
@@ -118,7 +126,12 @@ export class ChaincodeConnection {
       });
       const onGone = (err?: Error) => {
         clearTimeout(timer);
-        if (!registered) reject(new ExecutionError(`could not connect to chaincode ${this.name} at ${this.address}: ${err?.message ?? 'stream ended'}`));
+        if (!registered)
+          reject(
+            new ExecutionError(
+              `could not connect to chaincode ${this.name} at ${this.address}: ${err?.message ?? 'stream ended'}`,
+            ),
+          );
         this.#dropConnection(err?.message ?? 'stream ended');
       };
       stream.on('error', onGone);
@@ -155,7 +168,9 @@ export class ChaincodeConnection {
       }
       case MsgType.ERROR:
         this.#finish(key, tx);
-        tx.reject(new ExecutionError(`transaction returned with failure: ${Buffer.from(msg.getPayload_asU8()).toString()}`));
+        tx.reject(
+          new ExecutionError(`transaction returned with failure: ${Buffer.from(msg.getPayload_asU8()).toString()}`),
+        );
         return;
       default:
         this.#stream?.write(tx.simulator.handle(msg));
@@ -168,7 +183,12 @@ export class ChaincodeConnection {
   }
 
   /** Runs one transaction. Rejects with ExecutionError on timeout, a dropped stream or a chaincode ERROR. */
-  async execute(simulator: TxSimulator, input: Uint8Array, signedProposal: InstanceType<typeof peer.SignedProposal>, timeoutMs: number): Promise<ChaincodeResult> {
+  async execute(
+    simulator: TxSimulator,
+    input: Uint8Array,
+    signedProposal: InstanceType<typeof peer.SignedProposal>,
+    timeoutMs: number,
+  ): Promise<ChaincodeResult> {
     await this.#launch(simulator.txId);
     const stream = this.#stream;
     if (!stream || this.#closed) throw new ExecutionError(`chaincode ${this.name} is not connected`);
@@ -177,7 +197,11 @@ export class ChaincodeConnection {
     return new Promise<ChaincodeResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#inflight.delete(key);
-        reject(new ExecutionError(`failed to execute transaction ${simulator.txId}: error sending: timeout expired while executing transaction`));
+        reject(
+          new ExecutionError(
+            `failed to execute transaction ${simulator.txId}: error sending: timeout expired while executing transaction`,
+          ),
+        );
       }, timeoutMs);
       this.#inflight.set(key, { simulator, resolve, reject, timer });
       const msg = new peer.ChaincodeMessage();

@@ -67,7 +67,12 @@ export class ChaincodeProcess {
     const host = join(__dirname, 'chaincode-host.js');
     const args =
       this.launch.kind === 'contract'
-        ? ['contract', `--chaincode-address=${this.address}`, `--chaincode-id=${this.env.CHAINCODE_ID}`, `--module-path=${this.launch.modulePath}`]
+        ? [
+            'contract',
+            `--chaincode-address=${this.address}`,
+            `--chaincode-id=${this.env.CHAINCODE_ID}`,
+            `--module-path=${this.launch.modulePath}`,
+          ]
         : ['script', this.launch.script];
     const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = fork(host, args, {
@@ -83,9 +88,12 @@ export class ChaincodeProcess {
       this.#child = undefined;
       if (this.#stopping || this.#paused || this.#restarts >= MAX_RESTARTS) return;
       this.#restarts++;
-      setTimeout(() => {
-        if (!this.#stopping && !this.#paused && !this.#child) this.#spawn();
-      }, 200 * 2 ** this.#restarts).unref();
+      setTimeout(
+        () => {
+          if (!this.#stopping && !this.#paused && !this.#child) this.#spawn();
+        },
+        200 * 2 ** this.#restarts,
+      ).unref();
     });
     this.#child = child;
   }

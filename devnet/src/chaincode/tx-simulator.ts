@@ -74,12 +74,23 @@ export class TxSimulator {
     const collections: CollectionRwSet[] = [...this.#collections].map(([name, c]) => ({
       name,
       hashedReads: [...c.reads].map(([key, version]) => ({ keyHash: sha256(key), version })),
-      hashedWrites: [...c.writes.values()].map((w) => ({ keyHash: sha256(w.key), isDelete: w.isDelete, valueHash: w.isDelete ? Buffer.alloc(0) : sha256(w.value) })),
+      hashedWrites: [...c.writes.values()].map((w) => ({
+        keyHash: sha256(w.key),
+        isDelete: w.isDelete,
+        valueHash: w.isDelete ? Buffer.alloc(0) : sha256(w.value),
+      })),
       pvtWrites: [...c.writes.values()],
     }));
     const reads: KeyRead[] = [...this.#reads].map(([key, version]) => ({ key, version }));
-    const ns: NamespaceRwSet = { namespace: this.namespace, reads, rangeReads: this.#rangeReads, writes: [...this.#writes.values()], collections };
-    const empty = reads.length === 0 && ns.writes.length === 0 && ns.rangeReads.length === 0 && collections.length === 0;
+    const ns: NamespaceRwSet = {
+      namespace: this.namespace,
+      reads,
+      rangeReads: this.#rangeReads,
+      writes: [...this.#writes.values()],
+      collections,
+    };
+    const empty =
+      reads.length === 0 && ns.writes.length === 0 && ns.rangeReads.length === 0 && collections.length === 0;
     return empty ? [] : [ns];
   }
 
@@ -148,7 +159,9 @@ export class TxSimulator {
 
   #checkCollection(collection: string): void {
     if (!this.collections.isDefined(collection)) {
-      throw new RequestError(`collection [${collection}] not defined in the collection config for chaincode [${this.namespace}]`);
+      throw new RequestError(
+        `collection [${collection}] not defined in the collection config for chaincode [${this.namespace}]`,
+      );
     }
   }
 
@@ -178,7 +191,9 @@ export class TxSimulator {
 
   #write(collection: string, write: KeyWrite): void {
     if (this.#paginated) {
-      throw new RequestError(`txid [${this.txId}]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed`);
+      throw new RequestError(
+        `txid [${this.txId}]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed`,
+      );
     }
     if (collection) {
       this.#checkCollection(collection);
@@ -196,7 +211,8 @@ export class TxSimulator {
     const metadataBytes = req.getMetadata_asU8();
     const snapshot: KeyTree = this.state.snapshot(this.namespace);
     const id = randomUUID();
-    if (this.#iterators.size >= MAX_OPEN_ITERATORS) throw new RequestError(`too many open iterators (limit ${MAX_OPEN_ITERATORS})`);
+    if (this.#iterators.size >= MAX_OPEN_ITERATORS)
+      throw new RequestError(`too many open iterators (limit ${MAX_OPEN_ITERATORS})`);
     if (metadataBytes.length > 0) {
       // Paginated: the bookmark replaces the start key; the page comes whole with its metadata.
       const meta = peer.QueryMetadata.deserializeBinary(metadataBytes);

@@ -72,7 +72,10 @@ export async function createOrgCa(orgDomain: string): Promise<CertAndKey> {
     ...validity(),
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -99,7 +102,9 @@ export interface CertificateSpec {
 /** The organisation CA's certificate and its signing key, imported once. */
 export async function importCaSigner(ca: CertAndKey): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
   const cert = new x509.X509Certificate(ca.certPem);
-  const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), EC_ALG, false, ['sign']);
+  const key = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), EC_ALG, false, [
+    'sign',
+  ]);
   return { cert, key };
 }
 
@@ -107,16 +112,24 @@ export async function importCaSigner(ca: CertAndKey): Promise<{ cert: x509.X509C
  * Signs a certificate for `spec.publicKey` with the organisation CA: the extensions Fabric CA puts into an
  * enrollment certificate (critical key usage and basic constraints, SKI, AKI, SAN, the attribute extension).
  */
-export async function signCertificate(signer: { cert: x509.X509Certificate; key: CryptoKey }, spec: CertificateSpec): Promise<x509.X509Certificate> {
+export async function signCertificate(
+  signer: { cert: x509.X509Certificate; key: CryptoKey },
+  spec: CertificateSpec,
+): Promise<x509.X509Certificate> {
   const publicKey = spec.publicKey instanceof x509.PublicKey ? await spec.publicKey.export() : spec.publicKey;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (spec.tlsServer ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | (spec.tlsServer ? x509.KeyUsageFlags.keyEncipherment : 0),
+      true,
+    ),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(signer.cert),
   ];
   if (spec.tlsServer) {
-    extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]));
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    );
   }
   const altNames = [
     ...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
@@ -147,7 +160,10 @@ export async function signCertificate(signer: { cert: x509.X509Certificate; key:
 export async function issueIdentity(ca: CertAndKey, spec: IdentitySpec): Promise<CertAndKey> {
   const signer = await importCaSigner(ca);
   const keys = await newKeyPair();
-  const orgPart = signer.cert.subject.split(', ').filter((p) => !p.startsWith('CN=')).join(', ');
+  const orgPart = signer.cert.subject
+    .split(', ')
+    .filter((p) => !p.startsWith('CN='))
+    .join(', ');
   const cert = await signCertificate(signer, {
     ...spec,
     publicKey: keys.publicKey,

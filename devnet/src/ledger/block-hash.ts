@@ -28,13 +28,19 @@ function derUnsignedInteger(n: number): Buffer {
 export function blockHeaderBytes(number: number, previousHash: Uint8Array, dataHash: Uint8Array): Buffer {
   return derTlv(
     0x30,
-    Buffer.concat([derUnsignedInteger(number), derTlv(0x04, Buffer.from(previousHash)), derTlv(0x04, Buffer.from(dataHash))]),
+    Buffer.concat([
+      derUnsignedInteger(number),
+      derTlv(0x04, Buffer.from(previousHash)),
+      derTlv(0x04, Buffer.from(dataHash)),
+    ]),
   );
 }
 
 /** SHA-256 of the block header bytes: what the next block's previousHash must equal. */
 export function blockHeaderHash(number: number, previousHash: Uint8Array, dataHash: Uint8Array): Buffer {
-  return createHash('sha256').update(blockHeaderBytes(number, previousHash, dataHash)).digest();
+  return createHash('sha256')
+    .update(blockHeaderBytes(number, previousHash, dataHash))
+    .digest();
 }
 
 /** SHA-256 over the concatenation of the block's data entries (the envelopes). */

@@ -141,7 +141,11 @@ export class Ledger {
    * Validates, persists and applies a block of envelopes, in order with other calls.
    * `privateData` maps tx id -> the endorser's private rwset bytes for transactions with private writes.
    */
-  commitBlock(envelopes: Uint8Array[], privateData: Map<string, Uint8Array>, signer: BlockSigner | undefined): Promise<CommittedBlock> {
+  commitBlock(
+    envelopes: Uint8Array[],
+    privateData: Map<string, Uint8Array>,
+    signer: BlockSigner | undefined,
+  ): Promise<CommittedBlock> {
     const run = this.#commitChain.then(() => this.#validateAndAppend(envelopes, privateData, signer));
     this.#commitChain = run.catch(() => undefined);
     return run;
@@ -152,7 +156,11 @@ export class Ledger {
     await this.file.close();
   }
 
-  async #validateAndAppend(envelopes: Uint8Array[], privateData: Map<string, Uint8Array>, signer: BlockSigner | undefined): Promise<CommittedBlock> {
+  async #validateAndAppend(
+    envelopes: Uint8Array[],
+    privateData: Map<string, Uint8Array>,
+    signer: BlockSigner | undefined,
+  ): Promise<CommittedBlock> {
     const blockNum = this.#height;
     const codes: number[] = [];
     const pending = new Map<string, PendingWrite>(); // ns \0 key -> write by an earlier valid tx of this block
@@ -180,7 +188,10 @@ export class Ledger {
         for (const w of ns.writes) pending.set(`${ns.namespace}\u0000${w.key}`, { version, isDelete: w.isDelete });
         for (const c of ns.collections) {
           for (const w of c.hashedWrites) {
-            pendingHashed.set(`${ns.namespace}\u0000${c.name}\u0000${w.keyHash.toString('hex')}`, { version, isDelete: w.isDelete });
+            pendingHashed.set(`${ns.namespace}\u0000${c.name}\u0000${w.keyHash.toString('hex')}`, {
+              version,
+              isDelete: w.isDelete,
+            });
           }
         }
       }
@@ -191,7 +202,11 @@ export class Ledger {
   }
 
   /** MVCC and phantom checks of a transaction's reads against state + earlier writes of the block. */
-  #checkReads(rwsets: NamespaceRwSet[], pending: Map<string, PendingWrite>, pendingHashed: Map<string, PendingWrite>): number {
+  #checkReads(
+    rwsets: NamespaceRwSet[],
+    pending: Map<string, PendingWrite>,
+    pendingHashed: Map<string, PendingWrite>,
+  ): number {
     for (const ns of rwsets) {
       for (const r of ns.reads) {
         const p = pending.get(`${ns.namespace}\u0000${r.key}`);
@@ -202,7 +217,11 @@ export class Ledger {
         for (const r of c.hashedReads) {
           const hex = r.keyHash.toString('hex');
           const p = pendingHashed.get(`${ns.namespace}\u0000${c.name}\u0000${hex}`);
-          const current = p ? (p.isDelete ? undefined : p.version) : this.state.getHashed(ns.namespace, c.name, hex)?.version;
+          const current = p
+            ? p.isDelete
+              ? undefined
+              : p.version
+            : this.state.getHashed(ns.namespace, c.name, hex)?.version;
           if (!sameVersion(current, r.version)) return TxCode.MVCC_READ_CONFLICT;
         }
       }
@@ -212,7 +231,9 @@ export class Ledger {
         // the last key read (inclusive).
         const inRange = (key: string) =>
           compareKeys(key, rq.startKey) >= 0 &&
-          (rq.exhausted ? rq.endKey === '' || compareKeys(key, rq.endKey) < 0 : last !== undefined && compareKeys(key, last.key) <= 0);
+          (rq.exhausted
+            ? rq.endKey === '' || compareKeys(key, rq.endKey) < 0
+            : last !== undefined && compareKeys(key, last.key) <= 0);
         for (const key of pending.keys()) {
           const sep = key.indexOf('\u0000');
           if (key.slice(0, sep) === ns.namespace && inRange(key.slice(sep + 1))) return TxCode.PHANTOM_READ_CONFLICT;
@@ -221,7 +242,8 @@ export class Ledger {
         for (const [key, value] of this.state.range(ns.namespace, rq.startKey, rq.endKey)) {
           if (!inRange(key)) break;
           const expected = rq.reads[i++];
-          if (!expected || expected.key !== key || !sameVersion(expected.version, value.version)) return TxCode.PHANTOM_READ_CONFLICT;
+          if (!expected || expected.key !== key || !sameVersion(expected.version, value.version))
+            return TxCode.PHANTOM_READ_CONFLICT;
         }
         if (i !== rq.reads.length) return TxCode.PHANTOM_READ_CONFLICT;
       }
@@ -229,7 +251,12 @@ export class Ledger {
     return TxCode.VALID;
   }
 
-  async #append(envelopes: Uint8Array[], codes: number[], pvt: Map<number, Uint8Array>, signer: BlockSigner | undefined): Promise<CommittedBlock> {
+  async #append(
+    envelopes: Uint8Array[],
+    codes: number[],
+    pvt: Map<number, Uint8Array>,
+    signer: BlockSigner | undefined,
+  ): Promise<CommittedBlock> {
     const number = this.#height;
     const dataHash = blockDataHash(envelopes);
     const header = new common.BlockHeader();
@@ -253,10 +280,20 @@ export class Ledger {
       const shBytes = sh.serializeBinary();
       const ms = new common.MetadataSignature();
       ms.setSignatureHeader(shBytes);
-      ms.setSignature(signer.sign(Buffer.concat([sigMeta.getValue_asU8(), shBytes, blockHeaderBytes(number, this.#lastHeaderHash, dataHash)])));
+      ms.setSignature(
+        signer.sign(
+          Buffer.concat([sigMeta.getValue_asU8(), shBytes, blockHeaderBytes(number, this.#lastHeaderHash, dataHash)]),
+        ),
+      );
       sigMeta.addSignatures(ms);
     }
-    metadata.setMetadataList([sigMeta.serializeBinary(), new Uint8Array(0), Uint8Array.from(codes), new Uint8Array(0), new Uint8Array(0)]);
+    metadata.setMetadataList([
+      sigMeta.serializeBinary(),
+      new Uint8Array(0),
+      Uint8Array.from(codes),
+      new Uint8Array(0),
+      new Uint8Array(0),
+    ]);
     const block = new common.Block();
     block.setHeader(header);
     block.setData(data);
@@ -270,7 +307,8 @@ export class Ledger {
     const { blockBytes, pvt } = decodeRecord(record);
     const block = common.Block.deserializeBinary(blockBytes);
     const header = block.getHeader();
-    if (!header || header.getNumber() !== this.#height) throw new Error(`block file out of order at block ${this.#height}`);
+    if (!header || header.getNumber() !== this.#height)
+      throw new Error(`block file out of order at block ${this.#height}`);
     if (Buffer.compare(Buffer.from(header.getPreviousHash_asU8()), this.#lastHeaderHash) !== 0) {
       throw new Error(`block ${this.#height} does not chain to its predecessor (previous hash mismatch)`);
     }
@@ -286,7 +324,8 @@ export class Ledger {
     const header = block.getHeader()!;
     const number = header.getNumber();
     const envelopes = block.getData()?.getDataList_asU8() ?? [];
-    const codes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
+    const codes =
+      block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
     const committed: CommittedBlock = { number, txs: [], events: [] };
     envelopes.forEach((envBytes, txNum) => {
       const code = codes[txNum] ?? TxCode.BAD_PAYLOAD;
@@ -303,7 +342,8 @@ export class Ledger {
         this.#lastConfigBlock = number;
       }
       committed.txs.push({ txId: tx.txId, code });
-      if (tx.txId !== '' && !this.#txIndex.has(tx.txId)) this.#txIndex.set(tx.txId, { blockNumber: number, txIndex: txNum, code });
+      if (tx.txId !== '' && !this.#txIndex.has(tx.txId))
+        this.#txIndex.set(tx.txId, { blockNumber: number, txIndex: txNum, code });
       if (code !== TxCode.VALID || !tx.endorsed) return;
       const version = { blockNum: number, txNum };
       const pvtWrites = pvt.has(txNum) ? decodePvtRwSet(pvt.get(txNum)!) : undefined;
@@ -311,7 +351,12 @@ export class Ledger {
         for (const w of ns.writes) this.#applyWrite(ns.namespace, w, version, tx);
         for (const c of ns.collections) {
           for (const w of c.hashedWrites) {
-            this.state.putHashed(ns.namespace, c.name, w.keyHash.toString('hex'), w.isDelete ? undefined : { valueHash: w.valueHash, version });
+            this.state.putHashed(
+              ns.namespace,
+              c.name,
+              w.keyHash.toString('hex'),
+              w.isDelete ? undefined : { valueHash: w.valueHash, version },
+            );
           }
           for (const w of pvtWrites?.get(ns.namespace)?.get(c.name) ?? []) {
             this.state.putPrivate(ns.namespace, c.name, w.key, w.isDelete ? undefined : Buffer.from(w.value));
@@ -331,7 +376,12 @@ export class Ledger {
     const value = Buffer.from(w.value);
     if (w.isDelete) this.state.delete(ns, w.key);
     else this.state.put(ns, w.key, value, version);
-    this.state.addHistory(ns, w.key, { txId: tx.txId, timestamp: tx.timestamp, isDelete: w.isDelete, value: w.isDelete ? Buffer.alloc(0) : value });
+    this.state.addHistory(ns, w.key, {
+      txId: tx.txId,
+      timestamp: tx.timestamp,
+      isDelete: w.isDelete,
+      value: w.isDelete ? Buffer.alloc(0) : value,
+    });
   }
 }
 

@@ -195,7 +195,9 @@ export function decodeTxRwSet(results: Uint8Array): NamespaceRwSet[] {
         exhausted: info.getItrExhausted(),
         reads: (info.getRawReads()?.getKvReadsList() ?? []).map(decodeKeyRead),
       })),
-      writes: set.getWritesList().map((w) => ({ key: w.getKey(), isDelete: w.getIsDelete(), value: w.getValue_asU8() })),
+      writes: set
+        .getWritesList()
+        .map((w) => ({ key: w.getKey(), isDelete: w.getIsDelete(), value: w.getValue_asU8() })),
       collections: nsProto.getCollectionHashedRwsetList().map((chr) => {
         const hashed = kv.HashedRWSet.deserializeBinary(chr.getHashedRwset_asU8());
         return {

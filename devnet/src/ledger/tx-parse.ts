@@ -61,13 +61,20 @@ export function parseEnvelope(envelopeBytes: Uint8Array): ParsedTx {
   if (eventBytes.length > 0) {
     const ev = peer.ChaincodeEvent.deserializeBinary(eventBytes);
     if (ev.getEventName() !== '') {
-      event = { chaincodeId: ev.getChaincodeId(), txId: ev.getTxId(), eventName: ev.getEventName(), payload: ev.getPayload_asU8() };
+      event = {
+        chaincodeId: ev.getChaincodeId(),
+        txId: ev.getTxId(),
+        eventName: ev.getEventName(),
+        payload: ev.getPayload_asU8(),
+      };
     }
   }
   parsed.endorsed = {
     chaincodeName: ccAction.getChaincodeId()?.getName() ?? '',
     proposalResponsePayload: prpBytes,
-    endorsements: endorsedAction.getEndorsementsList().map((e) => ({ endorser: e.getEndorser_asU8(), signature: e.getSignature_asU8() })),
+    endorsements: endorsedAction
+      .getEndorsementsList()
+      .map((e) => ({ endorser: e.getEndorser_asU8(), signature: e.getSignature_asU8() })),
     rwsets: decodeTxRwSet(ccAction.getResults_asU8()),
     event,
   };

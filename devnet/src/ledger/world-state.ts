@@ -112,7 +112,11 @@ export class WorldState {
 }
 
 /** Iterates [startKey, endKey) of a tree; endKey '' means to the end. */
-export function* rangeOf(tree: KeyTree | undefined, startKey: string, endKey: string): Generator<[string, VersionedValue]> {
+export function* rangeOf(
+  tree: KeyTree | undefined,
+  startKey: string,
+  endKey: string,
+): Generator<[string, VersionedValue]> {
   if (!tree) return;
   for (const [k, v] of tree.entries(startKey)) {
     if (endKey !== '' && compareKeys(k, endKey) >= 0) return;

@@ -46,7 +46,13 @@ export type EndorseFailure =
 
 /** Outcome of processing a proposal. */
 export type EndorseOutcome =
-  | { ok: true; response: InstanceType<typeof peer.ProposalResponse>; unpacked: UnpackedProposal; privateRwSet: Uint8Array | undefined; creator: Member }
+  | {
+      ok: true;
+      response: InstanceType<typeof peer.ProposalResponse>;
+      unpacked: UnpackedProposal;
+      privateRwSet: Uint8Array | undefined;
+      creator: Member;
+    }
   | { ok: false; failure: EndorseFailure };
 
 /** Parses a signed proposal; throws with a description when malformed. */
@@ -110,7 +116,8 @@ export class Endorser {
     try {
       member = this.msp.deserialize(up.creator);
     } catch (err) {
-      if (err instanceof IdentityRefusedError) return `access denied: channel [${this.channelId}] creator org unknown, creator is malformed`;
+      if (err instanceof IdentityRefusedError)
+        return `access denied: channel [${this.channelId}] creator org unknown, creator is malformed`;
       throw err;
     }
     // Fabric v2.5.6 core/endorser/msgvalidation.go (UnpackedProposal.Validate, lines 176-193): after deserializing,
@@ -118,7 +125,8 @@ export class Endorser {
     // fail with the same generic text; the reason only goes to the peer's log.
     const genericAuthError = `access denied: channel [${this.channelId}] creator org [${member.mspId}]`;
     if (this.msp.validate(member) !== undefined) return genericAuthError;
-    if (!this.msp.verify(member, up.signed.getProposalBytes_asU8(), up.signed.getSignature_asU8())) return genericAuthError;
+    if (!this.msp.verify(member, up.signed.getProposalBytes_asU8(), up.signed.getSignature_asU8()))
+      return genericAuthError;
     return member;
   }
 
@@ -129,27 +137,40 @@ export class Endorser {
       return fail({ kind: 'precondition', message: `error validating proposal: invalid header type ${up.headerType}` });
     }
     const creator = this.checkCreator(up);
-    if (typeof creator === 'string') return fail({ kind: 'precondition', message: `error validating proposal: ${creator}` });
+    if (typeof creator === 'string')
+      return fail({ kind: 'precondition', message: `error validating proposal: ${creator}` });
     const expectedTxId = sha256(Buffer.concat([up.nonce, up.creator])).toString('hex');
     if (up.txId !== expectedTxId) {
-      return fail({ kind: 'precondition', message: `error validating proposal: invalid txid. got [${up.txId}], expected [${expectedTxId}]` });
+      return fail({
+        kind: 'precondition',
+        message: `error validating proposal: invalid txid. got [${up.txId}], expected [${expectedTxId}]`,
+      });
     }
     if (this.ledger.txStatus(up.txId)) {
-      return fail({ kind: 'precondition', message: `duplicate transaction found [${up.txId}]. Creator [${Buffer.from(up.creator).toString('hex')}]` });
+      return fail({
+        kind: 'precondition',
+        message: `duplicate transaction found [${up.txId}]. Creator [${Buffer.from(up.creator).toString('hex')}]`,
+      });
     }
     const cc = this.chaincodes.get(up.chaincodeName);
-    if (!cc) return fail({ kind: 'precondition', message: `make sure the chaincode ${up.chaincodeName} has been successfully defined on channel ${this.channelId} and try again: chaincode ${up.chaincodeName} not found` });
+    if (!cc)
+      return fail({
+        kind: 'precondition',
+        message: `make sure the chaincode ${up.chaincodeName} has been successfully defined on channel ${this.channelId} and try again: chaincode ${up.chaincodeName} not found`,
+      });
 
     const collections: CollectionPolicy = {
       isDefined: (name) =>
-        cc.collections.includes(name) || (name.startsWith('_implicit_org_') && this.msp.has(name.slice('_implicit_org_'.length))),
+        cc.collections.includes(name) ||
+        (name.startsWith('_implicit_org_') && this.msp.has(name.slice('_implicit_org_'.length))),
     };
     const simulator = new TxSimulator(this.ledger.state, cc.name, up.channelId, up.txId, collections);
     let result;
     try {
       result = await cc.connection.execute(simulator, up.input.serializeBinary(), up.signed, this.executeTimeoutMs);
     } catch (err) {
-      if (err instanceof ExecutionError) return fail({ kind: 'simulation', message: `error in simulation: ${err.message}` });
+      if (err instanceof ExecutionError)
+        return fail({ kind: 'simulation', message: `error in simulation: ${err.message}` });
       throw err;
     }
     const { status, message, payload } = result.response;
@@ -199,7 +220,10 @@ export function proposalHash(up: UnpackedProposal): Buffer {
 }
 
 /** Builds the transaction envelope the client signs and submits (Fabric gateway's prepareTransaction). */
-export function prepareTransaction(up: UnpackedProposal, response: InstanceType<typeof peer.ProposalResponse>): InstanceType<typeof common.Envelope> {
+export function prepareTransaction(
+  up: UnpackedProposal,
+  response: InstanceType<typeof peer.ProposalResponse>,
+): InstanceType<typeof common.Envelope> {
   const noTransient = new peer.ChaincodeProposalPayload();
   noTransient.setInput(up.payload.getInput_asU8());
   const endorsed = new peer.ChaincodeEndorsedAction();

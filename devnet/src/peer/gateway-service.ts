@@ -88,28 +88,55 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
   };
 
   return {
-    async evaluate(call: grpc.ServerUnaryCall<Msg<typeof gateway.EvaluateRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    async evaluate(
+      call: grpc.ServerUnaryCall<Msg<typeof gateway.EvaluateRequest>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
       try {
         const up = unpack(call.request.getProposedTransaction());
         if ('code' in up) return callback(up);
         if (up.channelId !== channelId) {
-          return callback(rpcError(grpc.status.UNAVAILABLE, `failed to get config for channel [${up.channelId}]: could not get last config for channel ${up.channelId}`));
+          return callback(
+            rpcError(
+              grpc.status.UNAVAILABLE,
+              `failed to get config for channel [${up.channelId}]: could not get last config for channel ${up.channelId}`,
+            ),
+          );
         }
         if (!endorser.hasChaincode(up.chaincodeName)) {
-          return callback(rpcError(grpc.status.FAILED_PRECONDITION, `no peers available to evaluate chaincode ${up.chaincodeName} in channel ${up.channelId}`));
+          return callback(
+            rpcError(
+              grpc.status.FAILED_PRECONDITION,
+              `no peers available to evaluate chaincode ${up.chaincodeName} in channel ${up.channelId}`,
+            ),
+          );
         }
         const outcome = await endorser.process(up);
         if (!outcome.ok) {
           const f = outcome.failure;
           if (f.kind === 'precondition') {
-            return callback(rpcError(grpc.status.FAILED_PRECONDITION, `evaluate call to endorser returned error: ${f.message}`, [detail(f.message)]));
+            return callback(
+              rpcError(grpc.status.FAILED_PRECONDITION, `evaluate call to endorser returned error: ${f.message}`, [
+                detail(f.message),
+              ]),
+            );
           }
           if (f.kind === 'chaincode') {
             const text = `chaincode response ${f.status}, ${f.message}`;
             // Observed on a real peer: an empty chaincode message leaves the gRPC message empty.
-            return callback(rpcError(grpc.status.UNKNOWN, f.message === '' ? '' : `evaluate call to endorser returned error: ${text}`, [detail(text)]));
+            return callback(
+              rpcError(
+                grpc.status.UNKNOWN,
+                f.message === '' ? '' : `evaluate call to endorser returned error: ${text}`,
+                [detail(text)],
+              ),
+            );
           }
-          return callback(rpcError(grpc.status.ABORTED, 'failed to evaluate transaction, see attached details for more info', [detail(f.message)]));
+          return callback(
+            rpcError(grpc.status.ABORTED, 'failed to evaluate transaction, see attached details for more info', [
+              detail(f.message),
+            ]),
+          );
         }
         const res = new gateway.EvaluateResponse();
         res.setResult(outcome.response.getResponse());
@@ -119,7 +146,10 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       }
     },
 
-    async endorse(call: grpc.ServerUnaryCall<Msg<typeof gateway.EndorseRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    async endorse(
+      call: grpc.ServerUnaryCall<Msg<typeof gateway.EndorseRequest>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
       try {
         const up = unpack(call.request.getProposedTransaction());
         if ('code' in up) return callback(up);
@@ -135,7 +165,11 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
         if (!outcome.ok) {
           const f = outcome.failure;
           const text = f.kind === 'chaincode' ? `chaincode response ${f.status}, ${f.message}` : f.message;
-          return callback(rpcError(grpc.status.ABORTED, 'failed to endorse transaction, see attached details for more info', [detail(text)]));
+          return callback(
+            rpcError(grpc.status.ABORTED, 'failed to endorse transaction, see attached details for more info', [
+              detail(text),
+            ]),
+          );
         }
         if (outcome.privateRwSet) orderer.keepPrivate(up.txId, outcome.privateRwSet);
         const res = new gateway.EndorseResponse();
@@ -146,7 +180,10 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       }
     },
 
-    submit(call: grpc.ServerUnaryCall<Msg<typeof gateway.SubmitRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    submit(
+      call: grpc.ServerUnaryCall<Msg<typeof gateway.SubmitRequest>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
       try {
         const env = call.request.getPreparedTransaction();
         if (!env || env.getSignature_asU8().length === 0) {
@@ -164,7 +201,9 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
           envChannel = ch.getChannelId();
           creator = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8()).getCreator_asU8();
         } catch (err) {
-          return callback(rpcError(grpc.status.INVALID_ARGUMENT, `failed to unpack transaction: ${(err as Error).message}`));
+          return callback(
+            rpcError(grpc.status.INVALID_ARGUMENT, `failed to unpack transaction: ${(err as Error).message}`),
+          );
         }
         if (envChannel !== channelId) {
           return callback(rpcError(grpc.status.UNAVAILABLE, `no orderer nodes available for channel ${envChannel}`));
@@ -192,22 +231,39 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
         orderer.broadcast(txId, env.serializeBinary());
         callback(null, new gateway.SubmitResponse());
       } catch (err) {
-        callback(rpcError(grpc.status.UNAVAILABLE, `no orderers could successfully process transaction: ${(err as Error).message}`));
+        callback(
+          rpcError(
+            grpc.status.UNAVAILABLE,
+            `no orderers could successfully process transaction: ${(err as Error).message}`,
+          ),
+        );
       }
     },
 
-    commitStatus(call: grpc.ServerUnaryCall<Msg<typeof gateway.SignedCommitStatusRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    commitStatus(
+      call: grpc.ServerUnaryCall<Msg<typeof gateway.SignedCommitStatusRequest>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
       let req: Msg<typeof gateway.CommitStatusRequest>;
       try {
         req = gateway.CommitStatusRequest.deserializeBinary(call.request.getRequest_asU8());
       } catch (err) {
-        return callback(rpcError(grpc.status.INVALID_ARGUMENT, `failed to unmarshal commit status request: ${(err as Error).message}`));
+        return callback(
+          rpcError(
+            grpc.status.INVALID_ARGUMENT,
+            `failed to unmarshal commit status request: ${(err as Error).message}`,
+          ),
+        );
       }
       if (req.getChannelId() !== channelId) {
-        return callback(rpcError(grpc.status.PERMISSION_DENIED, `Failed to get policy manager for channel [${req.getChannelId()}]`));
+        return callback(
+          rpcError(grpc.status.PERMISSION_DENIED, `Failed to get policy manager for channel [${req.getChannelId()}]`),
+        );
       }
       if (!checkSigned(req.getIdentity_asU8(), call.request.getRequest_asU8(), call.request.getSignature_asU8())) {
-        return callback(rpcError(grpc.status.PERMISSION_DENIED, readersPolicyFailure(channelId, '/Channel/Application/Readers')));
+        return callback(
+          rpcError(grpc.status.PERMISSION_DENIED, readersPolicyFailure(channelId, '/Channel/Application/Readers')),
+        );
       }
       const txId = req.getTransactionId();
       const reply = (status: { blockNumber: number; code: number }) => {
@@ -233,10 +289,13 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
       if (Number.isFinite(deadlineMs)) {
-        timer = setTimeout(() => {
-          cleanup();
-          callback(rpcError(grpc.status.DEADLINE_EXCEEDED, 'context deadline exceeded'));
-        }, Math.max(0, deadlineMs - Date.now()));
+        timer = setTimeout(
+          () => {
+            cleanup();
+            callback(rpcError(grpc.status.DEADLINE_EXCEEDED, 'context deadline exceeded'));
+          },
+          Math.max(0, deadlineMs - Date.now()),
+        );
       }
       call.on('cancelled', cleanup);
     },
@@ -255,9 +314,14 @@ export function newGatewayService(deps: GatewayServiceDeps): grpc.UntypedService
       };
       try {
         const req = gateway.ChaincodeEventsRequest.deserializeBinary(call.request.getRequest_asU8());
-        if (req.getChannelId() !== channelId) return fail(rpcError(grpc.status.PERMISSION_DENIED, `Failed to get policy manager for channel [${req.getChannelId()}]`));
+        if (req.getChannelId() !== channelId)
+          return fail(
+            rpcError(grpc.status.PERMISSION_DENIED, `Failed to get policy manager for channel [${req.getChannelId()}]`),
+          );
         if (!checkSigned(req.getIdentity_asU8(), call.request.getRequest_asU8(), call.request.getSignature_asU8())) {
-          return fail(rpcError(grpc.status.PERMISSION_DENIED, readersPolicyFailure(channelId, '/Channel/Application/Readers')));
+          return fail(
+            rpcError(grpc.status.PERMISSION_DENIED, readersPolicyFailure(channelId, '/Channel/Application/Readers')),
+          );
         }
         const chaincode = req.getChaincodeId();
         const start = req.getStartPosition();

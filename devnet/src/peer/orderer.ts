@@ -62,7 +62,13 @@ export class Orderer {
           this.#transient.delete(txId);
         }
       }
-      this.ledger.commitBlock(batch.map((b) => b.envelope), pvt, this.signer).catch(this.onError);
+      this.ledger
+        .commitBlock(
+          batch.map((b) => b.envelope),
+          pvt,
+          this.signer,
+        )
+        .catch(this.onError);
       if (this.#queue.length < this.batch.maxMessageCount) break;
     }
     if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#cut(), this.batch.batchTimeoutMs);

@@ -20,11 +20,11 @@ export const DEFAULT_API_KEY_CACHE_MAX_KEYS = 10_000;
 
 /** Options of {@link withApiKeyCache}. */
 export interface ApiKeyCacheOptions {
-    /** How long a found key is reused, in milliseconds; 0 turns the cache off. */
-    ttlMs?: number;
-    maxKeys?: number;
-    /** Clock, in milliseconds (tests). */
-    now?: () => number;
+  /** How long a found key is reused, in milliseconds; 0 turns the cache off. */
+  ttlMs?: number;
+  maxKeys?: number;
+  /** Clock, in milliseconds (tests). */
+  now?: () => number;
 }
 
 /**
@@ -34,65 +34,68 @@ export interface ApiKeyCacheOptions {
  * @param options - TTL and size.
  * @returns A repository with the same behaviour, minus most lookups.
  */
-export function withApiKeyCache(repository: ApiKeysRepository, options: Readonly<ApiKeyCacheOptions> = {}): ApiKeysRepository {
-    const ttlMs = options.ttlMs ?? DEFAULT_API_KEY_CACHE_TTL_MS;
-    const maxKeys = options.maxKeys ?? DEFAULT_API_KEY_CACHE_MAX_KEYS;
-    const now = options.now ?? Date.now;
-    if (ttlMs <= 0) return repository;
-    /** Digest (latin1 string of its bytes) to key; insertion order = least recently filled first. */
-    const byDigest = new Map<string, { key: ApiKey; expiresMs: number }>();
-    /** Bumped by every revocation, so that a lookup racing a revocation does not cache the revoked key. */
-    let revocations = 0;
+export function withApiKeyCache(
+  repository: ApiKeysRepository,
+  options: Readonly<ApiKeyCacheOptions> = {},
+): ApiKeysRepository {
+  const ttlMs = options.ttlMs ?? DEFAULT_API_KEY_CACHE_TTL_MS;
+  const maxKeys = options.maxKeys ?? DEFAULT_API_KEY_CACHE_MAX_KEYS;
+  const now = options.now ?? Date.now;
+  if (ttlMs <= 0) return repository;
+  /** Digest (latin1 string of its bytes) to key; insertion order = least recently filled first. */
+  const byDigest = new Map<string, { key: ApiKey; expiresMs: number }>();
+  /** Bumped by every revocation, so that a lookup racing a revocation does not cache the revoked key. */
+  let revocations = 0;
 
-    const forget = (keyId: string): void => {
-        revocations++;
-        for (const [digest, cached] of byDigest) {
-            if (cached.key.id === keyId) byDigest.delete(digest);
+  const forget = (keyId: string): void => {
+    revocations++;
+    for (const [digest, cached] of byDigest) {
+      if (cached.key.id === keyId) byDigest.delete(digest);
+    }
+  };
+
+  return {
+    ...repository,
+    async findActiveByDigest(digest) {
+      const cacheKey = digest.toString('latin1');
+      const cached = byDigest.get(cacheKey);
+      if (cached !== undefined) {
+        if (now() < cached.expiresMs) return cached.key;
+        byDigest.delete(cacheKey);
+      }
+      const revocationsBefore = revocations;
+      const key = await repository.findActiveByDigest(digest);
+      if (key !== undefined && revocationsBefore === revocations) {
+        const suspendedMs = key.suspendedFrom === null ? Number.POSITIVE_INFINITY : key.suspendedFrom.getTime();
+        byDigest.set(cacheKey, { key, expiresMs: Math.min(now() + ttlMs, suspendedMs) });
+        if (byDigest.size > maxKeys) {
+          const oldest = byDigest.keys().next();
+          if (!oldest.done) byDigest.delete(oldest.value);
         }
-    };
-
-    return {
-        ...repository,
-        async findActiveByDigest(digest) {
-            const cacheKey = digest.toString('latin1');
-            const cached = byDigest.get(cacheKey);
-            if (cached !== undefined) {
-                if (now() < cached.expiresMs) return cached.key;
-                byDigest.delete(cacheKey);
-            }
-            const revocationsBefore = revocations;
-            const key = await repository.findActiveByDigest(digest);
-            if (key !== undefined && revocationsBefore === revocations) {
-                const suspendedMs = key.suspendedFrom === null ? Number.POSITIVE_INFINITY : key.suspendedFrom.getTime();
-                byDigest.set(cacheKey, { key, expiresMs: Math.min(now() + ttlMs, suspendedMs) });
-                if (byDigest.size > maxKeys) {
-                    const oldest = byDigest.keys().next();
-                    if (!oldest.done) byDigest.delete(oldest.value);
-                }
-            }
-            return key;
-        },
-        forgetEnterprise(enterpriseId) {
-            revocations++; // a lookup in flight cannot cache the key it read before the change
-            for (const [digest, cached] of byDigest) {
-                if (cached.key.enterpriseId === enterpriseId) byDigest.delete(digest);
-            }
-        },
-        async revoke(id) {
-            forget(id); // before: a lookup in flight cannot cache the key once the UPDATE is under way
-            try {
-                return await repository.revoke(id);
-            } finally {
-                forget(id); // and after: nothing cached it while the UPDATE ran
-            }
-        },
-        async upsertBootstrap(digest) {
-            forget(BOOTSTRAP_KEY_ID); // a new bootstrap key value replaces the old one
-            try {
-                await repository.upsertBootstrap(digest);
-            } finally {
-                forget(BOOTSTRAP_KEY_ID);
-            }
-        },
-    };
+      }
+      return key;
+    },
+    forgetEnterprise(enterpriseId) {
+      revocations++; // a lookup in flight cannot cache the key it read before the change
+      for (const [digest, cached] of byDigest) {
+        if (cached.key.enterpriseId === enterpriseId) byDigest.delete(digest);
+      }
+    },
+    async revoke(id) {
+      forget(id); // before: a lookup in flight cannot cache the key once the UPDATE is under way
+      try {
+        return await repository.revoke(id);
+      } finally {
+        forget(id); // and after: nothing cached it while the UPDATE ran
+      }
+    },
+    async upsertBootstrap(digest) {
+      forget(BOOTSTRAP_KEY_ID); // a new bootstrap key value replaces the old one
+      try {
+        await repository.upsertBootstrap(digest);
+      } finally {
+        forget(BOOTSTRAP_KEY_ID);
+      }
+    },
+  };
 }

@@ -45,204 +45,204 @@ export type ReadCacheAdmission = 'second-read' | 'every-read';
  * {@link DOORKEEPER_RESET_AFTER} new keys. Typed memory: no per-key allocation, nothing for the GC to trace.
  */
 class Doorkeeper {
-    private readonly bits = new Uint32Array((1 << DOORKEEPER_BITS_LOG2) / 32);
-    private added = 0;
+  private readonly bits = new Uint32Array((1 << DOORKEEPER_BITS_LOG2) / 32);
+  private added = 0;
 
-    /** @returns Whether `key` was (probably) seen before; marks it seen. */
-    testAndSet(key: string): boolean {
-        let h = 0x811c9dc5; // FNV-1a
-        for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-        const mask = (1 << DOORKEEPER_BITS_LOG2) - 1;
-        const a = h & mask;
-        const b = Math.imul(h ^ (h >>> 16), 0x85ebca6b) & mask;
-        const seen = (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
-        if (!seen) {
-            if (this.added >= DOORKEEPER_RESET_AFTER) {
-                this.bits.fill(0);
-                this.added = 0;
-            }
-            this.bits[a >>> 5]! |= 1 << (a & 31);
-            this.bits[b >>> 5]! |= 1 << (b & 31);
-            this.added++;
-        }
-        return seen;
+  /** @returns Whether `key` was (probably) seen before; marks it seen. */
+  testAndSet(key: string): boolean {
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    const mask = (1 << DOORKEEPER_BITS_LOG2) - 1;
+    const a = h & mask;
+    const b = Math.imul(h ^ (h >>> 16), 0x85ebca6b) & mask;
+    const seen = (this.bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+    if (!seen) {
+      if (this.added >= DOORKEEPER_RESET_AFTER) {
+        this.bits.fill(0);
+        this.added = 0;
+      }
+      this.bits[a >>> 5]! |= 1 << (a & 31);
+      this.bits[b >>> 5]! |= 1 << (b & 31);
+      this.added++;
     }
+    return seen;
+  }
 }
 
 /** Options of {@link ProjectionReadCache}. */
 export interface ReadCacheOptions {
-    /** Most bytes (estimated) held; least recently used entries are dropped beyond it. */
-    maxBytes?: number;
-    /** Entries older than this are dropped on access, in milliseconds. */
-    maxAgeMs?: number;
-    /** Clock, in milliseconds (tests). */
-    now?: () => number;
-    /** `second-read` (default): see the module comment; `every-read`: every fill of a new item is kept. */
-    admission?: ReadCacheAdmission;
+  /** Most bytes (estimated) held; least recently used entries are dropped beyond it. */
+  maxBytes?: number;
+  /** Entries older than this are dropped on access, in milliseconds. */
+  maxAgeMs?: number;
+  /** Clock, in milliseconds (tests). */
+  now?: () => number;
+  /** `second-read` (default): see the module comment; `every-read`: every fill of a new item is kept. */
+  admission?: ReadCacheAdmission;
 }
 
 /** Counters of a cache. */
 export interface ReadCacheStats {
-    readonly hits: number;
-    readonly misses: number;
-    /** Fills refused because the projection moved during the read. */
-    readonly refusedFills: number;
-    /** Fills of items read only once so far (not admitted). */
-    readonly notAdmitted: number;
-    readonly invalidations: number;
-    readonly entries: number;
-    readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  /** Fills refused because the projection moved during the read. */
+  readonly refusedFills: number;
+  /** Fills of items read only once so far (not admitted). */
+  readonly notAdmitted: number;
+  readonly invalidations: number;
+  readonly entries: number;
+  readonly bytes: number;
 }
 
 interface Entry {
-    readonly createdMs: number;
-    readonly slots: Map<string, { value: unknown; bytes: number }>;
-    bytes: number;
+  readonly createdMs: number;
+  readonly slots: Map<string, { value: unknown; bytes: number }>;
+  bytes: number;
 }
 
 /** The cache; share one per process between the app (reads) and the projection follower (invalidation). */
 export class ProjectionReadCache {
-    private readonly entries = new Map<string, Entry>(); // iteration order = least recently used first
-    private readonly maxBytes: number;
-    private readonly maxAgeMs: number;
-    private readonly now: () => number;
-    private currentEpoch = 0;
-    private bytes = 0;
-    private counters = { hits: 0, misses: 0, refusedFills: 0, notAdmitted: 0, invalidations: 0 };
-    private readonly admission: ReadCacheAdmission;
-    private readonly doorkeeper = new Doorkeeper();
-    private readonly admitted = new Set<string>();
+  private readonly entries = new Map<string, Entry>(); // iteration order = least recently used first
+  private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private currentEpoch = 0;
+  private bytes = 0;
+  private counters = { hits: 0, misses: 0, refusedFills: 0, notAdmitted: 0, invalidations: 0 };
+  private readonly admission: ReadCacheAdmission;
+  private readonly doorkeeper = new Doorkeeper();
+  private readonly admitted = new Set<string>();
 
-    constructor(options: Readonly<ReadCacheOptions> = {}) {
-        this.maxBytes = options.maxBytes ?? DEFAULT_READ_CACHE_MAX_BYTES;
-        this.maxAgeMs = options.maxAgeMs ?? DEFAULT_READ_CACHE_MAX_AGE_MS;
-        this.now = options.now ?? Date.now;
-        this.admission = options.admission ?? 'second-read';
-    }
+  constructor(options: Readonly<ReadCacheOptions> = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_READ_CACHE_MAX_BYTES;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_READ_CACHE_MAX_AGE_MS;
+    this.now = options.now ?? Date.now;
+    this.admission = options.admission ?? 'second-read';
+  }
 
-    /**
-     * Counts one read of an item; call it once per request, before the item's lookups. An item not cached yet is
-     * admitted by its second read (see the module comment).
-     *
-     * @param sgtin - The item.
-     */
-    noteRead(sgtin: string): void {
-        if (this.admission !== 'second-read' || this.entries.has(sgtin)) return;
-        if (!this.doorkeeper.testAndSet(sgtin)) return;
-        if (this.admitted.size >= ADMITTED_PENDING_MAX) this.admitted.clear();
-        this.admitted.add(sgtin);
-    }
+  /**
+   * Counts one read of an item; call it once per request, before the item's lookups. An item not cached yet is
+   * admitted by its second read (see the module comment).
+   *
+   * @param sgtin - The item.
+   */
+  noteRead(sgtin: string): void {
+    if (this.admission !== 'second-read' || this.entries.has(sgtin)) return;
+    if (!this.doorkeeper.testAndSet(sgtin)) return;
+    if (this.admitted.size >= ADMITTED_PENDING_MAX) this.admitted.clear();
+    this.admitted.add(sgtin);
+  }
 
-    /** The invalidation generation: take it before reading the database, hand it to {@link set}. */
-    epoch(): number {
-        return this.currentEpoch;
-    }
+  /** The invalidation generation: take it before reading the database, hand it to {@link set}. */
+  epoch(): number {
+    return this.currentEpoch;
+  }
 
-    /**
-     * A cached value.
-     *
-     * @param sgtin - The item.
-     * @param slot - Which of its values (e.g. `item`, `history`, `party:<enterprise>`).
-     * @returns The value, or undefined when not cached (or expired).
-     */
-    get<T>(sgtin: string, slot: string): T | undefined {
-        const entry = this.entries.get(sgtin);
-        const cached = entry?.slots.get(slot);
-        if (entry === undefined || cached === undefined) {
-            this.counters.misses++;
-            return undefined;
-        }
-        if (this.now() - entry.createdMs > this.maxAgeMs) {
-            this.drop(sgtin, entry);
-            this.counters.misses++;
-            return undefined;
-        }
-        // Most recently used goes last.
-        this.entries.delete(sgtin);
-        this.entries.set(sgtin, entry);
-        this.counters.hits++;
-        return cached.value as T;
+  /**
+   * A cached value.
+   *
+   * @param sgtin - The item.
+   * @param slot - Which of its values (e.g. `item`, `history`, `party:<enterprise>`).
+   * @returns The value, or undefined when not cached (or expired).
+   */
+  get<T>(sgtin: string, slot: string): T | undefined {
+    const entry = this.entries.get(sgtin);
+    const cached = entry?.slots.get(slot);
+    if (entry === undefined || cached === undefined) {
+      this.counters.misses++;
+      return undefined;
     }
+    if (this.now() - entry.createdMs > this.maxAgeMs) {
+      this.drop(sgtin, entry);
+      this.counters.misses++;
+      return undefined;
+    }
+    // Most recently used goes last.
+    this.entries.delete(sgtin);
+    this.entries.set(sgtin, entry);
+    this.counters.hits++;
+    return cached.value as T;
+  }
 
-    /**
-     * Cache a value read from the database, unless the projection committed anything since `readEpoch`.
-     *
-     * @param sgtin - The item.
-     * @param slot - Which of its values.
-     * @param value - What was read.
-     * @param bytes - Its estimated size.
-     * @param readEpoch - {@link epoch} as it was before the read began.
-     * @returns Whether it was cached.
-     */
-    set(sgtin: string, slot: string, value: unknown, bytes: number, readEpoch: number): boolean {
-        if (readEpoch !== this.currentEpoch) {
-            this.counters.refusedFills++;
-            return false;
-        }
-        if (bytes + ENTRY_OVERHEAD_BYTES > this.maxBytes) return false;
-        let entry = this.entries.get(sgtin);
-        if (entry === undefined && this.admission === 'second-read' && !this.admitted.delete(sgtin)) {
-            this.counters.notAdmitted++;
-            return false;
-        }
-        if (entry === undefined || this.now() - entry.createdMs > this.maxAgeMs) {
-            if (entry !== undefined) this.drop(sgtin, entry);
-            entry = { createdMs: this.now(), slots: new Map(), bytes: ENTRY_OVERHEAD_BYTES };
-            this.bytes += ENTRY_OVERHEAD_BYTES;
-        } else {
-            this.entries.delete(sgtin);
-        }
-        this.entries.set(sgtin, entry);
-        const previous = entry.slots.get(slot);
-        if (previous !== undefined) {
-            entry.bytes -= previous.bytes;
-            this.bytes -= previous.bytes;
-        }
-        entry.slots.set(slot, { value, bytes });
-        entry.bytes += bytes;
-        this.bytes += bytes;
-        this.evict();
-        return true;
+  /**
+   * Cache a value read from the database, unless the projection committed anything since `readEpoch`.
+   *
+   * @param sgtin - The item.
+   * @param slot - Which of its values.
+   * @param value - What was read.
+   * @param bytes - Its estimated size.
+   * @param readEpoch - {@link epoch} as it was before the read began.
+   * @returns Whether it was cached.
+   */
+  set(sgtin: string, slot: string, value: unknown, bytes: number, readEpoch: number): boolean {
+    if (readEpoch !== this.currentEpoch) {
+      this.counters.refusedFills++;
+      return false;
     }
+    if (bytes + ENTRY_OVERHEAD_BYTES > this.maxBytes) return false;
+    let entry = this.entries.get(sgtin);
+    if (entry === undefined && this.admission === 'second-read' && !this.admitted.delete(sgtin)) {
+      this.counters.notAdmitted++;
+      return false;
+    }
+    if (entry === undefined || this.now() - entry.createdMs > this.maxAgeMs) {
+      if (entry !== undefined) this.drop(sgtin, entry);
+      entry = { createdMs: this.now(), slots: new Map(), bytes: ENTRY_OVERHEAD_BYTES };
+      this.bytes += ENTRY_OVERHEAD_BYTES;
+    } else {
+      this.entries.delete(sgtin);
+    }
+    this.entries.set(sgtin, entry);
+    const previous = entry.slots.get(slot);
+    if (previous !== undefined) {
+      entry.bytes -= previous.bytes;
+      this.bytes -= previous.bytes;
+    }
+    entry.slots.set(slot, { value, bytes });
+    entry.bytes += bytes;
+    this.bytes += bytes;
+    this.evict();
+    return true;
+  }
 
-    /**
-     * Forget these items (call after the projection committed a batch touching them) and refuse fills begun before.
-     *
-     * @param sgtins - Items whose rows the batch wrote.
-     */
-    invalidate(sgtins: Iterable<string>): void {
-        this.currentEpoch++;
-        this.counters.invalidations++;
-        for (const sgtin of sgtins) {
-            const entry = this.entries.get(sgtin);
-            if (entry !== undefined) this.drop(sgtin, entry);
-        }
+  /**
+   * Forget these items (call after the projection committed a batch touching them) and refuse fills begun before.
+   *
+   * @param sgtins - Items whose rows the batch wrote.
+   */
+  invalidate(sgtins: Iterable<string>): void {
+    this.currentEpoch++;
+    this.counters.invalidations++;
+    for (const sgtin of sgtins) {
+      const entry = this.entries.get(sgtin);
+      if (entry !== undefined) this.drop(sgtin, entry);
     }
+  }
 
-    /** Forget everything (e.g. after the projection was truncated). */
-    clear(): void {
-        this.currentEpoch++;
-        this.counters.invalidations++;
-        this.entries.clear();
-        this.bytes = 0;
-    }
+  /** Forget everything (e.g. after the projection was truncated). */
+  clear(): void {
+    this.currentEpoch++;
+    this.counters.invalidations++;
+    this.entries.clear();
+    this.bytes = 0;
+  }
 
-    stats(): ReadCacheStats {
-        return { ...this.counters, entries: this.entries.size, bytes: this.bytes };
-    }
+  stats(): ReadCacheStats {
+    return { ...this.counters, entries: this.entries.size, bytes: this.bytes };
+  }
 
-    private drop(sgtin: string, entry: Entry): void {
-        this.entries.delete(sgtin);
-        this.bytes -= entry.bytes;
-    }
+  private drop(sgtin: string, entry: Entry): void {
+    this.entries.delete(sgtin);
+    this.bytes -= entry.bytes;
+  }
 
-    private evict(): void {
-        // Bounded by the number of entries: each turn removes one.
-        for (const [sgtin, entry] of this.entries) {
-            if (this.bytes <= this.maxBytes) break;
-            this.drop(sgtin, entry);
-        }
+  private evict(): void {
+    // Bounded by the number of entries: each turn removes one.
+    for (const [sgtin, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(sgtin, entry);
     }
+  }
 }
 
 /**
@@ -257,17 +257,17 @@ export class ProjectionReadCache {
  * @returns The value.
  */
 export async function readThrough<T>(
-    cache: ProjectionReadCache | undefined,
-    sgtin: string,
-    slot: string,
-    load: () => Promise<T>,
-    weigh: (value: T) => number,
+  cache: ProjectionReadCache | undefined,
+  sgtin: string,
+  slot: string,
+  load: () => Promise<T>,
+  weigh: (value: T) => number,
 ): Promise<T> {
-    if (cache === undefined) return load();
-    const cached = cache.get<T>(sgtin, slot);
-    if (cached !== undefined) return cached;
-    const epoch = cache.epoch();
-    const value = await load();
-    if (value !== undefined) cache.set(sgtin, slot, value, weigh(value), epoch);
-    return value;
+  if (cache === undefined) return load();
+  const cached = cache.get<T>(sgtin, slot);
+  if (cached !== undefined) return cached;
+  const epoch = cache.epoch();
+  const value = await load();
+  if (value !== undefined) cache.set(sgtin, slot, value, weigh(value), epoch);
+  return value;
 }

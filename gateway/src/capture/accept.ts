@@ -28,45 +28,52 @@ export const MAX_EVENT_ERRORS_LISTED = 100;
 
 /** One refused event in a problem's `errors`. */
 export interface EventError {
-    readonly index: number;
-    readonly eventID: string;
-    readonly code: string;
-    readonly message: string;
+  readonly index: number;
+  readonly eventID: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 /** The outcome of a capture. */
 export interface AcceptedCapture {
-    readonly captureId: string;
-    /** False when the same document was captured before (nothing changed). */
-    readonly created: boolean;
-    readonly eventCount: number;
+  readonly captureId: string;
+  /** False when the same document was captured before (nothing changed). */
+  readonly created: boolean;
+  readonly eventCount: number;
 }
 
 type Fields = Record<string, unknown>;
 
 /** A UUID (version 8, RFC 9562 "custom") made of a SHA-256: deterministic and unguessable without the inputs. */
 function uuidOf(digestHex: string): string {
-    const h = digestHex;
-    const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const h = digestHex;
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 function refuseEvents(errors: readonly EventError[], total: number): never {
-    const first = errors[0]!;
-    const detail = `${total} event(s) cannot be captured; the first, #${first.index} (${first.eventID}): ${first.message}`;
-    const options = { extensions: { errors: errors.slice(0, MAX_EVENT_ERRORS_LISTED), ...(total > MAX_EVENT_ERRORS_LISTED ? { errorsOmitted: total - MAX_EVENT_ERRORS_LISTED } : {}) } };
-    // The first refusal names the problem: a gateway code, or the chain's code for a value its rules refuse.
-    throw Object.hasOwn(ErrorCodes, first.code) ? newProblem(first.code as ErrorCode, detail, options) : problemFromChaincodeCode(first.code, detail, options);
+  const first = errors[0]!;
+  const detail = `${total} event(s) cannot be captured; the first, #${first.index} (${first.eventID}): ${first.message}`;
+  const options = {
+    extensions: {
+      errors: errors.slice(0, MAX_EVENT_ERRORS_LISTED),
+      ...(total > MAX_EVENT_ERRORS_LISTED ? { errorsOmitted: total - MAX_EVENT_ERRORS_LISTED } : {}),
+    },
+  };
+  // The first refusal names the problem: a gateway code, or the chain's code for a value its rules refuse.
+  throw Object.hasOwn(ErrorCodes, first.code)
+    ? newProblem(first.code as ErrorCode, detail, options)
+    : problemFromChaincodeCode(first.code, detail, options);
 }
 
 /** Company-prefix length of each GTIN the entries declare, as their first SGTIN URN splits it. */
 function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, number> {
-    const digits: Record<string, number> = {};
-    for (const { step } of steps) {
-        const first = step.fn === 'goods:Enter' ? parseSgtin(step.sgtins[0] ?? '') : undefined;
-        if (first !== undefined && step.gtins[0] !== undefined) digits[step.gtins[0]] ??= first.companyPrefix.length;
-    }
-    return digits;
+  const digits: Record<string, number> = {};
+  for (const { step } of steps) {
+    const first = step.fn === 'goods:Enter' ? parseSgtin(step.sgtins[0] ?? '') : undefined;
+    if (first !== undefined && step.gtins[0] !== undefined) digits[step.gtins[0]] ??= first.companyPrefix.length;
+  }
+  return digits;
 }
 
 /**
@@ -78,89 +85,116 @@ function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, n
  * @throws ProblemError EPCIS_SCHEMA_INVALID, CAPTURE_TOO_LARGE, EPCIS_EVENT_UNSUPPORTED, EPCIS_EVENT_INCOMPLETE,
  *   INVALID_EPC, UNKNOWN_GTIN, GTIN_PREFIX_AMBIGUOUS, EPC_SCHEME_UNSUPPORTED, or the chain's code (INVALID_ARGUMENT, 422) for a value the chain's request rules refuse
  */
-export async function acceptCapture(captures: CapturesRepository, principal: Principal, document: unknown): Promise<AcceptedCapture> {
-    assertEpcisLimits(document); // list lengths first: the work below is bounded by them
-    const violations = epcisSchemaViolations(document);
-    if (violations.length > 0) {
-        throw newProblem('EPCIS_SCHEMA_INVALID', `the document does not match the EPCIS 2.0 schema: ${violations[0]!.pointer} ${violations[0]!.message}`, {
-            extensions: { errors: violations },
-        });
-    }
-    const doc = document as Fields;
-    if (doc.type !== 'EPCISDocument') {
-        throw newProblem('EPCIS_SCHEMA_INVALID', `capture takes an EPCISDocument, not ${String(doc.type)}`);
-    }
-    const events = ((doc.epcisBody as Fields).eventList as Fields[]) ?? [];
-    if (events.length === 0) throw newProblem('EPCIS_SCHEMA_INVALID', 'the document holds no events');
-    if (events.length > MAX_EVENTS_PER_CAPTURE) {
-        throw newProblem('CAPTURE_TOO_LARGE', `${events.length} events in one document; at most ${MAX_EVENTS_PER_CAPTURE}`);
-    }
-
-    const errors: EventError[] = [];
-    const steps: CapturedStep[] = [];
-    /** Position in the document of each step's event (steps skip duplicates and refused events). */
-    const documentIndex: number[] = [];
-    const seen = new Set<string>();
-    let itemCount = 0;
-    const now = Date.now();
-    const clock = { ms: now, iso: new Date(now).toISOString() };
-    const hashContext = eventHashContext(doc); // the document's namespaces and vocabulary take part in each event's hash
-    // Items named by Digital Link become SGTIN URNs through the company-prefix length on record for their GTIN.
-    const book = await companyPrefixBook(captures, events);
-    for (const [index, event] of events.entries()) {
-        const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event, hashContext);
-        if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
-        seen.add(eventID);
-        const step = mapEvent(event, book);
-        if (isRefusal(step)) {
-            errors.push({ index, eventID, code: step.code, message: step.message });
-            continue;
-        }
-        if (!step.divisible && step.items.length > MAX_ITEMS_PER_TRANSACTION) {
-            errors.push({ index, eventID, code: 'CAPTURE_TOO_LARGE', message: `${step.fn} of ${step.items.length} items is one transaction on the chain; at most ${MAX_ITEMS_PER_TRANSACTION}` });
-            continue;
-        }
-        // What the chain's request rules refuse refuses the document now, not one transaction after others committed.
-        const refusal = ledgerRuleRefusal(step, eventID, clock);
-        if (refusal !== undefined) {
-            errors.push({ index, eventID, code: refusal.code, message: refusal.detail });
-            continue;
-        }
-        itemCount += step.items.length;
-        documentIndex.push(index);
-        steps.push({ seq: steps.length, eventId: eventID, step });
-    }
-    if (itemCount > MAX_ITEMS_PER_CAPTURE) {
-        throw newProblem('CAPTURE_TOO_LARGE', `${itemCount} items in one document; at most ${MAX_ITEMS_PER_CAPTURE}`);
-    }
-
-    // Items moved must be of a GTIN that an entry declared: this document's, an accepted capture's, or the chain's.
-    const declared = new Set(steps.filter((s) => s.step.fn === 'goods:Enter').flatMap((s) => s.step.gtins));
-    const moved = [...new Set(steps.filter((s) => s.step.fn !== 'goods:Enter').flatMap((s) => s.step.gtins))].filter((g) => !declared.has(g));
-    if (moved.length > 0) {
-        const known = await captures.knownGtins(moved);
-        for (const { seq, eventId, step } of steps) {
-            const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
-            if (unknown.length > 0) {
-                errors.push({ index: documentIndex[seq]!, eventID: eventId, code: 'UNKNOWN_GTIN', message: `no entry declared GTIN ${unknown.join(', ')}` });
-            }
-        }
-    }
-    if (errors.length > 0) refuseEvents(errors.sort((a, b) => a.index - b.index), errors.length);
-
-    const eventIds = steps.map((s) => s.eventId);
-    const owner = { mspId: principal.mspId, enterpriseId: principal.enterpriseId, apiKeyId: principal.keyId };
-    const captureId = uuidOf(
-        createHash('sha256').update(`${owner.mspId}\n${owner.enterpriseId ?? ''}\n`).update(eventIds.join('\n')).digest('hex'),
+export async function acceptCapture(
+  captures: CapturesRepository,
+  principal: Principal,
+  document: unknown,
+): Promise<AcceptedCapture> {
+  assertEpcisLimits(document); // list lengths first: the work below is bounded by them
+  const violations = epcisSchemaViolations(document);
+  if (violations.length > 0) {
+    throw newProblem(
+      'EPCIS_SCHEMA_INVALID',
+      `the document does not match the EPCIS 2.0 schema: ${violations[0]!.pointer} ${violations[0]!.message}`,
+      {
+        extensions: { errors: violations },
+      },
     );
-    const { created } = await captures.insert({
-        id: captureId,
-        owner,
-        eventIds,
-        itemCount,
-        declaredGtins: [...declared],
-        companyPrefixDigits: companyPrefixDigitsOf(steps),
-        chunksFor: (owned) => chunkSteps(steps.filter((s) => owned.has(s.seq))),
-    });
-    return { captureId, created, eventCount: eventIds.length };
+  }
+  const doc = document as Fields;
+  if (doc.type !== 'EPCISDocument') {
+    throw newProblem('EPCIS_SCHEMA_INVALID', `capture takes an EPCISDocument, not ${String(doc.type)}`);
+  }
+  const events = ((doc.epcisBody as Fields).eventList as Fields[]) ?? [];
+  if (events.length === 0) throw newProblem('EPCIS_SCHEMA_INVALID', 'the document holds no events');
+  if (events.length > MAX_EVENTS_PER_CAPTURE) {
+    throw newProblem('CAPTURE_TOO_LARGE', `${events.length} events in one document; at most ${MAX_EVENTS_PER_CAPTURE}`);
+  }
+
+  const errors: EventError[] = [];
+  const steps: CapturedStep[] = [];
+  /** Position in the document of each step's event (steps skip duplicates and refused events). */
+  const documentIndex: number[] = [];
+  const seen = new Set<string>();
+  let itemCount = 0;
+  const now = Date.now();
+  const clock = { ms: now, iso: new Date(now).toISOString() };
+  const hashContext = eventHashContext(doc); // the document's namespaces and vocabulary take part in each event's hash
+  // Items named by Digital Link become SGTIN URNs through the company-prefix length on record for their GTIN.
+  const book = await companyPrefixBook(captures, events);
+  for (const [index, event] of events.entries()) {
+    const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event, hashContext);
+    if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
+    seen.add(eventID);
+    const step = mapEvent(event, book);
+    if (isRefusal(step)) {
+      errors.push({ index, eventID, code: step.code, message: step.message });
+      continue;
+    }
+    if (!step.divisible && step.items.length > MAX_ITEMS_PER_TRANSACTION) {
+      errors.push({
+        index,
+        eventID,
+        code: 'CAPTURE_TOO_LARGE',
+        message: `${step.fn} of ${step.items.length} items is one transaction on the chain; at most ${MAX_ITEMS_PER_TRANSACTION}`,
+      });
+      continue;
+    }
+    // What the chain's request rules refuse refuses the document now, not one transaction after others committed.
+    const refusal = ledgerRuleRefusal(step, eventID, clock);
+    if (refusal !== undefined) {
+      errors.push({ index, eventID, code: refusal.code, message: refusal.detail });
+      continue;
+    }
+    itemCount += step.items.length;
+    documentIndex.push(index);
+    steps.push({ seq: steps.length, eventId: eventID, step });
+  }
+  if (itemCount > MAX_ITEMS_PER_CAPTURE) {
+    throw newProblem('CAPTURE_TOO_LARGE', `${itemCount} items in one document; at most ${MAX_ITEMS_PER_CAPTURE}`);
+  }
+
+  // Items moved must be of a GTIN that an entry declared: this document's, an accepted capture's, or the chain's.
+  const declared = new Set(steps.filter((s) => s.step.fn === 'goods:Enter').flatMap((s) => s.step.gtins));
+  const moved = [...new Set(steps.filter((s) => s.step.fn !== 'goods:Enter').flatMap((s) => s.step.gtins))].filter(
+    (g) => !declared.has(g),
+  );
+  if (moved.length > 0) {
+    const known = await captures.knownGtins(moved);
+    for (const { seq, eventId, step } of steps) {
+      const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
+      if (unknown.length > 0) {
+        errors.push({
+          index: documentIndex[seq]!,
+          eventID: eventId,
+          code: 'UNKNOWN_GTIN',
+          message: `no entry declared GTIN ${unknown.join(', ')}`,
+        });
+      }
+    }
+  }
+  if (errors.length > 0)
+    refuseEvents(
+      errors.sort((a, b) => a.index - b.index),
+      errors.length,
+    );
+
+  const eventIds = steps.map((s) => s.eventId);
+  const owner = { mspId: principal.mspId, enterpriseId: principal.enterpriseId, apiKeyId: principal.keyId };
+  const captureId = uuidOf(
+    createHash('sha256')
+      .update(`${owner.mspId}\n${owner.enterpriseId ?? ''}\n`)
+      .update(eventIds.join('\n'))
+      .digest('hex'),
+  );
+  const { created } = await captures.insert({
+    id: captureId,
+    owner,
+    eventIds,
+    itemCount,
+    declaredGtins: [...declared],
+    companyPrefixDigits: companyPrefixDigitsOf(steps),
+    chunksFor: (owned) => chunkSteps(steps.filter((s) => owned.has(s.seq))),
+  });
+  return { captureId, created, eventCount: eventIds.length };
 }

@@ -13,25 +13,25 @@ export const MAX_ITEMS_PER_TRANSACTION = ITEMS_PER_TRANSACTION_MAX;
 
 /** One captured event, ready to be grouped. */
 export interface CapturedStep {
-    /** Position of the event in its capture. */
-    readonly seq: number;
-    readonly eventId: string;
-    readonly step: StepRequest;
+  /** Position of the event in its capture. */
+  readonly seq: number;
+  readonly eventId: string;
+  readonly step: StepRequest;
 }
 
 /** One chaincode transaction to submit. */
 export interface Chunk {
-    readonly seq: number;
-    readonly wave: number;
-    readonly fn: StepRequest['fn'];
-    /** The request without `submissionId` (added at submit time from the capture id and chunk seq). */
-    readonly request: Record<string, unknown>;
-    readonly itemCount: number;
-    readonly eventSeqs: readonly number[];
+  readonly seq: number;
+  readonly wave: number;
+  readonly fn: StepRequest['fn'];
+  /** The request without `submissionId` (added at submit time from the capture id and chunk seq). */
+  readonly request: Record<string, unknown>;
+  readonly itemCount: number;
+  readonly eventSeqs: readonly number[];
 }
 
 function headerKey(step: StepRequest): string {
-    return `${step.fn}\n${JSON.stringify(step.header)}`;
+  return `${step.fn}\n${JSON.stringify(step.header)}`;
 }
 
 /**
@@ -41,74 +41,82 @@ function headerKey(step: StepRequest): string {
  * @param maxItems - Items per transaction (tests use small values).
  */
 export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MAX_ITEMS_PER_TRANSACTION): Chunk[] {
-    interface Open {
-        fn: StepRequest['fn'];
-        header: Readonly<Record<string, unknown>>;
-        key: string;
-        items: unknown[];
-        sgtins: string[];
-        /** The chunk's SGTINs as a set, for the merge check. */
-        held: Set<string>;
-        eventSeqs: number[];
-        /** Set when the chunk is exactly one whole event (its id becomes the chain's EPCIS eventID). */
-        soleEventId: string | undefined;
-        mergeable: boolean;
+  interface Open {
+    fn: StepRequest['fn'];
+    header: Readonly<Record<string, unknown>>;
+    key: string;
+    items: unknown[];
+    sgtins: string[];
+    /** The chunk's SGTINs as a set, for the merge check. */
+    held: Set<string>;
+    eventSeqs: number[];
+    /** Set when the chunk is exactly one whole event (its id becomes the chain's EPCIS eventID). */
+    soleEventId: string | undefined;
+    mergeable: boolean;
+  }
+  const drafts: Open[] = [];
+  let open: Open | undefined;
+  for (const { seq, eventId, step } of steps) {
+    const key = headerKey(step);
+    // Events naming an item the open chunk already holds are not merged: the chain refuses a transaction that lists
+    // an item twice, which would refuse both events where, apart, the first can commit.
+    const fits =
+      open?.mergeable &&
+      step.divisible &&
+      open.key === key &&
+      open.items.length + step.items.length <= maxItems &&
+      !step.sgtins.some((s) => open!.held.has(s));
+    if (fits && open) {
+      open.items.push(...step.items);
+      open.sgtins.push(...step.sgtins);
+      for (const s of step.sgtins) open.held.add(s);
+      open.eventSeqs.push(seq);
+      open.soleEventId = undefined;
+      continue;
     }
-    const drafts: Open[] = [];
-    let open: Open | undefined;
-    for (const { seq, eventId, step } of steps) {
-        const key = headerKey(step);
-        // Events naming an item the open chunk already holds are not merged: the chain refuses a transaction that lists
-        // an item twice, which would refuse both events where, apart, the first can commit.
-        const fits = open?.mergeable && step.divisible && open.key === key && open.items.length + step.items.length <= maxItems
-            && !step.sgtins.some((s) => open!.held.has(s));
-        if (fits && open) {
-            open.items.push(...step.items);
-            open.sgtins.push(...step.sgtins);
-            for (const s of step.sgtins) open.held.add(s);
-            open.eventSeqs.push(seq);
-            open.soleEventId = undefined;
-            continue;
-        }
-        for (let from = 0; from < step.items.length; from += maxItems) {
-            const whole = from === 0 && step.items.length <= maxItems;
-            open = {
-                fn: step.fn,
-                header: step.header,
-                key,
-                items: step.items.slice(from, from + maxItems),
-                sgtins: step.sgtins.slice(from, from + maxItems),
-                held: new Set(step.sgtins.slice(from, from + maxItems)),
-                eventSeqs: [seq],
-                soleEventId: whole ? eventId : undefined,
-                mergeable: whole && step.divisible,
-            };
-            drafts.push(open);
-        }
+    for (let from = 0; from < step.items.length; from += maxItems) {
+      const whole = from === 0 && step.items.length <= maxItems;
+      open = {
+        fn: step.fn,
+        header: step.header,
+        key,
+        items: step.items.slice(from, from + maxItems),
+        sgtins: step.sgtins.slice(from, from + maxItems),
+        held: new Set(step.sgtins.slice(from, from + maxItems)),
+        eventSeqs: [seq],
+        soleEventId: whole ? eventId : undefined,
+        mergeable: whole && step.divisible,
+      };
+      drafts.push(open);
     }
+  }
 
-    const chunks: Chunk[] = [];
-    let wave = 0;
-    let waveItems = new Set<string>();
-    let waveIsBarrier = false;
-    for (const [seq, draft] of drafts.entries()) {
-        // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
-        const barrier = draft.fn === 'goods:Associate' || draft.sgtins.some((s) => TRACE_CODE.test(s));
-        if (seq > 0 && (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)))) {
-            wave += 1;
-            waveItems = new Set<string>();
-        }
-        for (const s of draft.sgtins) waveItems.add(s);
-        waveIsBarrier = barrier;
-        const itemsField = draft.fn === 'goods:Associate' ? 'pairs' : 'items';
-        chunks.push({
-            seq,
-            wave,
-            fn: draft.fn,
-            request: { ...draft.header, ...(draft.soleEventId ? { eventId: draft.soleEventId } : {}), [itemsField]: draft.items },
-            itemCount: draft.items.length,
-            eventSeqs: draft.eventSeqs,
-        });
+  const chunks: Chunk[] = [];
+  let wave = 0;
+  let waveItems = new Set<string>();
+  let waveIsBarrier = false;
+  for (const [seq, draft] of drafts.entries()) {
+    // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
+    const barrier = draft.fn === 'goods:Associate' || draft.sgtins.some((s) => TRACE_CODE.test(s));
+    if (seq > 0 && (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)))) {
+      wave += 1;
+      waveItems = new Set<string>();
     }
-    return chunks;
+    for (const s of draft.sgtins) waveItems.add(s);
+    waveIsBarrier = barrier;
+    const itemsField = draft.fn === 'goods:Associate' ? 'pairs' : 'items';
+    chunks.push({
+      seq,
+      wave,
+      fn: draft.fn,
+      request: {
+        ...draft.header,
+        ...(draft.soleEventId ? { eventId: draft.soleEventId } : {}),
+        [itemsField]: draft.items,
+      },
+      itemCount: draft.items.length,
+      eventSeqs: draft.eventSeqs,
+    });
+  }
+  return chunks;
 }

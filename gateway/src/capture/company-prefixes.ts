@@ -14,8 +14,8 @@ export type CompanyPrefixBook = ReadonlyMap<string, ReadonlySet<number>>;
 
 /** Where the lengths of GTINs not named by a URN in the document are looked up (the capture repository). */
 export interface CompanyPrefixRegistry {
-    /** Company-prefix lengths on record for each of `gtins` (a GTIN nobody declared is absent). */
-    companyPrefixDigits(gtins: readonly string[]): Promise<ReadonlyMap<string, ReadonlySet<number>>>;
+  /** Company-prefix lengths on record for each of `gtins` (a GTIN nobody declared is absent). */
+  companyPrefixDigits(gtins: readonly string[]): Promise<ReadonlyMap<string, ReadonlySet<number>>>;
 }
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -24,9 +24,9 @@ type Fields = Readonly<Record<string, unknown>>;
 const ITEM_LISTS = ['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList'] as const;
 
 function add(book: Map<string, Set<number>>, gtin: string, digits: number): void {
-    const lengths = book.get(gtin) ?? new Set<number>();
-    lengths.add(digits);
-    book.set(gtin, lengths);
+  const lengths = book.get(gtin) ?? new Set<number>();
+  lengths.add(digits);
+  book.set(gtin, lengths);
 }
 
 /**
@@ -35,38 +35,41 @@ function add(book: Map<string, Set<number>>, gtin: string, digits: number): void
  *
  * @param events - The document's events (list lengths already bounded by the capture limits).
  */
-export async function companyPrefixBook(registry: CompanyPrefixRegistry, events: readonly Fields[]): Promise<CompanyPrefixBook> {
-    const book = new Map<string, Set<number>>();
-    const linked = new Set<string>();
-    // First the Digital Links alone (a prefix test per EPC): a document without any costs nothing more.
-    forEachEpc(events, (epc) => {
-        if (!/^https?:/i.test(epc)) return;
-        const ref = parseItemId(epc);
-        if (ref?.kind === 'gtinSerial') linked.add(ref.gtin);
-    });
-    if (linked.size === 0) return book;
-    forEachEpc(events, (epc) => {
-        if (/^https?:/i.test(epc)) return;
-        const ref = parseItemId(epc);
-        const sgtin = ref?.kind === 'sgtin' ? parseSgtin(ref.sgtin) : undefined;
-        if (sgtin === undefined) return;
-        const gtin = gtinOfSgtin(sgtin);
-        if (linked.has(gtin)) add(book, gtin, sgtin.companyPrefix.length);
-    });
-    // Asked even for a GTIN the document splits itself: a different split on record makes its links ambiguous.
-    for (const [gtin, lengths] of await registry.companyPrefixDigits([...linked])) {
-        for (const digits of lengths) add(book, gtin, digits);
-    }
-    return book;
+export async function companyPrefixBook(
+  registry: CompanyPrefixRegistry,
+  events: readonly Fields[],
+): Promise<CompanyPrefixBook> {
+  const book = new Map<string, Set<number>>();
+  const linked = new Set<string>();
+  // First the Digital Links alone (a prefix test per EPC): a document without any costs nothing more.
+  forEachEpc(events, (epc) => {
+    if (!/^https?:/i.test(epc)) return;
+    const ref = parseItemId(epc);
+    if (ref?.kind === 'gtinSerial') linked.add(ref.gtin);
+  });
+  if (linked.size === 0) return book;
+  forEachEpc(events, (epc) => {
+    if (/^https?:/i.test(epc)) return;
+    const ref = parseItemId(epc);
+    const sgtin = ref?.kind === 'sgtin' ? parseSgtin(ref.sgtin) : undefined;
+    if (sgtin === undefined) return;
+    const gtin = gtinOfSgtin(sgtin);
+    if (linked.has(gtin)) add(book, gtin, sgtin.companyPrefix.length);
+  });
+  // Asked even for a GTIN the document splits itself: a different split on record makes its links ambiguous.
+  for (const [gtin, lengths] of await registry.companyPrefixDigits([...linked])) {
+    for (const digits of lengths) add(book, gtin, digits);
+  }
+  return book;
 }
 
 /** Every string in the item lists of the events. */
 function forEachEpc(events: readonly Fields[], visit: (epc: string) => void): void {
-    for (const event of events) {
-        for (const field of ITEM_LISTS) {
-            const list = event[field];
-            if (!Array.isArray(list)) continue;
-            for (const epc of list) if (typeof epc === 'string') visit(epc);
-        }
+  for (const event of events) {
+    for (const field of ITEM_LISTS) {
+      const list = event[field];
+      if (!Array.isArray(list)) continue;
+      for (const epc of list) if (typeof epc === 'string') visit(epc);
     }
+  }
 }

@@ -13,8 +13,8 @@ const EPC_LIST_MAX = 100_000;
 
 /** Body limits of `POST /v1/capture`: a 16 MiB document of 100,000 EPCs and 10,000 events fits. */
 export const CAPTURE_JSON_LIMITS: Partial<JsonLimits> = Object.freeze({
-    maxArrayLength: EPC_LIST_MAX,
-    maxNodes: 1_000_000,
+  maxArrayLength: EPC_LIST_MAX,
+  maxNodes: 1_000_000,
 });
 
 /** Most members of an `@context` list: real documents have one to a few. */
@@ -24,19 +24,19 @@ const EVENT_LIST_MAX = 10_000;
 
 /** Most members of each list of one event, by member name. */
 export const EVENT_LIST_LIMITS: Readonly<Record<string, number>> = Object.freeze({
-    '@context': CONTEXT_ENTRIES_MAX,
-    epcList: EPC_LIST_MAX,
-    childEPCs: EPC_LIST_MAX,
-    inputEPCList: EPC_LIST_MAX,
-    outputEPCList: EPC_LIST_MAX,
-    quantityList: 10_000,
-    childQuantityList: 10_000,
-    inputQuantityList: 10_000,
-    outputQuantityList: 10_000,
-    bizTransactionList: 500,
-    sourceList: 500,
-    destinationList: 500,
-    sensorElementList: 1_000,
+  '@context': CONTEXT_ENTRIES_MAX,
+  epcList: EPC_LIST_MAX,
+  childEPCs: EPC_LIST_MAX,
+  inputEPCList: EPC_LIST_MAX,
+  outputEPCList: EPC_LIST_MAX,
+  quantityList: 10_000,
+  childQuantityList: 10_000,
+  inputQuantityList: 10_000,
+  outputQuantityList: 10_000,
+  bizTransactionList: 500,
+  sourceList: 500,
+  destinationList: 500,
+  sensorElementList: 1_000,
 });
 
 /** Most reports of one sensor element, and members of a persistent disposition's `set` / `unset`. */
@@ -47,15 +47,17 @@ const CORRECTIVE_EVENT_IDS_MAX = 1_000;
 type Fields = Record<string, unknown>;
 
 function isRecord(value: unknown): value is Fields {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function refuse(pointer: string, length: number, max: number): never {
-    throw newProblem('CAPTURE_TOO_LARGE', `${pointer} holds ${length} entries; at most ${max}`, { extensions: { pointer, max } });
+  throw newProblem('CAPTURE_TOO_LARGE', `${pointer} holds ${length} entries; at most ${max}`, {
+    extensions: { pointer, max },
+  });
 }
 
 function checkList(value: unknown, pointer: string, max: number): void {
-    if (Array.isArray(value) && value.length > max) refuse(pointer, value.length, max);
+  if (Array.isArray(value) && value.length > max) refuse(pointer, value.length, max);
 }
 
 /**
@@ -66,34 +68,39 @@ function checkList(value: unknown, pointer: string, max: number): void {
  * @throws ProblemError `CAPTURE_TOO_LARGE` with the JSON `pointer` of the list and its `max`.
  */
 export function assertEpcisLimits(document: unknown): void {
-    if (!isRecord(document)) return;
-    checkList(document['@context'], '/@context', CONTEXT_ENTRIES_MAX);
-    const body = document.epcisBody;
-    if (!isRecord(body)) return;
-    const events = body.eventList;
-    if (!Array.isArray(events)) return;
-    checkList(events, '/epcisBody/eventList', EVENT_LIST_MAX);
-    for (let index = 0; index < events.length; index++) {
-        const event: unknown = events[index];
-        if (!isRecord(event)) continue;
-        const at = `/epcisBody/eventList/${index}`;
-        for (const name in EVENT_LIST_LIMITS) {
-            checkList(event[name], `${at}/${name}`, EVENT_LIST_LIMITS[name]!);
-        }
-        const persistent = event.persistentDisposition;
-        if (isRecord(persistent)) {
-            checkList(persistent.set, `${at}/persistentDisposition/set`, DISPOSITIONS_MAX);
-            checkList(persistent.unset, `${at}/persistentDisposition/unset`, DISPOSITIONS_MAX);
-        }
-        if (isRecord(event.errorDeclaration)) {
-            checkList(event.errorDeclaration.correctiveEventIDs, `${at}/errorDeclaration/correctiveEventIDs`, CORRECTIVE_EVENT_IDS_MAX);
-        }
-        const elements = event.sensorElementList;
-        if (Array.isArray(elements)) {
-            for (let e = 0; e < elements.length; e++) {
-                const element: unknown = elements[e];
-                if (isRecord(element)) checkList(element.sensorReport, `${at}/sensorElementList/${e}/sensorReport`, SENSOR_REPORTS_MAX);
-            }
-        }
+  if (!isRecord(document)) return;
+  checkList(document['@context'], '/@context', CONTEXT_ENTRIES_MAX);
+  const body = document.epcisBody;
+  if (!isRecord(body)) return;
+  const events = body.eventList;
+  if (!Array.isArray(events)) return;
+  checkList(events, '/epcisBody/eventList', EVENT_LIST_MAX);
+  for (let index = 0; index < events.length; index++) {
+    const event: unknown = events[index];
+    if (!isRecord(event)) continue;
+    const at = `/epcisBody/eventList/${index}`;
+    for (const name in EVENT_LIST_LIMITS) {
+      checkList(event[name], `${at}/${name}`, EVENT_LIST_LIMITS[name]!);
     }
+    const persistent = event.persistentDisposition;
+    if (isRecord(persistent)) {
+      checkList(persistent.set, `${at}/persistentDisposition/set`, DISPOSITIONS_MAX);
+      checkList(persistent.unset, `${at}/persistentDisposition/unset`, DISPOSITIONS_MAX);
+    }
+    if (isRecord(event.errorDeclaration)) {
+      checkList(
+        event.errorDeclaration.correctiveEventIDs,
+        `${at}/errorDeclaration/correctiveEventIDs`,
+        CORRECTIVE_EVENT_IDS_MAX,
+      );
+    }
+    const elements = event.sensorElementList;
+    if (Array.isArray(elements)) {
+      for (let e = 0; e < elements.length; e++) {
+        const element: unknown = elements[e];
+        if (isRecord(element))
+          checkList(element.sensorReport, `${at}/sensorElementList/${e}/sensorReport`, SENSOR_REPORTS_MAX);
+      }
+    }
+  }
 }

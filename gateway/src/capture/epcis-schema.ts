@@ -35,8 +35,8 @@ const URI_OR_BLANK_NODE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e\u00a0-\uffff]+
 
 /** One schema violation: where (a JSON pointer) and what. */
 export interface SchemaViolation {
-    readonly pointer: string;
-    readonly message: string;
+  readonly pointer: string;
+  readonly message: string;
 }
 
 /**
@@ -55,8 +55,8 @@ const LINEAR_UNIQUE_ITEMS = 'linearUniqueItems';
 
 /** A key equal for two members exactly when ajv's deep equality says they are equal (JSON values). */
 function memberKey(value: unknown): string {
-    // Members are parsed JSON and may hold any number (sensor values): keys, not ledger values, so not integers only.
-    return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value, { integersOnly: false })}`;
+  // Members are parsed JSON and may hold any number (sensor values): keys, not ledger values, so not integers only.
+  return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value, { integersOnly: false })}`;
 }
 
 /** An ajv `validate` keyword: (keyword value, data) → valid; its errors in `errors`. */
@@ -64,20 +64,24 @@ type KeywordCheck = ((schema: unknown, data: unknown) => boolean) & { errors?: P
 
 /** `uniqueItems` in linear time: one canonical key per member, in a Map. */
 const linearUniqueItems: KeywordCheck = (schema: unknown, data: unknown): boolean => {
-    if (schema !== true || !Array.isArray(data)) return true;
-    const seen = new Map<string, number>();
-    for (let j = 0; j < data.length; j++) {
-        const key = memberKey(data[j]);
-        const i = seen.get(key);
-        if (i !== undefined) {
-            linearUniqueItems.errors = [
-                { keyword: 'uniqueItems', message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)`, params: { i, j } },
-            ];
-            return false;
-        }
-        seen.set(key, j);
+  if (schema !== true || !Array.isArray(data)) return true;
+  const seen = new Map<string, number>();
+  for (let j = 0; j < data.length; j++) {
+    const key = memberKey(data[j]);
+    const i = seen.get(key);
+    if (i !== undefined) {
+      linearUniqueItems.errors = [
+        {
+          keyword: 'uniqueItems',
+          message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
+          params: { i, j },
+        },
+      ];
+      return false;
     }
-    return true;
+    seen.set(key, j);
+  }
+  return true;
 };
 
 /**
@@ -85,20 +89,20 @@ const linearUniqueItems: KeywordCheck = (schema: unknown, data: unknown): boolea
  * stack (it is the standard's file, but the walk costs nothing to make safe).
  */
 function withLinearUniqueItems(schema: unknown): unknown {
-    const stack: unknown[] = [schema];
-    while (stack.length > 0) {
-        const node = stack.pop();
-        if (typeof node !== 'object' || node === null) continue;
-        if (!Array.isArray(node)) {
-            const record = node as Record<string, unknown>;
-            if (record.uniqueItems === true) {
-                delete record.uniqueItems;
-                record[LINEAR_UNIQUE_ITEMS] = true;
-            }
-        }
-        for (const child of Object.values(node)) stack.push(child);
+  const stack: unknown[] = [schema];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    if (!Array.isArray(node)) {
+      const record = node as Record<string, unknown>;
+      if (record.uniqueItems === true) {
+        delete record.uniqueItems;
+        record[LINEAR_UNIQUE_ITEMS] = true;
+      }
     }
-    return schema;
+    for (const child of Object.values(node)) stack.push(child);
+  }
+  return schema;
 }
 
 /**
@@ -107,28 +111,38 @@ function withLinearUniqueItems(schema: unknown): unknown {
  * @param uri - `lenient` (what capture uses) or `strict` (ajv-formats' RFC 3986 check, for comparison in tests).
  * @param collect - `all` errors, or stop at the `first`.
  */
-export function compileEpcisSchema(uri: 'lenient' | 'strict' = 'lenient', collect: 'all' | 'first' = 'all'): ValidateFunction {
-    const ajv = new Ajv({ allErrors: collect === 'all', strict: false, validateFormats: true });
-    addFormats(ajv, uri === 'strict' ? ['date-time', 'uri'] : ['date-time']);
-    if (uri === 'lenient') ajv.addFormat('uri', { type: 'string', validate: (value: string) => URI_OR_BLANK_NODE.test(value) });
-    ajv.addKeyword({ keyword: LINEAR_UNIQUE_ITEMS, type: 'array', schemaType: 'boolean', errors: true, validate: linearUniqueItems });
-    const schema = withLinearUniqueItems(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as unknown);
-    return ajv.compile(schema as object);
+export function compileEpcisSchema(
+  uri: 'lenient' | 'strict' = 'lenient',
+  collect: 'all' | 'first' = 'all',
+): ValidateFunction {
+  const ajv = new Ajv({ allErrors: collect === 'all', strict: false, validateFormats: true });
+  addFormats(ajv, uri === 'strict' ? ['date-time', 'uri'] : ['date-time']);
+  if (uri === 'lenient')
+    ajv.addFormat('uri', { type: 'string', validate: (value: string) => URI_OR_BLANK_NODE.test(value) });
+  ajv.addKeyword({
+    keyword: LINEAR_UNIQUE_ITEMS,
+    type: 'array',
+    schemaType: 'boolean',
+    errors: true,
+    validate: linearUniqueItems,
+  });
+  const schema = withLinearUniqueItems(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as unknown);
+  return ajv.compile(schema as object);
 }
 
 /** Whether `value` holds at most `max` values (arrays, objects and scalars), counted without recursion. */
 function valuesAtMost(value: unknown, max: number): boolean {
-    const stack: unknown[] = [value];
-    let count = 0;
-    while (stack.length > 0) {
-        const node = stack.pop();
-        count += 1;
-        if (count > max) return false;
-        if (typeof node === 'object' && node !== null) {
-            for (const child of Object.values(node)) stack.push(child);
-        }
+  const stack: unknown[] = [value];
+  let count = 0;
+  while (stack.length > 0) {
+    const node = stack.pop();
+    count += 1;
+    if (count > max) return false;
+    if (typeof node === 'object' && node !== null) {
+      for (const child of Object.values(node)) stack.push(child);
     }
-    return true;
+  }
+  return true;
 }
 
 type Json = Record<string, unknown>;
@@ -139,28 +153,35 @@ type Json = Record<string, unknown>;
  * `type` → `@type`). Copies only what it changes; the document itself is not modified.
  */
 function withoutJsonLdAliases(document: unknown): unknown {
-    const doc = document as Json;
-    const body = doc?.epcisBody as Json | undefined;
-    if (typeof doc !== 'object' || doc === null || typeof body !== 'object' || body === null || !Array.isArray(body.eventList)) return document;
-    const eventList = (body.eventList as unknown[]).map((event) => {
-        if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
-        const { id: _id, ...rest } = event as Json;
-        if (Array.isArray(rest.sensorElementList)) {
-            rest.sensorElementList = rest.sensorElementList.map((element: unknown) => {
-                if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
-                const { id: _eid, type: _type, ...kept } = element as Json;
-                return kept;
-            });
-        }
-        return rest;
-    });
-    return { ...doc, epcisBody: { ...body, eventList } };
+  const doc = document as Json;
+  const body = doc?.epcisBody as Json | undefined;
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    typeof body !== 'object' ||
+    body === null ||
+    !Array.isArray(body.eventList)
+  )
+    return document;
+  const eventList = (body.eventList as unknown[]).map((event) => {
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
+    const { id: _id, ...rest } = event as Json;
+    if (Array.isArray(rest.sensorElementList)) {
+      rest.sensorElementList = rest.sensorElementList.map((element: unknown) => {
+        if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+        const { id: _eid, type: _type, ...kept } = element as Json;
+        return kept;
+      });
+    }
+    return rest;
+  });
+  return { ...doc, epcisBody: { ...body, eventList } };
 }
 
 function describe(error: ErrorObject): SchemaViolation {
-    const pointer = error.instancePath || '/';
-    const detail = error.params && Object.keys(error.params).length > 0 ? ` ${JSON.stringify(error.params)}` : '';
-    return { pointer, message: `${error.message ?? 'is invalid'}${detail}` };
+  const pointer = error.instancePath || '/';
+  const detail = error.params && Object.keys(error.params).length > 0 ? ` ${JSON.stringify(error.params)}` : '';
+  return { pointer, message: `${error.message ?? 'is invalid'}${detail}` };
 }
 
 /**
@@ -170,16 +191,16 @@ function describe(error: ErrorObject): SchemaViolation {
  * @returns The violations (at most {@link MAX_SCHEMA_ERRORS}); empty when the document is valid.
  */
 export function epcisSchemaViolations(document: unknown): SchemaViolation[] {
-    firstError ??= compileEpcisSchema('lenient', 'first');
-    const view = withoutJsonLdAliases(document);
-    if (firstError(view)) return [];
-    let errors = firstError.errors ?? [];
-    if (valuesAtMost(view, FULL_REPORT_VALUES_MAX)) {
-        allErrors ??= compileEpcisSchema('lenient', 'all');
-        allErrors(view);
-        errors = allErrors.errors ?? errors;
-    }
-    // The schema's if/then branches repeat the underlying failure as "must match then schema": drop that noise.
-    const useful = errors.filter((e) => e.keyword !== 'if');
-    return (useful.length > 0 ? useful : errors).slice(0, MAX_SCHEMA_ERRORS).map(describe);
+  firstError ??= compileEpcisSchema('lenient', 'first');
+  const view = withoutJsonLdAliases(document);
+  if (firstError(view)) return [];
+  let errors = firstError.errors ?? [];
+  if (valuesAtMost(view, FULL_REPORT_VALUES_MAX)) {
+    allErrors ??= compileEpcisSchema('lenient', 'all');
+    allErrors(view);
+    errors = allErrors.errors ?? errors;
+  }
+  // The schema's if/then branches repeat the underlying failure as "must match then schema": drop that noise.
+  const useful = errors.filter((e) => e.keyword !== 'if');
+  return (useful.length > 0 ? useful : errors).slice(0, MAX_SCHEMA_ERRORS).map(describe);
 }

@@ -24,24 +24,30 @@ import type { CompanyPrefixBook } from './company-prefixes';
 
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */
 export interface StepRequest {
-    /** `contract:Transaction`. */
-    readonly fn: 'goods:Enter' | 'goods:Ship' | 'goods:Receive' | 'goods:Exit' | 'goods:Destroy' | 'goods:Associate';
-    /** Request fields other than the items. */
-    readonly header: Readonly<Record<string, unknown>>;
-    /** The items, in the form the chaincode's `items` (or `pairs`) list takes. */
-    readonly items: readonly unknown[];
-    /** SGTINs the step touches (for the GTIN check and for ordering chunks). */
-    readonly sgtins: readonly string[];
-    /** GTINs the step declares (entries) or moves. */
-    readonly gtins: readonly string[];
-    /** Whether the step may be split over several transactions and merged with equal neighbours. */
-    readonly divisible: boolean;
+  /** `contract:Transaction`. */
+  readonly fn: 'goods:Enter' | 'goods:Ship' | 'goods:Receive' | 'goods:Exit' | 'goods:Destroy' | 'goods:Associate';
+  /** Request fields other than the items. */
+  readonly header: Readonly<Record<string, unknown>>;
+  /** The items, in the form the chaincode's `items` (or `pairs`) list takes. */
+  readonly items: readonly unknown[];
+  /** SGTINs the step touches (for the GTIN check and for ordering chunks). */
+  readonly sgtins: readonly string[];
+  /** GTINs the step declares (entries) or moves. */
+  readonly gtins: readonly string[];
+  /** Whether the step may be split over several transactions and merged with equal neighbours. */
+  readonly divisible: boolean;
 }
 
 /** Why an event cannot be captured: a stable code and a sentence. */
 export interface EventRefusal {
-    readonly code: 'EPCIS_EVENT_UNSUPPORTED' | 'INVALID_EPC' | 'EPCIS_EVENT_INCOMPLETE' | 'UNKNOWN_GTIN' | 'GTIN_PREFIX_AMBIGUOUS' | 'EPC_SCHEME_UNSUPPORTED';
-    readonly message: string;
+  readonly code:
+    | 'EPCIS_EVENT_UNSUPPORTED'
+    | 'INVALID_EPC'
+    | 'EPCIS_EVENT_INCOMPLETE'
+    | 'UNKNOWN_GTIN'
+    | 'GTIN_PREFIX_AMBIGUOUS'
+    | 'EPC_SCHEME_UNSUPPORTED';
+  readonly message: string;
 }
 
 const HN = 'hn:';
@@ -51,30 +57,30 @@ const PARTY = /(?:^|\/party\/)([0-9A-HJ-NPQRTUWXY]{18})$/;
 type Fields = Readonly<Record<string, unknown>>;
 
 class Refused extends Error {
-    constructor(readonly refusal: EventRefusal) {
-        super(refusal.message);
-    }
+  constructor(readonly refusal: EventRefusal) {
+    super(refusal.message);
+  }
 }
 
 function refuse(code: EventRefusal['code'], message: string): never {
-    throw new Refused({ code, message });
+  throw new Refused({ code, message });
 }
 
 /** GTIN-14 of an SGTIN URN (indicator digit first), or undefined when the URN is not a valid SGTIN. */
 export function gtinOfSgtin(urn: string): string | undefined {
-    return sgtinParts(urn)?.gtin;
+  return sgtinParts(urn)?.gtin;
 }
 
 const EMPTY_BOOK: CompanyPrefixBook = new Map();
 
 /** What the ledger does not record yet, by EPC scheme, for the refusal of a key it recognises but has no place for. */
 const NOT_ON_THE_LEDGER: Readonly<Record<string, string>> = {
-    sscc: 'an SSCC (a logistic unit: cases and pallets come with aggregation)',
-    grai: 'a GRAI (a returnable asset)',
-    giai: 'a GIAI (an individual asset)',
-    sgln: 'an SGLN (a location: name it in readPoint, bizLocation or a source / destination)',
-    lgtin: 'a GTIN with a lot (a class of items: quantity lists are not recorded per item)',
-    gtin: 'a GTIN without a serial (a class of items, not one item)',
+  sscc: 'an SSCC (a logistic unit: cases and pallets come with aggregation)',
+  grai: 'a GRAI (a returnable asset)',
+  giai: 'a GIAI (an individual asset)',
+  sgln: 'an SGLN (a location: name it in readPoint, bizLocation or a source / destination)',
+  lgtin: 'a GTIN with a lot (a class of items: quantity lists are not recorded per item)',
+  gtin: 'a GTIN without a serial (a class of items, not one item)',
 };
 
 /**
@@ -87,64 +93,87 @@ const NOT_ON_THE_LEDGER: Readonly<Record<string, string>> = {
  * @param book - Company-prefix lengths on record per GTIN.
  */
 export function itemNameOf(epc: unknown, where: string, book: CompanyPrefixBook): string {
-    const ref = typeof epc === 'string' ? parseItemId(epc) : undefined;
-    if (ref?.kind === 'sgtin' && gtinOfSgtin(ref.sgtin)) return ref.sgtin;
-    if (ref?.kind === 'traceCode') return ref.code;
-    const shown = JSON.stringify(epc).slice(0, 120);
-    if (ref?.kind === 'gtinSerial') {
-        const lengths = [...(book.get(ref.gtin) ?? [])];
-        if (lengths.length === 0) {
-            refuse('UNKNOWN_GTIN', `${where} ${shown} is of GTIN ${ref.gtin}, which no entry declared: a Digital Link does not say how long its company prefix is, so the first entry of a GTIN names its items as SGTIN URNs (or tag URIs)`);
-        }
-        if (lengths.length > 1) {
-            refuse('GTIN_PREFIX_AMBIGUOUS', `${where} ${shown}: GTIN ${ref.gtin} is on record with company prefixes of ${lengths.sort().join(' and ')} digits; name the item by its SGTIN URN`);
-        }
-        const urn = sgtinUrnOfGtin(ref.gtin, ref.serial, lengths[0]!);
-        if (urn !== undefined) return urn;
+  const ref = typeof epc === 'string' ? parseItemId(epc) : undefined;
+  if (ref?.kind === 'sgtin' && gtinOfSgtin(ref.sgtin)) return ref.sgtin;
+  if (ref?.kind === 'traceCode') return ref.code;
+  const shown = JSON.stringify(epc).slice(0, 120);
+  if (ref?.kind === 'gtinSerial') {
+    const lengths = [...(book.get(ref.gtin) ?? [])];
+    if (lengths.length === 0) {
+      refuse(
+        'UNKNOWN_GTIN',
+        `${where} ${shown} is of GTIN ${ref.gtin}, which no entry declared: a Digital Link does not say how long its company prefix is, so the first entry of a GTIN names its items as SGTIN URNs (or tag URIs)`,
+      );
     }
-    const key = typeof epc === 'string' ? gs1KeyOf(epc) : undefined;
-    if (key !== undefined && key.scheme !== 'sgtin') {
-        const what = NOT_ON_THE_LEDGER[key.scheme] ?? `a GS1 ${key.scheme.toUpperCase()}`;
-        return refuse('EPC_SCHEME_UNSUPPORTED', `${where} ${shown} is ${what} (${key.digitalLink}); the ledger records trade items (SGTIN) and 16-digit traceability codes`);
+    if (lengths.length > 1) {
+      refuse(
+        'GTIN_PREFIX_AMBIGUOUS',
+        `${where} ${shown}: GTIN ${ref.gtin} is on record with company prefixes of ${lengths.sort().join(' and ')} digits; name the item by its SGTIN URN`,
+      );
     }
-    return refuse('INVALID_EPC', `${where} ${shown} is not an SGTIN (EPC URN, tag URI, hex or GS1 Digital Link) or 16-digit traceability code`);
+    const urn = sgtinUrnOfGtin(ref.gtin, ref.serial, lengths[0]!);
+    if (urn !== undefined) return urn;
+  }
+  const key = typeof epc === 'string' ? gs1KeyOf(epc) : undefined;
+  if (key !== undefined && key.scheme !== 'sgtin') {
+    const what = NOT_ON_THE_LEDGER[key.scheme] ?? `a GS1 ${key.scheme.toUpperCase()}`;
+    return refuse(
+      'EPC_SCHEME_UNSUPPORTED',
+      `${where} ${shown} is ${what} (${key.digitalLink}); the ledger records trade items (SGTIN) and 16-digit traceability codes`,
+    );
+  }
+  return refuse(
+    'INVALID_EPC',
+    `${where} ${shown} is not an SGTIN (EPC URN, tag URI, hex or GS1 Digital Link) or 16-digit traceability code`,
+  );
 }
 
 /** Items of an event, each as the chain keys it. */
 function sgtinsOf(event: Fields, field: 'epcList' | 'childEPCs', book: CompanyPrefixBook): string[] {
-    const list = event[field];
-    if (!Array.isArray(list) || list.length === 0) {
-        const quantities = field === 'epcList' ? 'quantityList' : 'childQuantityList';
-        const first = Array.isArray(event[quantities]) ? (event[quantities] as Fields[])[0]?.epcClass : undefined;
-        if (first !== undefined) refuseQuantities(first, `${quantities}[0].epcClass`, field);
-        refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list the items`);
-    }
-    return list.map((epc, i) => itemNameOf(epc, `${field}[${i}]`, book));
+  const list = event[field];
+  if (!Array.isArray(list) || list.length === 0) {
+    const quantities = field === 'epcList' ? 'quantityList' : 'childQuantityList';
+    const first = Array.isArray(event[quantities]) ? (event[quantities] as Fields[])[0]?.epcClass : undefined;
+    if (first !== undefined) refuseQuantities(first, `${quantities}[0].epcClass`, field);
+    refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list the items`);
+  }
+  return list.map((epc, i) => itemNameOf(epc, `${field}[${i}]`, book));
 }
 
 /** An event naming classes of items (a quantity list) and no item: the ledger's steps move serialised items only. */
 function refuseQuantities(epcClass: unknown, where: string, field: string): never {
-    const key = typeof epcClass === 'string' ? gs1KeyOf(epcClass) : undefined;
-    const shown = JSON.stringify(epcClass).slice(0, 120);
-    if (key === undefined) return refuse('INVALID_EPC', `${where} ${shown} is not a GS1 class identifier (LGTIN, GTIN pattern or Digital Link)`);
-    return refuse('EPC_SCHEME_UNSUPPORTED', `${where} ${shown} names a class of items (${key.digitalLink}); the ledger's steps record serialised items: list them in ${field}`);
+  const key = typeof epcClass === 'string' ? gs1KeyOf(epcClass) : undefined;
+  const shown = JSON.stringify(epcClass).slice(0, 120);
+  if (key === undefined)
+    return refuse(
+      'INVALID_EPC',
+      `${where} ${shown} is not a GS1 class identifier (LGTIN, GTIN pattern or Digital Link)`,
+    );
+  return refuse(
+    'EPC_SCHEME_UNSUPPORTED',
+    `${where} ${shown} names a class of items (${key.digitalLink}); the ledger's steps record serialised items: list them in ${field}`,
+  );
 }
 
 function distinctGtins(ids: readonly string[]): string[] {
-    return [...new Set(ids.map((id) => gtinOfSgtin(id)).filter((g): g is string => g !== undefined))];
+  return [...new Set(ids.map((id) => gtinOfSgtin(id)).filter((g): g is string => g !== undefined))];
 }
 
 function bizTransaction(event: Fields, typeSuffix: string, urnPrefix: string): string | undefined {
-    const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
-    const entry = list.find((b) => typeof b.type === 'string' && (b.type === typeSuffix || b.type.endsWith(`/${typeSuffix}`) || b.type.endsWith(`-${typeSuffix}`)));
-    const value = entry?.bizTransaction;
-    if (typeof value !== 'string') return undefined;
-    return value.startsWith(urnPrefix) ? value.slice(urnPrefix.length) : value;
+  const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
+  const entry = list.find(
+    (b) =>
+      typeof b.type === 'string' &&
+      (b.type === typeSuffix || b.type.endsWith(`/${typeSuffix}`) || b.type.endsWith(`-${typeSuffix}`)),
+  );
+  const value = entry?.bizTransaction;
+  if (typeof value !== 'string') return undefined;
+  return value.startsWith(urnPrefix) ? value.slice(urnPrefix.length) : value;
 }
 
 function required<T>(value: T | undefined, what: string): T {
-    if (value === undefined || value === null || value === '') refuse('EPCIS_EVENT_INCOMPLETE', `${what} is missing`);
-    return value;
+  if (value === undefined || value === null || value === '') refuse('EPCIS_EVENT_INCOMPLETE', `${what} is missing`);
+  return value;
 }
 
 /**
@@ -153,140 +182,174 @@ function required<T>(value: T | undefined, what: string): T {
  * it is: it cannot be split into an SGLN URN without the company prefix length, and the chain's location rule refuses it.
  */
 export function locationOf(id: unknown): string | undefined {
-    if (typeof id !== 'string') return undefined;
-    const pure = epcTagUriToPureIdentity(id);
-    const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.0$/.exec(pure);
-    if (m) return glnOf(m[1]!, m[2]!) || pure;
-    const link = /^https?:\/\//i.test(id) ? gs1KeyOf(id) : undefined;
-    const gln = link?.scheme === 'sgln' ? /\/414\/(\d{13})$/.exec(link.digitalLink)?.[1] : undefined;
-    return gln ?? pure;
+  if (typeof id !== 'string') return undefined;
+  const pure = epcTagUriToPureIdentity(id);
+  const m = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.0$/.exec(pure);
+  if (m) return glnOf(m[1]!, m[2]!) || pure;
+  const link = /^https?:\/\//i.test(id) ? gs1KeyOf(id) : undefined;
+  const gln = link?.scheme === 'sgln' ? /\/414\/(\d{13})$/.exec(link.digitalLink)?.[1] : undefined;
+  return gln ?? pure;
 }
 
 function sourceDest(list: unknown, type: string, key: 'source' | 'destination'): string | undefined {
-    const entries = Array.isArray(list) ? (list as Fields[]) : [];
-    const entry = entries.find((e) => typeof e.type === 'string' && (e.type === type || e.type.endsWith(`-${type}`) || e.type.endsWith(`/${type}`)));
-    const value = entry?.[key];
-    return typeof value === 'string' ? value : undefined;
+  const entries = Array.isArray(list) ? (list as Fields[]) : [];
+  const entry = entries.find(
+    (e) =>
+      typeof e.type === 'string' && (e.type === type || e.type.endsWith(`-${type}`) || e.type.endsWith(`/${type}`)),
+  );
+  const value = entry?.[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function word(value: unknown): string | undefined {
-    if (typeof value !== 'string') return undefined;
-    const m = /(?:BizStep-|Disp-|bizstep:|disp:)?([a-z_]+)$/.exec(value);
-    return m?.[1];
+  if (typeof value !== 'string') return undefined;
+  const m = /(?:BizStep-|Disp-|bizstep:|disp:)?([a-z_]+)$/.exec(value);
+  return m?.[1];
 }
 
 function eventTimeOf(event: Fields): Record<string, unknown> {
-    return typeof event.eventTime === 'string' ? { eventTime: event.eventTime } : {};
+  return typeof event.eventTime === 'string' ? { eventTime: event.eventTime } : {};
 }
 
 function enter(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event, 'epcList', book);
-    const gtins = distinctGtins(sgtins);
-    if (gtins.length !== 1 || sgtins.some((s) => !gtinOfSgtin(s))) {
-        refuse('EPCIS_EVENT_INCOMPLETE', `an entry event declares one product: its epcList must be SGTINs of one GTIN (found ${gtins.length})`);
-    }
-    const volumeMl = event[`${HN}volumeMl`];
-    return {
-        fn: 'goods:Enter',
-        header: {
-            ...eventTimeOf(event),
-            declarationNo: required(bizTransaction(event, 'import_declaration', 'urn:hn:decl:'), 'the import_declaration bizTransaction'),
-            location: required(locationOf((event.bizLocation as Fields | undefined)?.id), 'bizLocation'),
-            regime: required(event[`${HN}regime`], 'hn:regime'),
-            product: {
-                gtin: gtins[0],
-                hsCode: required(event[`${HN}hsCode`], 'hn:hsCode'),
-                category: required(event[`${HN}category`], 'hn:category'),
-                ...(volumeMl === undefined ? {} : { volumeMl }),
-            },
-            unitValueFen: required(event[`${HN}unitValueFen`], 'hn:unitValueFen'),
-        },
-        items: sgtins,
-        sgtins,
-        gtins,
-        divisible: true,
-    };
+  const sgtins = sgtinsOf(event, 'epcList', book);
+  const gtins = distinctGtins(sgtins);
+  if (gtins.length !== 1 || sgtins.some((s) => !gtinOfSgtin(s))) {
+    refuse(
+      'EPCIS_EVENT_INCOMPLETE',
+      `an entry event declares one product: its epcList must be SGTINs of one GTIN (found ${gtins.length})`,
+    );
+  }
+  const volumeMl = event[`${HN}volumeMl`];
+  return {
+    fn: 'goods:Enter',
+    header: {
+      ...eventTimeOf(event),
+      declarationNo: required(
+        bizTransaction(event, 'import_declaration', 'urn:hn:decl:'),
+        'the import_declaration bizTransaction',
+      ),
+      location: required(locationOf((event.bizLocation as Fields | undefined)?.id), 'bizLocation'),
+      regime: required(event[`${HN}regime`], 'hn:regime'),
+      product: {
+        gtin: gtins[0],
+        hsCode: required(event[`${HN}hsCode`], 'hn:hsCode'),
+        category: required(event[`${HN}category`], 'hn:category'),
+        ...(volumeMl === undefined ? {} : { volumeMl }),
+      },
+      unitValueFen: required(event[`${HN}unitValueFen`], 'hn:unitValueFen'),
+    },
+    items: sgtins,
+    sgtins,
+    gtins,
+    divisible: true,
+  };
 }
 
 function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event, 'epcList', book);
-    const party = sourceDest(event.destinationList, 'owning_party', 'destination');
-    return {
-        fn: 'goods:Ship',
-        header: {
-            ...eventTimeOf(event),
-            shipmentId: required(bizTransaction(event, 'desadv', 'urn:hn:shipment:'), 'the desadv bizTransaction (shipment)'),
-            toEnterprise: required(party === undefined ? undefined : PARTY.exec(party)?.[1], 'the owning_party destination (a credit code)'),
-            toLocation: required(locationOf(sourceDest(event.destinationList, 'location', 'destination')), 'the location destination'),
-        },
-        items: sgtins,
-        sgtins,
-        gtins: distinctGtins(sgtins),
-        divisible: true,
-    };
+  const sgtins = sgtinsOf(event, 'epcList', book);
+  const party = sourceDest(event.destinationList, 'owning_party', 'destination');
+  return {
+    fn: 'goods:Ship',
+    header: {
+      ...eventTimeOf(event),
+      shipmentId: required(bizTransaction(event, 'desadv', 'urn:hn:shipment:'), 'the desadv bizTransaction (shipment)'),
+      toEnterprise: required(
+        party === undefined ? undefined : PARTY.exec(party)?.[1],
+        'the owning_party destination (a credit code)',
+      ),
+      toLocation: required(
+        locationOf(sourceDest(event.destinationList, 'location', 'destination')),
+        'the location destination',
+      ),
+    },
+    items: sgtins,
+    sgtins,
+    gtins: distinctGtins(sgtins),
+    divisible: true,
+  };
 }
 
 function receive(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event, 'epcList', book);
-    return {
-        fn: 'goods:Receive',
-        header: {
-            ...eventTimeOf(event),
-            shipmentId: required(bizTransaction(event, 'desadv', 'urn:hn:shipment:'), 'the desadv bizTransaction (shipment)'),
-            location: required(locationOf((event.bizLocation as Fields | undefined)?.id), 'bizLocation'),
-        },
-        items: sgtins,
-        sgtins,
-        gtins: distinctGtins(sgtins),
-        divisible: true,
-    };
+  const sgtins = sgtinsOf(event, 'epcList', book);
+  return {
+    fn: 'goods:Receive',
+    header: {
+      ...eventTimeOf(event),
+      shipmentId: required(bizTransaction(event, 'desadv', 'urn:hn:shipment:'), 'the desadv bizTransaction (shipment)'),
+      location: required(locationOf((event.bizLocation as Fields | undefined)?.id), 'bizLocation'),
+    },
+    items: sgtins,
+    sgtins,
+    gtins: distinctGtins(sgtins),
+    divisible: true,
+  };
 }
 
 function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event, 'epcList', book);
-    const port = (event.readPoint as Fields | undefined)?.id;
-    const value = required(event[`${HN}exitValueFen`], 'hn:exitValueFen');
-    return {
-        fn: 'goods:Exit',
-        header: {
-            ...eventTimeOf(event),
-            releaseListNo: required(bizTransaction(event, 'release_list', 'urn:hn:release:'), 'the release_list bizTransaction'),
-            port: required(typeof port === 'string' ? port.replace(/^urn:hn:port:/, '') : undefined, 'readPoint (the port)'),
-            ...(event[`${HN}batch`] === true ? { batch: true } : {}),
-        },
-        items: sgtins.map((id) => ({ id, exitValueFen: value })),
-        sgtins,
-        gtins: distinctGtins(sgtins),
-        // One release list is one transaction on the chain.
-        divisible: false,
-    };
+  const sgtins = sgtinsOf(event, 'epcList', book);
+  const port = (event.readPoint as Fields | undefined)?.id;
+  const value = required(event[`${HN}exitValueFen`], 'hn:exitValueFen');
+  return {
+    fn: 'goods:Exit',
+    header: {
+      ...eventTimeOf(event),
+      releaseListNo: required(
+        bizTransaction(event, 'release_list', 'urn:hn:release:'),
+        'the release_list bizTransaction',
+      ),
+      port: required(typeof port === 'string' ? port.replace(/^urn:hn:port:/, '') : undefined, 'readPoint (the port)'),
+      ...(event[`${HN}batch`] === true ? { batch: true } : {}),
+    },
+    items: sgtins.map((id) => ({ id, exitValueFen: value })),
+    sgtins,
+    gtins: distinctGtins(sgtins),
+    // One release list is one transaction on the chain.
+    divisible: false,
+  };
 }
 
 function destroy(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const sgtins = sgtinsOf(event, 'epcList', book);
-    const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
-    const reference = typeof list[0]?.bizTransaction === 'string' ? (list[0].bizTransaction as string).replace(/^urn:hn:ref:/, '') : undefined;
-    return {
-        fn: 'goods:Destroy',
-        header: { ...eventTimeOf(event), reference: required(reference, 'a bizTransaction (the destruction reference)') },
-        items: sgtins,
-        sgtins,
-        gtins: distinctGtins(sgtins),
-        divisible: true,
-    };
+  const sgtins = sgtinsOf(event, 'epcList', book);
+  const list = Array.isArray(event.bizTransactionList) ? (event.bizTransactionList as Fields[]) : [];
+  const reference =
+    typeof list[0]?.bizTransaction === 'string'
+      ? (list[0].bizTransaction as string).replace(/^urn:hn:ref:/, '')
+      : undefined;
+  return {
+    fn: 'goods:Destroy',
+    header: { ...eventTimeOf(event), reference: required(reference, 'a bizTransaction (the destruction reference)') },
+    items: sgtins,
+    sgtins,
+    gtins: distinctGtins(sgtins),
+    divisible: true,
+  };
 }
 
 function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
-    const code = typeof event.parentID === 'string' ? TRACE_CODE_PARENT.exec(event.parentID)?.[1] : undefined;
-    const parent = code === undefined && typeof event.parentID === 'string' ? gs1KeyOf(event.parentID) : undefined;
-    if (parent !== undefined) {
-        refuse('EPC_SCHEME_UNSUPPORTED', `parentID ${JSON.stringify(event.parentID).slice(0, 120)} is ${NOT_ON_THE_LEDGER[parent.scheme] ?? `a GS1 ${parent.scheme.toUpperCase()}`} (${parent.digitalLink}); an AssociationEvent on the ledger associates a 16-digit traceability code`);
-    }
-    const sgtins = sgtinsOf(event, 'childEPCs', book);
-    if (code === undefined || sgtins.length !== 1 || !gtinOfSgtin(sgtins[0]!)) {
-        refuse('EPCIS_EVENT_UNSUPPORTED', 'an AssociationEvent captures one 16-digit traceability code (parentID) for one SGTIN (childEPCs)');
-    }
-    return { fn: 'goods:Associate', header: { ...eventTimeOf(event) }, items: [{ sgtin: sgtins[0], code }], sgtins, gtins: distinctGtins(sgtins), divisible: true };
+  const code = typeof event.parentID === 'string' ? TRACE_CODE_PARENT.exec(event.parentID)?.[1] : undefined;
+  const parent = code === undefined && typeof event.parentID === 'string' ? gs1KeyOf(event.parentID) : undefined;
+  if (parent !== undefined) {
+    refuse(
+      'EPC_SCHEME_UNSUPPORTED',
+      `parentID ${JSON.stringify(event.parentID).slice(0, 120)} is ${NOT_ON_THE_LEDGER[parent.scheme] ?? `a GS1 ${parent.scheme.toUpperCase()}`} (${parent.digitalLink}); an AssociationEvent on the ledger associates a 16-digit traceability code`,
+    );
+  }
+  const sgtins = sgtinsOf(event, 'childEPCs', book);
+  if (code === undefined || sgtins.length !== 1 || !gtinOfSgtin(sgtins[0]!)) {
+    refuse(
+      'EPCIS_EVENT_UNSUPPORTED',
+      'an AssociationEvent captures one 16-digit traceability code (parentID) for one SGTIN (childEPCs)',
+    );
+  }
+  return {
+    fn: 'goods:Associate',
+    header: { ...eventTimeOf(event) },
+    items: [{ sgtin: sgtins[0], code }],
+    sgtins,
+    gtins: distinctGtins(sgtins),
+    divisible: true,
+  };
 }
 
 /**
@@ -297,26 +360,30 @@ function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
  * @returns The step, or the reason the event cannot be captured.
  */
 export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): StepRequest | EventRefusal {
-    try {
-        const step = word(event.bizStep);
-        const action = event.action;
-        if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event, book);
-        if (event.type === 'ObjectEvent') {
-            const second = event[`${HN}line`] === 'second';
-            if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second) return enter(event, book);
-            if (action === 'OBSERVE' && step === 'shipping') return ship(event, book);
-            if (action === 'OBSERVE' && step === 'receiving') return receive(event, book);
-            if (step === 'departing' || (step === 'entering_exiting' && second)) return exit(event, book);
-            if (action === 'DELETE' && step === 'destroying') return destroy(event, book);
-        }
-        return refuse('EPCIS_EVENT_UNSUPPORTED', `no ledger step for a ${String(event.type)} with action ${String(action)} and bizStep ${String(event.bizStep)}; supported: entry, shipping, receiving, exit, destroying, traceability-code association`);
-    } catch (err) {
-        if (err instanceof Refused) return err.refusal;
-        throw err;
+  try {
+    const step = word(event.bizStep);
+    const action = event.action;
+    if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event, book);
+    if (event.type === 'ObjectEvent') {
+      const second = event[`${HN}line`] === 'second';
+      if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second)
+        return enter(event, book);
+      if (action === 'OBSERVE' && step === 'shipping') return ship(event, book);
+      if (action === 'OBSERVE' && step === 'receiving') return receive(event, book);
+      if (step === 'departing' || (step === 'entering_exiting' && second)) return exit(event, book);
+      if (action === 'DELETE' && step === 'destroying') return destroy(event, book);
     }
+    return refuse(
+      'EPCIS_EVENT_UNSUPPORTED',
+      `no ledger step for a ${String(event.type)} with action ${String(action)} and bizStep ${String(event.bizStep)}; supported: entry, shipping, receiving, exit, destroying, traceability-code association`,
+    );
+  } catch (err) {
+    if (err instanceof Refused) return err.refusal;
+    throw err;
+  }
 }
 
 /** Type guard for a refusal. */
 export function isRefusal(value: StepRequest | EventRefusal): value is EventRefusal {
-    return (value as EventRefusal).code !== undefined && (value as StepRequest).fn === undefined;
+  return (value as EventRefusal).code !== undefined && (value as StepRequest).fn === undefined;
 }

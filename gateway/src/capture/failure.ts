@@ -18,22 +18,26 @@ import { isDependencyUnavailable } from '../plugins/problem-details';
 
 /** How a failure is handled. */
 export type CaptureFailure =
-    | { readonly kind: 'refused'; readonly code: string; readonly reason: string }
-    | { readonly kind: 'wait' | 'park' | 'fail'; readonly code: string; readonly reason: string };
+  | { readonly kind: 'refused'; readonly code: string; readonly reason: string }
+  | { readonly kind: 'wait' | 'park' | 'fail'; readonly code: string; readonly reason: string };
 
 /** Ledger adapter codes that a retry cannot fix: the gateway's settings or the channel's must change first. */
-const PARKING_LEDGER_CODES: ReadonlySet<string> = new Set(['IDENTITY_REFUSED', 'LEDGER_MISCONFIGURED', 'LEDGER_BAD_RESULT']);
+const PARKING_LEDGER_CODES: ReadonlySet<string> = new Set([
+  'IDENTITY_REFUSED',
+  'LEDGER_MISCONFIGURED',
+  'LEDGER_BAD_RESULT',
+]);
 
 /** Ledger adapter codes of an outage or a race: the same submission succeeds once the ledger answers again. */
 const WAITING_LEDGER_CODES: ReadonlySet<string> = new Set([
-    'LEDGER_UNAVAILABLE',
-    'LEDGER_CONFLICT',
-    'LEDGER_TIMEOUT',
-    'LEDGER_OUTCOME_UNKNOWN',
-    'LEDGER_CANCELLED',
-    'LEDGER_CLOSED',
-    // A peer killed mid-call fails the call with whatever gRPC status its socket ends with (INTERNAL, UNKNOWN, ...).
-    'LEDGER_FAILURE',
+  'LEDGER_UNAVAILABLE',
+  'LEDGER_CONFLICT',
+  'LEDGER_TIMEOUT',
+  'LEDGER_OUTCOME_UNKNOWN',
+  'LEDGER_CANCELLED',
+  'LEDGER_CLOSED',
+  // A peer killed mid-call fails the call with whatever gRPC status its socket ends with (INTERNAL, UNKNOWN, ...).
+  'LEDGER_FAILURE',
 ]);
 
 /**
@@ -42,19 +46,19 @@ const WAITING_LEDGER_CODES: ReadonlySet<string> = new Set([
  * enterprise that keeps its key).
  */
 const PARKING_PROBLEM_CODES: ReadonlySet<string> = new Set([
-    'LEDGER_IDENTITY_MISSING',
-    'LEDGER_IDENTITY_EXTERNAL',
-    'LEDGER_IDENTITY_EXPIRED',
-    'LEDGER_IDENTITY_REVOKED',
-    'LEDGER_IDENTITY_REFUSED',
-    'IDENTITY_KEY_UNAVAILABLE',
+  'LEDGER_IDENTITY_MISSING',
+  'LEDGER_IDENTITY_EXTERNAL',
+  'LEDGER_IDENTITY_EXPIRED',
+  'LEDGER_IDENTITY_REVOKED',
+  'LEDGER_IDENTITY_REFUSED',
+  'IDENTITY_KEY_UNAVAILABLE',
 ]);
 
 /** Longest reason kept (the queue and the capture row store it). */
 const MAX_REASON_CHARS = 500;
 
 function reasonOf(code: string, message: string): string {
-    return `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
+  return `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
 }
 
 /**
@@ -64,20 +68,26 @@ function reasonOf(code: string, message: string): string {
  * @returns How the job handles it.
  */
 export function classifyCaptureFailure(err: unknown): CaptureFailure {
-    if (err instanceof LedgerError) {
-        if (err.kind === 'chaincode') return { kind: 'refused', code: err.code, reason: err.message };
-        if (PARKING_LEDGER_CODES.has(err.code) || err.kind === 'identity') return { kind: 'park', code: err.code, reason: reasonOf(err.code, err.message) };
-        if (WAITING_LEDGER_CODES.has(err.code) || err.retryable) return { kind: 'wait', code: err.code, reason: reasonOf(err.code, err.message) };
-        return { kind: 'fail', code: err.code, reason: reasonOf(err.code, err.message) };
-    }
-    if (err instanceof ProblemError && PARKING_PROBLEM_CODES.has(err.code)) {
-        return { kind: 'park', code: err.code, reason: reasonOf(err.code, err.message) };
-    }
-    if (isDependencyUnavailable(err)) {
-        return { kind: 'wait', code: 'DATABASE_UNAVAILABLE', reason: reasonOf('DATABASE_UNAVAILABLE', (err as Error).message) };
-    }
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return { kind: 'fail', code: 'CAPTURE_JOB_FAILED', reason: message.slice(0, MAX_REASON_CHARS) };
+  if (err instanceof LedgerError) {
+    if (err.kind === 'chaincode') return { kind: 'refused', code: err.code, reason: err.message };
+    if (PARKING_LEDGER_CODES.has(err.code) || err.kind === 'identity')
+      return { kind: 'park', code: err.code, reason: reasonOf(err.code, err.message) };
+    if (WAITING_LEDGER_CODES.has(err.code) || err.retryable)
+      return { kind: 'wait', code: err.code, reason: reasonOf(err.code, err.message) };
+    return { kind: 'fail', code: err.code, reason: reasonOf(err.code, err.message) };
+  }
+  if (err instanceof ProblemError && PARKING_PROBLEM_CODES.has(err.code)) {
+    return { kind: 'park', code: err.code, reason: reasonOf(err.code, err.message) };
+  }
+  if (isDependencyUnavailable(err)) {
+    return {
+      kind: 'wait',
+      code: 'DATABASE_UNAVAILABLE',
+      reason: reasonOf('DATABASE_UNAVAILABLE', (err as Error).message),
+    };
+  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { kind: 'fail', code: 'CAPTURE_JOB_FAILED', reason: message.slice(0, MAX_REASON_CHARS) };
 }
 
 /** First wait after a failure, in milliseconds. */
@@ -94,7 +104,7 @@ export const WAIT_MAX_MS = 15_000;
  * @param random - Source of jitter in [0, 1) (tests pass a constant).
  */
 export function waitDelayMs(waits: number, random: () => number = Math.random): number {
-    const exponent = Math.min(Math.max(waits - 1, 0), 20);
-    const ceiling = Math.min(WAIT_MAX_MS, WAIT_BASE_MS * 2 ** exponent);
-    return Math.round(ceiling / 2 + (ceiling / 2) * random());
+  const exponent = Math.min(Math.max(waits - 1, 0), 20);
+  const ceiling = Math.min(WAIT_MAX_MS, WAIT_BASE_MS * 2 ** exponent);
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }

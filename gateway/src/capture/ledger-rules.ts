@@ -6,7 +6,13 @@
  * the others committed. Pure: no I/O. What only the ledger state decides (an item already entered, who holds it, a
  * port in the rules in force) can still refuse a transaction later; the capture's status names those events.
  */
-import { ChaincodeError, decodeGoodsRequest, ITEMS_PER_TRANSACTION_MAX, unique, type TxClock } from '@hainan/ledger-model';
+import {
+  ChaincodeError,
+  decodeGoodsRequest,
+  ITEMS_PER_TRANSACTION_MAX,
+  unique,
+  type TxClock,
+} from '@hainan/ledger-model';
 import type { StepRequest } from './event-mapping';
 
 /**
@@ -19,18 +25,22 @@ import type { StepRequest } from './event-mapping';
  * @returns The chain's refusal, or undefined when the chain's request rules accept the step.
  */
 export function ledgerRuleRefusal(step: StepRequest, eventId: string, clock: TxClock): ChaincodeError | undefined {
-    const itemsField = step.fn === 'goods:Associate' ? 'pairs' : 'items';
-    try {
-        // One decode per transaction-sized slice, as the chunks will be submitted (the header is the same in each).
-        for (let from = 0; from === 0 || from < step.items.length; from += ITEMS_PER_TRANSACTION_MAX) {
-            decodeGoodsRequest(step.fn, { ...step.header, eventId, [itemsField]: step.items.slice(from, from + ITEMS_PER_TRANSACTION_MAX) }, clock);
-        }
-        // The chain refuses an item named twice in one transaction; across the slices of one event the second would
-        // be a state conflict on the chain. Either way it is knowable now.
-        if (step.fn !== 'goods:Associate') unique(step.sgtins, 'item');
-    } catch (err) {
-        if (err instanceof ChaincodeError) return err;
-        throw err;
+  const itemsField = step.fn === 'goods:Associate' ? 'pairs' : 'items';
+  try {
+    // One decode per transaction-sized slice, as the chunks will be submitted (the header is the same in each).
+    for (let from = 0; from === 0 || from < step.items.length; from += ITEMS_PER_TRANSACTION_MAX) {
+      decodeGoodsRequest(
+        step.fn,
+        { ...step.header, eventId, [itemsField]: step.items.slice(from, from + ITEMS_PER_TRANSACTION_MAX) },
+        clock,
+      );
     }
-    return undefined;
+    // The chain refuses an item named twice in one transaction; across the slices of one event the second would
+    // be a state conflict on the chain. Either way it is knowable now.
+    if (step.fn !== 'goods:Associate') unique(step.sgtins, 'item');
+  } catch (err) {
+    if (err instanceof ChaincodeError) return err;
+    throw err;
+  }
+  return undefined;
 }

@@ -16,37 +16,37 @@ export type BusHandler = (message: unknown, fromSelf: boolean) => void;
 
 /** The bus. */
 export interface Bus {
-    /** Send to every process (this one included); never throws (a failure is logged). */
-    publish(channel: string, message: unknown): void;
-    subscribe(channel: string, handler: BusHandler): void;
-    close(): Promise<void>;
+  /** Send to every process (this one included); never throws (a failure is logged). */
+  publish(channel: string, message: unknown): void;
+  subscribe(channel: string, handler: BusHandler): void;
+  close(): Promise<void>;
 }
 
 /** Log sink. */
 export interface BusLogger {
-    warn(obj: object, message: string): void;
+  warn(obj: object, message: string): void;
 }
 
 interface Envelope {
-    from: string;
-    message: unknown;
+  from: string;
+  message: unknown;
 }
 
 /** An in-process bus (one gateway process). */
 export function newLocalBus(): Bus {
-    const emitter = new EventEmitter();
-    emitter.setMaxListeners(0);
-    return {
-        publish(channel, message) {
-            emitter.emit(channel, message);
-        },
-        subscribe(channel, handler) {
-            emitter.on(channel, (message: unknown) => handler(message, true));
-        },
-        async close() {
-            emitter.removeAllListeners();
-        },
-    };
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    publish(channel, message) {
+      emitter.emit(channel, message);
+    },
+    subscribe(channel, handler) {
+      emitter.on(channel, (message: unknown) => handler(message, true));
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
 }
 
 /**
@@ -56,49 +56,51 @@ export function newLocalBus(): Bus {
  * @param prefix - Channel prefix (the deployment's `QUEUE_PREFIX`): several deployments, one Redis.
  */
 export function newRedisBus(redisUrl: string, prefix: string, log?: BusLogger): Bus {
-    const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-    const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    publisher.on('error', (err) => log?.warn({ err }, 'bus: publisher connection error'));
-    subscriber.on('error', (err) => log?.warn({ err }, 'bus: subscriber connection error'));
-    const handlers = new Map<string, BusHandler[]>();
-    const self = randomUUID();
-    const full = (channel: string) => `${prefix}:bus:${channel}`;
-    subscriber.on('message', (channel: string, text: string) => {
-        const list = handlers.get(channel);
-        if (list === undefined) return;
-        let envelope: Envelope;
-        try {
-            envelope = JSON.parse(text) as Envelope;
-        } catch (err: unknown) {
-            log?.warn({ err, channel }, 'bus: unreadable message dropped');
-            return;
-        }
-        for (const handler of list) {
-            try {
-                handler(envelope.message, envelope.from === self);
-            } catch (err: unknown) {
-                log?.warn({ err, channel }, 'bus: handler failed');
-            }
-        }
-    });
-    return {
-        publish(channel, message) {
-            publisher.publish(full(channel), JSON.stringify({ from: self, message } satisfies Envelope)).catch((err: unknown) => log?.warn({ err, channel }, 'bus: publish failed'));
-        },
-        subscribe(channel, handler) {
-            const name = full(channel);
-            const list = handlers.get(name);
-            if (list) {
-                list.push(handler);
-                return;
-            }
-            handlers.set(name, [handler]);
-            subscriber.subscribe(name).catch((err: unknown) => log?.warn({ err, channel }, 'bus: subscribe failed'));
-        },
-        async close() {
-            handlers.clear();
-            subscriber.disconnect();
-            await publisher.quit().catch(() => publisher.disconnect());
-        },
-    };
+  const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  publisher.on('error', (err) => log?.warn({ err }, 'bus: publisher connection error'));
+  subscriber.on('error', (err) => log?.warn({ err }, 'bus: subscriber connection error'));
+  const handlers = new Map<string, BusHandler[]>();
+  const self = randomUUID();
+  const full = (channel: string) => `${prefix}:bus:${channel}`;
+  subscriber.on('message', (channel: string, text: string) => {
+    const list = handlers.get(channel);
+    if (list === undefined) return;
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch (err: unknown) {
+      log?.warn({ err, channel }, 'bus: unreadable message dropped');
+      return;
+    }
+    for (const handler of list) {
+      try {
+        handler(envelope.message, envelope.from === self);
+      } catch (err: unknown) {
+        log?.warn({ err, channel }, 'bus: handler failed');
+      }
+    }
+  });
+  return {
+    publish(channel, message) {
+      publisher
+        .publish(full(channel), JSON.stringify({ from: self, message } satisfies Envelope))
+        .catch((err: unknown) => log?.warn({ err, channel }, 'bus: publish failed'));
+    },
+    subscribe(channel, handler) {
+      const name = full(channel);
+      const list = handlers.get(name);
+      if (list) {
+        list.push(handler);
+        return;
+      }
+      handlers.set(name, [handler]);
+      subscriber.subscribe(name).catch((err: unknown) => log?.warn({ err, channel }, 'bus: subscribe failed'));
+    },
+    async close() {
+      handlers.clear();
+      subscriber.disconnect();
+      await publisher.quit().catch(() => publisher.disconnect());
+    },
+  };
 }

@@ -20,15 +20,15 @@ type Invalidation = { readonly sgtins: readonly string[] } | { readonly all: tru
  * @returns The function the projection follower calls after each batch (`onCommitted`).
  */
 export function relayCacheInvalidations(bus: Bus, cache: ProjectionReadCache): (sgtins: readonly string[]) => void {
-    bus.subscribe(CACHE_CHANNEL, (message, fromSelf) => {
-        if (fromSelf) return;
-        const invalidation = message as Invalidation;
-        if ('all' in invalidation) cache.clear();
-        else if (Array.isArray(invalidation.sgtins)) cache.invalidate(invalidation.sgtins);
-    });
-    return (sgtins) => {
-        cache.invalidate(sgtins); // this process: before any later read (read-cache.ts)
-        if (sgtins.length === 0) return;
-        bus.publish(CACHE_CHANNEL, sgtins.length > INVALIDATION_SGTINS_MAX ? { all: true } : { sgtins });
-    };
+  bus.subscribe(CACHE_CHANNEL, (message, fromSelf) => {
+    if (fromSelf) return;
+    const invalidation = message as Invalidation;
+    if ('all' in invalidation) cache.clear();
+    else if (Array.isArray(invalidation.sgtins)) cache.invalidate(invalidation.sgtins);
+  });
+  return (sgtins) => {
+    cache.invalidate(sgtins); // this process: before any later read (read-cache.ts)
+    if (sgtins.length === 0) return;
+    bus.publish(CACHE_CHANNEL, sgtins.length > INVALIDATION_SGTINS_MAX ? { all: true } : { sgtins });
+  };
 }

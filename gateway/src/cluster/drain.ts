@@ -8,7 +8,7 @@ let draining = false;
 
 /** Whether this process is draining (the health plugin answers `/readyz` 503 `draining`). */
 export function isDraining(): boolean {
-    return draining;
+  return draining;
 }
 
 /**
@@ -17,11 +17,11 @@ export function isDraining(): boolean {
  * @param delayMs - How long the balancer needs to notice (a few of its readiness probe periods).
  */
 export async function drain(delayMs: number): Promise<void> {
-    draining = true;
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  draining = true;
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
 }
 
 /** For tests: serve as ready again. */
 export function resetDraining(): void {
-    draining = false;
+  draining = false;
 }

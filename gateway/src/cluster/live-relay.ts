@@ -11,34 +11,41 @@ import type { Bus } from './bus';
 export const LIVE_CHANNEL = 'stocktake-live';
 
 type LiveMessage =
-    | { readonly kind: 'totals'; readonly id: string; readonly totals: StocktakeTotals }
-    | { readonly kind: 'closed'; readonly id: string; readonly report: unknown };
+  | { readonly kind: 'totals'; readonly id: string; readonly totals: StocktakeTotals }
+  | { readonly kind: 'closed'; readonly id: string; readonly report: unknown };
 
 /** A live view whose publications reach the watchers of every process. */
 export class RelayedStocktakeLive extends StocktakeLive {
-    constructor(private readonly bus: Bus, now?: () => number) {
-        super(now);
-        bus.subscribe(LIVE_CHANNEL, (message, fromSelf) => {
-            if (fromSelf) return;
-            const live = message as LiveMessage;
-            if (live.kind === 'totals') super.publishTotals(live.id, live.totals);
-            else if (live.kind === 'closed') super.publishClosed(live.id, live.report);
-        });
-    }
+  constructor(
+    private readonly bus: Bus,
+    now?: () => number,
+  ) {
+    super(now);
+    bus.subscribe(LIVE_CHANNEL, (message, fromSelf) => {
+      if (fromSelf) return;
+      const live = message as LiveMessage;
+      if (live.kind === 'totals') super.publishTotals(live.id, live.totals);
+      else if (live.kind === 'closed') super.publishClosed(live.id, live.report);
+    });
+  }
 
-    /** Someone may watch it in another process: the routes must always publish. */
-    override watched(_stocktakeId: string): boolean {
-        return true;
-    }
+  /** Someone may watch it in another process: the routes must always publish. */
+  override watched(_stocktakeId: string): boolean {
+    return true;
+  }
 
-    override publishTotals(stocktakeId: string, totals: StocktakeTotals) {
-        const { uniqueItems, reads, undecodable, batches } = totals;
-        this.bus.publish(LIVE_CHANNEL, { kind: 'totals', id: stocktakeId, totals: { uniqueItems, reads, undecodable, batches } } satisfies LiveMessage);
-        return super.publishTotals(stocktakeId, totals);
-    }
+  override publishTotals(stocktakeId: string, totals: StocktakeTotals) {
+    const { uniqueItems, reads, undecodable, batches } = totals;
+    this.bus.publish(LIVE_CHANNEL, {
+      kind: 'totals',
+      id: stocktakeId,
+      totals: { uniqueItems, reads, undecodable, batches },
+    } satisfies LiveMessage);
+    return super.publishTotals(stocktakeId, totals);
+  }
 
-    override publishClosed(stocktakeId: string, report: unknown): void {
-        this.bus.publish(LIVE_CHANNEL, { kind: 'closed', id: stocktakeId, report } satisfies LiveMessage);
-        super.publishClosed(stocktakeId, report);
-    }
+  override publishClosed(stocktakeId: string, report: unknown): void {
+    this.bus.publish(LIVE_CHANNEL, { kind: 'closed', id: stocktakeId, report } satisfies LiveMessage);
+    super.publishClosed(stocktakeId, report);
+  }
 }

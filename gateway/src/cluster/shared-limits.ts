@@ -12,42 +12,45 @@ const REDIS_CHECK_TIMEOUT_MS = 500;
 
 /** Marks ticket nonces used, once in the whole deployment. */
 export interface NonceClaims {
-    /**
-     * True the first time a nonce is claimed anywhere; false after. When Redis fails, `fallback()` decides (this
-     * process's own single-use check: `redeem` of domain/stream-token.ts).
-     */
-    claim(nonce: string, expiresAtMs: number, fallback: () => boolean): Promise<boolean>;
+  /**
+   * True the first time a nonce is claimed anywhere; false after. When Redis fails, `fallback()` decides (this
+   * process's own single-use check: `redeem` of domain/stream-token.ts).
+   */
+  claim(nonce: string, expiresAtMs: number, fallback: () => boolean): Promise<boolean>;
 }
 
 /** A failure counter shared by the processes. */
 export interface SharedFailureLimiter {
-    blockedForMs(client: string): Promise<number>;
-    fail(client: string): Promise<void>;
+  blockedForMs(client: string): Promise<number>;
+  fail(client: string): Promise<void>;
 }
 
 function bounded<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-        promise,
-        new Promise<T>((_resolve, reject) => {
-            timer = setTimeout(() => reject(new Error(`redis: no answer within ${REDIS_CHECK_TIMEOUT_MS} ms`)), REDIS_CHECK_TIMEOUT_MS);
-        }),
-    ]).finally(() => clearTimeout(timer));
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`redis: no answer within ${REDIS_CHECK_TIMEOUT_MS} ms`)),
+        REDIS_CHECK_TIMEOUT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Nonce claims in Redis. */
 export function newRedisNonceClaims(redis: Redis, prefix: string, onError: (err: unknown) => void): NonceClaims {
-    return {
-        async claim(nonce, expiresAtMs, fallback) {
-            const ttlMs = Math.max(1, expiresAtMs - Date.now());
-            try {
-                return (await bounded(redis.set(`${prefix}:stream-token:${nonce}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
-            } catch (err: unknown) {
-                onError(err);
-                return fallback();
-            }
-        },
-    };
+  return {
+    async claim(nonce, expiresAtMs, fallback) {
+      const ttlMs = Math.max(1, expiresAtMs - Date.now());
+      try {
+        return (await bounded(redis.set(`${prefix}:stream-token:${nonce}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+      } catch (err: unknown) {
+        onError(err);
+        return fallback();
+      }
+    },
+  };
 }
 
 /**
@@ -56,33 +59,39 @@ export function newRedisNonceClaims(redis: Redis, prefix: string, onError: (err:
  * @param local - This process's limiter, used when Redis fails; it counts every failure too.
  */
 export function newRedisFailureLimiter(
-    redis: Redis,
-    prefix: string,
-    options: { readonly max: number; readonly windowMs: number },
-    local: FailureLimiter,
-    onError: (err: unknown) => void,
+  redis: Redis,
+  prefix: string,
+  options: { readonly max: number; readonly windowMs: number },
+  local: FailureLimiter,
+  onError: (err: unknown) => void,
 ): SharedFailureLimiter {
-    const key = (client: string) => `${prefix}:auth-failures:${client}`;
-    return {
-        async blockedForMs(client) {
-            try {
-                const [[, count], [, ttl]] = (await bounded(redis.multi().get(key(client)).pttl(key(client)).exec())) as [[unknown, string | null], [unknown, number]];
-                if (count === null || Number(count) < options.max) return 0;
-                return ttl > 0 ? ttl : options.windowMs;
-            } catch (err: unknown) {
-                onError(err);
-                return local.blockedForMs(client);
-            }
-        },
-        async fail(client) {
-            local.fail(client);
-            try {
-                const [, [, ttl]] = (await bounded(redis.multi().incr(key(client)).pttl(key(client)).exec())) as [[unknown, number], [unknown, number]];
-                // The window starts at the first failure (no expiry yet); later failures do not extend it.
-                if (ttl < 0) await bounded(redis.pexpire(key(client), options.windowMs));
-            } catch (err: unknown) {
-                onError(err);
-            }
-        },
-    };
+  const key = (client: string) => `${prefix}:auth-failures:${client}`;
+  return {
+    async blockedForMs(client) {
+      try {
+        const [[, count], [, ttl]] = (await bounded(redis.multi().get(key(client)).pttl(key(client)).exec())) as [
+          [unknown, string | null],
+          [unknown, number],
+        ];
+        if (count === null || Number(count) < options.max) return 0;
+        return ttl > 0 ? ttl : options.windowMs;
+      } catch (err: unknown) {
+        onError(err);
+        return local.blockedForMs(client);
+      }
+    },
+    async fail(client) {
+      local.fail(client);
+      try {
+        const [, [, ttl]] = (await bounded(redis.multi().incr(key(client)).pttl(key(client)).exec())) as [
+          [unknown, number],
+          [unknown, number],
+        ];
+        // The window starts at the first failure (no expiry yet); later failures do not extend it.
+        if (ttl < 0) await bounded(redis.pexpire(key(client), options.windowMs));
+      } catch (err: unknown) {
+        onError(err);
+      }
+    },
+  };
 }

@@ -9,17 +9,17 @@ import type { StocktakeLive } from '../stocktake/live';
 
 /** Shared state of the processes of one deployment. */
 export interface SharedState {
-    /** Redis of the deployment, and the key prefix of this deployment in it. */
-    readonly redis?: { readonly client: Redis; readonly prefix: string };
-    /** HMAC key of stream tickets, the same in every process (`STREAM_TOKEN_SECRET`). */
-    readonly streamTokenSecret?: Buffer;
-    /** The live stocktake view (relayed to the other processes). */
-    readonly stocktakeLive?: StocktakeLive;
+  /** Redis of the deployment, and the key prefix of this deployment in it. */
+  readonly redis?: { readonly client: Redis; readonly prefix: string };
+  /** HMAC key of stream tickets, the same in every process (`STREAM_TOKEN_SECRET`). */
+  readonly streamTokenSecret?: Buffer;
+  /** The live stocktake view (relayed to the other processes). */
+  readonly stocktakeLive?: StocktakeLive;
 }
 
 declare module 'fastify' {
-    interface FastifyInstance {
-        /** What this process shares with the others of its deployment (cluster/shared.ts). */
-        shared: SharedState;
-    }
+  interface FastifyInstance {
+    /** What this process shares with the others of its deployment (cluster/shared.ts). */
+    shared: SharedState;
+  }
 }

@@ -28,7 +28,7 @@ export const MAX_BEARER_TOKEN_LENGTH = 256;
  * @returns `htk_` followed by 43 base64url characters.
  */
 export function generateApiKey(): string {
-    return API_KEY_PREFIX + randomBytes(API_KEY_RANDOM_BYTES).toString('base64url');
+  return API_KEY_PREFIX + randomBytes(API_KEY_RANDOM_BYTES).toString('base64url');
 }
 
 /**
@@ -38,7 +38,7 @@ export function generateApiKey(): string {
  * @returns SHA-256 of its UTF-8 bytes.
  */
 export function apiKeyDigest(key: string): Buffer {
-    return createHash('sha256').update(key, 'utf8').digest();
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 /**
@@ -48,13 +48,13 @@ export function apiKeyDigest(key: string): Buffer {
  * @returns The token, or undefined when the header is absent, not Bearer, empty or too long.
  */
 export function parseBearerToken(header: string | undefined): string | undefined {
-    if (header === undefined) {
-        return undefined;
-    }
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    const token = match?.[1];
-    if (token === undefined || token.length > MAX_BEARER_TOKEN_LENGTH) {
-        return undefined;
-    }
-    return token;
+  if (header === undefined) {
+    return undefined;
+  }
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  const token = match?.[1];
+  if (token === undefined || token.length > MAX_BEARER_TOKEN_LENGTH) {
+    return undefined;
+  }
+  return token;
 }

@@ -8,13 +8,20 @@
  * the ledger's one grammar (@hainan/ledger-model `SGTIN_URN`), so every item the chain accepted can be named here.
  */
 import { parseDigitalLink, tds } from '@hainan/epc-decoders';
-import { epcTagUriToPureIdentity, escapeEpcUriSerial, hasValidGs1CheckDigit, SERIAL_URI_LENGTH_MAX, SGTIN_URN, TRACE_CODE } from '@hainan/ledger-model';
+import {
+  epcTagUriToPureIdentity,
+  escapeEpcUriSerial,
+  hasValidGs1CheckDigit,
+  SERIAL_URI_LENGTH_MAX,
+  SGTIN_URN,
+  TRACE_CODE,
+} from '@hainan/ledger-model';
 
 /** What an item id names. */
 export type ItemRef =
-    | { readonly kind: 'sgtin'; readonly sgtin: string }
-    | { readonly kind: 'traceCode'; readonly code: string }
-    | { readonly kind: 'gtinSerial'; readonly gtin: string; readonly serial: string };
+  | { readonly kind: 'sgtin'; readonly sgtin: string }
+  | { readonly kind: 'traceCode'; readonly code: string }
+  | { readonly kind: 'gtinSerial'; readonly gtin: string; readonly serial: string };
 
 /** Longest item id accepted, in characters (a Digital Link with the longest serial is well below). */
 export const ITEM_ID_MAX_LENGTH = 300;
@@ -33,48 +40,49 @@ const DIGITAL_LINK_SERIAL = /^[!-~]+$/;
  * @returns What it names, or undefined when it is none of the accepted forms.
  */
 export function parseItemId(id: string): ItemRef | undefined {
-    if (id.length > ITEM_ID_MAX_LENGTH) return undefined;
-    if (SGTIN_URN.test(id)) return { kind: 'sgtin', sgtin: id };
-    if (id.startsWith('urn:epc:tag:sgtin-')) {
-        const pure = epcTagUriToPureIdentity(id);
-        return SGTIN_URN.test(pure) ? { kind: 'sgtin', sgtin: pure } : undefined;
+  if (id.length > ITEM_ID_MAX_LENGTH) return undefined;
+  if (SGTIN_URN.test(id)) return { kind: 'sgtin', sgtin: id };
+  if (id.startsWith('urn:epc:tag:sgtin-')) {
+    const pure = epcTagUriToPureIdentity(id);
+    return SGTIN_URN.test(pure) ? { kind: 'sgtin', sgtin: pure } : undefined;
+  }
+  if (TRACE_CODE.test(id)) return { kind: 'traceCode', code: id };
+  if (SGTIN_HEX.test(id)) {
+    try {
+      const uri = tds.valueOf(id.toUpperCase()).toIdURI();
+      return typeof uri === 'string' && SGTIN_URN.test(uri) ? { kind: 'sgtin', sgtin: uri } : undefined;
+    } catch {
+      return undefined;
     }
-    if (TRACE_CODE.test(id)) return { kind: 'traceCode', code: id };
-    if (SGTIN_HEX.test(id)) {
-        try {
-            const uri = tds.valueOf(id.toUpperCase()).toIdURI();
-            return typeof uri === 'string' && SGTIN_URN.test(uri) ? { kind: 'sgtin', sgtin: uri } : undefined;
-        } catch {
-            return undefined;
-        }
+  }
+  if (/^https?:\/\//i.test(id)) {
+    // GS1's own reading first (short names, GTIN-8/12/13 widened, GS1 serials); a link naming a product, not an
+    // item, is not an item id.
+    const link = parseDigitalLink(id);
+    if (link.ok)
+      return link.serial === undefined ? undefined : { kind: 'gtinSerial', gtin: link.gtin, serial: link.serial };
+    // Then the ledger's wider serials (any printable ASCII up to the URN's limit), which no GS1 decoder reads.
+    let url: URL;
+    try {
+      url = new URL(id);
+    } catch {
+      return undefined;
     }
-    if (/^https?:\/\//i.test(id)) {
-        // GS1's own reading first (short names, GTIN-8/12/13 widened, GS1 serials); a link naming a product, not an
-        // item, is not an item id.
-        const link = parseDigitalLink(id);
-        if (link.ok) return link.serial === undefined ? undefined : { kind: 'gtinSerial', gtin: link.gtin, serial: link.serial };
-        // Then the ledger's wider serials (any printable ASCII up to the URN's limit), which no GS1 decoder reads.
-        let url: URL;
-        try {
-            url = new URL(id);
-        } catch {
-            return undefined;
-        }
-        const match = DIGITAL_LINK_PATH.exec(url.pathname);
-        const gtin = match?.[1];
-        const rawSerial = match?.[2];
-        if (gtin === undefined || rawSerial === undefined || !hasValidGs1CheckDigit(gtin)) return undefined;
-        let serial: string;
-        try {
-            serial = decodeURIComponent(rawSerial);
-        } catch {
-            return undefined;
-        }
-        return DIGITAL_LINK_SERIAL.test(serial) && escapeEpcUriSerial(serial).length <= SERIAL_URI_LENGTH_MAX
-            ? { kind: 'gtinSerial', gtin, serial }
-            : undefined;
+    const match = DIGITAL_LINK_PATH.exec(url.pathname);
+    const gtin = match?.[1];
+    const rawSerial = match?.[2];
+    if (gtin === undefined || rawSerial === undefined || !hasValidGs1CheckDigit(gtin)) return undefined;
+    let serial: string;
+    try {
+      serial = decodeURIComponent(rawSerial);
+    } catch {
+      return undefined;
     }
-    return undefined;
+    return DIGITAL_LINK_SERIAL.test(serial) && escapeEpcUriSerial(serial).length <= SERIAL_URI_LENGTH_MAX
+      ? { kind: 'gtinSerial', gtin, serial }
+      : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -85,6 +93,6 @@ export function parseItemId(id: string): ItemRef | undefined {
  * @param serial - The Digital Link's serial, unescaped.
  */
 export function serialLookupForms(serial: string): readonly string[] {
-    const escaped = escapeEpcUriSerial(serial);
-    return escaped === serial ? [serial] : [escaped, serial];
+  const escaped = escapeEpcUriSerial(serial);
+  return escaped === serial ? [serial] : [escaped, serial];
 }

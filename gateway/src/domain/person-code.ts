@@ -13,13 +13,13 @@ export const MAX_DOCUMENT_NUMBER_LENGTH = 64;
 
 /** Computes person codes with one secret. */
 export interface PersonCoder {
-    /**
-     * The person code of a document. The number is normalised (spaces removed, upper case) so that `g1234 5678`
-     * and `G12345678` give the same code.
-     *
-     * @throws RangeError on a malformed type or an empty or too long number (validate input first).
-     */
-    codeFor(documentType: string, documentNumber: string): string;
+  /**
+   * The person code of a document. The number is normalised (spaces removed, upper case) so that `g1234 5678`
+   * and `G12345678` give the same code.
+   *
+   * @throws RangeError on a malformed type or an empty or too long number (validate input first).
+   */
+  codeFor(documentType: string, documentNumber: string): string;
 }
 
 /**
@@ -29,19 +29,19 @@ export interface PersonCoder {
  * @returns The coder.
  */
 export function newPersonCoder(secret: string): PersonCoder {
-    if (secret.length === 0) {
-        throw new RangeError('person code secret is empty');
-    }
-    return {
-        codeFor(documentType, documentNumber) {
-            if (!DOCUMENT_TYPE_PATTERN.test(documentType)) {
-                throw new RangeError(`document type must match ${DOCUMENT_TYPE_PATTERN.source}`);
-            }
-            const number = documentNumber.replace(/\s+/g, '').toUpperCase();
-            if (number.length === 0 || number.length > MAX_DOCUMENT_NUMBER_LENGTH) {
-                throw new RangeError(`document number must be 1..${MAX_DOCUMENT_NUMBER_LENGTH} characters`);
-            }
-            return createHmac('sha256', secret).update(`${documentType}\u0000${number}`, 'utf8').digest('hex');
-        },
-    };
+  if (secret.length === 0) {
+    throw new RangeError('person code secret is empty');
+  }
+  return {
+    codeFor(documentType, documentNumber) {
+      if (!DOCUMENT_TYPE_PATTERN.test(documentType)) {
+        throw new RangeError(`document type must match ${DOCUMENT_TYPE_PATTERN.source}`);
+      }
+      const number = documentNumber.replace(/\s+/g, '').toUpperCase();
+      if (number.length === 0 || number.length > MAX_DOCUMENT_NUMBER_LENGTH) {
+        throw new RangeError(`document number must be 1..${MAX_DOCUMENT_NUMBER_LENGTH} characters`);
+      }
+      return createHmac('sha256', secret).update(`${documentType}\u0000${number}`, 'utf8').digest('hex');
+    },
+  };
 }

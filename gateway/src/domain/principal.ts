@@ -17,28 +17,28 @@ export type EnterpriseRole = (typeof ENTERPRISE_ROLES)[number];
 
 /** The authenticated caller of one request. */
 export interface Principal {
-    /** Id of the API key used. */
-    readonly keyId: string;
-    readonly role: Role;
-    /** The key's enterprise (unified social credit code); null for customs. */
-    readonly enterpriseId: string | null;
-    /**
-     * Fabric MSP the gateway signs the caller's transactions with: the enterprise's `mspId`, or the customs MSP from
-     * the configuration for a customs key.
-     */
-    readonly mspId: string;
+  /** Id of the API key used. */
+  readonly keyId: string;
+  readonly role: Role;
+  /** The key's enterprise (unified social credit code); null for customs. */
+  readonly enterpriseId: string | null;
+  /**
+   * Fabric MSP the gateway signs the caller's transactions with: the enterprise's `mspId`, or the customs MSP from
+   * the configuration for a customs key.
+   */
+  readonly mspId: string;
 }
 
 /** An enterprise as customs registered it with the gateway. */
 export interface Enterprise {
-    /** Unified social credit code. */
-    readonly id: string;
-    readonly name: string;
-    /** Roles its keys may take. */
-    readonly roles: readonly EnterpriseRole[];
-    /** Fabric MSP whose identity signs for it. */
-    readonly mspId: string;
-    readonly createdAt: Date;
+  /** Unified social credit code. */
+  readonly id: string;
+  readonly name: string;
+  /** Roles its keys may take. */
+  readonly roles: readonly EnterpriseRole[];
+  /** Fabric MSP whose identity signs for it. */
+  readonly mspId: string;
+  readonly createdAt: Date;
 }
 
 /**
@@ -50,5 +50,5 @@ export interface Enterprise {
  * @returns True when allowed.
  */
 export function mayAccessEnterprise(principal: Principal, enterpriseId: string): boolean {
-    return principal.role === 'customs' || principal.enterpriseId === enterpriseId;
+  return principal.role === 'customs' || principal.enterpriseId === enterpriseId;
 }

@@ -28,34 +28,34 @@ const USCC_REGEXP = new RegExp(USCC_PATTERN);
  * @throws RangeError if `body17` is not 17 characters of the alphabet (a programmer error: validate first).
  */
 export function usccCheckCharacter(body17: string): string {
-    if (body17.length !== USCC_LENGTH - 1) {
-        throw new RangeError(`expected 17 characters, got ${body17.length}`);
+  if (body17.length !== USCC_LENGTH - 1) {
+    throw new RangeError(`expected 17 characters, got ${body17.length}`);
+  }
+  let sum = 0;
+  for (let i = 0; i < USCC_WEIGHTS.length; i++) {
+    const value = USCC_ALPHABET.indexOf(body17.charAt(i));
+    if (value < 0) {
+      throw new RangeError(`character ${JSON.stringify(body17.charAt(i))} at position ${i + 1} is not in the alphabet`);
     }
-    let sum = 0;
-    for (let i = 0; i < USCC_WEIGHTS.length; i++) {
-        const value = USCC_ALPHABET.indexOf(body17.charAt(i));
-        if (value < 0) {
-            throw new RangeError(`character ${JSON.stringify(body17.charAt(i))} at position ${i + 1} is not in the alphabet`);
-        }
-        sum += value * (USCC_WEIGHTS[i] ?? 0);
-    }
-    const check = (31 - (sum % 31)) % 31;
-    return USCC_ALPHABET.charAt(check);
+    sum += value * (USCC_WEIGHTS[i] ?? 0);
+  }
+  const check = (31 - (sum % 31)) % 31;
+  return USCC_ALPHABET.charAt(check);
 }
 
 /** Why a string is not a valid code, or `undefined` when it is. */
 export function usccProblem(code: string): string | undefined {
-    if (code.length !== USCC_LENGTH) {
-        return `must be ${USCC_LENGTH} characters, got ${code.length}`;
-    }
-    if (!USCC_REGEXP.test(code)) {
-        return 'must be upper-case digits and letters of the GB 32100-2015 alphabet (no I, O, S, V, Z), with 6 digits at positions 3-8';
-    }
-    const expected = usccCheckCharacter(code.slice(0, USCC_LENGTH - 1));
-    if (code.charAt(USCC_LENGTH - 1) !== expected) {
-        return `check character must be ${expected}, got ${code.charAt(USCC_LENGTH - 1)}`;
-    }
-    return undefined;
+  if (code.length !== USCC_LENGTH) {
+    return `must be ${USCC_LENGTH} characters, got ${code.length}`;
+  }
+  if (!USCC_REGEXP.test(code)) {
+    return 'must be upper-case digits and letters of the GB 32100-2015 alphabet (no I, O, S, V, Z), with 6 digits at positions 3-8';
+  }
+  const expected = usccCheckCharacter(code.slice(0, USCC_LENGTH - 1));
+  if (code.charAt(USCC_LENGTH - 1) !== expected) {
+    return `check character must be ${expected}, got ${code.charAt(USCC_LENGTH - 1)}`;
+  }
+  return undefined;
 }
 
 /**
@@ -65,5 +65,5 @@ export function usccProblem(code: string): string | undefined {
  * @returns True when valid.
  */
 export function isValidUscc(code: string): boolean {
-    return usccProblem(code) === undefined;
+  return usccProblem(code) === undefined;
 }

@@ -11,26 +11,26 @@ import { FabricCaClient, newPemSigningIdentity, type CaSigningIdentity } from '.
 
 /** One MSP's CA. */
 export interface CaEntry {
-    readonly settings: CaSettings;
-    readonly client: FabricCaClient;
-    /** The registrar's signing identity, enrolled on first use. */
-    registrar(): Promise<CaSigningIdentity>;
-    /** Drop the registrar's enrollment (the CA refused its token: expired or revoked), so the next use enrolls again. */
-    forgetRegistrar(): void;
+  readonly settings: CaSettings;
+  readonly client: FabricCaClient;
+  /** The registrar's signing identity, enrolled on first use. */
+  registrar(): Promise<CaSigningIdentity>;
+  /** Drop the registrar's enrollment (the CA refused its token: expired or revoked), so the next use enrolls again. */
+  forgetRegistrar(): void;
 }
 
 /** The CAs by MSP. */
 export interface CaDirectory {
-    /** The CA of `mspId`, or undefined when the gateway has none for it (identities then come from the profile). */
-    forMsp(mspId: string): CaEntry | undefined;
-    /** MSP ids with a CA. */
-    mspIds(): readonly string[];
+  /** The CA of `mspId`, or undefined when the gateway has none for it (identities then come from the profile). */
+  forMsp(mspId: string): CaEntry | undefined;
+  /** MSP ids with a CA. */
+  mspIds(): readonly string[];
 }
 
 /** Options of {@link newCaDirectory}. */
 export interface CaDirectoryOptions {
-    /** Deadline of each CA request. */
-    timeoutMs?: number;
+  /** Deadline of each CA request. */
+  timeoutMs?: number;
 }
 
 /**
@@ -39,31 +39,31 @@ export interface CaDirectoryOptions {
  * @param cas - One entry per MSP.
  */
 export function newCaDirectory(cas: readonly CaSettings[], options: CaDirectoryOptions = {}): CaDirectory {
-    const byMsp = new Map<string, CaEntry>();
-    for (const settings of cas) {
-        const client = new FabricCaClient({
-            url: settings.url,
-            caName: settings.caName,
-            ...(settings.tlsCaCertPath === undefined ? {} : { tlsCaCertPem: readFileSync(settings.tlsCaCertPath) }),
-            ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        });
-        let enrolled: Promise<CaSigningIdentity> | undefined;
-        const registrar = (): Promise<CaSigningIdentity> => {
-            enrolled ??= (async () => {
-                const { enrollId, enrollSecret } = settings.registrar;
-                const { privateKeyPem, csrPem } = await newKeyAndCsr(enrollId);
-                const enrollment = await client.enroll({ enrollmentId: enrollId, secret: enrollSecret, csrPem });
-                return newPemSigningIdentity(enrollment.certPem, privateKeyPem);
-            })().catch((err: unknown) => {
-                enrolled = undefined;
-                throw err;
-            });
-            return enrolled;
-        };
-        byMsp.set(settings.mspId, { settings, client, registrar, forgetRegistrar: () => void (enrolled = undefined) });
-    }
-    return {
-        forMsp: (mspId) => byMsp.get(mspId),
-        mspIds: () => [...byMsp.keys()],
+  const byMsp = new Map<string, CaEntry>();
+  for (const settings of cas) {
+    const client = new FabricCaClient({
+      url: settings.url,
+      caName: settings.caName,
+      ...(settings.tlsCaCertPath === undefined ? {} : { tlsCaCertPem: readFileSync(settings.tlsCaCertPath) }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    let enrolled: Promise<CaSigningIdentity> | undefined;
+    const registrar = (): Promise<CaSigningIdentity> => {
+      enrolled ??= (async () => {
+        const { enrollId, enrollSecret } = settings.registrar;
+        const { privateKeyPem, csrPem } = await newKeyAndCsr(enrollId);
+        const enrollment = await client.enroll({ enrollmentId: enrollId, secret: enrollSecret, csrPem });
+        return newPemSigningIdentity(enrollment.certPem, privateKeyPem);
+      })().catch((err: unknown) => {
+        enrolled = undefined;
+        throw err;
+      });
+      return enrolled;
     };
+    byMsp.set(settings.mspId, { settings, client, registrar, forgetRegistrar: () => void (enrolled = undefined) });
+  }
+  return {
+    forMsp: (mspId) => byMsp.get(mspId),
+    mspIds: () => [...byMsp.keys()],
+  };
 }

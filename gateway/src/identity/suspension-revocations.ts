@@ -24,22 +24,26 @@ export const MAX_REVOCATIONS_PER_ROUND = 100;
  *
  * @returns The row after the attempt (undefined when there is no standing suspension of the enterprise).
  */
-export async function attemptRevocation(suspensions: SuspensionsRepository, revoke: RevokeEnterpriseIdentity, enterpriseId: string): Promise<Suspension | undefined> {
-    let outcome: 'none' | 'done' | null = null;
-    let error: string | null = null;
-    try {
-        outcome = await revoke(enterpriseId);
-    } catch (err: unknown) {
-        error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
-    }
-    return suspensions.recordRevocationAttempt(enterpriseId, outcome, error);
+export async function attemptRevocation(
+  suspensions: SuspensionsRepository,
+  revoke: RevokeEnterpriseIdentity,
+  enterpriseId: string,
+): Promise<Suspension | undefined> {
+  let outcome: 'none' | 'done' | null = null;
+  let error: string | null = null;
+  try {
+    outcome = await revoke(enterpriseId);
+  } catch (err: unknown) {
+    error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
+  }
+  return suspensions.recordRevocationAttempt(enterpriseId, outcome, error);
 }
 
 /** What one sweep round did. */
 export interface RevocationRound {
-    readonly tried: number;
-    readonly done: number;
-    readonly pending: number;
+  readonly tried: number;
+  readonly done: number;
+  readonly pending: number;
 }
 
 /**
@@ -50,19 +54,20 @@ export interface RevocationRound {
  *   recently than this to the request that is still revoking them (default 0).
  */
 export async function retryPendingRevocations(
-    suspensions: SuspensionsRepository,
-    revoke: RevokeEnterpriseIdentity,
-    options: { maxPerRound?: number; olderThanMs?: number } = {},
+  suspensions: SuspensionsRepository,
+  revoke: RevokeEnterpriseIdentity,
+  options: { maxPerRound?: number; olderThanMs?: number } = {},
 ): Promise<RevocationRound> {
-    const limit = options.maxPerRound ?? MAX_REVOCATIONS_PER_ROUND;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REVOCATIONS_PER_ROUND) throw new RangeError(`maxPerRound must be 1..${MAX_REVOCATIONS_PER_ROUND}`);
-    const enterpriseIds = await suspensions.listPendingRevocations(limit, options.olderThanMs ?? 0);
-    let done = 0;
-    let pending = 0;
-    for (const enterpriseId of enterpriseIds) {
-        const row = await attemptRevocation(suspensions, revoke, enterpriseId);
-        if (row?.certRevocation === 'pending') pending++;
-        else done++;
-    }
-    return { tried: enterpriseIds.length, done, pending };
+  const limit = options.maxPerRound ?? MAX_REVOCATIONS_PER_ROUND;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REVOCATIONS_PER_ROUND)
+    throw new RangeError(`maxPerRound must be 1..${MAX_REVOCATIONS_PER_ROUND}`);
+  const enterpriseIds = await suspensions.listPendingRevocations(limit, options.olderThanMs ?? 0);
+  let done = 0;
+  let pending = 0;
+  for (const enterpriseId of enterpriseIds) {
+    const row = await attemptRevocation(suspensions, revoke, enterpriseId);
+    if (row?.certRevocation === 'pending') pending++;
+    else done++;
+  }
+  return { tried: enterpriseIds.length, done, pending };
 }

@@ -13,8 +13,8 @@ import type { ProjectionCheckpoint } from '../repositories/checkpoints';
  *   `fromBlock`).
  */
 export function toLedgerCheckpoint(stored: ProjectionCheckpoint | undefined): LedgerCheckpoint {
-    return {
-        getBlockNumber: () => stored?.blockNumber,
-        getTransactionId: () => stored?.transactionId ?? undefined,
-    };
+  return {
+    getBlockNumber: () => stored?.blockNumber,
+    getTransactionId: () => stored?.transactionId ?? undefined,
+  };
 }

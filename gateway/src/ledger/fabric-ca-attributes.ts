@@ -22,54 +22,54 @@ const MAX_ATTRS_BYTES = 16_384;
  * @throws Error when the extension is present but malformed (a broken certificate, reported at start-up).
  */
 export function readFabricCaAttributes(certPem: string | Buffer): Record<string, string> {
-    const der = new X509Certificate(certPem).raw;
-    const at = der.indexOf(FABRIC_ATTRS_OID_DER);
-    if (at < 0) {
-        return {};
+  const der = new X509Certificate(certPem).raw;
+  const at = der.indexOf(FABRIC_ATTRS_OID_DER);
+  if (at < 0) {
+    return {};
+  }
+  // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+  let offset = at + FABRIC_ATTRS_OID_DER.length;
+  if (der[offset] === DER_BOOLEAN) {
+    offset += 2 + (der[offset + 1] ?? 0);
+  }
+  if (der[offset] !== DER_OCTET_STRING) {
+    throw new Error('Fabric attribute extension: expected an OCTET STRING');
+  }
+  const { length, headerBytes } = readDerLength(der, offset + 1);
+  if (length > MAX_ATTRS_BYTES || offset + 1 + headerBytes + length > der.length) {
+    throw new Error('Fabric attribute extension: bad length');
+  }
+  const start = offset + 1 + headerBytes;
+  const parsed: unknown = JSON.parse(der.subarray(start, start + length).toString('utf8'));
+  const attrs = (parsed as { attrs?: unknown }).attrs;
+  if (typeof attrs !== 'object' || attrs === null) {
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attrs)) {
+    if (typeof value === 'string') {
+      result[name] = value;
     }
-    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    let offset = at + FABRIC_ATTRS_OID_DER.length;
-    if (der[offset] === DER_BOOLEAN) {
-        offset += 2 + (der[offset + 1] ?? 0);
-    }
-    if (der[offset] !== DER_OCTET_STRING) {
-        throw new Error('Fabric attribute extension: expected an OCTET STRING');
-    }
-    const { length, headerBytes } = readDerLength(der, offset + 1);
-    if (length > MAX_ATTRS_BYTES || offset + 1 + headerBytes + length > der.length) {
-        throw new Error('Fabric attribute extension: bad length');
-    }
-    const start = offset + 1 + headerBytes;
-    const parsed: unknown = JSON.parse(der.subarray(start, start + length).toString('utf8'));
-    const attrs = (parsed as { attrs?: unknown }).attrs;
-    if (typeof attrs !== 'object' || attrs === null) {
-        return {};
-    }
-    const result: Record<string, string> = {};
-    for (const [name, value] of Object.entries(attrs)) {
-        if (typeof value === 'string') {
-            result[name] = value;
-        }
-    }
-    return result;
+  }
+  return result;
 }
 
 /** A DER length at `offset`: short form, or long form with up to 4 length bytes. */
 function readDerLength(der: Buffer, offset: number): { length: number; headerBytes: number } {
-    const first = der[offset];
-    if (first === undefined) {
-        throw new Error('Fabric attribute extension: truncated');
-    }
-    if (first < 0x80) {
-        return { length: first, headerBytes: 1 };
-    }
-    const count = first & 0x7f;
-    if (count === 0 || count > 4) {
-        throw new Error('Fabric attribute extension: unsupported length form');
-    }
-    let length = 0;
-    for (let i = 1; i <= count; i++) {
-        length = length * 256 + (der[offset + i] ?? 0);
-    }
-    return { length, headerBytes: 1 + count };
+  const first = der[offset];
+  if (first === undefined) {
+    throw new Error('Fabric attribute extension: truncated');
+  }
+  if (first < 0x80) {
+    return { length: first, headerBytes: 1 };
+  }
+  const count = first & 0x7f;
+  if (count === 0 || count > 4) {
+    throw new Error('Fabric attribute extension: unsupported length form');
+  }
+  let length = 0;
+  for (let i = 1; i <= count; i++) {
+    length = length * 256 + (der[offset + i] ?? 0);
+  }
+  return { length, headerBytes: 1 + count };
 }

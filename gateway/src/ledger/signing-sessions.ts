@@ -27,84 +27,89 @@ export const SIGNING_SESSION_TTL_MS = 15 * 60_000;
 
 /** Where the certificates of enterprises that keep their keys are found (the identity store's `external` rows). */
 export interface ExternalIdentities {
-    /** The caller's own certificate when it keeps its key; undefined otherwise. */
-    find(caller: LedgerCaller): Promise<CertificateIdentity | undefined>;
+  /** The caller's own certificate when it keeps its key; undefined otherwise. */
+  find(caller: LedgerCaller): Promise<CertificateIdentity | undefined>;
 }
 
 /** What the sessions need. */
 export interface ExternalSigning {
-    readonly offline: OfflineSigning;
-    readonly identities: ExternalIdentities;
-    readonly sessions: SigningSessionsRepository;
-    /** Where a session that signs a capture chunk records the chunk's outcome (absent: no capture sessions). */
-    readonly captures?: Pick<CapturesRepository, 'markChunk'>;
+  readonly offline: OfflineSigning;
+  readonly identities: ExternalIdentities;
+  readonly sessions: SigningSessionsRepository;
+  /** Where a session that signs a capture chunk records the chunk's outcome (absent: no capture sessions). */
+  readonly captures?: Pick<CapturesRepository, 'markChunk'>;
 }
 
 /** Who a session is for: the API key that asked and its enterprise. */
 export interface SessionOwner {
-    readonly keyId: string;
-    readonly enterpriseId: string | null;
-    readonly mspId: string;
+  readonly keyId: string;
+  readonly enterpriseId: string | null;
+  readonly mspId: string;
 }
 
 /** A session as the API shows it. */
 export interface SigningSessionView {
-    readonly id: string;
-    readonly state: SigningSession['state'];
-    readonly fn: string;
-    readonly transactionId: string;
-    readonly expiresAt: string;
-    /** What to sign next, while there is something to sign. */
-    readonly sign?: { readonly what: 'proposal' | 'transaction'; readonly digest: string };
-    /** The chaincode's answer (from the endorsement). */
-    readonly result?: unknown;
-    readonly blockNumber?: string;
-    readonly error?: { readonly code: string; readonly message: string };
-    /** Where to post the next signature (and to read the session). */
-    readonly next: string;
+  readonly id: string;
+  readonly state: SigningSession['state'];
+  readonly fn: string;
+  readonly transactionId: string;
+  readonly expiresAt: string;
+  /** What to sign next, while there is something to sign. */
+  readonly sign?: { readonly what: 'proposal' | 'transaction'; readonly digest: string };
+  /** The chaincode's answer (from the endorsement). */
+  readonly result?: unknown;
+  readonly blockNumber?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+  /** Where to post the next signature (and to read the session). */
+  readonly next: string;
 }
 
 /** The URL of a session. */
 export function sessionUrl(id: string): string {
-    return `/v1/signing-sessions/${id}`;
+  return `/v1/signing-sessions/${id}`;
 }
 
 /** The API's view of a session. */
 export function viewOf(session: SigningSession): SigningSessionView {
-    const sign =
-        session.state === 'proposed' ? { what: 'proposal' as const, digest: session.proposalDigest.toString('base64') }
-        : session.state === 'endorsed' && session.endorsedDigest ? { what: 'transaction' as const, digest: session.endorsedDigest.toString('base64') }
+  const sign =
+    session.state === 'proposed'
+      ? { what: 'proposal' as const, digest: session.proposalDigest.toString('base64') }
+      : session.state === 'endorsed' && session.endorsedDigest
+        ? { what: 'transaction' as const, digest: session.endorsedDigest.toString('base64') }
         : undefined;
-    return {
-        id: session.id,
-        state: session.state,
-        fn: session.fn,
-        transactionId: session.transactionId,
-        expiresAt: session.expiresAt.toISOString(),
-        ...(sign === undefined ? {} : { sign }),
-        ...(session.state === 'endorsed' || session.state === 'committed' ? { result: session.result } : {}),
-        ...(session.blockNumber === undefined ? {} : { blockNumber: session.blockNumber }),
-        ...(session.errorCode === undefined ? {} : { error: { code: session.errorCode, message: session.error ?? '' } }),
-        next: session.state === 'proposed' || session.state === 'endorsed' ? `${sessionUrl(session.id)}/signatures` : sessionUrl(session.id),
-    };
+  return {
+    id: session.id,
+    state: session.state,
+    fn: session.fn,
+    transactionId: session.transactionId,
+    expiresAt: session.expiresAt.toISOString(),
+    ...(sign === undefined ? {} : { sign }),
+    ...(session.state === 'endorsed' || session.state === 'committed' ? { result: session.result } : {}),
+    ...(session.blockNumber === undefined ? {} : { blockNumber: session.blockNumber }),
+    ...(session.errorCode === undefined ? {} : { error: { code: session.errorCode, message: session.error ?? '' } }),
+    next:
+      session.state === 'proposed' || session.state === 'endorsed'
+        ? `${sessionUrl(session.id)}/signatures`
+        : sessionUrl(session.id),
+  };
 }
 
 /** One chaincode transaction to prepare. */
 export interface SessionCall {
-    readonly contract: string;
-    readonly transaction: string;
-    readonly args: readonly string[];
-    readonly transientData?: Readonly<Record<string, string>>;
+  readonly contract: string;
+  readonly transaction: string;
+  readonly args: readonly string[];
+  readonly transientData?: Readonly<Record<string, string>>;
 }
 
 function resultOf(bytes: Uint8Array): unknown {
-    const text = Buffer.from(bytes).toString('utf8');
-    if (text.length === 0) return {};
-    try {
-        return JSON.parse(text) as unknown;
-    } catch {
-        return { text };
-    }
+  const text = Buffer.from(bytes).toString('utf8');
+  if (text.length === 0) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { text };
+  }
 }
 
 /**
@@ -117,26 +122,44 @@ function resultOf(bytes: Uint8Array): unknown {
  * @returns The new session, with the proposal digest to sign.
  * @throws ProblemError LEDGER_IDENTITY_MISSING when the caller has no certificate of its own.
  */
-export async function startSigningSession(signing: ExternalSigning, owner: SessionOwner, call: SessionCall, chunk?: CaptureChunkRef): Promise<SigningSessionView> {
-    const identity = await signing.identities.find(owner);
-    if (identity === undefined || owner.enterpriseId === null) {
-        throw newProblem('LEDGER_IDENTITY_MISSING', `enterprise ${owner.enterpriseId ?? '(none)'} has no certificate of its own to sign with`);
-    }
-    const prepared = signing.offline.prepare(identity, call.contract, call.transaction, call.args, call.transientData);
-    const session = {
-        id: randomUUID(),
-        apiKeyId: owner.keyId,
-        enterpriseId: owner.enterpriseId,
-        mspId: identity.mspId,
-        fn: `${call.contract}:${call.transaction}`,
-        transactionId: prepared.transactionId,
-        proposal: Buffer.from(prepared.bytes),
-        proposalDigest: Buffer.from(prepared.digest),
-        expiresAt: new Date(Date.now() + SIGNING_SESSION_TTL_MS),
-        chunk,
-    };
-    await signing.sessions.insert(session);
-    return viewOf({ ...session, state: 'proposed', endorsed: undefined, endorsedDigest: undefined, result: undefined, blockNumber: undefined, errorCode: undefined, error: undefined, createdAt: new Date() });
+export async function startSigningSession(
+  signing: ExternalSigning,
+  owner: SessionOwner,
+  call: SessionCall,
+  chunk?: CaptureChunkRef,
+): Promise<SigningSessionView> {
+  const identity = await signing.identities.find(owner);
+  if (identity === undefined || owner.enterpriseId === null) {
+    throw newProblem(
+      'LEDGER_IDENTITY_MISSING',
+      `enterprise ${owner.enterpriseId ?? '(none)'} has no certificate of its own to sign with`,
+    );
+  }
+  const prepared = signing.offline.prepare(identity, call.contract, call.transaction, call.args, call.transientData);
+  const session = {
+    id: randomUUID(),
+    apiKeyId: owner.keyId,
+    enterpriseId: owner.enterpriseId,
+    mspId: identity.mspId,
+    fn: `${call.contract}:${call.transaction}`,
+    transactionId: prepared.transactionId,
+    proposal: Buffer.from(prepared.bytes),
+    proposalDigest: Buffer.from(prepared.digest),
+    expiresAt: new Date(Date.now() + SIGNING_SESSION_TTL_MS),
+    chunk,
+  };
+  await signing.sessions.insert(session);
+  return viewOf({
+    ...session,
+    state: 'proposed',
+    endorsed: undefined,
+    endorsedDigest: undefined,
+    result: undefined,
+    blockNumber: undefined,
+    errorCode: undefined,
+    error: undefined,
+    createdAt: new Date(),
+  });
 }
 
 /**
@@ -144,12 +167,16 @@ export async function startSigningSession(signing: ExternalSigning, owner: Sessi
  *
  * @throws ProblemError NOT_FOUND for an unknown session or another enterprise's (the same answer: nothing is told).
  */
-export async function findSigningSession(signing: ExternalSigning, principal: Principal, id: string): Promise<SigningSession> {
-    const session = await signing.sessions.find(id);
-    if (!session || (principal.role !== 'customs' && session.enterpriseId !== principal.enterpriseId)) {
-        throw newProblem('NOT_FOUND', `no signing session ${id}`);
-    }
-    return session;
+export async function findSigningSession(
+  signing: ExternalSigning,
+  principal: Principal,
+  id: string,
+): Promise<SigningSession> {
+  const session = await signing.sessions.find(id);
+  if (!session || (principal.role !== 'customs' && session.enterpriseId !== principal.enterpriseId)) {
+    throw newProblem('NOT_FOUND', `no signing session ${id}`);
+  }
+  return session;
 }
 
 /**
@@ -164,50 +191,88 @@ export async function findSigningSession(signing: ExternalSigning, principal: Pr
  * @throws ProblemError NOT_FOUND, SIGNING_SESSION_EXPIRED, SIGNING_SESSION_FINISHED, SIGNATURE_INVALID; the ledger's
  *   errors (a chaincode refusal ends the session `failed`, an outage leaves it as it was).
  */
-export async function signSigningSession(signing: ExternalSigning, principal: Principal, id: string, signature: Uint8Array): Promise<SigningSessionView> {
-    const session = await findSigningSession(signing, principal, id);
-    if (session.enterpriseId !== principal.enterpriseId) throw newProblem('NOT_FOUND', `no signing session ${id}`);
-    if (session.state === 'committed' || session.state === 'failed') {
-        throw newProblem('SIGNING_SESSION_FINISHED', `signing session ${id} is ${session.state}; nothing more to sign`);
-    }
-    if (session.expiresAt.getTime() < Date.now()) {
-        throw newProblem('SIGNING_SESSION_EXPIRED', `signing session ${id} expired at ${session.expiresAt.toISOString()}; send the request again`);
-    }
-    const identity = await signing.identities.find(principal);
-    if (identity === undefined) throw newProblem('LEDGER_IDENTITY_MISSING', `enterprise ${session.enterpriseId} has no certificate of its own to sign with`);
+export async function signSigningSession(
+  signing: ExternalSigning,
+  principal: Principal,
+  id: string,
+  signature: Uint8Array,
+): Promise<SigningSessionView> {
+  const session = await findSigningSession(signing, principal, id);
+  if (session.enterpriseId !== principal.enterpriseId) throw newProblem('NOT_FOUND', `no signing session ${id}`);
+  if (session.state === 'committed' || session.state === 'failed') {
+    throw newProblem('SIGNING_SESSION_FINISHED', `signing session ${id} is ${session.state}; nothing more to sign`);
+  }
+  if (session.expiresAt.getTime() < Date.now()) {
+    throw newProblem(
+      'SIGNING_SESSION_EXPIRED',
+      `signing session ${id} expired at ${session.expiresAt.toISOString()}; send the request again`,
+    );
+  }
+  const identity = await signing.identities.find(principal);
+  if (identity === undefined)
+    throw newProblem(
+      'LEDGER_IDENTITY_MISSING',
+      `enterprise ${session.enterpriseId} has no certificate of its own to sign with`,
+    );
 
-    const failOn = async (err: unknown): Promise<never> => {
-        // A business refusal or an invalid transaction ends the session; an outage leaves it to be signed again.
-        if (err instanceof LedgerError && (err.kind === 'chaincode' || err.kind === 'identity' || err.code === 'LEDGER_TRANSACTION_INVALID')) {
-            await signing.sessions.markFailed(id, err.code, err.message);
-            // A chaincode refusal is final for a capture chunk too (anything else: the capture job opens a new session).
-            if (session.chunk && err.kind === 'chaincode' && signing.captures) {
-                await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, { state: 'refused', code: err.code, message: err.message });
-            }
-        }
-        throw err;
-    };
+  const failOn = async (err: unknown): Promise<never> => {
+    // A business refusal or an invalid transaction ends the session; an outage leaves it to be signed again.
+    if (
+      err instanceof LedgerError &&
+      (err.kind === 'chaincode' || err.kind === 'identity' || err.code === 'LEDGER_TRANSACTION_INVALID')
+    ) {
+      await signing.sessions.markFailed(id, err.code, err.message);
+      // A chaincode refusal is final for a capture chunk too (anything else: the capture job opens a new session).
+      if (session.chunk && err.kind === 'chaincode' && signing.captures) {
+        await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, {
+          state: 'refused',
+          code: err.code,
+          message: err.message,
+        });
+      }
+    }
+    throw err;
+  };
 
-    if (session.state === 'proposed') {
-        if (!verifyDigestSignature(identity.certPem, session.proposalDigest, signature)) {
-            throw newProblem('SIGNATURE_INVALID', `the signature is not ${session.enterpriseId}'s signature of the proposal digest of session ${id}`, { extensions: { what: 'proposal' } });
-        }
-        const endorsed = await signing.offline.endorse(identity, session.proposal, signature).catch(failOn);
-        await signing.sessions.markEndorsed(id, endorsed.bytes, endorsed.digest, resultOf(endorsed.result));
+  if (session.state === 'proposed') {
+    if (!verifyDigestSignature(identity.certPem, session.proposalDigest, signature)) {
+      throw newProblem(
+        'SIGNATURE_INVALID',
+        `the signature is not ${session.enterpriseId}'s signature of the proposal digest of session ${id}`,
+        { extensions: { what: 'proposal' } },
+      );
+    }
+    const endorsed = await signing.offline.endorse(identity, session.proposal, signature).catch(failOn);
+    await signing.sessions.markEndorsed(id, endorsed.bytes, endorsed.digest, resultOf(endorsed.result));
+  } else {
+    if (
+      !session.endorsed ||
+      !session.endorsedDigest ||
+      !verifyDigestSignature(identity.certPem, session.endorsedDigest, signature)
+    ) {
+      throw newProblem(
+        'SIGNATURE_INVALID',
+        `the signature is not ${session.enterpriseId}'s signature of the transaction digest of session ${id}`,
+        { extensions: { what: 'transaction' } },
+      );
+    }
+    const outcome = await signing.offline.submit(identity, session.endorsed, signature).catch(failOn);
+    if (outcome.successful) {
+      await signing.sessions.markCommitted(id, outcome.blockNumber);
+      if (session.chunk && signing.captures) {
+        await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, {
+          state: 'committed',
+          txId: outcome.transactionId,
+        });
+      }
     } else {
-        if (!session.endorsed || !session.endorsedDigest || !verifyDigestSignature(identity.certPem, session.endorsedDigest, signature)) {
-            throw newProblem('SIGNATURE_INVALID', `the signature is not ${session.enterpriseId}'s signature of the transaction digest of session ${id}`, { extensions: { what: 'transaction' } });
-        }
-        const outcome = await signing.offline.submit(identity, session.endorsed, signature).catch(failOn);
-        if (outcome.successful) {
-            await signing.sessions.markCommitted(id, outcome.blockNumber);
-            if (session.chunk && signing.captures) {
-                await signing.captures.markChunk(session.chunk.captureId, session.chunk.seq, { state: 'committed', txId: outcome.transactionId });
-            }
-        } else {
-            const code = outcome.code === 11 || outcome.code === 12 ? 'LEDGER_CONFLICT' : 'LEDGER_TRANSACTION_INVALID';
-            await signing.sessions.markFailed(id, code, `transaction ${outcome.transactionId} was committed as invalid (validation code ${outcome.code}) in block ${outcome.blockNumber}; send the request again`);
-        }
+      const code = outcome.code === 11 || outcome.code === 12 ? 'LEDGER_CONFLICT' : 'LEDGER_TRANSACTION_INVALID';
+      await signing.sessions.markFailed(
+        id,
+        code,
+        `transaction ${outcome.transactionId} was committed as invalid (validation code ${outcome.code}) in block ${outcome.blockNumber}; send the request again`,
+      );
     }
-    return viewOf((await signing.sessions.find(id))!);
+  }
+  return viewOf((await signing.sessions.find(id))!);
 }

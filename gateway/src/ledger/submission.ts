@@ -26,8 +26,8 @@ const FIRST_TX_ID = /committed in transaction ([0-9A-Za-z]+)\s*$/;
  * @returns `idem:` followed by 40 lower-case hex digits.
  */
 export function submissionIdFor(keyId: string, idempotencyKey: string): string {
-    const digest = createHash('sha256').update(`${keyId}:${idempotencyKey}`, 'utf8').digest('hex');
-    return SUBMISSION_ID_PREFIX + digest.slice(0, SUBMISSION_ID_HASH_CHARS);
+  const digest = createHash('sha256').update(`${keyId}:${idempotencyKey}`, 'utf8').digest('hex');
+  return SUBMISSION_ID_PREFIX + digest.slice(0, SUBMISSION_ID_HASH_CHARS);
 }
 
 /**
@@ -37,8 +37,8 @@ export function submissionIdFor(keyId: string, idempotencyKey: string): string {
  * @returns The txId the chaincode names (`submission <id> was committed in transaction <txId>`).
  */
 export function duplicateOf(err: unknown): string | undefined {
-    if (!(err instanceof LedgerError) || err.code !== DUPLICATE_SUBMISSION_CODE) {
-        return undefined;
-    }
-    return FIRST_TX_ID.exec(err.message)?.[1];
+  if (!(err instanceof LedgerError) || err.code !== DUPLICATE_SUBMISSION_CODE) {
+    return undefined;
+  }
+  return FIRST_TX_ID.exec(err.message)?.[1];
 }

@@ -9,11 +9,11 @@ import { CONSOLE_PREFIX } from './console';
 
 /** Where the index page points. */
 export const INDEX_LINKS = {
-    console: CONSOLE_PREFIX,
-    docs: '/docs',
-    openapi: '/docs/json',
-    health: '/healthz',
-    readiness: '/readyz',
+  console: CONSOLE_PREFIX,
+  docs: '/docs',
+  openapi: '/docs/json',
+  health: '/healthz',
+  readiness: '/readyz',
 } as const;
 
 const PAGE = `<!doctype html>
@@ -35,13 +35,13 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-actio
 
 /** Register without fastify-plugin: one route, nothing to share. */
 export default async function indexPage(fastify: FastifyInstance): Promise<void> {
-    fastify.get('/', { schema: { hide: true } }, async (request, reply) => {
-        reply.headers({ 'cache-control': 'no-cache', vary: 'accept', 'x-content-type-options': 'nosniff' });
-        const accept = request.headers.accept ?? '';
-        // A browser sends text/html first; a client that names JSON and not HTML wants the links as data.
-        if (accept.includes('application/json') && !accept.includes('text/html')) {
-            return reply.type('application/json; charset=utf-8').send(INDEX_LINKS);
-        }
-        return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8').send(PAGE);
-    });
+  fastify.get('/', { schema: { hide: true } }, async (request, reply) => {
+    reply.headers({ 'cache-control': 'no-cache', vary: 'accept', 'x-content-type-options': 'nosniff' });
+    const accept = request.headers.accept ?? '';
+    // A browser sends text/html first; a client that names JSON and not HTML wants the links as data.
+    if (accept.includes('application/json') && !accept.includes('text/html')) {
+      return reply.type('application/json; charset=utf-8').send(INDEX_LINKS);
+    }
+    return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8').send(PAGE);
+  });
 }

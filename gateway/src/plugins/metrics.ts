@@ -17,82 +17,82 @@ const QUEUE_DEPTH_TIMEOUT_MS = 1_000;
 const UNMATCHED_ROUTE = 'unmatched';
 
 declare module 'fastify' {
-    interface FastifyInstance {
-        /** The app's metrics registry, for plugins that add their own metrics. */
-        metrics: Registry;
-    }
+  interface FastifyInstance {
+    /** The app's metrics registry, for plugins that add their own metrics. */
+    metrics: Registry;
+  }
 }
 
 /** Options of the metrics plugin. */
 export interface MetricsOptions {
-    jobQueue: JobQueue;
+  jobQueue: JobQueue;
 }
 
 async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promise<void> {
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    const httpDuration = new Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'HTTP request duration, from request received to response sent',
-        labelNames: ['method', 'route', 'status_code'],
-        buckets: HTTP_DURATION_BUCKETS_S,
-        registers: [registry],
-    });
-    const queue = options.jobQueue;
-    new Gauge({
-        name: 'queue_jobs',
-        help: 'Jobs in the queue by state (parked = failed for good)',
-        labelNames: ['queue', 'state'],
-        registers: [registry],
-        async collect() {
-            this.reset();
-            for (const name of queue.queueNames()) {
-                const depth = await withTimeout(queue.depth(name), QUEUE_DEPTH_TIMEOUT_MS).catch(() => undefined);
-                if (!depth) continue;
-                for (const [state, count] of Object.entries(depth)) {
-                    this.set({ queue: name, state }, count);
-                }
-            }
-        },
-    });
-    new Gauge({
-        name: 'db_pool_connections',
-        help: 'PostgreSQL pool connections by state',
-        labelNames: ['state'],
-        registers: [registry],
-        collect() {
-            this.set({ state: 'total' }, fastify.db.totalCount);
-            this.set({ state: 'idle' }, fastify.db.idleCount);
-            this.set({ state: 'waiting' }, fastify.db.waitingCount);
-        },
-    });
-    fastify.decorate('metrics', registry);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration, from request received to response sent',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: HTTP_DURATION_BUCKETS_S,
+    registers: [registry],
+  });
+  const queue = options.jobQueue;
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in the queue by state (parked = failed for good)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const name of queue.queueNames()) {
+        const depth = await withTimeout(queue.depth(name), QUEUE_DEPTH_TIMEOUT_MS).catch(() => undefined);
+        if (!depth) continue;
+        for (const [state, count] of Object.entries(depth)) {
+          this.set({ queue: name, state }, count);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'total' }, fastify.db.totalCount);
+      this.set({ state: 'idle' }, fastify.db.idleCount);
+      this.set({ state: 'waiting' }, fastify.db.waitingCount);
+    },
+  });
+  fastify.decorate('metrics', registry);
 
-    fastify.addHook('onResponse', async (request, reply) => {
-        httpDuration.observe(
-            {
-                method: request.method,
-                route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-                status_code: String(reply.statusCode),
-            },
-            reply.elapsedTime / 1000,
-        );
-    });
+  fastify.addHook('onResponse', async (request, reply) => {
+    httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
 
-    fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-        const text = await registry.metrics();
-        return reply.type(registry.contentType).send(text);
-    });
+  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-        promise,
-        new Promise<T>((_resolve, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-        }),
-    ]).finally(() => clearTimeout(timer));
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** The metrics plugin: hooks on every route of the app, and `GET /metrics`. */

@@ -10,30 +10,36 @@ import { newProblem } from '../errors';
 
 /** Options of the rate-limit plugin. */
 export interface RateLimitOptions {
-    /** Requests allowed per window and per key. */
-    max: number;
-    /** Window length, in milliseconds. */
-    windowMs: number;
+  /** Requests allowed per window and per key. */
+  max: number;
+  /** Window length, in milliseconds. */
+  windowMs: number;
 }
 
 /** Most distinct keys tracked at once by the in-memory store (least recently used ones are dropped). */
 const RATE_LIMIT_CACHE_KEYS = 10_000;
 
 async function perKeyRateLimit(fastify: FastifyInstance, options: RateLimitOptions): Promise<void> {
-    await fastify.register(rateLimit, {
-        global: true,
-        max: options.max,
-        timeWindow: options.windowMs,
-        cache: RATE_LIMIT_CACHE_KEYS,
-        ...(fastify.shared.redis === undefined ? {} : { redis: fastify.shared.redis.client, nameSpace: `${fastify.shared.redis.prefix}:rate-limit:`, skipOnError: true }),
-        // After the auth hook (onRequest), so the key id is known; before validation, so bad requests count too.
-        hook: 'preValidation',
-        keyGenerator: (request) => `key:${request.principal?.keyId ?? `ip:${request.ip}`}`,
-        errorResponseBuilder: (_request, context) =>
-            newProblem('RATE_LIMITED', `more than ${context.max} requests for this API key; retry in ${context.after}`, {
-                headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
-            }),
-    });
+  await fastify.register(rateLimit, {
+    global: true,
+    max: options.max,
+    timeWindow: options.windowMs,
+    cache: RATE_LIMIT_CACHE_KEYS,
+    ...(fastify.shared.redis === undefined
+      ? {}
+      : {
+          redis: fastify.shared.redis.client,
+          nameSpace: `${fastify.shared.redis.prefix}:rate-limit:`,
+          skipOnError: true,
+        }),
+    // After the auth hook (onRequest), so the key id is known; before validation, so bad requests count too.
+    hook: 'preValidation',
+    keyGenerator: (request) => `key:${request.principal?.keyId ?? `ip:${request.ip}`}`,
+    errorResponseBuilder: (_request, context) =>
+      newProblem('RATE_LIMITED', `more than ${context.max} requests for this API key; retry in ${context.after}`, {
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      }),
+  });
 }
 
 /** The rate-limit plugin; applies to the scope it is registered in. */

@@ -8,23 +8,23 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 async function openApi(fastify: FastifyInstance): Promise<void> {
-    await fastify.register(swagger, {
-        openapi: {
-            openapi: '3.1.0',
-            info: {
-                title: 'Hainan duty-free traceability gateway',
-                description:
-                    'Provenance queries (customs), capture and stocktakes (operators), and the one-account ledger ' +
-                    '(enterprises). Errors are application/problem+json (RFC 9457) with a stable `code`.',
-                version: '0.1.0',
-            },
-            components: {
-                securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key issued by customs' } },
-            },
-            security: [{ apiKey: [] }],
-        },
-    });
-    await fastify.register(swaggerUi, { routePrefix: '/docs' });
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hainan duty-free traceability gateway',
+        description:
+          'Provenance queries (customs), capture and stocktakes (operators), and the one-account ledger ' +
+          '(enterprises). Errors are application/problem+json (RFC 9457) with a stable `code`.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key issued by customs' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await fastify.register(swaggerUi, { routePrefix: '/docs' });
 }
 
 /** The OpenAPI plugin. */

@@ -4,7 +4,12 @@
  * chaincode emitted, so a dossier reader can recompute the SHA-256 of a chaincode event from the JSON alone.
  */
 import { createHash } from 'node:crypto';
-import { CANONICAL_JSON_MAX_DEPTH, encodeCanonicalJson, NestingTooDeepError, type CanonicalJsonOptions } from '@hainan/ledger-model';
+import {
+  CANONICAL_JSON_MAX_DEPTH,
+  encodeCanonicalJson,
+  NestingTooDeepError,
+  type CanonicalJsonOptions,
+} from '@hainan/ledger-model';
 import { newProblem } from '../errors';
 
 /** Deepest nesting accepted, as in the chaincode's codec. */
@@ -20,16 +25,16 @@ export const CANONICAL_MAX_DEPTH = CANONICAL_JSON_MAX_DEPTH;
  *   never a stack overflow); AssertionError for a value with no single JSON form.
  */
 export function canonicalJson(value: unknown, options?: CanonicalJsonOptions): string {
-    try {
-        return encodeCanonicalJson(value, options);
-    } catch (error) {
-        if (error instanceof NestingTooDeepError) {
-            throw newProblem('NESTING_TOO_DEEP', `canonical-json: nesting deeper than ${CANONICAL_MAX_DEPTH} levels`, {
-                extensions: { max: CANONICAL_MAX_DEPTH },
-            });
-        }
-        throw error;
+  try {
+    return encodeCanonicalJson(value, options);
+  } catch (error) {
+    if (error instanceof NestingTooDeepError) {
+      throw newProblem('NESTING_TOO_DEEP', `canonical-json: nesting deeper than ${CANONICAL_MAX_DEPTH} levels`, {
+        extensions: { max: CANONICAL_MAX_DEPTH },
+      });
     }
+    throw error;
+  }
 }
 
 /**
@@ -39,6 +44,6 @@ export function canonicalJson(value: unknown, options?: CanonicalJsonOptions): s
  * @returns Lower-case hex digest.
  */
 export function sha256Hex(input: Uint8Array | { json: unknown }): string {
-    const bytes = input instanceof Uint8Array ? input : Buffer.from(canonicalJson(input.json), 'utf8');
-    return createHash('sha256').update(bytes).digest('hex');
+  const bytes = input instanceof Uint8Array ? input : Buffer.from(canonicalJson(input.json), 'utf8');
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -11,11 +11,11 @@ export const EPCIS_CONTEXT_URL = 'https://ref.gs1.org/standards/epcis/2.0.0/epci
 
 /** An EPCIS 2.0 query document. */
 export interface EpcisQueryDocument {
-    '@context': [string, { hn: string }];
-    type: 'EPCISQueryDocument';
-    schemaVersion: '2.0';
-    creationDate: string;
-    epcisBody: { queryResults: { queryName: string; resultsBody: { eventList: unknown[] } } };
+  '@context': [string, { hn: string }];
+  type: 'EPCISQueryDocument';
+  schemaVersion: '2.0';
+  creationDate: string;
+  epcisBody: { queryResults: { queryName: string; resultsBody: { eventList: unknown[] } } };
 }
 
 /**
@@ -26,12 +26,16 @@ export interface EpcisQueryDocument {
  * @param queryName - The query the document answers (`SimpleEventQuery` for `/v1/events`).
  * @returns The document.
  */
-export function newEpcisQueryDocument(events: readonly unknown[], now: Date, queryName = 'SimpleEventQuery'): EpcisQueryDocument {
-    return {
-        '@context': [EPCIS_CONTEXT_URL, { hn: HN_NAMESPACE }],
-        type: 'EPCISQueryDocument',
-        schemaVersion: '2.0',
-        creationDate: now.toISOString(),
-        epcisBody: { queryResults: { queryName, resultsBody: { eventList: [...events] } } },
-    };
+export function newEpcisQueryDocument(
+  events: readonly unknown[],
+  now: Date,
+  queryName = 'SimpleEventQuery',
+): EpcisQueryDocument {
+  return {
+    '@context': [EPCIS_CONTEXT_URL, { hn: HN_NAMESPACE }],
+    type: 'EPCISQueryDocument',
+    schemaVersion: '2.0',
+    creationDate: now.toISOString(),
+    epcisBody: { queryResults: { queryName, resultsBody: { eventList: [...events] } } },
+  };
 }

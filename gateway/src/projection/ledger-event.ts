@@ -2,27 +2,35 @@
  * Turns the chaincode's `LedgerEvent` payloads into projection rows. Pure: no database, no Fabric. The event's name,
  * version and shapes are @hainan/ledger-model's (ledger-event.ts), re-exported here for the projection's modules.
  */
-import type { ProjectedEpcisEvent, ProjectedItem, ProjectedItemEvent, ProjectedMovement, ProjectedParty, ProjectedTransaction, ProjectionBatch } from '../repositories/projection';
+import type {
+  ProjectedEpcisEvent,
+  ProjectedItem,
+  ProjectedItemEvent,
+  ProjectedMovement,
+  ProjectedParty,
+  ProjectedTransaction,
+  ProjectionBatch,
+} from '../repositories/projection';
 import { sha256Hex } from './canonical-json';
 import type { LedgerEpcisEvent, LedgerEventPayload, LedgerItem, LedgerItemGroup } from '@hainan/ledger-model';
 
 export {
-    LEDGER_EVENT_NAME,
-    LEDGER_EVENT_VERSION,
-    type LedgerEpcisEvent,
-    type LedgerEventPayload,
-    type LedgerItem,
-    type LedgerItemGroup,
-    type LedgerMovement,
+  LEDGER_EVENT_NAME,
+  LEDGER_EVENT_VERSION,
+  type LedgerEpcisEvent,
+  type LedgerEventPayload,
+  type LedgerItem,
+  type LedgerItemGroup,
+  type LedgerMovement,
 } from '@hainan/ledger-model';
 
 /** One delivered chaincode event with its place in the chain. */
 export interface PositionedEvent {
-    readonly blockNumber: bigint;
-    /** Position among the chaincode events of the block. */
-    readonly txSeq: number;
-    readonly transactionId: string;
-    readonly payload: Uint8Array;
+  readonly blockNumber: bigint;
+  /** Position among the chaincode events of the block. */
+  readonly txSeq: number;
+  readonly transactionId: string;
+  readonly payload: Uint8Array;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,20 +43,33 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @throws Error when the bytes are not a LedgerEvent of this transaction.
  */
 export function decodeLedgerEvent(event: PositionedEvent): LedgerEventPayload {
-    const payload = JSON.parse(utf8.decode(event.payload)) as LedgerEventPayload;
-    if (
-        typeof payload !== 'object' || payload === null || payload.txId !== event.transactionId ||
-        typeof payload.type !== 'string' || !Array.isArray(payload.movements) ||
-        !(payload.v === 2 ? Array.isArray(payload.itemGroups) && payload.itemGroups.every(isItemGroup) : Array.isArray(payload.items))
-    ) {
-        throw new Error(`chaincode event of transaction ${event.transactionId} in block ${event.blockNumber} is not a LedgerEvent`);
-    }
-    return payload;
+  const payload = JSON.parse(utf8.decode(event.payload)) as LedgerEventPayload;
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    payload.txId !== event.transactionId ||
+    typeof payload.type !== 'string' ||
+    !Array.isArray(payload.movements) ||
+    !(payload.v === 2
+      ? Array.isArray(payload.itemGroups) && payload.itemGroups.every(isItemGroup)
+      : Array.isArray(payload.items))
+  ) {
+    throw new Error(
+      `chaincode event of transaction ${event.transactionId} in block ${event.blockNumber} is not a LedgerEvent`,
+    );
+  }
+  return payload;
 }
 
 function isItemGroup(g: unknown): boolean {
-    const group = g as Partial<LedgerItemGroup> | null;
-    return typeof group === 'object' && group !== null && typeof group.record === 'object' && group.record !== null && Array.isArray(group.sgtins);
+  const group = g as Partial<LedgerItemGroup> | null;
+  return (
+    typeof group === 'object' &&
+    group !== null &&
+    typeof group.record === 'object' &&
+    group.record !== null &&
+    Array.isArray(group.sgtins)
+  );
 }
 
 /**
@@ -58,19 +79,26 @@ function isItemGroup(g: unknown): boolean {
  * @returns The items, in the order the chaincode listed them (group by group for version 2).
  */
 export function itemsOf(payload: LedgerEventPayload): LedgerItem[] {
-    if (payload.itemGroups === undefined) return payload.items ?? [];
-    return payload.itemGroups.flatMap((g) => g.sgtins.map((sgtin) => ({ ...g.record, sgtin }) as LedgerItem));
+  if (payload.itemGroups === undefined) return payload.items ?? [];
+  return payload.itemGroups.flatMap((g) => g.sgtins.map((sgtin) => ({ ...g.record, sgtin }) as LedgerItem));
 }
 
 /** How many items a payload names (without expanding groups). */
 export function itemCountOf(payload: LedgerEventPayload): number {
-    return payload.itemGroups === undefined ? (payload.items?.length ?? 0) : payload.itemGroups.reduce((n, g) => n + g.sgtins.length, 0);
+  return payload.itemGroups === undefined
+    ? (payload.items?.length ?? 0)
+    : payload.itemGroups.reduce((n, g) => n + g.sgtins.length, 0);
 }
 
 /** The EPCs an EPCIS event names (objects, inputs, outputs, children). */
 export function epcsOf(event: LedgerEpcisEvent): string[] {
-    const all = [...(event.epcList ?? []), ...(event.inputEPCList ?? []), ...(event.outputEPCList ?? []), ...(event.childEPCs ?? [])];
-    return Array.from(new Set(all));
+  const all = [
+    ...(event.epcList ?? []),
+    ...(event.inputEPCList ?? []),
+    ...(event.outputEPCList ?? []),
+    ...(event.childEPCs ?? []),
+  ];
+  return Array.from(new Set(all));
 }
 
 /**
@@ -79,97 +107,100 @@ export function epcsOf(event: LedgerEpcisEvent): string[] {
  * @param events - Delivered events with their decoded payloads, in chain order.
  * @returns The rows to write.
  */
-export function projectEvents(events: readonly { position: PositionedEvent; payload: LedgerEventPayload }[]): ProjectionBatch {
-    const transactions: ProjectedTransaction[] = [];
-    const items = new Map<string, ProjectedItem>();
-    const itemEvents: ProjectedItemEvent[] = [];
-    const epcisEvents: ProjectedEpcisEvent[] = [];
-    const movements = new Map<string, ProjectedMovement>();
-    const parties = new Map<string, ProjectedParty>();
+export function projectEvents(
+  events: readonly { position: PositionedEvent; payload: LedgerEventPayload }[],
+): ProjectionBatch {
+  const transactions: ProjectedTransaction[] = [];
+  const items = new Map<string, ProjectedItem>();
+  const itemEvents: ProjectedItemEvent[] = [];
+  const epcisEvents: ProjectedEpcisEvent[] = [];
+  const movements = new Map<string, ProjectedMovement>();
+  const parties = new Map<string, ProjectedParty>();
 
-    for (const { position, payload } of events) {
-        const { blockNumber, txSeq } = position;
-        transactions.push({
-            txId: payload.txId,
-            blockNumber,
-            txSeq,
-            type: payload.type,
-            eventTime: payload.eventTime,
-            recordTime: payload.recordTime,
-            actor: payload.actor,
-            payloadSha256: sha256Hex(position.payload),
-            payload,
-        });
-        const epcis = payload.epcis ?? [];
-        const epcsByEvent = epcis.map(epcsOf);
-        const namedBy = epcsByEvent.map((epcs) => new Set(epcs));
-        epcis.forEach((event, eventSeq) => {
-            epcisEvents.push({
-                eventId: event.eventID,
-                txId: payload.txId,
-                blockNumber,
-                txSeq,
-                eventSeq,
-                eventTime: event.eventTime,
-                bizStep: event.bizStep ?? null,
-                bizLocation: event.bizLocation?.id ?? null,
-                epcs: epcsByEvent[eventSeq] ?? [],
-                event,
-            });
-        });
-        for (const item of itemsOf(payload)) {
-            items.set(item.sgtin, {
-                sgtin: item.sgtin,
-                traceCode: item.traceCode ?? null,
-                gtin: item.product.gtin,
-                status: item.status,
-                holder: item.holder,
-                location: item.location,
-                regime: item.regime,
-                held: item.hold !== undefined,
-                lastTxId: payload.txId,
-                lastBlock: blockNumber,
-                lastTxSeq: txSeq,
-                lastEventTime: item.lastEventTime,
-                record: item,
-            });
-            itemEvents.push({
-                sgtin: item.sgtin,
-                txId: payload.txId,
-                blockNumber,
-                txSeq,
-                eventTime: payload.eventTime,
-                recordTime: payload.recordTime,
-                type: payload.type,
-                // Positions of the transaction's EPCIS events that name the item, not copies of them: an event of a
-                // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
-                epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
-                item,
-            });
-            for (const enterprise of [item.holder, item.transit?.to]) {
-                if (enterprise !== undefined) parties.set(`${item.sgtin}\u0000${enterprise}`, { sgtin: item.sgtin, enterprise });
-            }
-        }
-        for (const m of payload.movements) {
-            movements.set([m.enterprise, m.gtin, m.regime, m.location, m.txId].join('\u0000'), {
-                enterprise: m.enterprise,
-                gtin: m.gtin,
-                regime: m.regime,
-                location: m.location,
-                txId: m.txId,
-                qty: m.qty,
-                eventType: m.eventType,
-                eventTime: m.eventTime,
-                period: m.period,
-            });
-        }
+  for (const { position, payload } of events) {
+    const { blockNumber, txSeq } = position;
+    transactions.push({
+      txId: payload.txId,
+      blockNumber,
+      txSeq,
+      type: payload.type,
+      eventTime: payload.eventTime,
+      recordTime: payload.recordTime,
+      actor: payload.actor,
+      payloadSha256: sha256Hex(position.payload),
+      payload,
+    });
+    const epcis = payload.epcis ?? [];
+    const epcsByEvent = epcis.map(epcsOf);
+    const namedBy = epcsByEvent.map((epcs) => new Set(epcs));
+    epcis.forEach((event, eventSeq) => {
+      epcisEvents.push({
+        eventId: event.eventID,
+        txId: payload.txId,
+        blockNumber,
+        txSeq,
+        eventSeq,
+        eventTime: event.eventTime,
+        bizStep: event.bizStep ?? null,
+        bizLocation: event.bizLocation?.id ?? null,
+        epcs: epcsByEvent[eventSeq] ?? [],
+        event,
+      });
+    });
+    for (const item of itemsOf(payload)) {
+      items.set(item.sgtin, {
+        sgtin: item.sgtin,
+        traceCode: item.traceCode ?? null,
+        gtin: item.product.gtin,
+        status: item.status,
+        holder: item.holder,
+        location: item.location,
+        regime: item.regime,
+        held: item.hold !== undefined,
+        lastTxId: payload.txId,
+        lastBlock: blockNumber,
+        lastTxSeq: txSeq,
+        lastEventTime: item.lastEventTime,
+        record: item,
+      });
+      itemEvents.push({
+        sgtin: item.sgtin,
+        txId: payload.txId,
+        blockNumber,
+        txSeq,
+        eventTime: payload.eventTime,
+        recordTime: payload.recordTime,
+        type: payload.type,
+        // Positions of the transaction's EPCIS events that name the item, not copies of them: an event of a
+        // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
+        epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
+        item,
+      });
+      for (const enterprise of [item.holder, item.transit?.to]) {
+        if (enterprise !== undefined)
+          parties.set(`${item.sgtin}\u0000${enterprise}`, { sgtin: item.sgtin, enterprise });
+      }
     }
-    return {
-        transactions,
-        items: Array.from(items.values()),
-        itemEvents,
-        epcisEvents,
-        movements: Array.from(movements.values()),
-        parties: Array.from(parties.values()),
-    };
+    for (const m of payload.movements) {
+      movements.set([m.enterprise, m.gtin, m.regime, m.location, m.txId].join('\u0000'), {
+        enterprise: m.enterprise,
+        gtin: m.gtin,
+        regime: m.regime,
+        location: m.location,
+        txId: m.txId,
+        qty: m.qty,
+        eventType: m.eventType,
+        eventTime: m.eventTime,
+        period: m.period,
+      });
+    }
+  }
+  return {
+    transactions,
+    items: Array.from(items.values()),
+    itemEvents,
+    epcisEvents,
+    movements: Array.from(movements.values()),
+    parties: Array.from(parties.values()),
+  };
 }

@@ -16,17 +16,17 @@ import type { LedgerSettings } from '../ledger/ledger-settings';
  * @throws Error when the settings hold no identity of that MSP.
  */
 export function openProjectionLedgerClient(settings: LedgerSettings, customsMspId: string): LedgerClient {
-    const identity = settings.identities.find((entry) => entry.mspId === customsMspId);
-    if (!identity) {
-        throw new Error(`the ledger settings hold no identity of MSP ${customsMspId} for the projection`);
-    }
-    return openLedgerClient({
-        endpoint: settings.endpoint,
-        ...(settings.tlsCaCertPath === undefined ? {} : { tlsCaCertPem: readFileSync(settings.tlsCaCertPath) }),
-        ...(settings.hostAlias === undefined ? {} : { hostAlias: settings.hostAlias }),
-        channelName: settings.channel,
-        chaincodeName: settings.chaincode,
-        identity: { mspId: identity.mspId, certPem: readFileSync(identity.certPath) },
-        keyPem: readFileSync(identity.keyPath),
-    });
+  const identity = settings.identities.find((entry) => entry.mspId === customsMspId);
+  if (!identity) {
+    throw new Error(`the ledger settings hold no identity of MSP ${customsMspId} for the projection`);
+  }
+  return openLedgerClient({
+    endpoint: settings.endpoint,
+    ...(settings.tlsCaCertPath === undefined ? {} : { tlsCaCertPem: readFileSync(settings.tlsCaCertPath) }),
+    ...(settings.hostAlias === undefined ? {} : { hostAlias: settings.hostAlias }),
+    channelName: settings.channel,
+    chaincodeName: settings.chaincode,
+    identity: { mspId: identity.mspId, certPem: readFileSync(identity.certPath) },
+    keyPem: readFileSync(identity.keyPath),
+  });
 }

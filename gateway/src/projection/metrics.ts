@@ -12,29 +12,29 @@ import type { ProjectionFollower } from './follower';
  * @param follower - The running follower.
  */
 export function registerProjectionMetrics(registry: Registry, follower: ProjectionFollower): void {
-    new Gauge({
-        name: 'projection_last_block',
-        help: 'Last block whose ledger events are projected into PostgreSQL (-1 before the first)',
-        registers: [registry],
-        collect() {
-            const block = follower.status().lastBlock;
-            this.set(block === undefined ? -1 : Number(block));
-        },
-    });
-    new Gauge({
-        name: 'projection_streaming',
-        help: '1 while the projection has an open chaincode event stream',
-        registers: [registry],
-        collect() {
-            this.set(follower.status().streaming ? 1 : 0);
-        },
-    });
-    new Gauge({
-        name: 'projection_consecutive_failures',
-        help: 'Event stream or write failures in a row since the last projected batch',
-        registers: [registry],
-        collect() {
-            this.set(follower.status().consecutiveFailures);
-        },
-    });
+  new Gauge({
+    name: 'projection_last_block',
+    help: 'Last block whose ledger events are projected into PostgreSQL (-1 before the first)',
+    registers: [registry],
+    collect() {
+      const block = follower.status().lastBlock;
+      this.set(block === undefined ? -1 : Number(block));
+    },
+  });
+  new Gauge({
+    name: 'projection_streaming',
+    help: '1 while the projection has an open chaincode event stream',
+    registers: [registry],
+    collect() {
+      this.set(follower.status().streaming ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'projection_consecutive_failures',
+    help: 'Event stream or write failures in a row since the last projected batch',
+    registers: [registry],
+    collect() {
+      this.set(follower.status().consecutiveFailures);
+    },
+  });
 }

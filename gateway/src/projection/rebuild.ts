@@ -13,11 +13,11 @@ export const DEFAULT_REBUILD_MAX_MS = 3_600_000;
 
 /** Options of {@link rebuildProjection}. */
 export interface RebuildOptions {
-    pool: DbPool;
-    openEvents: OpenLedgerEvents;
-    log?: FollowerLogger;
-    idleMs?: number;
-    maxMs?: number;
+  pool: DbPool;
+  openEvents: OpenLedgerEvents;
+  log?: FollowerLogger;
+  idleMs?: number;
+  maxMs?: number;
 }
 
 /**
@@ -26,19 +26,21 @@ export interface RebuildOptions {
  * @param options - Pool, event source, limits.
  * @returns Events applied and the last projected block.
  */
-export async function rebuildProjection(options: Readonly<RebuildOptions>): Promise<{ eventsApplied: number; lastBlock: bigint | undefined }> {
-    await withTransaction(options.pool, (tx) => newProjectionRepository(tx).truncate(PROJECTION_NAME));
-    const follower = newProjectionFollower({
-        pool: options.pool,
-        openEvents: options.openEvents,
-        ...(options.log === undefined ? {} : { log: options.log }),
-    });
-    follower.start();
-    try {
-        await follower.waitUntilIdle(options.idleMs ?? DEFAULT_REBUILD_IDLE_MS, options.maxMs ?? DEFAULT_REBUILD_MAX_MS);
-    } finally {
-        await follower.stop();
-    }
-    const { eventsApplied, lastBlock } = follower.status();
-    return { eventsApplied, lastBlock };
+export async function rebuildProjection(
+  options: Readonly<RebuildOptions>,
+): Promise<{ eventsApplied: number; lastBlock: bigint | undefined }> {
+  await withTransaction(options.pool, (tx) => newProjectionRepository(tx).truncate(PROJECTION_NAME));
+  const follower = newProjectionFollower({
+    pool: options.pool,
+    openEvents: options.openEvents,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  follower.start();
+  try {
+    await follower.waitUntilIdle(options.idleMs ?? DEFAULT_REBUILD_IDLE_MS, options.maxMs ?? DEFAULT_REBUILD_MAX_MS);
+  } finally {
+    await follower.stop();
+  }
+  const { eventsApplied, lastBlock } = follower.status();
+  return { eventsApplied, lastBlock };
 }

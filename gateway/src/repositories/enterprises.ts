@@ -9,7 +9,7 @@ export type NewEnterprise = Omit<Enterprise, 'createdAt'>;
 
 /** Repository of enterprises. */
 export interface EnterprisesRepository {
-    /** Insert; undefined when an enterprise with this id already exists (nothing is changed then). */
-    insert(enterprise: NewEnterprise): Promise<Enterprise | undefined>;
-    findById(id: string): Promise<Enterprise | undefined>;
+  /** Insert; undefined when an enterprise with this id already exists (nothing is changed then). */
+  insert(enterprise: NewEnterprise): Promise<Enterprise | undefined>;
+  findById(id: string): Promise<Enterprise | undefined>;
 }

@@ -19,29 +19,29 @@ import type { SuspensionsRepository } from './suspensions';
 
 /** The repositories that take part in one database transaction ({@link Repositories.transaction}). */
 export interface TransactionRepositories {
-    readonly enterprises: EnterprisesRepository;
-    readonly identities: IdentityStore;
+  readonly enterprises: EnterprisesRepository;
+  readonly identities: IdentityStore;
 }
 
 /** Every repository over the app's database. */
 export interface Repositories {
-    readonly apiKeys: ApiKeysRepository;
-    readonly enterprises: EnterprisesRepository;
-    readonly idempotency: IdempotencyRepository;
-    readonly captures: CapturesRepository;
-    readonly checkpoints: CheckpointRepository;
-    readonly signingSessions: SigningSessionsRepository;
-    readonly projection: ProjectionRepository;
-    readonly anomalies: AnomaliesRepository;
-    readonly stocktakes: StocktakeRepository;
-    /** What the book says is at a location (the projection's items), for stocktakes. */
-    readonly stocktakeBook: StocktakeBook;
-    readonly accounts: AccountRepository;
-    /** Enterprise suspensions and the certificate revocations that follow them. */
-    readonly suspensions: SuspensionsRepository;
-    /**
-     * Run `work` in one database transaction: everything it writes through `tx` commits together, or nothing does
-     * when it throws (the error is rethrown).
-     */
-    transaction<T>(work: (tx: TransactionRepositories) => Promise<T>): Promise<T>;
+  readonly apiKeys: ApiKeysRepository;
+  readonly enterprises: EnterprisesRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly captures: CapturesRepository;
+  readonly checkpoints: CheckpointRepository;
+  readonly signingSessions: SigningSessionsRepository;
+  readonly projection: ProjectionRepository;
+  readonly anomalies: AnomaliesRepository;
+  readonly stocktakes: StocktakeRepository;
+  /** What the book says is at a location (the projection's items), for stocktakes. */
+  readonly stocktakeBook: StocktakeBook;
+  readonly accounts: AccountRepository;
+  /** Enterprise suspensions and the certificate revocations that follow them. */
+  readonly suspensions: SuspensionsRepository;
+  /**
+   * Run `work` in one database transaction: everything it writes through `tx` commits together, or nothing does
+   * when it throws (the error is rethrown).
+   */
+  transaction<T>(work: (tx: TransactionRepositories) => Promise<T>): Promise<T>;
 }

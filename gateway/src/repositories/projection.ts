@@ -5,184 +5,191 @@
 
 /** One `LedgerEvent` (one valid transaction) as projected. */
 export interface ProjectedTransaction {
-    readonly txId: string;
-    readonly blockNumber: bigint;
-    /** Position among the chaincode events of the block. */
-    readonly txSeq: number;
-    readonly type: string;
-    readonly eventTime: string;
-    readonly recordTime: string;
-    readonly actor: unknown;
-    /** SHA-256 (hex) of the event payload bytes as the peer delivered them. */
-    readonly payloadSha256: string;
-    readonly payload: unknown;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  /** Position among the chaincode events of the block. */
+  readonly txSeq: number;
+  readonly type: string;
+  readonly eventTime: string;
+  readonly recordTime: string;
+  readonly actor: unknown;
+  /** SHA-256 (hex) of the event payload bytes as the peer delivered them. */
+  readonly payloadSha256: string;
+  readonly payload: unknown;
 }
 
 /** An item as the last transaction of a batch left it. */
 export interface ProjectedItem {
-    readonly sgtin: string;
-    readonly traceCode: string | null;
-    readonly gtin: string;
-    readonly status: string;
-    readonly holder: string;
-    readonly location: string;
-    readonly regime: string;
-    readonly held: boolean;
-    readonly lastTxId: string;
-    readonly lastBlock: bigint;
-    readonly lastTxSeq: number;
-    readonly lastEventTime: string;
-    readonly record: unknown;
+  readonly sgtin: string;
+  readonly traceCode: string | null;
+  readonly gtin: string;
+  readonly status: string;
+  readonly holder: string;
+  readonly location: string;
+  readonly regime: string;
+  readonly held: boolean;
+  readonly lastTxId: string;
+  readonly lastBlock: bigint;
+  readonly lastTxSeq: number;
+  readonly lastEventTime: string;
+  readonly record: unknown;
 }
 
 /** One transaction in one item's history. */
 export interface ProjectedItemEvent {
-    readonly sgtin: string;
-    readonly txId: string;
-    readonly blockNumber: bigint;
-    readonly txSeq: number;
-    readonly eventTime: string;
-    readonly recordTime: string;
-    readonly type: string;
-    /** Positions (`epcis_events.event_seq`) of the transaction's EPCIS events that name the item. */
-    readonly epcis: readonly number[];
-    /** The item after the transaction. */
-    readonly item: unknown;
+  readonly sgtin: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  readonly eventTime: string;
+  readonly recordTime: string;
+  readonly type: string;
+  /** Positions (`epcis_events.event_seq`) of the transaction's EPCIS events that name the item. */
+  readonly epcis: readonly number[];
+  /** The item after the transaction. */
+  readonly item: unknown;
 }
 
 /** One EPCIS 2.0 event. */
 export interface ProjectedEpcisEvent {
-    readonly eventId: string;
-    readonly txId: string;
-    readonly blockNumber: bigint;
-    readonly txSeq: number;
-    /** Position inside the transaction's EPCIS events. */
-    readonly eventSeq: number;
-    readonly eventTime: string;
-    readonly bizStep: string | null;
-    readonly bizLocation: string | null;
-    readonly epcs: readonly string[];
-    readonly event: unknown;
+  readonly eventId: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  /** Position inside the transaction's EPCIS events. */
+  readonly eventSeq: number;
+  readonly eventTime: string;
+  readonly bizStep: string | null;
+  readonly bizLocation: string | null;
+  readonly epcs: readonly string[];
+  readonly event: unknown;
 }
 
 /** One account movement (one enterprise, one account). */
 export interface ProjectedMovement {
-    readonly enterprise: string;
-    readonly gtin: string;
-    readonly regime: string;
-    readonly location: string;
-    readonly txId: string;
-    readonly qty: number;
-    readonly eventType: string;
-    readonly eventTime: string;
-    readonly period: string;
+  readonly enterprise: string;
+  readonly gtin: string;
+  readonly regime: string;
+  readonly location: string;
+  readonly txId: string;
+  readonly qty: number;
+  readonly eventType: string;
+  readonly eventTime: string;
+  readonly period: string;
 }
 
 /** An enterprise that held an item or was sent it. */
 export interface ProjectedParty {
-    readonly sgtin: string;
-    readonly enterprise: string;
+  readonly sgtin: string;
+  readonly enterprise: string;
 }
 
 /** Everything one batch of ledger events adds to the projection. */
 export interface ProjectionBatch {
-    readonly transactions: readonly ProjectedTransaction[];
-    /** At most one row per sgtin (the latest in chain order). */
-    readonly items: readonly ProjectedItem[];
-    readonly itemEvents: readonly ProjectedItemEvent[];
-    readonly epcisEvents: readonly ProjectedEpcisEvent[];
-    readonly movements: readonly ProjectedMovement[];
-    readonly parties: readonly ProjectedParty[];
+  readonly transactions: readonly ProjectedTransaction[];
+  /** At most one row per sgtin (the latest in chain order). */
+  readonly items: readonly ProjectedItem[];
+  readonly itemEvents: readonly ProjectedItemEvent[];
+  readonly epcisEvents: readonly ProjectedEpcisEvent[];
+  readonly movements: readonly ProjectedMovement[];
+  readonly parties: readonly ProjectedParty[];
 }
 
 /** An item as read back. */
 export interface ItemRow {
-    readonly sgtin: string;
-    readonly traceCode: string | null;
-    readonly gtin: string;
-    readonly status: string;
-    readonly holder: string;
-    readonly location: string;
-    readonly regime: string;
-    readonly held: boolean;
-    readonly lastTxId: string;
-    readonly lastBlock: bigint;
-    readonly lastEventTime: Date;
-    readonly record: Record<string, unknown>;
+  readonly sgtin: string;
+  readonly traceCode: string | null;
+  readonly gtin: string;
+  readonly status: string;
+  readonly holder: string;
+  readonly location: string;
+  readonly regime: string;
+  readonly held: boolean;
+  readonly lastTxId: string;
+  readonly lastBlock: bigint;
+  readonly lastEventTime: Date;
+  readonly record: Record<string, unknown>;
 }
 
 /** One entry of an item's history as read back, with its transaction's payload hash. */
 export interface ItemEventRow {
-    readonly txId: string;
-    readonly blockNumber: bigint;
-    readonly txSeq: number;
-    readonly type: string;
-    readonly eventTime: Date;
-    readonly recordTime: Date;
-    readonly epcis: unknown[];
-    readonly item: Record<string, unknown>;
-    readonly payloadSha256: string;
-    readonly actor: unknown;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  readonly type: string;
+  readonly eventTime: Date;
+  readonly recordTime: Date;
+  readonly epcis: unknown[];
+  readonly item: Record<string, unknown>;
+  readonly payloadSha256: string;
+  readonly actor: unknown;
 }
 
 /** A transaction with its full payload (for a dossier). */
 export interface TransactionRow {
-    readonly txId: string;
-    readonly blockNumber: bigint;
-    readonly txSeq: number;
-    readonly payloadSha256: string;
-    readonly payload: unknown;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  readonly payloadSha256: string;
+  readonly payload: unknown;
 }
 
 /** Position in chain order of one EPCIS event: the keyset of `/v1/events` pages. */
 export interface EpcisEventKey {
-    readonly blockNumber: bigint;
-    readonly txSeq: number;
-    readonly eventSeq: number;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  readonly eventSeq: number;
 }
 
 /** Filters of the EPCIS query subset. */
 export interface EpcisEventFilter {
-    readonly epcs?: readonly string[];
-    readonly bizSteps?: readonly string[];
-    readonly bizLocations?: readonly string[];
-    readonly eventTimeFrom?: string;
-    readonly eventTimeBefore?: string;
-    /** Only events naming an item this enterprise held or was sent; undefined: all. */
-    readonly visibleTo?: string;
-    /** Resume after this event. */
-    readonly after?: EpcisEventKey;
-    readonly limit: number;
+  readonly epcs?: readonly string[];
+  readonly bizSteps?: readonly string[];
+  readonly bizLocations?: readonly string[];
+  readonly eventTimeFrom?: string;
+  readonly eventTimeBefore?: string;
+  /** Only events naming an item this enterprise held or was sent; undefined: all. */
+  readonly visibleTo?: string;
+  /** Resume after this event. */
+  readonly after?: EpcisEventKey;
+  readonly limit: number;
 }
 
 /** An EPCIS event as read back. */
 export interface EpcisEventRow extends EpcisEventKey {
-    readonly event: Record<string, unknown>;
+  readonly event: Record<string, unknown>;
 }
 
 /** Tables of the projection, in truncation order. */
-export const PROJECTION_TABLES = ['items', 'item_parties', 'item_events', 'ledger_transactions', 'epcis_events', 'account_movements'] as const;
+export const PROJECTION_TABLES = [
+  'items',
+  'item_parties',
+  'item_events',
+  'ledger_transactions',
+  'epcis_events',
+  'account_movements',
+] as const;
 
 /** Repository of the projection. */
 export interface ProjectionRepository {
-    /** Write a batch (idempotent). */
-    applyBatch(batch: ProjectionBatch): Promise<void>;
-    /** Highest tx_seq already projected in `blockNumber`, or -1. */
-    lastTxSeqInBlock(blockNumber: bigint): Promise<number>;
-    /** Empty every projection table (and the named checkpoint), for a rebuild. */
-    truncate(checkpointName: string): Promise<void>;
-    findItem(sgtin: string): Promise<ItemRow | undefined>;
-    findSgtinByTraceCode(code: string): Promise<string | undefined>;
-    /** The SGTIN of the item with this GTIN-14 and serial (a GS1 Digital Link names no company prefix length). */
-    findSgtinByGtinSerial(gtin: string, serial: string): Promise<string | undefined>;
-    /** Whether `enterprise` held the item or was sent it. */
-    isParty(sgtin: string, enterprise: string): Promise<boolean>;
-    /** The item's history in chain order, at most `limit` entries. */
-    history(sgtin: string, limit: number): Promise<ItemEventRow[]>;
-    /** {@link findItem} and {@link history} in one round trip (one statement, so one snapshot). */
-    findItemWithHistory(sgtin: string, limit: number): Promise<{ item: ItemRow; history: ItemEventRow[] } | undefined>;
-    /** Transactions with their payloads, by id, in chain order. */
-    transactions(txIds: readonly string[]): Promise<TransactionRow[]>;
-    /** EPCIS events in chain order. */
-    epcisEvents(filter: EpcisEventFilter): Promise<EpcisEventRow[]>;
+  /** Write a batch (idempotent). */
+  applyBatch(batch: ProjectionBatch): Promise<void>;
+  /** Highest tx_seq already projected in `blockNumber`, or -1. */
+  lastTxSeqInBlock(blockNumber: bigint): Promise<number>;
+  /** Empty every projection table (and the named checkpoint), for a rebuild. */
+  truncate(checkpointName: string): Promise<void>;
+  findItem(sgtin: string): Promise<ItemRow | undefined>;
+  findSgtinByTraceCode(code: string): Promise<string | undefined>;
+  /** The SGTIN of the item with this GTIN-14 and serial (a GS1 Digital Link names no company prefix length). */
+  findSgtinByGtinSerial(gtin: string, serial: string): Promise<string | undefined>;
+  /** Whether `enterprise` held the item or was sent it. */
+  isParty(sgtin: string, enterprise: string): Promise<boolean>;
+  /** The item's history in chain order, at most `limit` entries. */
+  history(sgtin: string, limit: number): Promise<ItemEventRow[]>;
+  /** {@link findItem} and {@link history} in one round trip (one statement, so one snapshot). */
+  findItemWithHistory(sgtin: string, limit: number): Promise<{ item: ItemRow; history: ItemEventRow[] } | undefined>;
+  /** Transactions with their payloads, by id, in chain order. */
+  transactions(txIds: readonly string[]): Promise<TransactionRow[]>;
+  /** EPCIS events in chain order. */
+  epcisEvents(filter: EpcisEventFilter): Promise<EpcisEventRow[]>;
 }

@@ -27,43 +27,43 @@ import type { StocktakeBook } from '../stocktake/book';
 
 /** Options of the `/v1` scope. */
 export interface V1Options {
-    customsMspId: string;
-    rateLimitMax: number;
-    rateLimitWindowMs: number;
-    /** The book stocktakes reconcile against; defaults to the projection's `items` table. */
-    stocktakeBook?: StocktakeBook;
-    /** Failed authentications allowed per client address and window (plugins/auth.ts has the defaults). */
-    authFailuresMax?: number;
-    authFailuresWindowMs?: number;
+  customsMspId: string;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** The book stocktakes reconcile against; defaults to the projection's `items` table. */
+  stocktakeBook?: StocktakeBook;
+  /** Failed authentications allowed per client address and window (plugins/auth.ts has the defaults). */
+  authFailuresMax?: number;
+  authFailuresWindowMs?: number;
 }
 
 /** The `/v1` scope: register with `{ prefix: '/v1' }`. */
 const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
-    await fastify.register(auth, {
-        customsMspId: options.customsMspId,
-        ...(options.authFailuresMax === undefined ? {} : { authFailuresMax: options.authFailuresMax }),
-        ...(options.authFailuresWindowMs === undefined ? {} : { authFailuresWindowMs: options.authFailuresWindowMs }),
-    });
-    await fastify.register(rateLimit, { max: options.rateLimitMax, windowMs: options.rateLimitWindowMs });
-    await fastify.register(idempotency);
-    await fastify.register(meRoutes);
-    await fastify.register(enterprisesRoutes);
-    await fastify.register(suspensionRoutes);
-    await fastify.register(enterpriseIdentityRoutes);
-    await fastify.register(signingRoutes);
-    await fastify.register(keysRoutes);
-    // One provenance service (and its read-cache policy) for the item routes.
-    const provenance = newProvenanceService({ projection: fastify.repositories.projection, cache: fastify.readCache });
-    await fastify.register(itemsRoutes, { provenance });
-    await fastify.register(itemAnomaliesRoutes, { provenance });
-    await fastify.register(eventsRoutes);
-    await fastify.register(captureRoutes);
-    await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
-    await fastify.register(streamTokensRoutes);
-    await fastify.register(accountsRoutes);
-    await fastify.register(personsRoutes);
-    await fastify.register(stepsRoutes);
-    await fastify.register(supervisionRoutes);
+  await fastify.register(auth, {
+    customsMspId: options.customsMspId,
+    ...(options.authFailuresMax === undefined ? {} : { authFailuresMax: options.authFailuresMax }),
+    ...(options.authFailuresWindowMs === undefined ? {} : { authFailuresWindowMs: options.authFailuresWindowMs }),
+  });
+  await fastify.register(rateLimit, { max: options.rateLimitMax, windowMs: options.rateLimitWindowMs });
+  await fastify.register(idempotency);
+  await fastify.register(meRoutes);
+  await fastify.register(enterprisesRoutes);
+  await fastify.register(suspensionRoutes);
+  await fastify.register(enterpriseIdentityRoutes);
+  await fastify.register(signingRoutes);
+  await fastify.register(keysRoutes);
+  // One provenance service (and its read-cache policy) for the item routes.
+  const provenance = newProvenanceService({ projection: fastify.repositories.projection, cache: fastify.readCache });
+  await fastify.register(itemsRoutes, { provenance });
+  await fastify.register(itemAnomaliesRoutes, { provenance });
+  await fastify.register(eventsRoutes);
+  await fastify.register(captureRoutes);
+  await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
+  await fastify.register(streamTokensRoutes);
+  await fastify.register(accountsRoutes);
+  await fastify.register(personsRoutes);
+  await fastify.register(stepsRoutes);
+  await fastify.register(supervisionRoutes);
 };
 
 export default v1;

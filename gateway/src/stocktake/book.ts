@@ -6,21 +6,21 @@
 
 /** Read access to the book, as stocktakes need it. */
 export interface StocktakeBook {
-    /**
-     * SGTIN URNs the book says are IN_STOCK at `location` on `enterprise`'s book (held or not).
-     *
-     * @param enterprise - Holder (unified social credit code).
-     * @param location - GLN or SGLN URN.
-     * @returns The SGTINs, in no particular order.
-     */
-    itemsAtLocation(enterprise: string, location: string): Promise<string[]>;
-    /**
-     * Which of the given identifiers (SGTIN URNs or 16-digit traceability codes) the book knows, and their SGTIN.
-     *
-     * @param ids - Candidate identifiers, at most {@link BOOK_LOOKUP_IDS_MAX}.
-     * @returns Identifier -> SGTIN URN, for the known ones only.
-     */
-    itemsByAnyId(ids: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * SGTIN URNs the book says are IN_STOCK at `location` on `enterprise`'s book (held or not).
+   *
+   * @param enterprise - Holder (unified social credit code).
+   * @param location - GLN or SGLN URN.
+   * @returns The SGTINs, in no particular order.
+   */
+  itemsAtLocation(enterprise: string, location: string): Promise<string[]>;
+  /**
+   * Which of the given identifiers (SGTIN URNs or 16-digit traceability codes) the book knows, and their SGTIN.
+   *
+   * @param ids - Candidate identifiers, at most {@link BOOK_LOOKUP_IDS_MAX}.
+   * @returns Identifier -> SGTIN URN, for the known ones only.
+   */
+  itemsByAnyId(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Most identifiers one {@link StocktakeBook.itemsByAnyId} call takes (7 SGTIN candidates x 5,000 barcode reads). */

@@ -20,14 +20,14 @@ const HAINAN_CODE = /^\d{16}$/;
 
 /** What one read names. */
 export type DecodedRead =
-    /** An SGTIN, known from the read itself (RFID tag, SGTIN URN). */
-    | { readonly kind: 'sgtin'; readonly sgtin: string }
-    /** GTIN + serial from a barcode: resolve `candidates` against the book; `fallback` names it if none exists. */
-    | { readonly kind: 'gtin-serial'; readonly candidates: readonly string[]; readonly fallback: string }
-    /** A Hainan 16-digit traceability code: resolve against the book; the code names it if unknown. */
-    | { readonly kind: 'trace-code'; readonly code: string }
-    /** Not an item; `reason` is the decoder's stable kebab-case reason. */
-    | { readonly kind: 'undecodable'; readonly reason: string };
+  /** An SGTIN, known from the read itself (RFID tag, SGTIN URN). */
+  | { readonly kind: 'sgtin'; readonly sgtin: string }
+  /** GTIN + serial from a barcode: resolve `candidates` against the book; `fallback` names it if none exists. */
+  | { readonly kind: 'gtin-serial'; readonly candidates: readonly string[]; readonly fallback: string }
+  /** A Hainan 16-digit traceability code: resolve against the book; the code names it if unknown. */
+  | { readonly kind: 'trace-code'; readonly code: string }
+  /** Not an item; `reason` is the decoder's stable kebab-case reason. */
+  | { readonly kind: 'undecodable'; readonly reason: string };
 
 /**
  * The SGTIN URNs a GTIN-14 + serial may have, one per company prefix length (TDS §7.1: the indicator digit moves
@@ -38,23 +38,23 @@ export type DecodedRead =
  * @returns Seven candidate URNs.
  */
 export function sgtinCandidates(gtin14: string, serial: string): string[] {
-    const indicator = gtin14.slice(0, 1);
-    const body = gtin14.slice(1, 13);
-    const uriSerial = escapeEpcUriSerial(serial);
-    const out: string[] = [];
-    for (let digits = COMPANY_PREFIX_DIGITS_MIN; digits <= COMPANY_PREFIX_DIGITS_MAX; digits++) {
-        out.push(`${SGTIN_URN_PREFIX}${body.slice(0, digits)}.${indicator}${body.slice(digits)}.${uriSerial}`);
-    }
-    return out;
+  const indicator = gtin14.slice(0, 1);
+  const body = gtin14.slice(1, 13);
+  const uriSerial = escapeEpcUriSerial(serial);
+  const out: string[] = [];
+  for (let digits = COMPANY_PREFIX_DIGITS_MIN; digits <= COMPANY_PREFIX_DIGITS_MAX; digits++) {
+    out.push(`${SGTIN_URN_PREFIX}${body.slice(0, digits)}.${indicator}${body.slice(digits)}.${uriSerial}`);
+  }
+  return out;
 }
 
 /** Decodes reads; one instance per request (its EPC memo is bounded by the scanner agent's limit). */
 export interface ReadDecoder {
-    /**
-     * @param read - One read as uploaded.
-     * @returns What it names.
-     */
-    decode(read: string): DecodedRead;
+  /**
+   * @param read - One read as uploaded.
+   * @returns What it names.
+   */
+  decode(read: string): DecodedRead;
 }
 
 /**
@@ -63,28 +63,32 @@ export interface ReadDecoder {
  * @returns The decoder.
  */
 export function newReadDecoder(): ReadDecoder {
-    const epc = new EpcReadDecoder({ repeats: false }); // every read must say what it names
-    return {
-        decode(read) {
-            const result = decodeTextRead(read, epc);
-            if (result.kind === 'undecodable') {
-                return { kind: 'undecodable', reason: result.reason };
-            }
-            if (result.kind === 'repeat') {
-                throw new Error('unreachable: the decoder is built without repeats');
-            }
-            if (result.upload.startsWith(SGTIN_URN_PREFIX)) {
-                return { kind: 'sgtin', sgtin: result.upload };
-            }
-            if (HAINAN_CODE.test(result.upload)) {
-                return { kind: 'trace-code', code: result.upload };
-            }
-            const key = ITEM_KEY.exec(result.key);
-            if (key) {
-                const [, gtin = '', serial = ''] = key;
-                return { kind: 'gtin-serial', candidates: sgtinCandidates(gtin, serial), fallback: digitalLinkOf(gtin, serial) };
-            }
-            return { kind: 'undecodable', reason: 'unrecognised' }; // a form the agent's decoders added later
-        },
-    };
+  const epc = new EpcReadDecoder({ repeats: false }); // every read must say what it names
+  return {
+    decode(read) {
+      const result = decodeTextRead(read, epc);
+      if (result.kind === 'undecodable') {
+        return { kind: 'undecodable', reason: result.reason };
+      }
+      if (result.kind === 'repeat') {
+        throw new Error('unreachable: the decoder is built without repeats');
+      }
+      if (result.upload.startsWith(SGTIN_URN_PREFIX)) {
+        return { kind: 'sgtin', sgtin: result.upload };
+      }
+      if (HAINAN_CODE.test(result.upload)) {
+        return { kind: 'trace-code', code: result.upload };
+      }
+      const key = ITEM_KEY.exec(result.key);
+      if (key) {
+        const [, gtin = '', serial = ''] = key;
+        return {
+          kind: 'gtin-serial',
+          candidates: sgtinCandidates(gtin, serial),
+          fallback: digitalLinkOf(gtin, serial),
+        };
+      }
+      return { kind: 'undecodable', reason: 'unrecognised' }; // a form the agent's decoders added later
+    },
+  };
 }

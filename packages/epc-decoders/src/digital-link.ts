@@ -14,7 +14,14 @@ export const DIGITAL_LINK_CHARS_MAX = 2048;
 /** Most path segments examined (bounds the scan). */
 const PATH_SEGMENTS_MAX = 32;
 
-const QUALIFIER_NAMES: Readonly<Record<string, string>> = { '22': '22', cpv: '22', '10': '10', lot: '10', '21': '21', ser: '21' };
+const QUALIFIER_NAMES: Readonly<Record<string, string>> = {
+  '22': '22',
+  cpv: '22',
+  '10': '10',
+  lot: '10',
+  '21': '21',
+  ser: '21',
+};
 
 /** The result of reading one Digital Link. */
 export type DigitalLinkResult =
@@ -39,8 +46,13 @@ export function parseDigitalLink(uri: string): DigitalLinkResult {
     return { ok: false, reason: 'digital-link-not-a-uri' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'digital-link-not-a-uri' };
-  const segments = url.pathname.split('/').filter((s) => s.length > 0).slice(0, PATH_SEGMENTS_MAX);
-  const at = segments.findIndex((s, i) => (s === '01' || s === 'gtin') && /^(\d{8}|\d{12,14})$/.test(segments[i + 1] ?? ''));
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s.length > 0)
+    .slice(0, PATH_SEGMENTS_MAX);
+  const at = segments.findIndex(
+    (s, i) => (s === '01' || s === 'gtin') && /^(\d{8}|\d{12,14})$/.test(segments[i + 1] ?? ''),
+  );
   if (at === -1) return { ok: false, reason: 'digital-link-no-gtin' };
   const gtin = (segments[at + 1] ?? '').padStart(14, '0');
   if (!isValidGtin14(gtin)) return { ok: false, reason: 'gs1-gtin-check-digit' };

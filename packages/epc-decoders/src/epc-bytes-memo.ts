@@ -88,11 +88,22 @@ export class EpcBytesMemo {
     const tag = end - start + 1;
     const keys = this.keys;
     // Bounded by the table size; the load factor <= 1/2 means an empty slot ends the probe long before.
-    for (let slot = hash(tag, w0, w1, w2, w3) & this.mask, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
+    for (
+      let slot = hash(tag, w0, w1, w2, w3) & this.mask, probes = 0;
+      probes <= this.mask;
+      slot = (slot + 1) & this.mask, probes++
+    ) {
       const at = slot * SLOT_WORDS;
       const t = keys[at]!;
       if (t === 0) return slot;
-      if ((t & LENGTH_MASK) === tag && keys[at + 1] === w0 && keys[at + 2] === w1 && keys[at + 3] === w2 && keys[at + 4] === w3) return slot;
+      if (
+        (t & LENGTH_MASK) === tag &&
+        keys[at + 1] === w0 &&
+        keys[at + 2] === w1 &&
+        keys[at + 3] === w2 &&
+        keys[at + 4] === w3
+      )
+        return slot;
     }
     throw new Error('EpcBytesMemo: no free slot (the load factor bound was broken)');
   }

@@ -69,5 +69,7 @@ function decodeFresh(hex: string): Read {
 }
 
 function hexOf(bytes: Uint8Array, start: number, end: number): string {
-  return bytes instanceof Buffer ? bytes.toString('hex', start, end) : Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('hex');
+  return bytes instanceof Buffer
+    ? bytes.toString('hex', start, end)
+    : Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('hex');
 }

@@ -90,7 +90,9 @@ export function parseSgtinUrn(urn: string): SgtinUrn | undefined {
   const { companyPrefix, itemRef } = sgtin;
   const gtin = gtinOfSgtin(sgtin);
   const serial = unescapeEpcUriSerial(sgtin.serial);
-  return serial === undefined ? { companyPrefix, itemRef, serial: sgtin.serial, gtin, notGs1: true } : { companyPrefix, itemRef, serial, gtin };
+  return serial === undefined
+    ? { companyPrefix, itemRef, serial: sgtin.serial, gtin, notGs1: true }
+    : { companyPrefix, itemRef, serial, gtin };
 }
 
 /**
@@ -111,6 +113,9 @@ export const DIGITAL_LINK_HOST = 'https://id.gs1.org';
  * @returns e.g. `https://id.gs1.org/01/80614141123458/21/6789`
  */
 export function digitalLinkOf(gtin14: string, serial: string): string {
-  const encoded = encodeURIComponent(serial).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(serial).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `${DIGITAL_LINK_HOST}/01/${gtin14}/21/${encoded}`;
 }

@@ -91,7 +91,8 @@ export class HidPosDecoder implements ReportDecoder {
   }
 
   end(sink: ReadSink): void {
-    if (this.parts.length > 0) sink(undecodable('hid-pos-incomplete', this.aim + Buffer.concat(this.parts).toString('latin1')));
+    if (this.parts.length > 0)
+      sink(undecodable('hid-pos-incomplete', this.aim + Buffer.concat(this.parts).toString('latin1')));
     this.reset();
     this.discarding = false;
   }

@@ -28,12 +28,14 @@ export const LAYOUT_INFO: Readonly<Record<LayoutName, LayoutInfo>> = {
   'hid-pos': {
     transport: 'hid',
     reads: 'barcodes: GS1 element strings, GS1 Digital Link, Hainan 16-digit codes, EPC hex',
-    families: 'HID POS scanners, usage page 0x8C (Honeywell Voyager/Xenon/Granit in "USB HID POS" mode, Access-IS LSR/ATR, others with the 64-byte Scanned Data Report)',
+    families:
+      'HID POS scanners, usage page 0x8C (Honeywell Voyager/Xenon/Granit in "USB HID POS" mode, Access-IS LSR/ATR, others with the 64-byte Scanned Data Report)',
   },
   'cp2110-m100': {
     transport: 'hid',
     reads: 'RFID EPCs (SGTIN-96, SGTIN-198)',
-    families: 'UHF RFID handhelds and desktop readers built on an M100/QM100 module behind a Silicon Labs CP2110 HID-to-UART bridge (10C4:EA80)',
+    families:
+      'UHF RFID handhelds and desktop readers built on an M100/QM100 module behind a Silicon Labs CP2110 HID-to-UART bridge (10C4:EA80)',
   },
   m100: {
     transport: 'serial',
@@ -48,7 +50,8 @@ export const LAYOUT_INFO: Readonly<Record<LayoutName, LayoutInfo>> = {
   lines: {
     transport: 'serial or stdin',
     reads: 'one read per line: barcodes (any of the above forms), EPC hex, SGTIN URNs',
-    families: 'keyboard-wedge scanners (slow: the OS owns the keyboard), serial (CDC) barcode sleds, RFID handhelds in keyboard-output mode',
+    families:
+      'keyboard-wedge scanners (slow: the OS owns the keyboard), serial (CDC) barcode sleds, RFID handhelds in keyboard-output mode',
   },
 };
 

@@ -56,7 +56,8 @@ const CRC16_TABLE = (() => {
 /** Gen2 CRC-16 (CRC-CCITT, polynomial 0x1021, preset 0xFFFF, ones' complement of the result). */
 export function gen2Crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffff;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
   return ~crc & 0xffff;
 }
 
@@ -67,7 +68,13 @@ function checksum(bytes: Uint8Array, start: number, end: number): number {
 }
 
 /** Receives one complete, checksummed frame. */
-export type M100FrameHandler = (type: number, command: number, buf: Buffer, payloadStart: number, payloadEnd: number) => void;
+export type M100FrameHandler = (
+  type: number,
+  command: number,
+  buf: Buffer,
+  payloadStart: number,
+  payloadEnd: number,
+) => void;
 
 /**
  * Reassembles M100 frames from a byte stream that may split or join them anywhere, resynchronising on the
@@ -261,7 +268,11 @@ export const M100_POLLS_MAX = 0xffff;
 
 /** The command that starts continuous inventory (reserved byte 0x22, then the poll count). */
 export function m100StartInventoryCommand(polls = M100_POLLS_MAX): Buffer {
-  return encodeM100Frame(M100_TYPE_COMMAND, M100_CMD_MULTI_INVENTORY, Buffer.from([0x22, (polls >> 8) & 0xff, polls & 0xff]));
+  return encodeM100Frame(
+    M100_TYPE_COMMAND,
+    M100_CMD_MULTI_INVENTORY,
+    Buffer.from([0x22, (polls >> 8) & 0xff, polls & 0xff]),
+  );
 }
 
 /** The command that stops continuous inventory. */

@@ -61,8 +61,13 @@ export const RAW_PREVIEW_CHARS_MAX = 120;
  * @returns an undecodable read with a bounded printable rendering
  */
 export function undecodable(reason: string, raw: string | Uint8Array): UndecodableRead {
-  const text = typeof raw === 'string' ? printable(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
-  return { kind: 'undecodable', reason, raw: text.length > RAW_PREVIEW_CHARS_MAX ? `${text.slice(0, RAW_PREVIEW_CHARS_MAX)}…` : text };
+  const text =
+    typeof raw === 'string' ? printable(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
+  return {
+    kind: 'undecodable',
+    reason,
+    raw: text.length > RAW_PREVIEW_CHARS_MAX ? `${text.slice(0, RAW_PREVIEW_CHARS_MAX)}…` : text,
+  };
 }
 
 /** Renders GS as `<GS>` and other control or non-ASCII bytes as `\xNN`, so a preview never garbles a terminal. */

@@ -65,10 +65,26 @@ const PARTITION_DIGITS: readonly { readonly companyPrefix: number; readonly item
 
 /** Names of the other EPC schemes (TDS Table 14-1), so an operator sees what was read instead of "unknown". */
 const OTHER_SCHEMES: Readonly<Record<number, string>> = {
-  0x2c: 'gdti-96', 0x2d: 'gsrn-96', 0x2e: 'gsrnp-96', 0x2f: 'usdod-96', 0x31: 'sscc-96', 0x32: 'sgln-96',
-  0x33: 'grai-96', 0x34: 'giai-96', 0x35: 'gid-96', 0x37: 'grai-170', 0x38: 'giai-202', 0x39: 'sgln-195',
-  0x3a: 'gdti-113', 0x3b: 'adi-var', 0x3c: 'cpi-96', 0x3d: 'cpi-var', 0x3e: 'gdti-174', 0x3f: 'sgcn-96',
-  0x40: 'itip-110', 0x41: 'itip-212',
+  0x2c: 'gdti-96',
+  0x2d: 'gsrn-96',
+  0x2e: 'gsrnp-96',
+  0x2f: 'usdod-96',
+  0x31: 'sscc-96',
+  0x32: 'sgln-96',
+  0x33: 'grai-96',
+  0x34: 'giai-96',
+  0x35: 'gid-96',
+  0x37: 'grai-170',
+  0x38: 'giai-202',
+  0x39: 'sgln-195',
+  0x3a: 'gdti-113',
+  0x3b: 'adi-var',
+  0x3c: 'cpi-96',
+  0x3d: 'cpi-var',
+  0x3e: 'gdti-174',
+  0x3f: 'sgcn-96',
+  0x40: 'itip-110',
+  0x41: 'itip-212',
 };
 /** TDS 2.0 "+AIDC" schemes that also carry an SGTIN but are not decoded here. */
 const SGTIN_PLUS_HEADERS = new Set([0xf7, 0xfb]);

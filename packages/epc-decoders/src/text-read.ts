@@ -16,7 +16,12 @@
 import { ItemRead, Read, undecodable } from './reads';
 import { EpcReadDecoder } from './epc-read';
 import { GS, digitalLinkOf, hainanKey, itemKey, keyOfSgtinUrn, parseSgtinUrn } from './gs1';
-import { ElementStringResult, isBracketedElementString, parseBracketedElementString, parseElementString } from './gs1-element-string';
+import {
+  ElementStringResult,
+  isBracketedElementString,
+  parseBracketedElementString,
+  parseElementString,
+} from './gs1-element-string';
 import { isHttpUri, parseDigitalLink } from './digital-link';
 import { isHainanCode } from './hainan-code';
 
@@ -66,13 +71,18 @@ export function decodeTextRead(text: string, epc: EpcReadDecoder): Read {
     const aim = text.slice(0, 3);
     data = text.slice(3);
     if (GS1_AIM.has(aim)) {
-      return fromElementString(data.startsWith('(') ? parseBracketedElementString(data) : parseElementString(data), text);
+      return fromElementString(
+        data.startsWith('(') ? parseBracketedElementString(data) : parseElementString(data),
+        text,
+      );
     }
     if (GTIN_ONLY_AIM.has(aim)) return undecodable('gtin-without-serial', text);
   }
   if (data.startsWith('urn:epc:id:sgtin:')) {
     const urn = parseSgtinUrn(data);
-    return urn === undefined ? undecodable('urn-invalid', text) : { kind: 'item', key: keyOfSgtinUrn(urn), upload: data };
+    return urn === undefined
+      ? undecodable('urn-invalid', text)
+      : { kind: 'item', key: keyOfSgtinUrn(urn), upload: data };
   }
   if (data.startsWith('urn:epc:')) return undecodable('urn-not-sgtin', text);
   if (isHttpUri(data)) {
@@ -87,6 +97,7 @@ export function decodeTextRead(text: string, epc: EpcReadDecoder): Read {
     return read.kind === 'undecodable' ? undecodable(read.reason, text) : read;
   }
   if (isBracketedElementString(data)) return fromElementString(parseBracketedElementString(data), text);
-  if (BARE_ELEMENT_STRING.test(data)) return fromElementString(parseElementString(data.startsWith(GS) ? data.slice(1) : data), text);
+  if (BARE_ELEMENT_STRING.test(data))
+    return fromElementString(parseElementString(data.startsWith(GS) ? data.slice(1) : data), text);
   return undecodable('unrecognised', text);
 }

@@ -53,7 +53,8 @@ interface Frame {
 
 function pathText(stack: readonly Frame[], last: Segment | undefined): string {
   let out = '$';
-  const segment = (s: Segment | undefined): string => (s === undefined ? '' : typeof s === 'number' ? `[${s}]` : `.${s}`);
+  const segment = (s: Segment | undefined): string =>
+    s === undefined ? '' : typeof s === 'number' ? `[${s}]` : `.${s}`;
   for (const frame of stack) out += segment(frame.segment);
   return out + segment(last);
 }
@@ -98,7 +99,10 @@ export function encodeCanonicalJson(value: unknown, options: CanonicalJsonOption
         break;
       case 'number':
         if (integersOnly && !Number.isSafeInteger(current)) {
-          fail(pathText(stack, segment), `${String(current)} is not a safe integer (amounts are integer fen; no floats, NaN or Infinity)`);
+          fail(
+            pathText(stack, segment),
+            `${String(current)} is not a safe integer (amounts are integer fen; no floats, NaN or Infinity)`,
+          );
         }
         // String(-0) is "0", so -0 and 0 encode alike.
         out += String(current);

@@ -19,7 +19,8 @@ export function parseRequest(json: string): Fields {
   } catch {
     throw newInvalidArgument('the request must be a JSON object');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw newInvalidArgument('the request must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw newInvalidArgument('the request must be a JSON object');
   return value as Fields;
 }
 
@@ -27,13 +28,18 @@ export function parseRequest(json: string): Fields {
 export function str(f: Fields, name: string, opts: { pattern?: RegExp; maxLength?: number } = {}): string {
   const v = f[name];
   if (typeof v !== 'string' || v.length === 0) throw newInvalidArgument(`${name} must be a non-empty string`);
-  if (v.length > (opts.maxLength ?? 256)) throw newInvalidArgument(`${name} is longer than ${opts.maxLength ?? 256} characters`);
+  if (v.length > (opts.maxLength ?? 256))
+    throw newInvalidArgument(`${name} is longer than ${opts.maxLength ?? 256} characters`);
   if (opts.pattern && !opts.pattern.test(v)) throw newInvalidArgument(`${name} is malformed: ${JSON.stringify(v)}`);
   return v;
 }
 
 /** Reads an optional string field. */
-export function optStr(f: Fields, name: string, opts: { pattern?: RegExp; maxLength?: number } = {}): string | undefined {
+export function optStr(
+  f: Fields,
+  name: string,
+  opts: { pattern?: RegExp; maxLength?: number } = {},
+): string | undefined {
   return f[name] === undefined || f[name] === null ? undefined : str(f, name, opts);
 }
 
@@ -62,16 +68,25 @@ export function bool(f: Fields, name: string, fallback?: boolean): boolean {
 /** Reads one of a fixed set of strings. */
 export function oneOf<T extends string>(f: Fields, name: string, allowed: readonly T[]): T {
   const v = f[name];
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw newInvalidArgument(`${name} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !allowed.includes(v as T))
+    throw newInvalidArgument(`${name} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 /** Reads an array with 1..maxItems entries, mapping each through `item`. */
-export function list<T>(f: Fields, name: string, maxItems: number, item: (v: unknown, index: number) => T, minItems = 1): T[] {
+export function list<T>(
+  f: Fields,
+  name: string,
+  maxItems: number,
+  item: (v: unknown, index: number) => T,
+  minItems = 1,
+): T[] {
   const v = f[name];
   if (!Array.isArray(v)) throw newInvalidArgument(`${name} must be an array`);
-  if (v.length < minItems) throw newInvalidArgument(`${name} must have at least ${minItems} entr${minItems === 1 ? 'y' : 'ies'}`);
-  if (v.length > maxItems) throw newInvalidArgument(`${name} has ${v.length} entries; at most ${maxItems} per transaction`);
+  if (v.length < minItems)
+    throw newInvalidArgument(`${name} must have at least ${minItems} entr${minItems === 1 ? 'y' : 'ies'}`);
+  if (v.length > maxItems)
+    throw newInvalidArgument(`${name} has ${v.length} entries; at most ${maxItems} per transaction`);
   return v.map(item);
 }
 
@@ -99,7 +114,9 @@ export function unique(values: readonly string[], what: string): void {
 /** Reads one entry of an `items` list: an SGTIN URN or a 16-digit traceability code. */
 export function itemIdOf(v: unknown, i: number): string {
   if (typeof v !== 'string' || (!parseSgtin(v) && !TRACE_CODE.test(v))) {
-    throw newInvalidArgument(`items[${i}] must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(v)}`);
+    throw newInvalidArgument(
+      `items[${i}] must be an SGTIN URN or a 16-digit traceability code, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }

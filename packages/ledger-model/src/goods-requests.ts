@@ -62,14 +62,18 @@ export function decodeEventTime(f: Fields, tx: TxClock): EventTime {
 
 /** Reads one entry of a list that only takes SGTIN URNs (new items: entry, processing outputs, association). */
 export function sgtinOf(v: unknown, i: number): string {
-  if (typeof v !== 'string' || !parseSgtin(v)) throw newInvalidArgument(`items[${i}] must be an SGTIN URN (urn:epc:id:sgtin:...), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !parseSgtin(v))
+    throw newInvalidArgument(`items[${i}] must be an SGTIN URN (urn:epc:id:sgtin:...), got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** Reads a location field: a GLN with a valid check digit or an SGLN URN. */
 export function locationOf(f: Fields, name: string): string {
   const loc = str(f, name, { maxLength: 80 });
-  if (!isValidLocation(loc)) throw newInvalidArgument(`${name} must be a GLN (13 digits, valid check digit) or an SGLN URN, got ${JSON.stringify(loc)}`);
+  if (!isValidLocation(loc))
+    throw newInvalidArgument(
+      `${name} must be a GLN (13 digits, valid check digit) or an SGLN URN, got ${JSON.stringify(loc)}`,
+    );
   return loc;
 }
 
@@ -79,7 +83,12 @@ export function productOf(f: Fields, name: string): ProductFacts {
   const gtin = str(p, 'gtin', { maxLength: 14 });
   if (!isValidGtin14(gtin)) throw newInvalidArgument(`${name}.gtin must be a GTIN-14 with a valid check digit`);
   const volumeMl = optInt(p, 'volumeMl', 1, VOLUME_ML_MAX);
-  return { gtin, hsCode: str(p, 'hsCode', { pattern: HS_CODE }), category: oneOf(p, 'category', PRODUCT_CATEGORIES), ...(volumeMl === undefined ? {} : { volumeMl }) };
+  return {
+    gtin,
+    hsCode: str(p, 'hsCode', { pattern: HS_CODE }),
+    category: oneOf(p, 'category', PRODUCT_CATEGORIES),
+    ...(volumeMl === undefined ? {} : { volumeMl }),
+  };
 }
 
 /** The client-chosen EPCIS eventID the chain records for the transaction's event, if any. */
@@ -114,9 +123,20 @@ export function decodeEnterRequest(f: Fields, tx: TxClock): EnterRequest {
   const traceCodes = optObj(f, 'traceCodes') ?? {};
   for (const sgtin of items) {
     const gtin = gtinOfSgtin(parseSgtin(sgtin)!);
-    if (gtin !== product.gtin) throw newInvalidArgument(`${sgtin} encodes GTIN ${gtin}, not the declared product ${product.gtin}`);
+    if (gtin !== product.gtin)
+      throw newInvalidArgument(`${sgtin} encodes GTIN ${gtin}, not the declared product ${product.gtin}`);
   }
-  return { eventTime, declarationNo, location, regime, product, unitValueFen, items, traceCodes, eventId: eventIdOf(f) };
+  return {
+    eventTime,
+    declarationNo,
+    location,
+    regime,
+    product,
+    unitValueFen,
+    items,
+    traceCodes,
+    eventId: eventIdOf(f),
+  };
 }
 
 /** goods:Ship — items the caller holds, to another enterprise or location. */
@@ -215,7 +235,14 @@ export function decodeAssociateRequest(f: Fields, tx: TxClock): AssociateRequest
 }
 
 /** The `goods` transactions a client may check ahead with {@link decodeGoodsRequest}. */
-export type GoodsStep = 'goods:Enter' | 'goods:Ship' | 'goods:Receive' | 'goods:Exit' | 'goods:Destroy' | 'goods:ReturnAbroad' | 'goods:Associate';
+export type GoodsStep =
+  | 'goods:Enter'
+  | 'goods:Ship'
+  | 'goods:Receive'
+  | 'goods:Exit'
+  | 'goods:Destroy'
+  | 'goods:ReturnAbroad'
+  | 'goods:Associate';
 
 const DECODERS: Readonly<Record<GoodsStep, (f: Fields, tx: TxClock) => unknown>> = {
   'goods:Enter': decodeEnterRequest,

@@ -24,12 +24,16 @@ function percentEncode(text: string): string {
 }
 
 /** Company prefix and reference together: 13 digits (GTIN-based keys) or 12 (GLN-based), as `.`-separated parts. */
-const CP13 = '(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d{1})';
-const CP12 = '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d{1}|\\d{12}\\.)';
+const CP13 =
+  '(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d{1})';
+const CP12 =
+  '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d{1}|\\d{12}\\.)';
 /** GRAI / GDTI / SGCN id patterns allow an empty reference written `..` after a 12-digit prefix. */
-const CP12_DOTS = '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d{1}|\\d{12}\\.\\.)';
+const CP12_DOTS =
+  '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d{1}|\\d{12}\\.\\.)';
 /** One character of an EPC URI serial (TDS: GS1 AI encodable character set 82, escaped where needed). */
-const EPC_CHAR = "(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]|[!')(*+,.0-9:;=A-Za-z_-])";
+const EPC_CHAR =
+  "(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]|[!')(*+,.0-9:;=A-Za-z_-])";
 const CPI_CHAR = '(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])';
 const re = (source: string): RegExp => new RegExp(source);
 /** A company prefix of n digits followed by up to (30 - n) characters, for GIAI / GINC / CPI style keys. */
@@ -48,41 +52,91 @@ const DL = 'https://id.gs1.org/';
 
 /** EPC URN forms, each to its Digital Link; `[company prefix, reference, rest]` come from splitting at the dots. */
 const URN_RULES: readonly (readonly [RegExp, (cp: string, ref: string, rest: string, uri: string) => string])[] = [
-  [re(`^urn:epc:id:sgtin:${CP13}\\.${EPC_CHAR}{1,20}$`), (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/21/${percentEncode(rest)}`],
-  [re(`^urn:epc:id:sscc:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`),
-    (cp, _ref, _rest, uri) => `${DL}00/${withCheck(afterDot(uri).slice(0, 1) + cp + afterDot(uri).slice(1))}`],
-  [re(`^urn:epc:id:sgln:${CP12}\\.${EPC_CHAR}{1,20}$`),
-    (cp, ref, rest) => `${DL}414/${withCheck(cp + ref)}${rest === '0' ? '' : `/254/${percentEncode(rest)}`}`],
-  [re(`^urn:epc:id:grai:${CP12_DOTS}\\.${EPC_CHAR}{1,16}$`), (cp, ref, rest) => `${DL}8003/${withCheck(`0${cp}${ref}`)}${percentEncode(rest)}`],
-  [re(`^urn:epc:id:giai:${variable(EPC_CHAR, 30)}$`), (cp, _ref, _rest, uri) => `${DL}8004/${cp}${percentEncode(afterDot(uri))}`],
-  [re(`^urn:epc:id:gsrn:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`),
-    (cp, _ref, _rest, uri) => `${DL}8018/${withCheck(cp + afterDot(uri))}`],
-  [re(`^urn:epc:id:gsrnp:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`),
-    (cp, _ref, _rest, uri) => `${DL}8017/${withCheck(cp + afterDot(uri))}`],
-  [re(`^urn:epc:id:gdti:${CP12_DOTS}${EPC_CHAR}{1,20}$`), (cp, ref, rest) => `${DL}253/${withCheck(cp + ref)}${percentEncode(rest)}`],
-  [re(`^urn:epc:id:cpi:${variable(CPI_CHAR, 30)}\\.\\d{1,12}$`),
-    (cp, _ref, _rest, uri) => `${DL}8010/${percentEncode(cp + uri.slice(uri.indexOf('.') + 1, uri.lastIndexOf('.')))}/8011/${uri.slice(uri.lastIndexOf('.') + 1)}`],
+  [
+    re(`^urn:epc:id:sgtin:${CP13}\\.${EPC_CHAR}{1,20}$`),
+    (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/21/${percentEncode(rest)}`,
+  ],
+  [
+    re(
+      `^urn:epc:id:sscc:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`,
+    ),
+    (cp, _ref, _rest, uri) => `${DL}00/${withCheck(afterDot(uri).slice(0, 1) + cp + afterDot(uri).slice(1))}`,
+  ],
+  [
+    re(`^urn:epc:id:sgln:${CP12}\\.${EPC_CHAR}{1,20}$`),
+    (cp, ref, rest) => `${DL}414/${withCheck(cp + ref)}${rest === '0' ? '' : `/254/${percentEncode(rest)}`}`,
+  ],
+  [
+    re(`^urn:epc:id:grai:${CP12_DOTS}\\.${EPC_CHAR}{1,16}$`),
+    (cp, ref, rest) => `${DL}8003/${withCheck(`0${cp}${ref}`)}${percentEncode(rest)}`,
+  ],
+  [
+    re(`^urn:epc:id:giai:${variable(EPC_CHAR, 30)}$`),
+    (cp, _ref, _rest, uri) => `${DL}8004/${cp}${percentEncode(afterDot(uri))}`,
+  ],
+  [
+    re(
+      `^urn:epc:id:gsrn:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`,
+    ),
+    (cp, _ref, _rest, uri) => `${DL}8018/${withCheck(cp + afterDot(uri))}`,
+  ],
+  [
+    re(
+      `^urn:epc:id:gsrnp:(?:\\d{6}\\.\\d{11}|\\d{7}\\.\\d{10}|\\d{8}\\.\\d{9}|\\d{9}\\.\\d{8}|\\d{10}\\.\\d{7}|\\d{11}\\.\\d{6}|\\d{12}\\.\\d{5})$`,
+    ),
+    (cp, _ref, _rest, uri) => `${DL}8017/${withCheck(cp + afterDot(uri))}`,
+  ],
+  [
+    re(`^urn:epc:id:gdti:${CP12_DOTS}${EPC_CHAR}{1,20}$`),
+    (cp, ref, rest) => `${DL}253/${withCheck(cp + ref)}${percentEncode(rest)}`,
+  ],
+  [
+    re(`^urn:epc:id:cpi:${variable(CPI_CHAR, 30)}\\.\\d{1,12}$`),
+    (cp, _ref, _rest, uri) =>
+      `${DL}8010/${percentEncode(cp + uri.slice(uri.indexOf('.') + 1, uri.lastIndexOf('.')))}/8011/${uri.slice(uri.lastIndexOf('.') + 1)}`,
+  ],
   [re(`^urn:epc:id:sgcn:${CP12}\\.\\d{1,12}$`), (cp, ref, rest) => `${DL}255/${withCheck(cp + ref)}${rest}`],
-  [re(`^urn:epc:id:ginc:${variable(EPC_CHAR, 30)}$`), (cp, _ref, _rest, uri) => `${DL}401/${cp}${percentEncode(afterDot(uri))}`],
-  [re(`^urn:epc:id:gsin:(?:\\d{6}\\.\\d{10}|\\d{7}\\.\\d{9}|\\d{8}\\.\\d{8}|\\d{9}\\.\\d{7}|\\d{10}\\.\\d{6}|\\d{11}\\.\\d{5}|\\d{12}\\.\\d{4})$`),
-    (cp, _ref, _rest, uri) => `${DL}402/${withCheck(cp + afterDot(uri))}`],
-  [re(`^urn:epc:id:itip:${CP13}\\.\\d{2}\\.\\d{2}\\.${EPC_CHAR}{1,20}$`), (cp, ref, rest) => {
-    const [piece, total, ...serial] = rest.split('.');
-    return `${DL}8006/${gtinOf(cp, ref)}${piece}${total}/21/${percentEncode(serial.join('.'))}`;
-  }],
-  [re(`^urn:epc:id:upui:${CP13}\\.${EPC_CHAR}{1,28}$`), (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/235/${percentEncode(rest)}`],
+  [
+    re(`^urn:epc:id:ginc:${variable(EPC_CHAR, 30)}$`),
+    (cp, _ref, _rest, uri) => `${DL}401/${cp}${percentEncode(afterDot(uri))}`,
+  ],
+  [
+    re(
+      `^urn:epc:id:gsin:(?:\\d{6}\\.\\d{10}|\\d{7}\\.\\d{9}|\\d{8}\\.\\d{8}|\\d{9}\\.\\d{7}|\\d{10}\\.\\d{6}|\\d{11}\\.\\d{5}|\\d{12}\\.\\d{4})$`,
+    ),
+    (cp, _ref, _rest, uri) => `${DL}402/${withCheck(cp + afterDot(uri))}`,
+  ],
+  [
+    re(`^urn:epc:id:itip:${CP13}\\.\\d{2}\\.\\d{2}\\.${EPC_CHAR}{1,20}$`),
+    (cp, ref, rest) => {
+      const [piece, total, ...serial] = rest.split('.');
+      return `${DL}8006/${gtinOf(cp, ref)}${piece}${total}/21/${percentEncode(serial.join('.'))}`;
+    },
+  ],
+  [
+    re(`^urn:epc:id:upui:${CP13}\\.${EPC_CHAR}{1,28}$`),
+    (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/235/${percentEncode(rest)}`,
+  ],
   [re(`^urn:epc:id:pgln:${CP12}$`), (cp, ref) => `${DL}417/${withCheck(cp + ref)}`],
-  [re(`^urn:epc:class:lgtin:${CP13}\\.${EPC_CHAR}{1,20}$`), (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/10/${percentEncode(rest)}`],
+  [
+    re(`^urn:epc:class:lgtin:${CP13}\\.${EPC_CHAR}{1,20}$`),
+    (cp, ref, rest) => `${DL}01/${gtinOf(cp, ref)}/10/${percentEncode(rest)}`,
+  ],
   [re(`^urn:epc:idpat:sgtin:${CP13}\\.\\*$`), (cp, ref) => `${DL}01/${gtinOf(cp, ref)}`],
   [re(`^urn:epc:idpat:grai:${CP12_DOTS}\\.\\*$`), (cp, ref) => `${DL}8003/${withCheck(`0${cp}${ref}`)}`],
   [re(`^urn:epc:idpat:gdti:${CP12_DOTS}\\.\\*$`), (cp, ref) => `${DL}253/${withCheck(cp + ref)}`],
   [re(`^urn:epc:idpat:sgcn:${CP12_DOTS}\\.\\*$`), (cp, ref) => `${DL}255/${withCheck(cp + ref)}`],
-  [re(`^urn:epc:idpat:cpi:${variable(CPI_CHAR, 30)}\\.\\*$`),
-    (cp, _ref, _rest, uri) => `${DL}8010/${percentEncode(cp + uri.slice(uri.indexOf('.') + 1, uri.lastIndexOf('.')))}`],
-  [re(`^urn:epc:idpat:itip:${CP13}\\.\\d{2}\\.\\d{2}\\.\\*$`), (cp, ref, rest) => {
-    const [piece, total] = rest.split('.');
-    return `${DL}8006/${gtinOf(cp, ref)}${piece}${total}`;
-  }],
+  [
+    re(`^urn:epc:idpat:cpi:${variable(CPI_CHAR, 30)}\\.\\*$`),
+    (cp, _ref, _rest, uri) => `${DL}8010/${percentEncode(cp + uri.slice(uri.indexOf('.') + 1, uri.lastIndexOf('.')))}`,
+  ],
+  [
+    re(`^urn:epc:idpat:itip:${CP13}\\.\\d{2}\\.\\d{2}\\.\\*$`),
+    (cp, ref, rest) => {
+      const [piece, total] = rest.split('.');
+      return `${DL}8006/${gtinOf(cp, ref)}${piece}${total}`;
+    },
+  ],
   [re(`^urn:epc:idpat:upui:${CP13}\\.\\*$`), (cp, ref) => `${DL}01/${gtinOf(cp, ref)}`],
 ];
 
@@ -99,15 +153,46 @@ function splitUrn(uri: string, width: number): [string, string, string] {
 const WIDTH_13 = /^urn:epc:(?:id|idpat|class):(?:sgtin|itip|upui|lgtin):/;
 
 const AI_OF_SHORT_NAME: readonly (readonly [string, string])[] = [
-  ['gtin', '01'], ['itip', '8006'], ['cpid', '8010'], ['gln', '414'], ['party', '417'], ['gsrnp', '8017'], ['gsrn', '8018'],
-  ['gcn', '255'], ['sscc', '00'], ['gdti', '253'], ['ginc', '401'], ['gsin', '402'], ['grai', '8003'], ['giai', '8004'],
-  ['cpv', '22'], ['lot', '10'], ['ser', '21'],
+  ['gtin', '01'],
+  ['itip', '8006'],
+  ['cpid', '8010'],
+  ['gln', '414'],
+  ['party', '417'],
+  ['gsrnp', '8017'],
+  ['gsrn', '8018'],
+  ['gcn', '255'],
+  ['sscc', '00'],
+  ['gdti', '253'],
+  ['ginc', '401'],
+  ['gsin', '402'],
+  ['grai', '8003'],
+  ['giai', '8004'],
+  ['cpv', '22'],
+  ['lot', '10'],
+  ['ser', '21'],
 ];
-const PRIMARY_AIS = ['00', '01', '253', '255', '401', '402', '414', '417', '8003', '8004', '8006', '8010', '8017', '8018'];
-const DL_ANY = /^https?:(\/\/((([^/?#]*)@)?([^/?#:]*)(:([^/?#]*))?))?((([^?#]*)(\/(01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai)\/)(\d{4}[^/]+)(\/[^/]+\/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(\/[A-Za-z_-]{10}$))/;
-const DL_CANONICAL = /^(?:https:\/\/id.gs1.org\/(01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)\/(\d{4}[^/]+)(\/[^/]+\/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?|(\/[A-Za-z_-]{10}$))/;
+const PRIMARY_AIS = [
+  '00',
+  '01',
+  '253',
+  '255',
+  '401',
+  '402',
+  '414',
+  '417',
+  '8003',
+  '8004',
+  '8006',
+  '8010',
+  '8017',
+  '8018',
+];
+const DL_ANY =
+  /^https?:(\/\/((([^/?#]*)@)?([^/?#:]*)(:([^/?#]*))?))?((([^?#]*)(\/(01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai)\/)(\d{4}[^/]+)(\/[^/]+\/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(\/[A-Za-z_-]{10}$))/;
+const DL_CANONICAL =
+  /^(?:https:\/\/id.gs1.org\/(01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)\/(\d{4}[^/]+)(\/[^/]+\/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?|(\/[A-Za-z_-]{10}$))/;
 /** GS1 AI 82 character set as Digital Link path segments carry it. */
-const X = "[\\x22\\x27\\x2D\\x2E\\x30-\\x39\\x3B-\\x3F\\x41-\\x5A\\x5F\\x61-\\x7A]";
+const X = '[\\x22\\x27\\x2D\\x2E\\x30-\\x39\\x3B-\\x3F\\x41-\\x5A\\x5F\\x61-\\x7A]';
 const KEY_01_8006 = '^https:\\/\\/id.gs1.org\\/(?:8006\\/\\d{18}|01\\/\\d{14})';
 const CPV_LAST = re(`${KEY_01_8006}\\/22\\/(${X}{0,20})$`);
 const CPV_THEN_MORE = re(`${KEY_01_8006}\\/22\\/([\\x2F${X.slice(1, -1)}]{0,20})$`);
@@ -225,19 +310,29 @@ export function cbvUrnToWebUri(value: string): string {
 const CBV_TERMS = {
   bizStep: {
     prefix: 'https://ref.gs1.org/cbv/BizStep-',
-    terms: 'accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting installing killing loading other packing picking receiving removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping',
+    terms:
+      'accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting installing killing loading other packing picking receiving removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping',
   },
   disposition: {
     prefix: 'https://ref.gs1.org/cbv/Disp-',
-    terms: 'active available completeness_verified completeness_inferred conformant container_closed container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown',
+    terms:
+      'active available completeness_verified completeness_inferred conformant container_closed container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown',
   },
-  bizTransactionType: { prefix: 'https://ref.gs1.org/cbv/BTT-', terms: 'bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt' },
+  bizTransactionType: {
+    prefix: 'https://ref.gs1.org/cbv/BTT-',
+    terms: 'bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt',
+  },
   sourceDestType: { prefix: 'https://ref.gs1.org/cbv/SDT-', terms: 'owning_party possessing_party location' },
   errorReason: { prefix: 'https://ref.gs1.org/cbv/ER-', terms: 'did_not_occur incorrect_data' },
-  component: { prefix: 'https://ref.gs1.org/cbv/Comp-', terms: 'x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude longitude altitude' },
+  component: {
+    prefix: 'https://ref.gs1.org/cbv/Comp-',
+    terms:
+      'x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude longitude altitude',
+  },
   measurementType: {
     prefix: 'https://gs1.org/voc/',
-    terms: 'AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber',
+    terms:
+      'AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber',
   },
   sensorAlertType: { prefix: 'https://gs1.org/voc/', terms: 'ALARM_CONDITION ERROR_CONDITION' },
 } as const;
@@ -255,8 +350,19 @@ export function cbvTermUri(vocabulary: CbvVocabulary, term: string): string | un
 
 /** The EPC scheme (TDS) a Digital Link's primary key stands for; `01` is told apart by its qualifier below. */
 const SCHEME_OF_PRIMARY_AI: Readonly<Record<string, string>> = {
-  '00': 'sscc', '253': 'gdti', '255': 'sgcn', '401': 'ginc', '402': 'gsin', '414': 'sgln', '417': 'pgln',
-  '8003': 'grai', '8004': 'giai', '8006': 'itip', '8010': 'cpi', '8017': 'gsrnp', '8018': 'gsrn',
+  '00': 'sscc',
+  '253': 'gdti',
+  '255': 'sgcn',
+  '401': 'ginc',
+  '402': 'gsin',
+  '414': 'sgln',
+  '417': 'pgln',
+  '8003': 'grai',
+  '8004': 'giai',
+  '8006': 'itip',
+  '8010': 'cpi',
+  '8017': 'gsrnp',
+  '8018': 'gsrn',
 };
 
 /** A GS1 key recognised in any of its URI forms. */
@@ -278,6 +384,15 @@ export function gs1KeyOf(uri: string): Gs1Key | undefined {
   const digitalLink = gs1DigitalLinkOf(epcTagUriToPureIdentity(uri));
   if (digitalLink === undefined) return undefined;
   const [ai = '', , qualifier] = digitalLink.slice(DL.length).split('/');
-  const scheme = ai === '01' ? (qualifier === '21' ? 'sgtin' : qualifier === '10' ? 'lgtin' : qualifier === '235' ? 'upui' : 'gtin') : SCHEME_OF_PRIMARY_AI[ai];
+  const scheme =
+    ai === '01'
+      ? qualifier === '21'
+        ? 'sgtin'
+        : qualifier === '10'
+          ? 'lgtin'
+          : qualifier === '235'
+            ? 'upui'
+            : 'gtin'
+      : SCHEME_OF_PRIMARY_AI[ai];
   return scheme === undefined ? undefined : { scheme, digitalLink };
 }

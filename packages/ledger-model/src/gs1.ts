@@ -25,9 +25,11 @@ export const SERIAL_URI_LENGTH_MAX = 60;
 export const GS1_SERIAL_LENGTH_MAX = 20;
 
 /** Company prefix (6-12 digits) and item reference (indicator digit first) together make 13 digits. */
-const SGTIN_PREFIX_AND_ITEM_REF = '(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d)';
+const SGTIN_PREFIX_AND_ITEM_REF =
+  '(?:\\d{6}\\.\\d{7}|\\d{7}\\.\\d{6}|\\d{8}\\.\\d{5}|\\d{9}\\.\\d{4}|\\d{10}\\.\\d{3}|\\d{11}\\.\\d{2}|\\d{12}\\.\\d)';
 /** Company prefix (6-12 digits) and location reference together make 12 digits. */
-const SGLN_PREFIX_AND_LOCATION_REF = '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d|\\d{12}\\.)';
+const SGLN_PREFIX_AND_LOCATION_REF =
+  '(?:\\d{6}\\.\\d{6}|\\d{7}\\.\\d{5}|\\d{8}\\.\\d{4}|\\d{9}\\.\\d{3}|\\d{10}\\.\\d{2}|\\d{11}\\.\\d|\\d{12}\\.)';
 /** The serial (or SGLN extension) as the URN carries it. */
 const URI_SERIAL = `[!-~]{1,${SERIAL_URI_LENGTH_MAX}}`;
 
@@ -63,8 +65,18 @@ export const LOCATION_LENGTH_MAX = 'urn:epc:id:sgln:'.length + 12 + 2 + SERIAL_U
  */
 const CSET82_SERIAL = new RegExp(`^[!"%-?A-Z_a-z]{1,${GS1_SERIAL_LENGTH_MAX}}$`);
 /** TDS Annex A (Table A-1): the characters of CSET 82 that an EPC URI must %-escape. */
-const URI_ESCAPES: Readonly<Record<string, string>> = { '"': '%22', '%': '%25', '&': '%26', '/': '%2F', '<': '%3C', '>': '%3E', '?': '%3F' };
-const URI_UNESCAPES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(URI_ESCAPES).map(([raw, esc]) => [esc, raw]));
+const URI_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '%22',
+  '%': '%25',
+  '&': '%26',
+  '/': '%2F',
+  '<': '%3C',
+  '>': '%3E',
+  '?': '%3F',
+};
+const URI_UNESCAPES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(URI_ESCAPES).map(([raw, esc]) => [esc, raw]),
+);
 
 /**
  * @param serial an unescaped serial
@@ -177,7 +189,8 @@ export const COMPANY_PREFIX_DIGITS_MAX = 12;
  */
 export function sgtinUrnOfGtin(gtin14: string, serial: string, companyPrefixDigits: number): string | undefined {
   if (!isValidGtin14(gtin14) || !Number.isInteger(companyPrefixDigits)) return undefined;
-  if (companyPrefixDigits < COMPANY_PREFIX_DIGITS_MIN || companyPrefixDigits > COMPANY_PREFIX_DIGITS_MAX) return undefined;
+  if (companyPrefixDigits < COMPANY_PREFIX_DIGITS_MIN || companyPrefixDigits > COMPANY_PREFIX_DIGITS_MAX)
+    return undefined;
   const cp = gtin14.slice(1, 1 + companyPrefixDigits);
   const urn = `urn:epc:id:sgtin:${cp}.${gtin14.slice(0, 1)}${gtin14.slice(1 + companyPrefixDigits, 13)}.${escapeEpcUriSerial(serial)}`;
   return SGTIN_URN.test(urn) ? urn : undefined;

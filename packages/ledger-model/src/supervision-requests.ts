@@ -65,19 +65,36 @@ export function decodeInspectionResultRequest(f: Fields, tx: TxClock): Inspectio
   const discrepancies =
     f.discrepancies === undefined
       ? []
-      : list(f, 'discrepancies', DISCREPANCIES_MAX, (v, i) => {
-          if (typeof v !== 'object' || v === null || Array.isArray(v)) throw newInvalidArgument(`discrepancies[${i}] must be an object`);
-          const d = v as Fields;
-          const note = optStr(d, 'note', { maxLength: 500 });
-          return { kind: oneOf(d, 'kind', DISCREPANCY_KINDS), items: sgtins(d, 'items', 0), ...(note === undefined ? {} : { note }) };
-        }, 0);
-  if (verdict === 'CONFORMING' && discrepancies.length > 0) throw newInvalidArgument('a CONFORMING verdict has no discrepancies');
-  if (verdict === 'DISCREPANCY' && discrepancies.length === 0) throw newInvalidArgument('a DISCREPANCY verdict names at least one discrepancy');
+      : list(
+          f,
+          'discrepancies',
+          DISCREPANCIES_MAX,
+          (v, i) => {
+            if (typeof v !== 'object' || v === null || Array.isArray(v))
+              throw newInvalidArgument(`discrepancies[${i}] must be an object`);
+            const d = v as Fields;
+            const note = optStr(d, 'note', { maxLength: 500 });
+            return {
+              kind: oneOf(d, 'kind', DISCREPANCY_KINDS),
+              items: sgtins(d, 'items', 0),
+              ...(note === undefined ? {} : { note }),
+            };
+          },
+          0,
+        );
+  if (verdict === 'CONFORMING' && discrepancies.length > 0)
+    throw newInvalidArgument('a CONFORMING verdict has no discrepancies');
+  if (verdict === 'DISCREPANCY' && discrepancies.length === 0)
+    throw newInvalidArgument('a DISCREPANCY verdict names at least one discrepancy');
   const ev = obj(f, 'evidence');
-  const evidence = { sha256: str(ev, 'sha256', { pattern: HEX64 }), uri: str(ev, 'uri', { pattern: URI, maxLength: URI_LENGTH_MAX }) };
+  const evidence = {
+    sha256: str(ev, 'sha256', { pattern: HEX64 }),
+    uri: str(ev, 'uri', { pattern: URI, maxLength: URI_LENGTH_MAX }),
+  };
   const c = obj(f, 'consequence');
   const kind = oneOf(c, 'kind', INSPECTION_CONSEQUENCES);
-  if (verdict === 'CONFORMING' && kind !== 'RELEASE') throw newInvalidArgument('a CONFORMING verdict has the consequence RELEASE');
+  if (verdict === 'CONFORMING' && kind !== 'RELEASE')
+    throw newInvalidArgument('a CONFORMING verdict has the consequence RELEASE');
   const items = sgtins(c, 'items', kind === 'HOLD' || kind === 'SEIZURE' ? 1 : 0);
   const note = optStr(c, 'note', { maxLength: 500 });
   return {

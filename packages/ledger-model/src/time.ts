@@ -230,7 +230,13 @@ export function ageOn(birthDate: string, atMs: number): number {
   const match = typeof birthDate === 'string' ? DATE.exec(birthDate) : null;
   const [, y = '', m = '', d = ''] = match ?? [];
   const birth = { year: Number(y), month: Number(m), day: Number(d) };
-  if (match === null || birth.month < 1 || birth.month > 12 || birth.day < 1 || birth.day > daysInMonth(birth.year, birth.month)) {
+  if (
+    match === null ||
+    birth.month < 1 ||
+    birth.month > 12 ||
+    birth.day < 1 ||
+    birth.day > daysInMonth(birth.year, birth.month)
+  ) {
     throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, 'buyer birth date is not a valid YYYY-MM-DD calendar date');
   }
   const on = shanghaiDate(atMs);

@@ -19,37 +19,39 @@ const USAGE = 'usage: hainan-sign --key <private key PEM file> [<digest as base6
 const MAX_INPUT_CHARS = 1_024;
 
 function fail(message: string): never {
-    process.stderr.write(`hainan-sign: ${message}\n${USAGE}\n`);
-    process.exit(2);
+  process.stderr.write(`hainan-sign: ${message}\n${USAGE}\n`);
+  process.exit(2);
 }
 
 function main(): void {
-    let parsed: ReturnType<typeof parseArgs<{ options: { key: { type: 'string' }; help: { type: 'boolean' } }; allowPositionals: true }>>;
-    try {
-        parsed = parseArgs({ options: { key: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
-    } catch (err) {
-        fail((err as Error).message);
-    }
-    if (parsed.values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return;
-    }
-    const keyFile = parsed.values.key;
-    if (keyFile === undefined) fail('--key is required');
-    const text = (parsed.positionals[0] ?? readFileSync(0, 'utf8').slice(0, MAX_INPUT_CHARS)).trim();
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) fail('DIGEST_INVALID: the digest must be base64');
-    let pem: Buffer;
-    try {
-        pem = readFileSync(keyFile);
-    } catch (err) {
-        fail(`KEY_UNREADABLE: ${(err as Error).message}`);
-    }
-    try {
-        process.stdout.write(`${Buffer.from(signDigest(pem, Buffer.from(text, 'base64'))).toString('base64')}\n`);
-    } catch (err) {
-        if (err instanceof SigningError) fail(`${err.code}: ${err.message}`);
-        throw err;
-    }
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: { key: { type: 'string' }; help: { type: 'boolean' } }; allowPositionals: true }>
+  >;
+  try {
+    parsed = parseArgs({ options: { key: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const keyFile = parsed.values.key;
+  if (keyFile === undefined) fail('--key is required');
+  const text = (parsed.positionals[0] ?? readFileSync(0, 'utf8').slice(0, MAX_INPUT_CHARS)).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) fail('DIGEST_INVALID: the digest must be base64');
+  let pem: Buffer;
+  try {
+    pem = readFileSync(keyFile);
+  } catch (err) {
+    fail(`KEY_UNREADABLE: ${(err as Error).message}`);
+  }
+  try {
+    process.stdout.write(`${Buffer.from(signDigest(pem, Buffer.from(text, 'base64'))).toString('base64')}\n`);
+  } catch (err) {
+    if (err instanceof SigningError) fail(`${err.code}: ${err.message}`);
+    throw err;
+  }
 }
 
 main();

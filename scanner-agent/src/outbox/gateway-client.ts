@@ -136,7 +136,12 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
 
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, okStatuses: readonly number[]): Promise<unknown> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    okStatuses: readonly number[],
+  ): Promise<unknown> {
     let response: Response;
     try {
       response = await doFetch(`${base}${path}`, {
@@ -151,17 +156,29 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
       });
     } catch (err) {
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new GatewayError('timeout', `${method} ${path} took longer than ${timeoutMs} ms`);
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw new GatewayError('timeout', `${method} ${path} took longer than ${timeoutMs} ms`);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new GatewayError('unreachable', `${method} ${path}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      throw new GatewayError(
+        'unreachable',
+        `${method} ${path}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      );
     }
     const length = Number(response.headers.get('content-length') ?? '0');
-    if (length > RESPONSE_BYTES_MAX) throw new GatewayError('protocol', `${response.status} response of ${length} bytes is larger than ${RESPONSE_BYTES_MAX}`, response.status);
+    if (length > RESPONSE_BYTES_MAX)
+      throw new GatewayError(
+        'protocol',
+        `${response.status} response of ${length} bytes is larger than ${RESPONSE_BYTES_MAX}`,
+        response.status,
+      );
     let text: string;
     try {
       text = await response.text();
     } catch (err) {
-      throw new GatewayError('unreachable', `${method} ${path}: connection lost while reading the answer (${(err as Error).message})`);
+      throw new GatewayError(
+        'unreachable',
+        `${method} ${path}: connection lost while reading the answer (${(err as Error).message})`,
+      );
     }
     let json: unknown;
     try {
@@ -170,16 +187,28 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
       json = undefined;
     }
     if (okStatuses.includes(response.status)) {
-      if (json === undefined) throw new GatewayError('protocol', `${response.status} answer to ${method} ${path} is not JSON`, response.status);
+      if (json === undefined)
+        throw new GatewayError(
+          'protocol',
+          `${response.status} answer to ${method} ${path} is not JSON`,
+          response.status,
+        );
       return json;
     }
     const status = response.status;
     const problem = json as { code?: unknown; title?: unknown; detail?: unknown } | undefined;
     const code = isString(problem?.code) ? problem.code : undefined;
-    const what = [`${status}`, code, isString(problem?.detail) ? problem.detail : isString(problem?.title) ? problem.title : undefined].filter(Boolean).join(' ');
+    const what = [
+      `${status}`,
+      code,
+      isString(problem?.detail) ? problem.detail : isString(problem?.title) ? problem.title : undefined,
+    ]
+      .filter(Boolean)
+      .join(' ');
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (status === 401 || status === 403) throw new GatewayError('auth', what, status, code, json);
-    if (status === 408 || status === 425 || status === 429) throw new GatewayError('throttled', what, status, code, json, retryAfterMs);
+    if (status === 408 || status === 425 || status === 429)
+      throw new GatewayError('throttled', what, status, code, json, retryAfterMs);
     if (status >= 500) throw new GatewayError('server', what, status, code, json, retryAfterMs);
     const isProblem = (response.headers.get('content-type') ?? '').includes('application/problem+json');
     if (status >= 400 && isProblem && code !== undefined) throw new GatewayError('rejected', what, status, code, json);
@@ -201,15 +230,28 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
       const path = `/v1/stocktakes/${encodeURIComponent(stocktakeId)}/reads`;
       const body = (await call('POST', path, batch, [200, 202])) as Partial<ReadsAck>;
       if (body.batchId !== batch.batchId) throw broken(path, `the batch id ${batch.batchId}`);
-      if (!isCount(body.accepted) || typeof body.duplicateBatch !== 'boolean' || !isCount(body.uniqueItems)) throw broken(path, 'accepted, duplicateBatch and uniqueItems');
-      return { batchId: body.batchId, accepted: body.accepted, duplicateBatch: body.duplicateBatch, uniqueItems: body.uniqueItems };
+      if (!isCount(body.accepted) || typeof body.duplicateBatch !== 'boolean' || !isCount(body.uniqueItems))
+        throw broken(path, 'accepted, duplicateBatch and uniqueItems');
+      return {
+        batchId: body.batchId,
+        accepted: body.accepted,
+        duplicateBatch: body.duplicateBatch,
+        uniqueItems: body.uniqueItems,
+      };
     },
     async closeStocktake(stocktakeId) {
       const path = `/v1/stocktakes/${encodeURIComponent(stocktakeId)}/close`;
       const body = (await call('POST', path, undefined, [200])) as Partial<CloseReport>;
       const counts = body.counts;
-      if (!isString(body.id) || !isStringArray(body.matched) || !isStringArray(body.missing) || !isStringArray(body.unexpected)) throw broken(path, 'id, matched, missing and unexpected');
-      if (counts === undefined || !isCount(counts.matched) || !isCount(counts.missing) || !isCount(counts.unexpected)) throw broken(path, 'counts');
+      if (
+        !isString(body.id) ||
+        !isStringArray(body.matched) ||
+        !isStringArray(body.missing) ||
+        !isStringArray(body.unexpected)
+      )
+        throw broken(path, 'id, matched, missing and unexpected');
+      if (counts === undefined || !isCount(counts.matched) || !isCount(counts.missing) || !isCount(counts.unexpected))
+        throw broken(path, 'counts');
       return {
         id: body.id,
         matched: body.matched,
@@ -222,10 +264,13 @@ export function newGatewayClient(options: GatewayClientOptions): GatewayClient {
     },
     async getStocktake(stocktakeId) {
       const path = `/v1/stocktakes/${encodeURIComponent(stocktakeId)}`;
-      const body = (await call('GET', path, undefined, [200])) as Partial<StocktakeStatus> & { counts?: { uniqueItems?: unknown } };
+      const body = (await call('GET', path, undefined, [200])) as Partial<StocktakeStatus> & {
+        counts?: { uniqueItems?: unknown };
+      };
       // The contract puts uniqueItems at the top; the gateway as built nests it in `counts`: accept both.
       const uniqueItems = body.uniqueItems ?? body.counts?.uniqueItems;
-      if (!isString(body.id) || !isString(body.status) || !isCount(uniqueItems)) throw broken(path, 'id, status and uniqueItems');
+      if (!isString(body.id) || !isString(body.status) || !isCount(uniqueItems))
+        throw broken(path, 'id, status and uniqueItems');
       return { ...body, id: body.id, status: body.status, uniqueItems } as StocktakeStatus;
     },
   };

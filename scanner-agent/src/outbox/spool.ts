@@ -24,7 +24,21 @@
  * guessing. Compaction deletes whole segments once every record in them is acknowledged, a bounded number
  * per acknowledgement, after copying what they uploaded to the seen files (repeatable if interrupted).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { newAgentError } from '../errors';
@@ -133,12 +147,24 @@ function pidAlive(pid: number): boolean {
 }
 
 function corrupt(detail: string, dir: string): Error {
-  return newAgentError('SPOOL_CORRUPT', detail, `the spool at ${dir} is damaged beyond a torn tail; move the directory aside (it holds unacknowledged reads) and start again`);
+  return newAgentError(
+    'SPOOL_CORRUPT',
+    detail,
+    `the spool at ${dir} is damaged beyond a torn tail; move the directory aside (it holds unacknowledged reads) and start again`,
+  );
 }
 
 function isBatchPayload(value: unknown): value is BatchPayload {
   const v = value as Partial<BatchPayload> | null;
-  return typeof v === 'object' && v !== null && v.v === 1 && typeof v.stocktakeId === 'string' && typeof v.deviceId === 'string' && Array.isArray(v.reads) && v.reads.every((r) => typeof r === 'string');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.v === 1 &&
+    typeof v.stocktakeId === 'string' &&
+    typeof v.deviceId === 'string' &&
+    Array.isArray(v.reads) &&
+    v.reads.every((r) => typeof r === 'string')
+  );
 }
 
 /** The durable outbox. Synchronous I/O: every call returns only once its effect is on disk. */
@@ -156,7 +182,10 @@ export class Spool {
     readonly dir: string,
     limits: Partial<SpoolLimits>,
   ) {
-    this.limits = { segmentBytesMax: limits.segmentBytesMax ?? SEGMENT_BYTES_MAX, spoolBytesMax: limits.spoolBytesMax ?? SPOOL_BYTES_MAX };
+    this.limits = {
+      segmentBytesMax: limits.segmentBytesMax ?? SEGMENT_BYTES_MAX,
+      spoolBytesMax: limits.spoolBytesMax ?? SPOOL_BYTES_MAX,
+    };
     mkdirSync(join(dir, 'seen'), { recursive: true });
     this.lock();
     try {
@@ -183,7 +212,11 @@ export class Spool {
         this.segments.push(this.createSegment(this.acked.segment));
       }
       const ackSegment = this.segments.find((s) => s.number === this.acked.segment);
-      if (ackSegment === undefined || this.acked.offset > ackSegment.size || (this.acked.offset < ackSegment.size && !ackSegment.records.some((r) => r.offset === this.acked.offset))) {
+      if (
+        ackSegment === undefined ||
+        this.acked.offset > ackSegment.size ||
+        (this.acked.offset < ackSegment.size && !ackSegment.records.some((r) => r.offset === this.acked.offset))
+      ) {
         throw corrupt(`ack position ${this.acked.segment}:${this.acked.offset} is not a record boundary`, dir);
       }
       this.pruneSeenFiles();
@@ -216,11 +249,23 @@ export class Spool {
    */
   append(batch: Omit<BatchPayload, 'v'>): SpoolRecordRef {
     this.assertOpen();
-    const payload = Buffer.from(JSON.stringify({ v: 1, stocktakeId: batch.stocktakeId, deviceId: batch.deviceId, reads: batch.reads } satisfies BatchPayload));
-    if (payload.length > RECORD_BYTES_MAX) throw new Error(`spool record of ${payload.length} bytes exceeds RECORD_BYTES_MAX; batches must be smaller`);
+    const payload = Buffer.from(
+      JSON.stringify({
+        v: 1,
+        stocktakeId: batch.stocktakeId,
+        deviceId: batch.deviceId,
+        reads: batch.reads,
+      } satisfies BatchPayload),
+    );
+    if (payload.length > RECORD_BYTES_MAX)
+      throw new Error(`spool record of ${payload.length} bytes exceeds RECORD_BYTES_MAX; batches must be smaller`);
     const recordBytes = RECORD_HEADER_BYTES + payload.length;
     if (this.totalBytes() + recordBytes > this.limits.spoolBytesMax) {
-      throw newAgentError('SPOOL_FULL', `the spool at ${this.dir} holds ${this.totalBytes()} bytes of unacknowledged reads (limit ${this.limits.spoolBytesMax})`, 'reconnect the gateway so the spool can drain; reads after this point were not saved and must be scanned again');
+      throw newAgentError(
+        'SPOOL_FULL',
+        `the spool at ${this.dir} holds ${this.totalBytes()} bytes of unacknowledged reads (limit ${this.limits.spoolBytesMax})`,
+        'reconnect the gateway so the spool can drain; reads after this point were not saved and must be scanned again',
+      );
     }
     let active = this.activeSegment();
     if (active.size > 0 && active.size + recordBytes > this.limits.segmentBytesMax) {
@@ -233,12 +278,19 @@ export class Spool {
     payload.copy(record, RECORD_HEADER_BYTES);
     const fd = openSync(join(this.dir, segmentName(active.number)), 'a');
     try {
-      for (let written = 0; written < record.length; ) written += writeSync(fd, record, written, record.length - written);
+      for (let written = 0; written < record.length; )
+        written += writeSync(fd, record, written, record.length - written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    const ref: SpoolRecordRef = { segment: active.number, offset: active.size, bytes: recordBytes, stocktakeId: batch.stocktakeId, reads: batch.reads.length };
+    const ref: SpoolRecordRef = {
+      segment: active.number,
+      offset: active.size,
+      bytes: recordBytes,
+      stocktakeId: batch.stocktakeId,
+      reads: batch.reads.length,
+    };
     active.size += recordBytes;
     active.records.push(ref);
     return ref;
@@ -275,7 +327,8 @@ export class Spool {
       const buf = Buffer.alloc(ref.bytes);
       for (let got = 0; got < ref.bytes; ) {
         const n = readSync(fd, buf, got, ref.bytes - got, ref.offset + got);
-        if (n === 0) throw corrupt(`record ${ref.segment}:${ref.offset} is shorter on disk than when it was written`, this.dir);
+        if (n === 0)
+          throw corrupt(`record ${ref.segment}:${ref.offset} is shorter on disk than when it was written`, this.dir);
         got += n;
       }
       return parsePayload(buf.subarray(RECORD_HEADER_BYTES), `${ref.segment}:${ref.offset}`, this.dir);
@@ -292,15 +345,20 @@ export class Spool {
     this.assertOpen();
     const next = this.nextUnacked();
     if (next === undefined || next.segment !== ref.segment || next.offset !== ref.offset) {
-      throw new Error(`ack out of order: ${ref.segment}:${ref.offset}, expected ${next ? `${next.segment}:${next.offset}` : 'nothing'}`);
+      throw new Error(
+        `ack out of order: ${ref.segment}:${ref.offset}, expected ${next ? `${next.segment}:${next.offset}` : 'nothing'}`,
+      );
     }
     let position: Position = { segment: ref.segment, offset: ref.offset + ref.bytes };
     const segment = this.segments.find((s) => s.number === ref.segment);
     const later = this.segments.find((s) => s.number > ref.segment);
-    if (segment !== undefined && position.offset === segment.size && later !== undefined) position = { segment: later.number, offset: 0 };
+    if (segment !== undefined && position.offset === segment.size && later !== undefined)
+      position = { segment: later.number, offset: 0 };
     writeFileAtomic(this.dir, 'ack.json', JSON.stringify(position));
     this.acked = position;
-    for (const old of this.segments.filter((s) => s.number < this.acked.segment).slice(0, COMPACT_SEGMENTS_PER_ACK_MAX)) {
+    for (const old of this.segments
+      .filter((s) => s.number < this.acked.segment)
+      .slice(0, COMPACT_SEGMENTS_PER_ACK_MAX)) {
       this.compactSegment(old.number);
     }
   }
@@ -311,7 +369,10 @@ export class Spool {
    */
   reject(ref: SpoolRecordRef, problem: unknown): void {
     const payload = this.read(ref);
-    appendDurably(join(this.dir, 'rejected.jsonl'), `${JSON.stringify({ batchId: this.batchId(ref), rejectedAt: new Date().toISOString(), problem, batch: payload })}\n`);
+    appendDurably(
+      join(this.dir, 'rejected.jsonl'),
+      `${JSON.stringify({ batchId: this.batchId(ref), rejectedAt: new Date().toISOString(), problem, batch: payload })}\n`,
+    );
     this.ack(ref);
   }
 
@@ -365,13 +426,18 @@ export class Spool {
   }
 
   private seenPath(stocktakeId: string): string {
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stocktakeId)) throw new Error(`stocktake id ${JSON.stringify(stocktakeId)} is not safe as a file name`);
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stocktakeId))
+      throw new Error(`stocktake id ${JSON.stringify(stocktakeId)} is not safe as a file name`);
     return join(this.dir, 'seen', `${stocktakeId}.txt`);
   }
 
   private lock(): void {
     if (OPEN_IN_THIS_PROCESS.has(this.dir)) {
-      throw newAgentError('SPOOL_LOCKED', `the spool at ${this.dir} is already open in this process`, 'open each spool once');
+      throw newAgentError(
+        'SPOOL_LOCKED',
+        `the spool at ${this.dir} is already open in this process`,
+        'open each spool once',
+      );
     }
     const path = join(this.dir, 'lock');
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -385,12 +451,20 @@ export class Spool {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const pid = Number(readFileSync(path, 'utf8').trim());
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-          throw newAgentError('SPOOL_LOCKED', `another agent (pid ${pid}) is using the spool at ${this.dir}`, 'stop that agent, or give this one its own --spool-dir');
+          throw newAgentError(
+            'SPOOL_LOCKED',
+            `another agent (pid ${pid}) is using the spool at ${this.dir}`,
+            'stop that agent, or give this one its own --spool-dir',
+          );
         }
         unlinkSync(path); // left by a process that died (kill -9, power cut)
       }
     }
-    throw newAgentError('SPOOL_LOCKED', `could not lock the spool at ${this.dir}`, 'check that no other agent is starting on the same spool');
+    throw newAgentError(
+      'SPOOL_LOCKED',
+      `could not lock the spool at ${this.dir}`,
+      'check that no other agent is starting on the same spool',
+    );
   }
 
   private unlock(): void {
@@ -407,7 +481,12 @@ export class Spool {
     const path = join(this.dir, 'meta.json');
     if (existsSync(path)) {
       const meta = JSON.parse(readFileSync(path, 'utf8')) as { format?: unknown; version?: unknown; spoolId?: unknown };
-      if (meta.format !== SPOOL_FORMAT || meta.version !== SPOOL_VERSION || typeof meta.spoolId !== 'string' || !/^[0-9a-f]{16}$/.test(meta.spoolId)) {
+      if (
+        meta.format !== SPOOL_FORMAT ||
+        meta.version !== SPOOL_VERSION ||
+        typeof meta.spoolId !== 'string' ||
+        !/^[0-9a-f]{16}$/.test(meta.spoolId)
+      ) {
         throw corrupt('meta.json is not a scanner-agent spool v1', this.dir);
       }
       return meta.spoolId;
@@ -421,7 +500,12 @@ export class Spool {
     const path = join(this.dir, 'ack.json');
     if (!existsSync(path)) return { segment: firstSegment, offset: 0 };
     const ack = JSON.parse(readFileSync(path, 'utf8')) as Partial<Position>;
-    if (!Number.isSafeInteger(ack.segment) || !Number.isSafeInteger(ack.offset) || (ack.segment ?? 0) < 1 || (ack.offset ?? -1) < 0) {
+    if (
+      !Number.isSafeInteger(ack.segment) ||
+      !Number.isSafeInteger(ack.offset) ||
+      (ack.segment ?? 0) < 1 ||
+      (ack.offset ?? -1) < 0
+    ) {
       throw corrupt('ack.json is not a valid position', this.dir);
     }
     return { segment: ack.segment ?? 1, offset: ack.offset ?? 0 };
@@ -469,7 +553,13 @@ export class Spool {
         throw corrupt(`segment ${n} has a record failing its CRC at offset ${offset}, followed by more data`, this.dir);
       }
       const batch = parsePayload(payload, `${n}:${offset}`, this.dir);
-      segment.records.push({ segment: n, offset, bytes: end - offset, stocktakeId: batch.stocktakeId, reads: batch.reads.length });
+      segment.records.push({
+        segment: n,
+        offset,
+        bytes: end - offset,
+        stocktakeId: batch.stocktakeId,
+        reads: batch.reads.length,
+      });
       offset = end;
     }
     if (torn && !isLast) throw corrupt(`segment ${n} ends with a partial record but is not the last segment`, this.dir);

@@ -75,7 +75,17 @@ export class Uploader {
     nextRetryAtMs: number | undefined;
     lastProblem: string | undefined;
     serverUniqueItems: Map<string, number>;
-  } = { gateway: 'idle', uploadedBatches: 0, uploadedReads: 0, duplicateBatches: 0, rejectedBatches: 0, attempts: 0, nextRetryAtMs: undefined, lastProblem: undefined, serverUniqueItems: new Map() };
+  } = {
+    gateway: 'idle',
+    uploadedBatches: 0,
+    uploadedReads: 0,
+    duplicateBatches: 0,
+    rejectedBatches: 0,
+    attempts: 0,
+    nextRetryAtMs: undefined,
+    lastProblem: undefined,
+    serverUniqueItems: new Map(),
+  };
 
   constructor(private readonly options: UploaderOptions) {}
 
@@ -169,7 +179,11 @@ export class Uploader {
       const batch = spool.read(ref);
       const batchId = spool.batchId(ref);
       try {
-        const ack = await client.postReads(batch.stocktakeId, { batchId, deviceId: batch.deviceId, reads: batch.reads });
+        const ack = await client.postReads(batch.stocktakeId, {
+          batchId,
+          deviceId: batch.deviceId,
+          reads: batch.reads,
+        });
         spool.ack(ref);
         this.state.uploadedBatches++;
         this.state.uploadedReads += batch.reads.length;

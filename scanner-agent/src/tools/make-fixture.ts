@@ -33,12 +33,24 @@ export const TEST_VECTOR_EPC = '3074257BF7194E4000001A85';
  * @returns SGTIN-96 EPC hex, filter 1 (point-of-sale item)
  */
 export function sgtin96Hex(companyPrefix: string, itemRef: string, serial: number): string {
-  return new tds.Sgtin96().setFilter(1).setPartition(12 - companyPrefix.length).setCompanyPrefix(Number(companyPrefix)).setItemReference(Number(itemRef)).setSerial(serial).toHexString();
+  return new tds.Sgtin96()
+    .setFilter(1)
+    .setPartition(12 - companyPrefix.length)
+    .setCompanyPrefix(Number(companyPrefix))
+    .setItemReference(Number(itemRef))
+    .setSerial(serial)
+    .toHexString();
 }
 
 /** @returns SGTIN-198 EPC hex (26 bytes, word aligned as read from a tag) with an alphanumeric serial */
 export function sgtin198Hex(companyPrefix: string, itemRef: string, serial: string): string {
-  const hex = new tds.Sgtin198().setFilter(1).setPartition(12 - companyPrefix.length).setCompanyPrefix(Number(companyPrefix)).setItemReference(Number(itemRef)).setSerial(serial).toHexString();
+  const hex = new tds.Sgtin198()
+    .setFilter(1)
+    .setPartition(12 - companyPrefix.length)
+    .setCompanyPrefix(Number(companyPrefix))
+    .setItemReference(Number(itemRef))
+    .setSerial(serial)
+    .toHexString();
   return `${hex}00`;
 }
 
@@ -82,7 +94,8 @@ export function layoutFixtures(): Record<string, string> {
   // HID POS: GS1 DataMatrix with expiry, lot and serial; a long Digital Link over two reports; a Hainan
   // code in a plain QR; the same DataMatrix again; an EAN-13 (GTIN only); garbage; a truncated report.
   const dataMatrix = `01806141411234581726123110ABC123${GS}216789`;
-  const longLink = 'https://brand.example.com/products/perfume/01/09506000134352/21/SN-0001?linkType=all&17=271231&extra=padding-to-go-past-one-report';
+  const longLink =
+    'https://brand.example.com/products/perfume/01/09506000134352/21/SN-0001?linkType=all&17=271231&extra=padding-to-go-past-one-report';
   const hidPos = [
     ...encodeHidPosReports(dataMatrix, ']d2'),
     ...encodeHidPosReports(longLink, ']Q1'),
@@ -113,7 +126,20 @@ export function layoutFixtures(): Record<string, string> {
   const started = encodeM100Frame(0x01, 0x27, Buffer.from([0x00]));
   const serialM100 = chunked(Buffer.concat([started, m100Stream]), [7, 30, 1, 64, 13]);
 
-  const tsl = ['CS: .iv', `EP: ${TEST_VECTOR_EPC}`, 'RI: -55', `EP: ${sgtin198}`, `EP: ${TEST_VECTOR_EPC}`, 'EP: 30ZZ', 'OK:', 'garbage line', `EP: ${sgtin96Hex('0614141', '812345', 3)}`, 'ER: 005'].map((l) => `${l}\r\n`).join('');
+  const tsl = [
+    'CS: .iv',
+    `EP: ${TEST_VECTOR_EPC}`,
+    'RI: -55',
+    `EP: ${sgtin198}`,
+    `EP: ${TEST_VECTOR_EPC}`,
+    'EP: 30ZZ',
+    'OK:',
+    'garbage line',
+    `EP: ${sgtin96Hex('0614141', '812345', 3)}`,
+    'ER: 005',
+  ]
+    .map((l) => `${l}\r\n`)
+    .join('');
   const tslChunks = chunked(Buffer.from(tsl, 'latin1'), [20, 5, 50]);
 
   const wedge = [
@@ -145,8 +171,20 @@ export type StocktakeLayout = 'cp2110-m100' | 'm100' | 'lines';
  *
  * @returns the capture text and the expected set of URNs
  */
-export function stocktakeCapture(items: number, repeats: number, layout: StocktakeLayout = 'cp2110-m100', seed = 6): { text: string; urns: string[]; reads: number } {
-  if (!Number.isInteger(items) || items < 1 || items > GENERATED_ITEMS_MAX || !Number.isInteger(repeats) || repeats < 0 || repeats > GENERATED_ITEMS_MAX) {
+export function stocktakeCapture(
+  items: number,
+  repeats: number,
+  layout: StocktakeLayout = 'cp2110-m100',
+  seed = 6,
+): { text: string; urns: string[]; reads: number } {
+  if (
+    !Number.isInteger(items) ||
+    items < 1 ||
+    items > GENERATED_ITEMS_MAX ||
+    !Number.isInteger(repeats) ||
+    repeats < 0 ||
+    repeats > GENERATED_ITEMS_MAX
+  ) {
     throw new Error(`items and repeats must be integers from 1 (0 for repeats) to ${GENERATED_ITEMS_MAX}`);
   }
   const random = seededRandom(seed);
@@ -170,12 +208,21 @@ export function stocktakeCapture(items: number, repeats: number, layout: Stockta
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] ?? 0, order[i] ?? 0];
   }
-  let text = formatCaptureHeader({ layout, device: `generated stocktake: ${items} items, ${repeats} repeats`, started: FIXTURE_STARTED });
+  let text = formatCaptureHeader({
+    layout,
+    device: `generated stocktake: ${items} items, ${repeats} repeats`,
+    started: FIXTURE_STARTED,
+  });
   const stepUs = 500; // 2,000 reads per second, a fast RFID handheld
   order.forEach((index, n) => {
     const epc = epcs[index] ?? '';
     const notice = encodeM100TagNotification(epc, 0xc0 + (n % 32));
-    const report = layout === 'lines' ? Buffer.from(`${epc}\r\n`) : layout === 'm100' ? notice : (encodeCp2110Reports(notice)[0] ?? Buffer.alloc(0));
+    const report =
+      layout === 'lines'
+        ? Buffer.from(`${epc}\r\n`)
+        : layout === 'm100'
+          ? notice
+          : (encodeCp2110Reports(notice)[0] ?? Buffer.alloc(0));
     text += formatCaptureLine(Math.floor((n * stepUs) / 1000), report);
   });
   return { text, urns, reads: order.length };
@@ -184,7 +231,8 @@ export function stocktakeCapture(items: number, repeats: number, layout: Stockta
 function main(argv: readonly string[]): void {
   if (argv[0] === '--stocktake') {
     const [, file, items, repeats, layout] = argv;
-    if (file === undefined || items === undefined || repeats === undefined) throw new Error('usage: make-fixture --stocktake <file> <items> <repeats> [cp2110-m100|m100|lines]');
+    if (file === undefined || items === undefined || repeats === undefined)
+      throw new Error('usage: make-fixture --stocktake <file> <items> <repeats> [cp2110-m100|m100|lines]');
     const capture = stocktakeCapture(Number(items), Number(repeats), (layout ?? 'cp2110-m100') as StocktakeLayout);
     writeFileSync(file, capture.text);
     process.stdout.write(`wrote ${file}: ${capture.reads} reads of ${capture.urns.length} items\n`);

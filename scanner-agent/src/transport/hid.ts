@@ -8,7 +8,13 @@
  * keyboard-wedge scanners use the stdin transport.
  */
 import { newAgentError, AgentError } from '../errors';
-import { CP2110_PRODUCT_ID, CP2110_UART_ENABLE_REPORT, CP2110_VENDOR_ID, cp2110UartConfigReport, encodeCp2110Reports } from '@hainan/epc-decoders';
+import {
+  CP2110_PRODUCT_ID,
+  CP2110_UART_ENABLE_REPORT,
+  CP2110_VENDOR_ID,
+  cp2110UartConfigReport,
+  encodeCp2110Reports,
+} from '@hainan/epc-decoders';
 import { LayoutName } from '@hainan/epc-decoders';
 import { m100StartInventoryCommand, m100StopInventoryCommand } from '@hainan/epc-decoders';
 import { RawReport } from '@hainan/epc-decoders';
@@ -69,12 +75,24 @@ export function hidUnavailable(err: unknown): AgentError {
   const message = (err as Error).message ?? String(err);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'MODULE_NOT_FOUND' && /node-hid/.test(message)) {
-    return newAgentError('HID_UNAVAILABLE', 'the node-hid package is not installed', 'run `npm install -w scanner-agent node-hid`, or use --device serial:<path> or --device stdin');
+    return newAgentError(
+      'HID_UNAVAILABLE',
+      'the node-hid package is not installed',
+      'run `npm install -w scanner-agent node-hid`, or use --device serial:<path> or --device stdin',
+    );
   }
   if (/libusb|libudev|shared object|cannot open shared/i.test(message)) {
-    return newAgentError('HID_UNAVAILABLE', `node-hid cannot load its native library (${message})`, 'install the USB libraries: `apt-get install libusb-1.0-0 libudev1` (Debian/Ubuntu), then run again');
+    return newAgentError(
+      'HID_UNAVAILABLE',
+      `node-hid cannot load its native library (${message})`,
+      'install the USB libraries: `apt-get install libusb-1.0-0 libudev1` (Debian/Ubuntu), then run again',
+    );
   }
-  return newAgentError('HID_UNAVAILABLE', `node-hid does not work here (${message})`, 'check that node-hid has a prebuilt binary for this platform, or use --device serial:<path> or --device stdin');
+  return newAgentError(
+    'HID_UNAVAILABLE',
+    `node-hid does not work here (${message})`,
+    'check that node-hid has a prebuilt binary for this platform, or use --device serial:<path> or --device stdin',
+  );
 }
 
 /** Loads node-hid with a dynamic require, so its absence is an explained error, not a crash at start-up. */
@@ -111,11 +129,16 @@ export interface HidClassification {
 /** @returns what the device is and whether the agent can drive it */
 export function classifyHidDevice(d: HidDeviceInfo): HidClassification {
   if (d.usagePage === HID_POS_USAGE_PAGE) return { layout: 'hid-pos', role: 'HID POS barcode scanner' };
-  if (d.vendorId === CP2110_VENDOR_ID && d.productId === CP2110_PRODUCT_ID) return { layout: 'cp2110-m100', role: 'CP2110 HID-to-UART bridge (RFID module)' };
+  if (d.vendorId === CP2110_VENDOR_ID && d.productId === CP2110_PRODUCT_ID)
+    return { layout: 'cp2110-m100', role: 'CP2110 HID-to-UART bridge (RFID module)' };
   if (d.usagePage === GENERIC_DESKTOP_PAGE && d.usage === KEYBOARD_USAGE) {
-    return { layout: undefined, role: 'keyboard (a keyboard-wedge scanner? use --device stdin: the OS owns keyboards, node-hid cannot read them)' };
+    return {
+      layout: undefined,
+      role: 'keyboard (a keyboard-wedge scanner? use --device stdin: the OS owns keyboards, node-hid cannot read them)',
+    };
   }
-  if ((d.usagePage ?? 0) >= VENDOR_PAGE_MIN) return { layout: undefined, role: 'vendor-defined HID (drivable with --layout if it follows a supported layout)' };
+  if ((d.usagePage ?? 0) >= VENDOR_PAGE_MIN)
+    return { layout: undefined, role: 'vendor-defined HID (drivable with --layout if it follows a supported layout)' };
   return { layout: undefined, role: 'not a counter' };
 }
 
@@ -153,34 +176,67 @@ export async function openHidTransport(options: HidTransportOptions): Promise<Tr
     const s = options.selector;
     if (s.kind === 'path') return d.path === s.path;
     if (s.kind === 'id' && (d.vendorId !== s.vendorId || d.productId !== s.productId)) return false;
-    return (options.layout ?? classifyHidDevice(d).layout) !== undefined && classifyHidDevice(d).role.startsWith('keyboard') === false;
+    return (
+      (options.layout ?? classifyHidDevice(d).layout) !== undefined &&
+      classifyHidDevice(d).role.startsWith('keyboard') === false
+    );
   });
   const device = candidates[0];
   if (device === undefined || device.path === undefined) {
-    const seen = devices.length === 0 ? 'no HID devices at all' : devices.map((d) => `${hex4(d.vendorId)}:${hex4(d.productId)} page 0x${(d.usagePage ?? 0).toString(16)} ${d.product ?? ''}`.trim()).join(', ');
-    throw newAgentError('DEVICE_NOT_FOUND', `no drivable HID counter matches ${JSON.stringify(options.selector)} (seen: ${seen})`, 'plug the counter in and switch it to USB HID POS mode (barcode) or HID mode (RFID); `scanner-agent devices` lists what is attached; if it is there but not marked drivable, pass --layout; if nothing is listed on Linux, check permissions (udev rules)');
+    const seen =
+      devices.length === 0
+        ? 'no HID devices at all'
+        : devices
+            .map((d) =>
+              `${hex4(d.vendorId)}:${hex4(d.productId)} page 0x${(d.usagePage ?? 0).toString(16)} ${d.product ?? ''}`.trim(),
+            )
+            .join(', ');
+    throw newAgentError(
+      'DEVICE_NOT_FOUND',
+      `no drivable HID counter matches ${JSON.stringify(options.selector)} (seen: ${seen})`,
+      'plug the counter in and switch it to USB HID POS mode (barcode) or HID mode (RFID); `scanner-agent devices` lists what is attached; if it is there but not marked drivable, pass --layout; if nothing is listed on Linux, check permissions (udev rules)',
+    );
   }
   const layout = options.layout ?? classifyHidDevice(device).layout;
-  if (layout === undefined) throw newAgentError('CONFIG_INVALID', `${device.path} has no known report layout`, 'pass --layout hid-pos or --layout cp2110-m100');
-  if (layout !== 'hid-pos' && layout !== 'cp2110-m100') throw newAgentError('CONFIG_INVALID', `layout ${layout} is not carried over HID`, 'use --layout hid-pos or cp2110-m100 with a HID device');
+  if (layout === undefined)
+    throw newAgentError(
+      'CONFIG_INVALID',
+      `${device.path} has no known report layout`,
+      'pass --layout hid-pos or --layout cp2110-m100',
+    );
+  if (layout !== 'hid-pos' && layout !== 'cp2110-m100')
+    throw newAgentError(
+      'CONFIG_INVALID',
+      `layout ${layout} is not carried over HID`,
+      'use --layout hid-pos or cp2110-m100 with a HID device',
+    );
 
   const lib = load();
   let handle: HidHandle;
   try {
     handle = await lib.HIDAsync.open(device.path);
   } catch (err) {
-    throw newAgentError('DEVICE_OPEN_FAILED', `cannot open ${device.path} (${hex4(device.vendorId)}:${hex4(device.productId)}): ${(err as Error).message}`, UDEV_HINT.replace('<vid>', hex4(device.vendorId)).replace('<pid>', hex4(device.productId)));
+    throw newAgentError(
+      'DEVICE_OPEN_FAILED',
+      `cannot open ${device.path} (${hex4(device.vendorId)}:${hex4(device.productId)}): ${(err as Error).message}`,
+      UDEV_HINT.replace('<vid>', hex4(device.vendorId)).replace('<pid>', hex4(device.productId)),
+    );
   }
   const description = `hid ${hex4(device.vendorId)}:${hex4(device.productId)} ${device.path}${device.product ? ` (${device.product})` : ''}`;
   try {
     if (layout === 'cp2110-m100') {
       await handle.sendFeatureReport([CP2110_UART_ENABLE_REPORT, 0x01]);
       await handle.sendFeatureReport(cp2110UartConfigReport(options.baudRate));
-      if (options.inventory) for (const report of encodeCp2110Reports(m100StartInventoryCommand())) await handle.write(report);
+      if (options.inventory)
+        for (const report of encodeCp2110Reports(m100StartInventoryCommand())) await handle.write(report);
     }
   } catch (err) {
     await handle.close().catch(() => undefined);
-    throw newAgentError('DEVICE_OPEN_FAILED', `cannot initialise ${description}: ${(err as Error).message}`, 'is it really a CP2110 bridge? pass --layout to override');
+    throw newAgentError(
+      'DEVICE_OPEN_FAILED',
+      `cannot initialise ${description}: ${(err as Error).message}`,
+      'is it really a CP2110 bridge? pass --layout to override',
+    );
   }
   return new HidTransport(handle, layout, description, layout === 'cp2110-m100' && options.inventory);
 }
@@ -198,7 +254,14 @@ class HidTransport implements Transport {
   ) {
     this.queue = new ReportQueue((paused) => (paused ? handle.pause() : handle.resume()));
     handle.on('error', (err) => {
-      if (!this.closed) this.queue.end(newAgentError('DEVICE_OPEN_FAILED', `${description} stopped: ${err.message}`, 'was it unplugged? plug it back in and run again; every read so far is spooled'));
+      if (!this.closed)
+        this.queue.end(
+          newAgentError(
+            'DEVICE_OPEN_FAILED',
+            `${description} stopped: ${err.message}`,
+            'was it unplugged? plug it back in and run again; every read so far is spooled',
+          ),
+        );
     });
     handle.on('data', (data) => this.queue.push({ atMs: Date.now(), bytes: data }));
   }
@@ -211,7 +274,8 @@ class HidTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.stopInventoryOnClose) {
-      for (const report of encodeCp2110Reports(m100StopInventoryCommand())) await this.handle.write(report).catch(() => undefined);
+      for (const report of encodeCp2110Reports(m100StopInventoryCommand()))
+        await this.handle.write(report).catch(() => undefined);
     }
     await this.handle.close().catch(() => undefined);
     this.queue.end();

@@ -94,7 +94,10 @@ class ReplayTransport implements Transport {
  * @param options speed and the malformed-line callback
  * @throws AgentError CAPTURE_INVALID if it is not a capture
  */
-export async function openReplayTransport(path: string, options: ReplayOptions): Promise<Transport & { readonly header: CaptureHeader }> {
+export async function openReplayTransport(
+  path: string,
+  options: ReplayOptions,
+): Promise<Transport & { readonly header: CaptureHeader }> {
   const { header, events } = await openCapture(path);
   return new ReplayTransport(path, header, events, options);
 }

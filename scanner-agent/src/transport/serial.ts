@@ -44,7 +44,11 @@ export interface SerialLibrary {
 export type SerialLibraryLoader = () => SerialLibrary;
 
 function serialUnavailable(err: unknown): AgentError {
-  return newAgentError('SERIAL_UNAVAILABLE', `the serialport package does not work here (${(err as Error).message})`, 'run `npm install -w scanner-agent serialport`; or use a HID device or --device stdin');
+  return newAgentError(
+    'SERIAL_UNAVAILABLE',
+    `the serialport package does not work here (${(err as Error).message})`,
+    'run `npm install -w scanner-agent serialport`; or use a HID device or --device stdin',
+  );
 }
 
 /** Loads `serialport` with a dynamic require. */
@@ -66,7 +70,11 @@ export async function listSerialPorts(load: SerialLibraryLoader = loadSerialPort
     return await load().SerialPort.list();
   } catch (err) {
     if (/udevadm/.test((err as Error).message)) {
-      throw newAgentError('SERIAL_UNAVAILABLE', `cannot list serial ports (${(err as Error).message})`, 'install udev (`apt-get install udev`), or name the port directly: --device serial:/dev/ttyACM0');
+      throw newAgentError(
+        'SERIAL_UNAVAILABLE',
+        `cannot list serial ports (${(err as Error).message})`,
+        'install udev (`apt-get install udev`), or name the port directly: --device serial:/dev/ttyACM0',
+      );
     }
     throw serialUnavailable(err);
   }
@@ -93,7 +101,13 @@ export async function openSerialTransport(options: SerialTransportOptions): Prom
   await new Promise<void>((resolve, reject) =>
     port.open((err) =>
       err
-        ? reject(newAgentError('DEVICE_OPEN_FAILED', `cannot open ${options.path}: ${err.message}`, 'check the path (`scanner-agent devices`), that no other program holds the port, and that your user is in the dialout group (`usermod -aG dialout $USER`, then log in again)'))
+        ? reject(
+            newAgentError(
+              'DEVICE_OPEN_FAILED',
+              `cannot open ${options.path}: ${err.message}`,
+              'check the path (`scanner-agent devices`), that no other program holds the port, and that your user is in the dialout group (`usermod -aG dialout $USER`, then log in again)',
+            ),
+          )
         : resolve(),
     ),
   );
@@ -120,7 +134,14 @@ class SerialTransport implements Transport {
     this.queue = new ReportQueue((paused) => (paused ? port.pause() : port.resume()));
     port.on('data', (data) => this.queue.push({ atMs: Date.now(), bytes: data }));
     port.on('error', (err) => {
-      if (!this.closed) this.queue.end(newAgentError('DEVICE_OPEN_FAILED', `${description} failed: ${err.message}`, 'was it unplugged? plug it back in and run again; every read so far is spooled'));
+      if (!this.closed)
+        this.queue.end(
+          newAgentError(
+            'DEVICE_OPEN_FAILED',
+            `${description} failed: ${err.message}`,
+            'was it unplugged? plug it back in and run again; every read so far is spooled',
+          ),
+        );
     });
     port.on('close', () => this.queue.end());
   }
@@ -132,7 +153,8 @@ class SerialTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.stopInventoryOnClose && this.port.isOpen) await write(this.port, m100StopInventoryCommand()).catch(() => undefined);
+    if (this.stopInventoryOnClose && this.port.isOpen)
+      await write(this.port, m100StopInventoryCommand()).catch(() => undefined);
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
     this.queue.end();
   }

@@ -42,6 +42,9 @@ class StdinTransport implements Transport {
  * @param input the stream to read (standard input by default)
  * @param layout how to decode it (`lines` unless told otherwise)
  */
-export function openStdinTransport(input: NodeJS.ReadableStream = process.stdin, layout: LayoutName = 'lines'): Transport {
+export function openStdinTransport(
+  input: NodeJS.ReadableStream = process.stdin,
+  layout: LayoutName = 'lines',
+): Transport {
   return new StdinTransport(input, layout);
 }

@@ -6,8 +6,20 @@
 import t from 'tap';
 import { ErrorCode, newNotFound } from '@hainan/ledger-model';
 import type { Tx } from '../../../chaincode/src/domain/decision';
-import { decideEntry, decideExit, decideReceipt, decideShipment, type ExitState } from '../../../chaincode/src/domain/goods';
-import { decideSale, decideDeparture, BUYER_COLLECTION, type SaleRequest, type SaleState } from '../../../chaincode/src/domain/sale';
+import {
+  decideEntry,
+  decideExit,
+  decideReceipt,
+  decideShipment,
+  type ExitState,
+} from '../../../chaincode/src/domain/goods';
+import {
+  decideSale,
+  decideDeparture,
+  BUYER_COLLECTION,
+  type SaleRequest,
+  type SaleState,
+} from '../../../chaincode/src/domain/sale';
 import { decideSupervision } from '../../../chaincode/src/domain/supervision';
 import { ruleSetAt } from '../../../chaincode/src/domain/rules';
 import type { EnterpriseRecord, ItemRecord } from '../../../chaincode/src/domain/records';
@@ -51,24 +63,65 @@ const saleRequest = (count: number): SaleRequest => ({
   departure: { mode: 'FLIGHT', ticketRef: 'HU7181', departureTimeIso: '2025-12-12T10:30:00+08:00' },
   lines: Array.from({ length: count }, (_, i) => ({ id: GOODS.sgtin(i + 1), unitPriceFen: 58_000 })),
 });
-const saleState = (items: ItemRecord[]): SaleState => ({ operator: SHOP, rules: RULES, items, person: undefined, quotaUsedFen: 0 });
+const saleState = (items: ItemRecord[]): SaleState => ({
+  operator: SHOP,
+  rules: RULES,
+  items,
+  person: undefined,
+  quotaUsedFen: 0,
+});
 const BUYER = { details: { birthDate: '1990-05-20', name: 'x' }, birthDate: '1990-05-20' };
 
-t.test('a sale: a held item is refused with ITEM_HELD, another holder\'s with NOT_HOLDER; a valid one sells and books', async (t) => {
-  const held = item(2, { hold: { reason: 'inspection', heldAt: AT, by: 'customs' } });
-  const msg = throwsCode(t, () => decideSale(saleRequest(2), {}, BUYER, saleState([item(1), held]), TX), ErrorCode.ITEM_HELD);
-  t.match(msg, /sale of .* refused: held by customs/, 'the refusal names the step and the hold');
-  throwsCode(t, () => decideSale(saleRequest(1), {}, BUYER, saleState([item(1, { holder: OTHER })]), TX), ErrorCode.NOT_HOLDER);
+t.test(
+  "a sale: a held item is refused with ITEM_HELD, another holder's with NOT_HOLDER; a valid one sells and books",
+  async (t) => {
+    const held = item(2, { hold: { reason: 'inspection', heldAt: AT, by: 'customs' } });
+    const msg = throwsCode(
+      t,
+      () => decideSale(saleRequest(2), {}, BUYER, saleState([item(1), held]), TX),
+      ErrorCode.ITEM_HELD,
+    );
+    t.match(msg, /sale of .* refused: held by customs/, 'the refusal names the step and the hold');
+    throwsCode(
+      t,
+      () => decideSale(saleRequest(1), {}, BUYER, saleState([item(1, { holder: OTHER })]), TX),
+      ErrorCode.NOT_HOLDER,
+    );
 
-  const d = decideSale(saleRequest(2), {}, BUYER, saleState([item(1), item(2)]), TX);
-  t.same(d.items!.map((i) => [i.status, i.sale?.saleId, i.lastTxId]), [['SOLD', 'S-1', TX.id], ['SOLD', 'S-1', TX.id]]);
-  t.same(d.movements, [{ enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -2 }], 'two items leave the shop\'s book');
-  t.same(d.writes!.map((w) => w.type), [KeyType.quota, KeyType.sale], 'quota usage and the sale (no departure obligation for a departure pickup)');
-  t.equal(d.record.totalFen, 116_000);
-  t.same(d.privateWrites, [{ collection: BUYER_COLLECTION, key: 'S-1', text: JSON.stringify({ personCode: PERSON, birthDate: '1990-05-20', name: 'x' }) }], 'buyer details only in the private collection');
-  t.equal(d.epcis![0]!.bizStep, 'retail_selling');
-  t.notMatch(JSON.stringify({ ...d, privateWrites: undefined }), /1990-05-20/, 'the birth date is nowhere else');
-});
+    const d = decideSale(saleRequest(2), {}, BUYER, saleState([item(1), item(2)]), TX);
+    t.same(
+      d.items!.map((i) => [i.status, i.sale?.saleId, i.lastTxId]),
+      [
+        ['SOLD', 'S-1', TX.id],
+        ['SOLD', 'S-1', TX.id],
+      ],
+    );
+    t.same(
+      d.movements,
+      [{ enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -2 }],
+      "two items leave the shop's book",
+    );
+    t.same(
+      d.writes!.map((w) => w.type),
+      [KeyType.quota, KeyType.sale],
+      'quota usage and the sale (no departure obligation for a departure pickup)',
+    );
+    t.equal(d.record.totalFen, 116_000);
+    t.same(
+      d.privateWrites,
+      [
+        {
+          collection: BUYER_COLLECTION,
+          key: 'S-1',
+          text: JSON.stringify({ personCode: PERSON, birthDate: '1990-05-20', name: 'x' }),
+        },
+      ],
+      'buyer details only in the private collection',
+    );
+    t.equal(d.epcis![0]!.bizStep, 'retail_selling');
+    t.notMatch(JSON.stringify({ ...d, privateWrites: undefined }), /1990-05-20/, 'the birth date is nowhere else');
+  },
+);
 
 t.test('a hold, then a sale of that item is refused; a seizure takes the held item off the book', async (t) => {
   const req = { kind: 'HOLD' as const, reason: 'inspection', by: 'customs', eventTime: AT, eventId: undefined };
@@ -77,8 +130,15 @@ t.test('a hold, then a sale of that item is refused; a seizure takes the held it
   throwsCode(t, () => decideSale(saleRequest(1), {}, BUYER, saleState([heldItem!]), TX), ErrorCode.ITEM_HELD);
   const seized = decideSupervision({ ...req, kind: 'SEIZURE' }, [heldItem!], TX);
   t.equal(seized.items![0]!.status, 'SEIZED');
-  t.same(seized.movements, [{ enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 }]);
-  throwsCode(t, () => decideSupervision({ ...req, kind: 'RELEASE' }, [item(1)], TX), ErrorCode.INVALID_ARGUMENT, 'releasing an item not held');
+  t.same(seized.movements, [
+    { enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 },
+  ]);
+  throwsCode(
+    t,
+    () => decideSupervision({ ...req, kind: 'RELEASE' }, [item(1)], TX),
+    ErrorCode.INVALID_ARGUMENT,
+    'releasing an item not held',
+  );
 });
 
 const exitReq = (port: string, batch: boolean, count = 2) => ({
@@ -89,32 +149,96 @@ const exitReq = (port: string, batch: boolean, count = 2) => ({
   lines: Array.from({ length: count }, (_, i) => ({ id: GOODS.sgtin(i + 1), exitValueFen: 60_000 })),
   eventId: undefined,
 });
-const enterprise: EnterpriseRecord = { id: SHOP, name: 'Shop', mspId: 'ShopMSP', roles: ['importer', 'processor'], registeredAt: AT, credit: { class: 'AEO_ADVANCED', history: [] } };
-const exitState = (items: ExitState['items']): ExitState => ({ enterprise, rules: RULES, undeclaredMonths: [], items, seeds: [] });
-
-t.test('an exit: items leave the book, processed items carry their value added, a batch exit leaves a marker', async (t) => {
-  const processed = item(2, { regime: 'PROCESSED', importedMaterialsFen: 30_000, location: WAREHOUSE });
-  const d = decideExit(exitReq('HAIKOU_PORT', true), exitState([item(1), processed]), TX);
-  t.same(d.items!.map((i) => i.status), ['EXITED', 'EXITED']);
-  t.same(d.movements, [
-    { enterprise: SHOP, gtin: GOODS.gtin, regime: 'PROCESSED', location: WAREHOUSE, qty: -1 },
-    { enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 },
-  ], 'one movement per book line, in line order');
-  t.same(d.record.items.map((l) => [l.regime, l.tariffExempt, l.valueAddedBp]), [['ZERO_TARIFF', false, undefined], ['PROCESSED', true, 10_000]]);
-  t.same(d.writes!.map((w) => [w.type, ...w.attrs]), [[KeyType.exit, 'RL-1'], [KeyType.batchExit, SHOP, '2025-12', 'RL-1']]);
-  t.equal(d.record.period, '2025-12', 'the Shanghai month of the exit');
-  t.same(decideExit(exitReq('HAIKOU_PORT', false), exitState([item(1), item(2)]), TX).writes!.map((w) => w.type), [KeyType.exit], 'no marker for a single exit');
+const enterprise: EnterpriseRecord = {
+  id: SHOP,
+  name: 'Shop',
+  mspId: 'ShopMSP',
+  roles: ['importer', 'processor'],
+  registeredAt: AT,
+  credit: { class: 'AEO_ADVANCED', history: [] },
+};
+const exitState = (items: ExitState['items']): ExitState => ({
+  enterprise,
+  rules: RULES,
+  undeclaredMonths: [],
+  items,
+  seeds: [],
 });
 
-t.test('an exit is refused: unknown port before a missing item, a duty-paid item, an item of another holder', async (t) => {
-  const missing = newNotFound(`item ${GOODS.sgtin(2)} has no first-line entry on the ledger`);
-  throwsCode(t, () => decideExit(exitReq('NOWHERE_PORT', false), exitState([item(1), missing]), TX), ErrorCode.UNKNOWN_PORT);
-  const msg = throwsCode(t, () => decideExit(exitReq('HAIKOU_PORT', false), exitState([item(1), missing]), TX), ErrorCode.NOT_FOUND);
-  t.match(msg, /has no first-line entry/);
-  throwsCode(t, () => decideExit(exitReq('HAIKOU_PORT', false, 1), exitState([item(1, { regime: 'DUTY_PAID' })]), TX), ErrorCode.INVALID_ARGUMENT, 'duty-paid');
-  throwsCode(t, () => decideExit(exitReq('HAIKOU_PORT', false, 1), exitState([item(1, { holder: OTHER })]), TX), ErrorCode.NOT_HOLDER);
-  throwsCode(t, () => decideExit(exitReq('HAIKOU_PORT', false, 2), exitState([item(1), item(1)]), TX), ErrorCode.INVALID_ARGUMENT, 'an item twice');
-});
+t.test(
+  'an exit: items leave the book, processed items carry their value added, a batch exit leaves a marker',
+  async (t) => {
+    const processed = item(2, { regime: 'PROCESSED', importedMaterialsFen: 30_000, location: WAREHOUSE });
+    const d = decideExit(exitReq('HAIKOU_PORT', true), exitState([item(1), processed]), TX);
+    t.same(
+      d.items!.map((i) => i.status),
+      ['EXITED', 'EXITED'],
+    );
+    t.same(
+      d.movements,
+      [
+        { enterprise: SHOP, gtin: GOODS.gtin, regime: 'PROCESSED', location: WAREHOUSE, qty: -1 },
+        { enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 },
+      ],
+      'one movement per book line, in line order',
+    );
+    t.same(
+      d.record.items.map((l) => [l.regime, l.tariffExempt, l.valueAddedBp]),
+      [
+        ['ZERO_TARIFF', false, undefined],
+        ['PROCESSED', true, 10_000],
+      ],
+    );
+    t.same(
+      d.writes!.map((w) => [w.type, ...w.attrs]),
+      [
+        [KeyType.exit, 'RL-1'],
+        [KeyType.batchExit, SHOP, '2025-12', 'RL-1'],
+      ],
+    );
+    t.equal(d.record.period, '2025-12', 'the Shanghai month of the exit');
+    t.same(
+      decideExit(exitReq('HAIKOU_PORT', false), exitState([item(1), item(2)]), TX).writes!.map((w) => w.type),
+      [KeyType.exit],
+      'no marker for a single exit',
+    );
+  },
+);
+
+t.test(
+  'an exit is refused: unknown port before a missing item, a duty-paid item, an item of another holder',
+  async (t) => {
+    const missing = newNotFound(`item ${GOODS.sgtin(2)} has no first-line entry on the ledger`);
+    throwsCode(
+      t,
+      () => decideExit(exitReq('NOWHERE_PORT', false), exitState([item(1), missing]), TX),
+      ErrorCode.UNKNOWN_PORT,
+    );
+    const msg = throwsCode(
+      t,
+      () => decideExit(exitReq('HAIKOU_PORT', false), exitState([item(1), missing]), TX),
+      ErrorCode.NOT_FOUND,
+    );
+    t.match(msg, /has no first-line entry/);
+    throwsCode(
+      t,
+      () => decideExit(exitReq('HAIKOU_PORT', false, 1), exitState([item(1, { regime: 'DUTY_PAID' })]), TX),
+      ErrorCode.INVALID_ARGUMENT,
+      'duty-paid',
+    );
+    throwsCode(
+      t,
+      () => decideExit(exitReq('HAIKOU_PORT', false, 1), exitState([item(1, { holder: OTHER })]), TX),
+      ErrorCode.NOT_HOLDER,
+    );
+    throwsCode(
+      t,
+      () => decideExit(exitReq('HAIKOU_PORT', false, 2), exitState([item(1), item(1)]), TX),
+      ErrorCode.INVALID_ARGUMENT,
+      'an item twice',
+    );
+  },
+);
 
 t.test('an entry books new items and claims their codes; a taken code or an entered item is refused', async (t) => {
   const req = {
@@ -133,28 +257,74 @@ t.test('an entry books new items and claims their codes; a taken code or an ente
   t.same(d.writes, [{ type: KeyType.traceCode, attrs: ['1234567890123456'], value: GOODS.sgtin(1) }]);
   t.equal(d.items![0]!.traceCode, '1234567890123456');
   t.notOk('traceCode' in d.items![1]!, 'no code, no field');
-  const taken = throwsCode(t, () => decideEntry(req, SHOP, [undefined, undefined], new Map([['1234567890123456', GOODS.sgtin(9)]]), TX), ErrorCode.ALREADY_EXISTS);
+  const taken = throwsCode(
+    t,
+    () => decideEntry(req, SHOP, [undefined, undefined], new Map([['1234567890123456', GOODS.sgtin(9)]]), TX),
+    ErrorCode.ALREADY_EXISTS,
+  );
   t.match(taken, /already associated with .*\.9$/);
   const twice = { ...req, traceCodes: { [GOODS.sgtin(1)]: '1234567890123456', [GOODS.sgtin(2)]: '1234567890123456' } };
-  throwsCode(t, () => decideEntry(twice, SHOP, [undefined, undefined], new Map(), TX), ErrorCode.ALREADY_EXISTS, 'one code for two items of one entry');
-  throwsCode(t, () => decideEntry(req, SHOP, [undefined, item(2)], new Map(), TX), ErrorCode.ALREADY_EXISTS, 'an entered item');
+  throwsCode(
+    t,
+    () => decideEntry(twice, SHOP, [undefined, undefined], new Map(), TX),
+    ErrorCode.ALREADY_EXISTS,
+    'one code for two items of one entry',
+  );
+  throwsCode(
+    t,
+    () => decideEntry(req, SHOP, [undefined, item(2)], new Map(), TX),
+    ErrorCode.ALREADY_EXISTS,
+    'an entered item',
+  );
 });
 
-t.test('a shipment moves items into transit; a receipt elsewhere is WRONG_RECEIPT; the right one books them', async (t) => {
-  const ship = { eventTime: { iso: AT, ms: TX.ms }, shipmentId: 'SH-1', toEnterprise: OTHER, toLocation: COUNTER, items: [GOODS.sgtin(1)], eventId: undefined };
-  const shipped = decideShipment(ship, SHOP, OTHER, [item(1)], TX);
-  t.same(shipped.movements, [{ enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 }]);
-  throwsCode(t, () => decideShipment({ ...ship, toLocation: WAREHOUSE }, SHOP, SHOP, [item(1)], TX), ErrorCode.INVALID_ARGUMENT, 'a shipment to where it is');
-  const recv = { eventTime: { iso: AT, ms: TX.ms }, shipmentId: 'SH-1', location: WAREHOUSE, items: [GOODS.sgtin(1)], eventId: undefined };
-  throwsCode(t, () => decideReceipt(recv, OTHER, shipped.items!, TX), ErrorCode.WRONG_RECEIPT);
-  const received = decideReceipt({ ...recv, location: COUNTER }, OTHER, shipped.items!, TX);
-  t.same(received.items!.map((i) => [i.status, i.holder, i.location, 'transit' in i]), [['IN_STOCK', OTHER, COUNTER, false]]);
-  t.same(received.movements, [{ enterprise: OTHER, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: COUNTER, qty: 1 }]);
-});
+t.test(
+  'a shipment moves items into transit; a receipt elsewhere is WRONG_RECEIPT; the right one books them',
+  async (t) => {
+    const ship = {
+      eventTime: { iso: AT, ms: TX.ms },
+      shipmentId: 'SH-1',
+      toEnterprise: OTHER,
+      toLocation: COUNTER,
+      items: [GOODS.sgtin(1)],
+      eventId: undefined,
+    };
+    const shipped = decideShipment(ship, SHOP, OTHER, [item(1)], TX);
+    t.same(shipped.movements, [
+      { enterprise: SHOP, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: WAREHOUSE, qty: -1 },
+    ]);
+    throwsCode(
+      t,
+      () => decideShipment({ ...ship, toLocation: WAREHOUSE }, SHOP, SHOP, [item(1)], TX),
+      ErrorCode.INVALID_ARGUMENT,
+      'a shipment to where it is',
+    );
+    const recv = {
+      eventTime: { iso: AT, ms: TX.ms },
+      shipmentId: 'SH-1',
+      location: WAREHOUSE,
+      items: [GOODS.sgtin(1)],
+      eventId: undefined,
+    };
+    throwsCode(t, () => decideReceipt(recv, OTHER, shipped.items!, TX), ErrorCode.WRONG_RECEIPT);
+    const received = decideReceipt({ ...recv, location: COUNTER }, OTHER, shipped.items!, TX);
+    t.same(
+      received.items!.map((i) => [i.status, i.holder, i.location, 'transit' in i]),
+      [['IN_STOCK', OTHER, COUNTER, false]],
+    );
+    t.same(received.movements, [
+      { enterprise: OTHER, gtin: GOODS.gtin, regime: 'ZERO_TARIFF', location: COUNTER, qty: 1 },
+    ]);
+  },
+);
 
 t.test('a departure is appended to the person, who starts empty', async (t) => {
   const d = decideDeparture(undefined, PERSON, AT, 'HAIKOU_MEILAN_AIRPORT', undefined);
-  t.same(d.record, { personCode: PERSON, departureObligations: [], departures: [{ departedAt: AT, port: 'HAIKOU_MEILAN_AIRPORT' }] });
+  t.same(d.record, {
+    personCode: PERSON,
+    departureObligations: [],
+    departures: [{ departedAt: AT, port: 'HAIKOU_MEILAN_AIRPORT' }],
+  });
   t.same(d.writes, [{ type: KeyType.person, attrs: [PERSON], value: d.record }]);
   t.same(d.records, { person: d.record }, 'the ledger event names the person record');
 });

@@ -29,21 +29,27 @@ t.test('the commitment is SHA-256 of the seed bytes (not of its hex text)', asyn
   t.equal(seedCommitment(SEED.toUpperCase()), seedCommitment(SEED), 'hex case does not matter');
 });
 
-t.test('the draw is the first 4 bytes of SHA-256(seed || txId), big-endian, mod 10000, and never changes', async (t) => {
-  const id = txId(1);
-  const digest = createHash('sha256').update(Buffer.from(SEED, 'hex')).update(id, 'utf8').digest();
-  t.equal(selectionDraw(SEED, id), digest.readUInt32BE(0) % 10_000);
-  // Golden values: an auditor re-checks old selections with this exact function, so it must never drift.
-  t.same([0, 1, 2, 3, 4].map((i) => selectionDraw(SEED, txId(i))), GOLDEN_DRAWS);
-  t.equal(selectionDraw(SEED, id), selectionDraw(SEED, id), 'same inputs, same draw');
-  t.not(selectionDraw(SEED, id), selectionDraw(OTHER_SEED, id), 'another seed, another draw (for this id)');
-  for (let i = 0; i < 1000; i++) {
-    const draw = selectionDraw(SEED, txId(i));
-    if (!Number.isInteger(draw) || draw < 0 || draw > 9999) {
-      t.fail(`draw ${draw} out of range`);
+t.test(
+  'the draw is the first 4 bytes of SHA-256(seed || txId), big-endian, mod 10000, and never changes',
+  async (t) => {
+    const id = txId(1);
+    const digest = createHash('sha256').update(Buffer.from(SEED, 'hex')).update(id, 'utf8').digest();
+    t.equal(selectionDraw(SEED, id), digest.readUInt32BE(0) % 10_000);
+    // Golden values: an auditor re-checks old selections with this exact function, so it must never drift.
+    t.same(
+      [0, 1, 2, 3, 4].map((i) => selectionDraw(SEED, txId(i))),
+      GOLDEN_DRAWS,
+    );
+    t.equal(selectionDraw(SEED, id), selectionDraw(SEED, id), 'same inputs, same draw');
+    t.not(selectionDraw(SEED, id), selectionDraw(OTHER_SEED, id), 'another seed, another draw (for this id)');
+    for (let i = 0; i < 1000; i++) {
+      const draw = selectionDraw(SEED, txId(i));
+      if (!Number.isInteger(draw) || draw < 0 || draw > 9999) {
+        t.fail(`draw ${draw} out of range`);
+      }
     }
-  }
-});
+  },
+);
 
 t.test('rate 0 never selects, rate 10000 always does', async (t) => {
   let never = 0;
@@ -66,7 +72,10 @@ t.test('over 20,000 transactions the selected share matches the rate (within 5 s
     const p = rateBp / 10_000;
     const expected = count * p;
     const tolerance = 5 * Math.sqrt(count * p * (1 - p));
-    t.ok(Math.abs(selected - expected) <= tolerance, `${rateBp} bp: ${selected} selected, expected ${expected} ± ${tolerance.toFixed(0)}`);
+    t.ok(
+      Math.abs(selected - expected) <= tolerance,
+      `${rateBp} bp: ${selected} selected, expected ${expected} ± ${tolerance.toFixed(0)}`,
+    );
   }
 });
 
@@ -83,11 +92,15 @@ t.test('only the committed seed verifies', async (t) => {
 t.test('malformed seeds, ids and rates are INVALID_ARGUMENT', async (t) => {
   throwsCode(t, () => seedCommitment('abc'), ErrorCode.INVALID_ARGUMENT, 'odd length');
   throwsCode(t, () => seedCommitment('zz'.repeat(32)), ErrorCode.INVALID_ARGUMENT, 'not hex');
-  throwsCode(t, () => seedCommitment('ab'.repeat(15)), ErrorCode.INVALID_ARGUMENT, '15 bytes: guessable from the commitment');
+  throwsCode(
+    t,
+    () => seedCommitment('ab'.repeat(15)),
+    ErrorCode.INVALID_ARGUMENT,
+    '15 bytes: guessable from the commitment',
+  );
   throwsCode(t, () => selectionDraw(SEED, ''), ErrorCode.INVALID_ARGUMENT, 'empty id');
   throwsCode(t, () => selectionDraw(SEED, 'x'.repeat(257)), ErrorCode.INVALID_ARGUMENT, 'over-long id');
   throwsCode(t, () => isSelected(SEED, txId(1), 10_001), ErrorCode.INVALID_ARGUMENT, 'rate above 100%');
   throwsCode(t, () => isSelected(SEED, txId(1), -1), ErrorCode.INVALID_ARGUMENT, 'negative rate');
   throwsCode(t, () => isSelected(SEED, txId(1), 2.5), ErrorCode.INVALID_ARGUMENT, 'fractional rate');
 });
-

@@ -5,7 +5,6 @@ import { ErrorCode } from '@hainan/ledger-model';
 import { DEFAULT_RULE_SETS, type RuleSet, ruleSetAt, validateRuleSet } from '../../../chaincode/src/domain/rules';
 import { throwsCode } from './helpers/throws-code';
 
-
 function defaults(index: number): RuleSet {
   const set = DEFAULT_RULE_SETS[index];
   if (set === undefined) {
@@ -36,7 +35,11 @@ t.test('the default sets carry the domain numbers; the minimum age is 16 before 
   t.equal(after.declarationDueDay, 25);
   t.ok(after.inspectionRateBp.KEY_ATTENTION > after.inspectionRateBp.WHITELIST, 'key attention is inspected more');
   t.ok(after.inspectionRateBp.WHITELIST >= after.inspectionRateBp.AEO_ADVANCED, 'AEO is inspected least');
-  t.same({ ...before, effectiveFrom: '', minBuyerAgeYears: 0 }, { ...after, effectiveFrom: '', minBuyerAgeYears: 0 }, 'only the age differs');
+  t.same(
+    { ...before, effectiveFrom: '', minBuyerAgeYears: 0 },
+    { ...after, effectiveFrom: '', minBuyerAgeYears: 0 },
+    'only the age differs',
+  );
 });
 
 t.test('the defaults are frozen: a contract cannot change the rules for later transactions on its peer', async (t) => {
@@ -68,15 +71,31 @@ t.test('ruleSetAt prefers the ledger set in force, falls back to the defaults be
   const lowerQuota = { ...defaults(1), effectiveFrom: '2026-03-01T00:00:00+08:00', annualQuotaFen: 5_000_000 };
   const higherQuota = { ...defaults(1), effectiveFrom: '2026-06-01T00:00:00+08:00', annualQuotaFen: 20_000_000 };
   const ledger = [higherQuota, lowerQuota]; // order of writing need not be order of start
-  t.equal(ruleSetAt(ledger, '2026-02-28T23:59:59.999+08:00').annualQuotaFen, 10_000_000, 'before any ledger set: default');
+  t.equal(
+    ruleSetAt(ledger, '2026-02-28T23:59:59.999+08:00').annualQuotaFen,
+    10_000_000,
+    'before any ledger set: default',
+  );
   t.equal(ruleSetAt(ledger, '2026-03-01T00:00:00+08:00').annualQuotaFen, 5_000_000);
   t.equal(ruleSetAt(ledger, '2026-05-31T23:59:59.999+08:00').annualQuotaFen, 5_000_000);
   t.equal(ruleSetAt(ledger, '2026-06-01T00:00:00+08:00').annualQuotaFen, 20_000_000);
   const correction = { ...higherQuota, annualQuotaFen: 15_000_000 };
-  t.equal(ruleSetAt([...ledger, correction], '2026-07-01T00:00:00+08:00').annualQuotaFen, 15_000_000, 'same start: the later-written set wins');
+  t.equal(
+    ruleSetAt([...ledger, correction], '2026-07-01T00:00:00+08:00').annualQuotaFen,
+    15_000_000,
+    'same start: the later-written set wins',
+  );
   const early = { ...defaults(0), effectiveFrom: '2019-01-01T00:00:00+08:00', minBuyerAgeYears: 21 };
-  t.equal(ruleSetAt([early], '2019-06-01T00:00:00+08:00').minBuyerAgeYears, 21, 'a ledger set can cover a time before the defaults');
-  t.equal(ruleSetAt([early], '2025-11-01T00:00:00+08:00').minBuyerAgeYears, 21, 'a ledger set in force beats a newer default');
+  t.equal(
+    ruleSetAt([early], '2019-06-01T00:00:00+08:00').minBuyerAgeYears,
+    21,
+    'a ledger set can cover a time before the defaults',
+  );
+  t.equal(
+    ruleSetAt([early], '2025-11-01T00:00:00+08:00').minBuyerAgeYears,
+    21,
+    'a ledger set in force beats a newer default',
+  );
 });
 
 t.test('validateRuleSet accepts the defaults and returns a clean copy', async (t) => {
@@ -87,7 +106,11 @@ t.test('validateRuleSet accepts the defaults and returns a clean copy', async (t
     t.not(checked, original);
     t.not(checked.secondLinePorts, original.secondLinePorts, 'arrays are copied too');
   }
-  t.same(validateRuleSet({ ...defaults(1), batchExitClasses: [], buyNowPickupCategories: [] }).batchExitClasses, [], 'batch exit may be closed to all');
+  t.same(
+    validateRuleSet({ ...defaults(1), batchExitClasses: [], buyNowPickupCategories: [] }).batchExitClasses,
+    [],
+    'batch exit may be closed to all',
+  );
 });
 
 t.test('validateRuleSet refuses incomplete or insane rule sets, naming the field', async (t) => {
@@ -110,9 +133,17 @@ t.test('validateRuleSet refuses incomplete or insane rule sets, naming the field
     ['lower-case port', withField('secondLinePorts', ['haikou_port']), /unknown entry "haikou_port"/],
     ['unknown category', withField('buyNowPickupCategories', ['COSMETICS', 'CARS']), /"CARS"/],
     ['unknown class', withField('batchExitClasses', ['GOLD']), /"GOLD"/],
-    ['rate above 100%', withField('inspectionRateBp', { AEO_ADVANCED: 100, WHITELIST: 300, KEY_ATTENTION: 10_001 }), /KEY_ATTENTION must be at most 10000/],
+    [
+      'rate above 100%',
+      withField('inspectionRateBp', { AEO_ADVANCED: 100, WHITELIST: 300, KEY_ATTENTION: 10_001 }),
+      /KEY_ATTENTION must be at most 10000/,
+    ],
     ['rate missing', withField('inspectionRateBp', { AEO_ADVANCED: 100, WHITELIST: 300 }), /exactly the keys/],
-    ['rate extra', withField('inspectionRateBp', { AEO_ADVANCED: 1, WHITELIST: 3, KEY_ATTENTION: 20, GOLD: 0 }), /exactly the keys/],
+    [
+      'rate extra',
+      withField('inspectionRateBp', { AEO_ADVANCED: 1, WHITELIST: 3, KEY_ATTENTION: 20, GOLD: 0 }),
+      /exactly the keys/,
+    ],
   ];
   for (const [label, candidate, detail] of cases) {
     const message = throwsCode(t, () => validateRuleSet(candidate), ErrorCode.INVALID_ARGUMENT, label);

@@ -33,7 +33,11 @@ t.test('parseInstant reads full date-times with Z or an offset', async (t) => {
   t.equal(parseInstant('2025-10-31T16:00:00Z'), Date.UTC(2025, 9, 31, 16));
   t.equal(parseInstant('2025-10-31T10:30:00-05:30'), Date.UTC(2025, 9, 31, 16));
   t.equal(parseInstant('2025-11-01T00:00:00.5+08:00'), Date.UTC(2025, 9, 31, 16, 0, 0, 500));
-  t.equal(parseInstant('2025-11-01T00:00:00.123456789+08:00'), Date.UTC(2025, 9, 31, 16, 0, 0, 123), 'nanoseconds truncated');
+  t.equal(
+    parseInstant('2025-11-01T00:00:00.123456789+08:00'),
+    Date.UTC(2025, 9, 31, 16, 0, 0, 123),
+    'nanoseconds truncated',
+  );
   t.equal(parseInstant('2024-02-29T12:00:00Z'), Date.UTC(2024, 1, 29, 12), 'leap day');
   t.equal(parseInstant('0099-01-01T00:00:00Z'), Date.parse('0099-01-01T00:00:00Z'), 'two-digit years are not 19xx');
 });
@@ -90,7 +94,11 @@ t.test('the integer calendar agrees with Date UTC getters shifted by +8 h, 1900-
   for (let ms = startMs; ms < endMs; ms += stepMs) {
     const shifted = new Date(ms + 8 * 3_600_000);
     const date = shanghaiDate(ms);
-    if (date.year !== shifted.getUTCFullYear() || date.month !== shifted.getUTCMonth() + 1 || date.day !== shifted.getUTCDate()) {
+    if (
+      date.year !== shifted.getUTCFullYear() ||
+      date.month !== shifted.getUTCMonth() + 1 ||
+      date.day !== shifted.getUTCDate()
+    ) {
       mismatches += 1;
     }
     if (parseInstant(toShanghaiIso(ms)) !== ms) {
@@ -134,7 +142,11 @@ t.test('ageOn counts completed years on the Shanghai calendar day; the birthday 
   t.equal(ageOn('2008-06-01', parseInstant('2025-10-31T12:00:00+08:00')), 17);
   t.equal(ageOn('2007-02-28', parseInstant('2025-02-28T12:00:00+08:00')), 18);
   t.equal(ageOn('2008-02-29', parseInstant('2026-02-27T12:00:00+08:00')), 17, 'leap-day baby, common year, 27 Feb');
-  t.equal(ageOn('2008-02-29', parseInstant('2026-02-28T12:00:00+08:00')), 18, 'leap-day baby turns on 28 Feb in a common year');
+  t.equal(
+    ageOn('2008-02-29', parseInstant('2026-02-28T12:00:00+08:00')),
+    18,
+    'leap-day baby turns on 28 Feb in a common year',
+  );
   t.equal(ageOn('2008-02-29', parseInstant('2028-02-28T12:00:00+08:00')), 19, 'leap year: not yet on 28 Feb');
   t.equal(ageOn('2008-02-29', parseInstant('2028-02-29T12:00:00+08:00')), 20);
   t.equal(ageOn('2025-11-01', parseInstant('2025-11-01T12:00:00+08:00')), 0, 'born today');

@@ -18,16 +18,16 @@ import { startProjection } from './projection';
 
 /** What {@link startCaptureStack} returns. */
 export interface CaptureStack {
-    readonly dn: DevnetProcess;
-    /** The official client as the demo identities (customs-admin, ...). */
-    readonly chain: TraceClient;
-    readonly app: FastifyInstance;
-    readonly db: DbPool;
-    readonly customsKey: string;
-    /** The capture job the queue runs (tests may call it directly). */
-    readonly handler: JobHandler<CaptureJob>;
-    /** Register an enterprise through the API and issue it a key. */
-    newKey(id: string, name: string, role: 'enterprise' | 'operator', mspId: string): Promise<string>;
+  readonly dn: DevnetProcess;
+  /** The official client as the demo identities (customs-admin, ...). */
+  readonly chain: TraceClient;
+  readonly app: FastifyInstance;
+  readonly db: DbPool;
+  readonly customsKey: string;
+  /** The capture job the queue runs (tests may call it directly). */
+  readonly handler: JobHandler<CaptureJob>;
+  /** Register an enterprise through the API and issue it a key. */
+  newKey(id: string, name: string, role: 'enterprise' | 'operator', mspId: string): Promise<string>;
 }
 
 /**
@@ -36,24 +36,34 @@ export interface CaptureStack {
  * @param t - The test file's root (teardown).
  */
 export async function startCaptureStack(t: Teardown): Promise<CaptureStack> {
-    const dn = await startDevnetProcess();
-    t.teardown(() => dn.stop());
-    const chain = new TraceClient(dn);
-    t.teardown(() => chain.close());
-    await registerDevnetEnterprises(chain);
-    const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
-    const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
-    t.teardown(() => ledgers.close());
-    const databaseUrl = await createMigratedDatabase(t);
-    const built = await buildTestApp(t, { databaseUrl, ledgers });
-    const handler = newCaptureJobHandler({ captures: built.app.repositories.captures, ledgers });
-    built.jobQueue.process(CAPTURE_QUEUE, handler, { concurrency: 2 });
-    startProjection(t, settings!, databaseUrl);
-    const newKey = async (id: string, name: string, role: 'enterprise' | 'operator', mspId: string): Promise<string> => {
-        const created = await built.app.inject({ method: 'POST', url: '/v1/enterprises', headers: bearer(built.customsKey), payload: { id, name, roles: [role], mspId } });
-        if (created.statusCode !== 201) throw new Error(created.body);
-        const key = await built.app.inject({ method: 'POST', url: `/v1/enterprises/${id}/keys`, headers: bearer(built.customsKey), payload: { role, label: 'test' } });
-        return (key.json() as { key: string }).key;
-    };
-    return { dn, chain, app: built.app, db: built.db, customsKey: built.customsKey, handler, newKey };
+  const dn = await startDevnetProcess();
+  t.teardown(() => dn.stop());
+  const chain = new TraceClient(dn);
+  t.teardown(() => chain.close());
+  await registerDevnetEnterprises(chain);
+  const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
+  const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
+  t.teardown(() => ledgers.close());
+  const databaseUrl = await createMigratedDatabase(t);
+  const built = await buildTestApp(t, { databaseUrl, ledgers });
+  const handler = newCaptureJobHandler({ captures: built.app.repositories.captures, ledgers });
+  built.jobQueue.process(CAPTURE_QUEUE, handler, { concurrency: 2 });
+  startProjection(t, settings!, databaseUrl);
+  const newKey = async (id: string, name: string, role: 'enterprise' | 'operator', mspId: string): Promise<string> => {
+    const created = await built.app.inject({
+      method: 'POST',
+      url: '/v1/enterprises',
+      headers: bearer(built.customsKey),
+      payload: { id, name, roles: [role], mspId },
+    });
+    if (created.statusCode !== 201) throw new Error(created.body);
+    const key = await built.app.inject({
+      method: 'POST',
+      url: `/v1/enterprises/${id}/keys`,
+      headers: bearer(built.customsKey),
+      payload: { role, label: 'test' },
+    });
+    return (key.json() as { key: string }).key;
+  };
+  return { dn, chain, app: built.app, db: built.db, customsKey: built.customsKey, handler, newKey };
 }

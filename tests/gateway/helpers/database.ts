@@ -9,18 +9,18 @@ import { migrate } from '../../../gateway/src/adapters/pg';
 
 /** What tap's `t` offers that the helpers use. */
 export interface Teardown {
-    teardown(fn: () => unknown): void;
+  teardown(fn: () => unknown): void;
 }
 
 async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: databaseUrl() });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-        return await fn(client);
-    } finally {
-        await client.end().catch(() => undefined);
-    }
+  const client = new Client({ connectionString: databaseUrl() });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -30,12 +30,14 @@ async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
  * @returns Its connection string.
  */
 export async function createEmptyDatabase(t: Teardown): Promise<string> {
-    const name = `gw_test_${randomBytes(6).toString('hex')}`;
-    await admin((client) => client.query(`CREATE DATABASE ${name}`));
-    t.teardown(() => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined));
-    const url = new URL(databaseUrl());
-    url.pathname = `/${name}`;
-    return url.toString();
+  const name = `gw_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  t.teardown(() =>
+    admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined),
+  );
+  const url = new URL(databaseUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /**
@@ -45,7 +47,7 @@ export async function createEmptyDatabase(t: Teardown): Promise<string> {
  * @returns Its connection string.
  */
 export async function createMigratedDatabase(t: Teardown): Promise<string> {
-    const url = await createEmptyDatabase(t);
-    await migrate(url);
-    return url;
+  const url = await createEmptyDatabase(t);
+  await migrate(url);
+  return url;
 }

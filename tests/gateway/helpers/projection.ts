@@ -17,14 +17,17 @@ import type { Teardown } from './database';
  * @returns The running follower.
  */
 export function startProjection(t: Teardown, settings: LedgerSettings, databaseUrl: string): ProjectionFollower {
-    const client = openProjectionLedgerClient(settings, 'CustomsMSP');
-    const pool = createPool({ connectionString: databaseUrl });
-    const follower = newProjectionFollower({ pool, openEvents: (from, checkpoint) => client.chaincodeEvents(from, checkpoint) });
-    follower.start();
-    t.teardown(async () => {
-        await follower.stop();
-        client.close();
-        await pool.end();
-    });
-    return follower;
+  const client = openProjectionLedgerClient(settings, 'CustomsMSP');
+  const pool = createPool({ connectionString: databaseUrl });
+  const follower = newProjectionFollower({
+    pool,
+    openEvents: (from, checkpoint) => client.chaincodeEvents(from, checkpoint),
+  });
+  follower.start();
+  t.teardown(async () => {
+    await follower.stop();
+    client.close();
+    await pool.end();
+  });
+  return follower;
 }

@@ -18,22 +18,24 @@ export const WAIT_POLL_INTERVAL_MS = 100;
  * @returns The truthy value.
  */
 export async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-    polls = WAIT_POLLS,
-    intervalMs = WAIT_POLL_INTERVAL_MS,
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  polls = WAIT_POLLS,
+  intervalMs = WAIT_POLL_INTERVAL_MS,
 ): Promise<T> {
-    let lastError: unknown;
-    for (let poll = 0; poll < polls; poll++) {
-        try {
-            const value = await probe();
-            if (value) {
-                return value;
-            }
-        } catch (err: unknown) {
-            lastError = err;
-        }
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  let lastError: unknown;
+  for (let poll = 0; poll < polls; poll++) {
+    try {
+      const value = await probe();
+      if (value) {
+        return value;
+      }
+    } catch (err: unknown) {
+      lastError = err;
     }
-    throw new Error(`gave up waiting for ${what} after ${polls} checks${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `gave up waiting for ${what} after ${polls} checks${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+  );
 }

@@ -25,9 +25,19 @@ export function startAgent(gateway: { url: string; apiKey: string }, args: strin
   // The CLI runs from source through ts-node's require hook. It is started with -e rather than as the
   // main script because tap's process tracking adds ESM loader hooks to child node processes, and those
   // would load a .ts main script as ESM.
-  const env: NodeJS.ProcessEnv = { ...process.env, SCANNER_GATEWAY_URL: gateway.url, SCANNER_API_KEY: gateway.apiKey, TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'), TS_NODE_TRANSPILE_ONLY: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SCANNER_GATEWAY_URL: gateway.url,
+    SCANNER_API_KEY: gateway.apiKey,
+    TS_NODE_PROJECT: join(ROOT, 'tsconfig.tap.json'),
+    TS_NODE_TRANSPILE_ONLY: '1',
+  };
   const launch = `require(${JSON.stringify(TS_NODE)}); require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
-  const child = spawn(process.execPath, ['-e', launch, ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', launch, ...args, '--json'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const watchers: { test: (p: { reads: number; spooledBatches: number }) => boolean; resolve: () => void }[] = [];

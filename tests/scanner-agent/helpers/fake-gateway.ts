@@ -101,10 +101,12 @@ export async function startFakeGateway(apiKey = 'test-key'): Promise<FakeGateway
       }
       const st = stocktakes.get(parts[2] ?? '');
       if (st === undefined) return problem(res, 404, 'STOCKTAKE_NOT_FOUND', parts[2] ?? '');
-      if (req.method === 'GET' && parts.length === 3) return json(res, 200, { id: st.id, status: st.status, uniqueItems: st.items.size, location: st.location });
+      if (req.method === 'GET' && parts.length === 3)
+        return json(res, 200, { id: st.id, status: st.status, uniqueItems: st.items.size, location: st.location });
       if (req.method === 'POST' && parts[3] === 'reads') {
         const b = (await body(req)) as { batchId: string; deviceId: string; reads: string[] };
-        if (state.mode !== 'up' && state.upAfterRefused !== undefined && state.refused >= state.upAfterRefused) state.mode = 'up';
+        if (state.mode !== 'up' && state.upAfterRefused !== undefined && state.refused >= state.upAfterRefused)
+          state.mode = 'up';
         if (state.mode === 'drop') {
           state.refused++;
           req.socket.destroy();
@@ -119,7 +121,12 @@ export async function startFakeGateway(apiKey = 'test-key'): Promise<FakeGateway
         const known = st.batches.get(b.batchId);
         let answer: { batchId: string; accepted: number; duplicateBatch: boolean; uniqueItems: number };
         if (known !== undefined) {
-          answer = { batchId: b.batchId, accepted: known.accepted, duplicateBatch: true, uniqueItems: known.uniqueItems };
+          answer = {
+            batchId: b.batchId,
+            accepted: known.accepted,
+            duplicateBatch: true,
+            uniqueItems: known.uniqueItems,
+          };
           posts.push({ batchId: b.batchId, duplicate: true, reads: b.reads.length });
         } else {
           for (const r of b.reads) {
@@ -147,7 +154,15 @@ export async function startFakeGateway(apiKey = 'test-key'): Promise<FakeGateway
         const missing = book.filter((i) => !counted.has(i));
         const bookSet = new Set(book);
         const unexpected = Array.from(counted).filter((i) => !bookSet.has(i));
-        return json(res, 200, { id: st.id, matched, missing, unexpected, counts: { matched: matched.length, missing: missing.length, unexpected: unexpected.length }, merkleRoot: 'ab'.repeat(32), txId: 'tx-fake' });
+        return json(res, 200, {
+          id: st.id,
+          matched,
+          missing,
+          unexpected,
+          counts: { matched: matched.length, missing: missing.length, unexpected: unexpected.length },
+          merkleRoot: 'ab'.repeat(32),
+          txId: 'tx-fake',
+        });
       }
       return problem(res, 404, 'NOT_FOUND', url.pathname);
     })().catch((err: unknown) => problem(res, 500, 'INTERNAL', String(err)));

@@ -11,11 +11,11 @@
  */
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import {
-    LedgerError,
-    LedgerErrorCode,
-    type IdentityRefusal,
-    type LedgerErrorCodeValue,
-    type LedgerErrorKind,
+  LedgerError,
+  LedgerErrorCode,
+  type IdentityRefusal,
+  type LedgerErrorCodeValue,
+  type LedgerErrorKind,
 } from '../../ledger/ledger-error-type';
 
 // The error type is the ledger port's (ledger/ledger-error-type.ts); re-exported for the adapter's importers.
@@ -24,11 +24,11 @@ export type { LedgerErrorProperties } from '../../ledger/ledger-error-type';
 
 /** gRPC status codes used below (see https://grpc.io/docs/guides/status-codes/). */
 const GrpcStatus = {
-    CANCELLED: 1,
-    DEADLINE_EXCEEDED: 4,
-    PERMISSION_DENIED: 7,
-    FAILED_PRECONDITION: 9,
-    UNAVAILABLE: 14,
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
 } as const;
 
 /** `chaincode response <status>, <message>`, as the peer words a chaincode failure (message may be empty). */
@@ -39,17 +39,17 @@ const CHAINCODE_CODE_PATTERN = /^([A-Z][A-Z0-9_]{0,63}): ([\s\S]*)$/;
 
 /** Peer texts that mean our identity was refused (unknown CA / mspId, wrong signing key, not a channel reader). */
 const IDENTITY_REFUSED_PATTERNS: readonly (readonly [RegExp, IdentityRefusal])[] = [
-    [/creator org unknown/, 'msp-unknown'],
-    [/access denied: channel \[[^\]]*\] creator org/, 'signature-refused'],
-    [/Failed evaluating policy on signed data/, 'not-reader'],
+  [/creator org unknown/, 'msp-unknown'],
+  [/access denied: channel \[[^\]]*\] creator org/, 'signature-refused'],
+  [/Failed evaluating policy on signed data/, 'not-reader'],
 ];
 
 /** Peer texts that mean the channel or chaincode name is wrong. */
 const MISCONFIGURED_PATTERNS: readonly RegExp[] = [
-    /failed to get config for channel/,
-    /No metadata was found for chaincode/,
-    /no peers available to evaluate chaincode/,
-    /Failed to get policy manager for channel/,
+  /failed to get config for channel/,
+  /No metadata was found for chaincode/,
+  /no peers available to evaluate chaincode/,
+  /Failed to get policy manager for channel/,
 ];
 
 /** Peer text for a replayed proposal. */
@@ -78,23 +78,23 @@ const COMMIT_STATUS_ERROR_NAME = 'CommitStatusError';
  * @returns The mapped error; its `cause` is `err`.
  */
 export function toLedgerError(err: unknown): LedgerError {
-    if (err instanceof LedgerError) {
-        return err;
-    }
-    if (isCommitError(err)) {
-        return fromCommitError(err);
-    }
-    if (isGatewayError(err)) {
-        return fromGatewayError(err);
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return new LedgerError({
-        code: LedgerErrorCode.LEDGER_FAILURE,
-        message: `ledger client failure: ${message}`,
-        kind: 'ledger',
-        retryable: false,
-        cause: err,
-    });
+  if (err instanceof LedgerError) {
+    return err;
+  }
+  if (isCommitError(err)) {
+    return fromCommitError(err);
+  }
+  if (isGatewayError(err)) {
+    return fromGatewayError(err);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new LedgerError({
+    code: LedgerErrorCode.LEDGER_FAILURE,
+    message: `ledger client failure: ${message}`,
+    kind: 'ledger',
+    retryable: false,
+    cause: err,
+  });
 }
 
 /**
@@ -104,147 +104,147 @@ export function toLedgerError(err: unknown): LedgerError {
  * @returns The chaincode status, stable code (`CHAINCODE_ERROR` without a prefix) and text, or undefined.
  */
 export function parseChaincodeFailure(text: string): { status: number; code: string; message: string } | undefined {
-    const response = CHAINCODE_RESPONSE_PATTERN.exec(text);
-    if (!response) {
-        return undefined;
-    }
-    const status = Number(response[1]);
-    const chaincodeMessage = response[2] ?? '';
-    const coded = CHAINCODE_CODE_PATTERN.exec(chaincodeMessage);
-    if (coded?.[1] !== undefined) {
-        return { status, code: coded[1], message: coded[2] ?? '' };
-    }
-    return { status, code: LedgerErrorCode.CHAINCODE_ERROR, message: chaincodeMessage };
+  const response = CHAINCODE_RESPONSE_PATTERN.exec(text);
+  if (!response) {
+    return undefined;
+  }
+  const status = Number(response[1]);
+  const chaincodeMessage = response[2] ?? '';
+  const coded = CHAINCODE_CODE_PATTERN.exec(chaincodeMessage);
+  if (coded?.[1] !== undefined) {
+    return { status, code: coded[1], message: coded[2] ?? '' };
+  }
+  return { status, code: LedgerErrorCode.CHAINCODE_ERROR, message: chaincodeMessage };
 }
 
 function fromCommitError(err: CommitError): LedgerError {
-    const common = { validationCode: err.code, transactionId: err.transactionId, cause: err };
-    if (err.code === StatusCode.MVCC_READ_CONFLICT || err.code === StatusCode.PHANTOM_READ_CONFLICT) {
-        return new LedgerError({
-            ...common,
-            code: LedgerErrorCode.LEDGER_CONFLICT,
-            message: `transaction conflicted with a concurrent update: ${err.message}`,
-            kind: 'conflict',
-            retryable: true,
-        });
-    }
-    if (err.code === StatusCode.DUPLICATE_TXID) {
-        return new LedgerError({
-            ...common,
-            code: LedgerErrorCode.LEDGER_DUPLICATE_TRANSACTION,
-            message: err.message,
-            kind: 'ledger',
-            retryable: false,
-        });
-    }
+  const common = { validationCode: err.code, transactionId: err.transactionId, cause: err };
+  if (err.code === StatusCode.MVCC_READ_CONFLICT || err.code === StatusCode.PHANTOM_READ_CONFLICT) {
     return new LedgerError({
-        ...common,
-        code: LedgerErrorCode.LEDGER_TRANSACTION_INVALID,
-        message: err.message,
-        kind: 'ledger',
-        retryable: false,
+      ...common,
+      code: LedgerErrorCode.LEDGER_CONFLICT,
+      message: `transaction conflicted with a concurrent update: ${err.message}`,
+      kind: 'conflict',
+      retryable: true,
     });
+  }
+  if (err.code === StatusCode.DUPLICATE_TXID) {
+    return new LedgerError({
+      ...common,
+      code: LedgerErrorCode.LEDGER_DUPLICATE_TRANSACTION,
+      message: err.message,
+      kind: 'ledger',
+      retryable: false,
+    });
+  }
+  return new LedgerError({
+    ...common,
+    code: LedgerErrorCode.LEDGER_TRANSACTION_INVALID,
+    message: err.message,
+    kind: 'ledger',
+    retryable: false,
+  });
 }
 
 function fromGatewayError(err: GatewayError): LedgerError {
-    const transactionId = readTransactionId(err);
-    const common = { grpcCode: err.code, cause: err, ...(transactionId === undefined ? {} : { transactionId }) };
-    // Details first: on submit the chaincode text is only there; on evaluate it is in both.
-    const texts = [...err.details.slice(0, MAX_ERROR_DETAILS_EXAMINED).map((detail) => detail.message), err.message];
+  const transactionId = readTransactionId(err);
+  const common = { grpcCode: err.code, cause: err, ...(transactionId === undefined ? {} : { transactionId }) };
+  // Details first: on submit the chaincode text is only there; on evaluate it is in both.
+  const texts = [...err.details.slice(0, MAX_ERROR_DETAILS_EXAMINED).map((detail) => detail.message), err.message];
 
-    const chaincodeFailure = firstDefined(texts, parseChaincodeFailure);
-    if (chaincodeFailure) {
-        return new LedgerError({
-            ...common,
-            code: chaincodeFailure.code,
-            message: chaincodeFailure.message,
-            kind: 'chaincode',
-            retryable: false,
-            chaincodeStatus: chaincodeFailure.status,
-        });
-    }
-    const reason = texts.find((text) => text.length > 0) ?? `gRPC status ${err.code}`;
-    const final = (code: LedgerErrorCodeValue, kind: LedgerErrorKind, message: string): LedgerError =>
-        new LedgerError({ ...common, code, kind, retryable: false, message });
+  const chaincodeFailure = firstDefined(texts, parseChaincodeFailure);
+  if (chaincodeFailure) {
+    return new LedgerError({
+      ...common,
+      code: chaincodeFailure.code,
+      message: chaincodeFailure.message,
+      kind: 'chaincode',
+      retryable: false,
+      chaincodeStatus: chaincodeFailure.status,
+    });
+  }
+  const reason = texts.find((text) => text.length > 0) ?? `gRPC status ${err.code}`;
+  const final = (code: LedgerErrorCodeValue, kind: LedgerErrorKind, message: string): LedgerError =>
+    new LedgerError({ ...common, code, kind, retryable: false, message });
 
-    const refusal = IDENTITY_REFUSED_PATTERNS.find(([pattern]) => matchesAny(texts, [pattern]))?.[1];
-    if (refusal !== undefined) {
-        return new LedgerError({
-            ...common,
-            code: LedgerErrorCode.IDENTITY_REFUSED,
-            kind: 'identity',
-            retryable: false,
-            message: `ledger refused the gateway identity: ${reason}`,
-            identityRefusal: refusal,
-        });
-    }
-    if (matchesAny(texts, MISCONFIGURED_PATTERNS)) {
-        return final(LedgerErrorCode.LEDGER_MISCONFIGURED, 'ledger', `unknown channel or chaincode: ${reason}`);
-    }
-    if (matchesAny(texts, [DUPLICATE_TRANSACTION_PATTERN])) {
-        return final(LedgerErrorCode.LEDGER_DUPLICATE_TRANSACTION, 'ledger', reason);
-    }
-    if (err.name === COMMIT_STATUS_ERROR_NAME) {
-        // The transaction was accepted for ordering; only its status could not be read.
-        return final(LedgerErrorCode.LEDGER_OUTCOME_UNKNOWN, 'outcome-unknown', `commit status unknown: ${reason}`);
-    }
-    if (err.name === SUBMIT_ERROR_NAME && err.code === GrpcStatus.DEADLINE_EXCEEDED) {
-        // An orderer may have received it before the deadline: resubmitting could apply it twice.
-        return final(LedgerErrorCode.LEDGER_OUTCOME_UNKNOWN, 'outcome-unknown', `submit timed out: ${reason}`);
-    }
-    if (err.code === GrpcStatus.UNAVAILABLE) {
-        return new LedgerError({
-            ...common,
-            code: LedgerErrorCode.LEDGER_UNAVAILABLE,
-            message: `ledger unavailable: ${reason}`,
-            kind: 'transient',
-            retryable: true,
-        });
-    }
-    if (err.code === GrpcStatus.DEADLINE_EXCEEDED) {
-        // A plain GatewayError is an evaluate (or an event stream): read-only, safe to repeat.
-        // An endorse timeout is not retried: it already waited the whole endorse deadline.
-        const isReadOnly = err.name !== ENDORSE_ERROR_NAME;
-        return new LedgerError({
-            ...common,
-            code: LedgerErrorCode.LEDGER_TIMEOUT,
-            message: `ledger call timed out: ${reason}`,
-            kind: isReadOnly ? 'transient' : 'ledger',
-            retryable: isReadOnly,
-        });
-    }
-    if (matchesAny(texts, [CHAINCODE_TIMEOUT_PATTERN])) {
-        return final(LedgerErrorCode.LEDGER_TIMEOUT, 'ledger', `chaincode did not answer in time: ${reason}`);
-    }
-    if (err.code === GrpcStatus.CANCELLED) {
-        return final(LedgerErrorCode.LEDGER_CANCELLED, 'ledger', `ledger call cancelled: ${reason}`);
-    }
-    return final(LedgerErrorCode.LEDGER_FAILURE, 'ledger', `ledger failure: ${reason}`);
+  const refusal = IDENTITY_REFUSED_PATTERNS.find(([pattern]) => matchesAny(texts, [pattern]))?.[1];
+  if (refusal !== undefined) {
+    return new LedgerError({
+      ...common,
+      code: LedgerErrorCode.IDENTITY_REFUSED,
+      kind: 'identity',
+      retryable: false,
+      message: `ledger refused the gateway identity: ${reason}`,
+      identityRefusal: refusal,
+    });
+  }
+  if (matchesAny(texts, MISCONFIGURED_PATTERNS)) {
+    return final(LedgerErrorCode.LEDGER_MISCONFIGURED, 'ledger', `unknown channel or chaincode: ${reason}`);
+  }
+  if (matchesAny(texts, [DUPLICATE_TRANSACTION_PATTERN])) {
+    return final(LedgerErrorCode.LEDGER_DUPLICATE_TRANSACTION, 'ledger', reason);
+  }
+  if (err.name === COMMIT_STATUS_ERROR_NAME) {
+    // The transaction was accepted for ordering; only its status could not be read.
+    return final(LedgerErrorCode.LEDGER_OUTCOME_UNKNOWN, 'outcome-unknown', `commit status unknown: ${reason}`);
+  }
+  if (err.name === SUBMIT_ERROR_NAME && err.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    // An orderer may have received it before the deadline: resubmitting could apply it twice.
+    return final(LedgerErrorCode.LEDGER_OUTCOME_UNKNOWN, 'outcome-unknown', `submit timed out: ${reason}`);
+  }
+  if (err.code === GrpcStatus.UNAVAILABLE) {
+    return new LedgerError({
+      ...common,
+      code: LedgerErrorCode.LEDGER_UNAVAILABLE,
+      message: `ledger unavailable: ${reason}`,
+      kind: 'transient',
+      retryable: true,
+    });
+  }
+  if (err.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    // A plain GatewayError is an evaluate (or an event stream): read-only, safe to repeat.
+    // An endorse timeout is not retried: it already waited the whole endorse deadline.
+    const isReadOnly = err.name !== ENDORSE_ERROR_NAME;
+    return new LedgerError({
+      ...common,
+      code: LedgerErrorCode.LEDGER_TIMEOUT,
+      message: `ledger call timed out: ${reason}`,
+      kind: isReadOnly ? 'transient' : 'ledger',
+      retryable: isReadOnly,
+    });
+  }
+  if (matchesAny(texts, [CHAINCODE_TIMEOUT_PATTERN])) {
+    return final(LedgerErrorCode.LEDGER_TIMEOUT, 'ledger', `chaincode did not answer in time: ${reason}`);
+  }
+  if (err.code === GrpcStatus.CANCELLED) {
+    return final(LedgerErrorCode.LEDGER_CANCELLED, 'ledger', `ledger call cancelled: ${reason}`);
+  }
+  return final(LedgerErrorCode.LEDGER_FAILURE, 'ledger', `ledger failure: ${reason}`);
 }
 
 function isCommitError(err: unknown): err is CommitError {
-    return err instanceof CommitError;
+  return err instanceof CommitError;
 }
 
 function isGatewayError(err: unknown): err is GatewayError {
-    return err instanceof GatewayError;
+  return err instanceof GatewayError;
 }
 
 function readTransactionId(err: GatewayError): string | undefined {
-    const transactionId = (err as GatewayError & { transactionId?: unknown }).transactionId;
-    return typeof transactionId === 'string' && transactionId.length > 0 ? transactionId : undefined;
+  const transactionId = (err as GatewayError & { transactionId?: unknown }).transactionId;
+  return typeof transactionId === 'string' && transactionId.length > 0 ? transactionId : undefined;
 }
 
 function matchesAny(texts: readonly string[], patterns: readonly RegExp[]): boolean {
-    return texts.some((text) => patterns.some((pattern) => pattern.test(text)));
+  return texts.some((text) => patterns.some((pattern) => pattern.test(text)));
 }
 
 function firstDefined<T>(texts: readonly string[], parse: (text: string) => T | undefined): T | undefined {
-    for (const text of texts) {
-        const parsed = parse(text);
-        if (parsed !== undefined) {
-            return parsed;
-        }
+  for (const text of texts) {
+    const parsed = parse(text);
+    if (parsed !== undefined) {
+      return parsed;
     }
-    return undefined;
+  }
+  return undefined;
 }

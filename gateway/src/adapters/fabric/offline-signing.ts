@@ -17,55 +17,61 @@ import { toLedgerError } from './errors';
 
 /** An identity the gateway holds the certificate of, but not the key. */
 export interface CertificateIdentity {
-    readonly mspId: string;
-    readonly certPem: string | Buffer;
+  readonly mspId: string;
+  readonly certPem: string | Buffer;
 }
 
 /** A proposal ready to be signed. */
 export interface PreparedProposal {
-    readonly transactionId: string;
-    /** The serialized proposal (kept by the gateway until it is signed). */
-    readonly bytes: Uint8Array;
-    /** SHA-256 of `bytes`: what the enterprise signs. */
-    readonly digest: Uint8Array;
+  readonly transactionId: string;
+  /** The serialized proposal (kept by the gateway until it is signed). */
+  readonly bytes: Uint8Array;
+  /** SHA-256 of `bytes`: what the enterprise signs. */
+  readonly digest: Uint8Array;
 }
 
 /** An endorsed transaction ready to be signed. */
 export interface EndorsedTransaction {
-    readonly transactionId: string;
-    readonly bytes: Uint8Array;
-    readonly digest: Uint8Array;
-    /** The chaincode's answer, from the endorsement. */
-    readonly result: Uint8Array;
+  readonly transactionId: string;
+  readonly bytes: Uint8Array;
+  readonly digest: Uint8Array;
+  /** The chaincode's answer, from the endorsement. */
+  readonly result: Uint8Array;
 }
 
 /** A transaction's fate on the ledger. */
 export interface CommitOutcome {
-    readonly transactionId: string;
-    readonly blockNumber: bigint;
-    /** Fabric's validation code (0 = VALID). */
-    readonly code: number;
-    readonly successful: boolean;
+  readonly transactionId: string;
+  readonly blockNumber: bigint;
+  /** Fabric's validation code (0 = VALID). */
+  readonly code: number;
+  readonly successful: boolean;
 }
 
 /** Settings of {@link newOfflineSigning}. */
 export interface OfflineSigningOptions {
-    /** The gateway's shared gRPC connection. */
-    readonly client: grpc.Client;
-    readonly channelName: string;
-    readonly chaincodeName: string;
-    /** A `Gateway` of the gateway's own (with its signer), which asks for commit statuses. */
-    readonly statusGateway: Gateway;
-    /** The certificate of that identity (its serialized form goes into the status request). */
-    readonly statusIdentity: CertificateIdentity;
-    readonly deadlines?: Partial<GatewayDeadlines>;
+  /** The gateway's shared gRPC connection. */
+  readonly client: grpc.Client;
+  readonly channelName: string;
+  readonly chaincodeName: string;
+  /** A `Gateway` of the gateway's own (with its signer), which asks for commit statuses. */
+  readonly statusGateway: Gateway;
+  /** The certificate of that identity (its serialized form goes into the status request). */
+  readonly statusIdentity: CertificateIdentity;
+  readonly deadlines?: Partial<GatewayDeadlines>;
 }
 
 /** The flow's three steps. */
 export interface OfflineSigning {
-    prepare(identity: CertificateIdentity, contractName: string, transactionName: string, args: readonly string[], transientData?: Readonly<Record<string, string>>): PreparedProposal;
-    endorse(identity: CertificateIdentity, proposal: Uint8Array, signature: Uint8Array): Promise<EndorsedTransaction>;
-    submit(identity: CertificateIdentity, transaction: Uint8Array, signature: Uint8Array): Promise<CommitOutcome>;
+  prepare(
+    identity: CertificateIdentity,
+    contractName: string,
+    transactionName: string,
+    args: readonly string[],
+    transientData?: Readonly<Record<string, string>>,
+  ): PreparedProposal;
+  endorse(identity: CertificateIdentity, proposal: Uint8Array, signature: Uint8Array): Promise<EndorsedTransaction>;
+  submit(identity: CertificateIdentity, transaction: Uint8Array, signature: Uint8Array): Promise<CommitOutcome>;
 }
 
 /**
@@ -74,66 +80,73 @@ export interface OfflineSigning {
  * @param options - Connection, channel, chaincode and the identity that asks for commit statuses.
  */
 export function newOfflineSigning(options: Readonly<OfflineSigningOptions>): OfflineSigning {
-    const deadlines = { ...DEFAULT_GATEWAY_DEADLINES, ...options.deadlines };
-    // A Gateway object holds no resources of its own (the gRPC connection is shared): one per call is cheap.
-    const gatewayOf = (identity: CertificateIdentity): Gateway =>
-        connect({
-            client: options.client,
-            identity: { mspId: identity.mspId, credentials: Buffer.from(identity.certPem) },
-            // No signer: the enterprise signs. Digests are SHA-256, as the enterprise's signer expects.
-            hash: hash.sha256,
-            evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateTimeoutMs }),
-            endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseTimeoutMs }),
-            submitOptions: () => ({ deadline: Date.now() + deadlines.submitTimeoutMs }),
-            commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatusTimeoutMs }),
-        });
-    const statusIdentityBytes = (() => {
-        const serialized = new msp.SerializedIdentity();
-        serialized.setMspid(options.statusIdentity.mspId);
-        serialized.setIdBytes(Buffer.from(options.statusIdentity.certPem));
-        return serialized.serializeBinary();
-    })();
+  const deadlines = { ...DEFAULT_GATEWAY_DEADLINES, ...options.deadlines };
+  // A Gateway object holds no resources of its own (the gRPC connection is shared): one per call is cheap.
+  const gatewayOf = (identity: CertificateIdentity): Gateway =>
+    connect({
+      client: options.client,
+      identity: { mspId: identity.mspId, credentials: Buffer.from(identity.certPem) },
+      // No signer: the enterprise signs. Digests are SHA-256, as the enterprise's signer expects.
+      hash: hash.sha256,
+      evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluateTimeoutMs }),
+      endorseOptions: () => ({ deadline: Date.now() + deadlines.endorseTimeoutMs }),
+      submitOptions: () => ({ deadline: Date.now() + deadlines.submitTimeoutMs }),
+      commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatusTimeoutMs }),
+    });
+  const statusIdentityBytes = (() => {
+    const serialized = new msp.SerializedIdentity();
+    serialized.setMspid(options.statusIdentity.mspId);
+    serialized.setIdBytes(Buffer.from(options.statusIdentity.certPem));
+    return serialized.serializeBinary();
+  })();
 
-    return {
-        prepare(identity, contractName, transactionName, args, transientData) {
-            const contract = gatewayOf(identity).getNetwork(options.channelName).getContract(options.chaincodeName, contractName);
-            const proposal = contract.newProposal(transactionName, {
-                arguments: [...args],
-                ...(transientData === undefined ? {} : { transientData: { ...transientData } }),
-            });
-            return { transactionId: proposal.getTransactionId(), bytes: proposal.getBytes(), digest: proposal.getDigest() };
-        },
+  return {
+    prepare(identity, contractName, transactionName, args, transientData) {
+      const contract = gatewayOf(identity)
+        .getNetwork(options.channelName)
+        .getContract(options.chaincodeName, contractName);
+      const proposal = contract.newProposal(transactionName, {
+        arguments: [...args],
+        ...(transientData === undefined ? {} : { transientData: { ...transientData } }),
+      });
+      return { transactionId: proposal.getTransactionId(), bytes: proposal.getBytes(), digest: proposal.getDigest() };
+    },
 
-        async endorse(identity, proposal, signature) {
-            try {
-                const transaction = await gatewayOf(identity).newSignedProposal(proposal, signature).endorse();
-                return { transactionId: transaction.getTransactionId(), bytes: transaction.getBytes(), digest: transaction.getDigest(), result: transaction.getResult() };
-            } catch (err) {
-                throw toLedgerError(err);
-            }
-        },
+    async endorse(identity, proposal, signature) {
+      try {
+        const transaction = await gatewayOf(identity).newSignedProposal(proposal, signature).endorse();
+        return {
+          transactionId: transaction.getTransactionId(),
+          bytes: transaction.getBytes(),
+          digest: transaction.getDigest(),
+          result: transaction.getResult(),
+        };
+      } catch (err) {
+        throw toLedgerError(err);
+      }
+    },
 
-        async submit(identity, transaction, signature) {
-            let transactionId: string;
-            try {
-                const submitted = await gatewayOf(identity).newSignedTransaction(transaction, signature).submit();
-                transactionId = submitted.getTransactionId();
-            } catch (err) {
-                throw toLedgerError(err);
-            }
-            const request = new gatewayProtos.CommitStatusRequest();
-            request.setTransactionId(transactionId);
-            request.setChannelId(options.channelName);
-            request.setIdentity(statusIdentityBytes);
-            try {
-                // Signed by the status gateway's own signer when it is asked.
-                const unsigned = new gatewayProtos.SignedCommitStatusRequest();
-                unsigned.setRequest(request.serializeBinary());
-                const status = await options.statusGateway.newCommit(unsigned.serializeBinary()).getStatus();
-                return { transactionId, blockNumber: status.blockNumber, code: status.code, successful: status.successful };
-            } catch (err) {
-                throw toLedgerError(err);
-            }
-        },
-    };
+    async submit(identity, transaction, signature) {
+      let transactionId: string;
+      try {
+        const submitted = await gatewayOf(identity).newSignedTransaction(transaction, signature).submit();
+        transactionId = submitted.getTransactionId();
+      } catch (err) {
+        throw toLedgerError(err);
+      }
+      const request = new gatewayProtos.CommitStatusRequest();
+      request.setTransactionId(transactionId);
+      request.setChannelId(options.channelName);
+      request.setIdentity(statusIdentityBytes);
+      try {
+        // Signed by the status gateway's own signer when it is asked.
+        const unsigned = new gatewayProtos.SignedCommitStatusRequest();
+        unsigned.setRequest(request.serializeBinary());
+        const status = await options.statusGateway.newCommit(unsigned.serializeBinary()).getStatus();
+        return { transactionId, blockNumber: status.blockNumber, code: status.code, successful: status.successful };
+      } catch (err) {
+        throw toLedgerError(err);
+      }
+    },
+  };
 }

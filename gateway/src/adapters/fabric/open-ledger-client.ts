@@ -10,20 +10,20 @@ import type { RetryOptions } from './retry';
 
 /** Everything needed to reach one chaincode on one channel. */
 export interface LedgerConnectionConfig extends GrpcConnectionOptions {
-    /** Channel name, e.g. `mychannel`. */
-    channelName: string;
-    /** Chaincode name, e.g. `traceability`. */
-    chaincodeName: string;
-    /** Contract name inside the chaincode, when it holds several. */
-    contractName?: string;
-    /** Client identity: MSP id and PEM certificate. */
-    identity: { mspId: string; certPem: string | Buffer };
-    /** PEM private key matching the certificate. */
-    keyPem: string | Buffer;
-    /** Per-call deadlines to override. */
-    deadlines?: Partial<GatewayDeadlines>;
-    /** Submit retry policy to override. */
-    submitRetry?: Readonly<RetryOptions>;
+  /** Channel name, e.g. `mychannel`. */
+  channelName: string;
+  /** Chaincode name, e.g. `traceability`. */
+  chaincodeName: string;
+  /** Contract name inside the chaincode, when it holds several. */
+  contractName?: string;
+  /** Client identity: MSP id and PEM certificate. */
+  identity: { mspId: string; certPem: string | Buffer };
+  /** PEM private key matching the certificate. */
+  keyPem: string | Buffer;
+  /** Per-call deadlines to override. */
+  deadlines?: Partial<GatewayDeadlines>;
+  /** Submit retry policy to override. */
+  submitRetry?: Readonly<RetryOptions>;
 }
 
 /**
@@ -34,27 +34,27 @@ export interface LedgerConnectionConfig extends GrpcConnectionOptions {
  * @throws Error on an invalid configuration (empty endpoint, key not matching the certificate, bad deadline).
  */
 export function openLedgerClient(config: Readonly<LedgerConnectionConfig>): LedgerClient {
-    const client = newGrpcConnection(config);
-    try {
-        const gateway = connectGateway({
-            client,
-            identity: config.identity,
-            keyPem: config.keyPem,
-            ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
-        });
-        const network = gateway.getNetwork(config.channelName);
-        const contract = network.getContract(config.chaincodeName, config.contractName);
-        return new LedgerClient({
-            contract,
-            network,
-            ...(config.submitRetry === undefined ? {} : { submitRetry: config.submitRetry }),
-            onClose: () => {
-                gateway.close();
-                client.close();
-            },
-        });
-    } catch (err: unknown) {
+  const client = newGrpcConnection(config);
+  try {
+    const gateway = connectGateway({
+      client,
+      identity: config.identity,
+      keyPem: config.keyPem,
+      ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
+    });
+    const network = gateway.getNetwork(config.channelName);
+    const contract = network.getContract(config.chaincodeName, config.contractName);
+    return new LedgerClient({
+      contract,
+      network,
+      ...(config.submitRetry === undefined ? {} : { submitRetry: config.submitRetry }),
+      onClose: () => {
+        gateway.close();
         client.close();
-        throw err;
-    }
+      },
+    });
+  } catch (err: unknown) {
+    client.close();
+    throw err;
+  }
 }

@@ -59,14 +59,14 @@ const P256_DER_SIGNATURE_MAX_BYTES = 72;
  * @throws Error if the key is not a P-256 private key (a configuration mistake, reported at start-up).
  */
 export function newNodeCryptoSigner(privateKeyPem: string | Buffer | KeyObject): Signer {
-    const privateKey = toP256PrivateKey(privateKeyPem);
-    return (message: Uint8Array): Promise<Uint8Array> => {
-        try {
-            return Promise.resolve(signP256LowS(message, privateKey));
-        } catch (err: unknown) {
-            return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-    };
+  const privateKey = toP256PrivateKey(privateKeyPem);
+  return (message: Uint8Array): Promise<Uint8Array> => {
+    try {
+      return Promise.resolve(signP256LowS(message, privateKey));
+    } catch (err: unknown) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
 }
 
 /**
@@ -79,8 +79,8 @@ export function newNodeCryptoSigner(privateKeyPem: string | Buffer | KeyObject):
  * @returns The DER-encoded, low-S signature.
  */
 export function signP256LowS(message: Uint8Array, privateKey: KeyObject): Uint8Array {
-    const der = sign('sha256', message, privateKey);
-    return normaliseLowS(der);
+  const der = sign('sha256', message, privateKey);
+  return normaliseLowS(der);
 }
 
 /**
@@ -93,12 +93,12 @@ export function signP256LowS(message: Uint8Array, privateKey: KeyObject): Uint8A
  * @throws Error if the input is not a well-formed P-256 DER signature.
  */
 export function normaliseLowS(derSignature: Uint8Array): Uint8Array {
-    const { r, s } = parseDerSignature(derSignature);
-    if (!isHighS(s)) {
-        return derSignature;
-    }
-    const lowS = P256_ORDER - bytesToBigInt(s);
-    return encodeDerSignature(r, bigIntToMinimalUnsignedBytes(lowS));
+  const { r, s } = parseDerSignature(derSignature);
+  if (!isHighS(s)) {
+    return derSignature;
+  }
+  const lowS = P256_ORDER - bytesToBigInt(s);
+  return encodeDerSignature(r, bigIntToMinimalUnsignedBytes(lowS));
 }
 
 /**
@@ -108,7 +108,7 @@ export function normaliseLowS(derSignature: Uint8Array): Uint8Array {
  * @returns True when `s` is at most n/2.
  */
 export function isLowSSignature(derSignature: Uint8Array): boolean {
-    return !isHighS(parseDerSignature(derSignature).s);
+  return !isHighS(parseDerSignature(derSignature).s);
 }
 
 /**
@@ -119,19 +119,19 @@ export function isLowSSignature(derSignature: Uint8Array): boolean {
  * @throws Error if the encoding is not a short-form SEQUENCE of two positive INTEGERs filling the input exactly.
  */
 export function parseDerSignature(derSignature: Uint8Array): { r: Uint8Array; s: Uint8Array } {
-    const bytes = derSignature;
-    if (bytes.length < 8 || bytes.length > P256_DER_SIGNATURE_MAX_BYTES) {
-        throw new Error(`Invalid DER signature length: ${bytes.length}`);
-    }
-    if (bytes[0] !== ASN1_SEQUENCE || bytes[1] !== bytes.length - 2) {
-        throw new Error('Invalid DER signature: bad SEQUENCE header');
-    }
-    const r = readDerInteger(bytes, 2);
-    const s = readDerInteger(bytes, r.end);
-    if (s.end !== bytes.length) {
-        throw new Error('Invalid DER signature: trailing bytes');
-    }
-    return { r: r.value, s: s.value };
+  const bytes = derSignature;
+  if (bytes.length < 8 || bytes.length > P256_DER_SIGNATURE_MAX_BYTES) {
+    throw new Error(`Invalid DER signature length: ${bytes.length}`);
+  }
+  if (bytes[0] !== ASN1_SEQUENCE || bytes[1] !== bytes.length - 2) {
+    throw new Error('Invalid DER signature: bad SEQUENCE header');
+  }
+  const r = readDerInteger(bytes, 2);
+  const s = readDerInteger(bytes, r.end);
+  if (s.end !== bytes.length) {
+    throw new Error('Invalid DER signature: trailing bytes');
+  }
+  return { r: r.value, s: s.value };
 }
 
 /**
@@ -142,90 +142,90 @@ export function parseDerSignature(derSignature: Uint8Array): { r: Uint8Array; s:
  * @returns The DER encoding.
  */
 export function encodeDerSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
-    const rInteger = toDerIntegerContent(r);
-    const sInteger = toDerIntegerContent(s);
-    const contentLength = 2 + rInteger.length + 2 + sInteger.length;
-    const result = Buffer.allocUnsafe(2 + contentLength);
-    let offset = 0;
-    result[offset++] = ASN1_SEQUENCE;
-    result[offset++] = contentLength;
-    result[offset++] = ASN1_INTEGER;
-    result[offset++] = rInteger.length;
-    result.set(rInteger, offset);
-    offset += rInteger.length;
-    result[offset++] = ASN1_INTEGER;
-    result[offset++] = sInteger.length;
-    result.set(sInteger, offset);
-    return result;
+  const rInteger = toDerIntegerContent(r);
+  const sInteger = toDerIntegerContent(s);
+  const contentLength = 2 + rInteger.length + 2 + sInteger.length;
+  const result = Buffer.allocUnsafe(2 + contentLength);
+  let offset = 0;
+  result[offset++] = ASN1_SEQUENCE;
+  result[offset++] = contentLength;
+  result[offset++] = ASN1_INTEGER;
+  result[offset++] = rInteger.length;
+  result.set(rInteger, offset);
+  offset += rInteger.length;
+  result[offset++] = ASN1_INTEGER;
+  result[offset++] = sInteger.length;
+  result.set(sInteger, offset);
+  return result;
 }
 
 function toP256PrivateKey(key: string | Buffer | KeyObject): KeyObject {
-    const privateKey = typeof key === 'string' || Buffer.isBuffer(key) ? createPrivateKey(key) : key;
-    if (privateKey.type !== 'private') {
-        throw new Error(`Expected a private key, got a ${privateKey.type} key`);
-    }
-    const curve = privateKey.asymmetricKeyDetails?.namedCurve;
-    if (privateKey.asymmetricKeyType !== 'ec' || curve !== P256_CURVE_NAME) {
-        throw new Error(
-            `Expected an EC ${P256_CURVE_NAME} (P-256) key, got ${String(privateKey.asymmetricKeyType)} ${String(curve)}`,
-        );
-    }
-    return privateKey;
+  const privateKey = typeof key === 'string' || Buffer.isBuffer(key) ? createPrivateKey(key) : key;
+  if (privateKey.type !== 'private') {
+    throw new Error(`Expected a private key, got a ${privateKey.type} key`);
+  }
+  const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+  if (privateKey.asymmetricKeyType !== 'ec' || curve !== P256_CURVE_NAME) {
+    throw new Error(
+      `Expected an EC ${P256_CURVE_NAME} (P-256) key, got ${String(privateKey.asymmetricKeyType)} ${String(curve)}`,
+    );
+  }
+  return privateKey;
 }
 
 function readDerInteger(bytes: Uint8Array, start: number): { value: Uint8Array; end: number } {
-    if (bytes[start] !== ASN1_INTEGER) {
-        throw new Error('Invalid DER signature: expected INTEGER');
-    }
-    const length = bytes[start + 1];
-    const valueStart = start + 2;
-    if (length === undefined || length === 0 || length > P256_SCALAR_BYTES + 1 || valueStart + length > bytes.length) {
-        throw new Error('Invalid DER signature: bad INTEGER length');
-    }
-    const end = valueStart + length;
-    if ((bytes[valueStart] ?? 0) & 0x80) {
-        throw new Error('Invalid DER signature: negative INTEGER');
-    }
-    return { value: stripLeadingZeros(bytes.subarray(valueStart, end)), end };
+  if (bytes[start] !== ASN1_INTEGER) {
+    throw new Error('Invalid DER signature: expected INTEGER');
+  }
+  const length = bytes[start + 1];
+  const valueStart = start + 2;
+  if (length === undefined || length === 0 || length > P256_SCALAR_BYTES + 1 || valueStart + length > bytes.length) {
+    throw new Error('Invalid DER signature: bad INTEGER length');
+  }
+  const end = valueStart + length;
+  if ((bytes[valueStart] ?? 0) & 0x80) {
+    throw new Error('Invalid DER signature: negative INTEGER');
+  }
+  return { value: stripLeadingZeros(bytes.subarray(valueStart, end)), end };
 }
 
 function isHighS(s: Uint8Array): boolean {
-    if (s.length !== P256_SCALAR_BYTES) {
-        return s.length > P256_SCALAR_BYTES;
-    }
-    return Buffer.compare(s, P256_HALF_ORDER_BYTES) > 0;
+  if (s.length !== P256_SCALAR_BYTES) {
+    return s.length > P256_SCALAR_BYTES;
+  }
+  return Buffer.compare(s, P256_HALF_ORDER_BYTES) > 0;
 }
 
 function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
-    let start = 0;
-    // Bounded by the input, itself at most P256_DER_SIGNATURE_MAX_BYTES; keep one byte for the value zero.
-    const lastIndex = bytes.length - 1;
-    while (start < lastIndex && bytes[start] === 0) {
-        start++;
-    }
-    return bytes.subarray(start);
+  let start = 0;
+  // Bounded by the input, itself at most P256_DER_SIGNATURE_MAX_BYTES; keep one byte for the value zero.
+  const lastIndex = bytes.length - 1;
+  while (start < lastIndex && bytes[start] === 0) {
+    start++;
+  }
+  return bytes.subarray(start);
 }
 
 /** Minimal DER INTEGER content for an unsigned value: no redundant zeros, one 0x00 if the top bit is set. */
 function toDerIntegerContent(unsigned: Uint8Array): Uint8Array {
-    const value = stripLeadingZeros(unsigned);
-    if (((value[0] ?? 0) & 0x80) === 0) {
-        return value;
-    }
-    const padded = new Uint8Array(value.length + 1);
-    padded.set(value, 1);
-    return padded;
+  const value = stripLeadingZeros(unsigned);
+  if (((value[0] ?? 0) & 0x80) === 0) {
+    return value;
+  }
+  const padded = new Uint8Array(value.length + 1);
+  padded.set(value, 1);
+  return padded;
 }
 
 function bytesToBigInt(bytes: Uint8Array): bigint {
-    return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') || '0'}`);
+  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') || '0'}`);
 }
 
 function bigIntToFixedBytes(value: bigint, length: number): Buffer {
-    return Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex');
+  return Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex');
 }
 
 function bigIntToMinimalUnsignedBytes(value: bigint): Uint8Array {
-    const hex = value.toString(16);
-    return Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
+  const hex = value.toString(16);
+  return Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
 }

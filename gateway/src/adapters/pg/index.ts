@@ -4,7 +4,15 @@
  * once with {@link newPgRepositories}. The single factories stay exported for code that runs outside an app (the
  * server's capture worker, the projection follower and rebuild, tests).
  */
-export { createPool, withTransaction, DEFAULT_POOL_SETTINGS, type DbPool, type PooledClient, type PoolSettings, type Queryable } from './pool';
+export {
+  createPool,
+  withTransaction,
+  DEFAULT_POOL_SETTINGS,
+  type DbPool,
+  type PooledClient,
+  type PoolSettings,
+  type Queryable,
+} from './pool';
 export { migrate, migrationsDirectory, SCHEMA_VERSION_TABLE, type MigrationResult } from './migrate';
 export { newPgRepositories, type PgRepositoriesOptions } from './repositories';
 export { newApiKeysRepository } from './api-keys-repository';

@@ -18,12 +18,12 @@ export const SCHEMA_VERSION_TABLE = 'schema_version';
 
 /** What {@link migrate} did. */
 export interface MigrationResult {
-    /** Schema version before. */
-    fromVersion: number;
-    /** Schema version after. */
-    toVersion: number;
-    /** File names applied, in order. */
-    applied: string[];
+  /** Schema version before. */
+  fromVersion: number;
+  /** Schema version after. */
+  toVersion: number;
+  /** File names applied, in order. */
+  applied: string[];
 }
 
 /**
@@ -33,15 +33,15 @@ export interface MigrationResult {
  * @throws Error when not found (a packaging mistake).
  */
 export function migrationsDirectory(): string {
-    let dir = __dirname;
-    for (let i = 0; i < MIGRATIONS_DIR_SEARCH_DEPTH; i++) {
-        const candidate = join(dir, 'db', 'migrations');
-        if (existsSync(candidate)) {
-            return candidate;
-        }
-        dir = dirname(dir);
+  let dir = __dirname;
+  for (let i = 0; i < MIGRATIONS_DIR_SEARCH_DEPTH; i++) {
+    const candidate = join(dir, 'db', 'migrations');
+    if (existsSync(candidate)) {
+      return candidate;
     }
-    throw new Error(`db/migrations not found above ${__dirname}`);
+    dir = dirname(dir);
+  }
+  throw new Error(`db/migrations not found above ${__dirname}`);
 }
 
 /**
@@ -54,24 +54,24 @@ export function migrationsDirectory(): string {
  * @returns Versions before and after, and what ran.
  */
 export async function migrate(connectionString: string, targetVersion?: number): Promise<MigrationResult> {
-    const client = new Client({ connectionString, application_name: 'hainan-gateway-migrate' });
-    client.on('error', () => undefined); // a dropped connection surfaces as the failing query's error
-    await client.connect();
-    try {
-        await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-        const postgrator = new Postgrator({
-            migrationPattern: join(migrationsDirectory(), '*'),
-            driver: 'pg',
-            schemaTable: SCHEMA_VERSION_TABLE,
-            validateChecksums: true,
-            execQuery: (query: string) => client.query(query),
-        });
-        const fromVersion = await postgrator.getDatabaseVersion();
-        const target = targetVersion ?? (await postgrator.getMaxVersion());
-        const applied = await postgrator.migrate(String(target));
-        return { fromVersion, toVersion: target, applied: applied.map((migration) => basename(migration.filename)) };
-    } finally {
-        await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-        await client.end().catch(() => undefined);
-    }
+  const client = new Client({ connectionString, application_name: 'hainan-gateway-migrate' });
+  client.on('error', () => undefined); // a dropped connection surfaces as the failing query's error
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const postgrator = new Postgrator({
+      migrationPattern: join(migrationsDirectory(), '*'),
+      driver: 'pg',
+      schemaTable: SCHEMA_VERSION_TABLE,
+      validateChecksums: true,
+      execQuery: (query: string) => client.query(query),
+    });
+    const fromVersion = await postgrator.getDatabaseVersion();
+    const target = targetVersion ?? (await postgrator.getMaxVersion());
+    const applied = await postgrator.migrate(String(target));
+    return { fromVersion, toVersion: target, applied: applied.map((migration) => basename(migration.filename)) };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
 }

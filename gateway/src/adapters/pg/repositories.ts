@@ -19,8 +19,8 @@ import { newSuspensionsRepository } from './suspensions-repository';
 
 /** Options of {@link newPgRepositories}. */
 export interface PgRepositoriesOptions {
-    /** Wraps the API keys repository (the composition root's lookup cache); identity when omitted. */
-    decorateApiKeys?: (repository: ApiKeysRepository) => ApiKeysRepository;
+  /** Wraps the API keys repository (the composition root's lookup cache); identity when omitted. */
+  decorateApiKeys?: (repository: ApiKeysRepository) => ApiKeysRepository;
 }
 
 /**
@@ -31,20 +31,23 @@ export interface PgRepositoriesOptions {
  * @returns The repositories.
  */
 export function newPgRepositories(pool: DbPool, options: PgRepositoriesOptions = {}): Repositories {
-    const apiKeys = newApiKeysRepository(pool);
-    return {
-        apiKeys: options.decorateApiKeys ? options.decorateApiKeys(apiKeys) : apiKeys,
-        enterprises: newEnterprisesRepository(pool),
-        idempotency: newIdempotencyRepository(pool),
-        captures: newCapturesRepository(pool),
-        checkpoints: newCheckpointRepository(pool),
-        signingSessions: newSigningSessionsRepository(pool),
-        projection: newProjectionRepository(pool),
-        anomalies: newAnomaliesRepository(pool),
-        stocktakes: newStocktakeRepository(pool),
-        stocktakeBook: newPgStocktakeBook(pool),
-        accounts: newAccountRepository(pool),
-        suspensions: newSuspensionsRepository(pool),
-        transaction: (work) => withTransaction(pool, (tx) => work({ enterprises: newEnterprisesRepository(tx), identities: newIdentityStore(tx) })),
-    };
+  const apiKeys = newApiKeysRepository(pool);
+  return {
+    apiKeys: options.decorateApiKeys ? options.decorateApiKeys(apiKeys) : apiKeys,
+    enterprises: newEnterprisesRepository(pool),
+    idempotency: newIdempotencyRepository(pool),
+    captures: newCapturesRepository(pool),
+    checkpoints: newCheckpointRepository(pool),
+    signingSessions: newSigningSessionsRepository(pool),
+    projection: newProjectionRepository(pool),
+    anomalies: newAnomaliesRepository(pool),
+    stocktakes: newStocktakeRepository(pool),
+    stocktakeBook: newPgStocktakeBook(pool),
+    accounts: newAccountRepository(pool),
+    suspensions: newSuspensionsRepository(pool),
+    transaction: (work) =>
+      withTransaction(pool, (tx) =>
+        work({ enterprises: newEnterprisesRepository(tx), identities: newIdentityStore(tx) }),
+      ),
+  };
 }

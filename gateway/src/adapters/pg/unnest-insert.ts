@@ -22,14 +22,14 @@ export type UnnestType = 'text' | 'bigint' | 'int' | 'boolean' | 'timestamptz' |
 
 /** One column: its name in the table, the element type of its array, and how a row gives its value (for `jsonb`: any JSON value, not its text). */
 export interface UnnestColumn<Row> {
-    readonly name: string;
-    readonly type: UnnestType;
-    readonly value: (row: Row) => unknown;
-    /**
-     * SQL that computes the stored value from `u.<name>` (the unnested element), when it is not stored as is:
-     * e.g. a text[] column, which cannot be unnested from a 2-D array of ragged rows, travels as a JSON array.
-     */
-    readonly expression?: string;
+  readonly name: string;
+  readonly type: UnnestType;
+  readonly value: (row: Row) => unknown;
+  /**
+   * SQL that computes the stored value from `u.<name>` (the unnested element), when it is not stored as is:
+   * e.g. a text[] column, which cannot be unnested from a 2-D array of ragged rows, travels as a JSON array.
+   */
+  readonly expression?: string;
 }
 
 /** snake_case column name to the camelCase row field that holds its value (`payload_sha256` to `payloadSha256`). */
@@ -39,7 +39,9 @@ type FieldOf<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capi
 export type ColumnSpec = UnnestType | { readonly type: UnnestType; readonly expression: string };
 
 /** Only columns whose camelCase name is a field of `Row` type-check. */
-export type ColumnSpecs<Row, S> = { [K in keyof S]: K extends string ? (FieldOf<K> extends keyof Row ? ColumnSpec : never) : never };
+export type ColumnSpecs<Row, S> = {
+  [K in keyof S]: K extends string ? (FieldOf<K> extends keyof Row ? ColumnSpec : never) : never;
+};
 
 const fieldOf = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -50,31 +52,33 @@ const fieldOf = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c
  * @returns A function of the column specs (curried so that `Row` is given and the specs are inferred).
  */
 export function columnsOf<Row>() {
-    return <S extends Record<string, ColumnSpec>>(specs: S & ColumnSpecs<Row, S>): UnnestColumn<Row>[] =>
-        Object.entries(specs as Record<string, ColumnSpec>).map(([name, spec]) => {
-            const field = fieldOf(name);
-            const value = (row: Row): unknown => {
-                const v = (row as Record<string, unknown>)[field];
-                return typeof v === 'bigint' ? v.toString() : v;
-            };
-            return typeof spec === 'string' ? { name, type: spec, value } : { name, type: spec.type, value, expression: spec.expression };
-        });
+  return <S extends Record<string, ColumnSpec>>(specs: S & ColumnSpecs<Row, S>): UnnestColumn<Row>[] =>
+    Object.entries(specs as Record<string, ColumnSpec>).map(([name, spec]) => {
+      const field = fieldOf(name);
+      const value = (row: Row): unknown => {
+        const v = (row as Record<string, unknown>)[field];
+        return typeof v === 'bigint' ? v.toString() : v;
+      };
+      return typeof spec === 'string'
+        ? { name, type: spec, value }
+        : { name, type: spec.type, value, expression: spec.expression };
+    });
 }
 
 /** A table written by {@link insertRows}. */
 export interface UnnestInsert<Row> {
-    /** Prepared statement name: unique in the process. */
-    readonly name: string;
-    readonly table: string;
-    readonly columns: readonly UnnestColumn<Row>[];
-    /** The `ON CONFLICT ...` clause, whole. */
-    readonly onConflict: string;
+  /** Prepared statement name: unique in the process. */
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly UnnestColumn<Row>[];
+  /** The `ON CONFLICT ...` clause, whole. */
+  readonly onConflict: string;
 }
 
 /** A table description compiled once: its statement text and column readers. */
 export interface CompiledInsert<Row> {
-    readonly statement: PreparedStatement;
-    readonly columns: readonly UnnestColumn<Row>[];
+  readonly statement: PreparedStatement;
+  readonly columns: readonly UnnestColumn<Row>[];
 }
 
 /**
@@ -84,17 +88,17 @@ export interface CompiledInsert<Row> {
  * @returns The statement and its columns.
  */
 export function compileInsert<Row>(spec: Readonly<UnnestInsert<Row>>): CompiledInsert<Row> {
-    const names = spec.columns.map((c) => c.name);
-    const arrays = spec.columns.map((c, i) =>
-        c.type === 'jsonb'
-            ? `ARRAY(SELECT e::jsonb FROM json_array_elements($${i + 1}::json) WITH ORDINALITY AS x(e, n) ORDER BY n)`
-            : `$${i + 1}::${c.type}[]`,
-    );
-    const selects = spec.columns.map((c) => c.expression ?? `u.${c.name}`);
-    const text =
-        `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT ${selects.join(', ')} ` +
-        `FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')}) ${spec.onConflict}`;
-    return { statement: { name: spec.name, text }, columns: spec.columns };
+  const names = spec.columns.map((c) => c.name);
+  const arrays = spec.columns.map((c, i) =>
+    c.type === 'jsonb'
+      ? `ARRAY(SELECT e::jsonb FROM json_array_elements($${i + 1}::json) WITH ORDINALITY AS x(e, n) ORDER BY n)`
+      : `$${i + 1}::${c.type}[]`,
+  );
+  const selects = spec.columns.map((c) => c.expression ?? `u.${c.name}`);
+  const text =
+    `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT ${selects.join(', ')} ` +
+    `FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')}) ${spec.onConflict}`;
+  return { statement: { name: spec.name, text }, columns: spec.columns };
 }
 
 /**
@@ -108,20 +112,23 @@ export function compileInsert<Row>(spec: Readonly<UnnestInsert<Row>>): CompiledI
  * @returns How many statements were sent.
  */
 export async function insertRows<Row>(
-    db: Queryable,
-    insert: CompiledInsert<Row>,
-    rows: readonly Row[],
-    maxRows: number = MAX_ROWS_PER_STATEMENT,
+  db: Queryable,
+  insert: CompiledInsert<Row>,
+  rows: readonly Row[],
+  maxRows: number = MAX_ROWS_PER_STATEMENT,
 ): Promise<number> {
-    if (!Number.isInteger(maxRows) || maxRows < 1) throw new RangeError(`maxRows must be a positive integer, not ${maxRows}`);
-    let statements = 0;
-    for (let start = 0; start < rows.length; start += maxRows) {
-        const chunk = rows.slice(start, start + maxRows);
-        const values = insert.columns.map((c) => (c.type === 'jsonb' ? JSON.stringify(chunk.map(c.value)) : chunk.map(c.value)));
-        await queryPrepared(db, insert.statement, values);
-        statements++;
-    }
-    return statements;
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new RangeError(`maxRows must be a positive integer, not ${maxRows}`);
+  let statements = 0;
+  for (let start = 0; start < rows.length; start += maxRows) {
+    const chunk = rows.slice(start, start + maxRows);
+    const values = insert.columns.map((c) =>
+      c.type === 'jsonb' ? JSON.stringify(chunk.map(c.value)) : chunk.map(c.value),
+    );
+    await queryPrepared(db, insert.statement, values);
+    statements++;
+  }
+  return statements;
 }
 
 /**
@@ -133,12 +140,16 @@ export async function insertRows<Row>(
  * @param isBefore - Whether `a` precedes `b` (an upsert of `a` after `b` would be refused).
  * @returns At most one row per key.
  */
-export function lastPerKey<Row>(rows: readonly Row[], key: (row: Row) => string, isBefore: (a: Row, b: Row) => boolean): Row[] {
-    const kept = new Map<string, Row>();
-    for (const row of rows) {
-        const k = key(row);
-        const current = kept.get(k);
-        if (current === undefined || !isBefore(row, current)) kept.set(k, row);
-    }
-    return rows.length === kept.size ? (rows as Row[]) : Array.from(kept.values());
+export function lastPerKey<Row>(
+  rows: readonly Row[],
+  key: (row: Row) => string,
+  isBefore: (a: Row, b: Row) => boolean,
+): Row[] {
+  const kept = new Map<string, Row>();
+  for (const row of rows) {
+    const k = key(row);
+    const current = kept.get(k);
+    if (current === undefined || !isBefore(row, current)) kept.set(k, row);
+  }
+  return rows.length === kept.size ? (rows as Row[]) : Array.from(kept.values());
 }

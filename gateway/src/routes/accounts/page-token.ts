@@ -19,7 +19,9 @@ export const PAGE_TOKEN_MAX_LENGTH = 400;
  * @returns base64url text.
  */
 export function encodeMovementToken(key: MovementKey): string {
-    return Buffer.from(JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.gtin, key.regime, key.location])).toString('base64url');
+  return Buffer.from(
+    JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.gtin, key.regime, key.location]),
+  ).toString('base64url');
 }
 
 /**
@@ -30,18 +32,32 @@ export function encodeMovementToken(key: MovementKey): string {
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
 export function decodeMovementToken(token: string): MovementKey {
-    try {
-        const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-        if (
-            Array.isArray(parsed) && parsed.length === 6 && parsed[0] === TOKEN_VERSION &&
-            typeof parsed[1] === 'string' && /^\d{1,20}$/.test(parsed[1]) && Number.isSafeInteger(parsed[2]) &&
-            typeof parsed[3] === 'string' && typeof parsed[4] === 'string' && typeof parsed[5] === 'string' &&
-            (parsed[3] as string).length <= 100 && (parsed[4] as string).length <= 100 && (parsed[5] as string).length <= 100
-        ) {
-            return { blockNumber: BigInt(parsed[1]), txSeq: parsed[2] as number, gtin: parsed[3] as string, regime: parsed[4] as string, location: parsed[5] as string };
-        }
-    } catch {
-        // fall through: not ours
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 6 &&
+      parsed[0] === TOKEN_VERSION &&
+      typeof parsed[1] === 'string' &&
+      /^\d{1,20}$/.test(parsed[1]) &&
+      Number.isSafeInteger(parsed[2]) &&
+      typeof parsed[3] === 'string' &&
+      typeof parsed[4] === 'string' &&
+      typeof parsed[5] === 'string' &&
+      (parsed[3] as string).length <= 100 &&
+      (parsed[4] as string).length <= 100 &&
+      (parsed[5] as string).length <= 100
+    ) {
+      return {
+        blockNumber: BigInt(parsed[1]),
+        txSeq: parsed[2] as number,
+        gtin: parsed[3] as string,
+        regime: parsed[4] as string,
+        location: parsed[5] as string,
+      };
     }
-    throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
+  } catch {
+    // fall through: not ours
+  }
+  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
 }

@@ -25,107 +25,113 @@ import { EnterpriseParams } from './schema';
 
 /** Body of `POST /v1/enterprises/{id}/suspension`. */
 const SuspendBody = Type.Object(
-    {
-        reason: Type.String({ minLength: 1, maxLength: 200 }),
-        effectiveAt: Type.Optional(Type.String({ format: 'date-time', description: 'Default now; at most 366 days ahead' })),
-    },
-    { additionalProperties: false },
+  {
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+    effectiveAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Default now; at most 366 days ahead' }),
+    ),
+  },
+  { additionalProperties: false },
 );
 
 const SuspensionResponse = Type.Object({
-    enterpriseId: Type.String(),
-    status: Type.Union([Type.Literal('SUSPENDED'), Type.Literal('REINSTATED')]),
-    reason: Type.String(),
-    effectiveAt: Type.String({ format: 'date-time' }),
-    certRevocation: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
-    needsReenrollment: Type.Boolean({ description: 'Reinstated with a revoked certificate and no new one yet: see POST /v1/enterprises/{id}/identity' }),
-    reenrollment: Type.Optional(
-        Type.Object({
-            enrollmentId: Type.String({ description: 'The common name the enterprise\'s CSR must carry (it keeps its key)' }),
-        }),
+  enterpriseId: Type.String(),
+  status: Type.Union([Type.Literal('SUSPENDED'), Type.Literal('REINSTATED')]),
+  reason: Type.String(),
+  effectiveAt: Type.String({ format: 'date-time' }),
+  certRevocation: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
+  needsReenrollment: Type.Boolean({
+    description: 'Reinstated with a revoked certificate and no new one yet: see POST /v1/enterprises/{id}/identity',
+  }),
+  reenrollment: Type.Optional(
+    Type.Object({
+      enrollmentId: Type.String({ description: "The common name the enterprise's CSR must carry (it keeps its key)" }),
+    }),
+  ),
+  identity: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.Union([Type.Literal('managed'), Type.Literal('external')]),
+        enrollmentId: Type.String(),
+        certificate: Type.String({ description: 'The new enrollment certificate (PEM)' }),
+        notAfter: Type.String({ format: 'date-time' }),
+      },
+      { description: 'The identity re-issued at reinstatement' },
     ),
-    identity: Type.Optional(
-        Type.Object(
-            {
-                kind: Type.Union([Type.Literal('managed'), Type.Literal('external')]),
-                enrollmentId: Type.String(),
-                certificate: Type.String({ description: 'The new enrollment certificate (PEM)' }),
-                notAfter: Type.String({ format: 'date-time' }),
-            },
-            { description: 'The identity re-issued at reinstatement' },
-        ),
-    ),
+  ),
 });
 
 function toResponse(suspension: Suspension, reissue?: IdentityReissue) {
-    return {
-        ...(reissue?.outcome === 'needs-csr' ? { reenrollment: { enrollmentId: reissue.enrollmentId } } : {}),
-        ...(reissue?.outcome === 'reissued'
-            ? {
-                  identity: {
-                      kind: reissue.identity.kind,
-                      enrollmentId: reissue.identity.enrollmentId,
-                      certificate: reissue.identity.certPem,
-                      notAfter: reissue.identity.notAfter.toISOString(),
-                  },
-              }
-            : {}),
-        enterpriseId: suspension.enterpriseId,
-        status: suspension.reinstatedAt === null ? ('SUSPENDED' as const) : ('REINSTATED' as const),
-        reason: suspension.reason,
-        effectiveAt: suspension.effectiveAt.toISOString(),
-        certRevocation: suspension.certRevocation,
-        needsReenrollment: suspension.needsReenrollment,
-    };
+  return {
+    ...(reissue?.outcome === 'needs-csr' ? { reenrollment: { enrollmentId: reissue.enrollmentId } } : {}),
+    ...(reissue?.outcome === 'reissued'
+      ? {
+          identity: {
+            kind: reissue.identity.kind,
+            enrollmentId: reissue.identity.enrollmentId,
+            certificate: reissue.identity.certPem,
+            notAfter: reissue.identity.notAfter.toISOString(),
+          },
+        }
+      : {}),
+    enterpriseId: suspension.enterpriseId,
+    status: suspension.reinstatedAt === null ? ('SUSPENDED' as const) : ('REINSTATED' as const),
+    reason: suspension.reason,
+    effectiveAt: suspension.effectiveAt.toISOString(),
+    certRevocation: suspension.certRevocation,
+    needsReenrollment: suspension.needsReenrollment,
+  };
 }
 
 /** The suspension use cases over the app's repositories, ledgers and CA ports (also for routes/enterprises/identity.ts). */
 export function suspensionServiceOf(fastify: FastifyInstance): SuspensionService {
-    return newSuspensionService({
-        enterprises: fastify.repositories.enterprises,
-        suspensions: fastify.repositories.suspensions,
-        apiKeys: fastify.repositories.apiKeys,
-        ledgers: fastify.ledgers,
-        revokeEnterpriseIdentity: fastify.ports.revokeEnterpriseIdentity,
-        reissueEnterpriseIdentity: fastify.ports.reissueEnterpriseIdentity,
-    });
+  return newSuspensionService({
+    enterprises: fastify.repositories.enterprises,
+    suspensions: fastify.repositories.suspensions,
+    apiKeys: fastify.repositories.apiKeys,
+    ledgers: fastify.ledgers,
+    revokeEnterpriseIdentity: fastify.ports.revokeEnterpriseIdentity,
+    reissueEnterpriseIdentity: fastify.ports.reissueEnterpriseIdentity,
+  });
 }
 
 /** Routes under `/v1/enterprises/{id}/suspension`. */
 const suspensionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const suspensions = suspensionServiceOf(fastify);
+  const suspensions = suspensionServiceOf(fastify);
 
-    fastify.post(
-        '/enterprises/:id/suspension',
-        {
-            onRequest: requireRole('customs'),
-            schema: {
-                tags: ['enterprises'],
-                summary: 'Suspend an enterprise (customs): refused on the chain, its API keys refused, its certificate revoked',
-                params: EnterpriseParams,
-                body: SuspendBody,
-                response: { 200: SuspensionResponse, 404: Problem, 409: Problem, 422: Problem, ...authenticatedErrors },
-            },
-        },
-        async (request) => toResponse(await suspensions.suspend(request.principal, request.params.id, request.body, request.log)),
-    );
+  fastify.post(
+    '/enterprises/:id/suspension',
+    {
+      onRequest: requireRole('customs'),
+      schema: {
+        tags: ['enterprises'],
+        summary: 'Suspend an enterprise (customs): refused on the chain, its API keys refused, its certificate revoked',
+        params: EnterpriseParams,
+        body: SuspendBody,
+        response: { 200: SuspensionResponse, 404: Problem, 409: Problem, 422: Problem, ...authenticatedErrors },
+      },
+    },
+    async (request) =>
+      toResponse(await suspensions.suspend(request.principal, request.params.id, request.body, request.log)),
+  );
 
-    fastify.delete(
-        '/enterprises/:id/suspension',
-        {
-            onRequest: requireRole('customs'),
-            schema: {
-                tags: ['enterprises'],
-                summary: 'Reinstate a suspended enterprise (customs): its API keys work again; a revoked certificate is re-issued (managed key) or awaits its CSR',
-                params: EnterpriseParams,
-                response: { 200: SuspensionResponse, 404: Problem, 409: Problem, ...authenticatedErrors },
-            },
-        },
-        async (request) => {
-            const { suspension, reissue } = await suspensions.reinstate(request.principal, request.params.id, request.log);
-            return toResponse(suspension, reissue);
-        },
-    );
+  fastify.delete(
+    '/enterprises/:id/suspension',
+    {
+      onRequest: requireRole('customs'),
+      schema: {
+        tags: ['enterprises'],
+        summary:
+          'Reinstate a suspended enterprise (customs): its API keys work again; a revoked certificate is re-issued (managed key) or awaits its CSR',
+        params: EnterpriseParams,
+        response: { 200: SuspensionResponse, 404: Problem, 409: Problem, ...authenticatedErrors },
+      },
+    },
+    async (request) => {
+      const { suspension, reissue } = await suspensions.reinstate(request.principal, request.params.id, request.log);
+      return toResponse(suspension, reissue);
+    },
+  );
 };
 
 export default suspensionRoutes;

@@ -24,7 +24,9 @@ const TOKEN_VERSION = 1;
  * @returns base64url text.
  */
 export function encodePageToken(key: EpcisEventKey): string {
-    return Buffer.from(JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.eventSeq])).toString('base64url');
+  return Buffer.from(JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.eventSeq])).toString(
+    'base64url',
+  );
 }
 
 /**
@@ -33,75 +35,88 @@ export function encodePageToken(key: EpcisEventKey): string {
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
 export function decodePageToken(token: string): EpcisEventKey {
-    try {
-        const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-        if (Array.isArray(parsed) && parsed.length === 4 && parsed[0] === TOKEN_VERSION && typeof parsed[1] === 'string' && /^\d{1,20}$/.test(parsed[1]) &&
-            Number.isSafeInteger(parsed[2]) && Number.isSafeInteger(parsed[3])) {
-            return { blockNumber: BigInt(parsed[1]), txSeq: parsed[2] as number, eventSeq: parsed[3] as number };
-        }
-    } catch {
-        // fall through: not ours
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 4 &&
+      parsed[0] === TOKEN_VERSION &&
+      typeof parsed[1] === 'string' &&
+      /^\d{1,20}$/.test(parsed[1]) &&
+      Number.isSafeInteger(parsed[2]) &&
+      Number.isSafeInteger(parsed[3])
+    ) {
+      return { blockNumber: BigInt(parsed[1]), txSeq: parsed[2] as number, eventSeq: parsed[3] as number };
     }
-    throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
+  } catch {
+    // fall through: not ours
+  }
+  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
 }
 
 function splitList(name: string, value: string | undefined): string[] | undefined {
-    if (value === undefined) return undefined;
-    const values = value.split(/[|,]/).map((v) => v.trim()).filter((v) => v.length > 0);
-    if (values.length > MAX_LIST_VALUES) {
-        throw newProblem('VALIDATION_FAILED', `${name} has ${values.length} values; at most ${MAX_LIST_VALUES}`);
-    }
-    return values;
+  if (value === undefined) return undefined;
+  const values = value
+    .split(/[|,]/)
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  if (values.length > MAX_LIST_VALUES) {
+    throw newProblem('VALIDATION_FAILED', `${name} has ${values.length} values; at most ${MAX_LIST_VALUES}`);
+  }
+  return values;
 }
 
 /** Routes under `/v1/events`. */
 const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const projection = fastify.repositories.projection;
+  const projection = fastify.repositories.projection;
 
-    fastify.get(
-        '/events',
-        {
-            schema: {
-                tags: ['provenance'],
-                summary: 'EPCIS 2.0 event query (subset): customs all events, an enterprise the events of items it held',
-                querystring: EventsQuery,
-                response: { 200: EventsResponse, ...authenticatedErrors },
-            },
-        },
-        async (request, reply) => {
-            const query = request.query;
-            const perPage = query.perPage ?? DEFAULT_PER_PAGE;
-            const bizSteps = splitList('EQ_bizStep', query.EQ_bizStep)?.map((step) =>
-                step.startsWith(CBV_BIZSTEP_PREFIX) ? step.slice(CBV_BIZSTEP_PREFIX.length) : step,
-            );
-            const epcs = splitList('MATCH_epc', query.MATCH_epc);
-            const bizLocations = splitList('EQ_bizLocation', query.EQ_bizLocation);
-            const { principal } = request;
-            const visibleTo = principal.role === 'customs' ? undefined : (principal.enterpriseId ?? '');
-            const rows = await projection.epcisEvents({
-                ...(epcs === undefined ? {} : { epcs }),
-                ...(bizSteps === undefined ? {} : { bizSteps }),
-                ...(bizLocations === undefined ? {} : { bizLocations }),
-                ...(query.GE_eventTime === undefined ? {} : { eventTimeFrom: query.GE_eventTime }),
-                ...(query.LT_eventTime === undefined ? {} : { eventTimeBefore: query.LT_eventTime }),
-                ...(visibleTo === undefined ? {} : { visibleTo }),
-                ...(query.nextPageToken === undefined ? {} : { after: decodePageToken(query.nextPageToken) }),
-                limit: perPage + 1,
-            });
-            const page = rows.slice(0, perPage);
-            const last = page[page.length - 1];
-            const nextPageToken = rows.length > perPage && last ? encodePageToken(last) : undefined;
-            if (nextPageToken !== undefined) {
-                const next = new URLSearchParams(request.query as Record<string, string>);
-                next.set('nextPageToken', nextPageToken);
-                reply.header('link', `</v1/events?${next.toString()}>; rel="next"`);
-            }
-            return {
-                ...newEpcisQueryDocument(page.map((row) => row.event), new Date()),
-                ...(nextPageToken === undefined ? {} : { nextPageToken }),
-            };
-        },
-    );
+  fastify.get(
+    '/events',
+    {
+      schema: {
+        tags: ['provenance'],
+        summary: 'EPCIS 2.0 event query (subset): customs all events, an enterprise the events of items it held',
+        querystring: EventsQuery,
+        response: { 200: EventsResponse, ...authenticatedErrors },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const perPage = query.perPage ?? DEFAULT_PER_PAGE;
+      const bizSteps = splitList('EQ_bizStep', query.EQ_bizStep)?.map((step) =>
+        step.startsWith(CBV_BIZSTEP_PREFIX) ? step.slice(CBV_BIZSTEP_PREFIX.length) : step,
+      );
+      const epcs = splitList('MATCH_epc', query.MATCH_epc);
+      const bizLocations = splitList('EQ_bizLocation', query.EQ_bizLocation);
+      const { principal } = request;
+      const visibleTo = principal.role === 'customs' ? undefined : (principal.enterpriseId ?? '');
+      const rows = await projection.epcisEvents({
+        ...(epcs === undefined ? {} : { epcs }),
+        ...(bizSteps === undefined ? {} : { bizSteps }),
+        ...(bizLocations === undefined ? {} : { bizLocations }),
+        ...(query.GE_eventTime === undefined ? {} : { eventTimeFrom: query.GE_eventTime }),
+        ...(query.LT_eventTime === undefined ? {} : { eventTimeBefore: query.LT_eventTime }),
+        ...(visibleTo === undefined ? {} : { visibleTo }),
+        ...(query.nextPageToken === undefined ? {} : { after: decodePageToken(query.nextPageToken) }),
+        limit: perPage + 1,
+      });
+      const page = rows.slice(0, perPage);
+      const last = page[page.length - 1];
+      const nextPageToken = rows.length > perPage && last ? encodePageToken(last) : undefined;
+      if (nextPageToken !== undefined) {
+        const next = new URLSearchParams(request.query as Record<string, string>);
+        next.set('nextPageToken', nextPageToken);
+        reply.header('link', `</v1/events?${next.toString()}>; rel="next"`);
+      }
+      return {
+        ...newEpcisQueryDocument(
+          page.map((row) => row.event),
+          new Date(),
+        ),
+        ...(nextPageToken === undefined ? {} : { nextPageToken }),
+      };
+    },
+  );
 };
 
 export default eventsRoutes;

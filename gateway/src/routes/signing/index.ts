@@ -12,39 +12,54 @@ import { Problem, authenticatedErrors } from '../schemas';
 import { SignatureBody, SigningSessionParams, SigningSessionView } from './schema';
 
 const signingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    const signing = (): ExternalSigning => {
-        const configured = fastify.ports.externalSigning;
-        if (!configured) throw newProblem('NOT_FOUND', 'this gateway offers no signing sessions (no enterprise keeps its own key here)');
-        return configured;
-    };
+  const signing = (): ExternalSigning => {
+    const configured = fastify.ports.externalSigning;
+    if (!configured)
+      throw newProblem('NOT_FOUND', 'this gateway offers no signing sessions (no enterprise keeps its own key here)');
+    return configured;
+  };
 
-    fastify.get(
-        '/signing-sessions/:id',
-        {
-            schema: {
-                tags: ['signing'],
-                summary: 'A bring-your-own-key signing session: its state and what to sign next',
-                params: SigningSessionParams,
-                response: { 200: SigningSessionView, 404: Problem, ...authenticatedErrors },
-            },
-        },
-        async (request) => viewOf(await findSigningSession(signing(), request.principal, request.params.id)),
-    );
+  fastify.get(
+    '/signing-sessions/:id',
+    {
+      schema: {
+        tags: ['signing'],
+        summary: 'A bring-your-own-key signing session: its state and what to sign next',
+        params: SigningSessionParams,
+        response: { 200: SigningSessionView, 404: Problem, ...authenticatedErrors },
+      },
+    },
+    async (request) => viewOf(await findSigningSession(signing(), request.principal, request.params.id)),
+  );
 
-    fastify.post(
-        '/signing-sessions/:id/signatures',
-        {
-            onRequest: requireRole('enterprise', 'operator'),
-            schema: {
-                tags: ['signing'],
-                summary: 'Post the signature of the digest handed out: the proposal\'s (the gateway endorses), then the transaction\'s (the gateway submits and waits for the commit)',
-                params: SigningSessionParams,
-                body: SignatureBody,
-                response: { 200: SigningSessionView, 404: Problem, 409: Problem, 410: Problem, 422: Problem, ...authenticatedErrors },
-            },
+  fastify.post(
+    '/signing-sessions/:id/signatures',
+    {
+      onRequest: requireRole('enterprise', 'operator'),
+      schema: {
+        tags: ['signing'],
+        summary:
+          "Post the signature of the digest handed out: the proposal's (the gateway endorses), then the transaction's (the gateway submits and waits for the commit)",
+        params: SigningSessionParams,
+        body: SignatureBody,
+        response: {
+          200: SigningSessionView,
+          404: Problem,
+          409: Problem,
+          410: Problem,
+          422: Problem,
+          ...authenticatedErrors,
         },
-        async (request) => signSigningSession(signing(), request.principal, request.params.id, Buffer.from(request.body.signature, 'base64')),
-    );
+      },
+    },
+    async (request) =>
+      signSigningSession(
+        signing(),
+        request.principal,
+        request.params.id,
+        Buffer.from(request.body.signature, 'base64'),
+      ),
+  );
 };
 
 export default signingRoutes;

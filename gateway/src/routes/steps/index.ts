@@ -11,9 +11,9 @@ import saleSteps from './sales';
 
 /** All step routes; register in the authenticated `/v1` scope after the idempotency plugin. */
 const stepsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    await fastify.register(goodsSteps);
-    await fastify.register(saleSteps);
-    await fastify.register(customsSteps);
+  await fastify.register(goodsSteps);
+  await fastify.register(saleSteps);
+  await fastify.register(customsSteps);
 };
 
 export default stepsRoutes;

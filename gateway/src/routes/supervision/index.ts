@@ -11,82 +11,95 @@ import type { Role } from '../../domain/principal';
 import { requireRole } from '../../plugins/auth';
 import { Problem, authenticatedErrors } from '../schemas';
 import { postStep } from '../steps/submit-step';
-import { ExitParams, GateReleaseBody, GateReleaseResult, InspectionResultBody, InspectionResultResult, RiskRuleSetBody, RiskRuleSetResult, RiskRulesQuery, RiskRulesResponse, ScreeningResponse } from './schema';
+import {
+  ExitParams,
+  GateReleaseBody,
+  GateReleaseResult,
+  InspectionResultBody,
+  InspectionResultResult,
+  RiskRuleSetBody,
+  RiskRuleSetResult,
+  RiskRulesQuery,
+  RiskRulesResponse,
+  ScreeningResponse,
+} from './schema';
 
 const CUSTOMS: readonly Role[] = ['customs'];
 const TAG = 'supervision';
 
 const supervisionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-    postStep(fastify, {
-        url: '/risk-rules',
-        tag: TAG,
-        summary: 'Put an effective-dated risk rule set on the ledger: every exit from effectiveFrom on is screened by it',
-        roles: CUSTOMS,
-        body: RiskRuleSetBody,
-        result: RiskRuleSetResult,
-        contract: 'customs',
-        transaction: 'SetRiskRules',
-    });
-    postStep(fastify, {
-        url: '/exits/:releaseListNo/inspection-results',
-        tag: TAG,
-        summary: 'Record the result of the inspection of a selected exit and apply its consequence to the items',
-        roles: CUSTOMS,
+  postStep(fastify, {
+    url: '/risk-rules',
+    tag: TAG,
+    summary: 'Put an effective-dated risk rule set on the ledger: every exit from effectiveFrom on is screened by it',
+    roles: CUSTOMS,
+    body: RiskRuleSetBody,
+    result: RiskRuleSetResult,
+    contract: 'customs',
+    transaction: 'SetRiskRules',
+  });
+  postStep(fastify, {
+    url: '/exits/:releaseListNo/inspection-results',
+    tag: TAG,
+    summary: 'Record the result of the inspection of a selected exit and apply its consequence to the items',
+    roles: CUSTOMS,
+    params: ExitParams,
+    body: InspectionResultBody,
+    result: InspectionResultResult,
+    contract: 'customs',
+    transaction: 'RecordInspection',
+    build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
+  });
+  postStep(fastify, {
+    url: '/exits/:releaseListNo/gate-release',
+    tag: TAG,
+    summary: 'Release a release list (核放单) at a second-line gate once, or refuse it naming each blocking item',
+    roles: CUSTOMS,
+    params: ExitParams,
+    body: GateReleaseBody,
+    result: GateReleaseResult,
+    contract: 'customs',
+    transaction: 'ReleaseAtGate',
+    build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
+  });
+
+  const readErrors = { ...authenticatedErrors, 404: Problem, 422: Problem, 502: Problem, 503: Problem, 504: Problem };
+
+  fastify.get(
+    '/risk-rules',
+    {
+      // Customs' risk rules are its own (the chaincode refuses others too): enterprises see a screening's outcome.
+      onRequest: requireRole('customs'),
+      schema: {
+        tags: [TAG],
+        summary:
+          'The risk rule set in force at an instant (default now) and every set on the ledger (customs); chaincode query:GetRiskRules',
+        querystring: RiskRulesQuery,
+        response: { 200: RiskRulesResponse, ...readErrors },
+      },
+    },
+    async (request) => {
+      const query = request.query.at === undefined ? {} : { at: request.query.at };
+      return fastify.ledgers.forCaller(request.principal, 'query').evaluate('GetRiskRules', [JSON.stringify(query)]);
+    },
+  );
+
+  fastify.get(
+    '/exits/:releaseListNo/screening',
+    {
+      schema: {
+        tags: [TAG],
+        summary:
+          "An exit's risk screening, random selection and inspection result (customs, or the exit's enterprise); chaincode query:GetInspection",
         params: ExitParams,
-        body: InspectionResultBody,
-        result: InspectionResultResult,
-        contract: 'customs',
-        transaction: 'RecordInspection',
-        build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
-    });
-    postStep(fastify, {
-        url: '/exits/:releaseListNo/gate-release',
-        tag: TAG,
-        summary: 'Release a release list (核放单) at a second-line gate once, or refuse it naming each blocking item',
-        roles: CUSTOMS,
-        params: ExitParams,
-        body: GateReleaseBody,
-        result: GateReleaseResult,
-        contract: 'customs',
-        transaction: 'ReleaseAtGate',
-        build: (b, params) => ({ request: { ...b, releaseListNo: params.releaseListNo } }),
-    });
-
-    const readErrors = { ...authenticatedErrors, 404: Problem, 422: Problem, 502: Problem, 503: Problem, 504: Problem };
-
-    fastify.get(
-        '/risk-rules',
-        {
-            // Customs' risk rules are its own (the chaincode refuses others too): enterprises see a screening's outcome.
-            onRequest: requireRole('customs'),
-            schema: {
-                tags: [TAG],
-                summary: 'The risk rule set in force at an instant (default now) and every set on the ledger (customs); chaincode query:GetRiskRules',
-                querystring: RiskRulesQuery,
-                response: { 200: RiskRulesResponse, ...readErrors },
-            },
-        },
-        async (request) => {
-            const query = request.query.at === undefined ? {} : { at: request.query.at };
-            return fastify.ledgers.forCaller(request.principal, 'query').evaluate('GetRiskRules', [JSON.stringify(query)]);
-        },
-    );
-
-    fastify.get(
-        '/exits/:releaseListNo/screening',
-        {
-            schema: {
-                tags: [TAG],
-                summary: "An exit's risk screening, random selection and inspection result (customs, or the exit's enterprise); chaincode query:GetInspection",
-                params: ExitParams,
-                response: { 200: ScreeningResponse, ...readErrors },
-            },
-        },
-        async (request) => {
-            const query = { releaseListNo: request.params.releaseListNo };
-            return fastify.ledgers.forCaller(request.principal, 'query').evaluate('GetInspection', [JSON.stringify(query)]);
-        },
-    );
+        response: { 200: ScreeningResponse, ...readErrors },
+      },
+    },
+    async (request) => {
+      const query = { releaseListNo: request.params.releaseListNo };
+      return fastify.ledgers.forCaller(request.principal, 'query').evaluate('GetInspection', [JSON.stringify(query)]);
+    },
+  );
 };
 
 export default supervisionRoutes;

@@ -93,11 +93,20 @@ async function startGateway(
   const migration = await migrate(infra.databaseUrl);
   logger.info({ ...migration }, 'database schema up to date');
 
+  let poolEnding = false;
+  const endPool = (): Promise<void> => {
+    poolEnding = true;
+    return pool.end();
+  };
   const pool = createPool({
     connectionString: infra.databaseUrl,
-    onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+    // pg-pool's end() resolves before its clients' sockets have closed: PostgreSQL stopped right after (the embedded
+    // default) then ends them, which is the shutdown working, not a lost connection.
+    onIdleError: (err) => {
+      if (!poolEnding) logger.warn({ err }, 'idle database connection lost');
+    },
   });
-  started.stop = () => pool.end();
+  started.stop = endPool;
 
   // The bootstrap customs key: from the environment, or generated for this run in the embedded default.
   const bootstrapKey = config.bootstrapCustomsKey ?? (infra.embedded.postgres ? generateApiKey() : undefined);
@@ -171,7 +180,7 @@ async function startGateway(
   });
   started.stop = async () => {
     await cluster.stop(); // its Redis connections and the leader election's own PostgreSQL connection
-    await pool.end();
+    await endPool();
   };
 
   const server = fastify({ ...FASTIFY_OPTIONS, loggerInstance: logger });
@@ -225,7 +234,7 @@ async function startGateway(
       ledgers.close(); // Fabric: event streams, gateways, then the gRPC connection
       await infra.stopDevnet();
       await bullmq?.disconnect(); // Redis
-      await pool.end(); // PostgreSQL
+      await endPool(); // PostgreSQL
     })());
   started.stop = stop;
 

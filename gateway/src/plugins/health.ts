@@ -32,11 +32,6 @@ export interface HealthOptions {
   timeoutMs: number;
   /** How long an outcome of the checks is reused; default {@link DEFAULT_READINESS_CACHE_MS}, 0 runs them on every call. */
   cacheMs?: number;
-  /**
-   * Reasons of the process itself, asked on every call and never cached (e.g. `draining` while it shuts down):
-   * the one place where a process state that is not a dependency check makes `/readyz` fail.
-   */
-  processReasons?: () => readonly NotReadyReason[];
 }
 
 /** Result of one readiness check. */
@@ -168,9 +163,8 @@ async function health(fastify: FastifyInstance, options: HealthOptions): Promise
         });
       const results = await currentChecks();
       const down = results.filter((result) => !result.ok);
-      const processReasons = options.processReasons?.() ?? [];
-      if (down.length > 0 || processReasons.length > 0) {
-        const reasons = [...processReasons, ...down.flatMap((result) => result.reasons ?? [])];
+      if (down.length > 0) {
+        const reasons = down.flatMap((result) => result.reasons ?? []);
         request.log.warn({ down, reasons }, 'not ready');
         // Only bare reachability failures: the names say it all; otherwise the reasons' sentences.
         const specific = reasons.some((r) => !down.some((result) => result.name === r.reason));

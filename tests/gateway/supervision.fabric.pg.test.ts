@@ -6,20 +6,11 @@
 // enterprise may not set or read risk rules; a malformed result is 400 before any transaction.
 // How: the gateway app (fastify.inject) on a real PostgreSQL with real ledger clients to a dev peer process, and the
 // projection follower for provenance.
-import t, { type Test } from 'tap';
-import { join } from 'node:path';
-import type { LightMyRequestResponse } from 'fastify';
-import { newLedgerClients } from '../../gateway/src/ledger/ledger-clients';
-import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings';
-import { newRegisterEnterpriseOnLedger } from '../../gateway/src/ledger/register-enterprise';
-import { startDevnetProcess } from '../../testkit/src/devnet';
-import { ENTERPRISES, gln, product } from '../../testkit/src/trace';
-import { bearer, buildTestApp } from './helpers/app';
-import { createMigratedDatabase } from './helpers/database';
-import { startProjection } from './helpers/projection';
+import t from 'tap';
+import { gln, product } from '../../testkit/src/trace';
+import { startSupervisionStack } from './helpers/supervision-stack';
 import { waitFor } from './helpers/wait';
 
-const { importer } = ENTERPRISES;
 const L1 = gln(1);
 const PERFUME = product(611);
 const SHIRTS = product(612);
@@ -28,50 +19,7 @@ const S = [SHIRTS.sgtin(1)];
 const EVIDENCE = { sha256: 'ab'.repeat(32), uri: 's3://h986-scans/HAIKOU_XINHAIGANG/2026/RL-A.dcm' };
 
 t.test('risk screening and inspection results over HTTP on the real chain', async (t) => {
-  const dn = await startDevnetProcess();
-  t.teardown(() => dn.stop());
-  const { settings } = readConnectionProfile(join(dn.dataDir, 'connection.json'));
-  const ledgers = newLedgerClients({ settings: settings!, customsMspId: 'CustomsMSP' });
-  t.teardown(() => ledgers.close());
-  const databaseUrl = await createMigratedDatabase(t);
-  const { app, customsKey } = await buildTestApp(t, {
-    databaseUrl,
-    ledgers,
-    ports: { registerEnterpriseOnLedger: newRegisterEnterpriseOnLedger(ledgers) },
-  });
-  startProjection(t, settings!, databaseUrl);
-
-  const created = await app.inject({
-    method: 'POST',
-    url: '/v1/enterprises',
-    headers: bearer(customsKey),
-    payload: { id: importer.id, name: 'importer', roles: ['enterprise'], mspId: importer.mspId },
-  });
-  t.equal(created.statusCode, 201, created.body);
-  const importerKey = (
-    (
-      await app.inject({
-        method: 'POST',
-        url: `/v1/enterprises/${importer.id}/keys`,
-        headers: bearer(customsKey),
-        payload: { role: 'enterprise', label: 'test' },
-      })
-    ).json() as { key: string }
-  ).key;
-  const keyOf = (who: 'customs' | 'importer') => (who === 'customs' ? customsKey : importerKey);
-  const post = (url: string, who: 'customs' | 'importer', payload: Record<string, unknown>) =>
-    app.inject({ method: 'POST', url, headers: bearer(keyOf(who)), payload });
-  const get = (url: string, who: 'customs' | 'importer') =>
-    app.inject({ method: 'GET', url, headers: bearer(keyOf(who)) });
-  const ok = (t: Test, res: LightMyRequestResponse, what: string, status = 201) => {
-    t.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 400)}`);
-    return res.json() as Record<string, any>;
-  };
-  const refused = (t: Test, res: LightMyRequestResponse, status: number, code: string, what: string) => {
-    t.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 400)}`);
-    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
-    t.equal((res.json() as { code: string }).code, code, `${what}: ${code}`);
-  };
+  const { app, post, get, ok, refused, headers } = await startSupervisionStack(t);
   const exit = (releaseListNo: string, items: string[]) =>
     post('/v1/exits', 'importer', {
       releaseListNo,
@@ -152,7 +100,7 @@ t.test('risk screening and inspection results over HTTP on the real chain', asyn
       await app.inject({
         method: 'POST',
         url: '/v1/risk-rules',
-        headers: { ...bearer(customsKey), 'idempotency-key': 'risk-rules-2025' },
+        headers: { ...headers('customs'), 'idempotency-key': 'risk-rules-2025' },
         payload: rules,
       }),
       'risk rules',
@@ -305,7 +253,7 @@ t.test('risk screening and inspection results over HTTP on the real chain', asyn
       await app.inject({
         method: 'POST',
         url: '/v1/exits/RL-A/inspection-results',
-        headers: bearer(importerKey),
+        headers: headers('importer'),
         payload: {
           method: 'DOCUMENTS',
           officer: 'x',

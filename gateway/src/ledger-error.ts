@@ -32,6 +32,9 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   RELEASE_LIST_UNKNOWN: 404,
   GATE_ALREADY_RELEASED: 409,
   GATE_BLOCKED: 409,
+  // Issue 18 Must 4: write-off of a period the enterprise has not closed, or a second write-off of one.
+  PERIOD_NOT_CLOSED: 409,
+  ALREADY_WRITTEN_OFF: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

@@ -47,6 +47,7 @@ t.test('the set of codes is stable (renaming one breaks every client that reads 
     'RELEASE_LIST_UNKNOWN',
     'UNKNOWN_ENTERPRISE',
     'UNKNOWN_PORT',
+    'WRITE_OFF_CHANGED',
     'WRONG_RECEIPT',
   ]);
 });

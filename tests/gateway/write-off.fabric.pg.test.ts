@@ -2,8 +2,9 @@
 // batch) and a consolidated declaration is written off by customs with the matched documents under one hash, and the
 // one planted mismatch (a batch exit no consolidated declaration includes) is listed with the exit transaction behind
 // it; the write-off of an open period is 409 PERIOD_NOT_CLOSED and a second one 409 ALREADY_WRITTEN_OFF (problem+json,
-// never a 500); an enterprise may neither write off nor read the status; GET shows OPEN, then WRITTEN_OFF with the
-// matched count, hash, transaction and the unmatched list.
+// never a 500); an enterprise may neither write off nor read the status; GET shows OPEN, then CLOSED with a preview
+// (the chain's match, evaluated), and a write-off asked for a previewed hash that a later declaration changed is 409
+// WRITE_OFF_CHANGED; then WRITTEN_OFF with the matched count, hash, transaction and the unmatched list.
 // How: the gateway app (fastify.inject) on a real PostgreSQL with real ledger clients to a dev peer process, and the
 // projection follower for the status.
 import t, { type Test } from 'tap';
@@ -83,8 +84,8 @@ t.test('write-off of a closed period over HTTP on the real chain', async (t) => 
   };
   const writeOffUrl = (period = PERIOD) => `/v1/enterprises/${importer.id}/account/periods/${period}/write-off`;
 
-  // A month of entries and exits: two import declarations, a plain exit, two batch exits of which only the first is
-  // consolidated in the month's declaration (the planted mismatch), every release list released at a gate.
+  // A month of entries and exits: two import declarations, a plain exit, two batch exits of which only the first will
+  // be consolidated in the month's declaration (the planted mismatch), every release list released at a gate.
   const enter = (declarationNo: string, p: typeof PERFUME, hsCode: string, items: string[], day: number) =>
     post('/v1/entries', 'importer', {
       declarationNo,
@@ -112,11 +113,6 @@ t.test('write-off of a closed period over HTTP on the real chain', async (t) => 
   const plain = await exit('RL-W1', [P[0]!, P[1]!], 10, false);
   const batched = await exit('RL-W2', [P[2]!, S[0]!], 12, true);
   const undeclared = await exit('RL-W3', [S[1]!], 14, true);
-  ok(
-    t,
-    await post('/v1/declarations', 'importer', { declarationNo: 'CD-W1', period: PERIOD, releaseLists: ['RL-W2'] }),
-    'consolidated declaration',
-  );
   for (const rl of ['RL-W1', 'RL-W2', 'RL-W3'])
     ok(t, await post(`/v1/exits/${rl}/gate-release`, 'customs', { gate: 'HKX-GATE-1' }), `gate ${rl}`);
 
@@ -125,6 +121,8 @@ t.test('write-off of a closed period over HTTP on the real chain', async (t) => 
     t.match(res.detail, `period ${PERIOD} of ${importer.id} is not closed`);
     const status = ok(t, await get(writeOffUrl(), 'customs'), 'status', 200);
     t.match(status, { enterprise: importer.id, period: PERIOD, status: 'OPEN', closed: null, writeOff: null });
+    const previewed = ok(t, await get(`${writeOffUrl()}?preview=true`, 'customs'), 'preview of an open period', 200);
+    t.equal(previewed.preview, null, 'nothing to preview before the close');
     refused(t, await post(writeOffUrl('2026-13'), 'customs'), 400, 'VALIDATION_FAILED', 'a malformed period');
   });
 
@@ -135,7 +133,45 @@ t.test('write-off of a closed period over HTTP on the real chain', async (t) => 
       refused(t, await post(writeOffUrl(), 'importer'), 403, 'FORBIDDEN_ROLE', 'an enterprise writes off its own book');
       refused(t, await get(writeOffUrl(), 'importer'), 403, 'FORBIDDEN_ROLE', 'an enterprise reads the status');
 
-      const done = ok(t, await post(writeOffUrl(), 'customs'), 'write-off');
+      // The preview is the chain's own match, evaluated and not submitted; the gateway then proposes its hash.
+      const preview = async (what: string) => {
+        await waitFor('the projection to show the close', async () => {
+          const res = await get(writeOffUrl(), 'customs');
+          return (res.json() as { status: string }).status === 'CLOSED';
+        });
+        const res = ok(t, await get(`${writeOffUrl()}?preview=true`, 'customs'), what, 200);
+        t.equal(res.status, 'CLOSED');
+        t.equal(res.writeOff, null, 'nothing recorded by a preview');
+        return res.preview as Record<string, any>;
+      };
+      const early = await preview('preview before the consolidated declaration');
+      t.same(
+        early.unmatched.map((u: { no: string; reason: string }) => `${u.no} ${u.reason}`),
+        ['RL-W2 NOT_DECLARED', 'RL-W3 NOT_DECLARED'],
+        'both batch exits are still undeclared',
+      );
+      // The month's declaration is due by the 25th of the next month: filed after the close, it changes the match.
+      ok(
+        t,
+        await post('/v1/declarations', 'importer', { declarationNo: 'CD-W1', period: PERIOD, releaseLists: ['RL-W2'] }),
+        'consolidated declaration',
+      );
+      const stale = refused(
+        t,
+        await post(`${writeOffUrl()}?expectedMatchedHash=${early.matchedHash}`, 'customs'),
+        409,
+        'WRITE_OFF_CHANGED',
+        'a write-off of the matched set previewed before the declaration',
+      );
+      t.match(stale.detail, `not ${early.matchedHash}`);
+      const current = await preview('preview after the declaration');
+      t.not(current.matchedHash, early.matchedHash);
+
+      const done = ok(
+        t,
+        await post(`${writeOffUrl()}?expectedMatchedHash=${current.matchedHash}`, 'customs'),
+        'write-off',
+      );
       t.match(done, { enterprise: importer.id, period: PERIOD, duplicateSubmission: false });
       const woff = done.writeOff;
       t.equal(woff.txId, done.txId, 'the record names its transaction');
@@ -171,6 +207,9 @@ t.test('write-off of a closed period over HTTP on the real chain', async (t) => 
       t.same(woff.unmatched[0].events, [
         { txId: undeclared.txId, eventType: 'EXIT', eventTime: new Date(inPeriod(14)).toISOString() },
       ]);
+
+      const { txId: _tx, writtenOffAt: _at, writtenOffBy: _by, ...match } = woff;
+      t.same(match, current, 'the write-off recorded the matched set the preview showed');
 
       const again = refused(t, await post(writeOffUrl(), 'customs'), 409, 'ALREADY_WRITTEN_OFF', 'a second write-off');
       t.match(again.detail, `(transaction ${done.txId})`);

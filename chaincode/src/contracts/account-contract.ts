@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  HEX64,
   int,
   isValidMonth,
   monthAfter,
@@ -147,7 +148,9 @@ export class AccountContract extends LedgerContract {
    * Write-off of a closed period (底账核销, issue 18 Must 4; customs only): the period's book is matched against its
    * import declarations, release lists and consolidated declarations (@hainan/ledger-model matchWriteOff); the matched
    * set is recorded under its hash with the counts, the rest listed with the transactions behind each. Refused with
-   * PERIOD_NOT_CLOSED for a period the enterprise has not closed, ALREADY_WRITTEN_OFF the second time.
+   * PERIOD_NOT_CLOSED for a period the enterprise has not closed, ALREADY_WRITTEN_OFF the second time. Evaluated
+   * (not submitted) it is the preview; with `expectedMatchedHash` (the preview's) it records that very matched set or
+   * is refused with WRITE_OFF_CHANGED.
    */
   @Transaction()
   @Returns('string')
@@ -163,8 +166,9 @@ export class AccountContract extends LedgerContract {
       await ctx.store.get<PeriodRecord>(KeyType.period, [ent.id, period]),
       await ctx.store.get<WriteOffRecord>(KeyType.writeOff, [ent.id, period]),
     );
+    const expected = optStr(f, 'expectedMatchedHash', { pattern: HEX64 });
     const input = await loadWriteOffInput(ctx, ent.id, period);
-    const decision = decideWriteOff(closed, input, ctx.caller.id, txOf(ctx));
+    const decision = decideWriteOff(closed, input, ctx.caller.id, txOf(ctx), expected);
     await commit(ctx, decision);
     return encodeToString(decision.record);
   }

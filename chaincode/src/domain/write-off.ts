@@ -42,14 +42,24 @@ export function requireWriteOffAllowed(
 /**
  * Writes off a closed period: matches its book against its documents and records the result under
  * [enterprise, period], named `writeOff` in the ledger event (type WRITE_OFF).
+ *
+ * @param expectedMatchedHash - The hash of the matched set the caller saw (a preview); the write-off is refused
+ * rather than recording another set.
+ * @throws ChaincodeError WRITE_OFF_CHANGED when the matched set's hash is not `expectedMatchedHash`
  */
 export function decideWriteOff(
   closed: PeriodRecord,
   input: WriteOffInput,
   by: string,
   tx: Tx,
+  expectedMatchedHash?: string,
 ): Decision & { record: WriteOffRecord } {
   const result = matchWriteOff(input);
+  if (expectedMatchedHash !== undefined && result.matchedHash !== expectedMatchedHash)
+    throw new ChaincodeError(
+      ErrorCode.WRITE_OFF_CHANGED,
+      `the matched set of period ${input.period} of ${input.enterprise} now hashes to ${result.matchedHash}, not ${expectedMatchedHash}: its documents changed since; preview again`,
+    );
   const record: WriteOffRecord = {
     enterprise: input.enterprise,
     period: input.period,

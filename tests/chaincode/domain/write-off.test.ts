@@ -3,7 +3,8 @@
 // changes with any matched movement; each kind of mismatch (no document, unknown release list, lines differing from
 // the movements, no gate release, an undeclared batch exit, a document without movements) is listed with the
 // transactions behind it and left out of the hash; on-island movements are counted out of scope; an open period is
-// refused with PERIOD_NOT_CLOSED and a second write-off with ALREADY_WRITTEN_OFF.
+// refused with PERIOD_NOT_CLOSED, a second write-off with ALREADY_WRITTEN_OFF, and one asked for a matched set the
+// ledger no longer matches with WRITE_OFF_CHANGED.
 // How: @hainan/ledger-model's pure matchWriteOff and chaincode/src/domain/write-off.ts over hand-built inputs.
 import t, { type Test } from 'tap';
 import {
@@ -269,6 +270,17 @@ t.test('only a closed period is written off, and only once', async (t) => {
     txId: TX.id,
     matchedHash: matchWriteOff(cleanMonth()).matchedHash,
   });
+  t.equal(
+    decideWriteOff(closed, cleanMonth(), 'x509::customs', TX, decision.record.matchedHash).record.matchedHash,
+    decision.record.matchedHash,
+    'recorded when the matched set is the one expected',
+  );
+  throwsCode(
+    t,
+    () => decideWriteOff(closed, cleanMonth(), 'x509::customs', TX, '00'.repeat(32)),
+    ErrorCode.WRITE_OFF_CHANGED,
+    /now hashes to [0-9a-f]{64}, not 0{64}: its documents changed since; preview again/,
+  );
   const earlier: WriteOffRecord = decision.record;
   throwsCode(
     t,

@@ -61,6 +61,36 @@ export const WriteOffView = Type.Object({
   ),
 });
 
+/** Query of the POST: the preview's hash, so that the write-off records that very matched set. */
+export const WriteOffQuery = Type.Object(
+  {
+    expectedMatchedHash: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{64}$',
+        description:
+          "The matched set's hash of a preview (GET ?preview=true): refused with WRITE_OFF_CHANGED if the ledger now matches another",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Query of the GET. */
+export const WriteOffStatusQuery = Type.Object(
+  {
+    preview: Type.Optional(
+      Type.Boolean({
+        description:
+          'For a CLOSED period: also what a write-off would record now (the chain evaluates it without submitting)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A preview: the match a write-off would record now (no transaction, time or author yet). */
+export const WriteOffPreview = Type.Omit(WriteOffView, ['txId', 'blockNumber', 'writtenOffAt', 'writtenOffBy']);
+
 /** `POST /v1/enterprises/{id}/account/periods/{period}/write-off`. */
 export const WriteOffResponse = Type.Object({
   enterprise: Type.String(),
@@ -90,4 +120,9 @@ export const WriteOffStatusResponse = Type.Object({
     Type.Null(),
   ]),
   writeOff: Type.Union([WriteOffView, Type.Null()]),
+  preview: Type.Optional(
+    Type.Union([WriteOffPreview, Type.Null()], {
+      description: 'With ?preview=true: what a write-off would record now (null unless the period is CLOSED)',
+    }),
+  ),
 });

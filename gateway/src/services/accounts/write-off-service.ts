@@ -3,7 +3,9 @@
  * enterprise's book on the chain (`account:WriteOffPeriod`, signed as the caller; the chain matches the period's
  * movements against its documents and records the result, so nothing here decides what matches), and reads the status
  * of (enterprise, period) from the projection: open, closed, or written off with the matched count, hash, transaction
- * and the unmatched documents with the transactions behind each.
+ * and the unmatched documents with the transactions behind each. A preview evaluates the chain's write-off without
+ * submitting it; the write-off can then be asked for that very matched set (its hash), so the gateway proposes and
+ * the chain verifies.
  */
 import type { WriteOffRecord } from '@hainan/ledger-model';
 import type { Principal } from '../../domain/principal';
@@ -52,7 +54,15 @@ export interface WriteOffService {
     enterpriseId: string,
     period: string,
     submission: { id: string; key: string } | undefined,
+    expectedMatchedHash?: string,
   ): Promise<WriteOffOutcome>;
+  /**
+   * What a write-off would record now: the chain's own match, evaluated as the caller and not submitted. Its
+   * `matchedHash`, given back as `expectedMatchedHash`, makes the write-off record that very set.
+   *
+   * @throws ProblemError chaincode refusals (`PERIOD_NOT_CLOSED`, `ALREADY_WRITTEN_OFF`, ...)
+   */
+  preview(caller: Principal, enterpriseId: string, period: string): Promise<WriteOffRecord>;
   /** The status of (enterprise, period), from one projection snapshot. */
   status(enterpriseId: string, period: string): Promise<PeriodWriteOffStatus>;
 }
@@ -66,7 +76,7 @@ export interface WriteOffService {
 export function newWriteOffService(deps: WriteOffServiceDeps): WriteOffService {
   const { accounts, ledgers } = deps;
   return {
-    async writeOff(caller, enterpriseId, period, submission) {
+    async writeOff(caller, enterpriseId, period, submission, expectedMatchedHash) {
       const ledger = ledgers.forCaller(caller, 'account');
       let committed: string | undefined;
       try {
@@ -76,6 +86,7 @@ export function newWriteOffService(deps: WriteOffServiceDeps): WriteOffService {
             JSON.stringify({
               enterprise: enterpriseId,
               period,
+              ...(expectedMatchedHash === undefined ? {} : { expectedMatchedHash }),
               ...(submission === undefined ? {} : { submissionId: submission.id }),
             }),
           ],
@@ -99,6 +110,14 @@ export function newWriteOffService(deps: WriteOffServiceDeps): WriteOffService {
         }
         return { duplicateSubmission: true, txId, record: stored?.record as WriteOffRecord | undefined };
       }
+    },
+
+    async preview(caller, enterpriseId, period) {
+      const record = await ledgers
+        .forCaller(caller, 'account')
+        .evaluate<WriteOffRecord>('WriteOffPeriod', [JSON.stringify({ enterprise: enterpriseId, period })]);
+      if (record === undefined) throw new Error('account:WriteOffPeriod (evaluated) answered nothing');
+      return record;
     },
 
     async status(enterpriseId, period) {

@@ -32,6 +32,10 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   RELEASE_LIST_UNKNOWN: 404,
   GATE_ALREADY_RELEASED: 409,
   GATE_BLOCKED: 409,
+  // Issue 18 Must 4: write-off of a period not closed, a second one, or of a matched set that changed since its preview.
+  PERIOD_NOT_CLOSED: 409,
+  ALREADY_WRITTEN_OFF: 409,
+  WRITE_OFF_CHANGED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

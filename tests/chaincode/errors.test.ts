@@ -17,6 +17,7 @@ t.test('the set of codes is stable (renaming one breaks every client that reads 
     'ACCESS_DENIED',
     'ALREADY_EXISTS',
     'ALREADY_SUSPENDED',
+    'ALREADY_WRITTEN_OFF',
     'BATCH_EXIT_NOT_ALLOWED',
     'BATCH_EXIT_SUSPENDED',
     'BUYER_DETAILS_REQUIRED',
@@ -39,12 +40,14 @@ t.test('the set of codes is stable (renaming one breaks every client that reads 
     'NO_DEPARTURE_TICKET',
     'NO_RULES_IN_FORCE',
     'PERIOD_CLOSED',
+    'PERIOD_NOT_CLOSED',
     'PERSON_BARRED',
     'PICKUP_MODE_NOT_ALLOWED',
     'PURCHASE_LIMIT_EXCEEDED',
     'RELEASE_LIST_UNKNOWN',
     'UNKNOWN_ENTERPRISE',
     'UNKNOWN_PORT',
+    'WRITE_OFF_CHANGED',
     'WRONG_RECEIPT',
   ]);
 });

@@ -1,11 +1,12 @@
 /**
  * The `account` contract: one enterprise, one account. Balances by (GTIN, regime, location) as of a time,
  * movements page by page, and period close, which freezes a month with a snapshot hash so that no event can be
- * back-dated into it.
+ * back-dated into it; and the write-off (核销) of a closed period against its customs documents.
  */
 import { createHash } from 'node:crypto';
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  HEX64,
   int,
   isValidMonth,
   monthAfter,
@@ -17,15 +18,18 @@ import {
   parseRequest,
   str,
   USCC,
+  type WriteOffRecord,
 } from '@hainan/ledger-model';
 import { encode, encodeToString } from '../ledger-codec';
 import { recordDecision } from '../domain/decision';
 import type { Movement, MovementRecord, PeriodRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
-import { isCustoms, loadEnterprise } from '../ledger/access';
+import { isCustoms, loadEnterprise, requireCustoms } from '../ledger/access';
+import { decideWriteOff, requireWriteOffAllowed } from '../domain/write-off';
+import { loadWriteOffInput } from '../ledger/write-off-inputs';
 import { commit } from '../ledger/commit';
-import { parseSubmission } from '../ledger/posting';
+import { parseSubmission, txOf } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
 
@@ -56,7 +60,7 @@ export function balancesOf(movements: readonly Movement[]): Movement[] {
     .map(([, m]) => m);
 }
 
-@Info({ title: 'account', description: 'One enterprise, one account: balances, movements, period close' })
+@Info({ title: 'account', description: 'One enterprise, one account: balances, movements, period close, write-off' })
 export class AccountContract extends LedgerContract {
   constructor() {
     super('account');
@@ -138,5 +142,34 @@ export class AccountContract extends LedgerContract {
       }),
     );
     return encodeToString(record);
+  }
+
+  /**
+   * Write-off of a closed period (底账核销, issue 18 Must 4; customs only): the period's book is matched against its
+   * import declarations, release lists and consolidated declarations (@hainan/ledger-model matchWriteOff); the matched
+   * set is recorded under its hash with the counts, the rest listed with the transactions behind each. Refused with
+   * PERIOD_NOT_CLOSED for a period the enterprise has not closed, ALREADY_WRITTEN_OFF the second time. Evaluated
+   * (not submitted) it is the preview; with `expectedMatchedHash` (the preview's) it records that very matched set or
+   * is refused with WRITE_OFF_CHANGED.
+   */
+  @Transaction()
+  @Returns('string')
+  async WriteOffPeriod(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'write off account periods');
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await loadEnterprise(ctx, str(f, 'enterprise', { pattern: USCC }));
+    const period = str(f, 'period', { maxLength: 7 });
+    if (!isValidMonth(period)) throw newInvalidArgument(`period must be yyyy-mm, got ${period}`);
+    const closed = requireWriteOffAllowed(
+      ent.id,
+      period,
+      await ctx.store.get<PeriodRecord>(KeyType.period, [ent.id, period]),
+      await ctx.store.get<WriteOffRecord>(KeyType.writeOff, [ent.id, period]),
+    );
+    const expected = optStr(f, 'expectedMatchedHash', { pattern: HEX64 });
+    const input = await loadWriteOffInput(ctx, ent.id, period);
+    const decision = decideWriteOff(closed, input, ctx.caller.id, txOf(ctx), expected);
+    await commit(ctx, decision);
+    return encodeToString(decision.record);
   }
 }

@@ -19,6 +19,15 @@ export const BizTxType = {
   processing: 'prodorder',
 } as const;
 
+/**
+ * URN prefixes of the customs document numbers in bizTransactionList: the entry's import declaration and the exit's
+ * release list (the write-off reads the number back from the stored event: ledger/write-off-inputs.ts).
+ */
+export const DocumentUrn = {
+  importDeclaration: 'urn:hn:decl:',
+  releaseList: 'urn:hn:release:',
+} as const;
+
 /** An EPCIS 2.0 event as stored (JSON-LD member of an EPCISDocument's eventList). */
 export interface EpcisEvent {
   type: 'ObjectEvent' | 'TransformationEvent' | 'TransactionEvent' | 'AssociationEvent';

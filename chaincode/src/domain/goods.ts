@@ -40,6 +40,7 @@ import { effectiveEnterpriseClass } from './credit';
 import { present, presentOne, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
 import {
   BizTxType,
+  DocumentUrn,
   epcisBase,
   eventIdOf,
   locationId,
@@ -176,7 +177,9 @@ export function decideEntry(
     disposition: 'active',
     readPoint: { id: locationId(location) },
     bizLocation: { id: locationId(location) },
-    bizTransactionList: [{ type: BizTxType.importDeclaration, bizTransaction: `urn:hn:decl:${declarationNo}` }],
+    bizTransactionList: [
+      { type: BizTxType.importDeclaration, bizTransaction: `${DocumentUrn.importDeclaration}${declarationNo}` },
+    ],
     destinationList: [{ type: 'owning_party', destination: partyId(enterprise) }],
     'hn:line': 'first',
     'hn:regime': regime,
@@ -562,7 +565,9 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
       bizStep: 'entering_exiting',
       disposition: 'in_transit',
       readPoint: { id: `urn:hn:port:${port}` },
-      bizTransactionList: [{ type: BizTxType.releaseList, bizTransaction: `urn:hn:release:${releaseListNo}` }],
+      bizTransactionList: [
+        { type: BizTxType.releaseList, bizTransaction: `${DocumentUrn.releaseList}${releaseListNo}` },
+      ],
       'hn:line': 'second',
       'hn:batch': isBatch,
       ...(screening

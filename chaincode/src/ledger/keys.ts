@@ -22,5 +22,6 @@ export const KeyType = {
   riskRules: 'riskrules', // [effectiveFrom epoch ms, zero-padded] -> RiskRuleSet
   event: 'evt', // [txId, index] -> EPCIS events of the transaction
   submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
+  writeOff: 'woff', // [enterprise, yyyy-mm] -> WriteOffRecord (account:WriteOffPeriod, once per period)
   suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)
 } as const;

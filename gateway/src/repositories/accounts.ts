@@ -1,5 +1,6 @@
 /**
- * Repository port: Accounts: balances, movements, closed periods and stored reconciliations, read from the projection.
+ * Repository port: Accounts: balances, movements, closed periods, write-offs and stored reconciliations, read from the
+ * projection.
  * The row types live here with the interface; adapters/pg implements it.
  */
 
@@ -24,6 +25,14 @@ export interface ClosedPeriod {
   readonly closedAt: string;
   readonly closedBy: string;
   readonly snapshotHash: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+}
+
+/** A write-off (核销) of a closed period as the chain's WRITE_OFF transaction recorded it, and where it is. */
+export interface StoredWriteOff {
+  /** The chain's record (`records.writeOff` of the payload), shaped as @hainan/ledger-model's WriteOffRecord. */
+  readonly record: Record<string, unknown>;
   readonly txId: string;
   readonly blockNumber: bigint;
 }
@@ -80,6 +89,10 @@ export interface AccountSnapshot {
   balances(enterprise: string, asOf: Date, limit: number): Promise<AccountLine[]>;
   /** The enterprise's closed periods, oldest first, at most `limit`. */
   closedPeriods(enterprise: string, limit: number): Promise<ClosedPeriod[]>;
+  /** The enterprise's closed period `period` (yyyy-mm), or undefined when the projection has no close of it. */
+  closedPeriod(enterprise: string, period: string): Promise<ClosedPeriod | undefined>;
+  /** The write-off of (enterprise, period), or undefined when the projection has none. */
+  writeOff(enterprise: string, period: string): Promise<StoredWriteOff | undefined>;
   /**
    * For each selector, the latest `perSelectorMax` movements with event time <= `asOf` (in chain order) and their
    * number. Index-aligned with `selectors`; the selectors must not overlap.

@@ -7,6 +7,7 @@ import auth from '../plugins/auth';
 import idempotency from '../plugins/idempotency';
 import rateLimit from '../plugins/rate-limit';
 import accountsRoutes from './accounts';
+import writeOffRoutes from './accounts/write-off';
 import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
 import enterpriseIdentityRoutes from './enterprises/identity';
@@ -61,6 +62,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
   await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
   await fastify.register(streamTokensRoutes);
   await fastify.register(accountsRoutes);
+  await fastify.register(writeOffRoutes);
   await fastify.register(personsRoutes);
   await fastify.register(stepsRoutes);
   await fastify.register(supervisionRoutes);

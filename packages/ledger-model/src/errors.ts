@@ -84,6 +84,15 @@ export const ErrorCode = {
   GATE_ALREADY_RELEASED: 'GATE_ALREADY_RELEASED',
   /** The gate refused a release list: the message names each blocking item (held, not cleared by inspection, ...). */
   GATE_BLOCKED: 'GATE_BLOCKED',
+  /** A write-off (核销) of an account period the enterprise has not closed: only a frozen book is written off. */
+  PERIOD_NOT_CLOSED: 'PERIOD_NOT_CLOSED',
+  /** The period is already written off: once per enterprise and period. The message names the transaction. */
+  ALREADY_WRITTEN_OFF: 'ALREADY_WRITTEN_OFF',
+  /**
+   * The write-off was asked for the matched set of a preview (its hash), and the ledger now matches another: a
+   * document changed since (a declaration filed, a gate release). Preview again.
+   */
+  WRITE_OFF_CHANGED: 'WRITE_OFF_CHANGED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -16,3 +16,4 @@ export * from './goods-requests';
 export * from './supervision-requests';
 export * from './gs1-uri';
 export * from './ledger-event';
+export * from './write-off';

@@ -1,7 +1,7 @@
 /**
  * One enterprise, one account, read from the projection: balances as of a time, movements in chain order, the
- * movements behind chosen book lines, closed periods (from the projected PERIOD_CLOSE transactions) and the
- * projection position an answer reflects; plus the stored reconciliations (migration 012).
+ * movements behind chosen book lines, closed periods and write-offs (from the projected PERIOD_CLOSE and WRITE_OFF
+ * transactions) and the projection position an answer reflects; plus the stored reconciliations (migration 012).
  *
  * Reads that must agree with each other (balances, the events behind them, the position) run in one
  * {@link AccountRepository.snapshot}: a read-only REPEATABLE READ transaction, so the projection follower committing
@@ -95,6 +95,39 @@ function newSnapshot(db: Queryable): AccountSnapshot {
         txId: row.tx_id,
         blockNumber: BigInt(row.block_number),
       }));
+    },
+
+    async closedPeriod(enterprise, period) {
+      const { rows } = await db.query<{ tx_id: string; block_number: string; record: Record<string, unknown> }>(
+        `SELECT tx_id, block_number::text AS block_number, payload #> '{records,period}' AS record FROM ledger_transactions
+                 WHERE type = 'PERIOD_CLOSE' AND payload #>> '{records,period,enterprise}' = $1
+                   AND payload #>> '{records,period,period}' = $2`,
+        [enterprise, period],
+      );
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : {
+            period: String(row.record.period),
+            closedAt: String(row.record.closedAt),
+            closedBy: String(row.record.closedBy),
+            snapshotHash: String(row.record.snapshotHash),
+            txId: row.tx_id,
+            blockNumber: BigInt(row.block_number),
+          };
+    },
+
+    async writeOff(enterprise, period) {
+      const { rows } = await db.query<{ tx_id: string; block_number: string; record: Record<string, unknown> }>(
+        `SELECT tx_id, block_number::text AS block_number, payload #> '{records,writeOff}' AS record FROM ledger_transactions
+                 WHERE type = 'WRITE_OFF' AND payload #>> '{records,writeOff,enterprise}' = $1
+                   AND payload #>> '{records,writeOff,period}' = $2`,
+        [enterprise, period],
+      );
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : { record: row.record, txId: row.tx_id, blockNumber: BigInt(row.block_number) };
     },
 
     async movementsOfLines(enterprise, asOf, selectors, perSelectorMax) {

@@ -32,6 +32,10 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   RELEASE_LIST_UNKNOWN: 404,
   GATE_ALREADY_RELEASED: 409,
   GATE_BLOCKED: 409,
+  // Issue 18 Must 5 (一呼一应): an answer to a request never filed, a second accept, an answer to a closed request.
+  REQUEST_UNKNOWN: 404,
+  REQUEST_ALREADY_ANSWERED: 409,
+  REQUEST_CLOSED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

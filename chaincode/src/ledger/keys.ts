@@ -23,4 +23,5 @@ export const KeyType = {
   event: 'evt', // [txId, index] -> EPCIS events of the transaction
   submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
   suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)
+  request: 'req', // [requestId] -> CustomsRequestRecord (一呼一应: an enterprise's request and customs' answers)
 } as const;

@@ -84,6 +84,12 @@ export const ErrorCode = {
   GATE_ALREADY_RELEASED: 'GATE_ALREADY_RELEASED',
   /** The gate refused a release list: the message names each blocking item (held, not cleared by inspection, ...). */
   GATE_BLOCKED: 'GATE_BLOCKED',
+  /** An answer to a request (一呼一应) that no enterprise filed on the ledger. */
+  REQUEST_UNKNOWN: 'REQUEST_UNKNOWN',
+  /** Accepting or refusing a request customs already accepted: it can only be marked done now. */
+  REQUEST_ALREADY_ANSWERED: 'REQUEST_ALREADY_ANSWERED',
+  /** Any answer to a request that is refused or done: those are final. */
+  REQUEST_CLOSED: 'REQUEST_CLOSED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

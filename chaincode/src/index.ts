@@ -9,10 +9,12 @@ import { SaleContract } from './contracts/sale-contract';
 import { CustomsContract } from './contracts/customs-contract';
 import { AccountContract } from './contracts/account-contract';
 import { QueryContract } from './contracts/query-contract';
+import { RequestContract } from './contracts/request-contract';
 
 quietDisabledShimLogLevels();
 
-/** The contracts this chaincode serves: `system` (default), `goods`, `sale`, `customs`, `account`, `query`. */
+/** The contracts this chaincode serves: `system` (default), `goods`, `sale`, `customs`, `account`, `query`,
+ * `requests`. */
 export const contracts = [
   TraceabilitySystemContract,
   GoodsContract,
@@ -20,4 +22,5 @@ export const contracts = [
   CustomsContract,
   AccountContract,
   QueryContract,
+  RequestContract,
 ];

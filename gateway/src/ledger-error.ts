@@ -36,6 +36,10 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   PERIOD_NOT_CLOSED: 409,
   ALREADY_WRITTEN_OFF: 409,
   WRITE_OFF_CHANGED: 409,
+  // Issue 18 Must 5 (一呼一应): an answer to a request never filed, a second accept, an answer to a closed request.
+  REQUEST_UNKNOWN: 404,
+  REQUEST_ALREADY_ANSWERED: 409,
+  REQUEST_CLOSED: 409,
 };
 
 /** Status for a chaincode code that is not in {@link CHAINCODE_STATUS}: a domain rule said no. */

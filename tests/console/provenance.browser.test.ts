@@ -132,7 +132,7 @@ t.test('customs looks an item up by EPC hex and sees its chain, its evidence and
   await signIn(page, world.baseUrl, world.keys.customs);
   t.same(
     await page.locator('nav a').allTextContents(),
-    ['Provenance', 'Stocktakes', 'Account book'],
+    ['Provenance', 'Stocktakes', 'Account book', 'Requests'],
     'the views of customs',
   );
   t.equal(await page.locator('nav a[aria-current="page"]').textContent(), 'Provenance', 'customs lands on provenance');
@@ -239,7 +239,7 @@ t.test('customs looks an item up by EPC hex and sees its chain, its evidence and
   t.equal(await page.getAttribute('html', 'lang'), 'zh-CN', 'lang attribute');
   t.equal(await page.locator('main h1').textContent(), '商品溯源');
   t.same((await page.locator('ol.timeline li.event h3').allTextContents()).slice(0, 1), ['一线入境']);
-  t.same(await page.locator('nav a').allTextContents(), ['商品溯源', '盘点', '账册']);
+  t.same(await page.locator('nav a').allTextContents(), ['商品溯源', '盘点', '账册', '一呼一应']);
   t.same((await lowContrast(page)).failures, [], 'contrast in Chinese too');
   await screenshot(page, 'provenance-zh');
   await page.selectOption('#lang', 'en');
@@ -252,7 +252,7 @@ t.test('an operator sees only items it held', async (t) => {
   await signIn(page, world.baseUrl, world.keys.operator);
   t.same(
     await page.locator('nav a').allTextContents(),
-    ['Stocktakes', 'Provenance', 'Account book'],
+    ['Stocktakes', 'Provenance', 'Account book', 'Requests'],
     'an operator lands on stocktakes',
   );
   await page.goto(`${world.baseUrl}/console/#/provenance/${encodeURIComponent(epcHex(1001))}`);

@@ -15,6 +15,7 @@ const TABLES = [
   'capture_chunks',
   'capture_events',
   'captures',
+  'customs_requests',
   'enterprise_identities',
   'enterprise_suspensions',
   'enterprises',

@@ -6,7 +6,7 @@
  * are rule sets with an `effectiveFrom` instant rather than constants: customs appends new sets to the ledger with
  * SetRules, and the defaults below apply until it does.
  */
-import { ChaincodeError, ErrorCode, parseInstant, PORT_CODE } from '@hainan/ledger-model';
+import { ChaincodeError, ErrorCode, parseInstant, PORT_CODE, WORKING_MINUTES_MAX } from '@hainan/ledger-model';
 import type { ProductCategory } from './sale-rules';
 
 /** Enterprise credit classes at the second line. Persons use the subset `WHITELIST | KEY_ATTENTION`. */
@@ -50,6 +50,11 @@ export interface RuleSet {
   keyAttentionAutoRemovalYears: number;
   /** Years a key-attention person is supervised before being removed automatically. */
   personSupervisionYears: number;
+  /**
+   * Working minutes customs has to answer an enterprise's request (一呼一应, domain/requests.ts); optional, so that
+   * sets written before it existed stay valid: absent means REQUEST_ANSWER_WORKING_MINUTES_DEFAULT (two hours).
+   */
+  requestAnswerWorkingMinutes?: number;
 }
 
 /** The ten second-line ports (seed 004): the eight open ports plus Haikou Xinhaigang and Haikou Nangang. */
@@ -202,6 +207,8 @@ const ALL_FIELDS: readonly (keyof RuleSet)[] = [
   'inspectionRateBp',
   'batchExitClasses',
 ];
+/** Fields a set may leave out (added after sets were on the ledger). */
+const OPTIONAL_FIELDS: readonly (keyof RuleSet)[] = ['requestAnswerWorkingMinutes'];
 
 function invalid(detail: string): ChaincodeError {
   return new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `rule set: ${detail}`);
@@ -245,7 +252,8 @@ function checkUniqueStrings(
 }
 
 /**
- * Checks a rule set customs submits with SetRules and returns a clean copy: every field present and no other,
+ * Checks a rule set customs submits with SetRules and returns a clean copy: every field present (but the optional
+ * `requestAnswerWorkingMinutes`, 1 to 20 working days) and no other,
  * `effectiveFrom` an instant, numbers non-negative safe integers, rates 0-10000 bp, `declarationDueDay` 1-28,
  * ports a non-empty list of unique upper-case codes, categories and classes known and unique.
  *
@@ -259,7 +267,7 @@ export function validateRuleSet(candidate: unknown): RuleSet {
   }
   // An unknown key is most likely a misspelt field; silently dropping it would keep the old value in force.
   for (const key of Object.keys(candidate)) {
-    if (!(ALL_FIELDS as readonly string[]).includes(key)) {
+    if (![...ALL_FIELDS, ...OPTIONAL_FIELDS].includes(key as keyof RuleSet)) {
       throw invalid(`unknown field ${show(key)}`);
     }
   }
@@ -315,6 +323,13 @@ export function validateRuleSet(candidate: unknown): RuleSet {
     inspectionRateBp[creditClass] = rate;
   }
 
+  const answerMinutes = candidate.requestAnswerWorkingMinutes;
+  if (answerMinutes !== undefined) {
+    const minutes = checkNonNegativeInteger('requestAnswerWorkingMinutes', answerMinutes);
+    if (minutes < 1 || minutes > WORKING_MINUTES_MAX)
+      throw invalid(`requestAnswerWorkingMinutes must be 1-${WORKING_MINUTES_MAX}, got ${minutes}`);
+  }
+
   return {
     effectiveFrom,
     annualQuotaFen: numbers.annualQuotaFen,
@@ -334,5 +349,6 @@ export function validateRuleSet(candidate: unknown): RuleSet {
     declarationDueDay: numbers.declarationDueDay,
     keyAttentionAutoRemovalYears: numbers.keyAttentionAutoRemovalYears,
     personSupervisionYears: numbers.personSupervisionYears,
+    ...(answerMinutes === undefined ? {} : { requestAnswerWorkingMinutes: answerMinutes as number }),
   };
 }

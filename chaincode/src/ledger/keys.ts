@@ -24,4 +24,5 @@ export const KeyType = {
   submission: 'sub', // [submissionId] -> { txId } of the transaction that carried it
   writeOff: 'woff', // [enterprise, yyyy-mm] -> WriteOffRecord (account:WriteOffPeriod, once per period)
   suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)
+  request: 'req', // [requestId] -> CustomsRequestRecord (一呼一应: an enterprise's request and customs' answers)
 } as const;

@@ -1,6 +1,7 @@
 /**
  * The web console: sign-in with an API key, then the views that key's role uses, routed by the URL fragment
- * (`#/provenance/<id>`, `#/stocktakes/<id>`, `#/account/<enterprise>`) so that every view can be linked, bookmarked
+ * (`#/provenance/<id>`, `#/stocktakes/<id>`, `#/account/<enterprise>`,
+ * `#/requests/<status>/<enterprise>`) so that every view can be linked, bookmarked
  * and reached with Back. Plain DOM; each view renders into `<main>` and returns a cleanup (closing event streams).
  *
  * Performance marks for the browser tests: `console:first-view` when the first view is on screen, and
@@ -12,6 +13,7 @@ import { announce, errorBox, errorText, h, replace } from './dom';
 import { currentLang, setLang, t, type Lang } from './i18n';
 import { renderAccount } from './views/account';
 import { renderProvenance } from './views/provenance';
+import { renderRequests } from './views/requests';
 import { renderStocktakes } from './views/stocktakes';
 
 /** What a view gets. */
@@ -26,19 +28,20 @@ export interface ViewContext {
 /** A view draws into `main` and may return a cleanup. */
 export type View = (main: HTMLElement, ctx: ViewContext) => (() => void) | undefined;
 
-type ViewName = 'provenance' | 'stocktakes' | 'account';
+type ViewName = 'provenance' | 'stocktakes' | 'account' | 'requests';
 
 const VIEWS: Record<ViewName, View> = {
   provenance: renderProvenance,
   stocktakes: renderStocktakes,
   account: renderAccount,
+  requests: renderRequests,
 };
 
 /** The views of each role, its main one first. */
 const VIEWS_BY_ROLE: Record<Me['role'], readonly ViewName[]> = {
-  customs: ['provenance', 'stocktakes', 'account'],
-  operator: ['stocktakes', 'provenance', 'account'],
-  enterprise: ['account', 'stocktakes', 'provenance'],
+  customs: ['provenance', 'stocktakes', 'account', 'requests'],
+  operator: ['stocktakes', 'provenance', 'account', 'requests'],
+  enterprise: ['account', 'stocktakes', 'provenance', 'requests'],
 };
 
 const app = document.getElementById('app')!;

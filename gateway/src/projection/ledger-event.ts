@@ -8,6 +8,7 @@ import type {
   ProjectedItemEvent,
   ProjectedMovement,
   ProjectedParty,
+  ProjectedRequest,
   ProjectedTransaction,
   ProjectionBatch,
 } from '../repositories/projection';
@@ -116,6 +117,7 @@ export function projectEvents(
   const epcisEvents: ProjectedEpcisEvent[] = [];
   const movements = new Map<string, ProjectedMovement>();
   const parties = new Map<string, ProjectedParty>();
+  const requests = new Map<string, ProjectedRequest>();
 
   for (const { position, payload } of events) {
     const { blockNumber, txSeq } = position;
@@ -181,6 +183,23 @@ export function projectEvents(
           parties.set(`${item.sgtin}\u0000${enterprise}`, { sgtin: item.sgtin, enterprise });
       }
     }
+    const request = requestOf(payload);
+    if (request !== undefined) {
+      requests.set(request.requestId, {
+        requestId: request.requestId,
+        enterprise: request.enterprise,
+        kind: request.kind,
+        status: request.status,
+        filedAt: request.filedAt,
+        dueAt: request.dueAt,
+        answeredAt: request.answeredAt ?? null,
+        closedAt: request.closedAt ?? null,
+        lastTxId: payload.txId,
+        lastBlock: blockNumber,
+        lastTxSeq: txSeq,
+        record: request,
+      });
+    }
     for (const m of payload.movements) {
       movements.set([m.enterprise, m.gtin, m.regime, m.location, m.txId].join('\u0000'), {
         enterprise: m.enterprise,
@@ -202,5 +221,28 @@ export function projectEvents(
     epcisEvents,
     movements: Array.from(movements.values()),
     parties: Array.from(parties.values()),
+    requests: Array.from(requests.values()),
   };
+}
+
+/** The fields of the chaincode's request record (chaincode/src/domain/requests.ts) the projection indexes. */
+interface LedgerRequestRecord {
+  readonly requestId: string;
+  readonly enterprise: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly filedAt: string;
+  readonly dueAt: string;
+  readonly answeredAt?: string;
+  readonly closedAt?: string;
+}
+
+/** The request a REQUEST_FILED / REQUEST_ANSWERED event carries (`records.request`), if any. */
+function requestOf(payload: LedgerEventPayload): LedgerRequestRecord | undefined {
+  const request = payload.records?.request as Partial<LedgerRequestRecord> | undefined;
+  if (typeof request !== 'object' || request === null) return undefined;
+  if (typeof request.requestId !== 'string' || typeof request.enterprise !== 'string') {
+    throw new Error(`chaincode event of transaction ${payload.txId} carries a request record without its id`);
+  }
+  return request as LedgerRequestRecord;
 }

@@ -16,6 +16,7 @@ import type { ProjectionRepository } from './projection';
 import type { SigningSessionsRepository } from './signing-sessions';
 import type { StocktakeRepository } from './stocktakes';
 import type { SuspensionsRepository } from './suspensions';
+import type { RequestsRepository } from './requests';
 
 /** The repositories that take part in one database transaction ({@link Repositories.transaction}). */
 export interface TransactionRepositories {
@@ -39,6 +40,8 @@ export interface Repositories {
   readonly accounts: AccountRepository;
   /** Enterprise suspensions and the certificate revocations that follow them. */
   readonly suspensions: SuspensionsRepository;
+  /** Enterprises' requests to customs and the answers (一呼一应), from the projection. */
+  readonly requests: RequestsRepository;
   /**
    * Run `work` in one database transaction: everything it writes through `tx` commits together, or nothing does
    * when it throws (the error is rethrown).

@@ -84,6 +84,24 @@ export interface ProjectedParty {
   readonly enterprise: string;
 }
 
+/** An enterprise's request to customs (一呼一应) as the last transaction of a batch left it. */
+export interface ProjectedRequest {
+  readonly requestId: string;
+  readonly enterprise: string;
+  readonly kind: string;
+  /** OPEN, ACCEPTED, REFUSED or DONE. */
+  readonly status: string;
+  readonly filedAt: string;
+  readonly dueAt: string;
+  readonly answeredAt: string | null;
+  readonly closedAt: string | null;
+  readonly lastTxId: string;
+  readonly lastBlock: bigint;
+  readonly lastTxSeq: number;
+  /** The chaincode's request record, whole. */
+  readonly record: unknown;
+}
+
 /** Everything one batch of ledger events adds to the projection. */
 export interface ProjectionBatch {
   readonly transactions: readonly ProjectedTransaction[];
@@ -93,6 +111,8 @@ export interface ProjectionBatch {
   readonly epcisEvents: readonly ProjectedEpcisEvent[];
   readonly movements: readonly ProjectedMovement[];
   readonly parties: readonly ProjectedParty[];
+  /** At most one row per request id (the latest in chain order); absent: none. */
+  readonly requests?: readonly ProjectedRequest[];
 }
 
 /** An item as read back. */
@@ -168,6 +188,7 @@ export const PROJECTION_TABLES = [
   'ledger_transactions',
   'epcis_events',
   'account_movements',
+  'customs_requests',
 ] as const;
 
 /** Repository of the projection. */

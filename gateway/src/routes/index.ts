@@ -23,6 +23,7 @@ import stocktakesRoutes from './stocktakes';
 import streamTokensRoutes from './stream-tokens';
 import stepsRoutes from './steps';
 import supervisionRoutes from './supervision';
+import requestsRoutes from './requests';
 import { newProvenanceService } from '../services/provenance/provenance-service';
 import type { StocktakeBook } from '../stocktake/book';
 
@@ -66,6 +67,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
   await fastify.register(personsRoutes);
   await fastify.register(stepsRoutes);
   await fastify.register(supervisionRoutes);
+  await fastify.register(requestsRoutes);
 };
 
 export default v1;

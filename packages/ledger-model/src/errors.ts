@@ -93,6 +93,12 @@ export const ErrorCode = {
    * document changed since (a declaration filed, a gate release). Preview again.
    */
   WRITE_OFF_CHANGED: 'WRITE_OFF_CHANGED',
+  /** An answer to a request (一呼一应) that no enterprise filed on the ledger. */
+  REQUEST_UNKNOWN: 'REQUEST_UNKNOWN',
+  /** Accepting or refusing a request customs already accepted: it can only be marked done now. */
+  REQUEST_ALREADY_ANSWERED: 'REQUEST_ALREADY_ANSWERED',
+  /** Any answer to a request that is refused or done: those are final. */
+  REQUEST_CLOSED: 'REQUEST_CLOSED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -14,6 +14,8 @@ export * from './time';
 export * from './fields';
 export * from './goods-requests';
 export * from './supervision-requests';
+export * from './customs-requests';
+export * from './working-hours';
 export * from './gs1-uri';
 export * from './ledger-event';
 export * from './write-off';

@@ -14,9 +14,9 @@ import { strict as assert } from 'node:assert';
 import { ChaincodeError, ErrorCode } from './errors';
 
 /** Milliseconds in one day; exact in Shanghai, which has no DST. */
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Asia/Shanghai offset from UTC: +08:00, fixed since 1991. */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 /** Longest instant string we look at; the longest valid form (9 fraction digits, offset) is 35 characters. */
 export const INSTANT_LENGTH_MAX = 40;
 /** Largest UTC offset accepted (as `java.time.ZoneOffset`); real offsets stay within ±14:00. */

@@ -21,3 +21,4 @@ export { newCheckpointRepository } from './checkpoint-repository';
 export { newProjectionRepository } from './projection-repository';
 export { newSigningSessionsRepository } from './signing-sessions-repository';
 export { newSuspensionsRepository } from './suspensions-repository';
+export { newRequestsRepository } from './requests-repository';

@@ -1,7 +1,7 @@
 /**
  * The projection of the chain in PostgreSQL: writes one batch of projected rows (one multi-row `INSERT ... SELECT
  * FROM unnest(...)` per table and per {@link MAX_ROWS_PER_STATEMENT} rows, so a follower batch costs six statements
- * whatever its size), and the reads the provenance and EPCIS query routes need. Writes are idempotent: every table is
+ * whatever its size, a seventh when it carries customs requests), and the reads the provenance and EPCIS query routes need. Writes are idempotent: every table is
  * keyed by transaction id (or by a key containing it), and an item row only moves forward in chain order, so
  * replaying a batch changes nothing.
  *
@@ -17,6 +17,7 @@ import {
   type ProjectedItemEvent,
   type ProjectedMovement,
   type ProjectedParty,
+  type ProjectedRequest,
   type ProjectedTransaction,
   type ProjectionRepository,
 } from '../../repositories/projection';
@@ -123,6 +124,32 @@ const INSERT_PARTIES = compileInsert<ProjectedParty>({
   onConflict: 'ON CONFLICT DO NOTHING',
 });
 
+const REQUEST_COLUMNS = columnsOf<ProjectedRequest>()({
+  request_id: 'text',
+  enterprise: 'text',
+  kind: 'text',
+  status: 'text',
+  filed_at: 'timestamptz',
+  due_at: 'timestamptz',
+  answered_at: 'timestamptz',
+  closed_at: 'timestamptz',
+  last_tx_id: 'text',
+  last_block: 'bigint',
+  last_tx_seq: 'int',
+  record: 'jsonb',
+});
+const UPSERT_REQUESTS = compileInsert<ProjectedRequest>({
+  name: 'projection.upsertRequests',
+  table: 'customs_requests',
+  columns: REQUEST_COLUMNS,
+  // Like an item row, a request row only moves forward in chain order.
+  onConflict:
+    `ON CONFLICT (request_id) DO UPDATE SET ${REQUEST_COLUMNS.filter((c) => c.name !== 'request_id')
+      .map((c) => `${c.name} = EXCLUDED.${c.name}`)
+      .join(', ')} ` +
+    `WHERE (customs_requests.last_block, customs_requests.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
+});
+
 /** Chain order of two item rows: `a` was written by an earlier transaction than `b`. */
 const itemBefore = (a: ProjectedItem, b: ProjectedItem): boolean =>
   a.lastBlock < b.lastBlock || (a.lastBlock === b.lastBlock && a.lastTxSeq < b.lastTxSeq);
@@ -162,6 +189,8 @@ export function newProjectionRepository(
       await insertRows(db, INSERT_EPCIS_EVENTS, batch.epcisEvents, maxRows);
       await insertRows(db, INSERT_MOVEMENTS, batch.movements, maxRows);
       await insertRows(db, INSERT_PARTIES, batch.parties, maxRows);
+      if (batch.requests !== undefined && batch.requests.length > 0)
+        await insertRows(db, UPSERT_REQUESTS, batch.requests, maxRows);
     },
 
     async lastTxSeqInBlock(blockNumber) {

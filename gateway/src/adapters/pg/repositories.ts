@@ -16,6 +16,7 @@ import { newProjectionRepository } from './projection-repository';
 import { newSigningSessionsRepository } from './signing-sessions-repository';
 import { newPgStocktakeBook, newStocktakeRepository } from './stocktake-repository';
 import { newSuspensionsRepository } from './suspensions-repository';
+import { newRequestsRepository } from './requests-repository';
 
 /** Options of {@link newPgRepositories}. */
 export interface PgRepositoriesOptions {
@@ -45,6 +46,7 @@ export function newPgRepositories(pool: DbPool, options: PgRepositoriesOptions =
     stocktakeBook: newPgStocktakeBook(pool),
     accounts: newAccountRepository(pool),
     suspensions: newSuspensionsRepository(pool),
+    requests: newRequestsRepository(pool),
     transaction: (work) =>
       withTransaction(pool, (tx) =>
         work({ enterprises: newEnterprisesRepository(tx), identities: newIdentityStore(tx) }),

@@ -23,6 +23,7 @@ import {
   SGTIN_URN,
   SGTIN_URN_LENGTH_MAX,
   TRACE_CODE,
+  WORKING_MINUTES_MAX,
 } from '@hainan/ledger-model';
 import { DOCUMENT_TYPE_PATTERN, MAX_DOCUMENT_NUMBER_LENGTH } from '../../domain/person-code';
 import { EnterpriseId, IdempotencyHeaders, Problem, authenticatedErrors } from '../schemas';
@@ -433,8 +434,15 @@ export const RuleSetBody = body(
     declarationDueDay: Type.Integer({ minimum: 1, maximum: 28 }),
     keyAttentionAutoRemovalYears: Count,
     personSupervisionYears: Count,
+    requestAnswerWorkingMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: WORKING_MINUTES_MAX,
+        description: 'Working minutes (Mon-Fri 09:00-17:00 Asia/Shanghai) customs has to answer a request; default 120',
+      }),
+    ),
   },
-  'A complete rule set, in force from effectiveFrom until a later one (every field required)',
+  'A complete rule set, in force from effectiveFrom until a later one (every field required but requestAnswerWorkingMinutes)',
 );
 
 /** `GET /v1/rules`. */

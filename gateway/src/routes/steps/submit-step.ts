@@ -21,7 +21,7 @@ import { duplicateOf, submissionIdFor } from '../../ledger/submission';
 import { hasValidGs1CheckDigit } from '../../domain/gs1';
 
 /** The chaincode contracts the step routes submit to. */
-export type StepContract = 'goods' | 'sale' | 'customs';
+export type StepContract = 'goods' | 'sale' | 'customs' | 'requests';
 
 export { SUBMISSION_ID_PREFIX, SUBMISSION_ID_HASH_CHARS, submissionIdFor, duplicateOf } from '../../ledger/submission';
 

@@ -91,7 +91,7 @@ t.before(async () => {
     declarationNo: 'D-1',
     location: L1,
     regime: 'ZERO_TARIFF',
-    product: { gtin: WINE.gtin, hsCode: '220421', category: 'WINE' },
+    product: { gtin: WINE.gtin, hsCode: '220421', category: 'ALCOHOL' },
     unitValueFen: 10_000,
     items: ITEMS,
   });
@@ -129,7 +129,7 @@ t.test('responses carry the binding headers and content types; pages neither ski
   t.match(res.headers['content-type'], /^application\/json/);
   t.equal((res.json() as { type: string }).type, 'EPCISQueryDocument');
   const whole = eventsOf(res);
-  t.ok(whole.length >= 5, `entry, association, shipping, receiving and the registrations' events: ${whole.length}`);
+  t.ok(whole.length >= 4, `entry, association, shipping and receiving: ${whole.length}`);
   t.same(ids(all), ids(whole), 'perPage=2 pages, followed by Link rel="next", give the same events in the same order');
   t.equal(new Set(ids(all)).size, all.length, 'no event twice');
 
@@ -267,7 +267,12 @@ t.test('customs sees every event; an enterprise only the events of goods it held
   const ofOperator = await walk('/v1/epcis/events', keys.operator);
   t.same(ids(ofOperator), ids(all.filter((e) => touches(e, [SHIPPED]))), 'the operator: the shipped item only');
   t.same(await walk('/v1/epcis/events', keys.processor), [], 'an enterprise that held nothing sees nothing');
-  t.same(await walk(`/v1/epcis/epcs/${q(TAGGED)}/events`, keys.operator), [], 'nor through /epcs/{epc}/events');
+  t.same(await walk(`/v1/epcis/epcs/${q(TAGGED)}/events`, keys.processor), [], 'nor through /epcs/{epc}/events');
+  t.same(
+    ids(await walk(`/v1/epcis/epcs/${q(TAGGED)}/events`, keys.operator)),
+    ids(all.filter((e) => touches(e, [TAGGED]) && touches(e, [SHIPPED]))),
+    "another item's events only where they name the operator's item too",
+  );
   const epcsOfOperator = (await get('/v1/epcis/epcs', keys.operator)).json() as { member: string[] };
   t.same(epcsOfOperator.member, [SHIPPED], '/epcs lists only the goods the caller held');
 });

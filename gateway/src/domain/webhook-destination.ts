@@ -24,7 +24,6 @@ for (const [net, prefix] of [
 }
 for (const [net, prefix] of [
   ['::', 127],
-  ['::ffff:0:0', 96], // IPv4-mapped: checked again as IPv4 below
   ['64:ff9b::', 96],
   ['fc00::', 7],
   ['fe80::', 10],

@@ -52,6 +52,8 @@ export interface AppOptions {
   readCache?: ProjectionReadCache;
   /** What this process shares with the other gateway processes of the deployment (cluster/shared.ts); default none. */
   shared?: SharedState;
+  /** Hosts an EPCIS webhook `dest` may name even when private (`EPCIS_WEBHOOK_ALLOWED_HOSTS`); default none. */
+  epcisWebhookAllowedHosts?: readonly string[];
 }
 
 /** Largest accepted request body, in bytes (a stocktake upload of a few thousand reads fits). */
@@ -105,6 +107,9 @@ async function gatewayApp(fastify: FastifyInstance, options: AppOptions): Promis
     ...(options.stocktakeBook ? { stocktakeBook: options.stocktakeBook } : {}),
     ...(options.authFailuresMax === undefined ? {} : { authFailuresMax: options.authFailuresMax }),
     ...(options.authFailuresWindowMs === undefined ? {} : { authFailuresWindowMs: options.authFailuresWindowMs }),
+    ...(options.epcisWebhookAllowedHosts === undefined
+      ? {}
+      : { epcisWebhookAllowedHosts: options.epcisWebhookAllowedHosts }),
   });
 }
 

@@ -72,6 +72,11 @@ export interface Config {
   readonly streamTokenSecret: string | undefined;
   /** Identities issued at onboarding: key-encryption keys, CAs from the environment, registry and renewal bounds. */
   readonly identity: IdentityConfig;
+  /**
+   * Hosts an EPCIS webhook subscription may deliver to even though they are private or loopback
+   * (`EPCIS_WEBHOOK_ALLOWED_HOSTS`, comma-separated names or addresses; default none).
+   */
+  readonly epcisWebhookAllowedHosts: readonly string[];
 }
 
 /** Every problem found in the environment, one line per variable. */
@@ -183,6 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     drainDelayMs: integer('DRAIN_DELAY_MS', 0, 0, 300_000),
     streamTokenSecret,
     identity: readIdentityConfig(read, integer, cwd, problems),
+    epcisWebhookAllowedHosts: (read('EPCIS_WEBHOOK_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter((host) => host.length > 0),
   };
   if (config.drainDelayMs >= config.shutdownGraceMs) {
     problems.push(

@@ -144,6 +144,14 @@ export const ErrorCodes = {
   GTIN_PREFIX_AMBIGUOUS: { status: 422, title: 'GTIN company prefix ambiguous' },
   /** A GS1 key the ledger recognises but records no item for (SSCC, GRAI, GIAI, SGLN, a product class, ...). */
   EPC_SCHEME_UNSUPPORTED: { status: 422, title: 'EPC scheme not recorded on the ledger' },
+  /** An EPCIS query parameter that is unknown, unsupported, malformed or contradicts another (QueryParameterException). */
+  EPCIS_QUERY_PARAMETER: { status: 400, title: 'EPCIS query parameter refused' },
+  /** More events match than the query's `maxEventCount` allows (QueryTooLargeException). */
+  EPCIS_QUERY_TOO_LARGE: { status: 413, title: 'EPCIS query result too large' },
+  /** A subscription request the repository cannot honour: no `stream`, a schedule, a refused `dest` (SubscriptionControlsException). */
+  EPCIS_SUBSCRIPTION_CONTROLS: { status: 400, title: 'EPCIS subscription refused' },
+  /** The GS1-EPCIS-Min/Max or GS1-CBV-Min/Max headers exclude the 2.0.0 this repository speaks (NotAcceptableException). */
+  EPCIS_VERSION_NOT_ACCEPTABLE: { status: 406, title: 'EPCIS or CBV version not acceptable' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** One of the gateway's own codes. */

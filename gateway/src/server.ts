@@ -11,11 +11,14 @@
 import closeWithGrace from 'close-with-grace';
 import fastify from 'fastify';
 import pino, { type Logger } from 'pino';
+import { newWebhookClient } from './adapters/http/webhook-client';
 import {
   createPool,
   migrate,
   newApiKeysRepository,
   newCapturesRepository,
+  newEpcisRepository,
+  newEpcisSubscriptionsRepository,
   newSigningSessionsRepository,
 } from './adapters/pg';
 import type { ExternalSigning } from './ledger/signing-sessions';
@@ -36,6 +39,7 @@ import type { JobQueue, ReadinessCheck } from './ports';
 import { newProjectionFollower } from './projection/follower';
 import { openProjectionLedgerClient } from './projection/ledger-source';
 import { registerProjectionMetrics } from './projection/metrics';
+import { newWebhookDispatcher } from './services/epcis/webhook-dispatcher';
 
 /** Capture jobs handled at once by this process (each submits up to 4 chunks of a wave side by side). */
 const CAPTURE_JOBS_IN_PARALLEL = 4;
@@ -204,6 +208,7 @@ async function startGateway(
     rateLimitWindowMs: config.rateLimitWindowMs,
     readCache,
     shared: cluster.shared,
+    epcisWebhookAllowedHosts: config.epcisWebhookAllowedHosts,
   });
 
   // The projection follower: its own customs-signed event stream, so its reconnects never touch request clients.
@@ -215,6 +220,15 @@ async function startGateway(
     onCommitted: cluster.invalidate, // this process's read cache, and the other processes' over the bus
   });
   registerProjectionMetrics(server.metrics, projection);
+  // EPCIS webhook subscriptions: every process delivers, one lease per subscription at a time; woken by the
+  // new-events signal the projection leader relays, else every few seconds.
+  const webhooks = newWebhookDispatcher({
+    events: newEpcisRepository(pool),
+    subscriptions: newEpcisSubscriptionsRepository(pool),
+    post: newWebhookClient({ allowedHosts: config.epcisWebhookAllowedHosts }),
+    ...(cluster.shared.epcisEvents === undefined ? {} : { signal: cluster.shared.epcisEvents }),
+    log: logger.child({ component: 'epcis-webhooks' }),
+  });
   cluster.registerMetrics(server.metrics);
 
   let staleSweep: NodeJS.Timeout | undefined;
@@ -226,6 +240,7 @@ async function startGateway(
       clearInterval(staleSweep);
       clearInterval(revocationSweep);
       await server.close(); // no new requests; in-flight ones finish
+      await webhooks.stop(); // the delivery in progress ends (bounded by the client's deadline); leases lapse
       await jobQueue.close(); // running jobs finish (bounded), no new ones start
       await projection.stop(); // the batch in progress commits or rolls back with its checkpoint
       projectionLedger.close();
@@ -301,6 +316,7 @@ async function startGateway(
 
   const address = await server.listen({ port: config.port, host: config.host });
   cluster.lead(projection); // the follower runs while this process is the projection leader
+  webhooks.start();
   logger.info(
     {
       address,

@@ -20,6 +20,8 @@ const TABLES = [
   'enterprise_suspensions',
   'enterprises',
   'epcis_events',
+  'epcis_named_queries',
+  'epcis_subscriptions',
   'idempotency_records',
   'item_events',
   'item_parties',

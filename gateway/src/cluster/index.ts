@@ -2,8 +2,8 @@
  * Several gateway processes, one service: what a process needs to work beside the others on one PostgreSQL, Redis
  * and Fabric network. server.ts calls {@link startCluster} once and {@link Cluster.stop} at shutdown.
  *  - Leader election (leader.ts): exactly one process runs the projection follower and the periodic sweeps.
- *  - The bus (bus.ts, Redis pub/sub): live stocktake counts (live-relay.ts) and read-cache invalidations
- *    (cache-relay.ts) reach every process.
+ *  - The bus (bus.ts, Redis pub/sub): live stocktake counts (live-relay.ts), read-cache invalidations
+ *    (cache-relay.ts) and the new-events signal of EPCIS subscriptions (events-relay.ts) reach every process.
  *  - Shared state for the app (shared.ts): Redis for rate limits, failed authentications and stream-ticket nonces, and
  *    the stream-ticket secret.
  *  - Draining (drain.ts): `/readyz` 503 `draining` for `DRAIN_DELAY_MS` before the listener closes.
@@ -15,6 +15,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { ProjectionReadCache } from '../cache/read-cache';
 import { newLocalBus, newRedisBus, type Bus } from './bus';
 import { relayCacheInvalidations } from './cache-relay';
+import { relayNewEvents } from './events-relay';
 import { drain } from './drain';
 import { newLeaderElection, type LeaderElection, type LeaderLogger } from './leader';
 import { RelayedStocktakeLive } from './live-relay';
@@ -46,7 +47,10 @@ export interface LeaderWork {
 export interface Cluster {
   /** For `app`'s `shared` option. */
   readonly shared: SharedState;
-  /** For the projection follower's `onCommitted`: this process's cache now, the others' over the bus. */
+  /**
+   * For the projection follower's `onCommitted`: this process's cache now, the others' over the bus, and the
+   * new-events signal of EPCIS subscriptions on every process.
+   */
   readonly invalidate: (sgtins: readonly string[]) => void;
   /** Contend for leadership; `work` runs while this process leads. */
   lead(work: LeaderWork): void;
@@ -81,8 +85,13 @@ export function startCluster(options: Readonly<ClusterOptions>): Cluster {
     ...(redis === undefined ? {} : { redis: { client: redis, prefix: options.prefix } }),
     ...(secret === undefined ? {} : { streamTokenSecret: ticketKey(secret) }),
     stocktakeLive: new RelayedStocktakeLive(bus),
+    epcisEvents: relayNewEvents(bus),
   };
-  const invalidate = relayCacheInvalidations(bus, options.readCache);
+  const invalidateCaches = relayCacheInvalidations(bus, options.readCache);
+  const invalidate = (sgtins: readonly string[]) => {
+    invalidateCaches(sgtins);
+    shared.epcisEvents?.notify();
+  };
   let election: LeaderElection | undefined;
   return {
     shared,

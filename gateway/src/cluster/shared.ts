@@ -5,6 +5,7 @@
  * them in its own memory, as a single process.
  */
 import type { Redis } from 'ioredis';
+import type { NewEventsSignal } from '../services/epcis/new-events';
 import type { StocktakeLive } from '../stocktake/live';
 
 /** Shared state of the processes of one deployment. */
@@ -15,6 +16,8 @@ export interface SharedState {
   readonly streamTokenSecret?: Buffer;
   /** The live stocktake view (relayed to the other processes). */
   readonly stocktakeLive?: StocktakeLive;
+  /** "New events were projected", from the projection leader to every process (EPCIS subscriptions listen). */
+  readonly epcisEvents?: NewEventsSignal;
 }
 
 declare module 'fastify' {

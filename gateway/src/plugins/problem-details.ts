@@ -151,15 +151,21 @@ function withoutCredentials(url: string): string {
  * @param request - For the request id and the `instance` member.
  * @param reply - Where to send it.
  * @param problem - The problem.
+ * @param type - The `type` member; by default the gateway's URN of the code (a standard's routes pass its own).
  * @returns The reply.
  */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemError): FastifyReply {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemError,
+  type = `${PROBLEM_TYPE_PREFIX}${problem.code}`,
+): FastifyReply {
   const detail = problem.expose
     ? problem.message
     : `${problem.title}. The error was logged with request id ${request.id}.`;
   const body: Record<string, unknown> = {
     ...problem.extensions,
-    type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,
+    type,
     title: problem.title,
     status: problem.statusCode,
     detail,

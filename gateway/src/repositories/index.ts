@@ -11,6 +11,7 @@ import type { ApiKeysRepository } from './api-keys';
 import type { CapturesRepository } from './captures';
 import type { CheckpointRepository } from './checkpoints';
 import type { EnterprisesRepository } from './enterprises';
+import type { EpcisRepository, EpcisSubscriptionsRepository } from './epcis';
 import type { IdempotencyRepository } from './idempotency';
 import type { ProjectionRepository } from './projection';
 import type { SigningSessionsRepository } from './signing-sessions';
@@ -42,6 +43,10 @@ export interface Repositories {
   readonly suspensions: SuspensionsRepository;
   /** Enterprises' requests to customs and the answers (一呼一应), from the projection. */
   readonly requests: RequestsRepository;
+  /** The EPCIS 2.0 query interface: events by query, vocabularies, named queries. */
+  readonly epcis: EpcisRepository;
+  /** EPCIS webhook subscriptions and their delivery bookmarks. */
+  readonly epcisSubscriptions: EpcisSubscriptionsRepository;
   /**
    * Run `work` in one database transaction: everything it writes through `tx` commits together, or nothing does
    * when it throws (the error is rethrown).

@@ -12,6 +12,7 @@ import captureRoutes from './capture';
 import enterprisesRoutes from './enterprises';
 import enterpriseIdentityRoutes from './enterprises/identity';
 import suspensionRoutes from './enterprises/suspension';
+import epcisRoutes from './epcis';
 import eventsRoutes from './events';
 import itemsRoutes from './items';
 import itemAnomaliesRoutes from './items/anomalies';
@@ -37,6 +38,8 @@ export interface V1Options {
   /** Failed authentications allowed per client address and window (plugins/auth.ts has the defaults). */
   authFailuresMax?: number;
   authFailuresWindowMs?: number;
+  /** Hosts an EPCIS webhook `dest` may name even when private. */
+  epcisWebhookAllowedHosts?: readonly string[];
 }
 
 /** The `/v1` scope: register with `{ prefix: '/v1' }`. */
@@ -59,6 +62,13 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
   await fastify.register(itemsRoutes, { provenance });
   await fastify.register(itemAnomaliesRoutes, { provenance });
   await fastify.register(eventsRoutes);
+  // The EPCIS 2.0 REST binding: its base URL is /v1/epcis (routes/epcis/index.ts says why).
+  await fastify.register(epcisRoutes, {
+    prefix: '/epcis',
+    ...(options.epcisWebhookAllowedHosts === undefined
+      ? {}
+      : { webhookAllowedHosts: options.epcisWebhookAllowedHosts }),
+  });
   await fastify.register(captureRoutes);
   await fastify.register(stocktakesRoutes, options.stocktakeBook ? { book: options.stocktakeBook } : {});
   await fastify.register(streamTokensRoutes);

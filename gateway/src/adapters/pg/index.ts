@@ -19,6 +19,7 @@ export { newApiKeysRepository } from './api-keys-repository';
 export { newCapturesRepository } from './captures-repository';
 export { newCheckpointRepository } from './checkpoint-repository';
 export { newProjectionRepository } from './projection-repository';
+export { newEpcisRepository, newEpcisSubscriptionsRepository } from './epcis-repository';
 export { newSigningSessionsRepository } from './signing-sessions-repository';
 export { newSuspensionsRepository } from './suspensions-repository';
 export { newRequestsRepository } from './requests-repository';

@@ -10,6 +10,7 @@ import { newApiKeysRepository } from './api-keys-repository';
 import { newCapturesRepository } from './captures-repository';
 import { newCheckpointRepository } from './checkpoint-repository';
 import { newEnterprisesRepository } from './enterprises-repository';
+import { newEpcisRepository, newEpcisSubscriptionsRepository } from './epcis-repository';
 import { newIdempotencyRepository } from './idempotency-repository';
 import { withTransaction, type DbPool } from './pool';
 import { newProjectionRepository } from './projection-repository';
@@ -47,6 +48,8 @@ export function newPgRepositories(pool: DbPool, options: PgRepositoriesOptions =
     accounts: newAccountRepository(pool),
     suspensions: newSuspensionsRepository(pool),
     requests: newRequestsRepository(pool),
+    epcis: newEpcisRepository(pool),
+    epcisSubscriptions: newEpcisSubscriptionsRepository(pool),
     transaction: (work) =>
       withTransaction(pool, (tx) =>
         work({ enterprises: newEnterprisesRepository(tx), identities: newIdentityStore(tx) }),

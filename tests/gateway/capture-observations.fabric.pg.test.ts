@@ -162,7 +162,7 @@ t.test('observations refused: goods of another holder, an unknown GTIN, a bad EP
   const unknown = await capture(keys.importer, [{ ...READING, eventID: 'urn:x:3', epcList: [OTHER_GTIN.sgtin(1)] }]);
   t.equal(unknown.statusCode, 422);
   t.match(unknown.json(), { code: 'UNKNOWN_GTIN' });
-  const bad = await capture(keys.importer, [{ ...READING, eventID: 'urn:x:4', epcList: ['not-an-epc'] }]);
+  const bad = await capture(keys.importer, [{ ...READING, eventID: 'urn:x:4', epcList: ['urn:epc:id:sgtin:123'] }]);
   t.equal(bad.statusCode, 422);
   t.match(bad.json(), { code: 'INVALID_EPC' });
 });

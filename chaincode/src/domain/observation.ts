@@ -56,9 +56,56 @@ class ChainNotes {
   }
 }
 
-/** The event as the chain keeps it: the sender's body with the id it was captured under and the chain's record time. */
-function stored(body: Readonly<Record<string, unknown>>, eventId: string, tx: Tx): EpcisEvent {
-  return { ...body, eventID: eventId, recordTime: tx.iso } as unknown as EpcisEvent;
+/** The fields of a sender's event the chain keeps as fields (what followers index); all of them ride in the text. */
+const INDEXED_FIELDS = [
+  'type',
+  'eventTime',
+  'eventTimeZoneOffset',
+  'action',
+  'bizStep',
+  'disposition',
+  'readPoint',
+  'bizLocation',
+  'epcList',
+  'parentID',
+  'childEPCs',
+  'inputEPCList',
+  'outputEPCList',
+] as const;
+
+/** The field holding the whole event as JSON text (followers store that body: `gateway/src/projection`). */
+export const EVENT_JSON_FIELD = 'hn:eventJson';
+/** The field naming the event an error declaration declares. */
+export const DECLARES_FIELD = 'hn:declares';
+
+/** Whether the ledger codec writes a value: no number but safe integers. */
+function codecSafe(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v);
+  if (Array.isArray(v)) return v.every(codecSafe);
+  if (typeof v === 'object' && v !== null) return Object.values(v).every(codecSafe);
+  return true;
+}
+
+/**
+ * The event as the chain keeps it: the indexed fields, and the sender's whole body (with the id it was captured under
+ * and the chain's record time) as JSON text. Why text: a sender's event may hold what the ledger codec refuses on
+ * purpose (sensor values are decimals; the codec writes integers only, so no amount can be a float), and the text is
+ * the same on every endorser (the request's own key order, ECMAScript's one number-to-text rule).
+ */
+function stored(body: Readonly<Record<string, unknown>>, eventId: string, tx: Tx, declares?: string): EpcisEvent {
+  const whole: Record<string, unknown> = { ...body, eventID: eventId, recordTime: tx.iso };
+  const indexed = Object.fromEntries(
+    INDEXED_FIELDS.flatMap((f) => (whole[f] === undefined ? [] : [[f, JSON.parse(JSON.stringify(whole[f]))]])),
+  );
+  // Indexed values that the codec refuses (a decimal in a readPoint extension...) stay in the text only.
+  for (const [f, v] of Object.entries(indexed)) if (!codecSafe(v)) delete indexed[f];
+  return {
+    ...indexed,
+    eventID: eventId,
+    recordTime: tx.iso,
+    ...(declares === undefined ? {} : { [DECLARES_FIELD]: declares }),
+    [EVENT_JSON_FIELD]: JSON.stringify(whole),
+  } as unknown as EpcisEvent;
 }
 
 /**
@@ -167,7 +214,7 @@ export function decideErrorDeclarations(
   for (const [k, d] of req.declarations.entries()) {
     const id = d.declaredEventId;
     const candidates = (found[k] ?? []).filter(
-      (c) => c.event !== undefined && (c.event as unknown as Record<string, unknown>).errorDeclaration === undefined,
+      (c) => c.event !== undefined && (c.event as unknown as Record<string, unknown>)[DECLARES_FIELD] === undefined,
     );
     if (candidates.length === 0) throw newNotFound(`event ${id} is not on the ledger`);
     const own = recorder.customs ? candidates : candidates.filter((c) => sameParty(c.ref.capturedBy, recorder));
@@ -200,7 +247,7 @@ export function decideErrorDeclarations(
         if (item) notes.add(item, k);
       }
     }
-    epcis.push(stored(d.event, id, tx));
+    epcis.push(stored(d.event, id, tx, id));
   }
   return {
     type: 'ERROR_DECLARATION',

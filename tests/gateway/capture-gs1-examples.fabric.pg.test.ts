@@ -23,8 +23,8 @@ const EXAMPLES = process.env.GS1_EPCIS_EXAMPLES ?? '/work/shared/gs1-epcis/examp
  * capture-epcis.test.ts); shipping / receiving / commissioning events that are customs steps without the facts the
  * step needs (EPCIS_EVENT_INCOMPLETE) or moving an SSCC (EPC_SCHEME_UNSUPPORTED, until aggregation); items named only by
  * a Digital Link of a GTIN no entry declared by URN (UNKNOWN_GTIN); error declarations of events never captured here
- * (NOT_FOUND); an event whose hash equals one captured from another example (ALREADY_EXISTS); an association removing
- * what was never associated (g: NOT_FOUND).
+ * (NOT_FOUND, also association g, an error declaration); an event whose hash equals one captured from another
+ * example (ALREADY_EXISTS).
  */
 const EXPECTED: Readonly<Record<string, string>> = {
   'AssociationEvent__AssociationEvent-a.jsonld': 'committed',

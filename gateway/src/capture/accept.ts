@@ -78,7 +78,8 @@ function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, n
 }
 
 /**
- * Validate, map and store one capture document.
+ * Validate, map and store one capture document. Events that are no customs step are observations, events with an
+ * errorDeclaration are error declarations (observation-mapping.ts).
  *
  * @param captures - The capture repository.
  * @param principal - Who sends it (its organisation signs the chunks).

@@ -210,10 +210,18 @@ t.test('bad documents are refused whole, each with its code', async (t) => {
   t.equal(oversized.statusCode, 413);
   t.equal((oversized.json() as { code: string }).code, 'CAPTURE_TOO_LARGE');
 
+  // Events that are no customs step are observations (issue 15); removing a traceability code is a step the chain lacks.
   const unsupported = await capture(
     keys.importer,
     epcisDocument([
-      { ...entryEvent({ items: [PERFUME.sgtin(1)], declarationNo: 'X', location: 1 }), bizStep: 'inspecting' },
+      {
+        type: 'AssociationEvent',
+        action: 'DELETE',
+        eventTime: new Date().toISOString(),
+        eventTimeZoneOffset: '+08:00',
+        parentID: 'https://ns.hainan-traceability.dev/epcis/tcode/4600000000000017',
+        childEPCs: [PERFUME.sgtin(1)],
+      },
     ]),
   );
   t.equal((unsupported.json() as { code: string }).code, 'EPCIS_EVENT_UNSUPPORTED');

@@ -7,6 +7,8 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   decodeAssociateRequest,
+  decodeDeclareErrorRequest,
+  decodeObserveRequest,
   decodeEndOfLifeRequest,
   decodeEnterRequest,
   decodeExitRequest,
@@ -35,10 +37,18 @@ import {
   decodeStocktake,
   END_OF_LIFE,
 } from '../domain/goods';
-import type { ExitRecord, SeedRecord } from '../domain/records';
-import { KeyType } from '../ledger/keys';
+import type { EpcisEvent } from '../domain/epcis';
+import {
+  decideErrorDeclarations,
+  decideObservations,
+  sgtinsOfEvent,
+  type DeclarableEvent,
+  type Recorder,
+} from '../domain/observation';
+import type { ErrorMark, EventRef, ExitRecord, ObservationRecord, SeedRecord } from '../domain/records';
+import { eventIdKey, KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
-import { loadEnterprise, requireEnterprise } from '../ledger/access';
+import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
 import {
   BATCH_ITEMS_MAX,
@@ -56,6 +66,28 @@ import {
 } from '../ledger/posting';
 // A value import (not `import type`): decorator metadata must name the class so the contract API skips ctx.
 import { TraceContext } from '../ledger/trace-context';
+
+/** Most places on the chain one event id is looked up in (two tenants may use one id; a bound on the scan). */
+const EVENT_OCCURRENCES_MAX = 100;
+
+/** Customs, or the caller's enterprise (verified against its MSP). */
+async function recorderOf(ctx: TraceContext, what: string): Promise<Recorder> {
+  if (isCustoms(ctx)) return { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId, customs: true };
+  const ent = await requireEnterprise(ctx, undefined, what);
+  return { mspId: ctx.caller.mspId, enterpriseId: ent.id, customs: false };
+}
+
+/** Every place an event with this id is on the chain: its reference, the stored event and its error mark. */
+async function eventsWithId(ctx: TraceContext, eventId: string): Promise<DeclarableEvent[]> {
+  const key = eventIdKey(eventId);
+  const refs = await ctx.store.scan<EventRef>(KeyType.eventRef, [key], EVENT_OCCURRENCES_MAX);
+  return inOrder(refs, async ({ attrs, value }) => {
+    const [, txId = '', index = '0'] = attrs;
+    const event = await ctx.store.get<EpcisEvent>(KeyType.event, [txId, index]);
+    const mark = await ctx.store.get<ErrorMark>(KeyType.errorMark, [key, txId, index]);
+    return { ref: value, txId, index: Number(index), event, mark };
+  });
+}
 
 /** The current owners (SGTINs) of the well-formed traceability codes among `codes`. */
 async function codeOwners(ctx: TraceContext, codes: readonly unknown[]): Promise<Map<string, string>> {
@@ -231,5 +263,39 @@ export class GoodsContract extends LedgerContract {
     const { record, eventId } = decodeStocktake(f, stocktakeId, ent.id, eventTime, txOf(ctx));
     await commit(ctx, decideStocktake(record, eventId, txOf(ctx)));
     return encodeToString(record);
+  }
+
+  /**
+   * EPCIS events that are no customs step (readings, inspections, sensor data, transformations, ...): each anchored by
+   * its event hash id and noted on the chain of every item it names, which stays as it is (issue 15).
+   */
+  @Transaction()
+  @Returns('string')
+  async Observe(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const recorder = await recorderOf(ctx, 'record observations');
+    const req = decodeObserveRequest(f, txClockOf(ctx));
+    const items = await inOrder(req.observations, (o) => loadItemsDeferred(ctx, o.items));
+    const recorded = await inOrder(req.observations, (o) =>
+      ctx.store.get<ObservationRecord>(KeyType.observation, [o.eventHash]),
+    );
+    await commit(ctx, decideObservations(req, recorder, items, recorded, txOf(ctx)));
+    return encodeToString({ txId: ctx.txId, observations: req.observations.length });
+  }
+
+  /** EPCIS error declarations: the declared events are marked erroneous (their capturer or customs only). */
+  @Transaction()
+  @Returns('string')
+  async DeclareError(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const recorder = await recorderOf(ctx, 'declare events erroneous');
+    const req = decodeDeclareErrorRequest(f, txClockOf(ctx));
+    const found = await inOrder(req.declarations, (d) => eventsWithId(ctx, d.declaredEventId));
+    const sgtins = [...new Set(found.flat().flatMap((c) => (c.event ? sgtinsOfEvent(c.event as never) : [])))];
+    const loaded = await findItems(ctx, sgtins);
+    const items = new Map(loaded.flatMap((item) => (item ? [[item.sgtin, item] as const] : [])));
+    const decision = decideErrorDeclarations(req, recorder, found, items, txOf(ctx));
+    await commit(ctx, decision);
+    return encodeToString({ txId: ctx.txId, declared: req.declarations.length });
   }
 }

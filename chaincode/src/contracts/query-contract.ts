@@ -24,7 +24,7 @@ import { isSelected, selectionDraw } from '../domain/inspection';
 import { riskRulesAt } from '../domain/risk';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import type { EpcisEvent } from '../domain/epcis';
-import type { EnterpriseRecord, ExitRecord, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
+import type { EnterpriseRecord, ExitRecord, ItemNote, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
@@ -42,6 +42,24 @@ export interface HistoryEntry {
   timestamp: string;
   item: ItemRecord | null;
   events: EpcisEvent[];
+  /** True for a transaction that named the item without changing it (an observation, an error declaration). */
+  unchanged?: true;
+}
+
+/**
+ * The item's versions with the transactions that named it without changing it (item notes), in time order; such an
+ * entry shows the item as it then was. Pure.
+ */
+export function withNotedEntries(versions: readonly HistoryEntry[], noted: readonly HistoryEntry[]): HistoryEntry[] {
+  const all = [...versions, ...noted].sort((a, b) =>
+    a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0,
+  );
+  let item: ItemRecord | null = null;
+  return all.map((entry) => {
+    if (entry.unchanged) return { ...entry, item };
+    item = entry.item;
+    return entry;
+  });
 }
 
 @Info({ title: 'query', description: 'Provenance and lookups' })
@@ -51,7 +69,11 @@ export class QueryContract extends LedgerContract {
   }
 
   /** Customs sees every item; an enterprise sees items it holds or held. */
-  async #readableItem(ctx: TraceContext, id: string): Promise<{ item: ItemRecord; history: HistoryEntry[] }> {
+  async #readableItem(
+    ctx: TraceContext,
+    id: string,
+    withNotes = false,
+  ): Promise<{ item: ItemRecord; history: HistoryEntry[] }> {
     const sgtin = await resolveSgtin(ctx, id);
     const key = ctx.store.key(KeyType.item, [sgtin]);
     const iterator = await ctx.stub.getHistoryForKey(key);
@@ -72,6 +94,8 @@ export class QueryContract extends LedgerContract {
     }
     history.reverse(); // oldest first: the chain as it happened
     const current = history[history.length - 1]?.item;
+    // Transactions that named the item without writing it (observations, error declarations) left notes on its chain.
+    const notes = current && withNotes ? await this.#notedEntries(ctx, sgtin) : [];
     if (!current) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
     if (!isCustoms(ctx)) {
       const ent = await requireEnterprise(ctx, undefined, 'read items');
@@ -79,7 +103,26 @@ export class QueryContract extends LedgerContract {
         throw newAccessDenied(`enterprise ${ent.id} never held item ${sgtin}`);
       }
     }
-    return { item: current, history };
+    return { item: current, history: withNotedEntries(history, notes).slice(0, HISTORY_ENTRIES_MAX) };
+  }
+
+  async #notedEntries(ctx: TraceContext, sgtin: string): Promise<HistoryEntry[]> {
+    const { entries } = await ctx.store.page<ItemNote>(KeyType.itemNote, [sgtin], HISTORY_ENTRIES_MAX, '');
+    const noted: HistoryEntry[] = [];
+    for (const { attrs, value } of entries) {
+      const txId = attrs[1]!;
+      const events = await Promise.all(
+        value.events.map((i) => ctx.store.get<EpcisEvent>(KeyType.event, [txId, String(i)])),
+      );
+      noted.push({
+        txId,
+        timestamp: value.recordedAt,
+        item: null,
+        events: events.filter((e): e is EpcisEvent => e !== undefined),
+        unchanged: true,
+      });
+    }
+    return noted;
   }
 
   /** The item as it is now. */
@@ -94,7 +137,8 @@ export class QueryContract extends LedgerContract {
   @Transaction(false)
   @Returns('string')
   async GetItemHistory(ctx: TraceContext, requestJson: string): Promise<string> {
-    const { item, history } = await this.#readableItem(ctx, str(parseRequest(requestJson), 'id', { maxLength: 120 }));
+    const id = str(parseRequest(requestJson), 'id', { maxLength: 120 });
+    const { item, history } = await this.#readableItem(ctx, id, true);
     return encodeToString({ item, history });
   }
 

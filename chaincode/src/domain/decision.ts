@@ -35,6 +35,11 @@ export interface Decision {
   readonly eventTime: string;
   /** The new states of the items the transaction changed, in the order the event lists them. */
   readonly items?: readonly ItemRecord[];
+  /**
+   * Items the transaction adds to the chain of without changing them (observations, error declarations): the ledger
+   * event lists them as they are, so followers put the transaction into each item's history; they are not written.
+   */
+  readonly observed?: readonly ItemRecord[];
   /** Net book movements; the commit refuses them in a closed period. */
   readonly movements?: readonly Movement[];
   /** Records written besides the items, in order (a later write of a key wins). */

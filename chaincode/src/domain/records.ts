@@ -216,3 +216,43 @@ export interface SeedRecord {
 }
 
 export type { KeyAttentionReason };
+
+/** An EPCIS event that is no customs step, anchored on the chain by its CBV 2.0 event hash id. */
+export interface ObservationRecord {
+  eventId: string;
+  eventHash: string;
+  type: string;
+  bizStep: string | null;
+  eventTime: string;
+  /** The SGTINs whose chains carry it. */
+  items: string[];
+  capturedBy: { mspId: string; enterpriseId: string | null };
+  recordedAt: string;
+  txId: string;
+}
+
+/** A transaction on an item's chain that left the item unchanged, with the positions of its events naming it. */
+export interface ItemNote {
+  recordedAt: string;
+  events: number[];
+}
+
+/** Where an EPCIS event is on the chain (its transaction and position: the key) and who captured it. */
+export interface EventRef {
+  eventId: string;
+  capturedBy: { mspId: string; enterpriseId: string | null };
+}
+
+/** An event declared erroneous: who declared it, when, why, and which events correct it. */
+export interface ErrorMark {
+  eventId: string;
+  /** The transaction and position of the declared event. */
+  txId: string;
+  index: number;
+  declaredBy: { mspId: string; enterpriseId: string | null };
+  declarationTime: string;
+  reason: string | null;
+  correctiveEventIds: string[];
+  recordedAt: string;
+  declarationTxId: string;
+}

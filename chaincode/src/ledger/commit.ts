@@ -7,7 +7,8 @@
 import { ChaincodeError, ErrorCode, shanghaiMonth } from '@hainan/ledger-model';
 import type { Decision } from '../domain/decision';
 import type { MovementRecord, PeriodRecord } from '../domain/records';
-import { KeyType } from './keys';
+import type { EventRef } from '../domain/records';
+import { eventIdKey, KeyType } from './keys';
 import { inOrder } from './posting';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
@@ -34,14 +35,21 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
   await inOrder(movements, (r) =>
     ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r),
   );
-  for (const [i, e] of (d.epcis ?? []).entries()) await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
+  const capturedBy = { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId };
+  for (const [i, e] of (d.epcis ?? []).entries()) {
+    await ctx.store.put(KeyType.event, [ctx.txId, String(i)], e);
+    // Who captured each event, found by its id: an error declaration names the event by id (issue 15).
+    const ref: EventRef = { eventId: e.eventID, capturedBy };
+    await ctx.store.put(KeyType.eventRef, [eventIdKey(e.eventID), ctx.txId, String(i)], ref);
+  }
   const event: LedgerEventPayload = {
     txId: ctx.txId,
     recordTime: ctx.txTime,
     actor: { mspId: ctx.caller.mspId, enterpriseId: ctx.caller.enterpriseId },
     type: d.type,
     eventTime: d.eventTime,
-    items: [...items],
+    // Observed items are listed as they are (not written): the transaction is on their chains too.
+    items: [...items, ...(d.observed ?? [])],
     movements,
     ...(d.records === undefined ? {} : { records: d.records }),
     ...(d.epcis === undefined ? {} : { epcis: [...d.epcis] }),

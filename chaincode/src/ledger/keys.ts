@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Composite-key layout of the world state. Every record type has its own object type; account movements and
  * quota usages are append-only keys that are unique per transaction, so no shared balance key becomes an MVCC
@@ -25,4 +27,16 @@ export const KeyType = {
   writeOff: 'woff', // [enterprise, yyyy-mm] -> WriteOffRecord (account:WriteOffPeriod, once per period)
   suspension: 'susp', // [enterprise] -> SuspensionRecord (own key: the access check reads it on every enterprise call)
   request: 'req', // [requestId] -> CustomsRequestRecord (一呼一应: an enterprise's request and customs' answers)
+  observation: 'obs', // [CBV event hash id] -> ObservationRecord (an event that is no customs step)
+  itemNote: 'inote', // [sgtin, txId] -> ItemNote: a transaction on the item's chain that left the item unchanged
+  eventRef: 'evtref', // [sha256(eventID), txId, index] -> EventRef: where an event is and who captured it
+  errorMark: 'everr', // [sha256(eventID), txId, index] -> ErrorMark: the event was declared erroneous
 } as const;
+
+/**
+ * The key attribute of an EPCIS eventID (its SHA-256, hex): event ids are chosen by senders, up to 200 characters of
+ * anything, while composite-key attributes must be short and free of U+0000.
+ */
+export function eventIdKey(eventId: string): string {
+  return createHash('sha256').update(eventId, 'utf8').digest('hex');
+}

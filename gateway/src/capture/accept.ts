@@ -16,8 +16,9 @@ import { companyPrefixBook } from './company-prefixes';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId, eventHashContext } from './event-hash';
-import { isRefusal, mapEvent } from './event-mapping';
+import { isRefusal } from './event-mapping';
 import { ledgerRuleRefusal } from './ledger-rules';
+import { capturedEventIdOf, mapCapturedEvent } from './observation-mapping';
 
 /** Most events in one capture document. */
 export const MAX_EVENTS_PER_CAPTURE = 10_000;
@@ -77,7 +78,8 @@ function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, n
 }
 
 /**
- * Validate, map and store one capture document.
+ * Validate, map and store one capture document. Events that are no customs step are observations, events with an
+ * errorDeclaration are error declarations (observation-mapping.ts).
  *
  * @param captures - The capture repository.
  * @param principal - Who sends it (its organisation signs the chunks).
@@ -123,10 +125,12 @@ export async function acceptCapture(
   // Items named by Digital Link become SGTIN URNs through the company-prefix length on record for their GTIN.
   const book = await companyPrefixBook(captures, events);
   for (const [index, event] of events.entries()) {
-    const eventID = typeof event.eventID === 'string' ? event.eventID : canonicalEventId(event, hashContext);
+    const eventID = capturedEventIdOf(event, hashContext);
     if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
     seen.add(eventID);
-    const step = mapEvent(event, book);
+    // A customs step, an error declaration, or an observation anchored by the event's hash id.
+    const hash = () => (typeof event.eventID === 'string' ? canonicalEventId(event, hashContext) : eventID);
+    const step = mapCapturedEvent(event, book, eventID, hash);
     if (isRefusal(step)) {
       errors.push({ index, eventID, code: step.code, message: step.message });
       continue;

@@ -30,6 +30,17 @@ export interface Chunk {
   readonly eventSeqs: readonly number[];
 }
 
+/** The request field that lists a step's items: pairs, observations, declarations, or items. */
+export function listFieldOf(fn: StepRequest['fn']): string {
+  return fn === 'goods:Associate'
+    ? 'pairs'
+    : fn === 'goods:Observe'
+      ? 'observations'
+      : fn === 'goods:DeclareError'
+        ? 'declarations'
+        : 'items';
+}
+
 function headerKey(step: StepRequest): string {
   return `${step.fn}\n${JSON.stringify(step.header)}`;
 }
@@ -65,6 +76,8 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
       step.divisible &&
       open.key === key &&
       open.items.length + step.items.length <= maxItems &&
+      // An observation names any number of items: the chain bounds the items of a transaction, not its entries.
+      open.sgtins.length + step.sgtins.length <= maxItems &&
       !step.sgtins.some((s) => open!.held.has(s));
     if (fits && open) {
       open.items.push(...step.items);
@@ -104,7 +117,7 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
     }
     for (const s of draft.sgtins) waveItems.add(s);
     waveIsBarrier = barrier;
-    const itemsField = draft.fn === 'goods:Associate' ? 'pairs' : 'items';
+    const itemsField = listFieldOf(draft.fn);
     chunks.push({
       seq,
       wave,

@@ -25,7 +25,16 @@ import type { CompanyPrefixBook } from './company-prefixes';
 /** What the chaincode receives for one capture step, minus its item list (added per chunk). */
 export interface StepRequest {
   /** `contract:Transaction`. */
-  readonly fn: 'goods:Enter' | 'goods:Ship' | 'goods:Receive' | 'goods:Exit' | 'goods:Destroy' | 'goods:Associate';
+  readonly fn:
+    | 'goods:Enter'
+    | 'goods:Ship'
+    | 'goods:Receive'
+    | 'goods:Exit'
+    | 'goods:Destroy'
+    | 'goods:Associate'
+    // Issue 15: events that are no customs step (capture/observation-mapping.ts).
+    | 'goods:Observe'
+    | 'goods:DeclareError';
   /** Request fields other than the items. */
   readonly header: Readonly<Record<string, unknown>>;
   /** The items, in the form the chaincode's `items` (or `pairs`) list takes. */

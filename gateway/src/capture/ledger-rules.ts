@@ -8,12 +8,23 @@
  */
 import {
   ChaincodeError,
+  decodeDeclareErrorRequest,
   decodeGoodsRequest,
+  decodeObserveRequest,
   ITEMS_PER_TRANSACTION_MAX,
   unique,
+  type Fields,
   type TxClock,
 } from '@hainan/ledger-model';
+import { listFieldOf } from './chunking';
 import type { StepRequest } from './event-mapping';
+
+/** The chain's decoder of a step's request. */
+function decoderOf(fn: StepRequest['fn']): (f: Fields, clock: TxClock) => unknown {
+  if (fn === 'goods:Observe') return decodeObserveRequest;
+  if (fn === 'goods:DeclareError') return decodeDeclareErrorRequest;
+  return (f, clock) => decodeGoodsRequest(fn, f, clock);
+}
 
 /**
  * What the chain would refuse in this step's requests, whatever the ledger state.
@@ -25,19 +36,19 @@ import type { StepRequest } from './event-mapping';
  * @returns The chain's refusal, or undefined when the chain's request rules accept the step.
  */
 export function ledgerRuleRefusal(step: StepRequest, eventId: string, clock: TxClock): ChaincodeError | undefined {
-  const itemsField = step.fn === 'goods:Associate' ? 'pairs' : 'items';
+  const itemsField = listFieldOf(step.fn);
+  const decode = decoderOf(step.fn);
   try {
     // One decode per transaction-sized slice, as the chunks will be submitted (the header is the same in each).
     for (let from = 0; from === 0 || from < step.items.length; from += ITEMS_PER_TRANSACTION_MAX) {
-      decodeGoodsRequest(
-        step.fn,
+      decode(
         { ...step.header, eventId, [itemsField]: step.items.slice(from, from + ITEMS_PER_TRANSACTION_MAX) },
         clock,
       );
     }
     // The chain refuses an item named twice in one transaction; across the slices of one event the second would
     // be a state conflict on the chain. Either way it is knowable now.
-    if (step.fn !== 'goods:Associate') unique(step.sgtins, 'item');
+    if (step.fn !== 'goods:Associate' && step.fn !== 'goods:DeclareError') unique(step.sgtins, 'item');
   } catch (err) {
     if (err instanceof ChaincodeError) return err;
     throw err;

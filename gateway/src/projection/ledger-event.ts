@@ -102,6 +102,15 @@ export function epcsOf(event: LedgerEpcisEvent): string[] {
   return Array.from(new Set(all));
 }
 
+/** Where the chain keeps a sender's whole event as JSON text (observations, error declarations: issue 15). */
+const EVENT_JSON_FIELD = 'hn:eventJson';
+
+/** The event as its sender captured it, when the chain kept it as text; else the chain's event itself. */
+export function wholeEvent(event: LedgerEpcisEvent): LedgerEpcisEvent {
+  const text = event[EVENT_JSON_FIELD];
+  return typeof text === 'string' ? (JSON.parse(text) as LedgerEpcisEvent) : event;
+}
+
 /**
  * Project events (in chain order) into one batch: later events win for item rows.
  *
@@ -146,7 +155,7 @@ export function projectEvents(
         bizStep: event.bizStep ?? null,
         bizLocation: event.bizLocation?.id ?? null,
         epcs: epcsByEvent[eventSeq] ?? [],
-        event,
+        event: wholeEvent(event),
       });
     });
     for (const item of itemsOf(payload)) {

@@ -13,6 +13,7 @@ export * from './backoff';
 export * from './time';
 export * from './fields';
 export * from './goods-requests';
+export * from './observation-requests';
 export * from './supervision-requests';
 export * from './customs-requests';
 export * from './working-hours';

@@ -69,15 +69,6 @@ export interface EpcisQuery {
   readonly maxEventCount?: number;
 }
 
-/** The standard event types (EPCIS 2.0 §7.4). */
-export const EPCIS_EVENT_TYPES = [
-  'ObjectEvent',
-  'AggregationEvent',
-  'TransactionEvent',
-  'TransformationEvent',
-  'AssociationEvent',
-] as const;
-
 const ACTIONS = new Set(['ADD', 'OBSERVE', 'DELETE']);
 
 /** CBV 2.0 bare-word vocabularies are stored bare; their Web URI and URN forms name the same value. */

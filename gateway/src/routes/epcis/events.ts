@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { EpcisCondition, EpcisQuery } from '../../domain/epcis-query';
-import { EPCIS_EVENT_TYPES } from '../../domain/epcis-query';
+import { EPCIS_EVENT_TYPES } from '@hainan/ledger-model';
 import { newProblem } from '../../errors';
 import { EPCIS_CONTEXT_URL, newEpcisQueryDocument } from '../../projection/epcis-document';
 import type { EpcisVocabulary } from '../../repositories/epcis';

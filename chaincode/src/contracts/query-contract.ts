@@ -19,7 +19,7 @@ import {
 } from '@hainan/ledger-model';
 import { decode, encodeToString } from '../ledger-codec';
 import { timestampToIso } from '../tx-time';
-import { effectiveEnterpriseClass, effectivePersonClass } from '../domain/credit';
+import { effectiveEnterpriseClass, effectivePersonClass, enterpriseCredit } from '../domain/credit';
 import { isSelected, selectionDraw } from '../domain/inspection';
 import { riskRulesAt } from '../domain/risk';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
@@ -175,9 +175,23 @@ export class QueryContract extends LedgerContract {
     const suspension = await ctx.store.get<SuspensionRecord>(KeyType.suspension, [ent.id]);
     return encodeToString({
       ...ent,
-      effectiveClass: effectiveEnterpriseClass(rules, ent.credit, ctx.txTime),
+      effectiveClass: effectiveEnterpriseClass(rules, ent.credit, ctx.txTime, ent.discrepancyLog),
       ...(suspension ? { suspension: { ...suspension, inEffect: suspensionInEffect(suspension, ctx.txMs) } } : {}),
     });
+  }
+
+  /**
+   * An enterprise's credit class in effect now with its basis: customs' record, or the inspection discrepancies
+   * that reached the key-attention rule (domain/credit.ts). Customs reads any enterprise, an enterprise its own.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetEnterpriseCredit(ctx: TraceContext, requestJson: string): Promise<string> {
+    const id = str(parseRequest(requestJson), 'id', { pattern: USCC });
+    if (!isCustoms(ctx) && id !== ctx.caller.enterpriseId)
+      throw newAccessDenied(`only customs or ${id} may read its credit`);
+    const ent: EnterpriseRecord = await loadEnterprise(ctx, id);
+    return encodeToString(enterpriseCredit(await rulesAt(ctx, ctx.txTime), ent, ctx.txTime));
   }
 
   /** The rules in force at a time (default now) and every rule set customs put on the ledger. */
@@ -241,6 +255,7 @@ export class QueryContract extends LedgerContract {
       releaseListNo,
       txId: exit.txId,
       creditClass: exit.creditClass,
+      creditBasis: exit.creditBasis ?? null,
       rateBp: exit.inspection.rateBp,
       seedId: exit.inspection.seedId ?? null,
       screening: exit.screening ?? null,

@@ -36,7 +36,7 @@ import {
   type ReceiveRequest,
   type ShipRequest,
 } from '@hainan/ledger-model';
-import { effectiveEnterpriseClass } from './credit';
+import { enterpriseCredit } from './credit';
 import { present, presentOne, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
 import {
   BizTxType,
@@ -481,7 +481,8 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
   } = req;
   const { rules, enterprise: ent } = state;
   checkPort(rules, port);
-  const creditClass = effectiveEnterpriseClass(rules, ent.credit, eventTime);
+  const credit = enterpriseCredit(rules, ent, eventTime);
+  const creditClass = credit.class;
   const period = shanghaiMonth(eventTime);
   if (isBatch) checkBatchExit(rules, { creditClass, undeclaredMonths: [...state.undeclaredMonths] }, eventTime);
   const items = present(state.items);
@@ -548,6 +549,9 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     period,
     items: exitLines,
     creditClass,
+    ...(credit.source === 'DISCREPANCIES'
+      ? { creditBasis: { source: 'DISCREPANCIES', rule: credit.discrepancyRule, discrepancies: credit.discrepancies } }
+      : {}),
     inspection: { rateBp: rules.inspectionRateBp[creditClass], ...(seed ? { seedId: seed.seedId } : {}) },
     ...(screening ? { screening } : {}),
     exitedAt: eventTime,

@@ -19,6 +19,7 @@ import {
   type InspectionVerdict,
 } from '@hainan/ledger-model';
 import type { Decision, RecordWrite, Tx } from './decision';
+import { appendDiscrepancy } from './credit';
 import { objectEvent } from './epcis';
 import { isSelected } from './inspection';
 import { next } from './lifecycle';
@@ -142,6 +143,13 @@ export function decideInspectionResult(
     const entAfter: EnterpriseRecord = {
       ...enterprise,
       inspectionDiscrepancies: (enterprise.inspectionDiscrepancies ?? 0) + 1,
+      // The basis of a key-attention class derived from discrepancies (credit.ts): which results, when.
+      discrepancyLog: appendDiscrepancy(enterprise.discrepancyLog, {
+        releaseListNo: exit.releaseListNo,
+        txId: tx.id,
+        atIso: eventTime,
+        kinds: [...new Set(req.discrepancies.map((d) => d.kind))].sort(),
+      }),
     };
     writes.push({ type: KeyType.enterprise, attrs: [enterprise.id], value: entAfter });
     records.enterprise = entAfter;

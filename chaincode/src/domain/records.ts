@@ -90,6 +90,21 @@ export interface EnterpriseRecord {
   credit: CreditRecord;
   /** Inspection results with a discrepancy on the enterprise's exits (feeds risk rules); absent until the first. */
   inspectionDiscrepancies?: number;
+  /**
+   * The most recent inspection results with a discrepancy verdict, oldest first, at most DISCREPANCY_COUNT_MAX:
+   * the basis of a key-attention class derived from discrepancies (domain/credit.ts). Absent until the first.
+   */
+  discrepancyLog?: DiscrepancyEntry[];
+}
+
+/** One inspection result with a discrepancy verdict, as the enterprise's credit counts it. */
+export interface DiscrepancyEntry {
+  releaseListNo: string;
+  /** The transaction that recorded the result. */
+  txId: string;
+  /** The inspection's time (its event time): the window is measured from it. */
+  atIso: string;
+  kinds: string[];
 }
 
 /** A person code (keyed hash) and what the ledger knows about it. */
@@ -155,6 +170,15 @@ export interface ExitRecord {
   period: string;
   items: { sgtin: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; regime: Regime }[];
   creditClass: string;
+  /**
+   * Why `creditClass` is KEY_ATTENTION when the discrepancy rule made it so (domain/credit.ts), not customs' record:
+   * the rule and the discrepancies that reached it. Absent otherwise.
+   */
+  creditBasis?: {
+    source: 'DISCREPANCIES';
+    rule: { count: number; windowDays: number };
+    discrepancies: DiscrepancyEntry[];
+  };
   inspection: { seedId?: string; rateBp: number };
   /** Risk screening at the exit; absent when no risk rules were in force (the exit then has only the random draw). */
   screening?: Screening;

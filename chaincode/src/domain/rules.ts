@@ -55,7 +55,23 @@ export interface RuleSet {
    * sets written before it existed stay valid: absent means REQUEST_ANSWER_WORKING_MINUTES_DEFAULT (two hours).
    */
   requestAnswerWorkingMinutes?: number;
+  /**
+   * Inspection discrepancies that put an enterprise on the key-attention list (domain/credit.ts): `count` results
+   * with a discrepancy verdict on its exits within the last `windowDays` days. Optional, so that sets written before
+   * it existed stay valid: absent means DISCREPANCY_KEY_ATTENTION_DEFAULT.
+   */
+  discrepancyKeyAttention?: { count: number; windowDays: number };
 }
+
+/** Three discrepancies within a year make an enterprise key-attention, unless a rule set says otherwise. */
+export const DISCREPANCY_KEY_ATTENTION_DEFAULT: Readonly<{ count: number; windowDays: number }> = Object.freeze({
+  count: 3,
+  windowDays: 365,
+});
+/** Largest `discrepancyKeyAttention.count`: bounds the discrepancy log an enterprise record keeps. */
+export const DISCREPANCY_COUNT_MAX = 100;
+/** Largest `discrepancyKeyAttention.windowDays` (ten years). */
+export const DISCREPANCY_WINDOW_DAYS_MAX = 3660;
 
 /** The ten second-line ports (seed 004): the eight open ports plus Haikou Xinhaigang and Haikou Nangang. */
 const SECOND_LINE_PORTS = [
@@ -208,7 +224,7 @@ const ALL_FIELDS: readonly (keyof RuleSet)[] = [
   'batchExitClasses',
 ];
 /** Fields a set may leave out (added after sets were on the ledger). */
-const OPTIONAL_FIELDS: readonly (keyof RuleSet)[] = ['requestAnswerWorkingMinutes'];
+const OPTIONAL_FIELDS: readonly (keyof RuleSet)[] = ['requestAnswerWorkingMinutes', 'discrepancyKeyAttention'];
 
 function invalid(detail: string): ChaincodeError {
   return new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `rule set: ${detail}`);
@@ -330,6 +346,20 @@ export function validateRuleSet(candidate: unknown): RuleSet {
       throw invalid(`requestAnswerWorkingMinutes must be 1-${WORKING_MINUTES_MAX}, got ${minutes}`);
   }
 
+  const discrepancy = candidate.discrepancyKeyAttention;
+  let discrepancyKeyAttention: RuleSet['discrepancyKeyAttention'];
+  if (discrepancy !== undefined) {
+    if (!isRecord(discrepancy) || Object.keys(discrepancy).some((k) => k !== 'count' && k !== 'windowDays'))
+      throw invalid(`discrepancyKeyAttention must be { count, windowDays }, got ${show(discrepancy)}`);
+    const count = checkNonNegativeInteger('discrepancyKeyAttention.count', discrepancy.count);
+    const windowDays = checkNonNegativeInteger('discrepancyKeyAttention.windowDays', discrepancy.windowDays);
+    if (count < 1 || count > DISCREPANCY_COUNT_MAX)
+      throw invalid(`discrepancyKeyAttention.count must be 1-${DISCREPANCY_COUNT_MAX}, got ${count}`);
+    if (windowDays < 1 || windowDays > DISCREPANCY_WINDOW_DAYS_MAX)
+      throw invalid(`discrepancyKeyAttention.windowDays must be 1-${DISCREPANCY_WINDOW_DAYS_MAX}, got ${windowDays}`);
+    discrepancyKeyAttention = { count, windowDays };
+  }
+
   return {
     effectiveFrom,
     annualQuotaFen: numbers.annualQuotaFen,
@@ -350,5 +380,6 @@ export function validateRuleSet(candidate: unknown): RuleSet {
     keyAttentionAutoRemovalYears: numbers.keyAttentionAutoRemovalYears,
     personSupervisionYears: numbers.personSupervisionYears,
     ...(answerMinutes === undefined ? {} : { requestAnswerWorkingMinutes: answerMinutes as number }),
+    ...(discrepancyKeyAttention === undefined ? {} : { discrepancyKeyAttention }),
   };
 }

@@ -581,6 +581,13 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
             'hn:riskRules': screening.fired.map((f) => f.ruleId),
           }
         : {}),
+      // Provenance: why the enterprise was key-attention at this exit (the discrepancies that reached the rule).
+      ...(record.creditBasis
+        ? {
+            'hn:creditClass': creditClass,
+            'hn:creditBasis': record.creditBasis.discrepancies.map((d) => `${d.releaseListNo}@${d.atIso}`),
+          }
+        : {}),
     },
   );
   return {

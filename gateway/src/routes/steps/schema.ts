@@ -441,8 +441,18 @@ export const RuleSetBody = body(
         description: 'Working minutes (Mon-Fri 09:00-17:00 Asia/Shanghai) customs has to answer a request; default 120',
       }),
     ),
+    discrepancyKeyAttention: Type.Optional(
+      Type.Object(
+        { count: Type.Integer({ minimum: 1, maximum: 100 }), windowDays: Type.Integer({ minimum: 1, maximum: 3660 }) },
+        {
+          additionalProperties: false,
+          description:
+            'Inspection results with a discrepancy verdict within windowDays that make an enterprise key-attention; default 3 in 365',
+        },
+      ),
+    ),
   },
-  'A complete rule set, in force from effectiveFrom until a later one (every field required but requestAnswerWorkingMinutes)',
+  'A complete rule set, in force from effectiveFrom until a later one (every field required but requestAnswerWorkingMinutes and discrepancyKeyAttention)',
 );
 
 /** `GET /v1/rules`. */

@@ -4,14 +4,17 @@
  * of each selected inspection (`POST /v1/exits/{releaseListNo}/inspection-results`). `GET
  * /v1/exits/{releaseListNo}/screening` answers why an exit was or was not selected, from the ledger alone. Writing
  * routes are customs-only (the chaincode refuses anyone else too); the screening is readable by customs and the
- * exit's enterprise (the chaincode decides).
+ * exit's enterprise (the chaincode decides). `GET /v1/enterprises/{id}/credit` answers an enterprise's class with
+ * its basis: an inspection discrepancy counts towards the key-attention rule of the rule set in force.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Role } from '../../domain/principal';
 import { requireRole } from '../../plugins/auth';
 import { Problem, authenticatedErrors } from '../schemas';
 import { postStep } from '../steps/submit-step';
+import { EnterpriseParams } from '../enterprises/schema';
 import {
+  EnterpriseCreditResponse,
   ExitParams,
   GateReleaseBody,
   GateReleaseResult,
@@ -98,6 +101,25 @@ const supervisionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const query = { releaseListNo: request.params.releaseListNo };
       return fastify.ledgers.forCaller(request.principal, 'query').evaluate('GetInspection', [JSON.stringify(query)]);
+    },
+  );
+
+  fastify.get(
+    '/enterprises/:id/credit',
+    {
+      schema: {
+        tags: [TAG],
+        summary:
+          "An enterprise's credit class in effect and its basis: customs' record or the inspection discrepancies that reached the key-attention rule (customs, or the enterprise itself); chaincode query:GetEnterpriseCredit",
+        params: EnterpriseParams,
+        response: { 200: EnterpriseCreditResponse, ...readErrors },
+      },
+    },
+    async (request) => {
+      const query = { id: request.params.id };
+      return fastify.ledgers
+        .forCaller(request.principal, 'query')
+        .evaluate('GetEnterpriseCredit', [JSON.stringify(query)]);
     },
   );
 };

@@ -156,6 +156,9 @@ export const ScreeningResponse = Type.Object(
     releaseListNo: Type.String(),
     txId: Type.String(),
     creditClass: Type.String(),
+    creditBasis: Type.Unknown({
+      description: 'When the discrepancy rule made the class key-attention: the rule and the discrepancies; else null',
+    }),
     rateBp: Type.Integer({ description: 'Random selection rate of the credit class' }),
     status: Type.String({ description: 'Random draw: NO_SEED, PENDING_REVEAL or VERIFIABLE' }),
     screening: Type.Unknown({ description: 'Score, fired rules and action; null when no risk rules were in force' }),
@@ -188,4 +191,35 @@ export const GateReleaseResult = Type.Object(
     gateRelease: Type.Unknown({ description: 'Gate, time and officer recorded with the exit' }),
   },
   { additionalProperties: true },
+);
+
+const DiscrepancyEntry = Type.Object(
+  {
+    releaseListNo: Type.String({ description: 'The exit whose inspection found the discrepancy' }),
+    txId: Type.String({ description: 'The transaction that recorded the inspection result' }),
+    atIso: Type.String({ description: 'When it was inspected: the window is measured from it' }),
+    kinds: Type.Array(Type.String(), {
+      description: 'Discrepancy kinds (QUANTITY, DESCRIPTION, UNDECLARED_GOODS, VALUE)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /v1/enterprises/{id}/credit`: `query:GetEnterpriseCredit`. */
+export const EnterpriseCreditResponse = Type.Object(
+  {
+    enterpriseId: Type.String(),
+    at: Type.String({ description: 'The moment the class was evaluated (transaction time)' }),
+    class: Type.String({ description: 'The class in effect: AEO_ADVANCED, WHITELIST or KEY_ATTENTION' }),
+    recordedClass: Type.String({ description: "Customs' recorded class, automatic removals applied" }),
+    source: Type.Union([Type.Literal('RECORD'), Type.Literal('DISCREPANCIES')], {
+      description: "RECORD: customs' record; DISCREPANCIES: the discrepancy rule made it key-attention",
+    }),
+    discrepancyRule: Type.Object({ count: Type.Integer(), windowDays: Type.Integer() }),
+    discrepancies: Type.Array(DiscrepancyEntry, {
+      maxItems: 100,
+      description: 'Inspection discrepancies within the window, oldest first: the basis when source is DISCREPANCIES',
+    }),
+  },
+  { additionalProperties: false },
 );

@@ -79,3 +79,59 @@ t.test('the timeline shows the risk screening and the inspection result with its
     'the hold is an anomaly',
   );
 });
+
+t.test('an exit after the third discrepancy shows the key-attention class with its basis', async (t) => {
+  // RL-CONSOLE above is the importer's first discrepancy; two more reach the default rule (3 within 365 days).
+  const C = Array.from({ length: 3 }, (_, i) => PERFUME.sgtin(10 + i));
+  await world.submit(importer.identity, 'goods:Enter', {
+    declarationNo: 'D-CREDIT',
+    location: gln(1),
+    regime: 'ZERO_TARIFF',
+    product: { gtin: PERFUME.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 40_000,
+    items: C,
+  });
+  for (const [n, id] of [C[0]!, C[1]!].entries()) {
+    const releaseListNo = `RL-CREDIT-${n + 1}`;
+    await world.submit(importer.identity, 'goods:Exit', {
+      releaseListNo,
+      port: 'HAIKOU_XINHAIGANG',
+      items: [{ id, exitValueFen: 60_000 }],
+    });
+    await world.submit('customs-admin', 'customs:RecordInspection', {
+      releaseListNo,
+      method: 'IMAGE_REVIEW',
+      officer: 'HK-0042',
+      verdict: 'DISCREPANCY',
+      discrepancies: [{ kind: 'VALUE', items: [id] }],
+      evidence: EVIDENCE,
+      consequence: { kind: 'CORRECTION' },
+    });
+  }
+  await world.submit(importer.identity, 'goods:Exit', {
+    releaseListNo: 'RL-CREDIT-3',
+    port: 'HAIKOU_XINHAIGANG',
+    items: [{ id: C[2]!, exitValueFen: 60_000 }],
+  });
+  await world.caughtUp();
+
+  const browser = await launchBrowser(t);
+  const { page, context } = await newPage(browser);
+  t.teardown(() => context.close());
+  await signIn(page, world.baseUrl, world.keys.customs);
+  await page.fill('#item-id', C[2]!);
+  await page.press('#item-id', 'Enter');
+  await page.locator('ol.timeline li.event').nth(1).waitFor();
+  const exit = (await page.locator('ol.timeline li.event').nth(1).textContent()) ?? '';
+  t.match(
+    exit,
+    /Credit class\s*KEY_ATTENTION: 3 inspection discrepancies RL-CONSOLE, RL-CREDIT-1, RL-CREDIT-2/,
+    'the exit shows the class the discrepancies made and which results',
+  );
+  // An exit before the rule was reached shows no credit line.
+  await page.fill('#item-id', C[0]!);
+  await page.press('#item-id', 'Enter');
+  await page.locator('ol.timeline li.event').nth(2).waitFor();
+  const before = (await page.locator('ol.timeline li.event').nth(1).textContent()) ?? '';
+  t.notMatch(before, /Credit class/, 'no credit basis before the third discrepancy');
+});

@@ -35,6 +35,9 @@ interface EpcisEvent {
   'hn:riskAction'?: string;
   'hn:riskScore'?: number;
   'hn:riskRules'?: string[];
+  // An exit's credit class when inspection discrepancies made it key-attention, and those (release list@time).
+  'hn:creditClass'?: string;
+  'hn:creditBasis'?: string[];
   'hn:method'?: string;
   'hn:verdict'?: string;
   'hn:consequence'?: string;
@@ -108,6 +111,7 @@ function placeOf(event: HistoryEvent): string {
 function timelineEntry(event: HistoryEvent): HTMLElement {
   const screened = event.epcis.find((e) => e['hn:riskAction']);
   const inspected = event.epcis.find((e) => e['hn:verdict']);
+  const credited = event.epcis.find((e) => e['hn:creditBasis']);
   const flagged =
     FLAGGED_TYPES.has(event.type) ||
     inspected?.['hn:verdict'] === 'DISCREPANCY' ||
@@ -144,6 +148,20 @@ function timelineEntry(event: HistoryEvent): HTMLElement {
               score: String(screened['hn:riskScore'] ?? 0),
               rules: (screened['hn:riskRules'] ?? []).join(', '),
             }),
+          )
+        : null,
+      credited
+        ? pair(
+            t('prov.credit'),
+            h(
+              'span',
+              { class: 'credit-basis' },
+              t('prov.creditValue', {
+                class: credited['hn:creditClass'] ?? '',
+                count: String(credited['hn:creditBasis']?.length ?? 0),
+                exits: (credited['hn:creditBasis'] ?? []).map((b) => b.split('@')[0]).join(', '),
+              }),
+            ),
           )
         : null,
       inspected

@@ -10,13 +10,13 @@ import type { CapturesRepository } from '../repositories/captures';
 import type { Principal } from '../domain/principal';
 import { ErrorCodes, newProblem, type ErrorCode } from '../errors';
 import { problemFromChaincodeCode } from '../ledger-error';
-import { parseSgtin } from '@hainan/ledger-model';
+import { observationNeedsItems, parseSgtin } from '@hainan/ledger-model';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
 import { companyPrefixBook } from './company-prefixes';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId, eventHashContext } from './event-hash';
-import { isRefusal } from './event-mapping';
+import { gtinOfSgtin, isRefusal, type StepRequest } from './event-mapping';
 import { ledgerRuleRefusal } from './ledger-rules';
 import { capturedEventIdOf, mapCapturedEvent } from './observation-mapping';
 
@@ -75,6 +75,18 @@ function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, n
     if (first !== undefined && step.gtins[0] !== undefined) digits[step.gtins[0]] ??= first.companyPrefix.length;
   }
   return digits;
+}
+
+/** An observation step without the items of some GTINs (those no entry declared: they have no chain). */
+function withoutGtins(step: StepRequest, gtins: ReadonlySet<string>): StepRequest {
+  const on = (id: string) => !gtins.has(gtinOfSgtin(id) ?? '');
+  const observations = step.items as readonly { items: readonly string[] }[];
+  return {
+    ...step,
+    items: observations.map((o) => ({ ...o, items: o.items.filter(on) })),
+    sgtins: step.sgtins.filter(on),
+    gtins: step.gtins.filter((g) => !gtins.has(g)),
+  };
 }
 
 /**
@@ -167,6 +179,11 @@ export async function acceptCapture(
     const known = await captures.knownGtins(moved);
     for (const { seq, eventId, step } of steps) {
       const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
+      if (unknown.length > 0 && step.fn === 'goods:Observe' && !observationNeedsItems(events[documentIndex[seq]!]!)) {
+        // No item of a GTIN no entry declared is on the ledger: the observation keeps them in its body only.
+        steps[seq] = { seq, eventId, step: withoutGtins(step, new Set(unknown)) };
+        continue;
+      }
       if (unknown.length > 0) {
         errors.push({
           index: documentIndex[seq]!,

@@ -10,11 +10,19 @@
  * rules refuse. Identifiers that are GS1 keys but no trade item (SSCC, GRAI, GIAI, SGLN, ...) stay in the event body
  * without a chain of their own.
  */
-import { gs1KeyOf } from '@hainan/ledger-model';
+import { gs1KeyOf, observationNeedsItems } from '@hainan/ledger-model';
 import { parseItemId } from '../domain/item-id';
 import type { CompanyPrefixBook } from './company-prefixes';
 import { canonicalEventId, type EventHashContext } from './event-hash';
-import { gtinOfSgtin, isRefusal, itemNameOf, mapEvent, type EventRefusal, type StepRequest } from './event-mapping';
+import {
+  gtinOfSgtin,
+  isRefusal,
+  itemNameOf,
+  mapEvent,
+  speaksLedgerVocabulary,
+  type EventRefusal,
+  type StepRequest,
+} from './event-mapping';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -57,6 +65,8 @@ function refusalOf(err: unknown): EventRefusal | undefined {
  */
 function itemsNamed(event: Fields, book: CompanyPrefixBook): string[] | EventRefusal {
   const items = new Set<string>();
+  // A Digital Link of a GTIN no entry declared names no item on the ledger: outside the custody steps it stays in the body.
+  const needsItems = observationNeedsItems(event);
   for (const field of EPC_FIELDS) {
     const value = event[field];
     const list = field === 'parentID' ? (value === undefined ? [] : [value]) : Array.isArray(value) ? value : [];
@@ -69,7 +79,8 @@ function itemsNamed(event: Fields, book: CompanyPrefixBook): string[] | EventRef
       } catch (err) {
         const refusal = refusalOf(err);
         if (refusal === undefined) throw err;
-        if (refusal.code !== 'EPC_SCHEME_UNSUPPORTED') return refusal;
+        if (refusal.code === 'EPC_SCHEME_UNSUPPORTED' || (refusal.code === 'UNKNOWN_GTIN' && !needsItems)) continue;
+        return refusal;
       }
     }
   }
@@ -137,6 +148,9 @@ export function mapCapturedEvent(
   if (isErrorDeclaration(event)) return errorDeclarationStep(event, book, capturedId);
   // An association of a traceability code is the customs step, refused as such when malformed.
   const codeAssociation = typeof event.parentID === 'string' && TRACE_CODE_PARENT.test(event.parentID);
+  // A partner's event that does not speak the ledger's vocabulary is no customs step, whatever its bizStep: it is
+  // recorded as it is, not refused for the customs facts it never meant to give.
+  if (!codeAssociation && !speaksLedgerVocabulary(event)) return observationStep(event, book, capturedId, eventHash());
   if (event.type === 'AssociationEvent' && !codeAssociation)
     return observationStep(event, book, capturedId, eventHash());
   const step = mapEvent(event, book);

@@ -243,7 +243,11 @@ t.test('the GS1 EPCIS 2.0 examples', { skip: files.length === 0 ? `no examples a
         return got.some((e) => isDeepStrictEqual(normalised(e, target.generated), want));
       }).catch(() => undefined);
       counts.set(target.id, got.length);
-      if (target.generated) t.ok(got.some((e) => e.eventID === hash), `${self.where}: named by its hash id`);
+      if (target.generated)
+        t.ok(
+          got.some((e) => e.eventID === hash),
+          `${self.where}: named by its hash id`,
+        );
       const same = got.map((e) => normalised(e, target.generated)).find((g) => isDeepStrictEqual(g, want));
       t.same(same ?? got[0], want, `${self.where} (${event.type as string}): the query returns it as sent`);
       const returned = prefixesOf(context);

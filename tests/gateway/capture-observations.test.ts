@@ -220,5 +220,9 @@ t.test('user-extension prefixes travel with the event and are lifted into the qu
   t.same(doc['@context'][1], { hn: HN_NAMESPACE, example: 'http://ns.example.com/epcis/' });
   const [first, second] = doc.epcisBody.queryResults.resultsBody.eventList as Record<string, unknown>[];
   t.notOk('@context' in first!, 'the first event reads as it was sent');
-  t.same(second!['@context'], [{ example: 'http://elsewhere.example/' }], 'a prefix bound elsewhere stays on its event');
+  t.same(
+    second!['@context'],
+    [{ example: 'http://elsewhere.example/' }],
+    'a prefix bound elsewhere stays on its event',
+  );
 });

@@ -142,7 +142,8 @@ function bodyOf(event: Fields, eventId: string, namespaces: Namespaces): Record<
   const { recordTime: _set_by_the_chain, ...body } = event;
   const used = prefixesUsedBy(event, namespaces);
   if (Object.keys(used).length === 0) return { ...body, eventID: eventId };
-  const own = body['@context'] === undefined ? [] : Array.isArray(body['@context']) ? body['@context'] : [body['@context']];
+  const own =
+    body['@context'] === undefined ? [] : Array.isArray(body['@context']) ? body['@context'] : [body['@context']];
   // The event's own context comes last: in JSON-LD, what an event defines itself wins over its document's.
   return { ...body, '@context': [used, ...own], eventID: eventId };
 }

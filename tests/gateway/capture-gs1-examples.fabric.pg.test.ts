@@ -30,14 +30,21 @@ const EXAMPLES = join(SHARED, 'examples');
  * with 400 EPCIS_SCHEMA_INVALID, and the test checks it does).
  */
 const SCHEMA_INVALID: Readonly<Record<string, RegExp>> = {
-  'Example-TransactionEvents-2020_07_03y.jsonld': /\/epcisBody\/eventList\/\d+/,
-  'PersistentDisposition-example.jsonld': /persistentDisposition|\/epcisBody/,
-  'WithFullCombinationOfFields__aggregation_event_all_possible_fields.jsonld': /\//,
-  'WithFullCombinationOfFields__association_event_all_possible_fields.jsonld': /\//,
-  'WithFullCombinationOfFields__object_event_all_possible_fields.jsonld': /\//,
-  'WithFullCombinationOfFields__transaction_event_all_possible_fields.jsonld': /\//,
-  'WithSensorData__SensorDataExample12.jsonld': /schemaVersion|creationDate/,
-  'WithSensorData__SensorDataExample17.jsonld': /schemaVersion/,
+  // A single source object where the schema wants a list.
+  'Example-TransactionEvents-2020_07_03y.jsonld': /sourceList must be array/,
+  // Members the schema's event definitions do not allow (persistentDisposition, error-declaration extensions, ...).
+  'PersistentDisposition-example.jsonld': /must be equal to one of the allowed values/,
+  'WithFullCombinationOfFields__aggregation_event_all_possible_fields.jsonld':
+    /must be equal to one of the allowed values/,
+  'WithFullCombinationOfFields__association_event_all_possible_fields.jsonld':
+    /must be equal to one of the allowed values/,
+  // An ilmd member the schema forbids.
+  'WithFullCombinationOfFields__object_event_all_possible_fields.jsonld': /ilmd must NOT be valid/,
+  'WithFullCombinationOfFields__transaction_event_all_possible_fields.jsonld':
+    /must be equal to one of the allowed values/,
+  // No schemaVersion (nor creationDate); a numeric schemaVersion.
+  'WithSensorData__SensorDataExample12.jsonld': /required property 'schemaVersion'/,
+  'WithSensorData__SensorDataExample17.jsonld': /schemaVersion must be string/,
 };
 
 type Json = Record<string, unknown>;
@@ -147,7 +154,11 @@ t.test('the GS1 EPCIS 2.0 examples', { skip: files.length === 0 ? `no examples a
   for (const [file, doc] of docs) {
     const violations = epcisSchemaViolations(doc);
     if (violations.length === 0) valid.push(file);
-    else t.comment(`schema-invalid: ${file}: ${violations[0]!.pointer} ${violations[0]!.message}`);
+    else {
+      const reason = `${violations[0]!.pointer} ${violations[0]!.message}`;
+      t.comment(`schema-invalid: ${file}: ${reason}`);
+      t.match(reason, SCHEMA_INVALID[file] ?? /^$/, `${file}: refused by the schema for the reason listed`);
+    }
   }
   t.same(
     files.filter((f) => !valid.includes(f)),

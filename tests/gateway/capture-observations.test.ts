@@ -2,14 +2,16 @@
 // (its body whole, its hash id, the trade items it names as the chain keys them, other GS1 keys left in the body); the
 // customs steps map as before; an errorDeclaration becomes goods:DeclareError naming the declared event (by eventID,
 // else by the hash id, which leaves errorDeclaration out); a bad EPC is still INVALID_EPC; observations share
-// transactions up to the chain's item bound, and the chain's request rules accept what the mapping builds.
+// transactions up to the chain's item bound, and the chain's request rules accept what the mapping builds. A partner's
+// event without the ledger's vocabulary is an observation; its user-extension prefixes travel with it.
 // How: pure calls (no database, no peer).
 import t from 'tap';
 import { chunkSteps } from '../../gateway/src/capture/chunking';
 import { canonicalEventId, eventHashContext } from '../../gateway/src/capture/event-hash';
 import { isRefusal, type StepRequest } from '../../gateway/src/capture/event-mapping';
 import { ledgerRuleRefusal } from '../../gateway/src/capture/ledger-rules';
-import { capturedEventIdOf, mapCapturedEvent } from '../../gateway/src/capture/observation-mapping';
+import { capturedEventIdOf, mapCapturedEvent, namespacesOf } from '../../gateway/src/capture/observation-mapping';
+import { HN_NAMESPACE, newEpcisQueryDocument } from '../../gateway/src/projection/epcis-document';
 import { entryEvent } from '../../testkit/src/epcis';
 import { product } from '../../testkit/src/trace';
 
@@ -155,5 +157,72 @@ t.test('observations share transactions up to the chain item bound', async (t) =
       ['goods:Observe', 1, 1],
     ],
     'two observations of two items fill a 4-item transaction',
+  );
+});
+
+t.test('a partner event without the ledger vocabulary is an observation, not a refused customs step', async (t) => {
+  const shipping = {
+    type: 'ObjectEvent',
+    action: 'OBSERVE',
+    bizStep: 'shipping',
+    eventTime: '2026-01-05T10:00:00+08:00',
+    eventTimeZoneOffset: '+08:00',
+    epcList: [GOODS.sgtin(1)],
+    bizTransactionList: [{ type: 'po', bizTransaction: 'http://transaction.acme.com/po/1' }],
+  };
+  t.equal((mapped(shipping) as StepRequest).fn, 'goods:Observe', 'no customs facts: recorded as it is');
+  const receiving = {
+    ...shipping,
+    bizStep: 'receiving',
+    bizLocation: { id: 'urn:epc:id:sgln:0012345.11111.0' },
+    bizTransactionList: [{ type: 'desadv', bizTransaction: 'urn:epcglobal:cbv:bt:0614141073467:1152' }],
+  };
+  t.equal((mapped(receiving) as StepRequest).fn, 'goods:Observe', 'a partner desadv names no shipment of the ledger');
+  const commissioning = { ...shipping, action: 'ADD', bizStep: 'commissioning' };
+  t.equal((mapped(commissioning) as StepRequest).fn, 'goods:Observe', 'a commissioning abroad is no first-line entry');
+  t.match(
+    mapped({ ...shipping, bizTransactionList: [{ type: 'desadv', bizTransaction: 'urn:hn:shipment:S-1' }] }),
+    { code: 'EPCIS_EVENT_INCOMPLETE', message: /owning_party/ },
+    'a shipment of the ledger without its receiver is still refused for what it misses',
+  );
+  t.match(
+    mapped({ ...commissioning, 'hn:regime': 'ZERO_TARIFF' }),
+    { code: 'EPCIS_EVENT_INCOMPLETE' },
+    'an entry with some hn: figures is an entry missing the others',
+  );
+  const link = {
+    ...shipping,
+    epcList: ['https://id.gs1.org/01/09506000134352/21/7', GOODS.sgtin(2)],
+  };
+  t.same(
+    (mapped(link) as StepRequest).sgtins,
+    [GOODS.sgtin(2)],
+    'a Digital Link of a GTIN no entry declared names no item on the ledger: kept in the body',
+  );
+  t.match(
+    mapped({ ...link, bizStep: 'inspecting' }),
+    { code: 'UNKNOWN_GTIN' },
+    'in a custody step the ledger needs the item',
+  );
+});
+
+t.test('user-extension prefixes travel with the event and are lifted into the query document', async (t) => {
+  const namespaces = namespacesOf([
+    'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+    { example: 'http://ns.example.com/epcis/', unused: 'http://unused.example/' },
+  ]);
+  const event = { ...READING, eventID: 'urn:uuid:e-1', 'example:x': { 'example:y': 2 } };
+  const step = mapCapturedEvent(event, NO_BOOK as never, 'urn:uuid:e-1', () => hashOf(event), namespaces);
+  const body = ((step as StepRequest).items[0] as { event: Record<string, unknown> }).event;
+  t.same(body['@context'], [{ example: 'http://ns.example.com/epcis/' }], 'only the prefixes it uses');
+  const other = { ...body, eventID: 'urn:uuid:e-2', '@context': [{ example: 'http://elsewhere.example/' }] };
+  const doc = newEpcisQueryDocument([body, other], new Date());
+  t.same(doc['@context'][1], { hn: HN_NAMESPACE, example: 'http://ns.example.com/epcis/' });
+  const [first, second] = doc.epcisBody.queryResults.resultsBody.eventList as Record<string, unknown>[];
+  t.notOk('@context' in first!, 'the first event reads as it was sent');
+  t.same(
+    second!['@context'],
+    [{ example: 'http://elsewhere.example/' }],
+    'a prefix bound elsewhere stays on its event',
   );
 });

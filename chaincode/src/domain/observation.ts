@@ -14,7 +14,7 @@ import {
   ErrorCode,
   newAccessDenied,
   newAlreadyExists,
-  newNotFound,
+  observationNeedsItems,
   parseSgtin,
   type DeclareErrorRequest,
   type ObserveRequest,
@@ -126,14 +126,18 @@ export function decideObservations(
   const epcis: EpcisEvent[] = [];
   const writes: RecordWrite[] = [];
   const hashes = new Set<string>();
+  const kept: { eventId: string; eventHash: string }[] = [];
   for (const [k, o] of req.observations.entries()) {
-    const prior = recorded[k];
-    if (prior || hashes.has(o.eventHash))
-      throw newAlreadyExists(
-        `event ${o.eventId} (${o.eventHash}) is already on the ledger${prior ? ` (transaction ${prior.txId})` : ''}`,
-      );
+    // The same event (by its hash id: from another document, another system, or named another way) is on the ledger
+    // once: recording it again changes nothing, so a partner's repeated or overlapping documents commit.
+    if (recorded[k] !== undefined || hashes.has(o.eventHash)) continue;
     hashes.add(o.eventHash);
-    const items = (loaded[k] ?? []).map(presentOne);
+    kept.push({ eventId: o.eventId, eventHash: o.eventHash });
+    // An item with no entry has no chain: outside the custody steps the observation is kept without a note for it.
+    const needsItems = observationNeedsItems(o.event);
+    const items = (loaded[k] ?? []).flatMap((l) =>
+      l instanceof ChaincodeError && l.code === ErrorCode.NOT_FOUND && !needsItems ? [] : [presentOne(l)],
+    );
     for (const item of items) {
       const ours = item.holder === recorder.enterpriseId || item.transit?.to === recorder.enterpriseId;
       if (!recorder.customs && !ours)
@@ -162,7 +166,7 @@ export function decideObservations(
     eventTime: req.observations[0]!.eventTime.iso,
     observed: notes.items(),
     writes: [...writes, ...notes.writes(tx)],
-    records: { observations: req.observations.map((o) => ({ eventId: o.eventId, eventHash: o.eventHash })) },
+    records: { observations: kept },
     epcis,
   };
 }
@@ -194,7 +198,7 @@ function sameParty(a: { mspId: string; enterpriseId: string | null }, b: Recorde
  * Error declarations: each declared event on the ledger, captured by the declaring party (customs may declare any),
  * not declared erroneous before. The declared events are marked; the declaration event is kept on the chains of the
  * items the declared event named, so provenance shows both. Events that are themselves error declarations are not
- * declarable.
+ * declarable. A declaration of an event that is not on this ledger is kept as it is (once) and marks nothing.
  *
  * @param found - Per declaration, every place an event with its id is on the chain.
  * @param items - The items the found events name, by SGTIN (those on the ledger).
@@ -213,10 +217,17 @@ export function decideErrorDeclarations(
   const declared = new Set<string>();
   for (const [k, d] of req.declarations.entries()) {
     const id = d.declaredEventId;
-    const candidates = (found[k] ?? []).filter(
-      (c) => c.event !== undefined && (c.event as unknown as Record<string, unknown>)[DECLARES_FIELD] === undefined,
-    );
-    if (candidates.length === 0) throw newNotFound(`event ${id} is not on the ledger`);
+    const all = (found[k] ?? []).filter((c) => c.event !== undefined);
+    const candidates = all.filter((c) => (c.event as unknown as Record<string, unknown>)[DECLARES_FIELD] === undefined);
+    if (candidates.length === 0) {
+      // The declared event was captured elsewhere, not here (EPCIS events travel between repositories; the
+      // declaration carries the whole event): the declaration is kept, it marks nothing. Kept once: a declaration
+      // with this id already here is this one again.
+      if (all.length > 0 || declared.has(id)) continue;
+      declared.add(id);
+      epcis.push(stored(d.event, id, tx, id));
+      continue;
+    }
     const own = recorder.customs ? candidates : candidates.filter((c) => sameParty(c.ref.capturedBy, recorder));
     if (own.length === 0)
       throw newAccessDenied(

@@ -2,23 +2,23 @@
  * Accepting a capture: validate the document against the EPCIS 2.0 schema, give every event its id (its own
  * `eventID` or the canonical event hash), map each event to its ledger step, refuse the whole document when any event
  * cannot be recorded (so a client fixes it in one round trip and nothing half-accepted lingers), then store the
- * capture, its events and its chunks in one database transaction. The capture id is derived from the sender and the
- * event ids, so posting the same document again finds the same capture and changes nothing.
+ * capture, its events and its chunks in one database transaction. The capture id is derived from the sender, the
+ * event ids and the events themselves, so posting the same document again finds the same capture and changes nothing.
  */
 import { createHash } from 'node:crypto';
 import type { CapturesRepository } from '../repositories/captures';
 import type { Principal } from '../domain/principal';
 import { ErrorCodes, newProblem, type ErrorCode } from '../errors';
 import { problemFromChaincodeCode } from '../ledger-error';
-import { parseSgtin } from '@hainan/ledger-model';
+import { observationNeedsItems, parseSgtin } from '@hainan/ledger-model';
 import { chunkSteps, MAX_ITEMS_PER_TRANSACTION, type CapturedStep } from './chunking';
 import { companyPrefixBook } from './company-prefixes';
 import { assertEpcisLimits } from './epcis-limits';
 import { epcisSchemaViolations } from './epcis-schema';
 import { canonicalEventId, eventHashContext } from './event-hash';
-import { isRefusal } from './event-mapping';
+import { gtinOfSgtin, isRefusal, type StepRequest } from './event-mapping';
 import { ledgerRuleRefusal } from './ledger-rules';
-import { capturedEventIdOf, mapCapturedEvent } from './observation-mapping';
+import { capturedEventIdOf, mapCapturedEvent, namespacesOf } from './observation-mapping';
 
 /** Most events in one capture document. */
 export const MAX_EVENTS_PER_CAPTURE = 10_000;
@@ -77,6 +77,18 @@ function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, n
   return digits;
 }
 
+/** An observation step without the items of some GTINs (those no entry declared: they have no chain). */
+function withoutGtins(step: StepRequest, gtins: ReadonlySet<string>): StepRequest {
+  const on = (id: string) => !gtins.has(gtinOfSgtin(id) ?? '');
+  const observations = step.items as readonly { items: readonly string[] }[];
+  return {
+    ...step,
+    items: observations.map((o) => ({ ...o, items: o.items.filter(on) })),
+    sgtins: step.sgtins.filter(on),
+    gtins: step.gtins.filter((g) => !gtins.has(g)),
+  };
+}
+
 /**
  * Validate, map and store one capture document. Events that are no customs step are observations, events with an
  * errorDeclaration are error declarations (observation-mapping.ts).
@@ -124,13 +136,14 @@ export async function acceptCapture(
   const hashContext = eventHashContext(doc); // the document's namespaces and vocabulary take part in each event's hash
   // Items named by Digital Link become SGTIN URNs through the company-prefix length on record for their GTIN.
   const book = await companyPrefixBook(captures, events);
+  const namespaces = namespacesOf(doc['@context']); // user extensions keep their meaning with their event's body
   for (const [index, event] of events.entries()) {
     const eventID = capturedEventIdOf(event, hashContext);
     if (seen.has(eventID)) continue; // the same event twice in one document: once is enough
     seen.add(eventID);
     // A customs step, an error declaration, or an observation anchored by the event's hash id.
     const hash = () => (typeof event.eventID === 'string' ? canonicalEventId(event, hashContext) : eventID);
-    const step = mapCapturedEvent(event, book, eventID, hash);
+    const step = mapCapturedEvent(event, book, eventID, hash, namespaces);
     if (isRefusal(step)) {
       errors.push({ index, eventID, code: step.code, message: step.message });
       continue;
@@ -167,6 +180,11 @@ export async function acceptCapture(
     const known = await captures.knownGtins(moved);
     for (const { seq, eventId, step } of steps) {
       const unknown = step.fn === 'goods:Enter' ? [] : step.gtins.filter((g) => !declared.has(g) && !known.has(g));
+      if (unknown.length > 0 && step.fn === 'goods:Observe' && !observationNeedsItems(events[documentIndex[seq]!]!)) {
+        // No item of a GTIN no entry declared is on the ledger: the observation keeps them in its body only.
+        steps[seq] = { seq, eventId, step: withoutGtins(step, new Set(unknown)) };
+        continue;
+      }
       if (unknown.length > 0) {
         errors.push({
           index: documentIndex[seq]!,
@@ -185,10 +203,14 @@ export async function acceptCapture(
 
   const eventIds = steps.map((s) => s.eventId);
   const owner = { mspId: principal.mspId, enterpriseId: principal.enterpriseId, apiKeyId: principal.keyId };
+  // The events' content takes part too: a document that reuses an eventID for a different event (the standard's
+  // own examples do) is another capture, whose status names the event as a duplicate, not a silent repeat.
+  const content = createHash('sha256').update(JSON.stringify(events)).digest('hex');
   const captureId = uuidOf(
     createHash('sha256')
       .update(`${owner.mspId}\n${owner.enterpriseId ?? ''}\n`)
       .update(eventIds.join('\n'))
+      .update(`\n${content}`)
       .digest('hex'),
   );
   const { created } = await captures.insert({

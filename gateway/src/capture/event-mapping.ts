@@ -361,6 +361,36 @@ function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
   };
 }
 
+/** The ledger's own namespaces: its extension IRI and its `urn:hn:` document, party and place names. */
+const LEDGER_NAMESPACES = ['urn:hn:', 'https://ns.hainan-traceability.dev/epcis/'] as const;
+
+function inLedgerNamespace(value: unknown): boolean {
+  return typeof value === 'string' && LEDGER_NAMESPACES.some((ns) => value.startsWith(ns));
+}
+
+/**
+ * Whether an event speaks the ledger's vocabulary, and so asks for a customs step: a member of the `hn:` extension
+ * namespace (the customs figures of an entry or an exit), or a business transaction, source, destination, read point,
+ * business location or parent named in the ledger's namespaces (`urn:hn:shipment:…`, `…/party/<credit code>`,
+ * `urn:hn:port:…`, `…/tcode/…`). Every event the chaincode writes does (so `GET /v1/events` captures back as steps).
+ * A partner's event that does not is recorded as an observation, never refused for customs facts it does not carry.
+ */
+export function speaksLedgerVocabulary(event: Fields): boolean {
+  const named = (list: unknown, key: string): unknown[] =>
+    Array.isArray(list) ? list.map((e) => (typeof e === 'object' && e !== null ? (e as Fields)[key] : undefined)) : [];
+  return (
+    Object.keys(event).some((k) => k.startsWith(HN) || inLedgerNamespace(k)) ||
+    [
+      ...named(event.bizTransactionList, 'bizTransaction'),
+      ...named(event.sourceList, 'source'),
+      ...named(event.destinationList, 'destination'),
+      (event.readPoint as Fields | undefined)?.id,
+      (event.bizLocation as Fields | undefined)?.id,
+      event.parentID,
+    ].some(inLedgerNamespace)
+  );
+}
+
 /**
  * Map one event.
  *

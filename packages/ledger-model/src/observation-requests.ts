@@ -31,6 +31,47 @@ export const EVENT_BODY_CHARS_MAX = 256 * 1024;
 /** Most corrective event ids one error declaration names. */
 export const CORRECTIVE_EVENTS_MAX = 100;
 
+/**
+ * CBV 2.0 business steps whose observation says the recorder handles the goods in its custody, at a place where the
+ * ledger's book is the authority for what is there: inspecting, storing, counting, selling, holding, sampling,
+ * picking, dispensing, repairing. An item such an event names must be on the ledger (an item with no entry in an
+ * enterprise's custody on the island is the anomaly the ledger exists to show): it is refused (UNKNOWN_GTIN at the
+ * gateway, NOT_FOUND on the chain). Every other observation (commissioning, shipping, receiving, transporting,
+ * packing, assembling, sensor reporting, no bizStep, ...) may name goods the ledger does not know, such as goods
+ * before their first-line entry or of a partner abroad: it changes no item, so the chain records it (anchored by its
+ * hash id, its body kept) with a note on the chain of each item it names that is on the ledger, and none for the others.
+ */
+export const CUSTODY_BIZ_STEPS: ReadonlySet<string> = new Set([
+  'inspecting',
+  'storing',
+  'stocking',
+  'stock_taking',
+  'cycle_counting',
+  'holding',
+  'retail_selling',
+  'sampling',
+  'picking',
+  'dispensing',
+  'repairing',
+]);
+
+/** The bare CBV word of a bizStep in any of its forms (`inspecting`, `https://ref.gs1.org/cbv/BizStep-inspecting`, `urn:epcglobal:cbv:bizstep:inspecting`). */
+function bizStepWord(bizStep: unknown): string | undefined {
+  if (typeof bizStep !== 'string') return undefined;
+  const m = /^(?:https:\/\/ref\.gs1\.org\/cbv\/BizStep-|urn:epcglobal:cbv:bizstep:)?([a-z_]+)$/.exec(bizStep);
+  return m?.[1];
+}
+
+/**
+ * Whether an observation of this event needs every item it names on the ledger ({@link CUSTODY_BIZ_STEPS}).
+ *
+ * @param event - The EPCIS event.
+ */
+export function observationNeedsItems(event: Readonly<Record<string, unknown>>): boolean {
+  const word = bizStepWord(event.bizStep);
+  return word !== undefined && CUSTODY_BIZ_STEPS.has(word);
+}
+
 /** One event recorded as an observation. */
 export interface Observation {
   /** The event's id as captured (its `eventID`, else its hash id). */

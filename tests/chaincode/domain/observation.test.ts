@@ -1,8 +1,9 @@
 // Proves the issue 15 decisions: an observation is anchored under its event hash id, noted on the chain of each item it
 // names and leaves every item as it was (nothing written under the item keys); an enterprise cannot put observations
-// on goods it neither holds nor is sent (NOT_HOLDER), an item with no entry is NOT_FOUND, the same event twice
-// ALREADY_EXISTS. An error declaration marks the declared event (who, when, why, corrective ids) only for the party
-// that captured it or customs (ACCESS_DENIED for another party's event), once.
+// on goods it neither holds nor is sent (NOT_HOLDER), an item with no entry is NOT_FOUND in a custody step and kept in
+// the body only in other steps, the same event twice is recorded once. An error declaration marks the declared event
+// (who, when, why, corrective ids) only for the party that captured it or customs (ACCESS_DENIED for another party's
+// event), once; a declaration of an event not on this ledger is kept and marks nothing.
 // How: pure calls on hand-built requests and ledger state (no peer, no store); the decisions are what the contracts commit.
 import t from 'tap';
 import {
@@ -111,7 +112,7 @@ t.test('an observation: one record under the hash id, a note per item, the body 
   );
 });
 
-t.test('observations refused: not the holder, no entry, recorded before', async (t) => {
+t.test('observations: not the holder and no entry in a custody step refused, recorded before kept once', async (t) => {
   throwsCode(
     t,
     () => decideObservations(observe(), OTHER_RECORDER, [[item(1), item(2)]], [undefined], TX),
@@ -135,12 +136,26 @@ t.test('observations refused: not the holder, no entry, recorded before', async 
     'an item with no entry',
   );
   const prior = decideObservations(observe(), SHOP_RECORDER, [[item(1), item(2)]], [undefined], TX).writes![0]!.value;
-  throwsCode(
-    t,
-    () => decideObservations(observe(), SHOP_RECORDER, [[item(1), item(2)]], [prior as never], TX),
-    ErrorCode.ALREADY_EXISTS,
-    'the same event again',
+  const again = decideObservations(observe(), SHOP_RECORDER, [[item(1), item(2)]], [prior as never], TX);
+  t.same(
+    [again.writes, again.epcis, again.observed, again.records],
+    [[], [], [], { observations: [] }],
+    'the same event again (by its hash id) is on the ledger once: recording it again writes nothing',
   );
+  const shipped = { ...READING, bizStep: 'shipping' };
+  const partner = decideObservations(
+    observe(shipped),
+    SHOP_RECORDER,
+    [[item(1), newNotFound('item 2 has no entry')]],
+    [undefined],
+    TX,
+  );
+  t.same(
+    [partner.observed, partner.epcis?.length, (partner.writes ?? []).filter((w) => w.type === KeyType.itemNote).length],
+    [[item(1)], 1, 1],
+    'outside the custody steps an item with no entry is kept in the body only: no chain to note it on',
+  );
+  t.match(partner.writes![0]!.value, { items: [GOODS.sgtin(1)] }, 'the record names the chains that carry it');
   const noItems = decideObservations(
     observe({ ...READING, epcList: ['urn:epc:id:sscc:0614141.1234567890'] }, []),
     SHOP_RECORDER,
@@ -260,7 +275,7 @@ t.test('an error declaration marks the declared event: who, when, why, correctiv
   );
 });
 
-t.test('error declarations refused: another party event, an unknown event, twice', async (t) => {
+t.test('error declarations: another party event refused, an unknown event kept, twice refused', async (t) => {
   const items = new Map<string, ItemRecord>();
   const message = throwsCode(
     t,
@@ -269,16 +284,22 @@ t.test('error declarations refused: another party event, an unknown event, twice
     'another party event',
   );
   t.match(message, /captured by another party/);
-  throwsCode(t, () => decideErrorDeclarations(declaration(), SHOP_RECORDER, [[]], items, TX), ErrorCode.NOT_FOUND);
+  const elsewhere = decideErrorDeclarations(declaration(), SHOP_RECORDER, [[]], items, TX);
+  t.same(
+    [elsewhere.writes, elsewhere.records, elsewhere.epcis?.length],
+    [[], { errorDeclarations: [] }, 1],
+    'a declaration of an event not on this ledger (captured elsewhere) is kept and marks nothing',
+  );
+  t.match(elsewhere.epcis![0], { eventID: 'urn:uuid:orig-1', [DECLARES_FIELD]: 'urn:uuid:orig-1' });
   const declarationEvent = {
     ...found(SHOP_RECORDER),
     event: { ...ORIGINAL, [DECLARES_FIELD]: 'urn:uuid:orig-1' } as never,
   };
-  throwsCode(
-    t,
-    () => decideErrorDeclarations(declaration(), SHOP_RECORDER, [[declarationEvent]], items, TX),
-    ErrorCode.NOT_FOUND,
-    'a declaration is not itself declarable',
+  const twice = decideErrorDeclarations(declaration(), SHOP_RECORDER, [[declarationEvent]], items, TX);
+  t.same(
+    [twice.writes, twice.epcis],
+    [[], []],
+    'a declaration is not itself declarable: with only a declaration under the id, it is that one again (kept once)',
   );
   throwsCode(
     t,

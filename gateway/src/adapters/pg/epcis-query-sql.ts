@@ -101,7 +101,15 @@ export function conditionSql(condition: EpcisCondition, p: SqlParams): string {
   }
 }
 
-/** The tenancy condition: events naming an item the enterprise held or was sent. */
+/**
+ * The tenancy condition: events naming an item the enterprise held or was sent, and the events it captured itself (a
+ * partner's observations of goods the ledger does not know name no item anyone holds; their capturer still sees them).
+ * The second test is an index-only lookup (ledger_transactions_history_idx carries the actor).
+ */
 export function visibleToSql(enterprise: string, p: SqlParams): string {
-  return `EXISTS (SELECT 1 FROM item_parties ip WHERE ip.enterprise = ${p.add(enterprise)} AND ip.sgtin = ANY(e.epcs))`;
+  const who = p.add(enterprise);
+  return (
+    `(EXISTS (SELECT 1 FROM item_parties ip WHERE ip.enterprise = ${who} AND ip.sgtin = ANY(e.epcs)) ` +
+    `OR EXISTS (SELECT 1 FROM ledger_transactions lt WHERE lt.tx_id = e.tx_id AND lt.actor->>'enterpriseId' = ${who}))`
+  );
 }

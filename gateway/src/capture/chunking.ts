@@ -38,7 +38,9 @@ export function listFieldOf(fn: StepRequest['fn']): string {
       ? 'observations'
       : fn === 'goods:DeclareError'
         ? 'declarations'
-        : 'items';
+        : fn === 'goods:ShipContainer' || fn === 'goods:ReceiveContainer'
+          ? 'containers'
+          : 'items';
 }
 
 function headerKey(step: StepRequest): string {

@@ -44,11 +44,22 @@ export function decodePackRequest(f: Fields, tx: TxClock): PackRequest {
   const eventTime = decodeEventTime(f, tx);
   const parent = str(f, 'parent', { maxLength: 120 });
   if (!CONTAINER_ID.test(parent)) throw newInvalidArgument(`parent must be an SSCC or GRAI EPC URN, got ${parent}`);
-  const items = list(f, 'items', ITEMS_PER_TRANSACTION_MAX, (v, i) => {
-    if (typeof v !== 'string' || !parseSgtin(v)) throw newInvalidArgument(`items[${i}] must be an SGTIN URN`);
-    return v;
-  });
-  const containers = f.containers === undefined ? [] : list(f, 'containers', ITEMS_PER_TRANSACTION_MAX, containerIdOf);
+  // Either list may be absent or empty (a pallet of cases names no item); together they name at least one child.
+  const items =
+    f.items === undefined
+      ? []
+      : list(
+          f,
+          'items',
+          ITEMS_PER_TRANSACTION_MAX,
+          (v, i) => {
+            if (typeof v !== 'string' || !parseSgtin(v)) throw newInvalidArgument(`items[${i}] must be an SGTIN URN`);
+            return v;
+          },
+          0,
+        );
+  const containers =
+    f.containers === undefined ? [] : list(f, 'containers', ITEMS_PER_TRANSACTION_MAX, containerIdOf, 0);
   if (items.length + containers.length === 0) throw newInvalidArgument('name at least one child (items or containers)');
   unique([...items, ...containers], 'child');
   if (containers.includes(parent)) throw newInvalidArgument(`${parent} cannot contain itself`);

@@ -133,12 +133,12 @@ t.test('pack, ship and receive a pallet of cases, unpack one case, sell one item
   );
   t.same(
     history.map((h) => h.events.map((e) => e.bizStep).join('+')),
-    ['commissioning', 'packing', 'shipping', 'receiving', 'unpacking', 'retail_selling'],
-    "the item's chain: entry, packed, the pallet's shipment and receipt, unpacked, sold",
+    ['entering_exiting', 'packing', 'packing', 'shipping', 'receiving', 'unpacking', 'unpacking', 'retail_selling'],
+    "the item's chain: entry, packed in its case, the case onto the pallet, the pallet's shipment and receipt, the case off the pallet, the item out of its case, sold",
   );
   t.same(
     history.filter((h) => h.container).map((h) => h.container),
-    [PALLET, PALLET],
-    'the moves are the pallet’s',
+    [CASES[0], PALLET, PALLET, CASES[0]],
+    "the case's own steps while the item was in it, and the pallet's moves while the case was on it",
   );
 });

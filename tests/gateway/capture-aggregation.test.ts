@@ -37,8 +37,11 @@ t.test('AggregationEvent ADD / DELETE with a case or pallet parent packs and unp
   });
   t.equal(pack.fn, 'goods:Pack');
   t.same(pack.header.parent, PALLET);
-  t.same(pack.header.containers, [CASE, 'urn:epc:id:sscc:6901234.0000000003'], 'cases, tag URIs as their URN');
-  t.same(pack.items, [GOODS.sgtin(1)], 'items');
+  t.same(
+    pack.items,
+    [CASE, 'urn:epc:id:sscc:6901234.0000000003', GOODS.sgtin(1)],
+    'cases (tag URIs as their URN), then items',
+  );
   t.equal(pack.divisible, false, 'an event packing cases is one transaction');
   t.equal(ledgerRuleRefusal(pack, 'urn:uuid:x', CLOCK), undefined, 'the chain accepts the request');
 

@@ -384,23 +384,26 @@ function containersOnly(event: Fields): string[] | undefined {
 
 /** AggregationEvent ADD / DELETE: items and cases packed into (or unpacked from) a case or pallet. */
 function aggregation(event: Fields, parent: string, book: CompanyPrefixBook): StepRequest {
-  const children = event.childEPCs;
-  if (!Array.isArray(children) || children.length === 0)
+  const listed = event.childEPCs;
+  if (!Array.isArray(listed) || listed.length === 0)
     refuse('EPCIS_EVENT_INCOMPLETE', 'childEPCs must list the items or cases packed or unpacked');
   const containers: string[] = [];
   const items: string[] = [];
-  for (const [i, epc] of children.entries()) {
+  for (const [i, epc] of listed.entries()) {
     const container = containerIdOf(epc);
     if (container) containers.push(container);
     else items.push(itemNameOf(epc, `childEPCs[${i}]`, book));
   }
+  // Cases and items go in the transaction's one list (the chain tells them apart by scheme), so a pallet of cases
+  // alone is a transaction too.
+  const children = [...containers, ...items];
   return {
     fn: event.action === 'ADD' ? 'goods:Pack' : 'goods:Unpack',
-    header: { ...eventTimeOf(event), parent, ...(containers.length > 0 ? { containers } : {}) },
-    items,
-    sgtins: items,
+    header: { ...eventTimeOf(event), parent },
+    items: children,
+    sgtins: children,
     gtins: distinctGtins(items),
-    // Cases in the header would be packed twice if the event were split: only an event of items alone is divided.
+    // Cases are one transaction with their pallet; an event of items alone may be divided.
     divisible: containers.length === 0,
   };
 }

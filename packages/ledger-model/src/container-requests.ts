@@ -45,7 +45,8 @@ export function decodePackRequest(f: Fields, tx: TxClock): PackRequest {
   const parent = str(f, 'parent', { maxLength: 120 });
   if (!CONTAINER_ID.test(parent)) throw newInvalidArgument(`parent must be an SSCC or GRAI EPC URN, got ${parent}`);
   // Either list may be absent or empty (a pallet of cases names no item); together they name at least one child.
-  const items =
+  // `items` may name cases too (an EPCIS childEPCs list as it is): they are told apart by their scheme.
+  const children =
     f.items === undefined
       ? []
       : list(
@@ -53,13 +54,18 @@ export function decodePackRequest(f: Fields, tx: TxClock): PackRequest {
           'items',
           ITEMS_PER_TRANSACTION_MAX,
           (v, i) => {
-            if (typeof v !== 'string' || !parseSgtin(v)) throw newInvalidArgument(`items[${i}] must be an SGTIN URN`);
-            return v;
+            if (typeof v === 'string' && (CONTAINER_ID.test(v) || parseSgtin(v))) return v;
+            throw newInvalidArgument(`items[${i}] must be an SGTIN URN or an SSCC / GRAI EPC URN`);
           },
           0,
         );
-  const containers =
-    f.containers === undefined ? [] : list(f, 'containers', ITEMS_PER_TRANSACTION_MAX, containerIdOf, 0);
+  const items = children.filter((c) => !CONTAINER_ID.test(c));
+  const containers = [
+    ...children.filter((c) => CONTAINER_ID.test(c)),
+    ...(f.containers === undefined ? [] : list(f, 'containers', ITEMS_PER_TRANSACTION_MAX, containerIdOf, 0)),
+  ];
+  if (items.length + containers.length > ITEMS_PER_TRANSACTION_MAX)
+    throw newInvalidArgument(`a pack names at most ${ITEMS_PER_TRANSACTION_MAX} children per transaction`);
   if (items.length + containers.length === 0) throw newInvalidArgument('name at least one child (items or containers)');
   unique([...items, ...containers], 'child');
   if (containers.includes(parent)) throw newInvalidArgument(`${parent} cannot contain itself`);

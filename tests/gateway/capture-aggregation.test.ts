@@ -70,8 +70,20 @@ t.test('AggregationEvent ADD / DELETE with a case or pallet parent packs and unp
     () => 'ni:///sha-256;abc?ver=CBV2.0',
   );
   t.equal((observed as StepRequest).fn, 'goods:Observe', 'an OBSERVE aggregation stays an observation');
-  const empty = mapEvent({ type: 'AggregationEvent', action: 'ADD', parentID: PALLET, childEPCs: [], ...BASE });
-  t.equal(isRefusal(empty) && empty.code, 'EPCIS_EVENT_INCOMPLETE', 'a pack names its children');
+  const quantities = mapCapturedEvent(
+    {
+      type: 'AggregationEvent',
+      action: 'ADD',
+      bizStep: 'packing',
+      parentID: PALLET,
+      childQuantityList: [{ epcClass: 'urn:epc:class:lgtin:4012345.011111.4444', quantity: 10 }],
+      ...BASE,
+    },
+    NO_BOOK,
+    'urn:uuid:q',
+    () => 'ni:///sha-256;abd?ver=CBV2.0',
+  );
+  t.equal((quantities as StepRequest).fn, 'goods:Observe', 'a quantity-only aggregation stays an observation');
 });
 
 t.test('shipping and receiving of containers only move the containers', async (t) => {

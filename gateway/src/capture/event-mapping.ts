@@ -433,10 +433,11 @@ export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): S
     const step = word(event.bizStep);
     const action = event.action;
     if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event, book);
-    // An aggregation with a case or pallet as parent is packing / unpacking; OBSERVE or quantity-only aggregations
-    // stay observations (issue 15 Must 3).
+    // An aggregation of serialised children with a case or pallet as parent is packing / unpacking; OBSERVE or
+    // quantity-only aggregations (childQuantityList, no childEPCs) stay observations (issue 15 Must 3).
     const parent = containerIdOf(event.parentID);
-    if (event.type === 'AggregationEvent' && parent && (action === 'ADD' || action === 'DELETE'))
+    const serialised = Array.isArray(event.childEPCs) && event.childEPCs.length > 0;
+    if (event.type === 'AggregationEvent' && parent && serialised && (action === 'ADD' || action === 'DELETE'))
       return aggregation(event, parent, book);
     const moved = containersOnly(event);
     if (event.type === 'ObjectEvent' && action === 'OBSERVE' && moved && (step === 'shipping' || step === 'receiving'))

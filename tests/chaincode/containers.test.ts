@@ -17,7 +17,7 @@ import {
   effectiveItem,
   type ContainerRecord,
 } from '../../chaincode/src/domain/containers';
-import { decideShipment } from '../../chaincode/src/domain/goods';
+import { decideEntry, decideShipment } from '../../chaincode/src/domain/goods';
 import { bookLine } from '../../chaincode/src/domain/lifecycle';
 import type { ItemRecord, MovementRecord } from '../../chaincode/src/domain/records';
 import { commit } from '../../chaincode/src/ledger/commit';
@@ -181,6 +181,28 @@ t.test('a container move writes a constant number of keys: a case of 10 and of 1
       tx,
     );
     t.equal((await world.commit(d, tx)).writes, n + 3, `a loose shipment of ${n} items writes ${n} item keys + 3`);
+  }
+  for (const n of [10, 1_000]) {
+    const items = Array.from({ length: n }, (_, i) => GOODS.sgtin(`E${n}-${i}`));
+    const tx = nextTx();
+    const d = decideEntry(
+      {
+        eventTime: time,
+        declarationNo: `D-${n}`,
+        location: L1,
+        regime: 'ZERO_TARIFF',
+        product: { gtin: GOODS.gtin, hsCode: '330300', category: 'COSMETICS' },
+        unitValueFen: 10_000,
+        items,
+        traceCodes: {},
+        eventId: undefined,
+      },
+      A,
+      items.map(() => undefined),
+      new Map(),
+      tx,
+    );
+    t.equal((await world.commit(d, tx)).writes, n + 3, `a loose-item entry of ${n} items writes ${n} item keys + 3`);
   }
 });
 

@@ -38,6 +38,8 @@ const CHAINCODE_STATUS: Readonly<Record<string, number>> = {
   WRITE_OFF_CHANGED: 409,
   // Issue 18 Must 5 (一呼一应): an answer to a request never filed, a second accept, an answer to a closed request.
   REQUEST_UNKNOWN: 404,
+  // Issue 15 Must 3: a step on an item alone while it is packed in a case or pallet (unpack it first).
+  ITEM_IN_CONTAINER: 409,
   REQUEST_ALREADY_ANSWERED: 409,
   REQUEST_CLOSED: 409,
 };

@@ -33,6 +33,7 @@ t.test('the set of codes is stable (renaming one breaks every client that reads 
     'INVALID_ARGUMENT',
     'INVALID_TRANSITION',
     'ITEM_HELD',
+    'ITEM_IN_CONTAINER',
     'NOT_FOUND',
     'NOT_HOLDER',
     'NOT_SELECTED_FOR_INSPECTION',

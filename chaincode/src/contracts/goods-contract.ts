@@ -6,6 +6,9 @@
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  decodeContainerReceiveRequest,
+  decodeContainerShipRequest,
+  decodePackRequest,
   decodeAssociateRequest,
   decodeDeclareErrorRequest,
   decodeObserveRequest,
@@ -38,6 +41,14 @@ import {
   END_OF_LIFE,
 } from '../domain/goods';
 import type { EpcisEvent } from '../domain/epcis';
+import {
+  decideContainerReceipt,
+  decideContainerShipment,
+  decidePack,
+  decideUnpack,
+  type ContainerRecord,
+  type PackState,
+} from '../domain/containers';
 import {
   decideErrorDeclarations,
   decideObservations,
@@ -87,6 +98,20 @@ async function eventsWithId(ctx: TraceContext, eventId: string): Promise<Declara
     const mark = await ctx.store.get<ErrorMark>(KeyType.errorMark, [key, txId, index]);
     return { ref: value, txId, index: Number(index), event, mark };
   });
+}
+
+/** Containers by id, in order (undefined where not on the ledger). */
+function findContainers(ctx: TraceContext, ids: readonly string[]): Promise<(ContainerRecord | undefined)[]> {
+  return inOrder(ids, (id) => ctx.store.get<ContainerRecord>(KeyType.container, [id]));
+}
+
+/** What goods:Pack and goods:Unpack read: the parent, the child items (own records) and the child containers. */
+async function packState(
+  ctx: TraceContext,
+  req: { parent: string; items: readonly string[]; containers: readonly string[] },
+): Promise<PackState> {
+  const [parent] = await findContainers(ctx, [req.parent]);
+  return { parent, items: await findItems(ctx, req.items), containers: await findContainers(ctx, req.containers) };
 }
 
 /** The current owners (SGTINs) of the well-formed traceability codes among `codes`. */
@@ -275,7 +300,8 @@ export class GoodsContract extends LedgerContract {
     const f = await parseSubmission(ctx, requestJson);
     const recorder = await recorderOf(ctx, 'record observations');
     const req = decodeObserveRequest(f, txClockOf(ctx));
-    const items = await inOrder(req.observations, (o) => loadItemsDeferred(ctx, o.items));
+    // Items packed in a case are observed too: an observation changes nothing of theirs.
+    const items = await inOrder(req.observations, (o) => loadItemsDeferred(ctx, o.items, 'allow'));
     const recorded = await inOrder(req.observations, (o) =>
       ctx.store.get<ObservationRecord>(KeyType.observation, [o.eventHash]),
     );
@@ -297,5 +323,56 @@ export class GoodsContract extends LedgerContract {
     const decision = decideErrorDeclarations(req, recorder, found, items, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, declared: req.declarations.length });
+  }
+
+  /** Packs items and cases into a case or pallet (EPCIS AggregationEvent ADD); a new container is created. */
+  @Transaction()
+  @Returns('string')
+  async Pack(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await requireEnterprise(ctx, undefined, 'pack goods');
+    const req = decodePackRequest(f, txClockOf(ctx));
+    await commit(ctx, decidePack(req, ent.id, await packState(ctx, req), txOf(ctx)));
+    return encodeToString({ txId: ctx.txId, container: req.parent, packed: req.items.length + req.containers.length });
+  }
+
+  /** Unpacks named items and cases from a case or pallet (EPCIS AggregationEvent DELETE). */
+  @Transaction()
+  @Returns('string')
+  async Unpack(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await requireEnterprise(ctx, undefined, 'unpack goods');
+    const req = decodePackRequest(f, txClockOf(ctx));
+    await commit(ctx, decideUnpack(req, ent.id, await packState(ctx, req), txOf(ctx)));
+    return encodeToString({
+      txId: ctx.txId,
+      container: req.parent,
+      unpacked: req.items.length + req.containers.length,
+    });
+  }
+
+  /** Ships cases or pallets with everything in them: one key per container, whatever it holds. */
+  @Transaction()
+  @Returns('string')
+  async ShipContainer(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await requireEnterprise(ctx, undefined, 'ship goods');
+    const req = decodeContainerShipRequest(f, txClockOf(ctx));
+    const to = await loadEnterprise(ctx, req.toEnterprise);
+    const containers = await findContainers(ctx, req.containers);
+    const movements = await commit(ctx, decideContainerShipment(req, ent.id, to.id, containers, txOf(ctx)));
+    return encodeToString({ txId: ctx.txId, shipped: req.containers.length, movements });
+  }
+
+  /** The receiver confirms cases or pallets at the location they were sent to. */
+  @Transaction()
+  @Returns('string')
+  async ReceiveContainer(ctx: TraceContext, requestJson: string): Promise<string> {
+    const f = await parseSubmission(ctx, requestJson);
+    const ent = await requireEnterprise(ctx, undefined, 'receive goods');
+    const req = decodeContainerReceiveRequest(f, txClockOf(ctx));
+    const containers = await findContainers(ctx, req.containers);
+    const movements = await commit(ctx, decideContainerReceipt(req, ent.id, containers, txOf(ctx)));
+    return encodeToString({ txId: ctx.txId, received: req.containers.length, movements });
   }
 }

@@ -6,6 +6,8 @@
  */
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  CONTAINER_DEPTH_MAX,
+  CONTAINER_ID,
   int,
   newAccessDenied,
   newNotFound,
@@ -24,6 +26,7 @@ import { isSelected, selectionDraw } from '../domain/inspection';
 import { riskRulesAt } from '../domain/risk';
 import { suspensionInEffect, type SuspensionRecord } from '../domain/suspension';
 import type { EpcisEvent } from '../domain/epcis';
+import { effectiveItem, type ContainerRecord } from '../domain/containers';
 import type { EnterpriseRecord, ExitRecord, ItemNote, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { LedgerContract } from '../ledger/ledger-contract';
@@ -44,6 +47,15 @@ export interface HistoryEntry {
   events: EpcisEvent[];
   /** True for a transaction that named the item without changing it (an observation, an error declaration). */
   unchanged?: true;
+  /** For a move of a case or pallet the item was in (issue 15): that container's id. */
+  container?: string;
+}
+
+/** One version of a container's key, from its key history. */
+interface ContainerVersion {
+  txId: string;
+  timestamp: string;
+  container: ContainerRecord | null;
 }
 
 /**
@@ -93,17 +105,131 @@ export class QueryContract extends LedgerContract {
       await iterator.close();
     }
     history.reverse(); // oldest first: the chain as it happened
-    const current = history[history.length - 1]?.item;
+    const own = history[history.length - 1]?.item;
+    if (!own) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
+    // An item packed in a case is where the top container of its chain is (issue 15).
+    const chain = await this.#containerChain(ctx, own.container);
+    const current = effectiveItem(own, chain);
     // Transactions that named the item without writing it (observations, error declarations) left notes on its chain.
-    const notes = current && withNotes ? await this.#notedEntries(ctx, sgtin) : [];
-    if (!current) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
+    const notes = withNotes ? await this.#notedEntries(ctx, sgtin) : [];
+    // The moves of the containers it was in, while it was in them.
+    const moves = await this.#containerEntries(
+      ctx,
+      history.map((h) => ({ txId: h.txId, timestamp: h.timestamp, item: h.item })),
+    );
     if (!isCustoms(ctx)) {
       const ent = await requireEnterprise(ctx, undefined, 'read items');
-      if (!history.some((h) => h.item?.holder === ent.id || h.item?.transit?.to === ent.id)) {
+      const held = (h: { holder: string; transit?: { to: string } } | null | undefined) =>
+        h?.holder === ent.id || h?.transit?.to === ent.id;
+      if (!held(current) && !history.some((h) => held(h.item)) && !moves.some((m) => held(m.moved))) {
         throw newAccessDenied(`enterprise ${ent.id} never held item ${sgtin}`);
       }
     }
-    return { item: current, history: withNotedEntries(history, notes).slice(0, HISTORY_ENTRIES_MAX) };
+    return {
+      item: current,
+      history: withNotedEntries(history, [...notes, ...moves.map((m) => m.entry)]).slice(0, HISTORY_ENTRIES_MAX),
+    };
+  }
+
+  /** The containers an item (or case) is in, from its own up to the top; bounded by the nesting depth. */
+  async #containerChain(ctx: TraceContext, first: string | undefined): Promise<ContainerRecord[]> {
+    const chain: ContainerRecord[] = [];
+    for (let id = first; id && chain.length < CONTAINER_DEPTH_MAX; ) {
+      const c = await ctx.store.get<ContainerRecord>(KeyType.container, [id]);
+      if (!c) break;
+      chain.push(c);
+      id = c.parent;
+    }
+    return chain;
+  }
+
+  /** A container's key history, oldest first (bounded). */
+  async #containerVersions(ctx: TraceContext, id: string): Promise<ContainerVersion[]> {
+    const iterator = await ctx.stub.getHistoryForKey(ctx.store.key(KeyType.container, [id]));
+    const out: ContainerVersion[] = [];
+    try {
+      for (let r = await iterator.next(); !r.done && out.length < HISTORY_ENTRIES_MAX; r = await iterator.next()) {
+        const m = r.value;
+        out.push({
+          txId: m.txId,
+          timestamp: timestampToIso(m.timestamp),
+          container: m.isDelete ? null : decode<ContainerRecord>(m.value),
+        });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out.reverse();
+  }
+
+  /**
+   * The transactions of the containers a holder (item or case) was in while it was in them: from each version that
+   * names a container up to the next version of the holder. A case's own stay on a pallet is followed the same way,
+   * up to the nesting depth. The holder's own transactions (the pack and unpack) are its own entries already.
+   */
+  async #containerEntries(
+    ctx: TraceContext,
+    versions: readonly {
+      txId: string;
+      timestamp: string;
+      item?: ItemRecord | null;
+      container?: ContainerRecord | null;
+    }[],
+    depth = 0,
+  ): Promise<{ entry: HistoryEntry; moved: ContainerRecord | null }[]> {
+    const out: { entry: HistoryEntry; moved: ContainerRecord | null }[] = [];
+    if (depth >= CONTAINER_DEPTH_MAX) return out;
+    const own = new Set(versions.map((v) => v.txId));
+    for (const [i, v] of versions.entries()) {
+      const inside = v.item ? v.item.container : v.container?.parent;
+      if (!inside) continue;
+      const until = versions[i + 1]?.timestamp;
+      const stay = (await this.#containerVersions(ctx, inside)).filter(
+        (c) => c.timestamp >= v.timestamp && (until === undefined || c.timestamp < until) && !own.has(c.txId),
+      );
+      for (const c of stay) {
+        const events = (await ctx.store.scan<EpcisEvent>(KeyType.event, [c.txId])).map((e) => e.value);
+        out.push({
+          entry: { txId: c.txId, timestamp: c.timestamp, item: null, events, unchanged: true, container: inside },
+          moved: c.container,
+        });
+      }
+      if (out.length >= HISTORY_ENTRIES_MAX) break;
+      out.push(...(await this.#containerEntries(ctx, stay, depth + 1)));
+    }
+    return out.slice(0, HISTORY_ENTRIES_MAX);
+  }
+
+  /** A case or pallet: its state, its child containers and its history (customs, or an enterprise that held it). */
+  @Transaction(false)
+  @Returns('string')
+  async GetContainer(ctx: TraceContext, requestJson: string): Promise<string> {
+    const id = str(parseRequest(requestJson), 'id', { pattern: CONTAINER_ID });
+    const versions = await this.#containerVersions(ctx, id);
+    const own = versions[versions.length - 1]?.container;
+    if (!own) throw newNotFound(`container ${id} is not on the ledger`);
+    if (!isCustoms(ctx)) {
+      const ent = await requireEnterprise(ctx, undefined, 'read containers');
+      if (!versions.some((v) => v.container?.holder === ent.id || v.container?.transit?.to === ent.id))
+        throw newAccessDenied(`enterprise ${ent.id} never held container ${id}`);
+    }
+    const chain = await this.#containerChain(ctx, own.parent);
+    const top = chain[chain.length - 1];
+    const container = top
+      ? { ...own, status: top.status, holder: top.holder, location: top.location, transit: top.transit }
+      : own;
+    const children = await Promise.all(
+      own.containers.map((c) => ctx.store.get<ContainerRecord>(KeyType.container, [c])),
+    );
+    const history = await Promise.all(
+      versions.map(async (v) => ({
+        txId: v.txId,
+        timestamp: v.timestamp,
+        container: v.container,
+        events: (await ctx.store.scan<EpcisEvent>(KeyType.event, [v.txId])).map((e) => e.value),
+      })),
+    );
+    return encodeToString({ container, containers: children.filter((c) => c !== undefined), history });
   }
 
   async #notedEntries(ctx: TraceContext, sgtin: string): Promise<HistoryEntry[]> {

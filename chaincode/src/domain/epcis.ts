@@ -30,7 +30,7 @@ export const DocumentUrn = {
 
 /** An EPCIS 2.0 event as stored (JSON-LD member of an EPCISDocument's eventList). */
 export interface EpcisEvent {
-  type: 'ObjectEvent' | 'TransformationEvent' | 'TransactionEvent' | 'AssociationEvent';
+  type: 'ObjectEvent' | 'TransformationEvent' | 'TransactionEvent' | 'AssociationEvent' | 'AggregationEvent';
   eventID: string;
   eventTime: string;
   eventTimeZoneOffset: string;

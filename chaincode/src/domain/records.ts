@@ -71,6 +71,11 @@ export interface ItemRecord {
     exitedAt: string;
   };
   entry: { declarationNo: string; enteredAt: string; enteredBy: string };
+  /**
+   * The case or pallet (SSCC or GRAI URN) the item is packed in (issue 15). While set, the item's holder, location,
+   * status and transit are those of the top container of its chain (containers move, the item's key is not written).
+   */
+  container?: string;
   /** Event time of the last event that touched the item. */
   lastEventTime: string;
   lastTxId: string;

@@ -31,6 +31,7 @@ export const KeyType = {
   itemNote: 'inote', // [sgtin, txId] -> ItemNote: a transaction on the item's chain that left the item unchanged
   eventRef: 'evtref', // [sha256(eventID), txId, index] -> EventRef: where an event is and who captured it
   errorMark: 'everr', // [sha256(eventID), txId, index] -> ErrorMark: the event was declared erroneous
+  container: 'cont', // [SSCC or GRAI URN] -> ContainerRecord: a case or pallet, its own state and content counts
 } as const;
 
 /**

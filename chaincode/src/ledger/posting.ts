@@ -96,10 +96,23 @@ export async function findItem(ctx: TraceContext, id: string): Promise<ItemRecor
   return ctx.store.get<ItemRecord>(KeyType.item, [await resolveSgtin(ctx, id)]);
 }
 
-/** Loads an item by id or refuses with NOT_FOUND. */
-export async function loadItem(ctx: TraceContext, id: string): Promise<ItemRecord> {
+/**
+ * Loads an item by id or refuses with NOT_FOUND. An item packed in a case or pallet is refused (ITEM_IN_CONTAINER)
+ * unless `packed` is 'allow': its own record is not its effective state (the container's is), and a step on the item
+ * alone would leave the container's counts wrong; such steps wait for goods:Unpack (issue 15).
+ */
+export async function loadItem(
+  ctx: TraceContext,
+  id: string,
+  packed: 'refuse' | 'allow' = 'refuse',
+): Promise<ItemRecord> {
   const item = await findItem(ctx, id);
   if (!item) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
+  if (packed === 'refuse' && item.container)
+    throw new ChaincodeError(
+      ErrorCode.ITEM_IN_CONTAINER,
+      `${item.sgtin} is packed in ${item.container}; unpack it before a step on the item alone`,
+    );
   return item;
 }
 
@@ -141,9 +154,13 @@ export async function loadAll(ctx: TraceContext, ids: readonly string[]): Promis
 }
 
 /** Loads items by id, in order, keeping a refusal in place of an absent item for the decision to raise. */
-export function loadItemsDeferred(ctx: TraceContext, ids: readonly string[]): Promise<Loaded<ItemRecord>[]> {
+export function loadItemsDeferred(
+  ctx: TraceContext,
+  ids: readonly string[],
+  packed: 'refuse' | 'allow' = 'refuse',
+): Promise<Loaded<ItemRecord>[]> {
   return inOrder(ids, (id) =>
-    loadItem(ctx, id).catch((err: unknown) => {
+    loadItem(ctx, id, packed).catch((err: unknown) => {
       if (err instanceof ChaincodeError) return err;
       throw err;
     }),

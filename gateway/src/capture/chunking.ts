@@ -38,7 +38,9 @@ export function listFieldOf(fn: StepRequest['fn']): string {
       ? 'observations'
       : fn === 'goods:DeclareError'
         ? 'declarations'
-        : 'items';
+        : fn === 'goods:ShipContainer' || fn === 'goods:ReceiveContainer'
+          ? 'containers'
+          : 'items';
 }
 
 function headerKey(step: StepRequest): string {
@@ -110,7 +112,13 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
   let waveIsBarrier = false;
   for (const [seq, draft] of drafts.entries()) {
     // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
-    const barrier = draft.fn === 'goods:Associate' || draft.sgtins.some((s) => TRACE_CODE.test(s));
+    // Packing and unpacking too (issue 15): a pack reads and writes its parent, which no item list names, and a pallet
+    // of cases must follow the packing of those cases.
+    const barrier =
+      draft.fn === 'goods:Associate' ||
+      draft.fn === 'goods:Pack' ||
+      draft.fn === 'goods:Unpack' ||
+      draft.sgtins.some((s) => TRACE_CODE.test(s));
     if (seq > 0 && (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)))) {
       wave += 1;
       waveItems = new Set<string>();

@@ -12,12 +12,14 @@
  * | ObjectEvent, bizStep `departing` or `entering_exiting` with `hn:line: second` | `goods:Exit` (release list bizTransaction, port = readPoint `urn:hn:port:<port>`, `hn:exitValueFen` per item) |
  * | ObjectEvent DELETE, bizStep `destroying` | `goods:Destroy` (reference = first bizTransaction) |
  * | AssociationEvent ADD, parentID a traceability code | `goods:Associate` |
+ * | AggregationEvent ADD / DELETE, parentID an SSCC or GRAI, childEPCs items or containers | `goods:Pack` / `goods:Unpack` (issue 15) |
+ * | ObjectEvent OBSERVE `shipping` / `receiving` whose epcList names only SSCC / GRAI containers | `goods:ShipContainer` / `goods:ReceiveContainer` |
  *
  * Anything else is refused with its reason, before anything is queued.
  *
  * Items may be named in any GS1 form (see {@link itemNameOf}); each becomes the SGTIN URN the chain keys it by.
  */
-import { epcTagUriToPureIdentity, gs1KeyOf, sgtinUrnOfGtin } from '@hainan/ledger-model';
+import { epcTagUriToPureIdentity, gs1KeyOf, isContainerId, sgtinUrnOfGtin } from '@hainan/ledger-model';
 import { glnOf, sgtinParts } from '../domain/gs1';
 import { parseItemId } from '../domain/item-id';
 import type { CompanyPrefixBook } from './company-prefixes';
@@ -32,6 +34,10 @@ export interface StepRequest {
     | 'goods:Exit'
     | 'goods:Destroy'
     | 'goods:Associate'
+    | 'goods:Pack'
+    | 'goods:Unpack'
+    | 'goods:ShipContainer'
+    | 'goods:ReceiveContainer'
     // Issue 15: events that are no customs step (capture/observation-mapping.ts).
     | 'goods:Observe'
     | 'goods:DeclareError';
@@ -255,8 +261,8 @@ function enter(event: Fields, book: CompanyPrefixBook): StepRequest {
   };
 }
 
-function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
-  const sgtins = sgtinsOf(event, 'epcList', book);
+function ship(event: Fields, book: CompanyPrefixBook, containers?: string[]): StepRequest {
+  const sgtins = containers ?? sgtinsOf(event, 'epcList', book);
   const party = sourceDest(event.destinationList, 'owning_party', 'destination');
   return {
     fn: 'goods:Ship',
@@ -279,8 +285,8 @@ function ship(event: Fields, book: CompanyPrefixBook): StepRequest {
   };
 }
 
-function receive(event: Fields, book: CompanyPrefixBook): StepRequest {
-  const sgtins = sgtinsOf(event, 'epcList', book);
+function receive(event: Fields, book: CompanyPrefixBook, containers?: string[]): StepRequest {
+  const sgtins = containers ?? sgtinsOf(event, 'epcList', book);
   return {
     fn: 'goods:Receive',
     header: {
@@ -391,6 +397,75 @@ export function speaksLedgerVocabulary(event: Fields): boolean {
   );
 }
 
+/** A container id (SSCC or GRAI EPC URN, or its tag URI), or undefined when `epc` names no container. */
+function containerIdOf(epc: unknown): string | undefined {
+  if (typeof epc !== 'string') return undefined;
+  const urn = epc.startsWith('urn:epc:tag:') ? epcTagUriToPureIdentity(epc) : epc;
+  return urn !== undefined && isContainerId(urn) ? urn : undefined;
+}
+
+/** The containers of an epcList when it names containers only (a case or pallet move), else undefined. */
+function containersOnly(event: Fields): string[] | undefined {
+  const list = event.epcList;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const ids = list.map(containerIdOf);
+  return ids.every((id): id is string => id !== undefined) ? ids : undefined;
+}
+
+/** AggregationEvent ADD / DELETE: items and cases packed into (or unpacked from) a case or pallet. */
+function aggregation(event: Fields, parent: string, book: CompanyPrefixBook): StepRequest {
+  const listed = event.childEPCs;
+  if (!Array.isArray(listed) || listed.length === 0)
+    refuse('EPCIS_EVENT_INCOMPLETE', 'childEPCs must list the items or cases packed or unpacked');
+  const containers: string[] = [];
+  const items: string[] = [];
+  for (const [i, epc] of listed.entries()) {
+    const container = containerIdOf(epc);
+    if (container) containers.push(container);
+    else items.push(itemNameOf(epc, `childEPCs[${i}]`, book));
+  }
+  // Cases and items go in the transaction's one list (the chain tells them apart by scheme), so a pallet of cases
+  // alone is a transaction too.
+  const children = [...containers, ...items];
+  return {
+    fn: event.action === 'ADD' ? 'goods:Pack' : 'goods:Unpack',
+    header: { ...eventTimeOf(event), parent },
+    items: children,
+    sgtins: children,
+    gtins: distinctGtins(items),
+    // Cases are one transaction with their pallet; an event of items alone may be divided.
+    divisible: containers.length === 0,
+  };
+}
+
+/**
+ * Whether an event packs or unpacks serialised children into or out of a case or pallet (AggregationEvent ADD /
+ * DELETE with an SSCC or GRAI parent and childEPCs). Packing is a fact about goods, not a customs declaration, so a
+ * partner's standard aggregation is applied on the chain even without the ledger's vocabulary.
+ */
+export function isPacking(event: Fields): boolean {
+  return (
+    event.type === 'AggregationEvent' &&
+    (event.action === 'ADD' || event.action === 'DELETE') &&
+    containerIdOf(event.parentID) !== undefined &&
+    Array.isArray(event.childEPCs) &&
+    event.childEPCs.length > 0
+  );
+}
+
+/** A case or pallet move: the containers are the step's list. */
+function containerMove(event: Fields, containers: string[], book: CompanyPrefixBook): StepRequest {
+  const loose = word(event.bizStep) === 'shipping' ? ship(event, book, containers) : receive(event, book, containers);
+  return {
+    ...loose,
+    fn: loose.fn === 'goods:Ship' ? 'goods:ShipContainer' : 'goods:ReceiveContainer',
+    items: containers,
+    sgtins: [],
+    gtins: [],
+    divisible: true,
+  };
+}
+
 /**
  * Map one event.
  *
@@ -403,6 +478,13 @@ export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): S
     const step = word(event.bizStep);
     const action = event.action;
     if (event.type === 'AssociationEvent' && action === 'ADD') return associate(event, book);
+    // An aggregation of serialised children with a case or pallet as parent is packing / unpacking; OBSERVE or
+    // quantity-only aggregations (childQuantityList, no childEPCs) stay observations (issue 15 Must 3).
+    const parent = containerIdOf(event.parentID);
+    if (parent && isPacking(event)) return aggregation(event, parent, book);
+    const moved = containersOnly(event);
+    if (event.type === 'ObjectEvent' && action === 'OBSERVE' && moved && (step === 'shipping' || step === 'receiving'))
+      return containerMove(event, moved, book);
     if (event.type === 'ObjectEvent') {
       const second = event[`${HN}line`] === 'second';
       if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second)

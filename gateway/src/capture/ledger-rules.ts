@@ -8,8 +8,11 @@
  */
 import {
   ChaincodeError,
+  decodeContainerReceiveRequest,
+  decodeContainerShipRequest,
   decodeDeclareErrorRequest,
   decodeGoodsRequest,
+  decodePackRequest,
   decodeObserveRequest,
   ITEMS_PER_TRANSACTION_MAX,
   unique,
@@ -23,6 +26,9 @@ import type { StepRequest } from './event-mapping';
 function decoderOf(fn: StepRequest['fn']): (f: Fields, clock: TxClock) => unknown {
   if (fn === 'goods:Observe') return decodeObserveRequest;
   if (fn === 'goods:DeclareError') return decodeDeclareErrorRequest;
+  if (fn === 'goods:Pack' || fn === 'goods:Unpack') return decodePackRequest;
+  if (fn === 'goods:ShipContainer') return decodeContainerShipRequest;
+  if (fn === 'goods:ReceiveContainer') return decodeContainerReceiveRequest;
   return (f, clock) => decodeGoodsRequest(fn, f, clock);
 }
 

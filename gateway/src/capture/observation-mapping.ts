@@ -18,6 +18,7 @@ import {
   gtinOfSgtin,
   isRefusal,
   itemNameOf,
+  isPacking,
   mapEvent,
   speaksLedgerVocabulary,
   type EventRefusal,
@@ -209,7 +210,8 @@ export function mapCapturedEvent(
   const codeAssociation = typeof event.parentID === 'string' && TRACE_CODE_PARENT.test(event.parentID);
   // A partner's event that does not speak the ledger's vocabulary is no customs step, whatever its bizStep: it is
   // recorded as it is, not refused for the customs facts it never meant to give.
-  if (!codeAssociation && !speaksLedgerVocabulary(event))
+  // Packing is the exception: it changes what the chain's containers hold, whoever speaks of it.
+  if (!codeAssociation && !isPacking(event) && !speaksLedgerVocabulary(event))
     return observationStep(event, book, capturedId, eventHash(), namespaces);
   if (event.type === 'AssociationEvent' && !codeAssociation)
     return observationStep(event, book, capturedId, eventHash(), namespaces);

@@ -9,6 +9,7 @@ import rateLimit from '../plugins/rate-limit';
 import accountsRoutes from './accounts';
 import writeOffRoutes from './accounts/write-off';
 import captureRoutes from './capture';
+import containersRoutes from './containers';
 import enterprisesRoutes from './enterprises';
 import enterpriseIdentityRoutes from './enterprises/identity';
 import suspensionRoutes from './enterprises/suspension';
@@ -61,6 +62,7 @@ const v1: FastifyPluginAsync<V1Options> = async (fastify, options) => {
   const provenance = newProvenanceService({ projection: fastify.repositories.projection, cache: fastify.readCache });
   await fastify.register(itemsRoutes, { provenance });
   await fastify.register(itemAnomaliesRoutes, { provenance });
+  await fastify.register(containersRoutes);
   await fastify.register(eventsRoutes);
   // The EPCIS 2.0 REST binding: its base URL is /v1/epcis (routes/epcis/index.ts says why).
   await fastify.register(epcisRoutes, {

@@ -99,6 +99,11 @@ export const ErrorCode = {
   REQUEST_ALREADY_ANSWERED: 'REQUEST_ALREADY_ANSWERED',
   /** Any answer to a request that is refused or done: those are final. */
   REQUEST_CLOSED: 'REQUEST_CLOSED',
+  /**
+   * The item is packed in a case or pallet (issue 15): a step on the item alone (sale, hold, exit, processing, a
+   * loose shipment, packing it elsewhere) waits until it is unpacked. The message names the container.
+   */
+  ITEM_IN_CONTAINER: 'ITEM_IN_CONTAINER',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -20,3 +20,4 @@ export * from './working-hours';
 export * from './gs1-uri';
 export * from './ledger-event';
 export * from './write-off';
+export * from './container-requests';

@@ -243,21 +243,37 @@ export class TxSimulator {
     this.#rangeReads.push(record);
     const gen = rangeOf(snapshot, req.getStartkey(), req.getEndkey());
     let total = 0;
+    // Like the Go peer's QueryResponseGenerator: a full batch is cut only when one more result exists, which is
+    // read (and counted, and recorded in the read set) before the batch goes out and leads the next batch. So a
+    // range of exactly 100 entries answers in one message with has_more false; fabric-shim 2.5.8's iterator would
+    // fail on the empty batch that a has_more true followed by nothing would give it.
+    let peeked: Uint8Array | undefined;
+    const pull = (): Uint8Array | undefined => {
+      const n = gen.next();
+      if (n.done) {
+        record.exhausted = true;
+        return undefined;
+      }
+      const [key, value] = n.value;
+      record.reads.push({ key, version: value.version });
+      total++;
+      return this.#kvBytes(key, value.value);
+    };
     const it: OpenIterator = {
       next: () => {
         const results: Uint8Array[] = [];
-        while (results.length < QUERY_BATCH_SIZE && total < TOTAL_QUERY_LIMIT) {
-          const n = gen.next();
-          if (n.done) {
-            record.exhausted = true;
-            return { results, done: true };
+        if (peeked) results.push(peeked);
+        peeked = undefined;
+        for (;;) {
+          if (total >= TOTAL_QUERY_LIMIT) return { results, done: true };
+          const kvBytes = pull();
+          if (!kvBytes) return { results, done: true };
+          if (results.length === QUERY_BATCH_SIZE) {
+            peeked = kvBytes;
+            return { results, done: false };
           }
-          const [key, value] = n.value;
-          record.reads.push({ key, version: value.version });
-          results.push(this.#kvBytes(key, value.value));
-          total++;
+          results.push(kvBytes);
         }
-        return { results, done: total >= TOTAL_QUERY_LIMIT };
       },
     };
     this.#iterators.set(id, it);

@@ -6,6 +6,7 @@
  * is rebuilt from the block file on open).
  */
 import { join } from 'node:path';
+import BTree from 'sorted-btree';
 import { mkdir } from 'node:fs/promises';
 import { common } from '@hyperledger/fabric-protos';
 import { BlockFile } from './block-file';
@@ -163,7 +164,9 @@ export class Ledger {
   ): Promise<CommittedBlock> {
     const blockNum = this.#height;
     const codes: number[] = [];
-    const pending = new Map<string, PendingWrite>(); // ns \0 key -> write by an earlier valid tx of this block
+    // ns \0 key -> write by an earlier valid tx of this block; sorted, so a range read finds the writes inside it
+    // without passing over every write of the block.
+    const pending = new BTree<string, PendingWrite>(undefined, compareKeys);
     const pendingHashed = new Map<string, PendingWrite>(); // ns \0 coll \0 keyHashHex
     const seen = new Set<string>();
     const pvtForBlock = new Map<number, Uint8Array>();
@@ -204,7 +207,7 @@ export class Ledger {
   /** MVCC and phantom checks of a transaction's reads against state + earlier writes of the block. */
   #checkReads(
     rwsets: NamespaceRwSet[],
-    pending: Map<string, PendingWrite>,
+    pending: BTree<string, PendingWrite>,
     pendingHashed: Map<string, PendingWrite>,
   ): number {
     for (const ns of rwsets) {
@@ -234,10 +237,11 @@ export class Ledger {
           (rq.exhausted
             ? rq.endKey === '' || compareKeys(key, rq.endKey) < 0
             : last !== undefined && compareKeys(key, last.key) <= 0);
-        for (const key of pending.keys()) {
-          const sep = key.indexOf('\u0000');
-          if (key.slice(0, sep) === ns.namespace && inRange(key.slice(sep + 1))) return TxCode.PHANTOM_READ_CONFLICT;
-        }
+        // The first write of the block at or after the range's start is the only one that can fall inside it.
+        const prefix = `${ns.namespace}\u0000`;
+        const first = pending.entries(prefix + rq.startKey).next();
+        if (!first.done && first.value[0].startsWith(prefix) && inRange(first.value[0].slice(prefix.length)))
+          return TxCode.PHANTOM_READ_CONFLICT;
         let i = 0;
         for (const [key, value] of this.state.range(ns.namespace, rq.startKey, rq.endKey)) {
           if (!inRange(key)) break;

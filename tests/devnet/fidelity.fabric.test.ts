@@ -367,3 +367,16 @@ t.test('determinism: the same proposal endorsed twice yields byte-identical read
   t.ok(rwsetOf(r1.getBytes()).equals(rwsetOf(r2.getBytes())), 'identical range-read set');
   t.ok(rwsetOf(r1.getBytes()).length > 20 * 10, 'the range read set records the keys read');
 });
+
+t.test('a range of exactly 100 or 200 keys reads whole: batches are cut like the Go peer', async (t) => {
+  // The Go peer (core/chaincode QueryResponseGenerator, MaxResultLimit 100) cuts a batch of 100 only once a 101st
+  // result exists, so a range of exactly 100 keys answers with has_more false. fabric-shim 2.5.8's iterator fails
+  // ("Cannot read properties of undefined") on an empty batch after has_more true, which a peer that cut eagerly gave.
+  const c = probe();
+  await c.submitTransaction('PutBatch', 'h100', '100');
+  await c.submitTransaction('PutBatch', 'h200', '200');
+  const keysOf = async (prefix: string) =>
+    JSON.parse(Buffer.from(await c.evaluateTransaction('RangeAll', `${prefix}-`, `${prefix}.`)).toString()) as string[];
+  t.equal((await keysOf('h100')).length, 100);
+  t.equal((await keysOf('h200')).length, 200);
+});

@@ -196,12 +196,11 @@ export function decidePack(req: PackRequest, enterprise: string, state: PackStat
     lastEventTime: eventTime,
     lastTxId: tx.id,
   };
+  const packed = children.map(
+    (c): ContainerRecord => ({ ...c, parent: req.parent, lastEventTime: eventTime, lastTxId: tx.id }),
+  );
   const writes: RecordWrite[] = [
-    ...children.map((c) => ({
-      type: KeyType.container,
-      attrs: [c.id],
-      value: { ...c, parent: req.parent, lastEventTime: eventTime, lastTxId: tx.id },
-    })),
+    ...packed.map((c) => ({ type: KeyType.container, attrs: [c.id], value: c })),
     { type: KeyType.container, attrs: [parent.id], value: parent },
   ];
   return {
@@ -210,7 +209,8 @@ export function decidePack(req: PackRequest, enterprise: string, state: PackStat
     // Packing changes no book: the items stay with their holder at their location.
     items: items.map((i) => next(i, { container: req.parent }, eventTime, tx.id)),
     writes,
-    records: { containers: [parent] },
+    // The packed cases too: the gateway's projection opens their membership from the event alone.
+    records: { containers: [...packed, parent] },
     epcis: [aggregationEvent(tx, req, 'ADD', location)],
   };
 }
@@ -270,7 +270,8 @@ export function decideUnpack(req: PackRequest, enterprise: string, state: PackSt
       ...children.map((c) => ({ type: KeyType.container, attrs: [c.id], value: c })),
       { type: KeyType.container, attrs: [after.id], value: after },
     ],
-    records: { containers: [after] },
+    // The unpacked cases too: the gateway's projection closes their membership from the event alone.
+    records: { containers: [...children, after] },
     epcis: [aggregationEvent(tx, req, 'DELETE', parent.location)],
   };
 }

@@ -100,6 +100,12 @@ interface Entry {
   bytes: number;
 }
 
+/**
+ * Named among the items of an invalidation: every item may have changed (a container move changes the items inside it
+ * without naming them; finding them would be per-item work on the move's path). No SGTIN URN is `*`.
+ */
+export const ALL_ITEMS = '*';
+
 /** The cache; share one per process between the app (reads) and the projection follower (invalidation). */
 export class ProjectionReadCache {
   private readonly entries = new Map<string, Entry>(); // iteration order = least recently used first
@@ -211,6 +217,7 @@ export class ProjectionReadCache {
    * @param sgtins - Items whose rows the batch wrote.
    */
   invalidate(sgtins: Iterable<string>): void {
+    for (const sgtin of sgtins) if (sgtin === ALL_ITEMS) return this.clear();
     this.currentEpoch++;
     this.counters.invalidations++;
     for (const sgtin of sgtins) {

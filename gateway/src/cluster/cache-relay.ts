@@ -4,7 +4,7 @@
  * arrives (milliseconds), another process may serve an item as it was before that batch; the cache's entry age bound
  * (`maxAgeMs`) limits even a lost message.
  */
-import type { ProjectionReadCache } from '../cache/read-cache';
+import { ALL_ITEMS, type ProjectionReadCache } from '../cache/read-cache';
 import type { Bus } from './bus';
 
 /** The bus channel. */
@@ -29,6 +29,9 @@ export function relayCacheInvalidations(bus: Bus, cache: ProjectionReadCache): (
   return (sgtins) => {
     cache.invalidate(sgtins); // this process: before any later read (read-cache.ts)
     if (sgtins.length === 0) return;
-    bus.publish(CACHE_CHANNEL, sgtins.length > INVALIDATION_SGTINS_MAX ? { all: true } : { sgtins });
+    bus.publish(
+      CACHE_CHANNEL,
+      sgtins.length > INVALIDATION_SGTINS_MAX || sgtins.includes(ALL_ITEMS) ? { all: true } : { sgtins },
+    );
   };
 }

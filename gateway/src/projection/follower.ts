@@ -16,6 +16,7 @@ import {
   type DbPool,
   type Queryable,
 } from '../adapters/pg';
+import { ALL_ITEMS } from '../cache/read-cache';
 import type { ProjectionCheckpoint } from '../repositories/checkpoints';
 import type { LedgerChaincodeEvent, LedgerCheckpoint, LedgerEventStream } from '../adapters/fabric';
 import { toLedgerCheckpoint } from '../ledger/checkpoint';
@@ -189,7 +190,9 @@ export function newProjectionFollower(options: Readonly<FollowerOptions>): Proje
       });
     } finally {
       writing = false;
-      options.onCommitted?.(rows.items.map((item) => item.sgtin));
+      // A container row changed: the items inside changed too, unnamed (read-cache.ts ALL_ITEMS).
+      const sgtins = rows.items.map((item) => item.sgtin);
+      options.onCommitted?.(rows.containers !== undefined ? [...sgtins, ALL_ITEMS] : sgtins);
     }
     status = {
       ...status,

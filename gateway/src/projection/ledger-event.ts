@@ -3,9 +3,13 @@
  * version and shapes are @hainan/ledger-model's (ledger-event.ts), re-exported here for the projection's modules.
  */
 import type {
+  ProjectedContainer,
+  ProjectedContainerEvent,
   ProjectedEpcisEvent,
   ProjectedItem,
   ProjectedItemEvent,
+  ProjectedMembership,
+  ProjectedMembershipEnd,
   ProjectedMovement,
   ProjectedParty,
   ProjectedRequest,
@@ -127,6 +131,12 @@ export function projectEvents(
   const movements = new Map<string, ProjectedMovement>();
   const parties = new Map<string, ProjectedParty>();
   const requests = new Map<string, ProjectedRequest>();
+  const containers = new Map<string, ProjectedContainer>();
+  const memberships: Mutable<ProjectedMembership>[] = [];
+  /** The membership this batch opened and not yet closed, per member. */
+  const openedHere = new Map<string, Mutable<ProjectedMembership>>();
+  const membershipEnds: ProjectedMembershipEnd[] = [];
+  const containerEvents: ProjectedContainerEvent[] = [];
 
   for (const { position, payload } of events) {
     const { blockNumber, txSeq } = position;
@@ -192,6 +202,44 @@ export function projectEvents(
           parties.set(`${item.sgtin}\u0000${enterprise}`, { sgtin: item.sgtin, enterprise });
       }
     }
+    // Cases and pallets: the container rows, membership intervals and moves. A move (shipment, receipt) is one
+    // row per container; only a pack or unpack, which writes the items' keys on the chain too, touches items.
+    const at = { txId: payload.txId, block: blockNumber, txSeq, time: payload.eventTime };
+    const changed = containersOf(payload);
+    for (const c of changed) {
+      containers.set(c.id, {
+        containerId: c.id,
+        holder: c.holder,
+        location: c.location,
+        status: c.status,
+        parent: c.parent ?? null,
+        lastTxId: payload.txId,
+        lastBlock: blockNumber,
+        lastTxSeq: txSeq,
+        record: c,
+      });
+    }
+    if (payload.type === 'PACK') {
+      for (const item of itemsOf(payload)) if (item.container !== undefined) open(item.sgtin, item.container, at);
+      for (const c of changed) if (c.parent !== undefined) open(c.id, c.parent, at);
+    } else if (payload.type === 'UNPACK') {
+      // The container unpacked from is the event's last container (the chaincode lists the unpacked cases first).
+      const from = changed[changed.length - 1]?.id;
+      if (from === undefined) throw new Error(`UNPACK transaction ${payload.txId} names no container`);
+      for (const item of itemsOf(payload)) close(item.sgtin, from, at);
+      for (const c of changed) if (c.id !== from) close(c.id, from, at);
+    } else if (payload.type === 'CONTAINER_SHIPMENT' || payload.type === 'CONTAINER_RECEIPT') {
+      for (const c of changed)
+        containerEvents.push({
+          containerId: c.id,
+          txId: payload.txId,
+          blockNumber,
+          txSeq,
+          type: payload.type,
+          eventTime: payload.eventTime,
+          record: c,
+        });
+    }
     const request = requestOf(payload);
     if (request !== undefined) {
       requests.set(request.requestId, {
@@ -223,8 +271,42 @@ export function projectEvents(
       });
     }
   }
+  function open(member: string, containerId: string, a: ChainPoint): void {
+    const m: Mutable<ProjectedMembership> = {
+      member,
+      containerId,
+      fromTxId: a.txId,
+      fromBlock: a.block,
+      fromTxSeq: a.txSeq,
+      fromTime: a.time,
+      toTxId: null,
+      toBlock: null,
+      toTxSeq: null,
+      toTime: null,
+    };
+    memberships.push(m);
+    openedHere.set(member, m);
+  }
+
+  function close(member: string, containerId: string, a: ChainPoint): void {
+    const m = openedHere.get(member);
+    if (m !== undefined && m.containerId === containerId) {
+      m.toTxId = a.txId;
+      m.toBlock = a.block;
+      m.toTxSeq = a.txSeq;
+      m.toTime = a.time;
+      openedHere.delete(member);
+      return;
+    }
+    membershipEnds.push({ member, containerId, toTxId: a.txId, toBlock: a.block, toTxSeq: a.txSeq, toTime: a.time });
+  }
+
   return {
     transactions,
+    ...(containers.size > 0 ? { containers: Array.from(containers.values()) } : {}),
+    ...(memberships.length > 0 ? { memberships } : {}),
+    ...(membershipEnds.length > 0 ? { membershipEnds } : {}),
+    ...(containerEvents.length > 0 ? { containerEvents } : {}),
     items: Array.from(items.values()),
     itemEvents,
     epcisEvents,
@@ -254,4 +336,33 @@ function requestOf(payload: LedgerEventPayload): LedgerRequestRecord | undefined
     throw new Error(`chaincode event of transaction ${payload.txId} carries a request record without its id`);
   }
   return request as LedgerRequestRecord;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A transaction's place in the chain and its event time. */
+interface ChainPoint {
+  readonly txId: string;
+  readonly block: bigint;
+  readonly txSeq: number;
+  readonly time: string;
+}
+
+/** The fields of the chaincode's container record (chaincode/src/domain/containers.ts) the projection indexes. */
+interface LedgerContainerRecord {
+  readonly id: string;
+  readonly holder: string;
+  readonly location: string;
+  readonly status: string;
+  readonly parent?: string;
+}
+
+/** The containers a PACK / UNPACK / CONTAINER_SHIPMENT / CONTAINER_RECEIPT event carries (`records.containers`). */
+function containersOf(payload: LedgerEventPayload): LedgerContainerRecord[] {
+  const list = payload.records?.containers;
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every((c) => typeof (c as Partial<LedgerContainerRecord>)?.id === 'string')) {
+    throw new Error(`chaincode event of transaction ${payload.txId} carries containers without their ids`);
+  }
+  return list as LedgerContainerRecord[];
 }

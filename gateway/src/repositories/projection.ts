@@ -102,6 +102,55 @@ export interface ProjectedRequest {
   readonly record: unknown;
 }
 
+/** A case or pallet as the last transaction of a batch left it. */
+export interface ProjectedContainer {
+  readonly containerId: string;
+  readonly holder: string;
+  readonly location: string;
+  readonly status: string;
+  readonly parent: string | null;
+  readonly lastTxId: string;
+  readonly lastBlock: bigint;
+  readonly lastTxSeq: number;
+  /** The chaincode's container record, whole. */
+  readonly record: unknown;
+}
+
+/** An item or case packed into a container; `to*` set once it was unpacked (null while inside). */
+export interface ProjectedMembership {
+  readonly member: string;
+  readonly containerId: string;
+  readonly fromTxId: string;
+  readonly fromBlock: bigint;
+  readonly fromTxSeq: number;
+  readonly fromTime: string;
+  readonly toTxId: string | null;
+  readonly toBlock: bigint | null;
+  readonly toTxSeq: number | null;
+  readonly toTime: string | null;
+}
+
+/** The unpack of a member packed by an earlier batch: closes its open membership of `containerId`. */
+export interface ProjectedMembershipEnd {
+  readonly member: string;
+  readonly containerId: string;
+  readonly toTxId: string;
+  readonly toBlock: bigint;
+  readonly toTxSeq: number;
+  readonly toTime: string;
+}
+
+/** One container move (shipment, receipt): one row per container, whatever it holds. */
+export interface ProjectedContainerEvent {
+  readonly containerId: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly txSeq: number;
+  readonly type: string;
+  readonly eventTime: string;
+  readonly record: unknown;
+}
+
 /** Everything one batch of ledger events adds to the projection. */
 export interface ProjectionBatch {
   readonly transactions: readonly ProjectedTransaction[];
@@ -113,6 +162,13 @@ export interface ProjectionBatch {
   readonly parties: readonly ProjectedParty[];
   /** At most one row per request id (the latest in chain order); absent: none. */
   readonly requests?: readonly ProjectedRequest[];
+  /** At most one row per container (the latest in chain order); absent: none. */
+  readonly containers?: readonly ProjectedContainer[];
+  /** Memberships opened by the batch (closed already when the batch also unpacked them). */
+  readonly memberships?: readonly ProjectedMembership[];
+  /** Unpacks of members packed by earlier batches. */
+  readonly membershipEnds?: readonly ProjectedMembershipEnd[];
+  readonly containerEvents?: readonly ProjectedContainerEvent[];
 }
 
 /** An item as read back. */
@@ -189,6 +245,9 @@ export const PROJECTION_TABLES = [
   'epcis_events',
   'account_movements',
   'customs_requests',
+  'container_state',
+  'container_members',
+  'container_events',
 ] as const;
 
 /** Repository of the projection. */

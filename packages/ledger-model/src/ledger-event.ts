@@ -26,6 +26,8 @@ export interface LedgerItem {
   holder: string;
   location: string;
   transit?: { to: string };
+  /** The case or pallet the item is packed in; its holder, location and status are then the top container's. */
+  container?: string;
   hold?: unknown;
   lastEventTime: string;
   lastTxId: string;

@@ -8,13 +8,18 @@
  * Call {@link ProjectionRepository.applyBatch} with the same {@link Queryable} (transaction) as the checkpoint save.
  */
 import { queryPrepared, type PreparedStatement, type Queryable } from './pool';
+import { CONTAINER_DEPTH_MAX } from '@hainan/ledger-model';
 import { columnsOf, compileInsert, insertRows, lastPerKey, MAX_ROWS_PER_STATEMENT } from './unnest-insert';
 import {
   type ItemRow,
   PROJECTION_TABLES,
+  type ProjectedContainer,
+  type ProjectedContainerEvent,
   type ProjectedEpcisEvent,
   type ProjectedItem,
   type ProjectedItemEvent,
+  type ProjectedMembership,
+  type ProjectedMembershipEnd,
   type ProjectedMovement,
   type ProjectedParty,
   type ProjectedRequest,
@@ -150,6 +155,86 @@ const UPSERT_REQUESTS = compileInsert<ProjectedRequest>({
     `WHERE (customs_requests.last_block, customs_requests.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
 });
 
+const CONTAINER_COLUMNS = columnsOf<ProjectedContainer>()({
+  container_id: 'text',
+  holder: 'text',
+  location: 'text',
+  status: 'text',
+  parent: 'text',
+  last_tx_id: 'text',
+  last_block: 'bigint',
+  last_tx_seq: 'int',
+  record: 'jsonb',
+});
+const UPSERT_CONTAINERS = compileInsert<ProjectedContainer>({
+  name: 'projection.upsertContainers',
+  table: 'container_state',
+  columns: CONTAINER_COLUMNS,
+  // Like an item row, a container row only moves forward in chain order.
+  onConflict:
+    `ON CONFLICT (container_id) DO UPDATE SET ${CONTAINER_COLUMNS.filter((c) => c.name !== 'container_id')
+      .map((c) => `${c.name} = EXCLUDED.${c.name}`)
+      .join(', ')} ` +
+    `WHERE (container_state.last_block, container_state.last_tx_seq) <= (EXCLUDED.last_block, EXCLUDED.last_tx_seq)`,
+});
+
+const INSERT_MEMBERSHIPS = compileInsert<ProjectedMembership>({
+  name: 'projection.insertMemberships',
+  table: 'container_members',
+  columns: columnsOf<ProjectedMembership>()({
+    member: 'text',
+    container_id: 'text',
+    from_tx_id: 'text',
+    from_block: 'bigint',
+    from_tx_seq: 'int',
+    from_time: 'timestamptz',
+    to_tx_id: 'text',
+    to_block: 'bigint',
+    to_tx_seq: 'int',
+    to_time: 'timestamptz',
+  }),
+  // A replayed pack keeps the row as it is (closed already if its unpack was projected too).
+  onConflict: 'ON CONFLICT (member, from_block, from_tx_seq) DO NOTHING',
+});
+
+/** Closes open memberships packed before the unpack (so a replayed unpack, or a later re-pack, is left alone). */
+const CLOSE_MEMBERSHIPS: PreparedStatement = {
+  name: 'projection.closeMemberships',
+  text: `UPDATE container_members m SET to_tx_id = u.to_tx_id, to_block = u.to_block, to_tx_seq = u.to_tx_seq,
+                  to_time = u.to_time
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::timestamptz[])
+                AS u(member, container_id, to_tx_id, to_block, to_tx_seq, to_time)
+           WHERE m.member = u.member AND m.container_id = u.container_id AND m.to_tx_id IS NULL
+             AND (m.from_block, m.from_tx_seq) < (u.to_block, u.to_tx_seq)`,
+};
+
+const INSERT_CONTAINER_EVENTS = compileInsert<ProjectedContainerEvent>({
+  name: 'projection.insertContainerEvents',
+  table: 'container_events',
+  columns: columnsOf<ProjectedContainerEvent>()({
+    container_id: 'text',
+    ...CHAIN_POSITION,
+    type: 'text',
+    event_time: 'timestamptz',
+    record: 'jsonb',
+  }),
+  onConflict: 'ON CONFLICT (container_id, block_number, tx_seq) DO NOTHING',
+});
+
+async function closeMemberships(db: Queryable, ends: readonly ProjectedMembershipEnd[], maxRows: number) {
+  for (let start = 0; start < ends.length; start += maxRows) {
+    const chunk = ends.slice(start, start + maxRows);
+    await queryPrepared(db, CLOSE_MEMBERSHIPS, [
+      chunk.map((e) => e.member),
+      chunk.map((e) => e.containerId),
+      chunk.map((e) => e.toTxId),
+      chunk.map((e) => e.toBlock.toString()),
+      chunk.map((e) => e.toTxSeq),
+      chunk.map((e) => e.toTime),
+    ]);
+  }
+}
+
 /** Chain order of two item rows: `a` was written by an earlier transaction than `b`. */
 const itemBefore = (a: ProjectedItem, b: ProjectedItem): boolean =>
   a.lastBlock < b.lastBlock || (a.lastBlock === b.lastBlock && a.lastTxSeq < b.lastTxSeq);
@@ -191,6 +276,22 @@ export function newProjectionRepository(
       await insertRows(db, INSERT_PARTIES, batch.parties, maxRows);
       if (batch.requests !== undefined && batch.requests.length > 0)
         await insertRows(db, UPSERT_REQUESTS, batch.requests, maxRows);
+      // Containers: statements only when the batch has container rows (most batches have none).
+      if (batch.containers !== undefined && batch.containers.length > 0)
+        await insertRows(
+          db,
+          UPSERT_CONTAINERS,
+          lastPerKey(
+            batch.containers,
+            (c) => c.containerId,
+            (a, b) => a.lastBlock < b.lastBlock || (a.lastBlock === b.lastBlock && a.lastTxSeq < b.lastTxSeq),
+          ),
+          maxRows,
+        );
+      if (batch.membershipEnds !== undefined) await closeMemberships(db, batch.membershipEnds, maxRows);
+      if (batch.memberships !== undefined) await insertRows(db, INSERT_MEMBERSHIPS, batch.memberships, maxRows);
+      if (batch.containerEvents !== undefined)
+        await insertRows(db, INSERT_CONTAINER_EVENTS, batch.containerEvents, maxRows);
     },
 
     async lastTxSeqInBlock(blockNumber) {
@@ -349,12 +450,98 @@ export function newProjectionRepository(
   };
 }
 
+// The container overlay (issue 15 Must 3, issue 16 Must 1). A container move writes the container's rows only, so
+// an item's reads resolve its containers: its open membership, up the parents to the top container (at most
+// CONTAINER_DEPTH_MAX steps), whose holder, location and status are the item's (the chain's effectiveItem rule).
+
+/** A chain position as one orderable number (a block holds far fewer than a million transactions). */
+const pos = (block: string, seq: string): string => `(${block} * 1000000 + ${seq})`;
+/** Past every position: the end of a membership still open. */
+const OPEN_END = '9223372036854775807';
+
+/**
+ * `LEFT JOIN LATERAL` of the item `i`'s containers: `top` (holder, location, status, transit of the top container)
+ * and the latest transaction among them (`last_tx_id`, `last_block`, `last_event_time`), none when it is loose.
+ */
+const CONTAINER_OVERLAY = `LEFT JOIN LATERAL (
+    WITH RECURSIVE chain(id, depth) AS (
+      SELECT m.container_id, 1 FROM container_members m WHERE m.member = i.sgtin AND m.to_tx_id IS NULL
+      UNION ALL
+      SELECT c.parent, chain.depth + 1 FROM chain JOIN container_state c ON c.container_id = chain.id
+      WHERE c.parent IS NOT NULL AND chain.depth < ${CONTAINER_DEPTH_MAX})
+    SELECT (SELECT s.holder FROM chain JOIN container_state s ON s.container_id = chain.id
+             ORDER BY chain.depth DESC LIMIT 1) AS holder,
+           (SELECT s.location FROM chain JOIN container_state s ON s.container_id = chain.id
+             ORDER BY chain.depth DESC LIMIT 1) AS location,
+           (SELECT s.status FROM chain JOIN container_state s ON s.container_id = chain.id
+             ORDER BY chain.depth DESC LIMIT 1) AS status,
+           (SELECT s.record -> 'transit' FROM chain JOIN container_state s ON s.container_id = chain.id
+             ORDER BY chain.depth DESC LIMIT 1) AS transit,
+           l.last_tx_id, l.last_block, l.last_event_time
+    FROM (SELECT s.last_tx_id, s.last_block, (s.record ->> 'lastEventTime')::timestamptz AS last_event_time
+          FROM chain JOIN container_state s ON s.container_id = chain.id
+          ORDER BY s.last_block DESC, s.last_tx_seq DESC LIMIT 1) l
+  ) top ON true`;
+
+/** The item columns of `i` with the overlay of {@link CONTAINER_OVERLAY} applied. */
+const EFFECTIVE_ITEM_COLUMNS = `i.sgtin, i.trace_code, i.gtin,
+    coalesce(top.status, i.status) AS status, coalesce(top.holder, i.holder) AS holder,
+    coalesce(top.location, i.location) AS location, i.regime, i.held,
+    CASE WHEN top.last_block > i.last_block THEN top.last_tx_id ELSE i.last_tx_id END AS last_tx_id,
+    (CASE WHEN top.last_block > i.last_block THEN top.last_block ELSE i.last_block END)::text AS last_block,
+    CASE WHEN top.last_block > i.last_block THEN top.last_event_time ELSE i.last_event_time END AS last_event_time,
+    CASE WHEN top.holder IS NULL THEN i.record
+         ELSE (i.record - 'transit') || jsonb_build_object('holder', top.holder, 'location', top.location,
+                                                          'status', top.status)
+              || CASE WHEN top.transit IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('transit', top.transit) END
+    END AS record`;
+
+/**
+ * The moves of the containers an item (\$1) was in while it was inside (through cases on pallets, at most
+ * CONTAINER_DEPTH_MAX levels), as history entries: the item as packed, overlaid by the container as the move left it.
+ */
+const CONTAINER_HISTORY = `WITH RECURSIVE iv(container_id, f, t, packed_tx, depth) AS (
+      SELECT m.container_id, ${pos('m.from_block', 'm.from_tx_seq')},
+             coalesce(${pos('m.to_block', 'm.to_tx_seq')}, ${OPEN_END}), m.from_tx_id, 1
+      FROM container_members m WHERE m.member = $1
+      UNION ALL
+      SELECT p.container_id, greatest(iv.f, ${pos('p.from_block', 'p.from_tx_seq')}),
+             least(iv.t, coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END})), iv.packed_tx, iv.depth + 1
+      FROM iv JOIN container_members p ON p.member = iv.container_id
+      WHERE ${pos('p.from_block', 'p.from_tx_seq')} < iv.t
+        AND coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END}) > iv.f AND iv.depth < ${CONTAINER_DEPTH_MAX})
+    SELECT ce.tx_id, ce.block_number, ce.tx_seq, ce.type, ce.event_time, t.record_time,
+           (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
+             WHERE x.tx_id = ce.tx_id) AS epcis,
+           (coalesce((SELECT e.item FROM item_events e WHERE e.sgtin = $1 AND e.tx_id = iv.packed_tx), '{}'::jsonb)
+              - 'transit')
+             || jsonb_build_object('holder', ce.record -> 'holder', 'location', ce.record -> 'location',
+                                   'status', ce.record -> 'status', 'movedWith', ce.container_id)
+             || CASE WHEN ce.record ? 'transit' THEN jsonb_build_object('transit', ce.record -> 'transit')
+                     ELSE '{}'::jsonb END AS item,
+           t.payload_sha256, t.actor
+    FROM iv JOIN container_events ce ON ce.container_id = iv.container_id
+         AND ${pos('ce.block_number', 'ce.tx_seq')} > iv.f AND ${pos('ce.block_number', 'ce.tx_seq')} < iv.t
+    JOIN ledger_transactions t ON t.tx_id = ce.tx_id`;
+
+/** The item's own history entries (item_events of \$1) in the same columns as {@link CONTAINER_HISTORY}. */
+const OWN_HISTORY = `SELECT e.tx_id, e.block_number, e.tx_seq, e.type, e.event_time, e.record_time,
+                  CASE WHEN jsonb_typeof(e.epcis -> 0) = 'number'
+                       THEN (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
+                             WHERE x.tx_id = e.tx_id AND x.event_seq IN (SELECT jsonb_array_elements_text(e.epcis)::int))
+                       ELSE e.epcis END AS epcis,
+                  e.item, t.payload_sha256, t.actor
+           FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
+           WHERE e.sgtin = $1`;
+
+/** The whole history of \$1 (own transactions and its containers' moves) in chain order, at most \$2 entries. */
+const FULL_HISTORY = `SELECT * FROM ((${OWN_HISTORY}) UNION ALL (${CONTAINER_HISTORY})) h
+           ORDER BY h.block_number, h.tx_seq LIMIT $2`;
+
 // The provenance reads, as prepared statements (each is planned once per connection).
 const FIND_ITEM: PreparedStatement = {
   name: 'projection.findItem',
-  text: `SELECT sgtin, trace_code, gtin, status, holder, location, regime, held, last_tx_id,
-                  last_block::text AS last_block, last_event_time, record
-           FROM items WHERE sgtin = $1`,
+  text: `SELECT ${EFFECTIVE_ITEM_COLUMNS} FROM items i ${CONTAINER_OVERLAY} WHERE i.sgtin = $1`,
 };
 const FIND_SGTIN_BY_TRACE_CODE: PreparedStatement = {
   name: 'projection.findSgtinByTraceCode',
@@ -368,32 +555,18 @@ const HISTORY: PreparedStatement = {
   name: 'projection.history',
   // item_events.epcis holds the positions of the transaction's EPCIS events that name the item (rows projected
   // before that change hold the events themselves); the events are read from epcis_events, stored once per tx.
-  text: `SELECT e.tx_id, e.block_number::text AS block_number, e.tx_seq, e.type, e.event_time, e.record_time,
-                  CASE WHEN jsonb_typeof(e.epcis -> 0) = 'number'
-                       THEN (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
-                             WHERE x.tx_id = e.tx_id AND x.event_seq IN (SELECT jsonb_array_elements_text(e.epcis)::int))
-                       ELSE e.epcis END AS epcis,
-                  e.item, t.payload_sha256, t.actor
-           FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
-           WHERE e.sgtin = $1 ORDER BY e.block_number, e.tx_seq LIMIT $2`,
+  text: `SELECT h.tx_id, h.block_number::text AS block_number, h.tx_seq, h.type, h.event_time, h.record_time, h.epcis,
+                  h.item, h.payload_sha256, h.actor FROM (${FULL_HISTORY}) h ORDER BY h.block_number, h.tx_seq`,
 };
 const ITEM_WITH_HISTORY: PreparedStatement = {
   name: 'projection.findItemWithHistory',
   // The history as one JSON array (timestamps in ISO 8601 with offset): one row, whatever the history's length.
-  text: `SELECT i.sgtin, i.trace_code, i.gtin, i.status, i.holder, i.location, i.regime, i.held, i.last_tx_id,
-                  i.last_block::text AS last_block, i.last_event_time, i.record,
+  text: `SELECT ${EFFECTIVE_ITEM_COLUMNS},
                   (SELECT coalesce(json_agg(json_build_array(h.tx_id, h.block_number::text, h.tx_seq, h.type, h.event_time,
                                                             h.record_time, h.epcis, h.item, h.payload_sha256, h.actor)
                                             ORDER BY h.block_number, h.tx_seq), '[]')::text
-                   FROM (SELECT e.tx_id, e.block_number, e.tx_seq, e.type, e.event_time, e.record_time,
-                                CASE WHEN jsonb_typeof(e.epcis -> 0) = 'number'
-                       THEN (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
-                             WHERE x.tx_id = e.tx_id AND x.event_seq IN (SELECT jsonb_array_elements_text(e.epcis)::int))
-                       ELSE e.epcis END AS epcis, e.item,
-                                t.payload_sha256, t.actor
-                         FROM item_events e JOIN ledger_transactions t ON t.tx_id = e.tx_id
-                         WHERE e.sgtin = i.sgtin ORDER BY e.block_number, e.tx_seq LIMIT $2) h) AS history
-           FROM items i WHERE i.sgtin = $1`,
+                   FROM (${FULL_HISTORY}) h) AS history
+           FROM items i ${CONTAINER_OVERLAY} WHERE i.sgtin = $1`,
 };
 
 interface ItemDbRow {

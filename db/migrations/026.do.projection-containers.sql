@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS container_members (
 -- The open membership of a member (at most one): the overlay's first step.
 CREATE INDEX IF NOT EXISTS container_members_open_idx ON container_members (member) WHERE to_tx_id IS NULL;
 
--- One row per container move (shipment, receipt), not per item inside.
+-- One row per container move (shipment, receipt, a case put on or taken off a pallet), not per item inside.
 CREATE TABLE IF NOT EXISTS container_events (
     container_id  text        NOT NULL,
     tx_id         text        NOT NULL,

@@ -217,10 +217,14 @@ export class ProjectionReadCache {
    * @param sgtins - Items whose rows the batch wrote.
    */
   invalidate(sgtins: Iterable<string>): void {
-    for (const sgtin of sgtins) if (sgtin === ALL_ITEMS) return this.clear();
+    const named = Array.from(sgtins);
+    if (named.includes(ALL_ITEMS)) {
+      this.clear();
+      return;
+    }
     this.currentEpoch++;
     this.counters.invalidations++;
-    for (const sgtin of sgtins) {
+    for (const sgtin of named) {
       const entry = this.entries.get(sgtin);
       if (entry !== undefined) this.drop(sgtin, entry);
     }

@@ -221,24 +221,23 @@ export function projectEvents(
     }
     if (payload.type === 'PACK') {
       for (const item of itemsOf(payload)) if (item.container !== undefined) open(item.sgtin, item.container, at);
-      for (const c of changed) if (c.parent !== undefined) open(c.id, c.parent, at);
+      for (const c of changed)
+        if (c.parent !== undefined) {
+          open(c.id, c.parent, at);
+          containerEvents.push(containerEvent(c, payload, position));
+        }
     } else if (payload.type === 'UNPACK') {
       // The container unpacked from is the event's last container (the chaincode lists the unpacked cases first).
       const from = changed[changed.length - 1]?.id;
       if (from === undefined) throw new Error(`UNPACK transaction ${payload.txId} names no container`);
       for (const item of itemsOf(payload)) close(item.sgtin, from, at);
-      for (const c of changed) if (c.id !== from) close(c.id, from, at);
-    } else if (payload.type === 'CONTAINER_SHIPMENT' || payload.type === 'CONTAINER_RECEIPT') {
       for (const c of changed)
-        containerEvents.push({
-          containerId: c.id,
-          txId: payload.txId,
-          blockNumber,
-          txSeq,
-          type: payload.type,
-          eventTime: payload.eventTime,
-          record: c,
-        });
+        if (c.id !== from) {
+          close(c.id, from, at);
+          containerEvents.push(containerEvent(c, payload, position));
+        }
+    } else if (payload.type === 'CONTAINER_SHIPMENT' || payload.type === 'CONTAINER_RECEIPT') {
+      for (const c of changed) containerEvents.push(containerEvent(c, payload, position));
     }
     const request = requestOf(payload);
     if (request !== undefined) {
@@ -355,6 +354,23 @@ interface LedgerContainerRecord {
   readonly location: string;
   readonly status: string;
   readonly parent?: string;
+}
+
+/** A move of a container (shipped, received, or a case put on or taken off a pallet): one row, whatever it holds. */
+function containerEvent(
+  c: LedgerContainerRecord,
+  payload: LedgerEventPayload,
+  position: PositionedEvent,
+): ProjectedContainerEvent {
+  return {
+    containerId: c.id,
+    txId: payload.txId,
+    blockNumber: position.blockNumber,
+    txSeq: position.txSeq,
+    type: payload.type,
+    eventTime: payload.eventTime,
+    record: c,
+  };
 }
 
 /** The containers a PACK / UNPACK / CONTAINER_SHIPMENT / CONTAINER_RECEIPT event carries (`records.containers`). */

@@ -62,6 +62,18 @@ async function book(id: string, key: string): Promise<number> {
   return body.balances.reduce((n, b) => n + b.quantity, 0);
 }
 
+/** The types of an item's projected history (GET /v1/items/{id}/history), in order. */
+async function projectedSteps(sgtin: string): Promise<string[]> {
+  const res = await app.inject({
+    method: 'GET',
+    url: `/v1/items/${encodeURIComponent(sgtin)}/history`,
+    headers: bearer(keys.customs),
+  });
+  if (res.statusCode !== 200) throw new Error(`history answered ${res.statusCode}: ${res.body}`);
+  const body = res.json() as { events?: { type: string }[]; history?: { type: string }[] };
+  return (body.events ?? body.history ?? []).map((e) => e.type);
+}
+
 t.before(async () => {
   const stack = await startCaptureStack(t);
   ({ chain, app } = stack);
@@ -122,6 +134,27 @@ t.test('1,000 items in 10 cases on a pallet: shipped and received as one contain
   );
   t.equal(await book(importer.id, keys.customs), 0, "the sender's book is empty");
 
+  // The projection (GET /v1/items) resolves the item's case and pallet: the pallet's moves wrote no item row.
+  const packedItem = await waitFor('the projection to follow the pallet', async () => {
+    const r = await app.inject({
+      method: 'GET',
+      url: `/v1/items/${encodeURIComponent(ITEMS[999]!)}`,
+      headers: bearer(keys.operator),
+    });
+    const body = r.json() as { holder: string; location: string; status: string };
+    return r.statusCode === 200 && body.holder === operator.id ? body : undefined;
+  });
+  t.same(
+    [packedItem.holder, packedItem.location, packedItem.status],
+    [operator.id, gln(2), 'IN_STOCK'],
+    'an item inside the received pallet is at the receiver in the projection',
+  );
+  t.same(
+    await projectedSteps(ITEMS[999]!),
+    ['ENTRY', 'PACK', 'PACK', 'CONTAINER_SHIPMENT', 'CONTAINER_RECEIPT'],
+    "its projected history shows its case's and pallet's moves in chain order",
+  );
+
   const opened = await captured(keys.operator, [
     aggregation('DELETE', PALLET, [CASES[0]!]),
     aggregation('DELETE', CASES[0]!, ITEMS.slice(0, 100)),
@@ -157,6 +190,63 @@ t.test('1,000 items in 10 cases on a pallet: shipped and received as one contain
     ['entering_exiting', 'packing', 'packing', 'shipping', 'receiving', 'unpacking', 'unpacking'],
     "an item's chain shows its case and pallet steps while it was in them",
   );
+  t.same(
+    await waitFor('the projection to follow the unpacking', async () => {
+      const steps = await projectedSteps(ITEMS[0]!);
+      return steps.length >= 7 ? steps : undefined;
+    }),
+    ['ENTRY', 'PACK', 'PACK', 'CONTAINER_SHIPMENT', 'CONTAINER_RECEIPT', 'UNPACK', 'UNPACK'],
+    "the projected history equals the chain's: the steps of the case and pallet while the item was in them",
+  );
+
+  // An unpacked item is sold alone: its own state again, and the book follows.
+  const sale = await app.inject({
+    method: 'POST',
+    url: '/v1/sales',
+    headers: bearer(keys.operator),
+    payload: {
+      saleId: 'AGG-SALE-1',
+      person: { documentType: 'PASSPORT', documentNumber: 'E12345678' },
+      location: gln(2),
+      pickupMode: 'DEPARTURE_PICKUP',
+      departure: {
+        mode: 'FLIGHT',
+        ticketRef: 'HU7181',
+        departureTime: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      lines: [{ id: ITEMS[0], unitPriceFen: 50_000 }],
+      buyer: { birthDate: '1990-01-01' },
+    },
+  });
+  t.equal(sale.statusCode, 201, sale.body.slice(0, 300));
+  const sold = await waitFor('the projection to follow the sale', async () => {
+    const r = await app.inject({
+      method: 'GET',
+      url: `/v1/items/${encodeURIComponent(ITEMS[0]!)}`,
+      headers: bearer(keys.operator),
+    });
+    const body = r.json() as { holder: string; status: string };
+    return body.status === 'SOLD' ? body : undefined;
+  });
+  t.equal(sold.holder, operator.id, 'the sold item was the receiver’s');
+  t.same(
+    (await projectedSteps(ITEMS[0]!)).slice(-3),
+    ['UNPACK', 'UNPACK', 'SALE'],
+    'its history ends with the sale after the unpacking',
+  );
+  const inStock = await waitFor('the book to follow the sale', async () =>
+    (await book(operator.id, keys.customs)) === 999 ? 999 : undefined,
+  );
+  t.equal(inStock, 999, 'the book holds the 999 items still in stock (999 in cases or loose, 1 sold)');
+  const stillPacked = (
+    await app.inject({
+      method: 'GET',
+      url: `/v1/items/${encodeURIComponent(ITEMS[500]!)}`,
+      headers: bearer(keys.customs),
+    })
+  ).json() as { holder: string; status: string };
+  t.same([stillPacked.holder, stillPacked.status], [operator.id, 'IN_STOCK'], 'an item still on the pallet too');
+
   const unknown = await app.inject({
     method: 'GET',
     url: `/v1/containers/${encodeURIComponent(sscc(999))}`,

@@ -497,10 +497,10 @@ const EFFECTIVE_ITEM_COLUMNS = `i.sgtin, i.trace_code, i.gtin,
     END AS record`;
 
 /**
- * The moves of the containers an item (\$1) was in while it was inside (through cases on pallets, at most
- * CONTAINER_DEPTH_MAX levels), as history entries: the item as packed, overlaid by the container as the move left it.
+ * `iv`: the containers item \$1 was in and when (chain positions f < t), through cases on pallets (at most
+ * CONTAINER_DEPTH_MAX levels), with the transaction that packed the item (`packed_tx`).
  */
-const CONTAINER_HISTORY = `WITH RECURSIVE iv(container_id, f, t, packed_tx, depth) AS (
+const MEMBERSHIP_INTERVALS = `WITH RECURSIVE iv(container_id, f, t, packed_tx, depth) AS (
       SELECT m.container_id, ${pos('m.from_block', 'm.from_tx_seq')},
              coalesce(${pos('m.to_block', 'm.to_tx_seq')}, ${OPEN_END}), m.from_tx_id, 1
       FROM container_members m WHERE m.member = $1
@@ -509,7 +509,13 @@ const CONTAINER_HISTORY = `WITH RECURSIVE iv(container_id, f, t, packed_tx, dept
              least(iv.t, coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END})), iv.packed_tx, iv.depth + 1
       FROM iv JOIN container_members p ON p.member = iv.container_id
       WHERE ${pos('p.from_block', 'p.from_tx_seq')} < iv.t
-        AND coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END}) > iv.f AND iv.depth < ${CONTAINER_DEPTH_MAX})
+        AND coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END}) > iv.f AND iv.depth < ${CONTAINER_DEPTH_MAX})`;
+
+/**
+ * The moves of the containers an item (\$1) was in while it was inside (through cases on pallets, at most
+ * CONTAINER_DEPTH_MAX levels), as history entries: the item as packed, overlaid by the container as the move left it.
+ */
+const CONTAINER_HISTORY = `${MEMBERSHIP_INTERVALS}
     SELECT ce.tx_id, ce.block_number, ce.tx_seq, ce.type, ce.event_time, t.record_time,
            (SELECT coalesce(jsonb_agg(x.event ORDER BY x.event_seq), '[]'::jsonb) FROM epcis_events x
              WHERE x.tx_id = ce.tx_id) AS epcis,
@@ -549,7 +555,13 @@ const FIND_SGTIN_BY_TRACE_CODE: PreparedStatement = {
 };
 const IS_PARTY: PreparedStatement = {
   name: 'projection.isParty',
-  text: `SELECT 1 AS party FROM item_parties WHERE sgtin = $1 AND enterprise = $2`,
+  // A party of the item, or of a move of a container while the item was in it (the receiver of a pallet reads the
+  // items inside: the move wrote no item_parties row).
+  text: `SELECT 1 AS party WHERE EXISTS (SELECT 1 FROM item_parties WHERE sgtin = $1 AND enterprise = $2)
+           OR EXISTS (${MEMBERSHIP_INTERVALS}
+                      SELECT 1 FROM iv JOIN container_events ce ON ce.container_id = iv.container_id
+                        AND ${pos('ce.block_number', 'ce.tx_seq')} > iv.f AND ${pos('ce.block_number', 'ce.tx_seq')} < iv.t
+                      WHERE ce.record ->> 'holder' = $2 OR ce.record -> 'transit' ->> 'to' = $2)`,
 };
 const HISTORY: PreparedStatement = {
   name: 'projection.history',

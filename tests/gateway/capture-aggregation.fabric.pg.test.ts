@@ -142,7 +142,6 @@ t.test('1,000 items in 10 cases on a pallet: shipped and received as one contain
       headers: bearer(keys.operator),
     });
     const body = r.json() as { holder: string; location: string; status: string };
-    if (process.env.DBG) console.error('DBG', r.statusCode, r.body.slice(0, 400));
     return r.statusCode === 200 && body.holder === operator.id ? body : undefined;
   });
   t.same(

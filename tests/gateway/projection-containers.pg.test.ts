@@ -6,6 +6,7 @@
 // nothing. How: projectEvents + the PostgreSQL repository on a real, migrated database.
 import t from 'tap';
 import { createPool, newProjectionRepository, type DbPool } from '../../gateway/src/adapters/pg';
+import { ALL_ITEMS, ProjectionReadCache } from '../../gateway/src/cache/read-cache';
 import { projectEvents, type LedgerEventPayload, type LedgerItem } from '../../gateway/src/projection/ledger-event';
 import { createMigratedDatabase, type Teardown } from './helpers/database';
 
@@ -126,4 +127,14 @@ t.test('a pallet move reads through to the item inside, without an item row', as
   const other = await database(t);
   await newProjectionRepository(other).applyBatch(projectEvents([...EVENTS, ...UNPACKED]));
   t.equal(await snapshot(other), once, 'one batch leaves the rows that one event per batch leaves (a rebuild)');
+});
+
+t.test('a batch with container rows drops every cached item (the items inside are not named)', async (t) => {
+  const cache = new ProjectionReadCache({ admission: 'every-read' });
+  cache.noteRead(S);
+  t.ok(cache.set(S, 'item', { holder: 'A' }, 16, cache.epoch()), 'cached');
+  cache.invalidate(['urn:epc:id:sgtin:6901234.056789.9']);
+  t.same(cache.get(S, 'item'), { holder: 'A' }, 'an invalidation naming other items keeps it');
+  cache.invalidate([ALL_ITEMS]);
+  t.equal(cache.get(S, 'item'), undefined, 'ALL_ITEMS drops it');
 });

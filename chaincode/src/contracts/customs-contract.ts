@@ -309,7 +309,11 @@ export class CustomsContract extends LedgerContract {
         : str(f, 'reason', { maxLength: 200 });
     const containerIds =
       f.containers === undefined ? [] : list(f, 'containers', CONTAINERS_PER_TRANSACTION_MAX, containerIdOf);
-    const itemIds = list(f, 'items', BATCH_ITEMS_MAX, itemIdOf, containerIds.length > 0 ? 0 : 1);
+    // `items` may be left out (or empty) when containers are named.
+    const itemIds =
+      f.items === undefined && containerIds.length > 0
+        ? []
+        : list(f, 'items', BATCH_ITEMS_MAX, itemIdOf, containerIds.length > 0 ? 0 : 1);
     // Packed items are loaded too (the decision refuses a seizure of one); their containers are loaded below.
     const items = await inOrder(itemIds, (id) => loadItem(ctx, id, 'allow'));
     const named = await inOrder(containerIds, async (id) => {

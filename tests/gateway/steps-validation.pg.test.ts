@@ -309,6 +309,34 @@ const CASES: RouteCase[] = [
     bad: [['1,001 items', { items: manyItems, reason: 'x' }]],
   },
   {
+    url: '/v1/holds',
+    key: 'customs',
+    contract: 'customs',
+    transaction: 'Hold',
+    // A whole case or pallet (issue 15 Must 3).
+    good: { containers: ['urn:epc:id:sscc:6901234.0000000001'], reason: 'case check' },
+    bad: [
+      ['neither items nor containers', { reason: 'x' }],
+      ['a container id that is not an SSCC or GRAI', { containers: [A], reason: 'x' }],
+    ],
+  },
+  {
+    url: '/v1/releases',
+    key: 'customs',
+    contract: 'customs',
+    transaction: 'Release',
+    good: { containers: ['urn:epc:id:sscc:6901234.0000000001'] },
+    bad: [['neither items nor containers', {}]],
+  },
+  {
+    url: '/v1/seizures',
+    key: 'customs',
+    contract: 'customs',
+    transaction: 'Seize',
+    good: { items: [A], reason: 'smuggling' },
+    bad: [['a container (seized item by item)', { containers: ['urn:epc:id:sscc:6901234.0000000001'], reason: 'x' }]],
+  },
+  {
     url: `/v1/enterprises/${ENTERPRISES.importer.id}/classifications`,
     key: 'customs',
     contract: 'customs',

@@ -8,6 +8,9 @@ import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   bool,
   ChaincodeError,
+  CONTAINER_DEPTH_MAX,
+  CONTAINERS_PER_TRANSACTION_MAX,
+  containerIdOf,
   decodeGateReleaseRequest,
   decodeInspectionResultRequest,
   ErrorCode,
@@ -37,6 +40,7 @@ import { recordDecision } from '../domain/decision';
 import { verifyReveal } from '../domain/inspection';
 import { decideReinstatement, decideSuspension, type SuspensionRecord, type SuspensionTx } from '../domain/suspension';
 import { decideSupervision, type SupervisionKind } from '../domain/supervision';
+import type { ContainerRecord } from '../domain/containers';
 import {
   ENTERPRISE_ROLES,
   type EnterpriseRecord,
@@ -53,6 +57,8 @@ import {
   BATCH_ITEMS_MAX,
   parseSubmission,
   eventTimeOf,
+  inOrder,
+  loadItem,
   loadItems,
   requireUnused,
   txClockOf,
@@ -268,7 +274,11 @@ export class CustomsContract extends LedgerContract {
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
   }
 
-  /** Holds items (any state but the end states); held items can only be released or seized. */
+  /**
+   * Holds items (any state but the end states) and/or whole cases and pallets (`containers`); held items can only be
+   * released or seized. A packed item may be held and released; the containers above it then refuse to move
+   * (ITEM_HELD) until it is released or unpacked (issue 15 Must 3).
+   */
   @Transaction()
   @Returns('string')
   async Hold(ctx: TraceContext, requestJson: string): Promise<string> {
@@ -297,10 +307,44 @@ export class CustomsContract extends LedgerContract {
       kind === 'RELEASE'
         ? (optStr(f, 'reason', { maxLength: 200 }) ?? 'released')
         : str(f, 'reason', { maxLength: 200 });
-    const items = await loadItems(ctx, list(f, 'items', BATCH_ITEMS_MAX, itemIdOf));
+    const containerIds =
+      f.containers === undefined ? [] : list(f, 'containers', CONTAINERS_PER_TRANSACTION_MAX, containerIdOf);
+    // `items` may be left out (or empty) when containers are named.
+    const itemIds =
+      f.items === undefined && containerIds.length > 0
+        ? []
+        : list(f, 'items', BATCH_ITEMS_MAX, itemIdOf, containerIds.length > 0 ? 0 : 1);
+    // Packed items are loaded too (the decision refuses a seizure of one); their containers are loaded below.
+    const items = await inOrder(itemIds, (id) => loadItem(ctx, id, 'allow'));
+    const named = await inOrder(containerIds, async (id) => {
+      const c = await ctx.store.get<ContainerRecord>(KeyType.container, [id]);
+      if (!c) throw newNotFound(`container ${id} is not on the ledger`);
+      return c;
+    });
+    const around = await this.#containersAround(ctx, [...items.map((i) => i.container), ...named.map((c) => c.parent)]);
     const req = { kind, reason, by: ctx.caller.id, eventTime, eventId: eventIdOf(f) };
-    const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx)));
-    return encodeToString({ txId: ctx.txId, items: items.length, movements });
+    const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx), named, around));
+    return encodeToString({ txId: ctx.txId, items: items.length, containers: named.length, movements });
+  }
+
+  /**
+   * Every container from each of `first` up its parent chain, by id. Bounded: each chain is at most
+   * CONTAINER_DEPTH_MAX long and a container shared by several chains is read once.
+   */
+  async #containersAround(
+    ctx: TraceContext,
+    first: readonly (string | undefined)[],
+  ): Promise<Map<string, ContainerRecord>> {
+    const found = new Map<string, ContainerRecord>();
+    let level = [...new Set(first.filter((id): id is string => id !== undefined))];
+    for (let depth = 0; level.length > 0 && depth < CONTAINER_DEPTH_MAX; depth++) {
+      const loaded = await inOrder(level, (id) => ctx.store.get<ContainerRecord>(KeyType.container, [id]));
+      for (const c of loaded) if (c) found.set(c.id, c);
+      level = [
+        ...new Set(loaded.map((c) => c?.parent).filter((id): id is string => id !== undefined && !found.has(id))),
+      ];
+    }
+    return found;
   }
 
   /**

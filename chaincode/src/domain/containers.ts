@@ -8,8 +8,11 @@
  * a container therefore writes that container's key alone (and posts one book movement per line, not per item),
  * whatever it holds. An item's effective state is its own record overlaid by the top container of its chain.
  * Packing and unpacking change only top-level containers (not one on a pallet), so no count above them goes stale.
- * A held item cannot be packed and an item inside a container cannot be held or moved alone (ITEM_IN_CONTAINER), so
- * a held item never leaves inside a case.
+ * An item inside a container cannot be moved alone (ITEM_IN_CONTAINER). Customs may hold a packed item or a whole
+ * container (customs:Hold): the held key is written, and every container above it carries a bounded record of its
+ * held contents (`held`: an exact count and the first HELD_NAMED_MAX ids), so a container move still reads and writes
+ * its own key alone and can name what blocks it (ITEM_HELD). A held item or a container with held contents cannot be
+ * packed, so a held good never leaves inside a case.
  */
 import {
   ChaincodeError,
@@ -36,6 +39,23 @@ export interface ContainerLine {
   qty: number;
 }
 
+/** How many held ids a container names; the count stays exact past it (bounds the container key). */
+export const HELD_NAMED_MAX = 20;
+
+/** Held contents of a container, directly or in child containers: held items and held cases. */
+export interface HeldContents {
+  count: number;
+  /** The first HELD_NAMED_MAX held ids (item SGTINs or container ids), sorted. */
+  ids: string[];
+}
+
+/** A customs hold, on an item or a container. */
+export interface HoldRecord {
+  reason: string;
+  heldAt: string;
+  by: string;
+}
+
 /** A case or pallet. */
 export interface ContainerRecord {
   id: string;
@@ -54,6 +74,10 @@ export interface ContainerRecord {
   lines: ContainerLine[];
   /** 1 for a container of items only, 1 + the deepest child's otherwise (bounded by CONTAINER_DEPTH_MAX). */
   depth: number;
+  /** Customs-held contents (absent when none). */
+  held?: HeldContents;
+  /** A customs hold of the container itself: blocks its moves and its unpacking, and shows on every item inside. */
+  hold?: HoldRecord;
   createdAt: string;
   createdBy: string;
   lastEventTime: string;
@@ -80,8 +104,11 @@ export function effectiveItem(item: ItemRecord, chain: readonly ContainerRecord[
   const top = chain[chain.length - 1];
   if (!item.container || !top) return item;
   const { transit: _own, ...rest } = item;
+  // A hold of any container around the item holds the item while it is inside.
+  const hold = item.hold ?? chain.find((c) => c.hold)?.hold;
   return {
     ...rest,
+    ...(hold ? { hold } : {}),
     status: top.status,
     holder: top.holder,
     location: top.location,
@@ -118,6 +145,46 @@ function itemLines(items: readonly ItemRecord[]): ContainerLine[] {
     items.map((i) => ({ gtin: i.product.gtin, regime: i.regime, qty: 1 })),
     1,
   );
+}
+
+/** The held contents of `c` after adding (`sign` 1) or removing (-1) `more`; absent once the count is 0. */
+export function withHeld(c: ContainerRecord, more: HeldContents, sign: 1 | -1): ContainerRecord {
+  const count = (c.held?.count ?? 0) + sign * more.count;
+  const { held: _old, ...rest } = c;
+  if (count <= 0) return rest;
+  const have = c.held?.ids ?? [];
+  const ids = sign === 1 ? [...new Set([...have, ...more.ids])].sort() : have.filter((id) => !more.ids.includes(id));
+  return { ...rest, held: { count, ids: ids.slice(0, HELD_NAMED_MAX) } };
+}
+
+/** What a container contributes to the held contents of the containers above it: its own hold and its contents. */
+export function heldWithin(c: ContainerRecord): HeldContents {
+  const own = c.hold ? 1 : 0;
+  return {
+    count: own + (c.held?.count ?? 0),
+    ids: [...(c.hold ? [c.id] : []), ...(c.held?.ids ?? [])].slice(0, HELD_NAMED_MAX),
+  };
+}
+
+/** Refuses a step on a container that customs holds itself (ITEM_HELD). */
+export function requireContainerNotHeld(c: ContainerRecord, step: string): void {
+  if (c.hold)
+    throw new ChaincodeError(
+      ErrorCode.ITEM_HELD,
+      `${step} of ${c.id} refused: held by customs since ${c.hold.heldAt} (${c.hold.reason})`,
+    );
+}
+
+/** Refuses a step on a container that customs holds, or that has held contents (ITEM_HELD naming them). */
+export function requireNothingHeld(c: ContainerRecord, step: string): void {
+  requireContainerNotHeld(c, step);
+  if (c.held && c.held.count > 0) {
+    const more = c.held.count - c.held.ids.length;
+    throw new ChaincodeError(
+      ErrorCode.ITEM_HELD,
+      `${step} of ${c.id} refused: customs holds ${c.held.count} inside: ${c.held.ids.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+    );
+  }
 }
 
 /** A top-level container the caller holds in stock at a location: the only kind a step may change. */
@@ -161,9 +228,14 @@ export function decidePack(req: PackRequest, enterprise: string, state: PackStat
   const children = state.containers.map((c, i) => {
     if (!c) throw newNotFound(`container ${req.containers[i]} is not on the ledger`);
     requireTopInStock(c, enterprise, 'packing');
+    // Held goods are not packed, alone or in a case, so no count of held contents is added by a pack.
+    requireNothingHeld(c, 'packing');
     return c;
   });
-  if (state.parent) requireTopInStock(state.parent, enterprise, 'packing into');
+  if (state.parent) {
+    requireTopInStock(state.parent, enterprise, 'packing into');
+    requireContainerNotHeld(state.parent, 'packing into');
+  }
   const location = state.parent?.location ?? items[0]?.location ?? children[0]!.location;
   for (const x of [...items.map((i) => ({ id: i.sgtin, location: i.location })), ...children])
     if (x.location !== location)
@@ -221,6 +293,8 @@ export function decideUnpack(req: PackRequest, enterprise: string, state: PackSt
   const parent = state.parent;
   if (!parent) throw newNotFound(`container ${req.parent} is not on the ledger`);
   requireTopInStock(parent, enterprise, 'unpacking');
+  // A held container stays closed until customs releases it; held contents may come out and stay held.
+  requireContainerNotHeld(parent, 'unpacking');
   const items = state.items.map((item, i) => {
     if (!item) throw newNotFound(`item ${req.items[i]} has no first-line entry on the ledger`);
     if (item.container !== parent.id)
@@ -252,8 +326,12 @@ export function decideUnpack(req: PackRequest, enterprise: string, state: PackSt
   for (const c of children) lines = addLines(lines, c.lines, -1);
   const gone = new Set(children.map((c) => c.id));
   const containers = parent.containers.filter((id) => !gone.has(id));
+  // Held items and cases keep their holds outside; the parent no longer counts them.
+  let counted = parent;
+  for (const i of items) if (i.hold) counted = withHeld(counted, { count: 1, ids: [i.sgtin] }, -1);
+  for (const c of children) counted = withHeld(counted, heldWithin(c), -1);
   const after: ContainerRecord = {
-    ...parent,
+    ...counted,
     items: parent.items - items.length,
     containers,
     lines,
@@ -300,6 +378,7 @@ export function decideContainerShipment(
   const containers = loaded.map((c, i) => {
     if (!c) throw newNotFound(`container ${req.containers[i]} is not on the ledger`);
     requireTopInStock(c, enterprise, 'shipment');
+    requireNothingHeld(c, 'shipment');
     return c;
   });
   const from = containers[0]!.location;

@@ -22,7 +22,8 @@ export function isContainerId(epc: string): boolean {
   return CONTAINER_ID.test(epc);
 }
 
-function containerIdOf(v: unknown, i: number): string {
+/** Decodes one element of a `containers` list (SSCC or GRAI EPC URN). */
+export function containerIdOf(v: unknown, i: number): string {
   if (typeof v !== 'string' || !CONTAINER_ID.test(v))
     throw newInvalidArgument(`containers[${i}] must be an SSCC or GRAI EPC URN, got ${JSON.stringify(v)}`);
   return v;

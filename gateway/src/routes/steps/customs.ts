@@ -27,6 +27,7 @@ import {
   SeedParams,
   SeedResult,
   SeedRevealBody,
+  SeizureBody,
   itemsResult,
 } from './schema';
 import { newBodyValidationProblem, postStep } from './submit-step';
@@ -34,34 +35,43 @@ import { newBodyValidationProblem, postStep } from './submit-step';
 const CUSTOMS: readonly Role[] = ['customs'];
 const TAG = 'customs';
 
+/** A hold or release names items, containers or both; refused before the chain when it names neither. */
+function requireGoods<B extends { items?: readonly string[]; containers?: readonly string[] }>(b: B): B {
+  if (b.items === undefined && b.containers === undefined)
+    throw newBodyValidationProblem([['/items', 'required', 'items or containers is required']]);
+  return b;
+}
+
 /** Routes of customs supervision under `/v1`. */
 const customsSteps: FastifyPluginAsyncTypebox = async (fastify) => {
   postStep(fastify, {
     url: '/holds',
     tag: TAG,
-    summary: 'Hold items: held goods cannot move until released or seized',
+    summary: 'Hold items or whole cases and pallets: held goods cannot move until released (loose items: or seized)',
     roles: CUSTOMS,
     body: HoldBody,
     result: itemsResult('items', 'Items held'),
     contract: 'customs',
     transaction: 'Hold',
+    build: (b) => ({ request: requireGoods(b) }),
   });
   postStep(fastify, {
     url: '/releases',
     tag: TAG,
-    summary: 'Release held items',
+    summary: 'Release held items, cases or pallets',
     roles: CUSTOMS,
     body: ReleaseBody,
     result: itemsResult('items', 'Items released'),
     contract: 'customs',
     transaction: 'Release',
+    build: (b) => ({ request: requireGoods(b) }),
   });
   postStep(fastify, {
     url: '/seizures',
     tag: TAG,
     summary: "Seize held items: their chain ends and they leave their holder's book",
     roles: CUSTOMS,
-    body: HoldBody,
+    body: SeizureBody,
     result: itemsResult('items', 'Items seized and the book movements'),
     contract: 'customs',
     transaction: 'Seize',

@@ -8,6 +8,8 @@
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import {
   CALENDAR_DATE,
+  CONTAINER_ID,
+  CONTAINERS_PER_TRANSACTION_MAX,
   HEX64,
   HS_CODE,
   INSTANT,
@@ -342,16 +344,38 @@ export const DepartureBody = body(
 // ---------------------------------------------------------------------------------------------------------------
 // customs
 
-/** `POST /v1/holds` → `customs:Hold`; `POST /v1/seizures` → `customs:Seize`. */
+/** Cases and pallets (SSCC or GRAI EPC URNs) customs holds or releases whole (issue 15 Must 3). */
+const ContainerIds = Type.Array(
+  Type.String({ pattern: CONTAINER_ID.source, description: 'SSCC or GRAI EPC URN of a case or pallet' }),
+  { minItems: 1, maxItems: CONTAINERS_PER_TRANSACTION_MAX, uniqueItems: true },
+);
+
+/** `POST /v1/holds` → `customs:Hold`: items (packed or loose) and/or whole cases and pallets. */
 export const HoldBody = body(
+  {
+    items: Type.Optional(ItemIds),
+    containers: Type.Optional(ContainerIds),
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+    ...eventFields,
+  },
+  'Items (loose or packed in a case) and cases or pallets customs holds; at least one of items, containers',
+);
+
+/** `POST /v1/seizures` → `customs:Seize`: loose held items. */
+export const SeizureBody = body(
   { items: ItemIds, reason: Type.String({ minLength: 1, maxLength: 200 }), ...eventFields },
-  'Items customs holds (or seizes, once held)',
+  'Held items customs seizes',
 );
 
 /** `POST /v1/releases` → `customs:Release`. */
 export const ReleaseBody = body(
-  { items: ItemIds, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...eventFields },
-  'Held items released',
+  {
+    items: Type.Optional(ItemIds),
+    containers: Type.Optional(ContainerIds),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    ...eventFields,
+  },
+  'Held items and cases or pallets released; at least one of items, containers',
 );
 
 const CreditClass = Type.Union([

@@ -20,7 +20,7 @@
  * Prints a table, then as its LAST line one JSON object (palletItemsPerSecond, looseItemsPerSecond,
  * noopItemsPerSecond, floorKeysPerSecond, mvccInvalidations, ratios, provenance p99s, CPU).
  *   npm run build && node bench/ingest.js [--documents 5] [--events 4] [--items-per-event 1000] [--pallets 10]
- *     [--cases 100] [--items-per-case 24] [--rounds 3] [--floor-seconds 10] [--provenance-reads 200]
+ *     [--cases 100] [--items-per-case 24] [--rounds 3] [--pallets-per-event 1] [--floor-seconds 10] [--provenance-reads 200]
  * With DATABASE_URL / REDIS_URL unset it starts its own PostgreSQL / Redis (scripts/services.sh, state in
  * tmp/bench-ingest-services) and stops them after, as `npm test` does; with REDIS_URL the queue is BullMQ (own key
  * prefix), else the PostgreSQL queue.
@@ -61,6 +61,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: '100' },
     'items-per-case': { type: 'string', default: '24' },
     rounds: { type: 'string', default: '3' },
+    'pallets-per-event': { type: 'string', default: '1' },
     'floor-seconds': { type: 'string', default: '10' },
     'floor-concurrency': { type: 'string', default: '32' },
     'floor-batch-items': { type: 'string', default: '250' },
@@ -80,6 +81,7 @@ const PALLETS = num('pallets');
 const CASES = num('cases');
 const PER_CASE = num('items-per-case');
 const ROUNDS = num('rounds');
+const PALLETS_PER_EVENT = num('pallets-per-event');
 const FLOOR_SECONDS = num('floor-seconds');
 const FLOOR_CONCURRENCY = num('floor-concurrency');
 const FLOOR_BATCH = num('floor-batch-items');
@@ -429,11 +431,14 @@ async function palletPhase(stack, { pallets, devnetPid }) {
   for (let r = 0; r < ROUNDS; r++) {
     const from = parties[r % 2];
     const to = parties[(r + 1) % 2];
-    const shipments = pallets.map((_, i) => `SH-${r}-${i}`);
-    const ships = pallets.map((p, i) =>
+    // One capture document per shipment: one ObjectEvent naming --pallets-per-event pallets (1: each pallet alone).
+    const groups = [];
+    for (let i = 0; i < pallets.length; i += PALLETS_PER_EVENT) groups.push(pallets.slice(i, i + PALLETS_PER_EVENT));
+    const shipments = groups.map((_, i) => `SH-${r}-${i}`);
+    const ships = groups.map((g, i) =>
       JSON.stringify(
         epcisDocument([
-          shippingEvent({ items: [p], shipmentId: shipments[i], toEnterprise: to.e.id, toLocation: to.location }),
+          shippingEvent({ items: g, shipmentId: shipments[i], toEnterprise: to.e.id, toLocation: to.location }),
         ]),
       ),
     );
@@ -442,8 +447,8 @@ async function palletPhase(stack, { pallets, devnetPid }) {
     await stack.captured();
     await waitUntil('pallets shipped in the projection', inState('IN_TRANSIT', from.e.id));
     steps.push({ step: 'ship', s: seconds(t0, process.hrtime.bigint()) });
-    const receipts = pallets.map((p, i) =>
-      JSON.stringify(epcisDocument([receivingEvent({ items: [p], shipmentId: shipments[i], location: to.location })])),
+    const receipts = groups.map((g, i) =>
+      JSON.stringify(epcisDocument([receivingEvent({ items: g, shipmentId: shipments[i], location: to.location })])),
     );
     t0 = process.hrtime.bigint();
     await stack.post(to.key, receipts);
@@ -553,7 +558,7 @@ async function floorPhase() {
 async function main() {
   const queueKind = process.env.REDIS_URL ? 'BullMQ' : 'PostgreSQL queue';
   console.log(
-    `ingest: loose ${DOCS} documents x ${EVENTS} entry events x ${PER_EVENT} items = ${LOOSE_TOTAL} items; pallets ${CASES} cases x ${PER_CASE} items = ${PALLET_ITEMS} items on ${PALLETS} pallets, ${ROUNDS} rounds of ship + receive; ${queueKind}; ${os.cpus().length} cores`,
+    `ingest: loose ${DOCS} documents x ${EVENTS} entry events x ${PER_EVENT} items = ${LOOSE_TOTAL} items; pallets ${CASES} cases x ${PER_CASE} items = ${PALLET_ITEMS} items on ${PALLETS} pallets, ${ROUNDS} rounds of ship + receive (${PALLETS_PER_EVENT} pallet(s) per event); ${queueKind}; ${os.cpus().length} cores`,
   );
   await findServerPids();
   const dn = await tk.startDevnetProcess();

@@ -105,9 +105,20 @@ function ensureServices() {
   const dir = join(ROOT, 'tmp', 'bench-ingest-services');
   const env = { ...process.env, HAINAN_SERVICES_DIR: dir };
   const script = join(ROOT, 'scripts', 'services.sh');
-  execFileSync('bash', [script, 'up', ...want], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const down = () => execFileSync('bash', [script, 'down'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Ctrl-C stops them too (the finally of the run does not run on a signal).
+  process.once('SIGINT', () => {
+    down();
+    process.exit(130);
+  });
+  try {
+    execFileSync('bash', [script, 'up', ...want], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (err) {
+    down();
+    throw err;
+  }
   for (const m of readFileSync(join(dir, 'env'), 'utf8').matchAll(/([A-Z_]+)=(\S+)/g)) process.env[m[1]] = m[2];
-  return () => execFileSync('bash', [script, 'down'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return down;
 }
 
 // ---------- CPU by process ----------

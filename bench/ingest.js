@@ -5,8 +5,8 @@
  * PostgreSQL, the queue, chunking, submission through the official Fabric client to a dev peer process (chaincode
  * under fabric-shim), chaincode events, the projection follower:
  *   (b) loose-item entry: first-line entry ObjectEvents of --items-per-event items (1,000);
- *   (a) pallet moves: --cases cases of --items-per-case items (100 x 24) packed on --pallets pallets beforehand (entry
- *       and packing are not timed), then --rounds rounds of ship (one ObjectEvent naming one pallet's SSCC per
+ *   (a) pallet moves: --pallets pallets (10) of --cases cases (100) of --items-per-case items (24), entered and packed
+ *       beforehand (not timed), then --rounds rounds of ship (one ObjectEvent naming one pallet's SSCC per
  *       document) and receive, back and forth between two enterprises; visible = every pallet in its new state in the
  *       projection's container_state (an item's state is read through its container there, no item row is written);
  *   provenance: GET /v1/items/{id}/history through the same gateway, an item inside a pallet vs a loose item, p99;
@@ -87,7 +87,7 @@ const FLOOR_CONCURRENCY = num('floor-concurrency');
 const FLOOR_BATCH = num('floor-batch-items');
 const PROVENANCE_READS = num('provenance-reads');
 const LOOSE_TOTAL = DOCS * EVENTS * PER_EVENT;
-const PALLET_ITEMS = CASES * PER_CASE;
+const PALLET_ITEMS = PALLETS * CASES * PER_CASE;
 /** Events per capture document when preparing (entry of the pallet goods, packing): well under the gateway's limit. */
 const PREP_EVENTS_PER_DOC = 20;
 /** Most items per entry event when preparing the pallet goods (the chain's per-transaction limit is 1,000). */
@@ -400,14 +400,14 @@ async function preparePallets(stack, P) {
     entries.push(entryEvent({ items: items.slice(i, i + PREP_ITEMS_PER_EVENT), declarationNo: `P-${i}`, location: 1 }));
   await stack.post(stack.keys.importer, inDocuments(entries));
   await stack.captured();
-  const cases = Array.from({ length: CASES }, (_, c) => sscc(10_000 + c));
+  const cases = Array.from({ length: PALLETS * CASES }, (_, c) => sscc(10_000 + c));
   await stack.post(
     stack.keys.importer,
     inDocuments(cases.map((c, i) => aggregation(c, items.slice(i * PER_CASE, (i + 1) * PER_CASE)))),
   );
   await stack.captured();
   const pallets = Array.from({ length: PALLETS }, (_, p) => sscc(1_000 + p));
-  const perPallet = Math.ceil(CASES / PALLETS);
+  const perPallet = CASES;
   await stack.post(
     stack.keys.importer,
     inDocuments(pallets.map((p, i) => aggregation(p, cases.slice(i * perPallet, (i + 1) * perPallet)))),
@@ -569,7 +569,7 @@ async function floorPhase() {
 async function main() {
   const queueKind = process.env.REDIS_URL ? 'BullMQ' : 'PostgreSQL queue';
   console.log(
-    `ingest: loose ${DOCS} documents x ${EVENTS} entry events x ${PER_EVENT} items = ${LOOSE_TOTAL} items; pallets ${CASES} cases x ${PER_CASE} items = ${PALLET_ITEMS} items on ${PALLETS} pallets, ${ROUNDS} rounds of ship + receive (${PALLETS_PER_EVENT} pallet(s) per event); ${queueKind}; ${os.cpus().length} cores`,
+    `ingest: loose ${DOCS} documents x ${EVENTS} entry events x ${PER_EVENT} items = ${LOOSE_TOTAL} items; pallets ${PALLETS} x ${CASES} cases x ${PER_CASE} items = ${PALLET_ITEMS} items, ${ROUNDS} rounds of ship + receive (${PALLETS_PER_EVENT} pallet(s) per event); ${queueKind}; ${os.cpus().length} cores`,
   );
   await findServerPids();
   const dn = await tk.startDevnetProcess();

@@ -90,7 +90,7 @@ t.test("the chaincode's own TransformationEvent captures back to the same proces
   });
   const tx = { id: 'a'.repeat(64), iso: '2026-01-05T02:00:01.000Z', ms: Date.parse('2026-01-05T02:00:01.000Z') };
   const decision = decideProcessing(decoded, PROCESSOR, [input(1), input(2)], [undefined], tx);
-  const chainEvent = decision.epcis[0] as unknown as Record<string, unknown>;
+  const chainEvent = decision.epcis?.[0] as unknown as Record<string, unknown>;
   t.equal(chainEvent['hn:valueAddedBp'], 7_333, 'the chain computes the value added: (52,000 - 30,000) / 30,000');
 
   const step = mapped(chainEvent) as StepRequest;

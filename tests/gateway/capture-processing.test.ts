@@ -1,11 +1,12 @@
 // Proves the capture of processing (issue 15 Must 3): a TransformationEvent with hn: figures maps to goods:Process (inputs
 // in any GS1 form, outputs of one GTIN, the figures under the names the chaincode's own event uses), one transaction in a
 // wave of its own; the chaincode's TransformationEvent for a processing captures back to the request that made it; a
-// partner's transformation without hn: members stays an observation; partial figures and bad values are refused.
+// partner's transformation without hn: members stays an observation; partial figures and bad values are refused. The
+// chaincode's entry event captures back too.
 // How: pure calls (the capture mapping, chunking, the chain's request rules and its processing decision); no I/O.
 import t from 'tap';
-import { decodeProcessRequest } from '@hainan/ledger-model';
-import { decideProcessing } from '../../chaincode/src/domain/goods';
+import { decodeEnterRequest, decodeProcessRequest } from '@hainan/ledger-model';
+import { decideEntry, decideProcessing } from '../../chaincode/src/domain/goods';
 import type { ItemRecord } from '../../chaincode/src/domain/records';
 import { chunkSteps } from '../../gateway/src/capture/chunking';
 import { canonicalEventId, eventHashContext } from '../../gateway/src/capture/event-hash';
@@ -99,6 +100,26 @@ t.test("the chaincode's own TransformationEvent captures back to the same proces
   const { eventId, ...again } = chunk?.request ?? {};
   t.same(again, request, 'the same request: figures, product, cumulative code, place and time');
   t.equal(eventId, chainEvent.eventID);
+});
+
+t.test("the chaincode's own entry event captures back too (its product's category and volume included)", async (t) => {
+  const request = {
+    eventTime: '2026-01-05T02:00:00.000Z',
+    declarationNo: 'D-9',
+    location: gln(1),
+    regime: 'ZERO_TARIFF',
+    product: { gtin: RAW.gtin, hsCode: '220830', category: 'ALCOHOL', volumeMl: 700 },
+    unitValueFen: 12_000,
+    items: [RAW.sgtin(7), RAW.sgtin(8)],
+  };
+  const tx = { id: 'c'.repeat(64), iso: '2026-01-05T02:00:01.000Z', ms: Date.parse('2026-01-05T02:00:01.000Z') };
+  const decision = decideEntry(decodeEnterRequest(request, CLOCK), PROCESSOR, [undefined, undefined], new Map(), tx);
+  const chainEvent = decision.epcis?.[0] as unknown as Record<string, unknown>;
+  const step = mapped(chainEvent) as StepRequest;
+  t.equal(step.fn, 'goods:Enter');
+  const [chunk] = chunkSteps([{ seq: 0, eventId: String(chainEvent.eventID), step }]);
+  const { eventId: _id, ...again } = chunk?.request ?? {};
+  t.same(again, request, 'the same request');
 });
 
 t.test("a partner's transformation without hn: members stays an observation", async (t) => {

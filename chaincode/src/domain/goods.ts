@@ -180,6 +180,9 @@ export function decideEntry(
     'hn:regime': regime,
     'hn:unitValueFen': unitValueFen,
     'hn:hsCode': product.hsCode,
+    // The rest of the declared product, so the event captures back as this entry (gateway capture/event-mapping.ts).
+    'hn:category': product.category,
+    ...(product.volumeMl === undefined ? {} : { 'hn:volumeMl': product.volumeMl }),
   });
   return { type: 'ENTRY', eventTime, items, movements: batch.movements(), writes: claims.writes, epcis: [epcis] };
 }

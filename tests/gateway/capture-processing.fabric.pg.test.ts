@@ -1,8 +1,8 @@
 // Proves processing captured over HTTP on a dev peer (issue 15 Must 3, TransformationEvent): a TransformationEvent with
 // hn: figures consumes its inputs (named as SGTIN URN and Digital Link) and creates its outputs with the value added the
 // chain computes; the items' histories show it, the account book follows, and the chain's own event, read back from
-// GET /v1/epcis/events, carries the figures; a processing of an unknown or already consumed input is refused per event
-// with the chain's code and changes nothing.
+// GET /v1/epcis/events, carries the figures and captures back as a processing (other id, input and output); a
+// processing of an unknown or already consumed input is refused per event with the chain's code and changes nothing.
 // How: the gateway app (fastify.inject) on a real PostgreSQL and its queue, real ledger clients to a dev peer process,
 // the capture job and the projection follower running as in the server.
 import t from 'tap';
@@ -20,6 +20,8 @@ const INPUTS = [RAW.sgtin('X1'), RAW.sgtin('X2'), RAW.sgtin('X3')];
 const OUTPUT = LOTION.sgtin('Y1');
 
 let app: FastifyInstance;
+/** The chain's TransformationEvent of the first processing, as GET /v1/epcis/events serves it. */
+let served: Record<string, unknown> | undefined;
 let keys: { customs: string; processor: string };
 
 interface Status {
@@ -143,6 +145,7 @@ t.test('a TransformationEvent with hn: figures consumes its inputs and creates i
   const mine = doc.epcisBody.queryResults.resultsBody.eventList.find(
     (e) => e.eventID === 'urn:uuid:6a3c1f2e-0000-4000-8000-000000000001',
   );
+  served = mine;
   t.match(
     mine,
     {
@@ -188,4 +191,28 @@ t.test('unknown and consumed inputs are refused with the chain’s code; nothing
     [`${RAW.gtin} ZERO_TARIFF 1`, `${LOTION.gtin} PROCESSED 1`].sort(),
     'the book as before',
   );
+});
+
+t.test('the event GET /v1/epcis/events serves captures back as a processing', async (t) => {
+  t.ok(served, 'read in the first test');
+  const { recordTime: _set_by_the_chain, ...event } = served ?? {};
+  const again = await captured(keys.processor, [
+    {
+      ...event,
+      eventID: 'urn:uuid:6a3c1f2e-0000-4000-8000-000000000009',
+      inputEPCList: [INPUTS[2]],
+      outputEPCList: [LOTION.sgtin('Y9')],
+      bizTransactionList: [{ type: 'prodorder', bizTransaction: 'urn:hn:processing:XF-PR-9' }],
+    },
+  ]);
+  t.equal(again.outcome, 'committed', JSON.stringify(again.errors));
+  t.same(
+    again.transactions.map((x) => x.fn),
+    ['goods:Process'],
+  );
+  const output = await waitFor('the projection to show the output', async () => {
+    const o = await item(LOTION.sgtin('Y9'));
+    return o.status === 'IN_STOCK' ? o : undefined;
+  });
+  t.match(output.record, { valueFen: 26_000, importedMaterialsFen: 10_000 }, 'the same figures, on its own input');
 });

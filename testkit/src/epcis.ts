@@ -97,3 +97,34 @@ export function receivingEvent(opts: {
     bizTransactionList: [{ type: 'desadv', bizTransaction: `urn:hn:shipment:${opts.shipmentId}` }],
   };
 }
+
+/** A processing TransformationEvent with the hn: figures (the shape the chaincode writes for goods:Process). */
+export function processingEvent(opts: {
+  inputs: readonly string[];
+  outputs: readonly string[];
+  processingId: string;
+  location: number;
+  hsCode?: string;
+  category?: string;
+  unitValueFen?: number;
+  cumulativeCode?: string;
+  eventTime?: string;
+  eventID?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'TransformationEvent',
+    ...(opts.eventID ? { eventID: opts.eventID } : {}),
+    eventTime: opts.eventTime ?? new Date().toISOString(),
+    eventTimeZoneOffset: '+08:00',
+    inputEPCList: [...opts.inputs],
+    outputEPCList: [...opts.outputs],
+    bizStep: 'commissioning',
+    disposition: 'active',
+    bizLocation: { id: sgln(opts.location) },
+    bizTransactionList: [{ type: 'prodorder', bizTransaction: `urn:hn:processing:${opts.processingId}` }],
+    'hn:hsCode': opts.hsCode ?? '330499',
+    'hn:category': opts.category ?? 'COSMETICS',
+    'hn:unitValueFen': opts.unitValueFen ?? 30_000,
+    ...(opts.cumulativeCode ? { 'hn:cumulativeCode': opts.cumulativeCode } : {}),
+  };
+}

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { LedgerClients } from '../../gateway/src/ports';
-import { entryEvent, epcisDocument, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
+import { entryEvent, epcisDocument, processingEvent, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, gln, personCode, product } from '../../testkit/src/trace';
 import { bearer, buildTestApp } from './helpers/app';
 import { seededRandom } from '../../testkit/src/random';
@@ -132,6 +132,9 @@ function captureSeeds(): Json[] {
         toLocation: 2,
       }),
       receivingEvent({ items: [PERFUME.sgtin(3)], shipmentId: 'S-2', location: 2 }),
+    ]) as Json,
+    epcisDocument([
+      processingEvent({ inputs: [A, B], outputs: [PERFUME.sgtin(9)], processingId: 'P-1', location: 1 }),
     ]) as Json,
     ...examples,
   ];

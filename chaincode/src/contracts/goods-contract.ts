@@ -23,6 +23,7 @@ import {
   REF,
   str,
   unique,
+  decodeProcessingRequest,
 } from '@hainan/ledger-model';
 import { encodeToString } from '../ledger-codec';
 import {
@@ -36,7 +37,6 @@ import {
   decideReceipt,
   decideShipment,
   decideStocktake,
-  decodeProcessingRequest,
   decodeStocktake,
   END_OF_LIFE,
 } from '../domain/goods';

@@ -9,19 +9,13 @@ import {
   gtinOfSgtin,
   HEX64,
   int,
-  itemIdOf,
-  ITEMS_PER_TRANSACTION_MAX,
   list,
   locationOf,
   newAlreadyExists,
   newInvalidArgument,
   newNotFound,
   obj,
-  optStr,
   parseSgtin,
-  productOf,
-  REF,
-  sgtinOf,
   shanghaiMonth,
   str,
   TRACE_CODE,
@@ -32,6 +26,7 @@ import {
   type EnterRequest,
   type ExitRequest,
   type Fields,
+  type ProcessingRequest,
   type ProductFacts,
   type ReceiveRequest,
   type ShipRequest,
@@ -185,6 +180,9 @@ export function decideEntry(
     'hn:regime': regime,
     'hn:unitValueFen': unitValueFen,
     'hn:hsCode': product.hsCode,
+    // The rest of the declared product, so the event captures back as this entry (gateway capture/event-mapping.ts).
+    'hn:category': product.category,
+    ...(product.volumeMl === undefined ? {} : { 'hn:volumeMl': product.volumeMl }),
   });
   return { type: 'ENTRY', eventTime, items, movements: batch.movements(), writes: claims.writes, epcis: [epcis] };
 }
@@ -329,41 +327,6 @@ export function decideReceipt(
   return { type: 'RECEIPT', eventTime, items, movements: batch.movements(), epcis: [epcis] };
 }
 
-/** goods:Process, after its id: where, what goes in, what comes out and at what value. */
-export interface ProcessingRequest {
-  readonly processingId: string;
-  readonly eventTime: string;
-  readonly location: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly product: ProductFacts;
-  readonly outputUnitValueFen: number;
-  readonly cumulativeCode: string | undefined;
-  readonly eventId: string | undefined;
-}
-
-/** Reads a processing request's fields after its id (which the contract checks is unused first). */
-export function decodeProcessingRequest(f: Fields, processingId: string, eventTime: string): ProcessingRequest {
-  const location = locationOf(f, 'location');
-  const inputs = list(f, 'inputs', ITEMS_PER_TRANSACTION_MAX, itemIdOf);
-  const outputs = list(f, 'outputs', ITEMS_PER_TRANSACTION_MAX, sgtinOf);
-  unique(outputs, 'output');
-  const product = productOf(f, 'outputProduct');
-  const outputUnitValueFen = int(f, 'outputUnitValueFen', 1);
-  const cumulativeCode = optStr(f, 'cumulativeCode', { pattern: REF });
-  return {
-    processingId,
-    eventTime,
-    location,
-    inputs,
-    outputs,
-    product,
-    outputUnitValueFen,
-    cumulativeCode,
-    eventId: requestEventIdOf(f),
-  };
-}
-
 /**
  * Processing on the island: inputs the processor holds at the location are consumed, new outputs created, and the
  * value added kept. With the upstream cumulative code, inputs count at the imported materials they embody, so the
@@ -436,6 +399,13 @@ export function decideProcessing(
     disposition: 'active',
     bizLocation: { id: locationId(location) },
     bizTransactionList: [{ type: BizTxType.processing, bizTransaction: `urn:hn:processing:${processingId}` }],
+    // The request's figures, under the names an entry's event uses, so the event captures back as this processing
+    // (gateway capture/event-mapping.ts); the value added is the chain's result, kept beside them.
+    'hn:hsCode': product.hsCode,
+    'hn:category': product.category,
+    ...(product.volumeMl === undefined ? {} : { 'hn:volumeMl': product.volumeMl }),
+    'hn:unitValueFen': outputUnitValueFen,
+    ...(cumulativeCode === undefined ? {} : { 'hn:cumulativeCode': cumulativeCode }),
     'hn:valueAddedBp': record.valueAddedBp,
     'hn:importedMaterialsFen': importedMaterialsFen,
   };

@@ -71,8 +71,11 @@ function refuseEvents(errors: readonly EventError[], total: number): never {
 function companyPrefixDigitsOf(steps: readonly CapturedStep[]): Record<string, number> {
   const digits: Record<string, number> = {};
   for (const { step } of steps) {
-    const first = step.fn === 'goods:Enter' ? parseSgtin(step.sgtins[0] ?? '') : undefined;
-    if (first !== undefined && step.gtins[0] !== undefined) digits[step.gtins[0]] ??= first.companyPrefix.length;
+    // An entry's items, or a processing's outputs: the new items of one GTIN.
+    const urn = step.fn === 'goods:Enter' ? step.sgtins[0] : step.creates?.[0];
+    const first = parseSgtin(urn ?? '');
+    const gtin = urn === undefined ? undefined : gtinOfSgtin(urn);
+    if (first !== undefined && gtin !== undefined) digits[gtin] ??= first.companyPrefix.length;
   }
   return digits;
 }
@@ -172,7 +175,12 @@ export async function acceptCapture(
   }
 
   // Items moved must be of a GTIN that an entry declared: this document's, an accepted capture's, or the chain's.
-  const declared = new Set(steps.filter((s) => s.step.fn === 'goods:Enter').flatMap((s) => s.step.gtins));
+  // A processing declares its outputs' GTIN as an entry does.
+  const declared = new Set(
+    steps.flatMap((s) =>
+      s.step.fn === 'goods:Enter' ? s.step.gtins : (s.step.creates ?? []).flatMap((id) => gtinOfSgtin(id) ?? []),
+    ),
+  );
   const moved = [...new Set(steps.filter((s) => s.step.fn !== 'goods:Enter').flatMap((s) => s.step.gtins))].filter(
     (g) => !declared.has(g),
   );

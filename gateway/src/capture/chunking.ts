@@ -30,7 +30,7 @@ export interface Chunk {
   readonly eventSeqs: readonly number[];
 }
 
-/** The request field that lists a step's items: pairs, observations, declarations, or items. */
+/** The request field that lists a step's items: pairs, observations, declarations, containers, inputs, or items. */
 export function listFieldOf(fn: StepRequest['fn']): string {
   return fn === 'goods:Associate'
     ? 'pairs'
@@ -40,7 +40,9 @@ export function listFieldOf(fn: StepRequest['fn']): string {
         ? 'declarations'
         : fn === 'goods:ShipContainer' || fn === 'goods:ReceiveContainer'
           ? 'containers'
-          : 'items';
+          : fn === 'goods:Process'
+            ? 'inputs'
+            : 'items';
 }
 
 function headerKey(step: StepRequest): string {
@@ -113,11 +115,13 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
   for (const [seq, draft] of drafts.entries()) {
     // Associations and traceability codes can alias an SGTIN: such a chunk gets a wave of its own.
     // Packing and unpacking too (issue 15): a pack reads and writes its parent, which no item list names, and a pallet
-    // of cases must follow the packing of those cases.
+    // of cases must follow the packing of those cases. And processing: its outputs are no item list's (the header's),
+    // so what moves them later must come in a later wave.
     const barrier =
       draft.fn === 'goods:Associate' ||
       draft.fn === 'goods:Pack' ||
       draft.fn === 'goods:Unpack' ||
+      draft.fn === 'goods:Process' ||
       draft.sgtins.some((s) => TRACE_CODE.test(s));
     if (seq > 0 && (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)))) {
       wave += 1;

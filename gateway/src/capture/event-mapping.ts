@@ -14,8 +14,10 @@
  * | AssociationEvent ADD, parentID a traceability code | `goods:Associate` |
  * | AggregationEvent ADD / DELETE, parentID an SSCC or GRAI, childEPCs items or containers | `goods:Pack` / `goods:Unpack` (issue 15) |
  * | ObjectEvent OBSERVE `shipping` / `receiving` whose epcList names only SSCC / GRAI containers | `goods:ShipContainer` / `goods:ReceiveContainer` |
+ * | TransformationEvent with `hn:` figures | `goods:Process` (inputs = inputEPCList, outputs = outputEPCList of one GTIN, processing id = `prodorder` bizTransaction `urn:hn:processing:<id>`, location = bizLocation, `hn:hsCode`, `hn:category`, `hn:unitValueFen` per output, optional `hn:volumeMl`, `hn:cumulativeCode`; `hn:valueAddedBp` / `hn:importedMaterialsFen` are the chain's results, ignored) |
  *
- * Anything else is refused with its reason, before anything is queued.
+ * Anything else is refused with its reason, before anything is queued (a partner's event that is no step, such as a
+ * TransformationEvent without `hn:` members, is recorded as an observation instead: capture/observation-mapping.ts).
  *
  * Items may be named in any GS1 form (see {@link itemNameOf}); each becomes the SGTIN URN the chain keys it by.
  */
@@ -38,6 +40,7 @@ export interface StepRequest {
     | 'goods:Unpack'
     | 'goods:ShipContainer'
     | 'goods:ReceiveContainer'
+    | 'goods:Process'
     // Issue 15: events that are no customs step (capture/observation-mapping.ts).
     | 'goods:Observe'
     | 'goods:DeclareError';
@@ -51,6 +54,8 @@ export interface StepRequest {
   readonly gtins: readonly string[];
   /** Whether the step may be split over several transactions and merged with equal neighbours. */
   readonly divisible: boolean;
+  /** New items the step creates besides an entry's (a processing's outputs): their GTIN counts as declared. */
+  readonly creates?: readonly string[];
 }
 
 /** Why an event cannot be captured: a stable code and a sentence. */
@@ -367,6 +372,86 @@ function associate(event: Fields, book: CompanyPrefixBook): StepRequest {
   };
 }
 
+/** The `hn:` figures of a processing, as the chaincode writes them into its TransformationEvent (domain/goods.ts). */
+const PROCESSING_FIGURES = ['hn:hsCode', 'hn:category', 'hn:unitValueFen'] as const;
+
+/**
+ * Whether a TransformationEvent is a processing on the ledger: it carries `hn:` members (the figures only the
+ * processor knows). A partner's transformation without them is recorded as an observation, never refused.
+ */
+function isProcessing(event: Fields): boolean {
+  return event.type === 'TransformationEvent' && Object.keys(event).some((k) => k.startsWith(HN));
+}
+
+/**
+ * TransformationEvent with `hn:` figures: processing, one transaction on the chain (inputs consumed, outputs created,
+ * value added computed by the chain from the inputs' values and the outputs' unit value).
+ */
+function processing(event: Fields, book: CompanyPrefixBook): StepRequest {
+  const missing = PROCESSING_FIGURES.filter((k) => event[k] === undefined || event[k] === null || event[k] === '');
+  if (missing.length > 0) {
+    refuse(
+      'EPCIS_EVENT_INCOMPLETE',
+      `a TransformationEvent with hn: figures is a processing on the ledger and needs ${PROCESSING_FIGURES.join(', ')}; missing: ${missing.join(', ')} (a transformation without hn: members is recorded as an observation)`,
+    );
+  }
+  const inputs = listed(event, 'inputEPCList', 'the items consumed', book);
+  const outputs = listed(event, 'outputEPCList', 'the items created', book);
+  const outputGtins = distinctGtins(outputs);
+  if (outputGtins.length !== 1 || outputs.some((s) => !gtinOfSgtin(s))) {
+    refuse(
+      'EPCIS_EVENT_INCOMPLETE',
+      `a processing creates items of one product: outputEPCList must be SGTINs of one GTIN (found ${outputGtins.length})`,
+    );
+  }
+  const volumeMl = event[`${HN}volumeMl`];
+  const cumulativeCode = event[`${HN}cumulativeCode`];
+  return {
+    fn: 'goods:Process',
+    header: {
+      ...eventTimeOf(event),
+      processingId: required(
+        bizTransaction(event, 'prodorder', 'urn:hn:processing:'),
+        'the prodorder bizTransaction (the processing id)',
+      ),
+      location: required(locationOf((event.bizLocation as Fields | undefined)?.id), 'bizLocation'),
+      outputs,
+      outputProduct: {
+        gtin: outputGtins[0],
+        hsCode: event[`${HN}hsCode`],
+        category: event[`${HN}category`],
+        ...(volumeMl === undefined ? {} : { volumeMl }),
+      },
+      outputUnitValueFen: event[`${HN}unitValueFen`],
+      ...(cumulativeCode === undefined ? {} : { cumulativeCode }),
+    },
+    // The inputs are the transaction's item list (chunking.ts); the outputs ride in the header.
+    items: inputs,
+    sgtins: [...inputs, ...outputs],
+    gtins: distinctGtins(inputs),
+    // One processing is one transaction on the chain: its inputs and outputs are never split.
+    divisible: false,
+    creates: outputs,
+  };
+}
+
+/** The items of an input or output list, each as the chain keys it; the list must name some. */
+function listed(
+  event: Fields,
+  field: 'inputEPCList' | 'outputEPCList',
+  what: string,
+  book: CompanyPrefixBook,
+): string[] {
+  const list = event[field];
+  if (!Array.isArray(list) || list.length === 0) {
+    const quantities = field === 'inputEPCList' ? 'inputQuantityList' : 'outputQuantityList';
+    const first = Array.isArray(event[quantities]) ? (event[quantities] as Fields[])[0]?.epcClass : undefined;
+    if (first !== undefined) refuseQuantities(first, `${quantities}[0].epcClass`, field);
+    refuse('EPCIS_EVENT_INCOMPLETE', `${field} must list ${what}`);
+  }
+  return list.map((epc, i) => itemNameOf(epc, `${field}[${i}]`, book));
+}
+
 /** The ledger's own namespaces: its extension IRI and its `urn:hn:` document, party and place names. */
 const LEDGER_NAMESPACES = ['urn:hn:', 'https://ns.hainan-traceability.dev/epcis/'] as const;
 
@@ -485,6 +570,7 @@ export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): S
     const moved = containersOnly(event);
     if (event.type === 'ObjectEvent' && action === 'OBSERVE' && moved && (step === 'shipping' || step === 'receiving'))
       return containerMove(event, moved, book);
+    if (isProcessing(event)) return processing(event, book);
     if (event.type === 'ObjectEvent') {
       const second = event[`${HN}line`] === 'second';
       if (action === 'ADD' && (step === 'entering_exiting' || step === 'commissioning') && !second)
@@ -496,7 +582,7 @@ export function mapEvent(event: Fields, book: CompanyPrefixBook = EMPTY_BOOK): S
     }
     return refuse(
       'EPCIS_EVENT_UNSUPPORTED',
-      `no ledger step for a ${String(event.type)} with action ${String(action)} and bizStep ${String(event.bizStep)}; supported: entry, shipping, receiving, exit, destroying, traceability-code association`,
+      `no ledger step for a ${String(event.type)} with action ${String(action)} and bizStep ${String(event.bizStep)}; supported: entry, shipping, receiving, exit, destroying, processing, traceability-code association`,
     );
   } catch (err) {
     if (err instanceof Refused) return err.refusal;

@@ -236,6 +236,21 @@ export interface EpcisEventRow extends EpcisEventKey {
   readonly event: Record<string, unknown>;
 }
 
+/** Which page of a container's contents. */
+export interface ContainerContentsPage {
+  /** Resume after this SGTIN. */
+  readonly after?: string;
+  readonly limit: number;
+  /** Only items this enterprise held or was sent (directly or in a container); undefined: all (customs). */
+  readonly visibleTo?: string;
+}
+
+/** One item inside a container, with the container it is directly in (the container itself, or one of its cases). */
+export interface ContainerContentRow {
+  readonly sgtin: string;
+  readonly container: string;
+}
+
 /** Tables of the projection, in truncation order. */
 export const PROJECTION_TABLES = [
   'items',
@@ -264,6 +279,8 @@ export interface ProjectionRepository {
   findSgtinByGtinSerial(gtin: string, serial: string): Promise<string | undefined>;
   /** Whether `enterprise` held the item or was sent it. */
   isParty(sgtin: string, enterprise: string): Promise<boolean>;
+  /** The items inside a container now (directly or through its cases), in SGTIN order, one page. */
+  containerContents(containerId: string, page: ContainerContentsPage): Promise<ContainerContentRow[]>;
   /** The item's history in chain order, at most `limit` entries. */
   history(sgtin: string, limit: number): Promise<ItemEventRow[]>;
   /** {@link findItem} and {@link history} in one round trip (one statement, so one snapshot). */

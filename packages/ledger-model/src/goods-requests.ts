@@ -1,5 +1,5 @@
 /**
- * Decoders of the `goods` contract's requests that capture maps EPCIS events to (Enter, Ship, Receive, Exit,
+ * Decoders of the `goods` contract's requests that capture maps EPCIS events to (Enter, Ship, Receive, Exit, Process,
  * Destroy / ReturnAbroad, Associate): each reads a request object into its typed form or throws the chaincode's
  * coded error (INVALID_ARGUMENT naming the field), with no ledger state involved.
  *
@@ -200,6 +200,53 @@ export function decodeExitRequest(f: Fields, tx: TxClock): ExitRequest {
   return { eventTime, releaseListNo, port, batch, lines, eventId: eventIdOf(f) };
 }
 
+/** goods:Process, after its id: where, what goes in, what comes out and at what value. */
+export interface ProcessingRequest {
+  readonly processingId: string;
+  readonly eventTime: string;
+  readonly location: string;
+  /** SGTIN URNs or 16-digit traceability codes of items the processor holds. */
+  readonly inputs: readonly string[];
+  /** SGTIN URNs of the new items, each once, all of the output product's GTIN (checked in the decision). */
+  readonly outputs: readonly string[];
+  readonly product: ProductFacts;
+  readonly outputUnitValueFen: number;
+  readonly cumulativeCode: string | undefined;
+  readonly eventId: string | undefined;
+}
+
+/**
+ * Reads a processing request's fields after its id (the contract checks the id is unused first, so a request with
+ * a used id and another fault is refused for the id, as it always was).
+ */
+export function decodeProcessingRequest(f: Fields, processingId: string, eventTime: string): ProcessingRequest {
+  const location = locationOf(f, 'location');
+  const inputs = list(f, 'inputs', ITEMS_PER_TRANSACTION_MAX, itemIdOf);
+  const outputs = list(f, 'outputs', ITEMS_PER_TRANSACTION_MAX, sgtinOf);
+  unique(outputs, 'output');
+  const product = productOf(f, 'outputProduct');
+  const outputUnitValueFen = int(f, 'outputUnitValueFen', 1);
+  const cumulativeCode = optStr(f, 'cumulativeCode', { pattern: REF });
+  return {
+    processingId,
+    eventTime,
+    location,
+    inputs,
+    outputs,
+    product,
+    outputUnitValueFen,
+    cumulativeCode,
+    eventId: eventIdOf(f),
+  };
+}
+
+/** goods:Process, whole: its event time and id, then {@link decodeProcessingRequest} (what a client checks ahead). */
+export function decodeProcessRequest(f: Fields, tx: TxClock): ProcessingRequest {
+  const eventTime = decodeEventTime(f, tx);
+  const processingId = str(f, 'processingId', { pattern: REF });
+  return decodeProcessingRequest(f, processingId, eventTime.iso);
+}
+
 /** goods:Destroy and goods:ReturnAbroad — end of life of items the caller holds, under a reference. */
 export interface EndOfLifeRequest {
   readonly eventTime: EventTime;
@@ -240,6 +287,7 @@ export type GoodsStep =
   | 'goods:Ship'
   | 'goods:Receive'
   | 'goods:Exit'
+  | 'goods:Process'
   | 'goods:Destroy'
   | 'goods:ReturnAbroad'
   | 'goods:Associate';
@@ -249,6 +297,7 @@ const DECODERS: Readonly<Record<GoodsStep, (f: Fields, tx: TxClock) => unknown>>
   'goods:Ship': decodeShipRequest,
   'goods:Receive': decodeReceiveRequest,
   'goods:Exit': decodeExitRequest,
+  'goods:Process': decodeProcessRequest,
   'goods:Destroy': decodeEndOfLifeRequest,
   'goods:ReturnAbroad': decodeEndOfLifeRequest,
   'goods:Associate': decodeAssociateRequest,

@@ -327,6 +327,16 @@ export function newProjectionRepository(
       return rows.length === 1 ? rows[0]?.sgtin : undefined;
     },
 
+    async containerContents(containerId, page) {
+      const { rows } = await queryPrepared<{ sgtin: string; container: string }>(db, CONTAINER_CONTENTS, [
+        containerId,
+        page.after ?? '',
+        page.limit,
+        page.visibleTo ?? null,
+      ]);
+      return rows.map((r) => ({ sgtin: r.sgtin, container: r.container }));
+    },
+
     async isParty(sgtin, enterprise) {
       const { rows } = await queryPrepared(db, IS_PARTY, [sgtin, enterprise]);
       return rows.length > 0;
@@ -500,16 +510,29 @@ const EFFECTIVE_ITEM_COLUMNS = `i.sgtin, i.trace_code, i.gtin,
  * `iv`: the containers item \$1 was in and when (chain positions f < t), through cases on pallets (at most
  * CONTAINER_DEPTH_MAX levels), with the transaction that packed the item (`packed_tx`).
  */
-const MEMBERSHIP_INTERVALS = `WITH RECURSIVE iv(container_id, f, t, packed_tx, depth) AS (
+const membershipIntervals = (member: string): string => `WITH RECURSIVE iv(container_id, f, t, packed_tx, depth) AS (
       SELECT m.container_id, ${pos('m.from_block', 'm.from_tx_seq')},
              coalesce(${pos('m.to_block', 'm.to_tx_seq')}, ${OPEN_END}), m.from_tx_id, 1
-      FROM container_members m WHERE m.member = $1
+      FROM container_members m WHERE m.member = ${member}
       UNION ALL
       SELECT p.container_id, greatest(iv.f, ${pos('p.from_block', 'p.from_tx_seq')}),
              least(iv.t, coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END})), iv.packed_tx, iv.depth + 1
       FROM iv JOIN container_members p ON p.member = iv.container_id
       WHERE ${pos('p.from_block', 'p.from_tx_seq')} < iv.t
         AND coalesce(${pos('p.to_block', 'p.to_tx_seq')}, ${OPEN_END}) > iv.f AND iv.depth < ${CONTAINER_DEPTH_MAX})`;
+const MEMBERSHIP_INTERVALS = membershipIntervals('$1');
+
+/**
+ * Whether `enterprise` may read item `sgtin` (SQL expressions): it held the item or was sent it, or it was a party of
+ * a move of a container while the item was in it (the receiver of a pallet reads the items inside: the move wrote no
+ * item_parties row).
+ */
+const partyOf = (sgtin: string, enterprise: string): string =>
+  `(EXISTS (SELECT 1 FROM item_parties WHERE sgtin = ${sgtin} AND enterprise = ${enterprise})
+    OR EXISTS (${membershipIntervals(sgtin)}
+               SELECT 1 FROM iv JOIN container_events ce ON ce.container_id = iv.container_id
+                 AND ${pos('ce.block_number', 'ce.tx_seq')} > iv.f AND ${pos('ce.block_number', 'ce.tx_seq')} < iv.t
+               WHERE ce.record ->> 'holder' = ${enterprise} OR ce.record -> 'transit' ->> 'to' = ${enterprise}))`;
 
 /**
  * The moves of the containers an item (\$1) was in while it was inside (through cases on pallets, at most
@@ -555,13 +578,25 @@ const FIND_SGTIN_BY_TRACE_CODE: PreparedStatement = {
 };
 const IS_PARTY: PreparedStatement = {
   name: 'projection.isParty',
-  // A party of the item, or of a move of a container while the item was in it (the receiver of a pallet reads the
-  // items inside: the move wrote no item_parties row).
-  text: `SELECT 1 AS party WHERE EXISTS (SELECT 1 FROM item_parties WHERE sgtin = $1 AND enterprise = $2)
-           OR EXISTS (${MEMBERSHIP_INTERVALS}
-                      SELECT 1 FROM iv JOIN container_events ce ON ce.container_id = iv.container_id
-                        AND ${pos('ce.block_number', 'ce.tx_seq')} > iv.f AND ${pos('ce.block_number', 'ce.tx_seq')} < iv.t
-                      WHERE ce.record ->> 'holder' = $2 OR ce.record -> 'transit' ->> 'to' = $2)`,
+  text: `SELECT 1 AS party WHERE ${partyOf('$1', '$2')}`,
+};
+const CONTAINER_CONTENTS: PreparedStatement = {
+  name: 'projection.containerContents',
+  // The containers inside $1 (cases on a pallet, at most CONTAINER_DEPTH_MAX levels), then the items packed in any
+  // of them now, in SGTIN order after $2; $4 (an enterprise, or NULL for customs) sees only the items it may read.
+  // (`cm`, not `m`: partyOf's membership walk names its own rows `m`.)
+  text: `WITH RECURSIVE inside(container_id, depth) AS (
+           SELECT $1::text, 0
+           UNION ALL
+           SELECT m.member, inside.depth + 1 FROM inside
+             JOIN container_members m ON m.container_id = inside.container_id AND m.to_tx_id IS NULL
+             JOIN container_state s ON s.container_id = m.member
+           WHERE inside.depth < ${CONTAINER_DEPTH_MAX})
+         SELECT cm.member AS sgtin, cm.container_id AS container FROM inside
+           JOIN container_members cm ON cm.container_id = inside.container_id AND cm.to_tx_id IS NULL
+         WHERE cm.member > $2 AND NOT EXISTS (SELECT 1 FROM container_state s WHERE s.container_id = cm.member)
+           AND ($4::text IS NULL OR ${partyOf('cm.member', '$4')})
+         ORDER BY cm.member LIMIT $3`,
 };
 const HISTORY: PreparedStatement = {
   name: 'projection.history',

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS container_members_contents_idx;

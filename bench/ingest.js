@@ -32,7 +32,7 @@ const { existsSync, readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
-const { common } = require('@hyperledger/fabric-protos');
+const { common, ledger, peer } = require('@hyperledger/fabric-protos');
 const { Client } = require('pg');
 const fastify = require('fastify');
 const app = require('../gateway/dist/app.js');
@@ -201,6 +201,37 @@ function validationCodes(dataDir, fromBlock = 0) {
   return codes;
 }
 const blockHeight = (dataDir) => validationCodes(dataDir).blocks;
+
+/** Keys each VALID transaction of blocks `fromBlock`.. wrote in the traceability chaincode's namespace (what a real peer commits). */
+function keysWrittenPerTransaction(dataDir, fromBlock) {
+  const out = [];
+  const data = readFileSync(join(dataDir, 'ledger', 'blocks.bin'));
+  for (let offset = 0, n = 0; offset + 8 <= data.length; n++) {
+    const end = offset + 8 + data.readUInt32BE(offset);
+    if (end > data.length) break;
+    if (n >= fromBlock) {
+      const record = data.subarray(offset + 8, end);
+      const block = common.Block.deserializeBinary(record.subarray(4, 4 + record.readUInt32BE(0)));
+      const filter = block.getMetadata().getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER];
+      block
+        .getData()
+        .getDataList_asU8()
+        .forEach((bytes, i) => {
+          if (filter?.[i] !== 0) return;
+          const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(bytes).getPayload_asU8());
+          const tx = peer.Transaction.deserializeBinary(payload.getData_asU8());
+          const cap = peer.ChaincodeActionPayload.deserializeBinary(tx.getActionsList()[0].getPayload_asU8());
+          const prp = peer.ProposalResponsePayload.deserializeBinary(cap.getAction().getProposalResponsePayload_asU8());
+          const action = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
+          const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(action.getResults_asU8());
+          const ns = rwset.getNsRwsetList().find((x) => x.getNamespace() === 'traceability');
+          if (ns) out.push(ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList().length);
+        });
+    }
+    offset = end;
+  }
+  return out;
+}
 
 // ---------- the gateway stack ----------
 
@@ -592,7 +623,10 @@ async function main() {
       loose = await loosePhase(stack, { P: LOOSE, label: 'r', devnetPid, projected: true });
       looseCodes = validationCodes(dn.dataDir, start);
       const { items: packed, pallets } = await preparePallets(stack, product(603));
+      const palletStart = blockHeight(dn.dataDir);
       pallet = await palletPhase(stack, { pallets, devnetPid });
+      const writes = keysWrittenPerTransaction(dn.dataDir, palletStart);
+      pallet.keysPerMove = { transactions: writes.length, min: Math.min(...writes), max: Math.max(...writes) };
       chainCodes = validationCodes(dn.dataDir, start);
       const looseIds = Array.from({ length: PROVENANCE_READS }, (_, i) =>
         LOOSE.sgtin(`r${i % DOCS}.${(i >> 3) % EVENTS}.${(i * 37) % PER_EVENT}`),
@@ -663,6 +697,9 @@ async function main() {
     `provenance GET /v1/items/{id}/history, ${PROVENANCE_READS} reads each: item in a pallet p50 ${provenance.packedP50Ms} / p99 ${provenance.packedP99Ms} ms (${provenance.packedSteps} steps), loose item p50 ${provenance.looseP50Ms} / p99 ${provenance.looseP99Ms} ms`,
   );
   console.log(
+    `world-state keys written per pallet move (${CASES} cases x ${PER_CASE} items): ${pallet.keysPerMove.min}–${pallet.keysPerMove.max} over ${pallet.keysPerMove.transactions} transactions`,
+  );
+  console.log(
     `transactions on the chain: ${chainCodes.valid} VALID, ${chainCodes.invalid} invalidated ${JSON.stringify(chainCodes.byCode)} (loose entry alone: ${looseCodes.invalid}); loose chunks ${JSON.stringify(loose.chunks)}`,
   );
   console.log(
@@ -680,6 +717,7 @@ async function main() {
       looseItems: LOOSE_TOTAL,
       palletItems: PALLET_ITEMS,
       palletItemMoves: pallet.itemMoves,
+      keysWrittenPerPalletMove: pallet.keysPerMove,
       cpuUsPerItem: { pallet: pallet.cpu, loose: loose.cpu, noop: noop.cpu, floorPerKey: floor.cpu },
     }),
   );

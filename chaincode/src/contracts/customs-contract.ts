@@ -11,6 +11,7 @@ import {
   CONTAINER_DEPTH_MAX,
   CONTAINERS_PER_TRANSACTION_MAX,
   containerIdOf,
+  isContainerId,
   decodeGateReleaseRequest,
   decodeInspectionResultRequest,
   ErrorCode,
@@ -240,7 +241,13 @@ export class CustomsContract extends LedgerContract {
       ctx,
       exit.items.map((i) => i.sgtin),
     );
-    const decision = decideInspectionResult(req, { exit, items, enterprise, seed }, ctx.caller.id, txOf(ctx));
+    const containers = await this.#exitContainers(ctx, exit);
+    const decision = decideInspectionResult(
+      req,
+      { exit, items, enterprise, seed, containers },
+      ctx.caller.id,
+      txOf(ctx),
+    );
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, inspection: decision.record });
   }
@@ -269,7 +276,12 @@ export class CustomsContract extends LedgerContract {
       ctx,
       exit.items.map((i) => i.sgtin),
     );
-    const decision = decideGateRelease(req, { exit, items, seed }, ctx.caller.id, txOf(ctx));
+    // Cases by their containers' own keys: the exit's, and the chain above a presented case that is not on it.
+    const containers = await this.#exitContainers(ctx, exit);
+    const onExit = new Set(exit.containers?.map((c) => c.id));
+    const nested = (req.items ?? []).filter((id) => isContainerId(id) && !onExit.has(id));
+    const tops = await this.#topsOf(ctx, nested);
+    const decision = decideGateRelease(req, { exit, items, seed, containers, tops }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
   }
@@ -325,6 +337,27 @@ export class CustomsContract extends LedgerContract {
     const req = { kind, reason, by: ctx.caller.id, eventTime, eventId: eventIdOf(f) };
     const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx), named, around));
     return encodeToString({ txId: ctx.txId, items: items.length, containers: named.length, movements });
+  }
+
+  /** The containers that left whole with an exit, as they are now, in the exit's order. */
+  async #exitContainers(ctx: TraceContext, exit: ExitRecord): Promise<ContainerRecord[]> {
+    return inOrder(exit.containers ?? [], async ({ id }) => {
+      const c = await ctx.store.get<ContainerRecord>(KeyType.container, [id]);
+      if (!c) throw newNotFound(`container ${id} of release list ${exit.releaseListNo} is not on the ledger`);
+      return c;
+    });
+  }
+
+  /** Each of `ids` (cases) to the top container of its chain; an id not on the ledger is left out. */
+  async #topsOf(ctx: TraceContext, ids: readonly string[]): Promise<Map<string, string>> {
+    const found = await this.#containersAround(ctx, ids);
+    const tops = new Map<string, string>();
+    for (const id of ids) {
+      let c = found.get(id);
+      for (let n = 0; c?.parent && n < CONTAINER_DEPTH_MAX; n++) c = found.get(c.parent);
+      if (c) tops.set(id, c.id);
+    }
+    return tops;
   }
 
   /**

@@ -226,7 +226,7 @@ export class GoodsContract extends LedgerContract {
     // Cases and pallets by their own keys: what is inside is in their book lines, not read item by item.
     const containers = await findContainers(
       ctx,
-      req.containers.map((c) => c.id),
+      (req.containers ?? []).map((c) => c.id),
     );
     const seeds = (await ctx.store.scan<SeedRecord>(KeyType.seed, [])).map((s) => s.value);
     const riskRuleSets = await ledgerRiskRuleSets(ctx);

@@ -44,7 +44,7 @@ export interface ContainerExit {
  * INVALID_ARGUMENT (empty, or holding duty-paid or processed goods)
  */
 export function exitContainers(
-  named: ExitRequest['containers'],
+  named: NonNullable<ExitRequest['containers']>,
   loaded: readonly (ContainerRecord | undefined)[],
   enterprise: string,
   exit: { releaseListNo: string; port: string; eventTime: string; txId: string },
@@ -64,9 +64,14 @@ export function exitContainers(
       throw newInvalidTransition(`exit of ${id} refused: it already left with release list ${c.exit?.releaseListNo}`);
     requireNothingHeld(c, 'exit');
     if (c.status !== 'IN_STOCK')
-      throw newInvalidTransition(`exit of ${id} refused: the container is ${c.status} (not at the port), exit needs IN_STOCK`);
+      throw newInvalidTransition(
+        `exit of ${id} refused: the container is ${c.status} (not at the port), exit needs IN_STOCK`,
+      );
     if (c.holder !== enterprise)
-      throw new ChaincodeError(ErrorCode.NOT_HOLDER, `exit of ${id} refused: held by ${c.holder}, not by ${enterprise}`);
+      throw new ChaincodeError(
+        ErrorCode.NOT_HOLDER,
+        `exit of ${id} refused: held by ${c.holder}, not by ${enterprise}`,
+      );
     const count = contentCount(c);
     if (count === 0) throw newInvalidArgument(`exit of ${id} refused: the container is empty`);
     for (const l of c.lines) {

@@ -518,7 +518,7 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     batch.add(item, out);
     return out;
   });
-  const packed = exitContainers(req.containers, state.containers ?? [], ent.id, {
+  const packed = exitContainers(req.containers ?? [], state.containers ?? [], ent.id, {
     releaseListNo,
     port,
     eventTime,

@@ -189,9 +189,10 @@ export interface ExitRequest {
   readonly lines: readonly { readonly id: string; readonly exitValueFen: number }[];
   /**
    * Cases and pallets (SSCC / GRAI URNs) leaving with everything in them, one exit value per container (the declared
-   * value of its contents). Named in `items` like an item (an EPCIS epcList as it is) or in `containers`.
+   * value of its contents). Named in `items` like an item (an EPCIS epcList as it is) or in `containers`. The decoder
+   * always sets it (absent is read as none).
    */
-  readonly containers: readonly { readonly id: string; readonly exitValueFen: number }[];
+  readonly containers?: readonly { readonly id: string; readonly exitValueFen: number }[];
   readonly eventId: string | undefined;
 }
 
@@ -216,7 +217,9 @@ export function decodeExitRequest(f: Fields, tx: TxClock): ExitRequest {
   const lines = entries.filter((l) => !isContainerId(l.id));
   const containers = [
     ...entries.filter((l) => isContainerId(l.id)),
-    ...(named ? list(f, 'containers', CONTAINERS_PER_TRANSACTION_MAX, (v, i) => exitLineOf(v, i, 'containers'), 0) : []),
+    ...(named
+      ? list(f, 'containers', CONTAINERS_PER_TRANSACTION_MAX, (v, i) => exitLineOf(v, i, 'containers'), 0)
+      : []),
   ];
   if (lines.length + containers.length === 0) throw newInvalidArgument('an exit names at least one item or container');
   if (containers.length > CONTAINERS_PER_TRANSACTION_MAX)

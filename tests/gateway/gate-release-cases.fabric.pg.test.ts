@@ -137,6 +137,20 @@ t.test('a release list naming a case passes the gate once; blocked cases are nam
     return res.statusCode === 200 && (res.json() as { status?: string }).status === 'EXITED' ? true : undefined;
   });
   t.pass('an item in a case on the exited pallet reads EXITED');
+  const history = await waitFor('the gate release in the item history', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/items/${encodeURIComponent(S[0]!)}/history`,
+      headers: bearer(keys.customs),
+    });
+    const types = ((res.json() as { events?: { type: string }[] }).events ?? []).map((e) => e.type);
+    return types.includes('GATE_RELEASE') ? types : undefined;
+  });
+  t.same(
+    history,
+    ['ENTRY', 'PACK', 'PACK', 'EXIT', 'GATE_RELEASE'],
+    "the item's history: entry, its case packed, the case onto the pallet, the pallet's exit and gate release",
+  );
 
   // A case flagged by risk screening is blocked at the gate, named with the reason.
   const flagged = await exitOf('RL-CR', CR);

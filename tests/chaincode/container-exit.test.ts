@@ -3,11 +3,18 @@
 // product line, the items inside read EXITED and cannot exit again alone, nor can the pallet or a case on it; a
 // container with held contents, another enterprise's, or one in transit is refused; risk screening reads the
 // container's own facts (HS code, contents' hold history) and a HOLD action holds the container; at the gate a
-// release list naming a case passes once, and a case not cleared or held is named in the refusal.
+// release list naming a case passes once, a case not cleared or held is named in the refusal; the period write-off
+// matches the pallet's release list against its movement.
 // How: the pure decisions, committed by ledger/commit.ts into an in-memory world state that counts every putState;
 // items are loaded with the chaincode's own loader (ledger/posting.ts) from that state.
 import t from 'tap';
-import { decodeExitRequest, ErrorCode, type ExitRequest, type GateReleaseRequest } from '@hainan/ledger-model';
+import {
+  decodeExitRequest,
+  ErrorCode,
+  matchWriteOff,
+  type ExitRequest,
+  type GateReleaseRequest,
+} from '@hainan/ledger-model';
 import {
   decideContainerShipment,
   decidePack,
@@ -23,6 +30,7 @@ import { ruleSetAt } from '../../chaincode/src/domain/rules';
 import type { EnterpriseRecord, ExitRecord, ItemRecord } from '../../chaincode/src/domain/records';
 import { KeyType } from '../../chaincode/src/ledger/keys';
 import { loadItemsDeferred } from '../../chaincode/src/ledger/posting';
+import { toReleaseList } from '../../chaincode/src/ledger/write-off-inputs';
 import { throwsCode } from './domain/helpers/throws-code';
 import {
   A,
@@ -263,7 +271,7 @@ t.test('gate: a release list naming a case passes once; a case not cleared or he
   await pallet(world, P, [C1, sscc(952)], 1, 3);
   const req = exitReq('RL-G', [P]);
   const tx = nextTx();
-  await world.commit(decideExit(req, await exitState(world, req), tx), tx);
+  const { movements } = await world.commit(decideExit(req, await exitState(world, req), tx), tx);
   const exit = (await world.get<ExitRecord>(KeyType.exit, ['RL-G']))!;
   const p = (await load(world, P))!;
   const gate = (items?: string[]): GateReleaseRequest => ({
@@ -325,6 +333,23 @@ t.test('gate: a release list naming a case passes once; a case not cleared or he
     () => decideGateRelease(gate(), { exit: released, items: [], seed: undefined, containers: [p] }, 'c', nextTx()),
     ErrorCode.GATE_ALREADY_RELEASED,
     'a second pass',
+  );
+
+  // The write-off (底账核销) matches the pallet's exit: its release list declares what its movement booked out.
+  const writeOff = matchWriteOff({
+    enterprise: A,
+    period: movements[0]!.period,
+    movements,
+    documentOf: { [tx.id]: 'RL-G' },
+    releaseLists: { 'RL-G': toReleaseList(released) },
+    batchReleaseLists: [],
+    declarations: {},
+  });
+  t.same(writeOff.unmatched, [], 'nothing unmatched');
+  t.same(
+    writeOff.matched.map((m) => [m.no, m.lines.map((l) => l.qty)]),
+    [['RL-G', [-6]]],
+    'the release list is written off with the 6 items of the pallet',
   );
 });
 

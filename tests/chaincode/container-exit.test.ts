@@ -10,6 +10,7 @@
 import t from 'tap';
 import {
   decodeExitRequest,
+  decodeInspectionResultRequest,
   ErrorCode,
   matchWriteOff,
   type ExitRequest,
@@ -23,6 +24,7 @@ import {
   type ContainerRecord,
 } from '../../chaincode/src/domain/containers';
 import { decideGateRelease } from '../../chaincode/src/domain/gate';
+import { decideInspectionResult } from '../../chaincode/src/domain/inspection-result';
 import { decideExit, type ExitState } from '../../chaincode/src/domain/goods';
 import { decideSupervision } from '../../chaincode/src/domain/supervision';
 import { validateRiskRuleSet, type RiskRuleSet } from '../../chaincode/src/domain/risk';
@@ -262,6 +264,32 @@ t.test('risk screening reads the container: its HS code, its contents hold histo
   const c = (d2.records!.containers as ContainerRecord[])[0]!;
   t.equal(c.status, 'EXITED');
   t.match(c.hold?.reason, /HELD-BEFORE/, 'the exited case is held by the screening');
+
+  // A conforming inspection releases the case: one container key written, the items inside untouched.
+  const result = decodeInspectionResultRequest(
+    {
+      releaseListNo: 'RL-R2',
+      method: 'IMAGE_REVIEW',
+      officer: 'HK-0042',
+      evidence: { sha256: 'cd'.repeat(32), uri: 's3://h986/RL-R2.dcm' },
+      verdict: 'CONFORMING',
+      consequence: { kind: 'RELEASE' },
+    },
+    time,
+  );
+  const inspected = decideInspectionResult(
+    result,
+    { exit: d2.record, items: [], enterprise: ENT, seed: undefined, containers: [c] },
+    'customs',
+    nextTx(),
+  );
+  const lifted = (inspected.records!.containers as ContainerRecord[])[0]!;
+  t.notOk(lifted.hold, 'the case is released');
+  t.same(
+    inspected.writes!.map((w) => w.type),
+    [KeyType.exit, KeyType.container],
+    'the exit and the case: no item key',
+  );
 });
 
 t.test('gate: a release list naming a case passes once; a case not cleared or held is named', async (t) => {

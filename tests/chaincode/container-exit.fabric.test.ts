@@ -1,7 +1,8 @@
 // Proves the second-line exit of whole pallets through the real shim (issue 18 Must 3): a pallet of 2 cases and one of
 // 20 cases (10 and 100 items) exit writing the same number of world-state keys (counted in the endorsed read/write
 // set), the book goes down by the contents, the items inside read EXITED and cannot exit alone, the pallet cannot exit
-// twice, and at the gate a release list naming a case on the pallet passes once.
+// twice, and at the gate a release list naming a case on the pallet (or an item inside one) passes once; a case of
+// another release list is named in the refusal.
 // How: the traceability chaincode on a dev peer through the official client; each exit is endorsed, its transaction's
 // read/write set parsed (the dev peer's envelope parser) and its writes counted, then submitted.
 import t from 'tap';
@@ -111,9 +112,19 @@ t.test('a pallet exit writes as many keys with 100 items as with 10; the gate pa
   );
   t.equal(twice.code, 'INVALID_TRANSITION', 'the pallet does not exit twice');
 
-  const gate = { releaseListNo: 'RL-X1', gate: 'HKP-GATE-1', items: [p.cases[0]] };
+  const stranger = await TraceClient.refused(
+    c.submit('customs-admin', 'customs:ReleaseAtGate', {
+      releaseListNo: 'RL-X1',
+      gate: 'HKP-GATE-1',
+      items: [p.cases[0], sscc(2 * 100 + 1)],
+    }),
+  );
+  t.equal(stranger.code, 'GATE_BLOCKED', 'a case of another release list blocks the truck');
+  t.match(stranger.message, `${sscc(2 * 100 + 1)}: not on release list RL-X1`, 'named');
+  // The gate reads a case and a tag of an item inside another case: both resolve to the pallet's exit.
+  const gate = { releaseListNo: 'RL-X1', gate: 'HKP-GATE-1', items: [p.cases[0], p.items[5]] };
   const passed = await c.submit<{ gateRelease: { gate: string } }>('customs-admin', 'customs:ReleaseAtGate', gate);
-  t.equal(passed.gateRelease.gate, 'HKP-GATE-1', 'a case on the pallet passes the gate');
+  t.equal(passed.gateRelease.gate, 'HKP-GATE-1', 'a case on the pallet and an item in a case pass the gate');
   const again = await TraceClient.refused(c.submit('customs-admin', 'customs:ReleaseAtGate', gate));
   t.equal(again.code, 'GATE_ALREADY_RELEASED', 'not twice');
 });

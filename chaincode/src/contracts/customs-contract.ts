@@ -47,6 +47,7 @@ import {
   type EnterpriseRecord,
   type EnterpriseRole,
   type ExitRecord,
+  type ItemRecord,
   type PersonRecord,
   type SeedRecord,
 } from '../domain/records';
@@ -278,9 +279,21 @@ export class CustomsContract extends LedgerContract {
     );
     // Cases by their containers' own keys: the exit's, and the chain above a presented case that is not on it.
     const containers = await this.#exitContainers(ctx, exit);
-    const onExit = new Set(exit.containers?.map((c) => c.id));
-    const nested = (req.items ?? []).filter((id) => isContainerId(id) && !onExit.has(id));
-    const tops = await this.#topsOf(ctx, nested);
+    const onExit = new Set([...(exit.containers ?? []).map((c) => c.id), ...exit.items.map((i) => i.sgtin)]);
+    const others = (req.items ?? []).filter((id) => !onExit.has(id));
+    // An item read at the gate that is not on the list as an item: packed in a case, it is judged by that case.
+    const packed = await inOrder(
+      others.filter((id) => !isContainerId(id)),
+      (id) => ctx.store.get<ItemRecord>(KeyType.item, [id]),
+    );
+    const around = await this.#containersAround(ctx, [
+      ...others.filter(isContainerId),
+      ...packed.map((item) => item?.container),
+    ]);
+    const tops = this.#topsOf(around, [
+      ...others.filter(isContainerId).map((id) => [id, id] as const),
+      ...packed.flatMap((item) => (item?.container ? [[item.sgtin, item.container] as const] : [])),
+    ]);
     const decision = decideGateRelease(req, { exit, items, seed, containers, tops }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
@@ -348,12 +361,14 @@ export class CustomsContract extends LedgerContract {
     });
   }
 
-  /** Each of `ids` (cases) to the top container of its chain; an id not on the ledger is left out. */
-  async #topsOf(ctx: TraceContext, ids: readonly string[]): Promise<Map<string, string>> {
-    const found = await this.#containersAround(ctx, ids);
+  /** Each presented id to the top container of the chain starting at its container; one not on the ledger is left out. */
+  #topsOf(
+    found: ReadonlyMap<string, ContainerRecord>,
+    starts: readonly (readonly [string, string])[],
+  ): Map<string, string> {
     const tops = new Map<string, string>();
-    for (const id of ids) {
-      let c = found.get(id);
+    for (const [id, first] of starts) {
+      let c = found.get(first);
       for (let n = 0; c?.parent && n < CONTAINER_DEPTH_MAX; n++) c = found.get(c.parent);
       if (c) tops.set(id, c.id);
     }

@@ -29,7 +29,10 @@ export interface GateState {
   readonly seed: SeedRecord | undefined;
   /** The exit's containers as they are now, in the exit's order (absent: none). */
   readonly containers?: readonly ContainerRecord[];
-  /** Each presented case that is not itself on the exit, to the top container of its chain (absent: not on the ledger). */
+  /**
+   * Each presented case that is not itself on the exit, and each presented item packed in a case, to the top container
+   * of its chain (absent: not on the ledger, or a loose item).
+   */
   readonly tops?: ReadonlyMap<string, string>;
 }
 
@@ -93,9 +96,10 @@ export function decideGateRelease(
   const onExit = new Set(exit.items.map((i) => i.sgtin));
   const exited = new Map((state.containers ?? []).map((c) => [c.id, c]));
   const presentedIds = req.items ?? [...onExit, ...exited.keys()];
-  const cases = presentedIds.filter(isContainerId);
+  // Cases, and items read at the gate inside a case that left whole: both judged by that container's key.
+  const cases = presentedIds.filter((id) => isContainerId(id) || (!onExit.has(id) && state.tops?.has(id)));
   for (const sgtin of presentedIds)
-    if (!isContainerId(sgtin) && !onExit.has(sgtin))
+    if (!isContainerId(sgtin) && !onExit.has(sgtin) && !state.tops?.has(sgtin))
       blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
   const presented = new Set(presentedIds);
   const released = new Map<string, ContainerRecord>();

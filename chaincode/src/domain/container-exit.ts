@@ -13,8 +13,9 @@
  * per item inside (rounded down: one value is declared per container); as item history the container's `history`
  * (the most customs holds / inspection discrepancies any item inside had, an upper bound). The enterprise facts
  * (credit class, discrepancies) are the exit's, as for items. A line packed before HS codes were kept in container
- * lines has none, and screening refuses it (INVALID_ARGUMENT) rather than guess. Processed goods are refused in a container: their
- * value-added test is per item (its imported materials), which the container key does not keep; they exit as items.
+ * lines has none, and screening refuses it (INVALID_ARGUMENT) rather than guess. Processed goods are refused in a
+ * container: their value-added test is per item (its imported materials), which the container key does not keep;
+ * they exit as items.
  */
 import {
   ChaincodeError,

@@ -361,7 +361,7 @@ export class CustomsContract extends LedgerContract {
     });
   }
 
-  /** Each presented id to the top container of the chain starting at its container; one not on the ledger is left out. */
+  /** Each presented id to the top container of the chain from its container; one not on the ledger is left out. */
   #topsOf(
     found: ReadonlyMap<string, ContainerRecord>,
     starts: readonly (readonly [string, string])[],

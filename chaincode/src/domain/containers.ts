@@ -37,7 +37,7 @@ export interface ContainerLine {
   gtin: string;
   regime: Regime;
   qty: number;
-  /** HS code of the product (risk screening of a container exit reads it); absent on lines packed before it was kept. */
+  /** HS code of the product (risk screening of a container exit reads it); absent on lines packed before it was. */
   hsCode?: string;
 }
 

@@ -185,6 +185,11 @@ function netLines(movements: readonly WriteOffMovement[]): WriteOffLine[] {
     .map(([, l]) => l);
 }
 
+/** Items a release list lists: one per item line, the count of a container's product line. */
+function listedCount(rl: WriteOffReleaseList): number {
+  return rl.lines.reduce((n, l) => n + (l.qty ?? 1), 0);
+}
+
 /** Counts by (GTIN, regime), the granularity a release list and its movements share (an exit has no location). */
 function countsByProduct(entries: readonly { gtin: string; regime: string; qty: number }[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -251,7 +256,7 @@ function releaseListProblem(
   if (!sameCounts(listed, booked)) {
     return {
       reason: 'QUANTITY_MISMATCH',
-      detail: `release list ${no} lists ${rl.lines.reduce((n, l) => n + (l.qty ?? 1), 0)} items; its transaction booked out ${movements.reduce((s, m) => s - m.qty, 0)}`,
+      detail: `release list ${no} lists ${listedCount(rl)} items; its transaction booked out ${movements.reduce((s, m) => s - m.qty, 0)}`,
       extra: [exitEvent],
     };
   }

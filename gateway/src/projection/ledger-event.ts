@@ -358,7 +358,7 @@ interface LedgerContainerRecord {
   readonly parent?: string;
 }
 
-/** A step of a container (shipped, received, packed, unpacked, exited, released at a gate): one row, whatever it has. */
+/** A step of a container (shipped, received, packed, unpacked, exited, passed a gate): one row, whatever it has. */
 function containerEvent(
   c: LedgerContainerRecord,
   payload: LedgerEventPayload,

@@ -11,6 +11,7 @@ import {
   CONTAINER_DEPTH_MAX,
   CONTAINERS_PER_TRANSACTION_MAX,
   containerIdOf,
+  isContainerId,
   decodeGateReleaseRequest,
   decodeInspectionResultRequest,
   ErrorCode,
@@ -46,6 +47,7 @@ import {
   type EnterpriseRecord,
   type EnterpriseRole,
   type ExitRecord,
+  type ItemRecord,
   type PersonRecord,
   type SeedRecord,
 } from '../domain/records';
@@ -240,7 +242,13 @@ export class CustomsContract extends LedgerContract {
       ctx,
       exit.items.map((i) => i.sgtin),
     );
-    const decision = decideInspectionResult(req, { exit, items, enterprise, seed }, ctx.caller.id, txOf(ctx));
+    const containers = await this.#exitContainers(ctx, exit);
+    const decision = decideInspectionResult(
+      req,
+      { exit, items, enterprise, seed, containers },
+      ctx.caller.id,
+      txOf(ctx),
+    );
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, inspection: decision.record });
   }
@@ -269,7 +277,24 @@ export class CustomsContract extends LedgerContract {
       ctx,
       exit.items.map((i) => i.sgtin),
     );
-    const decision = decideGateRelease(req, { exit, items, seed }, ctx.caller.id, txOf(ctx));
+    // Cases by their containers' own keys: the exit's, and the chain above a presented case that is not on it.
+    const containers = await this.#exitContainers(ctx, exit);
+    const onExit = new Set([...(exit.containers ?? []).map((c) => c.id), ...exit.items.map((i) => i.sgtin)]);
+    const others = (req.items ?? []).filter((id) => !onExit.has(id));
+    // An item read at the gate that is not on the list as an item: packed in a case, it is judged by that case.
+    const packed = await inOrder(
+      others.filter((id) => !isContainerId(id)),
+      (id) => ctx.store.get<ItemRecord>(KeyType.item, [id]),
+    );
+    const around = await this.#containersAround(ctx, [
+      ...others.filter(isContainerId),
+      ...packed.map((item) => item?.container),
+    ]);
+    const tops = this.#topsOf(around, [
+      ...others.filter(isContainerId).map((id) => [id, id] as const),
+      ...packed.flatMap((item) => (item?.container ? [[item.sgtin, item.container] as const] : [])),
+    ]);
+    const decision = decideGateRelease(req, { exit, items, seed, containers, tops }, ctx.caller.id, txOf(ctx));
     await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, releaseListNo: exit.releaseListNo, gateRelease: decision.record });
   }
@@ -325,6 +350,29 @@ export class CustomsContract extends LedgerContract {
     const req = { kind, reason, by: ctx.caller.id, eventTime, eventId: eventIdOf(f) };
     const movements = await commit(ctx, decideSupervision(req, items, txOf(ctx), named, around));
     return encodeToString({ txId: ctx.txId, items: items.length, containers: named.length, movements });
+  }
+
+  /** The containers that left whole with an exit, as they are now, in the exit's order. */
+  async #exitContainers(ctx: TraceContext, exit: ExitRecord): Promise<ContainerRecord[]> {
+    return inOrder(exit.containers ?? [], async ({ id }) => {
+      const c = await ctx.store.get<ContainerRecord>(KeyType.container, [id]);
+      if (!c) throw newNotFound(`container ${id} of release list ${exit.releaseListNo} is not on the ledger`);
+      return c;
+    });
+  }
+
+  /** Each presented id to the top container of the chain from its container; one not on the ledger is left out. */
+  #topsOf(
+    found: ReadonlyMap<string, ContainerRecord>,
+    starts: readonly (readonly [string, string])[],
+  ): Map<string, string> {
+    const tops = new Map<string, string>();
+    for (const [id, first] of starts) {
+      let c = found.get(first);
+      for (let n = 0; c?.parent && n < CONTAINER_DEPTH_MAX; n++) c = found.get(c.parent);
+      if (c) tops.set(id, c.id);
+    }
+    return tops;
   }
 
   /**

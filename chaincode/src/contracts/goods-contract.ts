@@ -205,7 +205,10 @@ export class GoodsContract extends LedgerContract {
     return encodeToString({ txId: ctx.txId, processing: decision.record, movements });
   }
 
-  /** Second-line exit to the mainland through one of the ports, with a release list; batch exits are consolidated monthly. */
+  /**
+   * Second-line exit to the mainland through one of the ports, with a release list; batch exits are consolidated
+   * monthly. Cases and pallets leave whole, each by its own key whatever it holds (domain/container-exit.ts).
+   */
   @Transaction()
   @Returns('string')
   async Exit(ctx: TraceContext, requestJson: string): Promise<string> {
@@ -220,11 +223,16 @@ export class GoodsContract extends LedgerContract {
       ctx,
       req.lines.map((l) => l.id),
     );
+    // Cases and pallets by their own keys: what is inside is in their book lines, not read item by item.
+    const containers = await findContainers(
+      ctx,
+      (req.containers ?? []).map((c) => c.id),
+    );
     const seeds = (await ctx.store.scan<SeedRecord>(KeyType.seed, [])).map((s) => s.value);
     const riskRuleSets = await ledgerRiskRuleSets(ctx);
     const decision = decideExit(
       req,
-      { enterprise: ent, rules, undeclaredMonths, items, seeds, riskRuleSets },
+      { enterprise: ent, rules, undeclaredMonths, items, seeds, riskRuleSets, containers },
       txOf(ctx),
     );
     const movements = await commit(ctx, decision);

@@ -37,6 +37,8 @@ export interface ContainerLine {
   gtin: string;
   regime: Regime;
   qty: number;
+  /** HS code of the product (risk screening of a container exit reads it); absent on lines packed before it was. */
+  hsCode?: string;
 }
 
 /** How many held ids a container names; the count stays exact past it (bounds the container key). */
@@ -59,7 +61,8 @@ export interface HoldRecord {
 /** A case or pallet. */
 export interface ContainerRecord {
   id: string;
-  status: 'IN_STOCK' | 'IN_TRANSIT';
+  /** EXITED: the container left the island whole through the second line (goods:Exit); its contents with it. */
+  status: 'IN_STOCK' | 'IN_TRANSIT' | 'EXITED';
   /** Enterprise that holds the container (and so everything in it). */
   holder: string;
   location: string;
@@ -78,6 +81,13 @@ export interface ContainerRecord {
   held?: HeldContents;
   /** A customs hold of the container itself: blocks its moves and its unpacking, and shows on every item inside. */
   hold?: HoldRecord;
+  /**
+   * The most customs holds and inspection discrepancies any item inside had when it was packed (an upper bound: it is
+   * not lowered when items come out). Risk screening of a container exit reads it instead of every item's key.
+   */
+  history?: { holds: number; discrepancies: number };
+  /** The second-line exit the container left with (status EXITED). */
+  exit?: { releaseListNo: string; port: string; exitValueFen: number; exitedAt: string };
   createdAt: string;
   createdBy: string;
   lastEventTime: string;
@@ -142,7 +152,7 @@ function addLines(lines: ContainerLine[], more: readonly ContainerLine[], sign: 
 function itemLines(items: readonly ItemRecord[]): ContainerLine[] {
   return addLines(
     [],
-    items.map((i) => ({ gtin: i.product.gtin, regime: i.regime, qty: 1 })),
+    items.map((i) => ({ gtin: i.product.gtin, regime: i.regime, qty: 1, hsCode: i.product.hsCode })),
     1,
   );
 }
@@ -164,6 +174,30 @@ export function heldWithin(c: ContainerRecord): HeldContents {
     count: own + (c.held?.count ?? 0),
     ids: [...(c.hold ? [c.id] : []), ...(c.held?.ids ?? [])].slice(0, HELD_NAMED_MAX),
   };
+}
+
+/** The history a container keeps of its contents (see ContainerRecord.history), absent when nothing was ever held. */
+function historyOf(
+  containers: readonly ContainerRecord[],
+  items: readonly ItemRecord[],
+): ContainerRecord['history'] | undefined {
+  let holds = 0;
+  let discrepancies = 0;
+  for (const c of containers) {
+    holds = Math.max(holds, c.history?.holds ?? 0);
+    discrepancies = Math.max(discrepancies, c.history?.discrepancies ?? 0);
+  }
+  for (const i of items) {
+    holds = Math.max(holds, i.holds ?? 0);
+    discrepancies = Math.max(discrepancies, i.discrepancies ?? 0);
+  }
+  return holds + discrepancies > 0 ? { holds, discrepancies } : undefined;
+}
+
+/** `c` with its history raised to at least `holds` customs holds of one item inside (a packed item held again). */
+export function withHoldHistory(c: ContainerRecord, holds: number): ContainerRecord {
+  const h = c.history ?? { holds: 0, discrepancies: 0 };
+  return holds > h.holds ? { ...c, history: { ...h, holds } } : c;
 }
 
 /** Refuses a step on a container that customs holds itself (ITEM_HELD). */
@@ -259,8 +293,10 @@ export function decidePack(req: PackRequest, enterprise: string, state: PackStat
   };
   let lines = addLines(base.lines, itemLines(items), 1);
   for (const c of children) lines = addLines(lines, c.lines, 1);
+  const history = historyOf([base, ...children], items);
   const parent: ContainerRecord = {
     ...base,
+    ...(history ? { history } : {}),
     items: base.items + items.length,
     containers: [...base.containers, ...children.map((c) => c.id)].sort(),
     lines,
@@ -355,7 +391,7 @@ export function decideUnpack(req: PackRequest, enterprise: string, state: PackSt
 }
 
 /** Book movements of whole containers: one per line, `sign` -1 off `enterprise` at `location`, +1 onto it. */
-function containerMovements(
+export function containerMovements(
   containers: readonly { lines: readonly ContainerLine[] }[],
   enterprise: string,
   location: string,

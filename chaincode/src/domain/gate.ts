@@ -2,11 +2,14 @@
  * The decision of customs:ReleaseAtGate (卡口核放): a truck's release list (核放单) is checked against the ledger at a
  * second-line gate. Pure: the customs contract loads the exit, its items and its seed, decides here and commits.
  *
- * The release list passes when every item on it is an exit of that enterprise, not held, and the exit is cleared:
- * its screening asked for no inspection and the random draw did not select it, or a CONFORMING inspection result /
- * a RELEASE consequence is recorded. Otherwise the refusal names each blocking item and why. Nothing leaves twice.
+ * The release list passes when every item or case on it is an exit of that enterprise, not held, and the exit is
+ * cleared: its screening asked for no inspection and the random draw did not select it, or a CONFORMING inspection
+ * result / a RELEASE consequence is recorded. Otherwise the refusal names each blocking item or case and why. A case
+ * (SSCC / GRAI) resolves to the container that left whole with the exit: itself, or the pallet it travels on; it is
+ * judged by that container's key (hold, held contents, status, holder), never item by item. Nothing leaves twice.
  */
-import { ChaincodeError, ErrorCode, type GateReleaseRequest } from '@hainan/ledger-model';
+import { ChaincodeError, ErrorCode, isContainerId, type GateReleaseRequest } from '@hainan/ledger-model';
+import type { ContainerRecord } from './containers';
 import type { Decision, Tx } from './decision';
 import { objectEvent } from './epcis';
 import { isSelected } from './inspection';
@@ -24,6 +27,13 @@ export interface GateState {
   readonly items: readonly ItemRecord[];
   /** The seed the exit's random draw used, if any. */
   readonly seed: SeedRecord | undefined;
+  /** The exit's containers as they are now, in the exit's order (absent: none). */
+  readonly containers?: readonly ContainerRecord[];
+  /**
+   * Each presented case that is not itself on the exit, and each presented item packed in a case, to the top container
+   * of its chain (absent: not on the ledger, or a loose item).
+   */
+  readonly tops?: ReadonlyMap<string, string>;
 }
 
 export interface GateRelease {
@@ -44,6 +54,19 @@ export function exitBlocker(exit: ExitRecord, seed: SeedRecord | undefined): str
     return `risk screening asked for ${exit.screening.action} and no conforming inspection result is recorded`;
   if (seed?.seed && isSelected(seed.seed, exit.txId, exit.inspection.rateBp))
     return 'selected for inspection by the random draw and no conforming inspection result is recorded';
+  return undefined;
+}
+
+/** Why a case that left whole with the exit may not pass, or undefined (judged by the container's own key). */
+function caseBlocker(c: ContainerRecord, enterprise: string, whole: string | undefined): string | undefined {
+  if (whole) return `not cleared, ${whole}`;
+  if (c.hold) return `held (${c.hold.reason})`;
+  if (c.held && c.held.count > 0) {
+    const more = c.held.count - c.held.ids.length;
+    return `customs holds ${c.held.count} inside (${c.held.ids.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+  }
+  if (c.status !== 'EXITED') return `is ${c.status}, not EXITED`;
+  if (c.holder !== enterprise) return `held by another enterprise than ${enterprise}`;
   return undefined;
 }
 
@@ -71,9 +94,21 @@ export function decideGateRelease(
   const blockers: string[] = [];
   const whole = exitBlocker(exit, state.seed);
   const onExit = new Set(exit.items.map((i) => i.sgtin));
-  for (const sgtin of req.items ?? [])
-    if (!onExit.has(sgtin)) blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
-  const presented = req.items ? new Set(req.items) : onExit;
+  const exited = new Map((state.containers ?? []).map((c) => [c.id, c]));
+  const presentedIds = req.items ?? [...onExit, ...exited.keys()];
+  // Cases, and items read at the gate inside a case that left whole: both judged by that container's key.
+  const cases = presentedIds.filter((id) => isContainerId(id) || (!onExit.has(id) && state.tops?.has(id)));
+  for (const sgtin of presentedIds)
+    if (!isContainerId(sgtin) && !onExit.has(sgtin) && !state.tops?.has(sgtin))
+      blockers.push(`${sgtin}: not on release list ${exit.releaseListNo}`);
+  const presented = new Set(presentedIds);
+  const released = new Map<string, ContainerRecord>();
+  for (const id of cases) {
+    const c = exited.get(id) ?? exited.get(state.tops?.get(id) ?? '');
+    const why = c ? caseBlocker(c, exit.enterprise, whole) : `not on release list ${exit.releaseListNo}`;
+    if (why) blockers.push(`${id}: ${why}`);
+    else if (c) released.set(c.id, c);
+  }
   for (const item of state.items) {
     if (!presented.has(item.sgtin)) continue;
     if (whole) blockers.push(`${item.sgtin}: not cleared, ${whole}`);
@@ -93,6 +128,10 @@ export function decideGateRelease(
   }
   const record: GateRelease = { gate: req.gate, releasedAt: eventTime, releasedBy: by, txId: tx.id };
   const exitAfter: ExitRecord = { ...exit, gateRelease: record };
+  // The released containers are stamped too (one key each, whatever they hold): the gate is part of their chains.
+  const containers = [...released.values()].map(
+    (c): ContainerRecord => ({ ...c, lastEventTime: eventTime, lastTxId: tx.id }),
+  );
   // The released items are stamped with the transaction (no change of state): the gate is part of each one's chain.
   const items = state.items.filter((i) => presented.has(i.sgtin)).map((i) => next(i, {}, eventTime, tx.id));
   const epcis = objectEvent(
@@ -100,7 +139,7 @@ export function decideGateRelease(
     eventTime,
     req.eventId,
     'OBSERVE',
-    items.map((i) => i.sgtin),
+    [...items.map((i) => i.sgtin), ...containers.map((c) => c.id)],
     {
       bizStep: 'departing',
       disposition: 'in_transit',
@@ -113,8 +152,15 @@ export function decideGateRelease(
     type: 'GATE_RELEASE',
     eventTime,
     items,
-    writes: [{ type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter }],
-    records: { exit: exitAfter, gateRelease: { releaseListNo: exit.releaseListNo, ...record } },
+    writes: [
+      { type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter },
+      ...containers.map((c) => ({ type: KeyType.container, attrs: [c.id], value: c })),
+    ],
+    records: {
+      exit: exitAfter,
+      gateRelease: { releaseListNo: exit.releaseListNo, ...record },
+      ...(containers.length > 0 ? { containers } : {}),
+    },
     epcis: [epcis],
     record,
   };

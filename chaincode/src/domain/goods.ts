@@ -57,6 +57,8 @@ import type {
 } from './records';
 import type { RuleSet } from './rules';
 import { riskRulesAt, screenExit, type RiskRuleSet } from './risk';
+import { exitContainers } from './container-exit';
+import type { ContainerRecord } from './containers';
 import { KeyType } from '../ledger/keys';
 
 /**
@@ -432,6 +434,8 @@ export interface ExitState {
   readonly seeds: readonly SeedRecord[];
   /** Risk rule sets customs put on the ledger (none: the exit is not screened). */
   readonly riskRuleSets?: readonly RiskRuleSet[];
+  /** The request's cases and pallets, in its order (undefined where not on the ledger); their own keys only. */
+  readonly containers?: readonly (ContainerRecord | undefined)[];
 }
 
 /**
@@ -440,6 +444,8 @@ export interface ExitState {
  * reaches the rule. The exit records the inspection rate of the credit class and the seed in force, and, when risk
  * rules are in force, its screening (domain/risk.ts): the random draw still applies to every exit, so a
  * key-attention enterprise keeps its rate whatever the rules say. A screening action HOLD holds the exit's items.
+ * Cases and pallets leave whole (domain/container-exit.ts): checked after the items, posted off the book per product
+ * line, screened on their own facts, held whole by a HOLD action.
  */
 export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision & { record: ExitRecord } {
   const {
@@ -482,31 +488,42 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     batch.add(item, out);
     return out;
   });
+  const packed = exitContainers(req.containers ?? [], state.containers ?? [], ent.id, {
+    releaseListNo,
+    port,
+    eventTime,
+    txId: tx.id,
+  });
+  for (const c of packed.lines)
+    for (const l of c.lines)
+      batch.post({ enterprise: ent.id, gtin: l.gtin, regime: l.regime, location: c.location }, -l.qty);
   const riskRules = riskRulesAt(state.riskRuleSets ?? [], eventTime);
   const screening = riskRules
     ? screenExit(riskRules, {
         creditClass,
         enterpriseDiscrepancies: ent.inspectionDiscrepancies ?? 0,
-        items: items.map((item, k) => ({
-          sgtin: item.sgtin,
-          regime: item.regime,
-          hsCode: item.product.hsCode,
-          exitValueFen: exitLines[k]!.exitValueFen,
-          ...(exitLines[k]!.valueAddedBp === undefined ? {} : { valueAddedBp: exitLines[k]!.valueAddedBp }),
-          holds: item.holds ?? 0,
-          discrepancies: item.discrepancies ?? 0,
-        })),
+        items: [
+          ...items.map((item, k) => ({
+            sgtin: item.sgtin,
+            regime: item.regime,
+            hsCode: item.product.hsCode,
+            exitValueFen: exitLines[k]!.exitValueFen,
+            ...(exitLines[k]!.valueAddedBp === undefined ? {} : { valueAddedBp: exitLines[k]!.valueAddedBp }),
+            holds: item.holds ?? 0,
+            discrepancies: item.discrepancies ?? 0,
+          })),
+          ...packed.facts,
+        ],
       })
     : undefined;
+  const containers = packed.after;
   if (screening?.action === 'HOLD') {
     const reason = `risk screening: ${screening.fired.map((f) => f.ruleId).join(', ') || `score ${screening.score}`}`;
+    const hold = { reason, heldAt: eventTime, by: 'risk-screening' };
     for (let k = 0; k < after.length; k++) {
-      after[k] = {
-        ...after[k]!,
-        hold: { reason, heldAt: eventTime, by: 'risk-screening' },
-        holds: (after[k]!.holds ?? 0) + 1,
-      };
+      after[k] = { ...after[k]!, hold, holds: (after[k]!.holds ?? 0) + 1 };
     }
+    for (let k = 0; k < containers.length; k++) containers[k] = { ...containers[k]!, hold };
   }
   const seed = state.seeds
     .filter((s) => s.validFrom <= eventTime && eventTime < s.validTo)
@@ -518,6 +535,7 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     batch: isBatch,
     period,
     items: exitLines,
+    ...(packed.lines.length > 0 ? { containers: packed.lines } : {}),
     creditClass,
     ...(credit.source === 'DISCREPANCIES'
       ? { creditBasis: { source: 'DISCREPANCIES', rule: credit.discrepancyRule, discrepancies: credit.discrepancies } }
@@ -527,14 +545,17 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     exitedAt: eventTime,
     txId: tx.id,
   };
-  const writes: RecordWrite[] = [{ type: KeyType.exit, attrs: [releaseListNo], value: record }];
+  const writes: RecordWrite[] = [
+    { type: KeyType.exit, attrs: [releaseListNo], value: record },
+    ...containers.map((c) => ({ type: KeyType.container, attrs: [c.id], value: c })),
+  ];
   if (isBatch) writes.push({ type: KeyType.batchExit, attrs: [ent.id, period, releaseListNo], value: '' });
   const epcis = objectEvent(
     tx,
     eventTime,
     req.eventId,
     'OBSERVE',
-    after.map((i) => i.sgtin),
+    [...after.map((i) => i.sgtin), ...containers.map((c) => c.id)],
     {
       bizStep: 'entering_exiting',
       disposition: 'in_transit',
@@ -566,7 +587,8 @@ export function decideExit(req: ExitRequest, state: ExitState, tx: Tx): Decision
     items: after,
     movements: batch.movements(),
     writes,
-    records: { exit: record },
+    // The exited cases too: the gateway's projection shows them (and the items inside) EXITED from the event alone.
+    records: { exit: record, ...(containers.length > 0 ? { containers } : {}) },
     epcis: [epcis],
     record,
   };

@@ -23,6 +23,7 @@ import { appendDiscrepancy } from './credit';
 import { objectEvent } from './epcis';
 import { isSelected } from './inspection';
 import { next } from './lifecycle';
+import type { ContainerRecord } from './containers';
 import type { EnterpriseRecord, ExitRecord, ItemRecord, SeedRecord } from './records';
 import { requiresInspection } from './risk';
 import { KeyType } from '../ledger/keys';
@@ -51,6 +52,8 @@ export interface InspectionState {
   readonly enterprise: EnterpriseRecord;
   /** The seed the exit's draw used, if any. */
   readonly seed: SeedRecord | undefined;
+  /** The cases and pallets that left whole with the exit, as they are now (absent: none). */
+  readonly containers?: readonly ContainerRecord[];
 }
 
 /** Why the exit was selected, or a NOT_SELECTED_FOR_INSPECTION refusal saying why not. */
@@ -134,10 +137,23 @@ export function decideInspectionResult(
     txId: tx.id,
   };
   const exitAfter: ExitRecord = { ...exit, inspectionResult: record };
-  const writes: RecordWrite[] = [{ type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter }];
+  // RELEASE lifts a hold of a case or pallet that left whole (a screening HOLD held it); one key per container.
+  const containers =
+    kind === 'RELEASE'
+      ? (state.containers ?? []).flatMap((c): ContainerRecord[] => {
+          if (!c.hold) return [];
+          const { hold: _lifted, ...rest } = c;
+          return [{ ...rest, lastEventTime: eventTime, lastTxId: tx.id }];
+        })
+      : [];
+  const writes: RecordWrite[] = [
+    { type: KeyType.exit, attrs: [exit.releaseListNo], value: exitAfter },
+    ...containers.map((c) => ({ type: KeyType.container, attrs: [c.id], value: c })),
+  ];
   const records: Record<string, unknown> = {
     exit: exitAfter,
     inspection: { releaseListNo: exit.releaseListNo, ...record },
+    ...(containers.length > 0 ? { containers } : {}),
   };
   if (req.verdict === 'DISCREPANCY') {
     const entAfter: EnterpriseRecord = {
@@ -159,7 +175,7 @@ export function decideInspectionResult(
     eventTime,
     req.eventId,
     'OBSERVE',
-    exit.items.map((i) => i.sgtin),
+    [...exit.items.map((i) => i.sgtin), ...(exit.containers ?? []).map((c) => c.id)],
     {
       bizStep: 'inspecting',
       disposition:

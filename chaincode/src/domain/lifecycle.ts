@@ -29,6 +29,11 @@ export class MovementBatch {
     if (to) this.#bump(to, +1);
   }
 
+  /** Posts `qty` to one book line directly (a container's contents, counted by line, not item by item). */
+  post(line: Omit<Movement, 'qty'>, qty: number): void {
+    this.#bump(line, qty);
+  }
+
   #bump(line: Omit<Movement, 'qty'>, qty: number): void {
     const k = lineKey(line);
     const m = this.#lines.get(k);

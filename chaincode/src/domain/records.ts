@@ -8,6 +8,7 @@ import type { CreditRecord, KeyAttentionReason, PersonClass } from './credit';
 import type { PickupMode, ProductCategory } from './sale-rules';
 import type { Screening } from './risk';
 import type { InspectionResult } from './inspection-result';
+import type { ContainerLine } from './containers';
 
 // Regimes and product facts are request vocabulary too (the gateway checks captures with them): defined once in
 // @hainan/ledger-model.
@@ -174,6 +175,8 @@ export interface ExitRecord {
   batch: boolean;
   period: string;
   items: { sgtin: string; exitValueFen: number; tariffExempt: boolean; valueAddedBp?: number; regime: Regime }[];
+  /** Cases and pallets that left whole (absent when none), each declared per product line of its contents. */
+  containers?: ExitContainerLine[];
   creditClass: string;
   /**
    * Why `creditClass` is KEY_ATTENTION when the discrepancy rule made it so (domain/credit.ts), not customs' record:
@@ -194,6 +197,15 @@ export interface ExitRecord {
   declarationNo?: string;
   exitedAt: string;
   txId: string;
+}
+
+/** A case or pallet on an exit: its declared value and the book lines (GTIN x regime counts) of its contents. */
+export interface ExitContainerLine {
+  id: string;
+  exitValueFen: number;
+  /** Where it left from (its book lines were posted off there). */
+  location: string;
+  lines: ContainerLine[];
 }
 
 /** A consolidated monthly declaration of batch exits. */

@@ -54,7 +54,11 @@ export interface RiskRuleSet {
   thresholds: { minScore: number; action: RiskAction }[];
 }
 
-/** The facts of an exit screening reads (all from the ledger). */
+/**
+ * The facts of an exit screening reads (all from the ledger). A case or pallet that leaves whole is screened as one row
+ * per product line of its contents, named by the container id, from the container's own key (domain/container-exit.ts
+ * says which facts and why).
+ */
 export interface ExitFacts {
   creditClass: CreditClass;
   enterpriseDiscrepancies: number;

@@ -9,7 +9,7 @@
  * alone and refuses while that count is not 0 (domain/containers.ts).
  */
 import { CONTAINER_DEPTH_MAX, newInvalidArgument, newNotFound, unique } from '@hainan/ledger-model';
-import { requireLoose, withHeld, type ContainerRecord, type HeldContents } from './containers';
+import { requireLoose, withHeld, withHoldHistory, type ContainerRecord, type HeldContents } from './containers';
 import type { Decision, RecordWrite, Tx } from './decision';
 import { locationId, objectEvent } from './epcis';
 import { MovementBatch, next } from './lifecycle';
@@ -45,11 +45,12 @@ export function decideSupervision(
   const work = new Map(around);
   for (const c of named) if (!work.has(c.id)) work.set(c.id, c);
   const touched = new Set<string>();
-  const bump = (first: string | undefined, delta: HeldContents, sign: 1 | -1) => {
+  // `holds`: the held item's hold count, kept as the containers' history (risk screening of a container exit).
+  const bump = (first: string | undefined, delta: HeldContents, sign: 1 | -1, holds = 0) => {
     for (let id = first, n = 0; id && n < CONTAINER_DEPTH_MAX; n++) {
       const c = work.get(id);
       if (!c) throw newNotFound(`container ${id} is not on the ledger`);
-      work.set(id, withHeld(c, delta, sign));
+      work.set(id, withHoldHistory(withHeld(c, delta, sign), holds));
       touched.add(id);
       id = c.parent;
     }
@@ -73,7 +74,8 @@ export function decideSupervision(
       const { hold: _released, ...rest } = item;
       after = next(rest as ItemRecord, kind === 'SEIZURE' ? { status: 'SEIZED' } : {}, eventTime, tx.id);
     }
-    if (item.container) bump(item.container, { count: 1, ids: [item.sgtin] }, kind === 'HOLD' ? 1 : -1);
+    if (item.container)
+      bump(item.container, { count: 1, ids: [item.sgtin] }, kind === 'HOLD' ? 1 : -1, after.holds ?? 0);
     // A hold or release changes no book line (status, holder and location stay), packed or not.
     else batch.add(item, after);
     return after;

@@ -39,17 +39,22 @@ function documentNumberOf(event: EpcisEvent | undefined, eventType: string): str
   return entry?.bizTransaction.slice(urn.prefix.length);
 }
 
-function toReleaseList(exit: ExitRecord): WriteOffReleaseList {
+/** An exit as the write-off match reads it: a line per item, and per product line of each case that left whole. */
+export function toReleaseList(exit: ExitRecord): WriteOffReleaseList {
   return {
     releaseListNo: exit.releaseListNo,
     enterprise: exit.enterprise,
     txId: exit.txId,
     exitedAt: exit.exitedAt,
     batch: exit.batch,
-    lines: exit.items.map((i) => {
-      const parsed = parseSgtin(i.sgtin);
-      return { gtin: parsed ? gtinOfSgtin(parsed) : i.sgtin, regime: i.regime };
-    }),
+    lines: [
+      ...exit.items.map((i) => {
+        const parsed = parseSgtin(i.sgtin);
+        return { gtin: parsed ? gtinOfSgtin(parsed) : i.sgtin, regime: i.regime };
+      }),
+      // Cases and pallets that left whole: declared per product line of their contents.
+      ...(exit.containers ?? []).flatMap((c) => c.lines.map((l) => ({ gtin: l.gtin, regime: l.regime, qty: l.qty }))),
+    ],
     ...(exit.declarationNo === undefined ? {} : { declarationNo: exit.declarationNo }),
     ...(exit.gateRelease === undefined
       ? {}

@@ -9,7 +9,7 @@
  * | ObjectEvent ADD, bizStep `entering_exiting` or `commissioning`, not `hn:line: second` | `goods:Enter` (declaration from the `import_declaration` bizTransaction, location = bizLocation, `hn:regime`, `hn:hsCode`, `hn:category`, `hn:unitValueFen`, optional `hn:volumeMl`) |
  * | ObjectEvent OBSERVE, bizStep `shipping` | `goods:Ship` (shipment = `desadv` bizTransaction, receiver = `owning_party` destination, `location` destination) |
  * | ObjectEvent OBSERVE, bizStep `receiving` | `goods:Receive` (shipment = `desadv` bizTransaction, location = bizLocation) |
- * | ObjectEvent, bizStep `departing` or `entering_exiting` with `hn:line: second` | `goods:Exit` (release list bizTransaction, port = readPoint `urn:hn:port:<port>`, `hn:exitValueFen` per item) |
+ * | ObjectEvent, bizStep `departing` or `entering_exiting` with `hn:line: second` | `goods:Exit` (release list bizTransaction, port = readPoint `urn:hn:port:<port>`, `hn:exitValueFen` per item; SSCC / GRAI in the epcList leave whole, the value per container) |
  * | ObjectEvent DELETE, bizStep `destroying` | `goods:Destroy` (reference = first bizTransaction) |
  * | AssociationEvent ADD, parentID a traceability code | `goods:Associate` |
  * | AggregationEvent ADD / DELETE, parentID an SSCC or GRAI, childEPCs items or containers | `goods:Pack` / `goods:Unpack` (issue 15) |
@@ -307,7 +307,14 @@ function receive(event: Fields, book: CompanyPrefixBook, containers?: string[]):
 }
 
 function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
-  const sgtins = sgtinsOf(event, 'epcList', book);
+  // Cases and pallets (SSCC / GRAI) leave whole beside the items: each is one line with the declared value of its
+  // contents (the chain tells them apart by scheme and posts their contents per product line).
+  const listed = Array.isArray(event.epcList) ? (event.epcList as unknown[]) : [];
+  const containers = listed.map(containerIdOf).filter((id): id is string => id !== undefined);
+  const sgtins =
+    listed.length === 0
+      ? sgtinsOf(event, 'epcList', book)
+      : listed.flatMap((epc, i) => (containerIdOf(epc) ? [] : [itemNameOf(epc, `epcList[${i}]`, book)]));
   const port = (event.readPoint as Fields | undefined)?.id;
   const value = required(event[`${HN}exitValueFen`], 'hn:exitValueFen');
   return {
@@ -321,8 +328,9 @@ function exit(event: Fields, book: CompanyPrefixBook): StepRequest {
       port: required(typeof port === 'string' ? port.replace(/^urn:hn:port:/, '') : undefined, 'readPoint (the port)'),
       ...(event[`${HN}batch`] === true ? { batch: true } : {}),
     },
-    items: sgtins.map((id) => ({ id, exitValueFen: value })),
-    sgtins,
+    items: [...sgtins, ...containers].map((id) => ({ id, exitValueFen: value })),
+    // The cases too: a later step of the same document on them waits for this one (chunking.ts waves).
+    sgtins: [...sgtins, ...containers],
     gtins: distinctGtins(sgtins),
     // One release list is one transaction on the chain.
     divisible: false,

@@ -236,7 +236,9 @@ export function projectEvents(
           close(c.id, from, at);
           containerEvents.push(containerEvent(c, payload, position));
         }
-    } else if (payload.type === 'CONTAINER_SHIPMENT' || payload.type === 'CONTAINER_RECEIPT') {
+    } else {
+      // A step on whole containers (shipment, receipt, exit, gate release, inspection): one row per container, and
+      // the items inside read its new status through their membership (an exited pallet's items read EXITED).
       for (const c of changed) containerEvents.push(containerEvent(c, payload, position));
     }
     const request = requestOf(payload);
@@ -356,7 +358,7 @@ interface LedgerContainerRecord {
   readonly parent?: string;
 }
 
-/** A move of a container (shipped, received, or a case put on or taken off a pallet): one row, whatever it holds. */
+/** A step of a container (shipped, received, packed, unpacked, exited, passed a gate): one row, whatever it has. */
 function containerEvent(
   c: LedgerContainerRecord,
   payload: LedgerEventPayload,
@@ -373,7 +375,7 @@ function containerEvent(
   };
 }
 
-/** The containers a PACK / UNPACK / CONTAINER_SHIPMENT / CONTAINER_RECEIPT event carries (`records.containers`). */
+/** The containers an event carries (`records.containers`): packs, unpacks, container moves, exits, gate releases. */
 function containersOf(payload: LedgerEventPayload): LedgerContainerRecord[] {
   const list = payload.records?.containers;
   if (list === undefined) return [];

@@ -13,6 +13,7 @@
  * Fields are read in the order the transactions always read them, so a request with several faults is refused for
  * the same first fault as before.
  */
+import { CONTAINERS_PER_TRANSACTION_MAX, containerIdOf, isContainerId } from './container-requests';
 import { ENTRY_REGIMES, PRODUCT_CATEGORIES, type EntryRegime, type ProductCategory } from './enums';
 import { newInvalidArgument } from './errors';
 import { bool, int, itemIdOf, list, obj, oneOf, optInt, optObj, optStr, str, unique, type Fields } from './fields';
@@ -177,15 +178,29 @@ export function decodeReceiveRequest(f: Fields, tx: TxClock): ReceiveRequest {
   return { eventTime, shipmentId, location, items, eventId: eventIdOf(f) };
 }
 
-/** goods:Exit — second-line exit with a release list, one exit value per item. */
+/** goods:Exit — second-line exit with a release list: items, and cases or pallets leaving whole. */
 export interface ExitRequest {
   readonly eventTime: EventTime;
   readonly releaseListNo: string;
   /** Port name (whether it is a second-line port is decided by the rules in force on the ledger). */
   readonly port: string;
   readonly batch: boolean;
+  /** Loose items, one exit value per item. */
   readonly lines: readonly { readonly id: string; readonly exitValueFen: number }[];
+  /**
+   * Cases and pallets (SSCC / GRAI URNs) leaving with everything in them, one exit value per container (the declared
+   * value of its contents). Named in `items` like an item (an EPCIS epcList as it is) or in `containers`. The decoder
+   * always sets it (absent is read as none).
+   */
+  readonly containers?: readonly { readonly id: string; readonly exitValueFen: number }[];
   readonly eventId: string | undefined;
+}
+
+function exitLineOf(v: unknown, i: number, name: 'items' | 'containers'): { id: string; exitValueFen: number } {
+  const l = (typeof v === 'object' && v !== null ? v : {}) as Fields;
+  const id =
+    name === 'containers' ? containerIdOf(l.id, i) : isContainerId(String(l.id)) ? String(l.id) : itemIdOf(l.id, i);
+  return { id, exitValueFen: int(l, 'exitValueFen', 1) };
 }
 
 export function decodeExitRequest(f: Fields, tx: TxClock): ExitRequest {
@@ -193,11 +208,27 @@ export function decodeExitRequest(f: Fields, tx: TxClock): ExitRequest {
   const releaseListNo = str(f, 'releaseListNo', { pattern: REF });
   const port = str(f, 'port', { maxLength: 40 });
   const batch = bool(f, 'batch', false);
-  const lines = list(f, 'items', ITEMS_PER_TRANSACTION_MAX, (v, i) => {
-    const l = (typeof v === 'object' && v !== null ? v : {}) as Fields;
-    return { id: itemIdOf(l.id, i), exitValueFen: int(l, 'exitValueFen', 1) };
-  });
-  return { eventTime, releaseListNo, port, batch, lines, eventId: eventIdOf(f) };
+  // `items` may be left out when `containers` names the cases and pallets.
+  const named = f.containers !== undefined;
+  const entries =
+    f.items === undefined && named
+      ? []
+      : list(f, 'items', ITEMS_PER_TRANSACTION_MAX, (v, i) => exitLineOf(v, i, 'items'), named ? 0 : 1);
+  const lines = entries.filter((l) => !isContainerId(l.id));
+  const containers = [
+    ...entries.filter((l) => isContainerId(l.id)),
+    ...(named
+      ? list(f, 'containers', CONTAINERS_PER_TRANSACTION_MAX, (v, i) => exitLineOf(v, i, 'containers'), 0)
+      : []),
+  ];
+  if (lines.length + containers.length === 0) throw newInvalidArgument('an exit names at least one item or container');
+  if (containers.length > CONTAINERS_PER_TRANSACTION_MAX)
+    throw newInvalidArgument(`an exit names at most ${CONTAINERS_PER_TRANSACTION_MAX} containers per transaction`);
+  unique(
+    containers.map((c) => c.id),
+    'container',
+  );
+  return { eventTime, releaseListNo, port, batch, lines, containers, eventId: eventIdOf(f) };
 }
 
 /** goods:Process, after its id: where, what goes in, what comes out and at what value. */

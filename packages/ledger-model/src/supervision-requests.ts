@@ -3,6 +3,7 @@
  * form or throw the chaincode's coded error, with no ledger state involved. The chaincode decodes its request with
  * these and the gateway checks a request with the same functions before it submits it.
  */
+import { isContainerId } from './container-requests';
 import { newInvalidArgument } from './errors';
 import { list, obj, oneOf, optStr, str, unique, type Fields } from './fields';
 import { decodeEventTime, eventIdOf, sgtinOf, type EventTime, type TxClock } from './goods-requests';
@@ -114,7 +115,10 @@ export function decodeInspectionResultRequest(f: Fields, tx: TxClock): Inspectio
 export interface GateReleaseRequest {
   releaseListNo: string;
   gate: string;
-  /** The items or cases presented with the truck, when the gate reads them; absent: the release list as recorded. */
+  /**
+   * The items (SGTIN URNs) and cases or pallets (SSCC / GRAI URNs) presented with the truck, when the gate reads them;
+   * absent: the release list as recorded.
+   */
   items: string[] | undefined;
   eventTime: EventTime;
   eventId: string | undefined;
@@ -128,6 +132,10 @@ export interface GateReleaseRequest {
 export function decodeGateReleaseRequest(f: Fields, tx: TxClock): GateReleaseRequest {
   const releaseListNo = str(f, 'releaseListNo', { pattern: REF });
   const gate = str(f, 'gate', { pattern: REF });
-  const items = f.items === undefined ? undefined : sgtins(f, 'items', 1);
+  const items =
+    f.items === undefined
+      ? undefined
+      : list(f, 'items', ITEMS_PER_TRANSACTION_MAX, (v, i) => (isContainerId(String(v)) ? String(v) : sgtinOf(v, i)));
+  if (items) unique(items, 'item or container');
   return { releaseListNo, gate, items, eventTime: decodeEventTime(f, tx), eventId: eventIdOf(f) };
 }

@@ -65,8 +65,11 @@ export interface WriteOffReleaseList {
   readonly txId: string;
   readonly exitedAt: string;
   readonly batch: boolean;
-  /** Its lines: one per item, GTIN and regime. */
-  readonly lines: readonly { readonly gtin: string; readonly regime: string }[];
+  /**
+   * Its lines: one per item (GTIN and regime), and one per product line of each case or pallet that left whole, with
+   * its count (`qty`, absent: 1).
+   */
+  readonly lines: readonly { readonly gtin: string; readonly regime: string; readonly qty?: number }[];
   readonly declarationNo?: string;
   readonly gateRelease?: { readonly txId: string; readonly releasedAt: string };
 }
@@ -182,6 +185,11 @@ function netLines(movements: readonly WriteOffMovement[]): WriteOffLine[] {
     .map(([, l]) => l);
 }
 
+/** Items a release list lists: one per item line, the count of a container's product line. */
+function listedCount(rl: WriteOffReleaseList): number {
+  return rl.lines.reduce((n, l) => n + (l.qty ?? 1), 0);
+}
+
 /** Counts by (GTIN, regime), the granularity a release list and its movements share (an exit has no location). */
 function countsByProduct(entries: readonly { gtin: string; regime: string; qty: number }[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -243,12 +251,12 @@ function releaseListProblem(
     };
   }
   const exitEvent: WriteOffEvent = { txId: rl.txId, eventType: 'EXIT', eventTime: rl.exitedAt };
-  const listed = countsByProduct(rl.lines.map((l) => ({ gtin: l.gtin, regime: l.regime, qty: 1 })));
+  const listed = countsByProduct(rl.lines.map((l) => ({ gtin: l.gtin, regime: l.regime, qty: l.qty ?? 1 })));
   const booked = countsByProduct(movements.map((m) => ({ gtin: m.gtin, regime: m.regime, qty: -m.qty })));
   if (!sameCounts(listed, booked)) {
     return {
       reason: 'QUANTITY_MISMATCH',
-      detail: `release list ${no} lists ${rl.lines.length} items; its transaction booked out ${movements.reduce((s, m) => s - m.qty, 0)}`,
+      detail: `release list ${no} lists ${listedCount(rl)} items; its transaction booked out ${movements.reduce((s, m) => s - m.qty, 0)}`,
       extra: [exitEvent],
     };
   }

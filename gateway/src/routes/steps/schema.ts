@@ -59,6 +59,14 @@ export const ItemId = Type.String({
   examples: ['urn:epc:id:sgtin:0614141.812345.6789', '4600000000000017'],
 });
 
+/** A case or pallet: SSCC or GRAI EPC URN, as the chaincode accepts. */
+export const ContainerId = Type.String({
+  maxLength: 120,
+  pattern: CONTAINER_ID.source,
+  description: 'SSCC or GRAI EPC URN of a case or pallet',
+  examples: ['urn:epc:id:sscc:6901234.0000000001'],
+});
+
 /** A list of existing items for one transaction. */
 export const ItemIds = Type.Array(ItemId, { minItems: 1, maxItems: BATCH_ITEMS_MAX, uniqueItems: true });
 
@@ -226,13 +234,26 @@ export const ExitBody = body(
     releaseListNo: Ref,
     port: PortCode,
     batch: Type.Optional(Type.Boolean({ description: 'Batch exit, to be consolidated in a monthly declaration' })),
-    items: Type.Array(Type.Object({ id: ItemId, exitValueFen: Fen }, { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: BATCH_ITEMS_MAX,
-    }),
+    items: Type.Optional(
+      Type.Array(
+        Type.Object({ id: Type.Union([ItemId, ContainerId]), exitValueFen: Fen }, { additionalProperties: false }),
+        {
+          minItems: 1,
+          maxItems: BATCH_ITEMS_MAX,
+          description: 'Items, and cases or pallets leaving whole (exitValueFen: the value of the whole container)',
+        },
+      ),
+    ),
+    containers: Type.Optional(
+      Type.Array(Type.Object({ id: ContainerId, exitValueFen: Fen }, { additionalProperties: false }), {
+        minItems: 1,
+        maxItems: CONTAINERS_PER_TRANSACTION_MAX,
+        description: 'Cases and pallets leaving whole with everything in them, each with the value of its contents',
+      }),
+    ),
     ...eventFields,
   },
-  'Second-line exit to the mainland through a port, with a release list',
+  'Second-line exit to the mainland through a port, with a release list: items, and cases or pallets leaving whole',
 );
 
 /** `POST /v1/declarations` → `goods:Declare`. */

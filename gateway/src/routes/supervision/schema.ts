@@ -14,7 +14,7 @@ import {
   REF,
   REGIMES,
 } from '@hainan/ledger-model';
-import { Instant, Ref, Sgtin } from '../steps/schema';
+import { ContainerId, Instant, Ref, Sgtin } from '../steps/schema';
 
 const RISK_ACTIONS = ['NONE', 'DOCUMENT_CHECK', 'IMAGE_REVIEW', 'PHYSICAL_INSPECTION', 'HOLD'] as const;
 const CREDIT_CLASSES = ['AEO_ADVANCED', 'WHITELIST', 'KEY_ATTENTION'] as const;
@@ -172,11 +172,12 @@ export const GateReleaseBody = Type.Object(
   {
     gate: Type.String({ pattern: REF.source, description: 'The second-line gate (卡口) the truck passes' }),
     items: Type.Optional(
-      Type.Array(Sgtin, {
+      Type.Array(Type.Union([Sgtin, ContainerId]), {
         minItems: 1,
         maxItems: 1000,
         uniqueItems: true,
-        description: 'Items read at the gate; default: the release list as recorded',
+        description:
+          'Items (SGTIN) and cases or pallets (SSCC / GRAI) read at the gate; default: the release list as recorded',
       }),
     ),
     eventTime: Type.Optional({ ...Instant, description: 'When the truck passed (default now)' }),

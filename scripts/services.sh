@@ -47,7 +47,13 @@ ensure_installed() {
   return 0
 }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Busy = something listens there, or any socket holds it as its local port: 55432.. lie in Linux's ephemeral range,
+# so a client connection (even in TIME_WAIT) may own the port a server is about to bind.
+port_busy() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  awk -v p="$(printf ':%04X' "$1")" 'substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 pick_port() { # first free port from $1 upwards, so a second checkout / foreign server doesn't break us
   local p
   for p in $(seq "$1" $(( $1 + 20 ))); do port_busy "$p" || { echo "$p"; return; }; done

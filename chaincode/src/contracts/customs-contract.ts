@@ -50,6 +50,7 @@ import {
   type SeedRecord,
 } from '../domain/records';
 import { KeyType } from '../ledger/keys';
+import { backfillItemRuns } from '../ledger/item-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -452,5 +453,17 @@ export class CustomsContract extends LedgerContract {
       recordDecision('SEED_REVEAL', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: revealed }),
     );
     return encodeToString(revealed);
+  }
+
+  /**
+   * Backfills the item-run index of a ledger that held items before it existed, one bounded chunk per call
+   * (ledger/item-runs.ts); call until `complete` is true. A new ledger completes in one call. Until then an entry
+   * checks its items with one read each, as it always did; after it, with one read per run of serials.
+   */
+  @Transaction()
+  @Returns('string')
+  async IndexItemRuns(ctx: TraceContext): Promise<string> {
+    requireCustoms(ctx, 'backfill the item-run index');
+    return encodeToString(await backfillItemRuns(ctx));
   }
 }

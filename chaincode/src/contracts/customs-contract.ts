@@ -462,8 +462,9 @@ export class CustomsContract extends LedgerContract {
    */
   @Transaction()
   @Returns('string')
-  async IndexItemRuns(ctx: TraceContext): Promise<string> {
+  async IndexItemRuns(ctx: TraceContext, requestJson: string): Promise<string> {
     requireCustoms(ctx, 'backfill the item-run index');
+    await parseSubmission(ctx, requestJson);
     return encodeToString(await backfillItemRuns(ctx));
   }
 }

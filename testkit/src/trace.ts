@@ -131,10 +131,7 @@ export class TraceClient {
   }
 }
 
-/**
- * Registers the dev network's enterprises (as customs) and completes the item-run index of the fresh ledger (one
- * chunk: no items yet), so entries check existence one run at a time, as on a ledger that was backfilled.
- */
+/** Registers the dev network's enterprises (as customs). */
 export async function registerDevnetEnterprises(client: TraceClient): Promise<void> {
   for (const e of Object.values(ENTERPRISES)) {
     await client.submit('customs-admin', 'customs:RegisterEnterprise', {
@@ -144,5 +141,4 @@ export async function registerDevnetEnterprises(client: TraceClient): Promise<vo
       roles: e.roles,
     });
   }
-  await client.submit('customs-admin', 'customs:IndexItemRuns', {});
 }

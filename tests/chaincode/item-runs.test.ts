@@ -190,3 +190,26 @@ t.test(
     t.equal(chunks.at(-1)!.after, P.sgtin(20_099), 'the cursor is the last item key');
   },
 );
+
+t.test(
+  'registering an enterprise completes the index of a ledger with no items, and only of such a ledger',
+  async (t) => {
+    const register = (ledger: CountingLedger, id: string) =>
+      ledger.run(customsCaller, (ctx) =>
+        customs.RegisterEnterprise(ctx, JSON.stringify({ id, name: 'X', mspId: 'EnterpriseMSP', roles: ['importer'] })),
+      );
+    const marker = (ledger: CountingLedger) =>
+      ledger.run(customsCaller, (ctx) => ctx.store.get<ItemRunIndexState>(KeyType.itemRunIndex, []));
+    const fresh = await newLedger(false);
+    await register(fresh, '91460000MA5T00001X');
+    t.equal((await marker(fresh)).result?.complete, true, 'a new network checks entries run by run from the first');
+    const { messages } = await enter(fresh, range(1_000, 100));
+    t.equal(messages.reads[KeyType.item] ?? 0, 0);
+
+    const old = await newLedger(false);
+    old.seed(KeyType.item, [P.sgtin(1)], { sgtin: P.sgtin(1), status: 'IN_STOCK' });
+    await register(old, '91460000MA5T00001X');
+    t.equal((await marker(old)).result, undefined, 'a ledger with items from before the index waits for its backfill');
+    t.equal(await refusal(t, enter(old, [1, 2])), ErrorCode.ALREADY_EXISTS);
+  },
+);

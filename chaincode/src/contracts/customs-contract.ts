@@ -50,7 +50,7 @@ import {
   type SeedRecord,
 } from '../domain/records';
 import { KeyType } from '../ledger/keys';
-import { backfillItemRuns } from '../ledger/item-runs';
+import { backfillItemRuns, indexEmptyLedger } from '../ledger/item-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -104,6 +104,7 @@ export class CustomsContract extends LedgerContract {
       registeredAt: ctx.txTime,
       credit: { class: 'WHITELIST', history: [] },
     };
+    await indexEmptyLedger(ctx);
     await commit(
       ctx,
       recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }),

@@ -108,6 +108,24 @@ export async function addToRuns(ctx: TraceContext, sgtins: readonly string[]): P
 }
 
 /**
+ * Marks the index complete on a ledger that holds no item yet, so a new network checks entries run by run from its
+ * first one without a backfill; customs:RegisterEnterprise calls it (no item can be entered before an enterprise is
+ * registered). One read when the marker exists; else one range read that stops at the first item, and it stays
+ * incomplete (a ledger from before the index: customs:IndexItemRuns backfills it).
+ */
+export async function indexEmptyLedger(ctx: TraceContext): Promise<void> {
+  if (await ctx.store.get<ItemRunIndexState>(KeyType.itemRunIndex, [])) return;
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyType.item, []);
+  let empty: boolean;
+  try {
+    empty = (await iterator.next()).done === true;
+  } finally {
+    await iterator.close();
+  }
+  if (empty) await ctx.store.put(KeyType.itemRunIndex, [], { complete: true, after: '', indexed: 0, txId: ctx.txId });
+}
+
+/**
  * One chunk of the backfill of a ledger that held items before the index: indexes the next
  * {@link ITEM_RUN_BACKFILL_MAX} items after the stored cursor, and marks the index complete in the chunk whose range
  * read reaches the last item. The whole item range is read up to where the chunk stops, so an item created by a

@@ -12,7 +12,7 @@
  * A ledger that held items before the index existed is backfilled by {@link backfillItemRuns} (customs, bounded
  * chunks); until its marker says complete, existence is checked with point reads of the item keys, as before.
  */
-import { newInvalidArgument, parseSgtin } from '@hainan/ledger-model';
+import { itemRunOf, newInvalidArgument, type ItemRun } from '@hainan/ledger-model';
 import { KeyType } from './keys';
 import { findItems, inOrder } from './posting';
 import { SCAN_LIMIT } from './store';
@@ -32,30 +32,15 @@ export interface ItemRunIndexState {
 /** Most items one backfill transaction indexes (the ledger's batch size: the same write budget as an entry). */
 export const ITEM_RUN_BACKFILL_MAX = 1_000;
 
-/** A serial's run: the key attributes of the run it belongs to. */
-export interface ItemRun {
-  /** `companyPrefix.itemRef`: the product class (one GTIN). */
-  readonly cls: string;
-  /** The run within the class (see {@link runOf}). */
-  readonly run: string;
-  readonly serial: string;
-}
-
 /**
- * The run of an SGTIN. A serial ending in two digits belongs to run `d` + the serial without them (at most 100
- * serials: ...00 to ...99); any other serial to run `c` + the serial without its last character (at most 94: the
- * URN's printable ASCII). Neighbouring serials, which a batch of tags usually carries, share a run; every run key
- * stays small whatever the serials look like.
+ * The run of an SGTIN (the ledger model's rule, {@link itemRunOf}: at most 100 serials per run).
  *
  * @throws ChaincodeError INVALID_ARGUMENT when `sgtin` is no SGTIN URN (the request decoders refuse those first)
  */
 export function runOf(sgtin: string): ItemRun {
-  const parsed = parseSgtin(sgtin);
-  if (!parsed) throw newInvalidArgument(`item ${JSON.stringify(sgtin)} is not an SGTIN URN`);
-  const { companyPrefix, itemRef, serial } = parsed;
-  const twoDigits = /\d\d$/.test(serial);
-  const run = twoDigits ? `d${serial.slice(0, -2)}` : `c${serial.slice(0, -1)}`;
-  return { cls: `${companyPrefix}.${itemRef}`, run, serial };
+  const run = itemRunOf(sgtin);
+  if (!run) throw newInvalidArgument(`item ${JSON.stringify(sgtin)} is not an SGTIN URN`);
+  return run;
 }
 
 /** The distinct runs of `sgtins`, keyed `cls\u0000run`, in order of first appearance. */

@@ -52,6 +52,7 @@ import {
   type SeedRecord,
 } from '../domain/records';
 import { KeyType } from '../ledger/keys';
+import { backfillItemRuns, indexEmptyLedger } from '../ledger/item-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -105,6 +106,7 @@ export class CustomsContract extends LedgerContract {
       registeredAt: ctx.txTime,
       credit: { class: 'WHITELIST', history: [] },
     };
+    await indexEmptyLedger(ctx);
     await commit(
       ctx,
       recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }),
@@ -500,5 +502,18 @@ export class CustomsContract extends LedgerContract {
       recordDecision('SEED_REVEAL', ctx.txTime, 'seed', { type: KeyType.seed, attrs: [seedId], value: revealed }),
     );
     return encodeToString(revealed);
+  }
+
+  /**
+   * Backfills the item-run index of a ledger that held items before it existed, one bounded chunk per call
+   * (ledger/item-runs.ts); call until `complete` is true. A new ledger completes in one call. Until then an entry
+   * checks its items with one read each, as it always did; after it, with one read per run of serials.
+   */
+  @Transaction()
+  @Returns('string')
+  async IndexItemRuns(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'backfill the item-run index');
+    await parseSubmission(ctx, requestJson);
+    return encodeToString(await backfillItemRuns(ctx));
   }
 }

@@ -58,6 +58,7 @@ import {
 } from '../domain/observation';
 import type { ErrorMark, EventRef, ExitRecord, ObservationRecord, SeedRecord } from '../domain/records';
 import { eventIdKey, KeyType } from '../ledger/keys';
+import { itemsExist } from '../ledger/item-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -135,7 +136,7 @@ export class GoodsContract extends LedgerContract {
     const ent = await requireEnterprise(ctx, undefined, 'declare first-line entry');
     // The request's rules are the ledger model's (the gateway checks captures with the same decoder).
     const req = decodeEnterRequest(f, txClockOf(ctx));
-    const existing = await findItems(ctx, req.items);
+    const existing = await itemsExist(ctx, req.items);
     const owners = await codeOwners(
       ctx,
       req.items.map((sgtin) => req.traceCodes[sgtin]),
@@ -200,7 +201,7 @@ export class GoodsContract extends LedgerContract {
     await requireUnused(ctx, KeyType.processing, [processingId], `processing ${processingId} already recorded`);
     const req = decodeProcessingRequest(f, processingId, eventTime);
     const inputs = await loadAll(ctx, req.inputs);
-    const decision = decideProcessing(req, ent.id, inputs, await findItems(ctx, req.outputs), txOf(ctx));
+    const decision = decideProcessing(req, ent.id, inputs, await itemsExist(ctx, req.outputs), txOf(ctx));
     const movements = await commit(ctx, decision);
     return encodeToString({ txId: ctx.txId, processing: decision.record, movements });
   }

@@ -35,6 +35,8 @@ export interface Decision {
   readonly eventTime: string;
   /** The new states of the items the transaction changed, in the order the event lists them. */
   readonly items?: readonly ItemRecord[];
+  /** The SGTINs among `items` that the transaction creates (entry, processing outputs): the commit indexes them. */
+  readonly created?: readonly string[];
   /**
    * Items the transaction adds to the chain of without changing them (observations, error declarations): the ledger
    * event lists them as they are, so followers put the transaction into each item's history; they are not written.

@@ -136,11 +136,17 @@ function newItem(
   };
 }
 
+/**
+ * Whether an item named for creation is already on the ledger, as the transaction learnt it: its record (a point read)
+ * or just true (its run lists it: ledger/item-runs.ts). Truthy refuses.
+ */
+export type Existing = ItemRecord | boolean | undefined;
+
 /** First-line entry: every item new, every traceability code free. */
 export function decideEntry(
   req: EnterRequest,
   enterprise: string,
-  existing: readonly (ItemRecord | undefined)[],
+  existing: readonly Existing[],
   codeOwners: ReadonlyMap<string, string>,
   tx: Tx,
 ): Decision {
@@ -186,7 +192,15 @@ export function decideEntry(
     'hn:category': product.category,
     ...(product.volumeMl === undefined ? {} : { 'hn:volumeMl': product.volumeMl }),
   });
-  return { type: 'ENTRY', eventTime, items, movements: batch.movements(), writes: claims.writes, epcis: [epcis] };
+  return {
+    type: 'ENTRY',
+    eventTime,
+    items,
+    created: req.items,
+    movements: batch.movements(),
+    writes: claims.writes,
+    epcis: [epcis],
+  };
 }
 
 /** Association of traceability codes with items the caller holds, pair by pair; one AssociationEvent per pair. */
@@ -338,7 +352,7 @@ export function decideProcessing(
   req: ProcessingRequest,
   enterprise: string,
   inputs: readonly ItemRecord[],
-  existingOutputs: readonly (ItemRecord | undefined)[],
+  existingOutputs: readonly Existing[],
   tx: Tx,
 ): Decision & { record: ProcessingRecord } {
   const { processingId, eventTime, location, product, outputUnitValueFen, cumulativeCode } = req;
@@ -416,6 +430,7 @@ export function decideProcessing(
     type: 'PROCESSING',
     eventTime,
     items: [...consumed, ...outputs],
+    created: req.outputs,
     movements: batch.movements(),
     writes,
     records: { processing: record },

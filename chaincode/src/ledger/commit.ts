@@ -9,6 +9,7 @@ import type { Decision } from '../domain/decision';
 import type { MovementRecord, PeriodRecord } from '../domain/records';
 import type { EventRef } from '../domain/records';
 import { eventIdKey, KeyType } from './keys';
+import { addToRuns } from './item-runs';
 import { inOrder } from './posting';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
@@ -31,6 +32,8 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
   for (const w of d.writes ?? []) await ctx.store.put(w.type, w.attrs, w.value);
   const items = d.items ?? [];
   await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
+  // Created items join their runs here, the one place every path that creates items passes (item-runs.ts).
+  await addToRuns(ctx, d.created ?? []);
   for (const p of d.privateWrites ?? []) await ctx.stub.putPrivateData(p.collection, p.key, Buffer.from(p.text));
   await inOrder(movements, (r) =>
     ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r),

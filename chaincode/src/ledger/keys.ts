@@ -32,6 +32,8 @@ export const KeyType = {
   eventRef: 'evtref', // [sha256(eventID), txId, index] -> EventRef: where an event is and who captured it
   errorMark: 'everr', // [sha256(eventID), txId, index] -> ErrorMark: the event was declared erroneous
   container: 'cont', // [SSCC or GRAI URN] -> ContainerRecord: a case or pallet, its own state and content counts
+  itemRun: 'irun', // [companyPrefix.itemRef, run] -> sorted serials on the ledger (item-runs.ts: entry reads runs)
+  itemRunIndex: 'irunidx', // [] -> ItemRunIndexState: backfill cursor; `complete` once every item is in its run
 } as const;
 
 /**

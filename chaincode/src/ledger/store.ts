@@ -1,6 +1,8 @@
 /**
  * Typed access to the world state through the one codec. Writes are also kept in a per-transaction overlay,
- * because Fabric has no read-your-own-writes and a batch transaction must see what it already changed.
+ * because Fabric has no read-your-own-writes and a batch transaction must see what it already changed. Reads are
+ * remembered for the transaction: the committed state cannot change under a simulation, so a key read twice (an
+ * entry's item runs, read by the check and again by the commit) costs the peer one message, not two.
  */
 import { newInvalidArgument } from '@hainan/ledger-model';
 import type { ChaincodeStub } from 'fabric-shim-api';
@@ -12,6 +14,7 @@ export const SCAN_LIMIT = 100_000;
 /** World-state access for one transaction. */
 export class LedgerStore {
   readonly #overlay = new Map<string, Uint8Array | null>();
+  readonly #read = new Map<string, Uint8Array>();
 
   constructor(private readonly stub: ChaincodeStub) {}
 
@@ -23,7 +26,11 @@ export class LedgerStore {
     const k = this.key(type, attrs);
     const local = this.#overlay.get(k);
     if (local !== undefined) return local === null ? undefined : decode<T>(local);
-    const bytes = await this.stub.getState(k);
+    let bytes = this.#read.get(k);
+    if (bytes === undefined) {
+      bytes = await this.stub.getState(k);
+      this.#read.set(k, bytes);
+    }
     return bytes.length === 0 ? undefined : decode<T>(bytes);
   }
 

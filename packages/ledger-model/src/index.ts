@@ -21,3 +21,4 @@ export * from './gs1-uri';
 export * from './ledger-event';
 export * from './write-off';
 export * from './container-requests';
+export * from './item-runs';

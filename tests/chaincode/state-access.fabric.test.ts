@@ -1,21 +1,25 @@
 // Proves what the ingest paths cost in world-state access as a Fabric peer records it (issue 16 proofs): a loose-item
-// entry writes one key per item (plus a constant few) and, today, reads each item with one point read (GetState) —
-// a range read over the batch would replace those (issue 16 Must 2; change EXPECTED_ENTRY_ITEM_READS then); a pallet's
-// shipment and receipt read and write the same keys whether it carries 20 items or 200 (Must 1).
-// How: the traceability chaincode on a dev peer, each step endorsed through the official client as the enterprise
-// and its read/write set decoded from the endorsed transaction (what the peer validates and commits), then submitted.
+// entry writes one key per item plus one per run of serials (item-runs.ts) and a constant few, and reads no item key:
+// it checks existence with one read per run (issue 16 Must 2); a pallet's shipment and receipt read and write the same
+// keys whether it carries 20 items or 200 (Must 1).
 import t from 'tap';
 import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import { itemRunOf } from '@hainan/ledger-model';
 
 const { operator, importer } = ENTERPRISES;
 const GOODS = product(404);
 const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
-/** Point reads of item keys by a loose-item entry of n items: n today (one GetState per item). */
-const EXPECTED_ENTRY_ITEM_READS = (n: number) => n;
-/** Range reads by a loose-item entry (none today). */
-const EXPECTED_ENTRY_RANGE_READS = 0;
+/** Run keys (`irun`) a batch of SGTINs falls in: the entry reads and writes each once. */
+const runsOf = (sgtins: string[]) =>
+  new Set(
+    sgtins.map((s) => {
+      const r = itemRunOf(s);
+      if (!r) throw new Error(`not an SGTIN: ${s}`);
+      return `${r.cls}/${r.run}`;
+    }),
+  ).size;
 
 let dn: DevnetProcess;
 let chain: TraceClient;
@@ -89,9 +93,11 @@ async function accessOf(identity: string, fn: string, request: unknown): Promise
 
 const total = (by: ByType) => Object.values(by).reduce((n, v) => n + v, 0);
 
-t.test('a loose-item entry writes one key per item and reads each item once (today)', async (t) => {
+t.test('a loose-item entry writes one key per item and reads no item key (one read per run of serials)', async (t) => {
   const seen: StateAccess[] = [];
   for (const n of [10, 1_000]) {
+    const items = Array.from({ length: n }, (_, i) => GOODS.sgtin(`E${n}-${i}`));
+    const runs = runsOf(items);
     const a = await accessOf(importer.identity, 'goods:Enter', {
       submissionId: `entry-${n}`,
       declarationNo: `SA-D-${n}`,
@@ -99,22 +105,26 @@ t.test('a loose-item entry writes one key per item and reads each item once (tod
       regime: 'ZERO_TARIFF',
       product: { gtin: GOODS.gtin, hsCode: '330300', category: 'COSMETICS' },
       unitValueFen: 10_000,
-      items: Array.from({ length: n }, (_, i) => GOODS.sgtin(`E${n}-${i}`)),
+      items,
     });
     seen.push(a);
     t.equal(a.writes.item, n, `${n} items: one item key written per item`);
-    t.equal(total(a.writes) - n, 4, `${n} items: and 4 more keys (submission id, movement, event, event ref)`);
-    t.same(a.writes, { item: n, sub: 1, mv: 1, evt: 1, evtref: 1 }, `${n} items: the keys written, by type`);
-    t.equal(a.reads.item ?? 0, EXPECTED_ENTRY_ITEM_READS(n), `${n} items: point reads of item keys`);
-    t.equal(a.rangeReads.queries, EXPECTED_ENTRY_RANGE_READS, `${n} items: range reads`);
+    t.same(
+      a.writes,
+      { item: n, irun: runs, sub: 1, mv: 1, evt: 1, evtref: 1 },
+      `${n} items: the keys written, by type (+ ${runs} runs of serials, submission id, movement, event, event ref)`,
+    );
+    t.equal(a.reads.item ?? 0, 0, `${n} items: no item key read`);
+    t.equal(a.reads.irun, runs, `${n} items: one read per run of serials`);
+    t.equal(a.rangeReads.queries, 0, `${n} items: no range reads`);
     t.equal(
-      total(a.reads) - (a.reads.item ?? 0),
-      4,
-      `${n} items: 4 other point reads (suspension, submission, enterprise, period)`,
+      total(a.reads) - a.reads.irun!,
+      5,
+      `${n} items: 5 other point reads (suspension, submission, enterprise, period, the run index marker)`,
     );
   }
-  const other = (a: StateAccess) => ({ ...a.reads, item: undefined });
-  t.same(other(seen[0]!), other(seen[1]!), 'the reads besides items do not grow with the batch');
+  const other = (a: StateAccess) => ({ ...a.reads, irun: undefined });
+  t.same(other(seen[0]!), other(seen[1]!), 'the reads besides runs of serials do not grow with the batch');
 });
 
 t.test('a pallet move reads and writes the same keys whether it carries 20 or 200 items', async (t) => {

@@ -88,6 +88,17 @@ export function itemsOf(payload: LedgerEventPayload): LedgerItem[] {
   return payload.itemGroups.flatMap((g) => g.sgtins.map((sgtin) => ({ ...g.record, sgtin }) as LedgerItem));
 }
 
+/**
+ * {@link itemsOf} with each item's group record (version 2: the same object for the group's items, which are
+ * `{ ...base, sgtin }`); version 1 items have none.
+ */
+export function itemsWithBaseOf(payload: LedgerEventPayload): { item: LedgerItem; base: object | undefined }[] {
+  if (payload.itemGroups === undefined) return (payload.items ?? []).map((item) => ({ item, base: undefined }));
+  return payload.itemGroups.flatMap((g) =>
+    g.sgtins.map((sgtin) => ({ item: { ...g.record, sgtin } as LedgerItem, base: g.record })),
+  );
+}
+
 /** How many items a payload names (without expanding groups). */
 export function itemCountOf(payload: LedgerEventPayload): number {
   return payload.itemGroups === undefined
@@ -168,7 +179,7 @@ export function projectEvents(
         event: wholeEvent(event),
       });
     });
-    for (const item of itemsOf(payload)) {
+    for (const { item, base } of itemsWithBaseOf(payload)) {
       items.set(item.sgtin, {
         sgtin: item.sgtin,
         traceCode: item.traceCode ?? null,
@@ -183,6 +194,7 @@ export function projectEvents(
         lastTxSeq: txSeq,
         lastEventTime: item.lastEventTime,
         record: item,
+        ...(base === undefined ? {} : { recordBase: base }),
       });
       itemEvents.push({
         sgtin: item.sgtin,
@@ -196,6 +208,7 @@ export function projectEvents(
         // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
         epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
         item,
+        ...(base === undefined ? {} : { itemBase: base }),
       });
       for (const enterprise of [item.holder, item.transit?.to]) {
         if (enterprise !== undefined)

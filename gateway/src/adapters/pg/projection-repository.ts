@@ -60,7 +60,8 @@ const ITEM_COLUMNS = columnsOf<ProjectedItem>()({
   last_block: 'bigint',
   last_tx_seq: 'int',
   last_event_time: 'timestamptz',
-  record: 'jsonb',
+  // A group's record travels once per statement, not once per item (unnest-insert.ts SharedJson).
+  record: { type: 'jsonb', shared: { base: (i: ProjectedItem) => i.recordBase, member: 'sgtin', keyColumn: 'sgtin' } },
 });
 const INSERT_ITEMS = compileInsert<ProjectedItem>({
   name: 'projection.upsertItems',
@@ -83,7 +84,10 @@ const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
     record_time: 'timestamptz',
     type: 'text',
     epcis: 'jsonb',
-    item: 'jsonb',
+    item: {
+      type: 'jsonb',
+      shared: { base: (e: ProjectedItemEvent) => e.itemBase, member: 'sgtin', keyColumn: 'sgtin' },
+    },
   }),
   onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
 });

@@ -126,6 +126,9 @@ export function wholeEvent(event: LedgerEpcisEvent): LedgerEpcisEvent {
   return typeof text === 'string' ? (JSON.parse(text) as LedgerEpcisEvent) : event;
 }
 
+const FIRST_EVENT: readonly number[] = Object.freeze([0]);
+const NO_EVENT: readonly number[] = Object.freeze([]);
+
 /**
  * Project events (in chain order) into one batch: later events win for item rows.
  *
@@ -165,6 +168,12 @@ export function projectEvents(
     const epcis = payload.epcis ?? [];
     const epcsByEvent = epcis.map(epcsOf);
     const namedBy = epcsByEvent.map((epcs) => new Set(epcs));
+    // Positions of the events naming an item; with one EPCIS event (the usual case) one of two shared arrays, so a
+    // 1,000-item transaction does not allocate 1,000 of them (the rows are read only).
+    const positionsNaming =
+      namedBy.length === 1
+        ? (sgtin: string): readonly number[] => (namedBy[0]!.has(sgtin) ? FIRST_EVENT : NO_EVENT)
+        : (sgtin: string): readonly number[] => namedBy.flatMap((epcs, i) => (epcs.has(sgtin) ? [i] : []));
     epcis.forEach((event, eventSeq) => {
       epcisEvents.push({
         eventId: event.eventID,
@@ -194,7 +203,7 @@ export function projectEvents(
         lastTxSeq: txSeq,
         lastEventTime: item.lastEventTime,
         record: item,
-        ...(base === undefined ? {} : { recordBase: base }),
+        recordBase: base,
       });
       itemEvents.push({
         sgtin: item.sgtin,
@@ -206,9 +215,9 @@ export function projectEvents(
         type: payload.type,
         // Positions of the transaction's EPCIS events that name the item, not copies of them: an event of a
         // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
-        epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
+        epcis: positionsNaming(item.sgtin),
         item,
-        ...(base === undefined ? {} : { itemBase: base }),
+        itemBase: base,
       });
       for (const enterprise of [item.holder, item.transit?.to]) {
         if (enterprise !== undefined)

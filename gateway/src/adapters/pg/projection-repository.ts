@@ -83,7 +83,8 @@ const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
     event_time: 'timestamptz',
     record_time: 'timestamptz',
     type: 'text',
-    epcis: 'jsonb',
+    // Most rows share one positions array ([0]: projection/ledger-event.ts): sent once, not once per item.
+    epcis: { type: 'jsonb', shared: { base: (e: ProjectedItemEvent) => e.epcis } },
     item: {
       type: 'jsonb',
       shared: { base: (e: ProjectedItemEvent) => e.itemBase, member: 'sgtin', keyColumn: 'sgtin' },

@@ -44,10 +44,10 @@ export interface UnnestColumn<Row> {
 export interface SharedJson<Row> {
   /** The row's base, or undefined when the row's value travels whole. */
   readonly base: (row: Row) => object | undefined;
-  /** Name of the member added to the base. */
-  readonly member: string;
+  /** Name of the member added to the base; without it the value is the base itself (rows share it by identity). */
+  readonly member?: string;
   /** The (text) column of the table whose value the member takes. */
-  readonly keyColumn: string;
+  readonly keyColumn?: string;
 }
 
 /** snake_case column name to the camelCase row field that holds its value (`payload_sha256` to `payloadSha256`). */
@@ -125,10 +125,11 @@ export function compileInsert<Row>(spec: Readonly<UnnestInsert<Row>>): CompiledI
     if (c.shared === undefined) return c.expression ?? `u.${c.name}`;
     const list = `$${++extra}::jsonb`;
     const { member, keyColumn } = c.shared;
-    return (
-      `CASE WHEN u.${c.name} >= 0 THEN (${list} -> u.${c.name}) || jsonb_build_object('${member}', u.${keyColumn}) ` +
-      `ELSE ${list} -> (-1 - u.${c.name}) END`
-    );
+    const based =
+      member === undefined
+        ? `${list} -> u.${c.name}`
+        : `(${list} -> u.${c.name}) || jsonb_build_object('${member}', u.${keyColumn})`;
+    return `CASE WHEN u.${c.name} >= 0 THEN ${based} ELSE ${list} -> (-1 - u.${c.name}) END`;
   });
   const text =
     `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT ${selects.join(', ')} ` +

@@ -30,6 +30,7 @@ import { startCluster } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { apiKeyDigest, generateApiKey } from './domain/api-key';
 import { CAPTURE_QUEUE, newCaptureJobHandler, resumeUnfinishedCaptures, type CaptureJob } from './capture/processor';
+import { prepareEpcisSchema } from './capture/epcis-schema';
 import { configuredInfrastructure, type Infrastructure, type ProvideInfrastructure } from './infrastructure';
 import { newIdentityServices } from './identity/identity-services';
 import { retryPendingRevocations } from './identity/suspension-revocations';
@@ -314,6 +315,7 @@ async function startGateway(
 
   renewal?.start(); // reenrolls identities before they expire (identity/renewal.ts)
 
+  prepareEpcisSchema(); // before the first capture, not during it
   const address = await server.listen({ port: config.port, host: config.host });
   cluster.lead(projection); // the follower runs while this process is the projection leader
   webhooks.start();

@@ -92,7 +92,20 @@ t.test('the projection reads payload versions 1 and 2 of the same items into the
     const { items: itemRows, itemEvents, parties } = projectEvents([{ position: pos, payload }]);
     return { itemRows, itemEvents, parties };
   };
-  t.same(rows(p2, position(v2)), rows(p1, position(v1)), 'items, history rows and parties are identical');
+  // Version 2 rows also name their group's record (recordBase / itemBase) so that the writer sends it once: each
+  // row's record is that base with the row's SGTIN, and without the bases the rows are those of version 1.
+  const { itemRows: rows2, itemEvents: events2, parties: parties2 } = rows(p2, position(v2));
+  for (const r of rows2) t.same(r.record, { ...r.recordBase, sgtin: r.sgtin }, `${r.sgtin}: record = base + SGTIN`);
+  for (const e of events2) t.same(e.item, { ...e.itemBase, sgtin: e.sgtin }, `${e.sgtin}: item = base + SGTIN`);
+  t.same(
+    {
+      itemRows: rows2.map(({ recordBase: _b, ...r }) => ({ ...r, recordBase: undefined })),
+      itemEvents: events2.map(({ itemBase: _b, ...e }) => ({ ...e, itemBase: undefined })),
+      parties: parties2,
+    },
+    rows(p1, position(v1)),
+    'items, history rows and parties are identical',
+  );
   t.throws(
     () => decodeLedgerEvent(position({ ...common, v: 2, itemGroups: [{ sgtins: [] }] })),
     /not a LedgerEvent/,

@@ -308,3 +308,57 @@ t.test('a batch naming one item several times, in any order and across statement
     t.equal((await repo.history(S1, 10)).length, 3, 'S1 history has three entries, not more');
   }
 });
+
+/** A payload as the chaincode puts it on the chain today (version 2): items equal apart from the SGTIN in one group. */
+function grouped(p: LedgerEventPayload): LedgerEventPayload {
+  const groups = new Map<string, { record: Omit<LedgerItem, 'sgtin'>; sgtins: string[] }>();
+  for (const { sgtin: s, ...record } of p.items ?? []) {
+    const key = JSON.stringify(record);
+    const group = groups.get(key) ?? { record, sgtins: [] };
+    group.sgtins.push(s);
+    groups.set(key, group);
+  }
+  const { items: _items, ...rest } = p;
+  return { ...rest, v: 2, itemGroups: [...groups.values()] };
+}
+
+t.test('grouped (version 2) payloads, alone or with version 1 in one batch, store the same item rows', async (t) => {
+  const asV1 = await migratedPool(t);
+  const mixed = await migratedPool(t);
+  const decoded = POSITIONED.map((position) => ({ position, payload: decodeLedgerEvent(position) }));
+  // tx-a (two items share a record, S3 has its own trace code) and tx-c grouped, tx-b as version 1.
+  const mixedEvents = decoded.map((e, i) => (i === 1 ? e : { ...e, payload: grouped(e.payload) }));
+  t.equal(mixedEvents[0]!.payload.itemGroups?.length, 2, 'tx-a: S1 and S2 in one group, S3 in its own');
+  for (const maxRowsPerStatement of [5_000, 2]) {
+    await withTransaction(asV1, (tx) =>
+      newProjectionRepository(tx, { maxRowsPerStatement }).applyBatch(projectEvents(decoded)),
+    );
+    await withTransaction(mixed, (tx) =>
+      newProjectionRepository(tx, { maxRowsPerStatement }).applyBatch(projectEvents(mixedEvents)),
+    );
+  }
+  const perItem = async (pool: DbPool) => {
+    const out: Record<string, string[]> = {};
+    for (const table of ['items', 'item_events', 'item_parties']) {
+      const { rows } = await pool.query<{ r: string }>(`SELECT row_to_json(x)::text AS r FROM ${table} x ORDER BY 1`);
+      out[table] = rows.map((row) => row.r);
+    }
+    return out;
+  };
+  const expected = await perItem(asV1);
+  t.equal(expected.items?.length, 3, 'three item rows');
+  t.equal(expected.item_events?.length, 6, 'six history rows');
+  t.same(await perItem(mixed), expected, 'items, item_events and item_parties equal the version 1 projection');
+  const repo = newProjectionRepository(mixed);
+  t.match(
+    await repo.findItemWithHistory(S2, 10),
+    {
+      item: { record: { sgtin: S2, status: 'IN_TRANSIT', lastTxId: 'tx-b' } },
+      history: [
+        { txId: 'tx-a', item: { sgtin: S2, status: 'IN_STOCK' } },
+        { txId: 'tx-b', item: { sgtin: S2 } },
+      ],
+    },
+    'a grouped item reads back with its own SGTIN in its record and its history',
+  );
+});

@@ -88,6 +88,17 @@ export function itemsOf(payload: LedgerEventPayload): LedgerItem[] {
   return payload.itemGroups.flatMap((g) => g.sgtins.map((sgtin) => ({ ...g.record, sgtin }) as LedgerItem));
 }
 
+/**
+ * {@link itemsOf} with each item's group record (version 2: the same object for the group's items, which are
+ * `{ ...base, sgtin }`); version 1 items have none.
+ */
+export function itemsWithBaseOf(payload: LedgerEventPayload): { item: LedgerItem; base: object | undefined }[] {
+  if (payload.itemGroups === undefined) return (payload.items ?? []).map((item) => ({ item, base: undefined }));
+  return payload.itemGroups.flatMap((g) =>
+    g.sgtins.map((sgtin) => ({ item: { ...g.record, sgtin } as LedgerItem, base: g.record })),
+  );
+}
+
 /** How many items a payload names (without expanding groups). */
 export function itemCountOf(payload: LedgerEventPayload): number {
   return payload.itemGroups === undefined
@@ -114,6 +125,9 @@ export function wholeEvent(event: LedgerEpcisEvent): LedgerEpcisEvent {
   const text = event[EVENT_JSON_FIELD];
   return typeof text === 'string' ? (JSON.parse(text) as LedgerEpcisEvent) : event;
 }
+
+const FIRST_EVENT: readonly number[] = Object.freeze([0]);
+const NO_EVENT: readonly number[] = Object.freeze([]);
 
 /**
  * Project events (in chain order) into one batch: later events win for item rows.
@@ -154,6 +168,12 @@ export function projectEvents(
     const epcis = payload.epcis ?? [];
     const epcsByEvent = epcis.map(epcsOf);
     const namedBy = epcsByEvent.map((epcs) => new Set(epcs));
+    // Positions of the events naming an item; with one EPCIS event (the usual case) one of two shared arrays, so a
+    // 1,000-item transaction does not allocate 1,000 of them (the rows are read only).
+    const positionsNaming =
+      namedBy.length === 1
+        ? (sgtin: string): readonly number[] => (namedBy[0]!.has(sgtin) ? FIRST_EVENT : NO_EVENT)
+        : (sgtin: string): readonly number[] => namedBy.flatMap((epcs, i) => (epcs.has(sgtin) ? [i] : []));
     epcis.forEach((event, eventSeq) => {
       epcisEvents.push({
         eventId: event.eventID,
@@ -168,7 +188,7 @@ export function projectEvents(
         event: wholeEvent(event),
       });
     });
-    for (const item of itemsOf(payload)) {
+    for (const { item, base } of itemsWithBaseOf(payload)) {
       items.set(item.sgtin, {
         sgtin: item.sgtin,
         traceCode: item.traceCode ?? null,
@@ -183,6 +203,7 @@ export function projectEvents(
         lastTxSeq: txSeq,
         lastEventTime: item.lastEventTime,
         record: item,
+        recordBase: base,
       });
       itemEvents.push({
         sgtin: item.sgtin,
@@ -194,8 +215,9 @@ export function projectEvents(
         type: payload.type,
         // Positions of the transaction's EPCIS events that name the item, not copies of them: an event of a
         // 1,000-item transaction names 1,000 items, and a copy per item made the projection quadratic.
-        epcis: namedBy.flatMap((epcs, i) => (epcs.has(item.sgtin) ? [i] : [])),
+        epcis: positionsNaming(item.sgtin),
         item,
+        itemBase: base,
       });
       for (const enterprise of [item.holder, item.transit?.to]) {
         if (enterprise !== undefined)

@@ -33,6 +33,11 @@ export interface ProjectedItem {
   readonly lastTxSeq: number;
   readonly lastEventTime: string;
   readonly record: unknown;
+  /**
+   * When set, `record` is `{ ...recordBase, sgtin }`: the group record of a chaincode event (payload version 2),
+   * the same object for every item of the group, so that the writer sends it once per group.
+   */
+  readonly recordBase?: object;
 }
 
 /** One transaction in one item's history. */
@@ -48,6 +53,8 @@ export interface ProjectedItemEvent {
   readonly epcis: readonly number[];
   /** The item after the transaction. */
   readonly item: unknown;
+  /** When set, `item` is `{ ...itemBase, sgtin }` (as {@link ProjectedItem.recordBase}). */
+  readonly itemBase?: object;
 }
 
 /** One EPCIS 2.0 event. */

@@ -60,7 +60,8 @@ const ITEM_COLUMNS = columnsOf<ProjectedItem>()({
   last_block: 'bigint',
   last_tx_seq: 'int',
   last_event_time: 'timestamptz',
-  record: 'jsonb',
+  // A group's record travels once per statement, not once per item (unnest-insert.ts SharedJson).
+  record: { type: 'jsonb', shared: { base: (i: ProjectedItem) => i.recordBase, member: 'sgtin', keyColumn: 'sgtin' } },
 });
 const INSERT_ITEMS = compileInsert<ProjectedItem>({
   name: 'projection.upsertItems',
@@ -82,8 +83,12 @@ const INSERT_ITEM_EVENTS = compileInsert<ProjectedItemEvent>({
     event_time: 'timestamptz',
     record_time: 'timestamptz',
     type: 'text',
-    epcis: 'jsonb',
-    item: 'jsonb',
+    // Most rows share one positions array ([0]: projection/ledger-event.ts): sent once, not once per item.
+    epcis: { type: 'jsonb', shared: { base: (e: ProjectedItemEvent) => e.epcis } },
+    item: {
+      type: 'jsonb',
+      shared: { base: (e: ProjectedItemEvent) => e.itemBase, member: 'sgtin', keyColumn: 'sgtin' },
+    },
   }),
   onConflict: 'ON CONFLICT (sgtin, tx_id) DO NOTHING',
 });

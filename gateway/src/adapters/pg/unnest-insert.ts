@@ -30,13 +30,34 @@ export interface UnnestColumn<Row> {
    * e.g. a text[] column, which cannot be unnested from a 2-D array of ragged rows, travels as a JSON array.
    */
   readonly expression?: string;
+  /** For `jsonb`: the value may be a shared base plus one member of the row (see {@link SharedJson}). */
+  readonly shared?: SharedJson<Row>;
+}
+
+/**
+ * A JSON column whose value is, for many rows, one shared object plus the row's key: `{ ...base, [member]: key }`
+ * (the items of one group of a chaincode event: payload version 2). Each distinct base (by identity) is sent once
+ * per statement and PostgreSQL adds the member, so a 1,000-item group costs one JSON text instead of 1,000 (in the
+ * gateway's stringify, on the wire and in PostgreSQL's JSON parser). Rows without a base send their value whole.
+ * The stored value is the same either way (jsonb does not keep key order).
+ */
+export interface SharedJson<Row> {
+  /** The row's base, or undefined when the row's value travels whole. */
+  readonly base: (row: Row) => object | undefined;
+  /** Name of the member added to the base; without it the value is the base itself (rows share it by identity). */
+  readonly member?: string;
+  /** The (text) column of the table whose value the member takes. */
+  readonly keyColumn?: string;
 }
 
 /** snake_case column name to the camelCase row field that holds its value (`payload_sha256` to `payloadSha256`). */
 type FieldOf<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<FieldOf<T>>}` : S;
 
 /** A column in {@link columnsOf}: its array element type, or that and the SQL computing the stored value. */
-export type ColumnSpec = UnnestType | { readonly type: UnnestType; readonly expression: string };
+export type ColumnSpec =
+  | UnnestType
+  | { readonly type: UnnestType; readonly expression: string }
+  | { readonly type: 'jsonb'; readonly shared: SharedJson<never> };
 
 /** Only columns whose camelCase name is a field of `Row` type-check. */
 export type ColumnSpecs<Row, S> = {
@@ -59,8 +80,9 @@ export function columnsOf<Row>() {
         const v = (row as Record<string, unknown>)[field];
         return typeof v === 'bigint' ? v.toString() : v;
       };
-      return typeof spec === 'string'
-        ? { name, type: spec, value }
+      if (typeof spec === 'string') return { name, type: spec, value };
+      return 'shared' in spec
+        ? { name, type: spec.type, value, shared: spec.shared as SharedJson<Row> }
         : { name, type: spec.type, value, expression: spec.expression };
     });
 }
@@ -89,12 +111,26 @@ export interface CompiledInsert<Row> {
  */
 export function compileInsert<Row>(spec: Readonly<UnnestInsert<Row>>): CompiledInsert<Row> {
   const names = spec.columns.map((c) => c.name);
+  // A shared JSON column travels as int[] (per row: the base's index, or -1 - the index of a whole value) and its
+  // list of bases and whole values as one jsonb parameter after the column parameters (parsed once, at bind).
+  let extra = spec.columns.length;
   const arrays = spec.columns.map((c, i) =>
-    c.type === 'jsonb'
-      ? `ARRAY(SELECT e::jsonb FROM json_array_elements($${i + 1}::json) WITH ORDINALITY AS x(e, n) ORDER BY n)`
-      : `$${i + 1}::${c.type}[]`,
+    c.shared !== undefined
+      ? `$${i + 1}::int[]`
+      : c.type === 'jsonb'
+        ? `ARRAY(SELECT e::jsonb FROM json_array_elements($${i + 1}::json) WITH ORDINALITY AS x(e, n) ORDER BY n)`
+        : `$${i + 1}::${c.type}[]`,
   );
-  const selects = spec.columns.map((c) => c.expression ?? `u.${c.name}`);
+  const selects = spec.columns.map((c) => {
+    if (c.shared === undefined) return c.expression ?? `u.${c.name}`;
+    const list = `$${++extra}::jsonb`;
+    const { member, keyColumn } = c.shared;
+    const based =
+      member === undefined
+        ? `${list} -> u.${c.name}`
+        : `(${list} -> u.${c.name}) || jsonb_build_object('${member}', u.${keyColumn})`;
+    return `CASE WHEN u.${c.name} >= 0 THEN ${based} ELSE ${list} -> (-1 - u.${c.name}) END`;
+  });
   const text =
     `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT ${selects.join(', ')} ` +
     `FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')}) ${spec.onConflict}`;
@@ -122,13 +158,38 @@ export async function insertRows<Row>(
   let statements = 0;
   for (let start = 0; start < rows.length; start += maxRows) {
     const chunk = rows.slice(start, start + maxRows);
-    const values = insert.columns.map((c) =>
-      c.type === 'jsonb' ? JSON.stringify(chunk.map(c.value)) : chunk.map(c.value),
-    );
-    await queryPrepared(db, insert.statement, values);
+    const lists: string[] = [];
+    const values = insert.columns.map((c) => {
+      if (c.shared === undefined) return c.type === 'jsonb' ? JSON.stringify(chunk.map(c.value)) : chunk.map(c.value);
+      const { positions, list } = sharedJson(chunk, c.value, c.shared.base);
+      lists.push(JSON.stringify(list));
+      return positions;
+    });
+    await queryPrepared(db, insert.statement, [...values, ...lists]);
     statements++;
   }
   return statements;
+}
+
+/** A shared JSON column's parameters: per row its position (see {@link compileInsert}), and the list of values. */
+function sharedJson<Row>(
+  rows: readonly Row[],
+  value: (row: Row) => unknown,
+  baseOf: (row: Row) => object | undefined,
+): { positions: number[]; list: unknown[] } {
+  const list: unknown[] = [];
+  const bases = new Map<object, number>();
+  const positions = rows.map((row) => {
+    const base = baseOf(row);
+    if (base === undefined) return -1 - (list.push(value(row)) - 1);
+    let at = bases.get(base);
+    if (at === undefined) {
+      at = list.push(base) - 1;
+      bases.set(base, at);
+    }
+    return at;
+  });
+  return { positions, list };
 }
 
 /**

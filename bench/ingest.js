@@ -41,6 +41,7 @@ const { newPgQueue } = require('../gateway/dist/adapters/queue/pg-queue.js');
 const { newBullmqQueue } = require('../gateway/dist/adapters/queue/bullmq.js');
 const { apiKeyDigest, generateApiKey } = require('../gateway/dist/domain/api-key.js');
 const { CAPTURE_QUEUE, newCaptureJobHandler } = require('../gateway/dist/capture/processor.js');
+const { prepareEpcisSchema } = require('../gateway/dist/capture/epcis-schema.js');
 const { readConnectionProfile } = require('../gateway/dist/ledger/ledger-settings.js');
 const { newLedgerClients } = require('../gateway/dist/ledger/ledger-clients.js');
 const { newProjectionFollower } = require('../gateway/dist/projection/follower.js');
@@ -318,6 +319,7 @@ async function openStack({ ledgers, settings }) {
     });
     follower.start();
   }
+  prepareEpcisSchema(); // as gateway/src/server.ts does before listening: the first capture must not pay the compile
   const address = await instance.listen({ port: 0, host: '127.0.0.1' });
 
   /** Posts capture documents (already serialized), --posts-in-flight at a time; each must answer 202. */

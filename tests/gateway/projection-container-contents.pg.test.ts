@@ -5,51 +5,13 @@
 // How: synthetic LedgerEvents through projectEvents + the PostgreSQL repository on a real, migrated database.
 import t from 'tap';
 import { createPool, newProjectionRepository } from '../../gateway/src/adapters/pg';
-import { projectEvents, type LedgerEventPayload, type LedgerItem } from '../../gateway/src/projection/ledger-event';
+import { projectEvents } from '../../gateway/src/projection/ledger-event';
+import { CASE, container, containerEvent, itemAt, PALLET, sgtinOf, TRANSIT } from './helpers/container-events';
 import { createMigratedDatabase } from './helpers/database';
 
-const S = (n: number) => `urn:epc:id:sgtin:6901234.056789.${n}`;
-const CASE = 'urn:epc:id:sscc:6901234.0000000001';
-const PALLET = 'urn:epc:id:sscc:6901234.0000000002';
-const time = (n: number) => `2026-01-01T00:00:${String(n).padStart(2, '0')}Z`;
-
-const item = (serial: number, n: number, fields: Partial<LedgerItem> = {}): LedgerItem => ({
-  sgtin: S(serial),
-  product: { gtin: '06901234567892' },
-  regime: 'ZERO_TARIFF',
-  status: 'IN_STOCK',
-  holder: 'A',
-  location: 'L1',
-  lastEventTime: time(n),
-  lastTxId: `tx${n}`,
-  ...fields,
-});
-const container = (id: string, fields: Record<string, unknown> = {}) => ({
-  id,
-  status: 'IN_STOCK',
-  holder: 'A',
-  location: 'L1',
-  ...fields,
-});
-
-function event(n: number, type: string, items: LedgerItem[], containers?: unknown[]) {
-  const payload: LedgerEventPayload = {
-    txId: `tx${n}`,
-    type,
-    eventTime: time(n),
-    recordTime: time(n),
-    actor: { mspId: 'AMSP', enterpriseId: 'A' },
-    items,
-    movements: [],
-    ...(containers === undefined ? {} : { records: { containers } }),
-  };
-  return {
-    position: { blockNumber: BigInt(n), txSeq: 0, transactionId: `tx${n}`, payload: new Uint8Array([n]) },
-    payload,
-  };
-}
-
-const TRANSIT = { shipmentId: 'SH', to: 'B', toLocation: 'L2', from: 'A', fromLocation: 'L1' };
+const S = sgtinOf;
+const item = itemAt;
+const event = containerEvent;
 const EVENTS = [
   event(1, 'ENTRY', [item(1, 1), item(2, 1), item(3, 1)]),
   event(2, 'PACK', [item(2, 2, { container: CASE }), item(1, 2, { container: CASE })], [container(CASE)]),

@@ -7,51 +7,13 @@
 import t from 'tap';
 import { createPool, newProjectionRepository, type DbPool } from '../../gateway/src/adapters/pg';
 import { ALL_ITEMS, ProjectionReadCache } from '../../gateway/src/cache/read-cache';
-import { projectEvents, type LedgerEventPayload, type LedgerItem } from '../../gateway/src/projection/ledger-event';
+import { projectEvents, type LedgerItem } from '../../gateway/src/projection/ledger-event';
+import { CASE, container, containerEvent, itemAt, PALLET, sgtinOf, TRANSIT } from './helpers/container-events';
 import { createMigratedDatabase, type Teardown } from './helpers/database';
 
-const S = 'urn:epc:id:sgtin:6901234.056789.1';
-const CASE = 'urn:epc:id:sscc:6901234.0000000001';
-const PALLET = 'urn:epc:id:sscc:6901234.0000000002';
-const time = (n: number) => `2026-01-01T00:00:${String(n).padStart(2, '0')}Z`;
-
-const item = (n: number, fields: Partial<LedgerItem> = {}): LedgerItem => ({
-  sgtin: S,
-  product: { gtin: '06901234567892' },
-  regime: 'ZERO_TARIFF',
-  status: 'IN_STOCK',
-  holder: 'A',
-  location: 'L1',
-  lastEventTime: time(n),
-  lastTxId: `tx${n}`,
-  ...fields,
-});
-const container = (id: string, fields: Record<string, unknown> = {}) => ({
-  id,
-  status: 'IN_STOCK',
-  holder: 'A',
-  location: 'L1',
-  ...fields,
-});
-
-function event(n: number, type: string, items: LedgerItem[], containers?: unknown[]) {
-  const payload: LedgerEventPayload = {
-    txId: `tx${n}`,
-    type,
-    eventTime: time(n),
-    recordTime: time(n),
-    actor: { mspId: 'AMSP', enterpriseId: 'A' },
-    items,
-    movements: [],
-    ...(containers === undefined ? {} : { records: { containers } }),
-  };
-  return {
-    position: { blockNumber: BigInt(n), txSeq: 0, transactionId: `tx${n}`, payload: new Uint8Array([n]) },
-    payload,
-  };
-}
-
-const TRANSIT = { shipmentId: 'SH', to: 'B', toLocation: 'L2', from: 'A', fromLocation: 'L1' };
+const S = sgtinOf(1);
+const item = (n: number, fields: Partial<LedgerItem> = {}) => itemAt(1, n, fields);
+const event = containerEvent;
 const EVENTS = [
   event(1, 'ENTRY', [item(1)]),
   event(2, 'PACK', [item(2, { container: CASE })], [container(CASE)]),

@@ -48,7 +48,7 @@ const { newProjectionFollower } = require('../gateway/dist/projection/follower.j
 const { openProjectionLedgerClient } = require('../gateway/dist/projection/ledger-source.js');
 const tk = require('../testkit/dist/devnet.js');
 const { cpuMsOf, pgrep } = require('./proc-cpu.js');
-const { entryEvent, epcisDocument, receivingEvent, shippingEvent } = require('../testkit/dist/epcis.js');
+const { entryEvent, epcisDocument, packingEvent, receivingEvent, shippingEvent } = require('../testkit/dist/epcis.js');
 const { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } = require('../testkit/dist/trace.js');
 
 const ROOT = resolve(__dirname, '..');
@@ -409,15 +409,6 @@ async function loosePhase(stack, { P, label, devnetPid, projected }) {
 }
 
 const sscc = (n) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
-const aggregation = (parentID, childEPCs) => ({
-  type: 'AggregationEvent',
-  eventTime: new Date().toISOString(),
-  eventTimeZoneOffset: '+08:00',
-  action: 'ADD',
-  bizStep: 'packing',
-  parentID,
-  childEPCs,
-});
 const inDocuments = (events) => {
   const docs = [];
   for (let i = 0; i < events.length; i += PREP_EVENTS_PER_DOC)
@@ -436,14 +427,14 @@ async function preparePallets(stack, P) {
   const cases = Array.from({ length: PALLETS * CASES }, (_, c) => sscc(10_000 + c));
   await stack.post(
     stack.keys.importer,
-    inDocuments(cases.map((c, i) => aggregation(c, items.slice(i * PER_CASE, (i + 1) * PER_CASE)))),
+    inDocuments(cases.map((c, i) => packingEvent(c, items.slice(i * PER_CASE, (i + 1) * PER_CASE)))),
   );
   await stack.captured();
   const pallets = Array.from({ length: PALLETS }, (_, p) => sscc(1_000 + p));
   const perPallet = CASES;
   await stack.post(
     stack.keys.importer,
-    inDocuments(pallets.map((p, i) => aggregation(p, cases.slice(i * perPallet, (i + 1) * perPallet)))),
+    inDocuments(pallets.map((p, i) => packingEvent(p, cases.slice(i * perPallet, (i + 1) * perPallet)))),
   );
   await stack.captured();
   await waitUntil(

@@ -98,6 +98,19 @@ export function receivingEvent(opts: {
   };
 }
 
+/** A packing AggregationEvent (ADD): `childEPCs` (items or cases) into the case or pallet `parentID` (SSCC / GRAI). */
+export function packingEvent(parentID: string, childEPCs: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'AggregationEvent',
+    eventTime: new Date().toISOString(),
+    eventTimeZoneOffset: '+08:00',
+    action: 'ADD',
+    bizStep: 'packing',
+    parentID,
+    childEPCs: [...childEPCs],
+  };
+}
+
 /** A processing TransformationEvent with the hn: figures (the shape the chaincode writes for goods:Process). */
 export function processingEvent(opts: {
   inputs: readonly string[];

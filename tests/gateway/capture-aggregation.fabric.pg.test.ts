@@ -7,10 +7,10 @@
 // the capture job and the projection follower running as in the server.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { entryEvent, epcisDocument, receivingEvent, sgln, shippingEvent } from '../../testkit/src/epcis';
+import { entryEvent, receivingEvent, sgln, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, gln, product, type TraceClient } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
-import { startCaptureStack } from './helpers/capture-stack';
+import { captureAndSettle, startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
 
 const { operator, importer } = ENTERPRISES;
@@ -24,27 +24,7 @@ let chain: TraceClient;
 let app: FastifyInstance;
 let keys: { customs: string; importer: string; operator: string };
 
-interface Status {
-  state: string;
-  outcome: string;
-  transactions: { fn: string; state: string }[];
-  errors: { eventID: string; code: string; message: string }[];
-}
-
-async function captured(key: string, events: Record<string, unknown>[]): Promise<Status> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/capture',
-    headers: { ...bearer(key), 'content-type': 'application/ld+json' },
-    payload: JSON.stringify(epcisDocument(events)),
-  });
-  if (res.statusCode !== 202) throw new Error(`capture answered ${res.statusCode}: ${res.body}`);
-  return waitFor(`capture ${String(res.headers.location)} to settle`, async () => {
-    const status = await app.inject({ method: 'GET', url: String(res.headers.location), headers: bearer(key) });
-    const body = status.json() as Status;
-    return body.state === 'done' || body.state === 'parked' ? body : undefined;
-  });
-}
+const captured = (key: string, events: Record<string, unknown>[]) => captureAndSettle(app, key, events);
 
 const aggregation = (action: 'ADD' | 'DELETE', parentID: string, childEPCs: string[]) => ({
   type: 'AggregationEvent',

@@ -15,7 +15,7 @@ import { readConnectionProfile } from '../../gateway/src/ledger/ledger-settings'
 import { openProjectionLedgerClient } from '../../gateway/src/projection/ledger-source';
 import { rebuildProjection } from '../../gateway/src/projection/rebuild';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
-import { entryEvent, epcisDocument, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
+import { entryEvent, epcisDocument, packingEvent, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { redisManaged, redisUrl } from '../../testkit/src/services';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { createMigratedDatabase } from './helpers/database';
@@ -37,16 +37,6 @@ const itemsOf = (p: number, c: number) =>
 const allItems = pallets.flatMap((_, p) => casesOf(p).flatMap((_, c) => itemsOf(p, c)));
 
 const skip = !redisManaged() ? 'Redis must be provisioned by scripts/services.sh (npm test)' : false;
-
-const aggregation = (parentID: string, childEPCs: string[]) => ({
-  type: 'AggregationEvent',
-  eventTime: new Date().toISOString(),
-  eventTimeZoneOffset: '+08:00',
-  action: 'ADD',
-  bizStep: 'packing',
-  parentID,
-  childEPCs,
-});
 
 /** Posts the documents, then SIGKILLs the gateway once `atLeast` more chunks committed, and starts it again. */
 async function killMidRun(
@@ -99,7 +89,7 @@ t.test(
       epcisDocument([entryEvent({ items: allItems, declarationNo: 'CC-D-1', location: 1 })]),
     ]);
     await gateway.allCommitted(importerKey, prepared, 'entry');
-    const packCases = pallets.flatMap((_, p) => casesOf(p).map((c, i) => aggregation(c, itemsOf(p, i))));
+    const packCases = pallets.flatMap((_, p) => casesOf(p).map((c, i) => packingEvent(c, itemsOf(p, i))));
     const packed = await gateway.postAll(importerKey, [
       epcisDocument(packCases.slice(0, 30)),
       epcisDocument(packCases.slice(30)),
@@ -107,7 +97,7 @@ t.test(
     await gateway.allCommitted(importerKey, packed, 'packing the cases');
     // Captures run in parallel: the pallets are packed once their cases are.
     const palletised = await gateway.postAll(importerKey, [
-      epcisDocument(pallets.map((pallet, p) => aggregation(pallet, casesOf(p)))),
+      epcisDocument(pallets.map((pallet, p) => packingEvent(pallet, casesOf(p)))),
     ]);
     await gateway.allCommitted(importerKey, palletised, 'packing the pallets');
 

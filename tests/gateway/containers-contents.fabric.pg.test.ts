@@ -6,10 +6,10 @@
 // the capture job and the projection follower running as in the server.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { entryEvent, epcisDocument, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
+import { entryEvent, packingEvent, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, product } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
-import { startCaptureStack } from './helpers/capture-stack';
+import { captureAndSettle, startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
 
 const { operator, importer } = ENTERPRISES;
@@ -28,30 +28,9 @@ interface Contents {
 }
 
 async function captured(key: string, events: Record<string, unknown>[]): Promise<string> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/capture',
-    headers: { ...bearer(key), 'content-type': 'application/ld+json' },
-    payload: JSON.stringify(epcisDocument(events)),
-  });
-  if (res.statusCode !== 202) throw new Error(`capture answered ${res.statusCode}: ${res.body}`);
-  const status = await waitFor(`capture ${String(res.headers.location)} to settle`, async () => {
-    const r = await app.inject({ method: 'GET', url: String(res.headers.location), headers: bearer(key) });
-    const body = r.json() as { state: string; outcome: string; errors: unknown[] };
-    return body.state === 'done' || body.state === 'parked' ? body : undefined;
-  });
+  const status = await captureAndSettle(app, key, events);
   return `${status.outcome} ${JSON.stringify(status.errors)}`;
 }
-
-const packing = (parentID: string, childEPCs: string[]) => ({
-  type: 'AggregationEvent',
-  eventTime: new Date().toISOString(),
-  eventTimeZoneOffset: '+08:00',
-  action: 'ADD',
-  bizStep: 'packing',
-  parentID,
-  childEPCs,
-});
 
 async function contents(key: string, query = '') {
   return app.inject({
@@ -91,7 +70,10 @@ t.test('a pallet lists its items page by page beside its history', async (t) => 
     /^committed/,
   );
   t.match(
-    await captured(keys.importer, [packing(CASE, ITEMS.slice(0, 3)), packing(PALLET, [CASE, ...ITEMS.slice(3)])]),
+    await captured(keys.importer, [
+      packingEvent(CASE, ITEMS.slice(0, 3)),
+      packingEvent(PALLET, [CASE, ...ITEMS.slice(3)]),
+    ]),
     /^committed/,
   );
   const expected = [...ITEMS.slice(0, 3).map((id) => [id, CASE]), ...ITEMS.slice(3).map((id) => [id, PALLET])].sort();

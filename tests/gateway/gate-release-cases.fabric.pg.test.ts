@@ -7,10 +7,10 @@
 // the capture job and the projection follower running as in the server.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { entryEvent, epcisDocument, HN } from '../../testkit/src/epcis';
+import { entryEvent, HN, packingEvent } from '../../testkit/src/epcis';
 import { ENTERPRISES, product } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
-import { startCaptureStack } from './helpers/capture-stack';
+import { captureAndSettle, startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
 
 const { importer } = ENTERPRISES;
@@ -25,41 +25,7 @@ const PORT = 'HAIKOU_XINHAIGANG';
 let app: FastifyInstance;
 let keys: { customs: string; importer: string };
 
-interface Status {
-  state: string;
-  outcome: string;
-  transactions: { fn: string; state: string }[];
-  errors: { eventID: string; code: string; message: string }[];
-}
-
-async function captured(events: Record<string, unknown>[]): Promise<Status> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/capture',
-    headers: { ...bearer(keys.importer), 'content-type': 'application/ld+json' },
-    payload: JSON.stringify(epcisDocument(events)),
-  });
-  if (res.statusCode !== 202) throw new Error(`capture answered ${res.statusCode}: ${res.body}`);
-  return waitFor(`capture ${String(res.headers.location)} to settle`, async () => {
-    const status = await app.inject({
-      method: 'GET',
-      url: String(res.headers.location),
-      headers: bearer(keys.importer),
-    });
-    const body = status.json() as Status;
-    return body.state === 'done' || body.state === 'parked' ? body : undefined;
-  });
-}
-
-const pack = (parentID: string, childEPCs: string[]) => ({
-  type: 'AggregationEvent',
-  eventTime: new Date().toISOString(),
-  eventTimeZoneOffset: '+08:00',
-  action: 'ADD',
-  bizStep: 'packing',
-  parentID,
-  childEPCs,
-});
+const captured = (events: Record<string, unknown>[]) => captureAndSettle(app, keys.importer, events);
 
 const post = (url: string, key: string, payload: Record<string, unknown>) =>
   app.inject({ method: 'POST', url, headers: bearer(key), payload });
@@ -86,12 +52,12 @@ t.test('a release list naming a case passes the gate once; blocked cases are nam
   ]);
   t.equal(entered.outcome, 'committed', JSON.stringify(entered.errors));
   const packed = await captured([
-    pack(CA, S.slice(0, 4)),
-    pack(CB, S.slice(4, 8)),
-    pack(PALLET, [CA, CB]),
-    pack(CH, S.slice(8, 10)),
-    pack(CX, S.slice(10, 13)),
-    pack(CR, P),
+    packingEvent(CA, S.slice(0, 4)),
+    packingEvent(CB, S.slice(4, 8)),
+    packingEvent(PALLET, [CA, CB]),
+    packingEvent(CH, S.slice(8, 10)),
+    packingEvent(CX, S.slice(10, 13)),
+    packingEvent(CR, P),
   ]);
   t.equal(packed.outcome, 'committed', JSON.stringify(packed.errors));
   const rules = await post('/v1/risk-rules', keys.customs, {

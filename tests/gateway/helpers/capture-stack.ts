@@ -11,10 +11,12 @@ import { newLedgerClients } from '../../../gateway/src/ledger/ledger-clients';
 import { readConnectionProfile } from '../../../gateway/src/ledger/ledger-settings';
 import type { JobHandler } from '../../../gateway/src/ports';
 import { startDevnetProcess, type DevnetProcess } from '../../../testkit/src/devnet';
+import { epcisDocument } from '../../../testkit/src/epcis';
 import { registerDevnetEnterprises, TraceClient } from '../../../testkit/src/trace';
 import { bearer, buildTestApp } from './app';
 import { createMigratedDatabase, type Teardown } from './database';
 import { startProjection } from './projection';
+import { waitFor } from './wait';
 
 /** What {@link startCaptureStack} returns. */
 export interface CaptureStack {
@@ -66,4 +68,37 @@ export async function startCaptureStack(t: Teardown): Promise<CaptureStack> {
     return (key.json() as { key: string }).key;
   };
   return { dn, chain, app: built.app, db: built.db, customsKey: built.customsKey, handler, newKey };
+}
+
+/** A capture's status as `GET /v1/captures/{id}` answers it. */
+export interface CaptureStatus {
+  state: string;
+  outcome: string;
+  transactions: { fn: string; state: string }[];
+  errors: { eventID: string; code: string; message: string }[];
+}
+
+/**
+ * Posts `events` as one EPCIS document to `POST /v1/capture` as the holder of `key` and waits until the capture is
+ * done or parked.
+ *
+ * @returns Its final status.
+ */
+export async function captureAndSettle(
+  app: FastifyInstance,
+  key: string,
+  events: readonly Record<string, unknown>[],
+): Promise<CaptureStatus> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/capture',
+    headers: { ...bearer(key), 'content-type': 'application/ld+json' },
+    payload: JSON.stringify(epcisDocument(events)),
+  });
+  if (res.statusCode !== 202) throw new Error(`capture answered ${res.statusCode}: ${res.body}`);
+  return waitFor(`capture ${String(res.headers.location)} to settle`, async () => {
+    const status = await app.inject({ method: 'GET', url: String(res.headers.location), headers: bearer(key) });
+    const body = status.json() as CaptureStatus;
+    return body.state === 'done' || body.state === 'parked' ? body : undefined;
+  });
 }

@@ -36,6 +36,9 @@ export function product(itemRef: number): { gtin: string; sgtin(serial: string |
   return { gtin: body + checkDigit(body), sgtin: (serial) => `urn:epc:id:sgtin:6901234.${ref}.${serial}` };
 }
 
+/** A case's or pallet's SSCC URN under company prefix 6901234 (serial reference `n`). */
+export const sscc = (n: number): string => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
+
 /** A person code as the gateway makes it (HMAC in production; a plain hash is enough for tests). */
 export function personCode(seed: string): string {
   return createHash('sha256').update(`person:${seed}`).digest('hex');

@@ -9,12 +9,11 @@ import t from 'tap';
 import { gateway } from '@hyperledger/fabric-protos';
 import { parseEnvelope } from '../../devnet/src/ledger/tx-parse';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
-import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient, sscc } from '../../testkit/src/trace';
 
 const { importer } = ENTERPRISES;
 const L1 = gln(1);
 const GOODS = product(313);
-const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 let dn: DevnetProcess;
 let c: TraceClient;
 

@@ -5,13 +5,12 @@
 // How: the traceability chaincode on a dev peer, driven through the official client as customs and the importer.
 import t from 'tap';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
-import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient, sscc } from '../../testkit/src/trace';
 
 const { operator, importer } = ENTERPRISES;
 const L1 = gln(1);
 const L2 = gln(2);
 const GOODS = product(304);
-const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 const PALLET = sscc(41);
 const CASES = [sscc(42), sscc(43)];
 let dn: DevnetProcess;

@@ -8,7 +8,7 @@
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { entryEvent, receivingEvent, sgln, shippingEvent } from '../../testkit/src/epcis';
-import { ENTERPRISES, gln, product, type TraceClient } from '../../testkit/src/trace';
+import { ENTERPRISES, gln, product, type TraceClient, sscc } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
 import { captureAndSettle, startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
@@ -16,7 +16,6 @@ import { waitFor } from './helpers/wait';
 const { operator, importer } = ENTERPRISES;
 const GOODS = product(331);
 const ITEMS = Array.from({ length: 1_000 }, (_, i) => GOODS.sgtin(`P${i}`));
-const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 const PALLET = sscc(500);
 const CASES = Array.from({ length: 10 }, (_, i) => sscc(501 + i));
 

@@ -17,7 +17,7 @@ import { rebuildProjection } from '../../gateway/src/projection/rebuild';
 import { startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { entryEvent, epcisDocument, packingEvent, receivingEvent, shippingEvent } from '../../testkit/src/epcis';
 import { redisManaged, redisUrl } from '../../testkit/src/services';
-import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient, sscc } from '../../testkit/src/trace';
 import { createMigratedDatabase } from './helpers/database';
 import { CUSTOMS_KEY, newGatewayProcess, type GatewayProcess } from './helpers/gateway-process';
 import { waitFor } from './helpers/wait';
@@ -28,7 +28,6 @@ const PALLETS = 30;
 const CASES_PER_PALLET = 2;
 const ITEMS_PER_CASE = 8;
 const ITEMS = PALLETS * CASES_PER_PALLET * ITEMS_PER_CASE;
-const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 const pallets = Array.from({ length: PALLETS }, (_, p) => sscc(2_000 + p));
 const casesOf = (p: number) =>
   Array.from({ length: CASES_PER_PALLET }, (_, c) => sscc(3_000 + p * CASES_PER_PALLET + c));

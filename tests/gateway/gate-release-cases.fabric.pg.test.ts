@@ -8,7 +8,7 @@
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { entryEvent, HN, packingEvent } from '../../testkit/src/epcis';
-import { ENTERPRISES, product } from '../../testkit/src/trace';
+import { ENTERPRISES, product, sscc } from '../../testkit/src/trace';
 import { bearer } from './helpers/app';
 import { captureAndSettle, startCaptureStack } from './helpers/capture-stack';
 import { waitFor } from './helpers/wait';
@@ -18,7 +18,6 @@ const SHIRTS = product(641);
 const PERFUME = product(642);
 const S = Array.from({ length: 13 }, (_, i) => SHIRTS.sgtin(`G${i}`));
 const P = Array.from({ length: 3 }, (_, i) => PERFUME.sgtin(`G${i}`));
-const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 const [PALLET, CA, CB, CH, CR, CX] = [sscc(700), sscc(701), sscc(702), sscc(703), sscc(704), sscc(705)];
 const PORT = 'HAIKOU_XINHAIGANG';
 

@@ -15,7 +15,7 @@ export const B = '91460000MA5T000002';
 export const L1 = '6901234000012';
 export const L2 = '6901234000029';
 export const AT = '2025-12-10T02:00:00.000Z';
-export const sscc = (n: number) => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
+export { sscc } from '../../../testkit/src/trace';
 let txSeq = 0;
 export const nextTx = (): Tx => ({ id: (++txSeq).toString(16).padStart(64, '0'), iso: AT, ms: Date.parse(AT) });
 export const time = { iso: AT, ms: Date.parse(AT) };

@@ -58,6 +58,8 @@ async function readRun(ctx: TraceContext, run: string): Promise<CodeRun> {
  * once the index is complete, else one read per code. Either way the reads are what protects the answer at commit.
  */
 export async function codeOwners(ctx: TraceContext, codes: readonly string[]): Promise<Map<string, string>> {
+  // An entry without codes reads nothing more than it did before codes had runs (not even the marker).
+  if (codes.length === 0) return new Map();
   if (!(await indexed(ctx))) {
     const owners = await inOrder(codes, (code) => ctx.store.get<string>(KeyType.traceCode, [code]));
     return new Map(codes.flatMap((code, i) => (owners[i] ? [[code, owners[i]!] as const] : [])));

@@ -1,8 +1,8 @@
 // Proves what the ingest paths cost in world-state access as a Fabric peer records it (issue 16 proofs): a loose-item
 // entry writes one key per item plus one per run of serials (item-runs.ts) and a constant few, and reads no item key:
 // it checks existence with one read per run (issue 16 Must 2); a pallet's shipment and receipt read and write the same
-// keys whether it carries 20 items or 200 (Must 1). An entry with traceability codes reads and writes one key per run of
-// 100 codes (trace-code-runs.ts), none per code.
+// keys whether it carries 20 items or 200 (Must 1). An entry with traceability codes reads and writes one key per run
+// of 100 codes (trace-code-runs.ts), none per code.
 import t from 'tap';
 import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';

@@ -3,8 +3,9 @@
 // claimed (by an item on the ledger, or twice in one batch) is refused with ALREADY_EXISTS as before, with and without
 // the index; an item is still found by its code; a ledger that held codes before the index looks codes up (and writes
 // them) with `tcode` keys until customs:IndexTraceCodeRuns backfilled it, in bounded chunks.
-// How: the real goods and customs contracts (and the item loader of every step) on an in-memory world state that counts the messages a transaction
-// sends the peer (GetState by key type, PutState, range reads) and commits a transaction's writes only when it succeeds.
+// How: the real goods and customs contracts (and the item loader of every step) on an in-memory world state that
+// counts the messages a transaction sends the peer (GetState by key type, PutState, range reads) and commits a
+// transaction's writes only when it succeeds.
 import t, { type Test } from 'tap';
 import { ChaincodeError, ErrorCode, traceCodeRunOf } from '@hainan/ledger-model';
 import { CustomsContract } from '../../chaincode/src/contracts/customs-contract';

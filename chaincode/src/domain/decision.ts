@@ -43,7 +43,7 @@ export interface Decision {
   readonly items?: readonly ItemRecord[];
   /** The SGTINs among `items` that the transaction creates (entry, processing outputs): the commit indexes them. */
   readonly created?: readonly string[];
-  /** Traceability codes the transaction gives to items (entry, association): the commit writes them (trace-code-runs.ts). */
+  /** Traceability codes the transaction gives to items (entry, association): the commit writes them in their runs. */
   readonly codes?: readonly CodeClaim[];
   /**
    * Items the transaction adds to the chain of without changing them (observations, error declarations): the ledger

@@ -31,7 +31,7 @@ export function itemRunOf(sgtin: string): ItemRun | undefined {
   return { cls: `${companyPrefix}.${itemRef}`, run, serial };
 }
 
-/** A 16-digit traceability code's run: the chaincode keeps one key per run (its `tcrun` keys) mapping codes to items. */
+/** A 16-digit traceability code's run: the chaincode keeps one key per run (`tcrun`) mapping its codes to items. */
 export interface TraceCodeRun {
   /** The code without its last two digits. */
   readonly run: string;

@@ -2,6 +2,7 @@
 // and keeps the MVCC guarantee: a 1,000-item entry's read set holds 10 run keys and no item key; two entries endorsed
 // together into one run conflict at commit (MVCC_READ_CONFLICT, which clients retry), and the retry commits when its
 // items are new or is refused ALREADY_EXISTS when the winner entered them; entries into other runs both commit.
+// The same for runs of traceability codes (trace-code-runs.ts): entries claiming codes of one run conflict alike.
 // How: the traceability chaincode on a dev peer; proposals endorsed with the official client, their read/write sets
 // decoded from the prepared transactions, and submitted one after the other so both were endorsed on the same state.
 import t from 'tap';
@@ -124,4 +125,40 @@ t.test('entries into different runs endorsed together both commit', async (t) =>
   const b = await entry('D-Y', [6_100, 6_101]).endorse();
   t.equal((await (await a.submit()).getStatus()).code, 0);
   t.equal((await (await b.submit()).getStatus()).code, 0, 'runs 60 and 61 are different keys');
+});
+
+/** An entry of one item carrying one traceability code (codes of one run share the key `tcrun` [code[0..14]]). */
+const codedEntry = (declarationNo: string, serial: number, code: string) => ({
+  declarationNo,
+  location: L1,
+  regime: 'ZERO_TARIFF',
+  product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
+  unitValueFen: 10_000,
+  items: [P.sgtin(serial)],
+  traceCodes: { [P.sgtin(serial)]: code },
+});
+const propose = (request: object) => goods.newProposal('Enter', { arguments: [JSON.stringify(request)] });
+
+t.test('two entries claiming codes of one run endorsed together: one commits, the other conflicts', async (t) => {
+  // Items in different runs of serials (70, 71, 72): only the run of codes is shared.
+  const first = await propose(codedEntry('D-TA', 7_000, '4600000000700000')).endorse();
+  const second = await propose(codedEntry('D-TB', 7_100, '4600000000700001')).endorse();
+  const sameCode = await propose(codedEntry('D-TC', 7_200, '4600000000700000')).endorse();
+  t.equal((await (await first.submit()).getStatus()).code, 0, 'the first commits');
+  t.equal(
+    (await (await second.submit()).getStatus()).code,
+    11,
+    'the second read the code run first: MVCC_READ_CONFLICT',
+  );
+  t.equal((await (await sameCode.submit()).getStatus()).code, 11, 'so does a claim of the code the first took');
+  const retry = await c.submit(importer.identity, 'goods:Enter', codedEntry('D-TB', 7_100, '4600000000700001'));
+  t.equal(retry.items, 1, 'the retry of a free code commits');
+  const refused = await TraceClient.refused(
+    c.submit(importer.identity, 'goods:Enter', codedEntry('D-TC', 7_200, '4600000000700000')),
+  );
+  t.equal(refused.code, 'ALREADY_EXISTS', 'the retry of a taken code is refused as it always was');
+  const a = await propose(codedEntry('D-TX', 7_300, '4600000000710000')).endorse();
+  const b = await propose(codedEntry('D-TY', 7_400, '4600000000720000')).endorse();
+  t.equal((await (await a.submit()).getStatus()).code, 0);
+  t.equal((await (await b.submit()).getStatus()).code, 0, 'codes of different runs do not conflict');
 });

@@ -1,12 +1,13 @@
 // Proves what the ingest paths cost in world-state access as a Fabric peer records it (issue 16 proofs): a loose-item
 // entry writes one key per item plus one per run of serials (item-runs.ts) and a constant few, and reads no item key:
 // it checks existence with one read per run (issue 16 Must 2); a pallet's shipment and receipt read and write the same
-// keys whether it carries 20 items or 200 (Must 1).
+// keys whether it carries 20 items or 200 (Must 1). An entry with traceability codes reads and writes one key per run
+// of 100 codes (trace-code-runs.ts), none per code.
 import t from 'tap';
 import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
-import { itemRunOf } from '@hainan/ledger-model';
+import { itemRunOf, traceCodeRunOf } from '@hainan/ledger-model';
 
 const { operator, importer } = ENTERPRISES;
 const GOODS = product(404);
@@ -125,6 +126,62 @@ t.test('a loose-item entry writes one key per item and reads no item key (one re
   }
   const other = (a: StateAccess) => ({ ...a.reads, irun: undefined });
   t.same(other(seen[0]!), other(seen[1]!), 'the reads besides runs of serials do not grow with the batch');
+});
+
+t.test('a 1,000-item entry with codes reads no code key and writes one key per run of codes', async (t) => {
+  const n = 1_000;
+  const items = Array.from({ length: n }, (_, i) => GOODS.sgtin(`T${n}-${i}`));
+  // One roll of labels: consecutive 16-digit codes, so 100 per run key.
+  const codes = items.map((_, i) => String(4_600_000_000_100_000 + i));
+  const codeRuns = new Set(
+    codes.map((c) => {
+      const r = traceCodeRunOf(c);
+      if (!r) throw new Error(`not a trace code: ${c}`);
+      return r.run;
+    }),
+  ).size;
+  const runs = runsOf(items);
+  const a = await accessOf(importer.identity, 'goods:Enter', {
+    submissionId: 'entry-codes',
+    declarationNo: 'SA-T-1',
+    location: gln(1),
+    regime: 'ZERO_TARIFF',
+    product: { gtin: GOODS.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 10_000,
+    items,
+    traceCodes: Object.fromEntries(items.map((s, i) => [s, codes[i]])),
+  });
+  t.equal(codeRuns, 10);
+  t.same(
+    a.writes,
+    { item: n, irun: runs, tcrun: codeRuns, sub: 1, mv: 1, evt: 1, evtref: 1 },
+    `the keys written: ${n} items + ${runs} item runs + ${codeRuns} code runs + 4 (no key per code)`,
+  );
+  t.equal(a.reads.tcode ?? 0, 0, 'no code key read');
+  t.equal(a.reads.tcrun, codeRuns, 'one read per run of codes');
+  t.equal(a.reads.item ?? 0, 0, 'no item key read');
+  t.equal(a.rangeReads.queries, 0, 'no range reads');
+  t.equal(
+    total(a.reads) - a.reads.irun! - a.reads.tcrun!,
+    6,
+    '6 other point reads (suspension, submission, enterprise, period, the two run index markers)',
+  );
+  const found = await chain.evaluate<{ sgtin: string; traceCode: string }>('customs-admin', 'query:GetItem', {
+    id: codes[567],
+  });
+  t.same([found.sgtin, found.traceCode], [items[567], codes[567]], 'query:GetItem finds an item by its code');
+  const taken = await TraceClient.refused(
+    chain.submit(importer.identity, 'goods:Enter', {
+      declarationNo: 'SA-T-2',
+      location: gln(1),
+      regime: 'ZERO_TARIFF',
+      product: { gtin: GOODS.gtin, hsCode: '330300', category: 'COSMETICS' },
+      unitValueFen: 10_000,
+      items: [GOODS.sgtin('T-new')],
+      traceCodes: { [GOODS.sgtin('T-new')]: codes[999] },
+    }),
+  );
+  t.equal(taken.code, 'ALREADY_EXISTS', 'a code the entry claimed is refused to another item');
 });
 
 t.test('a pallet move reads and writes the same keys whether it carries 20 or 200 items', async (t) => {

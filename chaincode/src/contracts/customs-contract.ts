@@ -53,6 +53,7 @@ import {
 } from '../domain/records';
 import { KeyType } from '../ledger/keys';
 import { backfillItemRuns, indexEmptyLedger } from '../ledger/item-runs';
+import { backfillTraceCodeRuns, indexLedgerWithoutCodes } from '../ledger/trace-code-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { loadEnterprise, requireCustoms } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -107,6 +108,7 @@ export class CustomsContract extends LedgerContract {
       credit: { class: 'WHITELIST', history: [] },
     };
     await indexEmptyLedger(ctx);
+    await indexLedgerWithoutCodes(ctx);
     await commit(
       ctx,
       recordDecision('ENTERPRISE', ctx.txTime, 'enterprise', { type: KeyType.enterprise, attrs: [id], value: record }),
@@ -515,5 +517,18 @@ export class CustomsContract extends LedgerContract {
     requireCustoms(ctx, 'backfill the item-run index');
     await parseSubmission(ctx, requestJson);
     return encodeToString(await backfillItemRuns(ctx));
+  }
+
+  /**
+   * Backfills the code-run index of a ledger that held traceability codes before it existed, one bounded chunk
+   * (1,000 codes) per call (ledger/trace-code-runs.ts); call until `complete` is true. Until then codes are looked
+   * up, and claimed, with their own `tcode` keys too; after it, one run key per 100 codes.
+   */
+  @Transaction()
+  @Returns('string')
+  async IndexTraceCodeRuns(ctx: TraceContext, requestJson: string): Promise<string> {
+    requireCustoms(ctx, 'backfill the code-run index');
+    await parseSubmission(ctx, requestJson);
+    return encodeToString(await backfillTraceCodeRuns(ctx));
   }
 }

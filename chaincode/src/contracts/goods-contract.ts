@@ -59,6 +59,7 @@ import {
 import type { ErrorMark, EventRef, ExitRecord, ObservationRecord, SeedRecord } from '../domain/records';
 import { eventIdKey, KeyType } from '../ledger/keys';
 import { itemsExist } from '../ledger/item-runs';
+import { codeOwners } from '../ledger/trace-code-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { commit } from '../ledger/commit';
@@ -115,11 +116,9 @@ async function packState(
   return { parent, items: await findItems(ctx, req.items), containers: await findContainers(ctx, req.containers) };
 }
 
-/** The current owners (SGTINs) of the well-formed traceability codes among `codes`. */
-async function codeOwners(ctx: TraceContext, codes: readonly unknown[]): Promise<Map<string, string>> {
-  const claimable = claimableCodes(codes);
-  const owners = await inOrder(claimable, (code) => ctx.store.get<string>(KeyType.traceCode, [code]));
-  return new Map(claimable.flatMap((code, i) => (owners[i] ? [[code, owners[i]!] as const] : [])));
+/** The current owners (SGTINs) of the well-formed traceability codes among `codes` (one read per run of codes). */
+function ownersOf(ctx: TraceContext, codes: readonly unknown[]): Promise<Map<string, string>> {
+  return codeOwners(ctx, claimableCodes(codes));
 }
 
 @Info({ title: 'goods', description: 'One goods, one chain: entry, circulation, processing, exit' })
@@ -137,7 +136,7 @@ export class GoodsContract extends LedgerContract {
     // The request's rules are the ledger model's (the gateway checks captures with the same decoder).
     const req = decodeEnterRequest(f, txClockOf(ctx));
     const existing = await itemsExist(ctx, req.items);
-    const owners = await codeOwners(
+    const owners = await ownersOf(
       ctx,
       req.items.map((sgtin) => req.traceCodes[sgtin]),
     );
@@ -157,7 +156,7 @@ export class GoodsContract extends LedgerContract {
       ctx,
       req.pairs.map((p) => p.sgtin),
     );
-    const owners = await codeOwners(
+    const owners = await ownersOf(
       ctx,
       req.pairs.map((p) => p.code),
     );

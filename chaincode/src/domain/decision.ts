@@ -28,6 +28,12 @@ export interface PrivateWrite {
   readonly text: string;
 }
 
+/** A 16-digit traceability code given to an item. */
+export interface CodeClaim {
+  readonly code: string;
+  readonly sgtin: string;
+}
+
 /** Everything a transaction changes and emits. */
 export interface Decision {
   /** The ledger event's type (and the movements' event type), e.g. ENTRY, SALE, HOLD. */
@@ -37,6 +43,8 @@ export interface Decision {
   readonly items?: readonly ItemRecord[];
   /** The SGTINs among `items` that the transaction creates (entry, processing outputs): the commit indexes them. */
   readonly created?: readonly string[];
+  /** Traceability codes the transaction gives to items (entry, association): the commit writes them in their runs. */
+  readonly codes?: readonly CodeClaim[];
   /**
    * Items the transaction adds to the chain of without changing them (observations, error declarations): the ledger
    * event lists them as they are, so followers put the transaction into each item's history; they are not written.

@@ -32,7 +32,7 @@ import {
   type ShipRequest,
 } from '@hainan/ledger-model';
 import { enterpriseCredit } from './credit';
-import { present, presentOne, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
+import { present, presentOne, type CodeClaim, type Decision, type Loaded, type RecordWrite, type Tx } from './decision';
 import {
   BizTxType,
   DocumentUrn,
@@ -66,7 +66,7 @@ import { KeyType } from '../ledger/keys';
  * earlier in the same transaction counts as taken.
  */
 class CodeClaims {
-  readonly writes: RecordWrite[] = [];
+  readonly claims: CodeClaim[] = [];
   readonly #owners: Map<string, string>;
 
   constructor(owners: ReadonlyMap<string, string>) {
@@ -80,7 +80,7 @@ class CodeClaims {
     if (owner && owner !== sgtin)
       throw newAlreadyExists(`traceability code ${code} is already associated with ${owner}`);
     this.#owners.set(code, sgtin);
-    this.writes.push({ type: KeyType.traceCode, attrs: [code], value: sgtin });
+    this.claims.push({ code, sgtin });
   }
 }
 
@@ -198,7 +198,7 @@ export function decideEntry(
     items,
     created: req.items,
     movements: batch.movements(),
-    writes: claims.writes,
+    codes: claims.claims,
     epcis: [epcis],
   };
 }
@@ -233,7 +233,7 @@ export function decideAssociation(
       bizLocation: { id: locationId(item.location) },
     });
   }
-  return { type: 'ASSOCIATION', eventTime, items, movements: [], writes: claims.writes, epcis };
+  return { type: 'ASSOCIATION', eventTime, items, movements: [], codes: claims.claims, epcis };
 }
 
 /** Shipment of items the caller holds to a registered enterprise; it must change the enterprise or the location. */

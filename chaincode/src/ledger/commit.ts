@@ -10,6 +10,7 @@ import type { MovementRecord, PeriodRecord } from '../domain/records';
 import type { EventRef } from '../domain/records';
 import { eventIdKey, KeyType } from './keys';
 import { addToRuns } from './item-runs';
+import { claimCodes } from './trace-code-runs';
 import { inOrder } from './posting';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
@@ -34,6 +35,8 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
   await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
   // Created items join their runs here, the one place every path that creates items passes (item-runs.ts).
   await addToRuns(ctx, d.created ?? []);
+  // Codes given to items join their runs here, the one place entry and association pass (trace-code-runs.ts).
+  await claimCodes(ctx, d.codes ?? []);
   for (const p of d.privateWrites ?? []) await ctx.stub.putPrivateData(p.collection, p.key, Buffer.from(p.text));
   await inOrder(movements, (r) =>
     ctx.store.put(KeyType.movement, [r.enterprise, r.gtin, r.regime, r.location, r.txId], r),

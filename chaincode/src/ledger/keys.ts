@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
  */
 export const KeyType = {
   item: 'item', // [sgtin]
-  traceCode: 'tcode', // [16-digit code] -> sgtin
+  traceCode: 'tcode', // [16-digit code] -> sgtin (legacy: written until the code-run index is complete)
   enterprise: 'ent', // [id]
   person: 'person', // [personCode]
   movement: 'mv', // [enterprise, gtin, regime, location, txId]
@@ -34,6 +34,8 @@ export const KeyType = {
   container: 'cont', // [SSCC or GRAI URN] -> ContainerRecord: a case or pallet, its own state and content counts
   itemRun: 'irun', // [companyPrefix.itemRef, run] -> sorted serials on the ledger (item-runs.ts: entry reads runs)
   itemRunIndex: 'irunidx', // [] -> ItemRunIndexState: backfill cursor; `complete` once every item is in its run
+  traceCodeRun: 'tcrun', // [code without its last 2 digits] -> { last 2 digits: sgtin } (trace-code-runs.ts)
+  traceCodeRunIndex: 'tcrunidx', // [] -> ItemRunIndexState of the `tcode` keys: `complete` once all are in runs
 } as const;
 
 /**

@@ -24,6 +24,7 @@ import { ruleSetAt, RuleSet } from '../domain/rules';
 import type { Loaded, Tx } from '../domain/decision';
 import type { ItemRecord } from '../domain/records';
 import { KeyType } from './keys';
+import { resolveTraceCode } from './trace-code-runs';
 import type { TraceContext } from './trace-context';
 
 /** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...): one limit, in the ledger model. */
@@ -82,7 +83,7 @@ export async function rulesAt(ctx: TraceContext, eventTimeIso: string): Promise<
 /** Resolves an item id (SGTIN URN or 16-digit traceability code) to its SGTIN. */
 export async function resolveSgtin(ctx: TraceContext, id: string): Promise<string> {
   if (TRACE_CODE.test(id)) {
-    const sgtin = await ctx.store.get<string>(KeyType.traceCode, [id]);
+    const sgtin = await resolveTraceCode(ctx, id);
     if (!sgtin) throw newNotFound(`no item is associated with traceability code ${id}`);
     return sgtin;
   }

@@ -4,6 +4,7 @@
  * gateway keeps such transactions in different waves. One rule for both sides.
  */
 import { parseSgtin } from './gs1';
+import { TRACE_CODE } from './patterns';
 
 /** A serial's run within its product class. */
 export interface ItemRun {
@@ -28,4 +29,23 @@ export function itemRunOf(sgtin: string): ItemRun | undefined {
   const { companyPrefix, itemRef, serial } = parsed;
   const run = /\d\d$/.test(serial) ? `d${serial.slice(0, -2)}` : `c${serial.slice(0, -1)}`;
   return { cls: `${companyPrefix}.${itemRef}`, run, serial };
+}
+
+/** A 16-digit traceability code's run: the chaincode keeps one key per run (`tcrun`) mapping its codes to items. */
+export interface TraceCodeRun {
+  /** The code without its last two digits. */
+  readonly run: string;
+  /** The code's last two digits: its place in the run (at most 100 codes per run). */
+  readonly digits: string;
+}
+
+/**
+ * The run of a traceability code: the code without its last two digits, so the codes a roll of labels carries
+ * (consecutive numbers) share one key and a run never lists more than 100 codes.
+ *
+ * @returns undefined when `code` is not 16 digits
+ */
+export function traceCodeRunOf(code: string): TraceCodeRun | undefined {
+  if (!TRACE_CODE.test(code)) return undefined;
+  return { run: code.slice(0, -2), digits: code.slice(-2) };
 }

@@ -254,7 +254,7 @@ t.test('an entry books new items and claims their codes; a taken code or an ente
   };
   const d = decideEntry(req, SHOP, [undefined, undefined], new Map(), TX);
   t.same(d.movements, [{ enterprise: SHOP, gtin: GOODS.gtin, regime: 'BONDED', location: WAREHOUSE, qty: 2 }]);
-  t.same(d.writes, [{ type: KeyType.traceCode, attrs: ['1234567890123456'], value: GOODS.sgtin(1) }]);
+  t.same(d.codes, [{ code: '1234567890123456', sgtin: GOODS.sgtin(1) }], 'the claim, written by the commit');
   t.equal(d.items![0]!.traceCode, '1234567890123456');
   t.notOk('traceCode' in d.items![1]!, 'no code, no field');
   const taken = throwsCode(

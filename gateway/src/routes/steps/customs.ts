@@ -12,6 +12,8 @@ import {
   EnterpriseParams,
   EnterpriseRecordResult,
   HoldBody,
+  IndexRunsBody,
+  IndexRunsResult,
   InspectionParams,
   InspectionResponse,
   PersonClassificationBody,
@@ -75,6 +77,28 @@ const customsSteps: FastifyPluginAsyncTypebox = async (fastify) => {
     result: itemsResult('items', 'Items seized and the book movements'),
     contract: 'customs',
     transaction: 'Seize',
+  });
+  // A ledger that held items (or traceability codes) before the run indexes existed is backfilled a chunk per call;
+  // the operator calls until `complete` (docs/operations.md). New ledgers are complete from the first registration.
+  postStep(fastify, {
+    url: '/ledger-indexes/item-runs',
+    tag: TAG,
+    summary: 'Backfill the item-run index by one chunk of at most 1,000 items (call until complete)',
+    roles: CUSTOMS,
+    body: IndexRunsBody,
+    result: IndexRunsResult,
+    contract: 'customs',
+    transaction: 'IndexItemRuns',
+  });
+  postStep(fastify, {
+    url: '/ledger-indexes/trace-code-runs',
+    tag: TAG,
+    summary: 'Backfill the traceability-code run index by one chunk of at most 1,000 codes (call until complete)',
+    roles: CUSTOMS,
+    body: IndexRunsBody,
+    result: IndexRunsResult,
+    contract: 'customs',
+    transaction: 'IndexTraceCodeRuns',
   });
   postStep(fastify, {
     url: '/enterprises/:id/classifications',

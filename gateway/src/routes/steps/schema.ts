@@ -616,6 +616,18 @@ export const SeedResult = result(
   { seedId: Type.String(), commitment: Type.String(), validFrom: Type.String(), validTo: Type.String() },
   'The seed record',
 );
+/** `POST /v1/ledger-indexes/{item,trace-code}-runs`: no fields (one bounded chunk per call). */
+export const IndexRunsBody = body({}, 'Nothing: each call indexes the next chunk of at most 1,000 keys');
+/** Where the backfill of a run index stands after the call (chaincode ledger/item-runs.ts, trace-code-runs.ts). */
+export const IndexRunsResult = result(
+  {
+    complete: Type.Boolean({ description: 'Every key is in its run: entries read one key per run from now on' }),
+    after: Type.String({ description: 'The last key indexed (the cursor of the next call)' }),
+    indexed: Type.Integer({ description: 'Keys indexed so far' }),
+    txId: Type.String(),
+  },
+  'The run index backfill state',
+);
 /** `GET /v1/rules`: result of `query:GetRules`. */
 export const RulesResponse = result(
   { at: Type.String(), inForce: Type.Unknown(), ledgerSets: Type.Array(Type.Unknown()) },

@@ -52,6 +52,37 @@ export interface BlockSigner {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/**
+ * The writes of a block's earlier valid transactions, by `ns \0 key`: a map for the point reads every transaction
+ * checks, and a sorted view, built only when a range read is checked (then kept up to date), so that a block of
+ * 1,000-write transactions without range reads does not keep a sorted tree of all its writes.
+ */
+class PendingWrites {
+  readonly #byKey = new Map<string, PendingWrite>();
+  #tree: BTree<string, PendingWrite> | undefined;
+  #unsorted: string[] = [];
+
+  get(key: string): PendingWrite | undefined {
+    return this.#byKey.get(key);
+  }
+
+  set(key: string, write: PendingWrite): void {
+    this.#byKey.set(key, write);
+    if (this.#tree) this.#tree.set(key, write);
+    else this.#unsorted.push(key);
+  }
+
+  /** The writes in key order (a range read finds the writes inside it without passing over every write). */
+  sorted(): BTree<string, PendingWrite> {
+    if (!this.#tree) {
+      this.#tree = new BTree<string, PendingWrite>(undefined, compareKeys);
+      for (const key of this.#unsorted) this.#tree.set(key, this.#byKey.get(key)!);
+      this.#unsorted = [];
+    }
+    return this.#tree;
+  }
+}
+
 interface PendingWrite {
   version: Version;
   isDelete: boolean;
@@ -164,9 +195,8 @@ export class Ledger {
   ): Promise<CommittedBlock> {
     const blockNum = this.#height;
     const codes: number[] = [];
-    // ns \0 key -> write by an earlier valid tx of this block; sorted, so a range read finds the writes inside it
-    // without passing over every write of the block.
-    const pending = new BTree<string, PendingWrite>(undefined, compareKeys);
+    // ns \0 key -> write by an earlier valid tx of this block (point reads look here; range reads in its sorted view).
+    const pending = new PendingWrites();
     const pendingHashed = new Map<string, PendingWrite>(); // ns \0 coll \0 keyHashHex
     const seen = new Set<string>();
     const pvtForBlock = new Map<number, Uint8Array>();
@@ -210,11 +240,7 @@ export class Ledger {
   }
 
   /** MVCC and phantom checks of a transaction's reads against state + earlier writes of the block. */
-  #checkReads(
-    rwsets: NamespaceRwSet[],
-    pending: BTree<string, PendingWrite>,
-    pendingHashed: Map<string, PendingWrite>,
-  ): number {
+  #checkReads(rwsets: NamespaceRwSet[], pending: PendingWrites, pendingHashed: Map<string, PendingWrite>): number {
     for (const ns of rwsets) {
       for (const r of ns.reads) {
         const p = pending.get(`${ns.namespace}\u0000${r.key}`);
@@ -244,7 +270,10 @@ export class Ledger {
             : last !== undefined && compareKeys(key, last.key) <= 0);
         // The first write of the block at or after the range's start is the only one that can fall inside it.
         const prefix = `${ns.namespace}\u0000`;
-        const first = pending.entries(prefix + rq.startKey).next();
+        const first = pending
+          .sorted()
+          .entries(prefix + rq.startKey)
+          .next();
         if (!first.done && first.value[0].startsWith(prefix) && inRange(first.value[0].slice(prefix.length)))
           return TxCode.PHANTOM_READ_CONFLICT;
         let i = 0;

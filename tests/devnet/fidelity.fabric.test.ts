@@ -39,6 +39,27 @@ t.test('submit then evaluate round trip; blocks start above 0 and rise', async (
   t.equal(utf8(await c.evaluateTransaction('Get', 'missing-key')), '', 'a missing key reads as empty');
 });
 
+t.test('a range read that an earlier transaction wrote into gets PHANTOM_READ_CONFLICT', async (t) => {
+  const c = probe();
+  await c.submitTransaction('Put', 'ph-0', 'a');
+  // All endorsed against the same state, then ordered (one after the other, within one batch timeout as a rule):
+  // a write into range ph-, a read of ph- (phantom), a read of pi- (nothing wrote there yet: valid), a write into
+  // pi-, a read of pi- (phantom). Whether or not they share a block, the answers are a Fabric peer's.
+  const steps = [
+    c.newProposal('Put', { arguments: ['ph-1', 'x'] }),
+    c.newProposal('RangeAll', { arguments: ['ph-', 'ph.'] }),
+    c.newProposal('RangeAll', { arguments: ['pi-', 'pi.'] }),
+    c.newProposal('Put', { arguments: ['pi-1', 'y'] }),
+    c.newProposal('RangeAll', { arguments: ['pi-', 'pi.'] }),
+  ];
+  const endorsed = await Promise.all(steps.map((p) => p.endorse()));
+  const submitted = [];
+  for (const tx of endorsed) submitted.push(await tx.submit());
+  const codes = [];
+  for (const s of submitted) codes.push((await s.getStatus()).code);
+  t.same(codes, [0, 12, 0, 0, 12], 'VALID, PHANTOM_READ_CONFLICT, VALID, VALID, PHANTOM_READ_CONFLICT');
+});
+
 t.test('two concurrent conflicting updates: one commits, the other gets MVCC_READ_CONFLICT', async (t) => {
   const c = probe();
   await c.submitTransaction('Put', 'counter', '0');

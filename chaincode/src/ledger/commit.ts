@@ -32,7 +32,7 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
   await refuseClosedPeriods(ctx, movements, d.eventTime);
   for (const w of d.writes ?? []) await ctx.store.put(w.type, w.attrs, w.value);
   const items = d.items ?? [];
-  await inOrder(items, (item) => ctx.store.put(KeyType.item, [item.sgtin], item));
+  await ctx.store.putEach(KeyType.item, items, (item) => [item.sgtin]);
   // Created items join their runs here, the one place every path that creates items passes (item-runs.ts).
   await addToRuns(ctx, d.created ?? []);
   // Codes given to items join their runs here, the one place entry and association pass (trace-code-runs.ts).

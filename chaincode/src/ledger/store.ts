@@ -11,6 +11,14 @@ import { decode, encode } from '../ledger-codec';
 /** Most entries a single scan may return, so no query can exhaust the peer or the endorser. */
 export const SCAN_LIMIT = 100_000;
 
+/**
+ * Most writes of one {@link LedgerStore.putEach} waiting in fabric-shim's queue at once. fabric-shim sends a
+ * transaction's requests one at a time anyway; a few queued keep the next one ready the moment a response arrives,
+ * while a whole batch queued (1,000 encoded values, request messages and promises) lives through many young-generation
+ * collections of the chaincode process and is copied and promoted by each.
+ */
+export const PUT_WINDOW = 16;
+
 /** World-state access for one transaction. */
 export class LedgerStore {
   readonly #overlay = new Map<string, Uint8Array | null>();
@@ -39,6 +47,28 @@ export class LedgerStore {
     const bytes = encode(value);
     this.#overlay.set(k, bytes);
     await this.stub.putState(k, bytes);
+  }
+
+  /**
+   * Writes each element as its own value under `type` + `attrsOf(element)`, in element order, at most
+   * {@link PUT_WINDOW} queued at a time. Every write settles before an error is raised (the first in element order,
+   * so every endorser refuses with the same message), so no request of a finished transaction is still queued.
+   */
+  async putEach<T>(type: string, elements: readonly T[], attrsOf: (element: T) => readonly string[]): Promise<void> {
+    let next = 0;
+    let failed: { index: number; error: unknown } | undefined;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < elements.length; i = next++) {
+        const element = elements[i] as T;
+        try {
+          await this.put(type, attrsOf(element), element);
+        } catch (error) {
+          if (failed === undefined || i < failed.index) failed = { index: i, error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUT_WINDOW, elements.length) }, lane));
+    if (failed !== undefined) throw failed.error;
   }
 
   /** All entries under a partial composite key, in key order; refuses more than `limit`. */

@@ -52,6 +52,37 @@ export interface BlockSigner {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/**
+ * The writes of a block's earlier valid transactions, by `ns \0 key`: a map for the point reads every transaction
+ * checks, and a sorted view, built only when a range read is checked (then kept up to date), so that a block of
+ * 1,000-write transactions without range reads does not keep a sorted tree of all its writes.
+ */
+class PendingWrites {
+  readonly #byKey = new Map<string, PendingWrite>();
+  #tree: BTree<string, PendingWrite> | undefined;
+  #unsorted: string[] = [];
+
+  get(key: string): PendingWrite | undefined {
+    return this.#byKey.get(key);
+  }
+
+  set(key: string, write: PendingWrite): void {
+    this.#byKey.set(key, write);
+    if (this.#tree) this.#tree.set(key, write);
+    else this.#unsorted.push(key);
+  }
+
+  /** The writes in key order (a range read finds the writes inside it without passing over every write). */
+  sorted(): BTree<string, PendingWrite> {
+    if (!this.#tree) {
+      this.#tree = new BTree<string, PendingWrite>(undefined, compareKeys);
+      for (const key of this.#unsorted) this.#tree.set(key, this.#byKey.get(key)!);
+      this.#unsorted = [];
+    }
+    return this.#tree;
+  }
+}
+
 interface PendingWrite {
   version: Version;
   isDelete: boolean;
@@ -164,20 +195,24 @@ export class Ledger {
   ): Promise<CommittedBlock> {
     const blockNum = this.#height;
     const codes: number[] = [];
-    // ns \0 key -> write by an earlier valid tx of this block; sorted, so a range read finds the writes inside it
-    // without passing over every write of the block.
-    const pending = new BTree<string, PendingWrite>(undefined, compareKeys);
+    // ns \0 key -> write by an earlier valid tx of this block (point reads look here; range reads in its sorted view).
+    const pending = new PendingWrites();
     const pendingHashed = new Map<string, PendingWrite>(); // ns \0 coll \0 keyHashHex
     const seen = new Set<string>();
     const pvtForBlock = new Map<number, Uint8Array>();
+    // Each envelope is parsed once per commit: validation's parse is applied too (a 1,000-write transaction's
+    // read/write set is most of the dev peer's commit work).
+    const parsed: (ParsedTx | undefined)[] = [];
     envelopes.forEach((envBytes, txNum) => {
       let tx: ParsedTx;
       try {
         tx = parseEnvelope(envBytes);
       } catch {
+        parsed.push(undefined);
         codes.push(TxCode.BAD_PAYLOAD);
         return;
       }
+      parsed.push(tx);
       let code: number = TxCode.VALID;
       if (this.#txIndex.has(tx.txId) || seen.has(tx.txId)) code = TxCode.DUPLICATE_TXID;
       else if (!tx.endorsed) code = TxCode.BAD_PAYLOAD;
@@ -201,15 +236,11 @@ export class Ledger {
       const pvt = privateData.get(tx.txId);
       if (pvt) pvtForBlock.set(txNum, pvt);
     });
-    return this.#append(envelopes, codes, pvtForBlock, signer);
+    return this.#append(envelopes, codes, pvtForBlock, signer, parsed);
   }
 
   /** MVCC and phantom checks of a transaction's reads against state + earlier writes of the block. */
-  #checkReads(
-    rwsets: NamespaceRwSet[],
-    pending: BTree<string, PendingWrite>,
-    pendingHashed: Map<string, PendingWrite>,
-  ): number {
+  #checkReads(rwsets: NamespaceRwSet[], pending: PendingWrites, pendingHashed: Map<string, PendingWrite>): number {
     for (const ns of rwsets) {
       for (const r of ns.reads) {
         const p = pending.get(`${ns.namespace}\u0000${r.key}`);
@@ -239,7 +270,10 @@ export class Ledger {
             : last !== undefined && compareKeys(key, last.key) <= 0);
         // The first write of the block at or after the range's start is the only one that can fall inside it.
         const prefix = `${ns.namespace}\u0000`;
-        const first = pending.entries(prefix + rq.startKey).next();
+        const first = pending
+          .sorted()
+          .entries(prefix + rq.startKey)
+          .next();
         if (!first.done && first.value[0].startsWith(prefix) && inRange(first.value[0].slice(prefix.length)))
           return TxCode.PHANTOM_READ_CONFLICT;
         let i = 0;
@@ -260,6 +294,7 @@ export class Ledger {
     codes: number[],
     pvt: Map<number, Uint8Array>,
     signer: BlockSigner | undefined,
+    parsed?: readonly (ParsedTx | undefined)[],
   ): Promise<CommittedBlock> {
     const number = this.#height;
     const dataHash = blockDataHash(envelopes);
@@ -275,7 +310,7 @@ export class Ledger {
       const lastConfig = new common.OrdererBlockMetadata();
       const lc = new common.LastConfig();
       // The block's own number when it is a config block (#apply sets it after this), else the last config block.
-      lc.setIndex(isConfigBlock(envelopes) ? number : this.#lastConfigBlock);
+      lc.setIndex(isConfigBlock(envelopes, parsed) ? number : this.#lastConfigBlock);
       lastConfig.setLastConfig(lc);
       sigMeta.setValue(lastConfig.serializeBinary());
       const sh = new common.SignatureHeader();
@@ -304,7 +339,7 @@ export class Ledger {
     block.setMetadata(metadata);
     const record = encodeRecord(block.serializeBinary(), pvt);
     await this.file.append(record);
-    return this.#apply(block, pvt);
+    return this.#apply(block, pvt, parsed);
   }
 
   #replay(record: Buffer): void {
@@ -324,7 +359,12 @@ export class Ledger {
   }
 
   /** Applies a durable block to the in-memory state and indexes, then tells listeners. */
-  #apply(block: InstanceType<typeof common.Block>, pvt: Map<number, Uint8Array>): CommittedBlock {
+  /** `parsed`: the envelopes as validation parsed them (undefined: malformed); absent on replay, parsed here. */
+  #apply(
+    block: InstanceType<typeof common.Block>,
+    pvt: Map<number, Uint8Array>,
+    parsed?: readonly (ParsedTx | undefined)[],
+  ): CommittedBlock {
     const header = block.getHeader()!;
     const number = header.getNumber();
     const envelopes = block.getData()?.getDataList_asU8() ?? [];
@@ -334,10 +374,13 @@ export class Ledger {
     envelopes.forEach((envBytes, txNum) => {
       const code = codes[txNum] ?? TxCode.BAD_PAYLOAD;
       let tx: ParsedTx | undefined;
-      try {
-        tx = parseEnvelope(envBytes);
-      } catch {
-        tx = undefined;
+      if (parsed) tx = parsed[txNum];
+      else {
+        try {
+          tx = parseEnvelope(envBytes);
+        } catch {
+          tx = undefined;
+        }
       }
       if (number === 0 && txNum === 0) this.#genesisEnvelope = envBytes;
       if (!tx) return;
@@ -424,8 +467,9 @@ function decodeRecord(record: Buffer): { blockBytes: Buffer; pvt: Map<number, Ui
 }
 
 /** True when a block's only envelope is a CONFIG transaction. */
-function isConfigBlock(envelopes: Uint8Array[]): boolean {
+function isConfigBlock(envelopes: Uint8Array[], parsed?: readonly (ParsedTx | undefined)[]): boolean {
   if (envelopes.length !== 1) return false;
+  if (parsed) return parsed[0]?.headerType === common.HeaderType.CONFIG;
   try {
     return parseEnvelope(envelopes[0]!).headerType === common.HeaderType.CONFIG;
   } catch {

@@ -20,7 +20,7 @@
  * Prints a table, then as its LAST line one JSON object (palletItemsPerSecond, looseItemsPerSecond,
  * noopItemsPerSecond, floorKeysPerSecond, mvccInvalidations, ratios, provenance p99s, CPU).
  *   npm run build && node bench/ingest.js [--documents 5] [--events 4] [--items-per-event 1000] [--pallets 10]
- *     [--cases 100] [--items-per-case 24] [--rounds 3] [--pallets-per-event 1] [--floor-seconds 10] [--provenance-reads 200]
+ *     [--cases 100] [--items-per-case 24] [--rounds 3] [--pallets-per-event 1] [--floor-seconds 10] [--provenance-reads 1000]
  * With DATABASE_URL / REDIS_URL unset it starts its own PostgreSQL / Redis (scripts/services.sh, state in
  * tmp/bench-ingest-services) and stops them after, as `npm test` does; with REDIS_URL the queue is BullMQ (own key
  * prefix), else the PostgreSQL queue.
@@ -66,7 +66,7 @@ const { values } = parseArgs({
     'floor-seconds': { type: 'string', default: '10' },
     'floor-concurrency': { type: 'string', default: '32' },
     'floor-batch-items': { type: 'string', default: '250' },
-    'provenance-reads': { type: 'string', default: '200' },
+    'provenance-reads': { type: 'string', default: '1000' },
   },
 });
 const num = (name) => {

@@ -21,6 +21,7 @@
  * noopItemsPerSecond, floorKeysPerSecond, mvccInvalidations, ratios, provenance p99s, CPU).
  *   npm run build && node bench/ingest.js [--documents 5] [--events 4] [--items-per-event 1000] [--pallets 10]
  *     [--cases 100] [--items-per-case 24] [--rounds 3] [--pallets-per-event 1] [--floor-seconds 10] [--provenance-reads 1000]
+ *     [--profile-dir DIR]
  * With DATABASE_URL / REDIS_URL unset it starts its own PostgreSQL / Redis (scripts/services.sh, state in
  * tmp/bench-ingest-services) and stops them after, as `npm test` does; with REDIS_URL the queue is BullMQ (own key
  * prefix), else the PostgreSQL queue.
@@ -67,6 +68,7 @@ const { values } = parseArgs({
     'floor-concurrency': { type: 'string', default: '32' },
     'floor-batch-items': { type: 'string', default: '250' },
     'provenance-reads': { type: 'string', default: '1000' },
+    'profile-dir': { type: 'string' },
   },
 });
 const num = (name) => {
@@ -384,6 +386,7 @@ function entryDocuments(P, label) {
 /** (b) or (c): loose-item entry, accept -> visible (chain) or accept -> every capture done (no-op). */
 async function loosePhase(stack, { P, label, devnetPid, projected }) {
   const bodies = entryDocuments(P, label);
+  const profile = projected ? await startProfile() : undefined;
   const cpu0 = cpuSnapshot(devnetPid);
   const t0 = process.hrtime.bigint();
   await stack.post(stack.keys.importer, bodies);
@@ -397,6 +400,7 @@ async function loosePhase(stack, { P, label, devnetPid, projected }) {
     );
   const visible = process.hrtime.bigint();
   const cpu = cpuPerItem(cpu0, cpuSnapshot(devnetPid), LOOSE_TOTAL);
+  await profile?.stop('loose-gateway');
   const chunks = await stack.db.query(`SELECT state, count(*)::int AS n FROM capture_chunks GROUP BY state`);
   return {
     cpu,
@@ -405,6 +409,30 @@ async function loosePhase(stack, { P, label, devnetPid, projected }) {
     visibleS: seconds(t0, visible),
     itemsPerSecond: Math.round(LOOSE_TOTAL / seconds(t0, visible)),
     chunks: Object.fromEntries(chunks.rows.map((r) => [r.state, r.n])),
+  };
+}
+
+/**
+ * With --profile-dir, a V8 CPU profile of this process (gateway, queue worker, projection, HTTP client) over the loose
+ * phase only, written as <dir>/<name>.cpuprofile (open in Chrome DevTools); the dev peer and chaincode processes are
+ * profiled whole with DEVNET_NODE_ARGS / DEVNET_CHAINCODE_NODE_ARGS (testkit/src/devnet.ts).
+ */
+async function startProfile() {
+  const dir = values['profile-dir'];
+  if (!dir) return undefined;
+  const { Session } = require('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = require('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    },
   };
 }
 

@@ -31,29 +31,31 @@ t.teardown(async () => {
   await dn?.stop();
 });
 
+const entryRequest = (declarationNo: string, serials: readonly (string | number)[]) => ({
+  declarationNo,
+  location: L1,
+  regime: 'ZERO_TARIFF',
+  product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
+  unitValueFen: 10_000,
+  items: serials.map((s) => P.sgtin(s)),
+});
 const entry = (declarationNo: string, serials: readonly (string | number)[]) =>
-  goods.newProposal('Enter', {
-    arguments: [
-      JSON.stringify({
-        declarationNo,
-        location: L1,
-        regime: 'ZERO_TARIFF',
-        product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
-        unitValueFen: 10_000,
-        items: serials.map((s) => P.sgtin(s)),
-      }),
-    ],
-  });
+  goods.newProposal('Enter', { arguments: [JSON.stringify(entryRequest(declarationNo, serials))] });
 
 /** The key types the chaincode read and wrote, with counts, from an endorsed transaction's read/write set. */
-function rwsetOf(prepared: Uint8Array): { reads: Record<string, number>; writes: number; ranges: number } {
+function rwsetOf(prepared: Uint8Array): {
+  reads: Record<string, number>;
+  writes: number;
+  written: Record<string, number>;
+  ranges: number;
+} {
   const env = gp.PreparedTransaction.deserializeBinary(prepared).getEnvelope()!;
   const tx = peer.Transaction.deserializeBinary(common.Payload.deserializeBinary(env.getPayload_asU8()).getData_asU8());
   const cap = peer.ChaincodeActionPayload.deserializeBinary(tx.getActionsList()[0]!.getPayload_asU8());
   const prp = peer.ProposalResponsePayload.deserializeBinary(cap.getAction()!.getProposalResponsePayload_asU8());
   const action = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
   const txRw = ledger.rwset.TxReadWriteSet.deserializeBinary(action.getResults_asU8());
-  const out = { reads: {} as Record<string, number>, writes: 0, ranges: 0 };
+  const out = { reads: {} as Record<string, number>, writes: 0, written: {} as Record<string, number>, ranges: 0 };
   for (const ns of txRw.getNsRwsetList()) {
     if (ns.getNamespace() !== 'traceability') continue;
     const kv = ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8());
@@ -62,12 +64,16 @@ function rwsetOf(prepared: Uint8Array): { reads: Record<string, number>; writes:
       out.reads[type] = (out.reads[type] ?? 0) + 1;
     }
     out.writes += kv.getWritesList().length;
+    for (const w of kv.getWritesList()) {
+      const type = w.getKey().split('\u0000')[1] ?? w.getKey();
+      out.written[type] = (out.written[type] ?? 0) + 1;
+    }
     out.ranges += kv.getRangeQueriesInfoList().length;
   }
   return out;
 }
 
-t.test('a 1,000-item entry reads 10 run keys and no item key, and writes each item once', async (t) => {
+t.test('a 1,000-item entry reads and writes 10 run keys and no item key', async (t) => {
   const tx = await entry(
     'D-RW',
     Array.from({ length: 1_000 }, (_, k) => 1_000 + k),
@@ -76,7 +82,7 @@ t.test('a 1,000-item entry reads 10 run keys and no item key, and writes each it
   t.equal(rw.reads.item ?? 0, 0, 'no item key in the read set');
   t.equal(rw.reads.irun, 10, 'one run key per 100 serials');
   t.equal(rw.ranges, 0, 'no range query');
-  t.equal(rw.writes, 1_000 + 10 + 3, 'each item, each run, the movement and the event keys');
+  t.equal(rw.writes, 10 + 3, 'each run (with its items first states), the movement and the event keys');
   t.equal((await (await tx.submit()).getStatus()).code, 0, 'and it commits');
 });
 
@@ -126,6 +132,53 @@ t.test('entries into different runs endorsed together both commit', async (t) =>
   t.equal((await (await a.submit()).getStatus()).code, 0);
   t.equal((await (await b.submit()).getStatus()).code, 0, 'runs 60 and 61 are different keys');
 });
+
+t.test(
+  'an item kept in its run: read, moved alone without a run write, its chain starting with its entry',
+  async (t) => {
+    await c.submit(importer.identity, 'goods:Enter', entryRequest('D-K', [8_000, 8_001, 8_002]));
+    const { operator } = ENTERPRISES;
+    const ship = (shipmentId: string, serial: number) =>
+      goods.newProposal('Ship', {
+        arguments: [
+          JSON.stringify({ shipmentId, toEnterprise: operator.id, toLocation: gln(911), items: [P.sgtin(serial)] }),
+        ],
+      });
+    // Two shipments of items of one run endorsed on the same state: neither writes the run, so both commit.
+    const a = await ship('S-K1', 8_000).endorse();
+    const b = await ship('S-K2', 8_001).endorse();
+    const rw = rwsetOf(a.getBytes());
+    t.equal(rw.reads.irun, 1, 'the shipment read the item first state in its run');
+    t.equal(rw.written.item, 1, 'and wrote the item own key');
+  t.equal(rw.written.irun ?? 0, 0, 'not its run');
+    t.equal((await (await a.submit()).getStatus()).code, 0, 'the first shipment commits');
+    t.equal((await (await b.submit()).getStatus()).code, 0, 'the second, of a neighbour in the run, commits too');
+    const shipped = await c.evaluate<{ status: string; transit?: { to: string } }>(importer.identity, 'query:GetItem', {
+      id: P.sgtin(8_000),
+    });
+    t.same([shipped.status, shipped.transit?.to], ['IN_TRANSIT', operator.id], 'the item own key is its state now');
+    const still = await c.evaluate<{ status: string; entry: { declarationNo: string } }>(
+      importer.identity,
+      'query:GetItem',
+      { id: P.sgtin(8_002) },
+    );
+    t.same([still.status, still.entry.declarationNo], ['IN_STOCK', 'D-K'], 'an item never moved reads from its run');
+    type History = { history: { txId: string; item: { status: string } | null; events: unknown[] }[] };
+    const { history } = await c.evaluate<History>('customs-admin', 'query:GetItemHistory', { id: P.sgtin(8_000) });
+    t.same(
+      history.map((h) => h.item?.status),
+      ['IN_STOCK', 'IN_TRANSIT'],
+      'its chain: the entry (from the run), then the shipment (its own key)',
+    );
+    t.equal(history[0]!.events.length, 1, 'with the entry EPCIS event');
+    const never = await c.evaluate<History>('customs-admin', 'query:GetItemHistory', { id: P.sgtin(8_002) });
+    t.same(
+      never.history.map((h) => h.item?.status),
+      ['IN_STOCK'],
+      'an item never moved has its entry as its chain',
+    );
+  },
+);
 
 /** An entry of one item carrying one traceability code (codes of one run share the key `tcrun` [code[0..14]]). */
 const codedEntry = (declarationNo: string, serial: number, code: string) => ({

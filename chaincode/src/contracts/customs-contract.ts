@@ -47,7 +47,6 @@ import {
   type EnterpriseRecord,
   type EnterpriseRole,
   type ExitRecord,
-  type ItemRecord,
   type PersonRecord,
   type SeedRecord,
 } from '../domain/records';
@@ -65,6 +64,7 @@ import {
   loadItem,
   loadItems,
   requireUnused,
+  storedItem,
   txClockOf,
   txOf,
 } from '../ledger/posting';
@@ -288,7 +288,7 @@ export class CustomsContract extends LedgerContract {
     // An item read at the gate that is not on the list as an item: packed in a case, it is judged by that case.
     const packed = await inOrder(
       others.filter((id) => !isContainerId(id)),
-      (id) => ctx.store.get<ItemRecord>(KeyType.item, [id]),
+      (id) => storedItem(ctx, id),
     );
     const around = await this.#containersAround(ctx, [
       ...others.filter(isContainerId),

@@ -29,6 +29,7 @@ import type { EpcisEvent } from '../domain/epcis';
 import { effectiveItem, type ContainerRecord } from '../domain/containers';
 import type { EnterpriseRecord, ExitRecord, ItemNote, ItemRecord, PersonRecord, SeedRecord } from '../domain/records';
 import { KeyType } from '../ledger/keys';
+import { itemFromRun } from '../ledger/item-runs';
 import { LedgerContract } from '../ledger/ledger-contract';
 import { isCustoms, loadEnterprise, requireEnterprise } from '../ledger/access';
 import { ledgerRiskRuleSets, ledgerRuleSets, quotaUsedFen, resolveSgtin, rulesAt } from '../ledger/posting';
@@ -105,6 +106,13 @@ export class QueryContract extends LedgerContract {
       await iterator.close();
     }
     history.reverse(); // oldest first: the chain as it happened
+    // An item's first state may be kept in its run by the transaction that created it (item-runs.ts).
+    const first = await itemFromRun(ctx, sgtin);
+    if (first) {
+      const txId = first.item.lastTxId;
+      const events = (await ctx.store.scan<EpcisEvent>(KeyType.event, [txId])).map((e) => e.value);
+      history.unshift({ txId, timestamp: first.recordTime, item: first.item, events });
+    }
     const own = history[history.length - 1]?.item;
     if (!own) throw newNotFound(`item ${id} has no first-line entry on the ledger`);
     // An item packed in a case is where the top container of its chain is (issue 15).

@@ -9,9 +9,9 @@ import type { Decision } from '../domain/decision';
 import type { MovementRecord, PeriodRecord } from '../domain/records';
 import type { EventRef } from '../domain/records';
 import { eventIdKey, KeyType } from './keys';
-import { addToRuns } from './item-runs';
+import { addToRuns, keptInRun } from './item-runs';
 import { claimCodes } from './trace-code-runs';
-import { inOrder } from './posting';
+import { inOrder } from './in-order';
 import type { LedgerEventPayload, TraceContext } from './trace-context';
 
 /**
@@ -32,9 +32,17 @@ export async function commit(ctx: TraceContext, d: Decision): Promise<MovementRe
   await refuseClosedPeriods(ctx, movements, d.eventTime);
   for (const w of d.writes ?? []) await ctx.store.put(w.type, w.attrs, w.value);
   const items = d.items ?? [];
-  await ctx.store.putEach(KeyType.item, items, (item) => [item.sgtin]);
-  // Created items join their runs here, the one place every path that creates items passes (item-runs.ts).
-  await addToRuns(ctx, d.created ?? []);
+  // Created items join their runs here, the one place every path that creates items passes, and their first state
+  // is kept there: their own keys are written by the first transaction that changes them (item-runs.ts).
+  const created = new Set(d.created ?? []);
+  const entered = items.filter((item) => created.has(item.sgtin) && keptInRun(item.sgtin));
+  const inRun = new Set(entered.map((item) => item.sgtin));
+  await ctx.store.putEach(
+    KeyType.item,
+    entered.length === 0 ? items : items.filter((item) => !inRun.has(item.sgtin)),
+    (item) => [item.sgtin],
+  );
+  await addToRuns(ctx, d.created ?? [], entered);
   // Codes given to items join their runs here, the one place entry and association pass (trace-code-runs.ts).
   await claimCodes(ctx, d.codes ?? []);
   for (const p of d.privateWrites ?? []) await ctx.stub.putPrivateData(p.collection, p.key, Buffer.from(p.text));

@@ -24,8 +24,12 @@ import { ruleSetAt, RuleSet } from '../domain/rules';
 import type { Loaded, Tx } from '../domain/decision';
 import type { ItemRecord } from '../domain/records';
 import { KeyType } from './keys';
+import { inOrder } from './in-order';
+import { itemFromRun } from './item-runs';
 import { resolveTraceCode } from './trace-code-runs';
 import type { TraceContext } from './trace-context';
+
+export { inOrder };
 
 /** Most items one transaction may carry (entry, shipment, receipt, exit, sale, ...): one limit, in the ledger model. */
 export const BATCH_ITEMS_MAX = ITEMS_PER_TRANSACTION_MAX;
@@ -94,7 +98,15 @@ export async function resolveSgtin(ctx: TraceContext, id: string): Promise<strin
 
 /** Loads an item by id (undefined when absent). */
 export async function findItem(ctx: TraceContext, id: string): Promise<ItemRecord | undefined> {
-  return ctx.store.get<ItemRecord>(KeyType.item, [await resolveSgtin(ctx, id)]);
+  return storedItem(ctx, await resolveSgtin(ctx, id));
+}
+
+/**
+ * An item's state by SGTIN (undefined when absent): its own key, or, until a transaction changed it, the first state
+ * its creating transaction kept in its run (item-runs.ts). The one reader of item state.
+ */
+export async function storedItem(ctx: TraceContext, sgtin: string): Promise<ItemRecord | undefined> {
+  return (await ctx.store.get<ItemRecord>(KeyType.item, [sgtin])) ?? (await itemFromRun(ctx, sgtin))?.item;
 }
 
 /**
@@ -115,23 +127,6 @@ export async function loadItem(
       `${item.sgtin} is packed in ${item.container}; unpack it before a step on the item alone`,
     );
   return item;
-}
-
-/**
- * Runs one ledger call per element, all queued at once, and gives the results in element order.
- *
- * Why: fabric-shim sends a transaction's state requests to the peer one at a time whatever we do, but with
- * every request queued it sends the next one the moment a response arrives, instead of after the chaincode's
- * own event-loop turn; for a 1,000-item batch that is 1,000 turns off the critical path. All calls settle
- * before an error is raised (the first in element order, so every endorser refuses with the same message), so
- * no request of a finished transaction is still queued for the peer.
- */
-export async function inOrder<T, R>(elements: readonly T[], call: (element: T) => Promise<R>): Promise<R[]> {
-  const settled = await Promise.allSettled(elements.map(call));
-  return settled.map((r) => {
-    if (r.status === 'rejected') throw r.reason;
-    return r.value;
-  });
 }
 
 /** Loads items by id (undefined where absent), in order. */

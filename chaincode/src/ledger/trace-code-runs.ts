@@ -18,7 +18,7 @@ import type { CodeClaim } from '../domain/decision';
 import { decode } from '../ledger-codec';
 import { ITEM_RUN_BACKFILL_MAX, type ItemRunIndexState } from './item-runs';
 import { KeyType } from './keys';
-import { inOrder } from './posting';
+import { inOrder } from './in-order';
 import { SCAN_LIMIT } from './store';
 import type { TraceContext } from './trace-context';
 

@@ -17,7 +17,7 @@ import {
 import { BizTxType, DocumentUrn, type EpcisEvent } from '../domain/epcis';
 import type { DeclarationRecord, ExitRecord, MovementRecord } from '../domain/records';
 import { KeyType } from './keys';
-import { inOrder } from './posting';
+import { inOrder } from './in-order';
 import type { TraceContext } from './trace-context';
 
 /** Most entry and exit transactions one period's write-off reads (one event each). */

@@ -1,6 +1,6 @@
 // An in-memory world state for calling the goods and customs contracts directly, counting what a transaction sends to
 // the peer: state reads by key type, state writes, and partial-composite range reads (as fabric-shim 2.5.8 builds them).
-import { encode } from '../../../chaincode/src/ledger-codec';
+import { decode, encode } from '../../../chaincode/src/ledger-codec';
 import { LedgerStore } from '../../../chaincode/src/ledger/store';
 import { KeyType } from '../../../chaincode/src/ledger/keys';
 import type { TraceContext } from '../../../chaincode/src/ledger/trace-context';
@@ -90,8 +90,18 @@ export class CountingLedger {
     return { result, messages };
   }
 
-  /** Item keys on the ledger. */
+  /** Items on the ledger: those with their own key and those whose first state their run keeps (item-runs.ts). */
   itemCount(): number {
-    return [...this.state.keys()].filter((k) => split(k).objectType === KeyType.item).length;
+    const items = new Set<string>();
+    for (const [k, v] of this.state) {
+      const { objectType, attributes } = split(k);
+      if (objectType === KeyType.item) items.add(attributes[0]!);
+      if (objectType !== KeyType.itemRun) continue;
+      const run = decode<string[] | { entered?: { serials: string[] }[] }>(v);
+      if (Array.isArray(run)) continue;
+      for (const g of run.entered ?? [])
+        for (const serial of g.serials) items.add(`urn:epc:id:sgtin:${attributes[0]}.${serial}`);
+    }
+    return items.size;
   }
 }

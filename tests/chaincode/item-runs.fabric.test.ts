@@ -150,7 +150,7 @@ t.test(
     const rw = rwsetOf(a.getBytes());
     t.equal(rw.reads.irun, 1, 'the shipment read the item first state in its run');
     t.equal(rw.written.item, 1, 'and wrote the item own key');
-  t.equal(rw.written.irun ?? 0, 0, 'not its run');
+    t.equal(rw.written.irun ?? 0, 0, 'not its run');
     t.equal((await (await a.submit()).getStatus()).code, 0, 'the first shipment commits');
     t.equal((await (await b.submit()).getStatus()).code, 0, 'the second, of a neighbour in the run, commits too');
     const shipped = await c.evaluate<{ status: string; transit?: { to: string } }>(importer.identity, 'query:GetItem', {

@@ -36,6 +36,26 @@ export function product(itemRef: number): { gtin: string; sgtin(serial: string |
   return { gtin: body + checkDigit(body), sgtin: (serial) => `urn:epc:id:sgtin:6901234.${ref}.${serial}` };
 }
 
+/**
+ * A first-line entry request (`goods:Enter`) of `serials` of `p` at `location`: zero-tariff cosmetics at 100 yuan each,
+ * the shape most chain tests enter their goods with.
+ */
+export function entryRequest(
+  p: ReturnType<typeof product>,
+  location: string,
+  serials: readonly (string | number)[],
+  declarationNo = 'D-1',
+) {
+  return {
+    declarationNo,
+    location,
+    regime: 'ZERO_TARIFF',
+    product: { gtin: p.gtin, hsCode: '330300', category: 'COSMETICS' },
+    unitValueFen: 10_000,
+    items: serials.map((s) => p.sgtin(s)),
+  };
+}
+
 /** A case's or pallet's SSCC URN under company prefix 6901234 (serial reference `n`). */
 export const sscc = (n: number): string => `urn:epc:id:sscc:6901234.${String(n).padStart(10, '0')}`;
 

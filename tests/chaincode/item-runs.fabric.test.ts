@@ -9,7 +9,14 @@ import t from 'tap';
 import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
-import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
+import {
+  ENTERPRISES,
+  entryRequest,
+  gln,
+  product,
+  registerDevnetEnterprises,
+  TraceClient,
+} from '../../testkit/src/trace';
 
 const { importer } = ENTERPRISES;
 const P = product(910);
@@ -31,16 +38,8 @@ t.teardown(async () => {
   await dn?.stop();
 });
 
-const entryRequest = (declarationNo: string, serials: readonly (string | number)[]) => ({
-  declarationNo,
-  location: L1,
-  regime: 'ZERO_TARIFF',
-  product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
-  unitValueFen: 10_000,
-  items: serials.map((s) => P.sgtin(s)),
-});
 const entry = (declarationNo: string, serials: readonly (string | number)[]) =>
-  goods.newProposal('Enter', { arguments: [JSON.stringify(entryRequest(declarationNo, serials))] });
+  goods.newProposal('Enter', { arguments: [JSON.stringify(entryRequest(P, L1, serials, declarationNo))] });
 
 /** The key types the chaincode read and wrote, with counts, from an endorsed transaction's read/write set. */
 function rwsetOf(prepared: Uint8Array): {
@@ -136,7 +135,7 @@ t.test('entries into different runs endorsed together both commit', async (t) =>
 t.test(
   'an item kept in its run: read, moved alone without a run write, its chain starting with its entry',
   async (t) => {
-    await c.submit(importer.identity, 'goods:Enter', entryRequest('D-K', [8_000, 8_001, 8_002]));
+    await c.submit(importer.identity, 'goods:Enter', entryRequest(P, L1, [8_000, 8_001, 8_002], 'D-K'));
     const { operator } = ENTERPRISES;
     const ship = (shipmentId: string, serial: number) =>
       goods.newProposal('Ship', {

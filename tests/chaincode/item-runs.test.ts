@@ -11,7 +11,7 @@ import { GoodsContract } from '../../chaincode/src/contracts/goods-contract';
 import { ITEM_RUN_BACKFILL_MAX, runOf, type ItemRunIndexState } from '../../chaincode/src/ledger/item-runs';
 import { KeyType } from '../../chaincode/src/ledger/keys';
 import type { TraceContext } from '../../chaincode/src/ledger/trace-context';
-import { ENTERPRISES, gln, product } from '../../testkit/src/trace';
+import { ENTERPRISES, entryRequest, gln, product } from '../../testkit/src/trace';
 import { CountingLedger } from './helpers/counting-ledger';
 
 const goods = new GoodsContract();
@@ -48,14 +48,7 @@ async function backfill(ledger: CountingLedger): Promise<ItemRunIndexState> {
 }
 
 function enterRequest(serials: readonly (number | string)[], declarationNo = 'D-1'): string {
-  return JSON.stringify({
-    declarationNo,
-    location: L1,
-    regime: 'ZERO_TARIFF',
-    product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
-    unitValueFen: 10_000,
-    items: serials.map((s) => P.sgtin(s)),
-  });
+  return JSON.stringify(entryRequest(P, L1, serials, declarationNo));
 }
 
 const enter = (ledger: CountingLedger, serials: readonly (number | string)[], caller = importer) =>

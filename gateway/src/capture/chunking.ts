@@ -5,7 +5,7 @@
  * side; a chunk touching an item of the current wave (an entry then a shipment of the same goods) starts the next
  * wave, so that the chain sees the steps in document order. Pure: no I/O.
  */
-import { ITEMS_PER_TRANSACTION_MAX, itemRunOf, TRACE_CODE } from '@hainan/ledger-model';
+import { ITEMS_PER_TRANSACTION_MAX, runKeysCreatedBy, TRACE_CODE } from '@hainan/ledger-model';
 import type { StepRequest } from './event-mapping';
 
 /** The chaincode's bound on items per transaction (the ledger model's limit). */
@@ -43,19 +43,6 @@ export function listFieldOf(fn: StepRequest['fn']): string {
           : fn === 'goods:Process'
             ? 'inputs'
             : 'items';
-}
-
-/** The steps whose transactions create items and so read and write the runs of their serials. */
-const CREATES_ITEMS: ReadonlySet<string> = new Set(['goods:Enter', 'goods:Process']);
-
-/** The distinct runs of the SGTINs among `ids` (other ids name no run). */
-function runKeysOf(ids: readonly string[]): string[] {
-  const runs = new Set<string>();
-  for (const id of ids) {
-    const r = itemRunOf(id);
-    if (r) runs.add(`${r.cls} ${r.run}`);
-  }
-  return [...runs];
 }
 
 function headerKey(step: StepRequest): string {
@@ -137,9 +124,16 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
       draft.fn === 'goods:Unpack' ||
       draft.fn === 'goods:Process' ||
       draft.sgtins.some((s) => TRACE_CODE.test(s));
+    const itemsField = listFieldOf(draft.fn);
+    const request = {
+      ...draft.header,
+      ...(draft.soleEventId ? { eventId: draft.soleEventId } : {}),
+      [itemsField]: draft.items,
+    };
     // Transactions creating items in one run of serials conflict at commit (the chain's phantom protection reads the
-    // run's key, ledger-model item-runs.ts): a chunk creating items in a run of the wave waits for the next wave.
-    const runs = CREATES_ITEMS.has(draft.fn) ? runKeysOf(draft.sgtins) : [];
+    // run's key): a chunk creating into a run of the wave waits for the next wave (ledger-model item-runs.ts's rule,
+    // the one the gateway's submission lanes use too).
+    const runs = runKeysCreatedBy(draft.fn, request);
     if (
       seq > 0 &&
       (barrier || waveIsBarrier || draft.sgtins.some((s) => waveItems.has(s)) || runs.some((r) => waveRuns.has(r)))
@@ -151,16 +145,11 @@ export function chunkSteps(steps: readonly CapturedStep[], maxItems: number = MA
     for (const s of draft.sgtins) waveItems.add(s);
     for (const r of runs) waveRuns.add(r);
     waveIsBarrier = barrier;
-    const itemsField = listFieldOf(draft.fn);
     chunks.push({
       seq,
       wave,
       fn: draft.fn,
-      request: {
-        ...draft.header,
-        ...(draft.soleEventId ? { eventId: draft.soleEventId } : {}),
-        [itemsField]: draft.items,
-      },
+      request,
       itemCount: draft.items.length,
       eventSeqs: draft.eventSeqs,
     });

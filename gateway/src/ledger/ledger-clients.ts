@@ -9,9 +9,14 @@
  * a `Gateway` over the same gRPC connection, so memory follows the active enterprises, not the registered ones. The
  * profile's static identities serve customs, operators and deployments that configure identities by hand.
  *
+ * Every submit of a step that creates items or claims codes goes through the process's submission lanes
+ * (run-lanes.ts): one at a time per run of serials or codes, so that callers creating into one run do not race each
+ * other to a read conflict.
+ *
  * Composes the Fabric adapter's exports (connection, gateway, `LedgerClient`); it never imports @hyperledger/*.
  */
 import { readFileSync } from 'node:fs';
+import { createsIntoRuns, runKeysCreatedBy } from '@hainan/ledger-model';
 import {
   LedgerClient,
   LedgerError,
@@ -29,6 +34,7 @@ import { LruMap } from '../identity/lru';
 import type { LedgerArgumentValue, LedgerCaller, LedgerClients, LedgerContractPort } from '../ports';
 import { readFabricCaAttributes } from './fabric-ca-attributes';
 import type { LedgerIdentityFiles, LedgerSettings } from './ledger-settings';
+import { RunLanes } from './run-lanes';
 
 /** The certificate attribute carrying an enterprise's credit code (as the chaincode reads it). */
 const ENTERPRISE_ID_ATTRIBUTE = 'enterpriseId';
@@ -65,6 +71,41 @@ export interface FabricLedgerClients extends LedgerClients {
 export const DEFAULT_MAX_ACTIVE_IDENTITIES = 1_000;
 /** Default time a connected stored identity is trusted without reading the store again. */
 export const DEFAULT_STORED_IDENTITY_TTL_MS = 10 * 60_000;
+
+/**
+ * The run keys a submit creates into (ledger-model `runKeysCreatedBy`), from the JSON request the step routes and
+ * capture send as the only argument; none for other steps, or for a request that is not JSON (the chain refuses it).
+ */
+function laneKeysOf(
+  contractName: string | undefined,
+  transactionName: string,
+  args: readonly LedgerArgumentValue[] | undefined,
+): string[] {
+  const step = contractName === undefined ? transactionName : `${contractName}:${transactionName}`;
+  const arg = args?.[0];
+  if (!createsIntoRuns(step) || arg === undefined) return [];
+  try {
+    return runKeysCreatedBy(step, JSON.parse(typeof arg === 'string' ? arg : new TextDecoder().decode(arg)));
+  } catch {
+    return [];
+  }
+}
+
+/** `port` whose submits creating into runs wait their turn in `lanes`; evaluations pass straight through. */
+function laned(port: LedgerContractPort, lanes: RunLanes, contractName: string | undefined): LedgerContractPort {
+  return {
+    evaluate: <T>(name: string, args?: readonly LedgerArgumentValue[]) => port.evaluate<T>(name, args),
+    submit: <T>(
+      name: string,
+      args?: readonly LedgerArgumentValue[],
+      submitOptions?: Parameters<LedgerContractPort['submit']>[2],
+    ) => {
+      const keys = laneKeysOf(contractName, name, args);
+      const submit = () => port.submit<T>(name, args, submitOptions);
+      return keys.length === 0 ? submit() : lanes.run(keys, submit);
+    },
+  };
+}
 
 interface IdentityEntry {
   readonly files: LedgerIdentityFiles;
@@ -106,6 +147,8 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
 
   const clients = new Map<string, LedgerClient>();
   let closed = false;
+  // One set of lanes for every caller: enterprises creating into one run are exactly the callers that race.
+  const lanes = new RunLanes();
 
   // Enterprises' own identities: a connected client per contract, or the static identity the store sent us back to.
   type Resolved =
@@ -289,12 +332,13 @@ export function newLedgerClients(options: Readonly<LedgerClientsOptions>): Fabri
       if (stored && caller.enterpriseId !== null && stored.servesMsp(caller.mspId)) {
         const key = callerKey(caller);
         const hit = active.get(key);
-        if (hit && Date.now() - hit.loadedAt < ttlMs) return viaResolved(hit, key, contractName);
-        return lazyPort(caller, key, contractName);
+        if (hit && Date.now() - hit.loadedAt < ttlMs)
+          return laned(viaResolved(hit, key, contractName), lanes, contractName);
+        return laned(lazyPort(caller, key, contractName), lanes, contractName);
       }
       const entry = identityFor(caller);
       if (!entry) throw missing(caller);
-      return clientFor(entry, contractName);
+      return laned(clientFor(entry, contractName), lanes, contractName);
     },
 
     evict(caller) {

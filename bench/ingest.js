@@ -33,7 +33,7 @@ const { existsSync, readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
-const { common, ledger, peer } = require('@hyperledger/fabric-protos');
+const { common } = require('@hyperledger/fabric-protos');
 const { Client } = require('pg');
 const fastify = require('fastify');
 const app = require('../gateway/dist/app.js');
@@ -48,6 +48,7 @@ const { newLedgerClients } = require('../gateway/dist/ledger/ledger-clients.js')
 const { newProjectionFollower } = require('../gateway/dist/projection/follower.js');
 const { openProjectionLedgerClient } = require('../gateway/dist/projection/ledger-source.js');
 const tk = require('../testkit/dist/devnet.js');
+const { kvRwSetOf } = require('../testkit/dist/rwset.js');
 const { cpuMsOf, pgrep } = require('./proc-cpu.js');
 const { entryEvent, epcisDocument, packingEvent, receivingEvent, shippingEvent } = require('../testkit/dist/epcis.js');
 const { ENTERPRISES, product, registerDevnetEnterprises, TraceClient } = require('../testkit/dist/trace.js');
@@ -221,14 +222,8 @@ function keysWrittenPerTransaction(dataDir, fromBlock) {
         .getDataList_asU8()
         .forEach((bytes, i) => {
           if (filter?.[i] !== 0) return;
-          const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(bytes).getPayload_asU8());
-          const tx = peer.Transaction.deserializeBinary(payload.getData_asU8());
-          const cap = peer.ChaincodeActionPayload.deserializeBinary(tx.getActionsList()[0].getPayload_asU8());
-          const prp = peer.ProposalResponsePayload.deserializeBinary(cap.getAction().getProposalResponsePayload_asU8());
-          const action = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
-          const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(action.getResults_asU8());
-          const ns = rwset.getNsRwsetList().find((x) => x.getNamespace() === 'traceability');
-          if (ns) out.push(ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList().length);
+          const kv = kvRwSetOf(bytes);
+          if (kv) out.push(kv.getWritesList().length);
         });
     }
     offset = end;

@@ -4,3 +4,4 @@ export * from './services';
 export * from './devnet';
 export * from './trace';
 export * from './random';
+export * from './rwset';

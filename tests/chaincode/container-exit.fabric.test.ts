@@ -6,9 +6,8 @@
 // How: the traceability chaincode on a dev peer through the official client; each exit is endorsed, its transaction's
 // read/write set parsed (the dev peer's envelope parser) and its writes counted, then submitted.
 import t from 'tap';
-import { gateway } from '@hyperledger/fabric-protos';
-import { parseEnvelope } from '../../devnet/src/ledger/tx-parse';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
+import { stateAccessOf, totalKeys } from '../../testkit/src/rwset';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient, sscc } from '../../testkit/src/trace';
 
 const { importer } = ENTERPRISES;
@@ -33,12 +32,7 @@ async function countedExit(request: unknown): Promise<{ writes: number; result: 
   try {
     const contract = gw.getNetwork(dn.profile.channel).getContract('traceability', 'goods');
     const tx = await contract.newProposal('Exit', { arguments: [JSON.stringify(request)] }).endorse();
-    // getBytes() is the gateway's PreparedTransaction: the signed envelope is inside it.
-    const envelope = gateway.PreparedTransaction.deserializeBinary(tx.getBytes()).getEnvelope();
-    const parsed = parseEnvelope(envelope!.serializeBinary());
-    const writes = (parsed.endorsed?.rwsets ?? [])
-      .filter((ns) => ns.namespace === 'traceability')
-      .reduce((n, ns) => n + ns.writes.length, 0);
+    const writes = totalKeys(stateAccessOf(tx.getBytes()).writes);
     const submitted = await tx.submit();
     const status = await submitted.getStatus();
     if (!status.successful) throw new Error(`exit did not commit: ${status.code}`);

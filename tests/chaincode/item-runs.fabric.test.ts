@@ -6,9 +6,9 @@
 // How: the traceability chaincode on a dev peer; proposals endorsed with the official client, their read/write sets
 // decoded from the prepared transactions, and submitted one after the other so both were endorsed on the same state.
 import t from 'tap';
-import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
+import { stateAccessOf, totalKeys } from '../../testkit/src/rwset';
 import {
   ENTERPRISES,
   entryRequest,
@@ -41,47 +41,16 @@ t.teardown(async () => {
 const entry = (declarationNo: string, serials: readonly (string | number)[]) =>
   goods.newProposal('Enter', { arguments: [JSON.stringify(entryRequest(P, L1, serials, declarationNo))] });
 
-/** The key types the chaincode read and wrote, with counts, from an endorsed transaction's read/write set. */
-function rwsetOf(prepared: Uint8Array): {
-  reads: Record<string, number>;
-  writes: number;
-  written: Record<string, number>;
-  ranges: number;
-} {
-  const env = gp.PreparedTransaction.deserializeBinary(prepared).getEnvelope()!;
-  const tx = peer.Transaction.deserializeBinary(common.Payload.deserializeBinary(env.getPayload_asU8()).getData_asU8());
-  const cap = peer.ChaincodeActionPayload.deserializeBinary(tx.getActionsList()[0]!.getPayload_asU8());
-  const prp = peer.ProposalResponsePayload.deserializeBinary(cap.getAction()!.getProposalResponsePayload_asU8());
-  const action = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
-  const txRw = ledger.rwset.TxReadWriteSet.deserializeBinary(action.getResults_asU8());
-  const out = { reads: {} as Record<string, number>, writes: 0, written: {} as Record<string, number>, ranges: 0 };
-  for (const ns of txRw.getNsRwsetList()) {
-    if (ns.getNamespace() !== 'traceability') continue;
-    const kv = ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8());
-    for (const r of kv.getReadsList()) {
-      const type = r.getKey().split('\u0000')[1] ?? r.getKey();
-      out.reads[type] = (out.reads[type] ?? 0) + 1;
-    }
-    out.writes += kv.getWritesList().length;
-    for (const w of kv.getWritesList()) {
-      const type = w.getKey().split('\u0000')[1] ?? w.getKey();
-      out.written[type] = (out.written[type] ?? 0) + 1;
-    }
-    out.ranges += kv.getRangeQueriesInfoList().length;
-  }
-  return out;
-}
-
 t.test('a 1,000-item entry reads and writes 10 run keys and no item key', async (t) => {
   const tx = await entry(
     'D-RW',
     Array.from({ length: 1_000 }, (_, k) => 1_000 + k),
   ).endorse();
-  const rw = rwsetOf(tx.getBytes());
+  const rw = stateAccessOf(tx.getBytes());
   t.equal(rw.reads.item ?? 0, 0, 'no item key in the read set');
   t.equal(rw.reads.irun, 10, 'one run key per 100 serials');
-  t.equal(rw.ranges, 0, 'no range query');
-  t.equal(rw.writes, 10 + 3, 'each run (with its items first states), the movement and the event keys');
+  t.equal(rw.rangeReads.queries, 0, 'no range query');
+  t.equal(totalKeys(rw.writes), 10 + 3, 'each run (with its items first states), the movement and the event keys');
   t.equal((await (await tx.submit()).getStatus()).code, 0, 'and it commits');
 });
 
@@ -146,10 +115,10 @@ t.test(
     // Two shipments of items of one run endorsed on the same state: neither writes the run, so both commit.
     const a = await ship('S-K1', 8_000).endorse();
     const b = await ship('S-K2', 8_001).endorse();
-    const rw = rwsetOf(a.getBytes());
+    const rw = stateAccessOf(a.getBytes());
     t.equal(rw.reads.irun, 1, 'the shipment read the item first state in its run');
-    t.equal(rw.written.item, 1, 'and wrote the item own key');
-    t.equal(rw.written.irun ?? 0, 0, 'not its run');
+    t.equal(rw.writes.item, 1, 'and wrote the item own key');
+    t.equal(rw.writes.irun ?? 0, 0, 'not its run');
     t.equal((await (await a.submit()).getStatus()).code, 0, 'the first shipment commits');
     t.equal((await (await b.submit()).getStatus()).code, 0, 'the second, of a neighbour in the run, commits too');
     const shipped = await c.evaluate<{ status: string; transit?: { to: string } }>(importer.identity, 'query:GetItem', {

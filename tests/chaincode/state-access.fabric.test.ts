@@ -4,8 +4,8 @@
 // keys whether it carries 20 items or 200 (Must 1). An entry with traceability codes reads and writes one key per run
 // of 100 codes (trace-code-runs.ts), none per code.
 import t from 'tap';
-import { common, gateway as gp, ledger, peer } from '@hyperledger/fabric-protos';
 import { connectGateway, startDevnetProcess, type DevnetProcess } from '../../testkit/src/devnet';
+import { stateAccessOf, totalKeys, type StateAccess } from '../../testkit/src/rwset';
 import { ENTERPRISES, gln, product, registerDevnetEnterprises, TraceClient } from '../../testkit/src/trace';
 import { itemRunOf, traceCodeRunOf } from '@hainan/ledger-model';
 
@@ -40,45 +40,6 @@ t.teardown(async () => {
   await dn?.stop();
 });
 
-/** Keys of one kind, counted by key type (the composite key's object type: item, cont, mv, ...). */
-type ByType = Record<string, number>;
-interface StateAccess {
-  reads: ByType;
-  writes: ByType;
-  /** Range queries (getStateByRange / partial composite key) and the keys they returned. */
-  rangeReads: { queries: number; keys: number };
-}
-
-const keyType = (key: string) => (key.startsWith('\u0000') ? (key.split('\u0000')[1] ?? '') : key);
-const tally = (keys: string[]): ByType => {
-  const out: ByType = {};
-  for (const k of keys) out[keyType(k)] = (out[keyType(k)] ?? 0) + 1;
-  return out;
-};
-
-/** The traceability chaincode's read/write set in an endorsed transaction. */
-function stateAccessOf(prepared: Uint8Array): StateAccess {
-  const env = gp.PreparedTransaction.deserializeBinary(prepared).getEnvelope()!;
-  const payload = common.Payload.deserializeBinary(env.getPayload_asU8());
-  const tx = peer.Transaction.deserializeBinary(payload.getData_asU8());
-  const cap = peer.ChaincodeActionPayload.deserializeBinary(tx.getActionsList()[0]!.getPayload_asU8());
-  const prp = peer.ProposalResponsePayload.deserializeBinary(cap.getAction()!.getProposalResponsePayload_asU8());
-  const action = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
-  const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(action.getResults_asU8());
-  const ns = rwset.getNsRwsetList().find((n) => n.getNamespace() === 'traceability');
-  if (!ns) throw new Error('no read/write set of the traceability chaincode');
-  const kv = ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8());
-  const ranges = kv.getRangeQueriesInfoList();
-  return {
-    reads: tally(kv.getReadsList().map((r) => r.getKey())),
-    writes: tally(kv.getWritesList().map((w) => w.getKey())),
-    rangeReads: {
-      queries: ranges.length,
-      keys: ranges.reduce((n, q) => n + (q.getRawReads()?.getKvReadsList().length ?? 0), 0),
-    },
-  };
-}
-
 /** Endorses `contract:Fn` as `identity`, records its state access, submits it and waits for VALID. */
 async function accessOf(identity: string, fn: string, request: unknown): Promise<StateAccess> {
   const [contractName, name] = fn.split(':') as [string, string];
@@ -91,8 +52,6 @@ async function accessOf(identity: string, fn: string, request: unknown): Promise
   if (!status.successful) throw new Error(`${fn} was not committed: validation code ${status.code}`);
   return access;
 }
-
-const total = (by: ByType) => Object.values(by).reduce((n, v) => n + v, 0);
 
 t.test('a loose-item entry reads and writes one key per run of serials and no item key', async (t) => {
   const seen: StateAccess[] = [];
@@ -119,7 +78,7 @@ t.test('a loose-item entry reads and writes one key per run of serials and no it
     t.equal(a.reads.irun, runs, `${n} items: one read per run of serials`);
     t.equal(a.rangeReads.queries, 0, `${n} items: no range reads`);
     t.equal(
-      total(a.reads) - a.reads.irun!,
+      totalKeys(a.reads) - a.reads.irun!,
       5,
       `${n} items: 5 other point reads (suspension, submission, enterprise, period, the run index marker)`,
     );
@@ -162,7 +121,7 @@ t.test('a 1,000-item entry with codes reads no code key and writes one key per r
   t.equal(a.reads.item ?? 0, 0, 'no item key read');
   t.equal(a.rangeReads.queries, 0, 'no range reads');
   t.equal(
-    total(a.reads) - a.reads.irun! - a.reads.tcrun!,
+    totalKeys(a.reads) - a.reads.irun! - a.reads.tcrun!,
     6,
     '6 other point reads (suspension, submission, enterprise, period, the two run index markers)',
   );

@@ -27,17 +27,7 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => f
 
 /** A ledger with the dev network's enterprises registered; the run index completed unless `indexed` is false. */
 async function newLedger(indexed = true): Promise<CountingLedger> {
-  const ledger = new CountingLedger();
-  for (const e of Object.values(ENTERPRISES)) {
-    ledger.seed(KeyType.enterprise, [e.id], {
-      id: e.id,
-      name: e.identity,
-      mspId: e.mspId,
-      roles: [...e.roles],
-      registeredAt: '2025-01-01T00:00:00.000Z',
-      credit: { class: 'WHITELIST', history: [] },
-    });
-  }
+  const ledger = new CountingLedger().seedEnterprises();
   if (indexed) await backfill(ledger);
   return ledger;
 }

@@ -10,7 +10,7 @@ import { CustomsContract } from '../../chaincode/src/contracts/customs-contract'
 import { GoodsContract } from '../../chaincode/src/contracts/goods-contract';
 import { KeyType } from '../../chaincode/src/ledger/keys';
 import type { TraceContext } from '../../chaincode/src/ledger/trace-context';
-import { ENTERPRISES, gln, product } from '../../testkit/src/trace';
+import { ENTERPRISES, entryRequest, gln, product } from '../../testkit/src/trace';
 import { CountingLedger } from './helpers/counting-ledger';
 
 const goods = new GoodsContract();
@@ -23,17 +23,7 @@ const customsCaller = { mspId: 'CustomsMSP', enterpriseId: null, role: 'customs'
 const code = (n: number) => String(4_600_000_000_000_000 + n);
 
 async function newLedger(): Promise<CountingLedger> {
-  const ledger = new CountingLedger();
-  for (const e of Object.values(ENTERPRISES)) {
-    ledger.seed(KeyType.enterprise, [e.id], {
-      id: e.id,
-      name: e.identity,
-      mspId: e.mspId,
-      roles: [...e.roles],
-      registeredAt: '2025-01-01T00:00:00.000Z',
-      credit: { class: 'WHITELIST', history: [] },
-    });
-  }
+  const ledger = new CountingLedger().seedEnterprises();
   await ledger.run(customsCaller, (ctx) => customs.IndexItemRuns(ctx, '{}'));
   await ledger.run(customsCaller, (ctx) => customs.IndexTraceCodeRuns(ctx, '{}'));
   return ledger;
@@ -61,13 +51,8 @@ async function runKeysWritten(
 t.test('the run keys goods transactions write are the ones the ledger model names', async (t) => {
   const ledger = await newLedger();
   const entry = {
-    declarationNo: 'D-1',
-    location: L1,
-    regime: 'ZERO_TARIFF',
-    product: { gtin: P.gtin, hsCode: '330300', category: 'COSMETICS' },
-    unitValueFen: 10_000,
     // Three runs of serials (d1, d2, cA), two runs of codes; one item without a code.
-    items: [P.sgtin(150), P.sgtin(199), P.sgtin(200), P.sgtin('A7'), P.sgtin(300)],
+    ...entryRequest(P, L1, [150, 199, 200, 'A7', 300]),
     traceCodes: { [P.sgtin(150)]: code(199), [P.sgtin(199)]: code(200), [P.sgtin(200)]: code(201) },
   };
   const entered = await runKeysWritten(ledger, 'goods:Enter', entry);

@@ -28,17 +28,7 @@ const code = (s: number) => String(4_600_000_000_000_000 + s);
 
 /** A ledger with the dev network's enterprises registered; both run indexes complete unless `indexed` is false. */
 async function newLedger(indexed = true): Promise<CountingLedger> {
-  const ledger = new CountingLedger();
-  for (const e of Object.values(ENTERPRISES)) {
-    ledger.seed(KeyType.enterprise, [e.id], {
-      id: e.id,
-      name: e.identity,
-      mspId: e.mspId,
-      roles: [...e.roles],
-      registeredAt: '2025-01-01T00:00:00.000Z',
-      credit: { class: 'WHITELIST', history: [] },
-    });
-  }
+  const ledger = new CountingLedger().seedEnterprises();
   if (indexed) {
     await ledger.run(customsCaller, (ctx) => customs.IndexItemRuns(ctx, '{}'));
     await backfill(ledger);

@@ -4,6 +4,7 @@ import { decode, encode } from '../../../chaincode/src/ledger-codec';
 import { LedgerStore } from '../../../chaincode/src/ledger/store';
 import { KeyType } from '../../../chaincode/src/ledger/keys';
 import type { TraceContext } from '../../../chaincode/src/ledger/trace-context';
+import { ENTERPRISES } from '../../../testkit/src/trace';
 
 /** What one transaction sent to the peer. */
 export interface Messages {
@@ -34,6 +35,21 @@ export class CountingLedger {
   /** Puts a record straight into the committed state (a ledger that already holds it). */
   seed(type: string, attrs: readonly string[], value: unknown): void {
     this.state.set(keyOf(type, attrs), encode(value));
+  }
+
+  /** Seeds the dev network's enterprises (testkit ENTERPRISES) as registered, white-listed enterprises. */
+  seedEnterprises(): this {
+    for (const e of Object.values(ENTERPRISES)) {
+      this.seed(KeyType.enterprise, [e.id], {
+        id: e.id,
+        name: e.identity,
+        mspId: e.mspId,
+        roles: [...e.roles],
+        registeredAt: '2025-01-01T00:00:00.000Z',
+        credit: { class: 'WHITELIST', history: [] },
+      });
+    }
+    return this;
   }
 
   has(type: string, attrs: readonly string[]): boolean {

@@ -199,7 +199,9 @@ export async function addToRuns(
   for (const item of entered) {
     const run = runOf(item.sgtin);
     const k = `${run.cls}\u0000${run.run}`;
-    enteredByRun.set(k, [...(enteredByRun.get(k) ?? []), item]);
+    const list = enteredByRun.get(k);
+    if (list) list.push(item);
+    else enteredByRun.set(k, [item]);
   }
   const listed = await inOrder(runs, ({ run }) => readRun(ctx, run));
   const writes = runs.flatMap(({ run, serials }, i) => {

@@ -4,7 +4,7 @@
  * movements while the projection appends new ones.
  */
 import type { MovementKey } from '../../repositories/accounts';
-import { newProblem } from '../../errors';
+import { decodePageToken, encodePageToken } from '../../page-token';
 
 /** Token version: bumped if the keyset ever changes, so that old tokens are refused instead of misread. */
 const TOKEN_VERSION = 1;
@@ -19,10 +19,10 @@ export const PAGE_TOKEN_MAX_LENGTH = 400;
  * @returns base64url text.
  */
 export function encodeMovementToken(key: MovementKey): string {
-  return Buffer.from(
-    JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.gtin, key.regime, key.location]),
-  ).toString('base64url');
+  return encodePageToken(TOKEN_VERSION, [key.blockNumber.toString(), key.txSeq, key.gtin, key.regime, key.location]);
 }
+
+const shortText = (v: unknown): v is string => typeof v === 'string' && v.length <= 100;
 
 /**
  * Decode a token made by {@link encodeMovementToken}.
@@ -32,32 +32,14 @@ export function encodeMovementToken(key: MovementKey): string {
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
 export function decodeMovementToken(token: string): MovementKey {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 6 &&
-      parsed[0] === TOKEN_VERSION &&
-      typeof parsed[1] === 'string' &&
-      /^\d{1,20}$/.test(parsed[1]) &&
-      Number.isSafeInteger(parsed[2]) &&
-      typeof parsed[3] === 'string' &&
-      typeof parsed[4] === 'string' &&
-      typeof parsed[5] === 'string' &&
-      (parsed[3] as string).length <= 100 &&
-      (parsed[4] as string).length <= 100 &&
-      (parsed[5] as string).length <= 100
-    ) {
-      return {
-        blockNumber: BigInt(parsed[1]),
-        txSeq: parsed[2] as number,
-        gtin: parsed[3] as string,
-        regime: parsed[4] as string,
-        location: parsed[5] as string,
-      };
-    }
-  } catch {
-    // fall through: not ours
-  }
-  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
+  return decodePageToken(token, TOKEN_VERSION, 5, ([block, txSeq, gtin, regime, location]) =>
+    typeof block === 'string' &&
+    /^\d{1,20}$/.test(block) &&
+    Number.isSafeInteger(txSeq) &&
+    shortText(gtin) &&
+    shortText(regime) &&
+    shortText(location)
+      ? { blockNumber: BigInt(block), txSeq: txSeq as number, gtin, regime, location }
+      : undefined,
+  );
 }

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EpcisEventKey } from '../../repositories/projection';
 import { newProblem } from '../../errors';
 import { newEpcisQueryDocument } from '../../projection/epcis-document';
+import { decodePageToken, encodePageToken } from '../../page-token';
 import { authenticatedErrors } from '../schemas';
 import { DEFAULT_PER_PAGE, EventsQuery, EventsResponse, MAX_LIST_VALUES } from './schema';
 
@@ -23,35 +24,24 @@ const TOKEN_VERSION = 1;
  * @param key - The last event of the page.
  * @returns base64url text.
  */
-export function encodePageToken(key: EpcisEventKey): string {
-  return Buffer.from(JSON.stringify([TOKEN_VERSION, key.blockNumber.toString(), key.txSeq, key.eventSeq])).toString(
-    'base64url',
-  );
+export function encodeEventsToken(key: EpcisEventKey): string {
+  return encodePageToken(TOKEN_VERSION, [key.blockNumber.toString(), key.txSeq, key.eventSeq]);
 }
 
 /**
- * Decode a token from {@link encodePageToken}.
+ * Decode a token from {@link encodeEventsToken}.
  *
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
-export function decodePageToken(token: string): EpcisEventKey {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 4 &&
-      parsed[0] === TOKEN_VERSION &&
-      typeof parsed[1] === 'string' &&
-      /^\d{1,20}$/.test(parsed[1]) &&
-      Number.isSafeInteger(parsed[2]) &&
-      Number.isSafeInteger(parsed[3])
-    ) {
-      return { blockNumber: BigInt(parsed[1]), txSeq: parsed[2] as number, eventSeq: parsed[3] as number };
-    }
-  } catch {
-    // fall through: not ours
-  }
-  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
+export function decodeEventsToken(token: string): EpcisEventKey {
+  return decodePageToken(token, TOKEN_VERSION, 3, ([block, txSeq, eventSeq]) =>
+    typeof block === 'string' &&
+    /^\d{1,20}$/.test(block) &&
+    Number.isSafeInteger(txSeq) &&
+    Number.isSafeInteger(eventSeq)
+      ? { blockNumber: BigInt(block), txSeq: txSeq as number, eventSeq: eventSeq as number }
+      : undefined,
+  );
 }
 
 function splitList(name: string, value: string | undefined): string[] | undefined {
@@ -97,12 +87,12 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...(query.GE_eventTime === undefined ? {} : { eventTimeFrom: query.GE_eventTime }),
         ...(query.LT_eventTime === undefined ? {} : { eventTimeBefore: query.LT_eventTime }),
         ...(visibleTo === undefined ? {} : { visibleTo }),
-        ...(query.nextPageToken === undefined ? {} : { after: decodePageToken(query.nextPageToken) }),
+        ...(query.nextPageToken === undefined ? {} : { after: decodeEventsToken(query.nextPageToken) }),
         limit: perPage + 1,
       });
       const page = rows.slice(0, perPage);
       const last = page[page.length - 1];
-      const nextPageToken = rows.length > perPage && last ? encodePageToken(last) : undefined;
+      const nextPageToken = rows.length > perPage && last ? encodeEventsToken(last) : undefined;
       if (nextPageToken !== undefined) {
         const next = new URLSearchParams(request.query as Record<string, string>);
         next.set('nextPageToken', nextPageToken);

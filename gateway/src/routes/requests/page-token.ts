@@ -2,7 +2,7 @@
  * The opaque `nextPageToken` of request pages: the filing time and id of the last request of a page, base64url JSON.
  * A keyset, so pages neither skip nor repeat requests while new ones are filed.
  */
-import { newProblem } from '../../errors';
+import { decodePageToken, encodePageToken } from '../../page-token';
 import type { RequestKey } from '../../repositories/requests';
 
 /** Token version: bumped if the keyset ever changes, so that old tokens are refused instead of misread. */
@@ -10,7 +10,7 @@ const TOKEN_VERSION = 1;
 
 /** Encode where the next page starts. */
 export function encodeRequestToken(key: RequestKey): string {
-  return Buffer.from(JSON.stringify([TOKEN_VERSION, key.filedAt.toISOString(), key.requestId])).toString('base64url');
+  return encodePageToken(TOKEN_VERSION, [key.filedAt.toISOString(), key.requestId]);
 }
 
 /**
@@ -19,21 +19,12 @@ export function encodeRequestToken(key: RequestKey): string {
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
 export function decodeRequestToken(token: string): RequestKey {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 3 &&
-      parsed[0] === TOKEN_VERSION &&
-      typeof parsed[1] === 'string' &&
-      typeof parsed[2] === 'string' &&
-      parsed[2].length <= 64 &&
-      !Number.isNaN(Date.parse(parsed[1]))
-    ) {
-      return { filedAt: new Date(parsed[1]), requestId: parsed[2] };
-    }
-  } catch {
-    // fall through: not ours
-  }
-  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken is not a token this list gave out');
+  return decodePageToken(token, TOKEN_VERSION, 2, ([filedAt, requestId]) =>
+    typeof filedAt === 'string' &&
+    typeof requestId === 'string' &&
+    requestId.length <= 64 &&
+    !Number.isNaN(Date.parse(filedAt))
+      ? { filedAt: new Date(filedAt), requestId }
+      : undefined,
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EpcisQuery } from '../../domain/epcis-query';
-import { newProblem } from '../../errors';
+import { decodePageToken, encodePageToken } from '../../page-token';
 import type { EpcisCursor } from '../../repositories/epcis';
 
 /** Bumped when the layout changes: old tokens are refused, never misread. */
@@ -33,23 +33,18 @@ export function queryDigest(query: EpcisQuery): string {
  */
 export function encodeCursor(query: EpcisQuery, cursor: PageCursor): string {
   const { after } = cursor;
-  return Buffer.from(
-    JSON.stringify([
-      TOKEN_VERSION,
-      queryDigest(query),
-      after.blockNumber.toString(),
-      after.txSeq,
-      after.eventSeq,
-      query.order.by === 'eventTime' ? (after.eventTime ?? null) : null,
-      cursor.remaining ?? null,
-    ]),
-  ).toString('base64url');
+  return encodePageToken(TOKEN_VERSION, [
+    queryDigest(query),
+    after.blockNumber.toString(),
+    after.txSeq,
+    after.eventSeq,
+    query.order.by === 'eventTime' ? (after.eventTime ?? null) : null,
+    cursor.remaining ?? null,
+  ]);
 }
 
 /** A timestamptz as PostgreSQL renders it (the cursor's event time); anything else would fail in SQL. */
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
-
-const invalid = () => newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued for this query by this endpoint');
 
 /**
  * Decode a token from {@link encodeCursor} for the same query.
@@ -57,35 +52,33 @@ const invalid = () => newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not is
  * @throws ProblemError `INVALID_PAGE_TOKEN`
  */
 export function decodeCursor(query: EpcisQuery, token: string): PageCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 7) throw invalid();
-  const [version, digest, block, txSeq, eventSeq, eventTime, remaining] = parsed as unknown[];
-  if (
-    version !== TOKEN_VERSION ||
-    digest !== queryDigest(query) ||
-    typeof block !== 'string' ||
-    !/^\d{1,20}$/.test(block) ||
-    !Number.isSafeInteger(txSeq) ||
-    !Number.isSafeInteger(eventSeq) ||
-    (query.order.by === 'eventTime'
-      ? typeof eventTime !== 'string' || !PG_TIMESTAMP.test(eventTime)
-      : eventTime !== null) ||
-    !(remaining === null || (Number.isSafeInteger(remaining) && (remaining as number) > 0))
-  ) {
-    throw invalid();
-  }
-  return {
-    after: {
-      blockNumber: BigInt(block),
-      txSeq: txSeq as number,
-      eventSeq: eventSeq as number,
-      ...(typeof eventTime === 'string' ? { eventTime } : {}),
+  return decodePageToken(
+    token,
+    TOKEN_VERSION,
+    6,
+    ([digest, block, txSeq, eventSeq, eventTime, remaining]): PageCursor | undefined => {
+      if (
+        digest !== queryDigest(query) ||
+        typeof block !== 'string' ||
+        !/^\d{1,20}$/.test(block) ||
+        !Number.isSafeInteger(txSeq) ||
+        !Number.isSafeInteger(eventSeq) ||
+        (query.order.by === 'eventTime'
+          ? typeof eventTime !== 'string' || !PG_TIMESTAMP.test(eventTime)
+          : eventTime !== null) ||
+        !(remaining === null || (Number.isSafeInteger(remaining) && (remaining as number) > 0))
+      )
+        return undefined;
+      return {
+        after: {
+          blockNumber: BigInt(block),
+          txSeq: txSeq as number,
+          eventSeq: eventSeq as number,
+          ...(typeof eventTime === 'string' ? { eventTime } : {}),
+        },
+        ...(remaining === null ? {} : { remaining: remaining as number }),
+      };
     },
-    ...(remaining === null ? {} : { remaining: remaining as number }),
-  };
+    'nextPageToken was not issued for this query by this endpoint',
+  );
 }

@@ -8,6 +8,7 @@
 import type { Principal } from '../../domain/principal';
 import { EpcisQueryError, parseEpcisQuery, type EpcisQuery } from '../../domain/epcis-query';
 import { newProblem } from '../../errors';
+import { decodePageToken, encodePageToken } from '../../page-token';
 import type { EpcisMatch, EpcisRepository, EpcisVocabulary, NamedQueryRow } from '../../repositories/epcis';
 import { decodeCursor, encodeCursor } from './cursor';
 import { CBV_BIZ_STEPS, CBV_DISPOSITIONS } from './cbv';
@@ -84,19 +85,12 @@ export interface EpcisService {
   deleteQuery(owner: string, name: string): Promise<void>;
 }
 
-const valueToken = (value: string) => Buffer.from(JSON.stringify(['v', value])).toString('base64url');
+/** The token of vocabulary and named-query pages: the last value of a page, tagged `v` (no version of its own). */
+const valueToken = (value: string) => encodePageToken('v', [value]);
 
 function decodeValueToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed[0] === 'v' && typeof parsed[1] === 'string') {
-      return parsed[1];
-    }
-  } catch {
-    // not ours
-  }
-  throw newProblem('INVALID_PAGE_TOKEN', 'nextPageToken was not issued by this endpoint');
+  return decodePageToken(token, 'v', 1, ([value]) => (typeof value === 'string' ? value : undefined));
 }
 
 /** Standard values of the vocabularies the CBV defines, sorted. */

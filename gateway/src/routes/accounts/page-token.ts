@@ -9,9 +9,6 @@ import { decodePageToken, encodePageToken } from '../../page-token';
 /** Token version: bumped if the keyset ever changes, so that old tokens are refused instead of misread. */
 const TOKEN_VERSION = 1;
 
-/** Longest token text accepted (a GTIN, a regime and an 80-character location fit well below). */
-export const PAGE_TOKEN_MAX_LENGTH = 400;
-
 /**
  * Encode the position after which the next page starts.
  *
